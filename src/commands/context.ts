@@ -1,0 +1,108 @@
+/**
+ * What every command receives: the output streams, the global flags, and factories for the
+ * configuration and the clients. Commands never touch process.stdout or create clients
+ * themselves, so tests can run them with captured streams against the real stack.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type { Pool } from 'mysql2/promise';
+import type { Chalk } from 'chalk';
+import { resolveConfig, redactSecrets, type Config, type GlobalFlags } from '../core/config/config';
+import { createEsClient } from '../core/es/client';
+import { indexNames, type IndexNames } from '../core/es/indices';
+import { createMysqlPool } from '../core/source/mysql';
+import { makeStyle, type Stream } from '../render/style';
+
+export interface GlobalOutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface Logger {
+  info(msg: string): void;
+  verbose(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface Context {
+  stdout: Stream;
+  stderr: Stream;
+  env: NodeJS.ProcessEnv;
+  flags: GlobalFlags & GlobalOutputFlags;
+  version: string;
+  config(): Config;
+  es(): Client;
+  mysql(): Pool;
+  names(): IndexNames;
+  style: Chalk;
+  log: Logger;
+  /** True when progress bars and tables for people make sense. */
+  interactive: boolean;
+  now(): Date;
+  close(): Promise<void>;
+}
+
+export interface ContextInit {
+  stdout: Stream;
+  stderr: Stream;
+  env?: NodeJS.ProcessEnv;
+  flags: GlobalFlags & GlobalOutputFlags;
+  version: string;
+  now?: () => Date;
+}
+
+export function createContext(init: ContextInit): Context {
+  const env = init.env ?? process.env;
+  const flags = init.flags;
+  let config: Config | undefined;
+  let es: Client | undefined;
+  let pool: Pool | undefined;
+  const colorWanted = flags.color !== false && !('NO_COLOR' in env) && Boolean(init.stderr.isTTY);
+  const style = makeStyle(colorWanted);
+  const ctx: Context = {
+    stdout: init.stdout,
+    stderr: init.stderr,
+    env,
+    flags,
+    version: init.version,
+    style,
+    interactive: Boolean(init.stdout.isTTY),
+    now: init.now ?? (() => new Date()),
+    config() {
+      config ??= resolveConfig(flags, env);
+      return config;
+    },
+    es() {
+      es ??= createEsClient(ctx.config());
+      return es;
+    },
+    mysql() {
+      pool ??= createMysqlPool(ctx.config());
+      return pool;
+    },
+    names() {
+      return indexNames(ctx.config().indexPrefix);
+    },
+    log: {
+      info: (msg) => {
+        if (!flags.quiet) init.stderr.write(`${redact(msg)}\n`);
+      },
+      verbose: (msg) => {
+        if (flags.verbose && !flags.quiet) init.stderr.write(`${style.gray(redact(msg))}\n`);
+      },
+      warn: (msg) => {
+        init.stderr.write(`${style.yellow('warning:')} ${redact(msg)}\n`);
+      },
+    },
+    async close() {
+      await Promise.allSettled([es?.close(), pool?.end()]);
+      es = undefined;
+      pool = undefined;
+    },
+  };
+  function redact(msg: string): string {
+    return config ? redactSecrets(msg, config) : msg;
+  }
+  return ctx;
+}

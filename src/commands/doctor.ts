@@ -1,0 +1,183 @@
+/** `earlypay doctor`: is everything this tool depends on there and healthy, and what to do if not. */
+import { Command } from 'commander';
+import type { Client } from '@elastic/elasticsearch';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { CommandHost } from './host';
+import { examples } from './host';
+import type { Context } from './context';
+import { createEsClient } from '../core/es/client';
+import { inspectIndices } from '../core/es/setup';
+import { StateStore } from '../core/state/store';
+import { lastRuns } from '../core/runs/runRecord';
+import { explainDependencyFailure } from '../cli';
+import { redactUrl } from '../core/config/config';
+import { formatDuration } from '../render/style';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+const JOB_MAX_AGE_HOURS: Record<string, number> = { ingest: 7, daily: 25, weekly: 25, reconcile: 25 };
+
+export async function collectChecks(ctx: Context): Promise<Check[]> {
+  const config = ctx.config();
+  const names = ctx.names();
+  const checks: Check[] = [];
+  const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: 0 });
+  let esUp = false;
+  let mysqlUp = false;
+  try {
+    try {
+      const info = await es.info();
+      const health = await es.cluster.health();
+      esUp = true;
+      checks.push({
+        name: 'elasticsearch',
+        status: health.status === 'red' ? 'fail' : 'ok',
+        detail: `${redactUrl(config.esUrl)} — Elasticsearch ${info.version.number}, cluster "${info.cluster_name}" ${health.status}`,
+        hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
+      });
+    } catch (err) {
+      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err), hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
+    }
+
+    try {
+      const pool = ctx.mysql();
+      const [[v]] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS version, DATABASE() AS db');
+      mysqlUp = true;
+      checks.push({ name: 'mysql', status: 'ok', detail: `${redactUrl(config.mysqlUrl)} — ${v!.version}` });
+      const [idx] = await pool.query<RowDataPacket[]>(
+        'SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? GROUP BY INDEX_NAME',
+        [config.table],
+      );
+      const [[t]] = await pool.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        [config.table],
+      );
+      if (Number(t!.n) === 0) {
+        checks.push({ name: 'source table', status: 'fail', detail: `table ${config.table} not found in ${v!.db}`, hint: 'check MYSQL_URL / EARLYPAY_TABLE' });
+      } else {
+        const keyset = idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id'));
+        checks.push({
+          name: 'source table',
+          status: keyset ? 'ok' : 'warn',
+          detail: keyset ? `${config.table} with an index on (modified, id)` : `${config.table} has no index on (modified, id)`,
+          hint: keyset ? undefined : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table without it`,
+        });
+      }
+    } catch (err) {
+      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err), hint: 'start it or fix --mysql-url / MYSQL_URL / MYSQL_PASSWORD' });
+    }
+
+    if (!esUp) return checks;
+    const statuses = await inspectIndices(es, config.indexPrefix);
+    const missing = statuses.filter((s) => s.state === 'missing');
+    const wrong = statuses.filter((s) => s.state !== 'missing' && s.state !== 'current');
+    checks.push({
+      name: 'indices',
+      status: missing.length || wrong.length ? 'fail' : 'ok',
+      detail:
+        missing.length || wrong.length
+          ? [...missing.map((s) => `${s.alias} missing`), ...wrong.map((s) => `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`)].join('; ')
+          : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
+      hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
+    });
+    if (missing.length) return checks;
+
+    const state = new StateStore(es, names.state);
+    const checkpoint = await state.readCheckpoint(config.table);
+    if (!checkpoint) {
+      checks.push({ name: 'checkpoint', status: 'warn', detail: 'no ingest checkpoint yet', hint: 'run `earlypay ingest` (the first run copies everything)' });
+    } else if (mysqlUp) {
+      const [[m]] = await ctx.mysql().query<RowDataPacket[]>(`SELECT MAX(modified) AS latest FROM \`${config.table}\``);
+      const [[p]] = await ctx.mysql().query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${config.table}\` WHERE (modified, id) > (?, ?) LIMIT 1000001) pending`,
+        [checkpoint.modified, checkpoint.id],
+      );
+      const pending = Number(p!.n);
+      checks.push({
+        name: 'checkpoint',
+        status: pending > 0 && Date.now() - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt)}); source latest ${m!.latest ?? '-'}; ${pending > 1_000_000 ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
+      });
+    } else {
+      checks.push({ name: 'checkpoint', status: 'ok', detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt)})` });
+    }
+
+    const runs = await lastRuns(es, names.runs);
+    for (const job of Object.keys(JOB_MAX_AGE_HOURS)) {
+      const run = runs.find((r) => r.command === job);
+      if (!run) {
+        checks.push({ name: `last ${job}`, status: 'warn', detail: 'never ran', hint: 'see crontab.example' });
+        continue;
+      }
+      const ageHours = (Date.now() - Date.parse(run.started_at)) / 3600_000;
+      const failed = run.status === 'failed';
+      const running = run.status === 'running';
+      checks.push({
+        name: `last ${job}`,
+        status: failed || ageHours > JOB_MAX_AGE_HOURS[job]! ? 'warn' : 'ok',
+        detail: `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at)}${run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : ''}${failed && run.error ? `: ${run.error}` : running ? ' (still running, or killed)' : ''}`,
+        hint: failed ? `re-run \`earlypay ${job}\`; it resumes safely` : ageHours > JOB_MAX_AGE_HOURS[job]! ? 'is the cron entry installed? see crontab.example' : undefined,
+      });
+    }
+
+    const [dailyMarks, deadletters] = await Promise.all([
+      state.changedDays('daily'),
+      es.count({ index: names.deadletter }),
+    ]);
+    checks.push({
+      name: 'pending recompute',
+      status: 'ok',
+      detail: dailyMarks.length ? `${dailyMarks.length} changed day(s) wait for \`earlypay daily\`` : 'no changed days waiting',
+    });
+    checks.push({
+      name: 'dead letter',
+      status: deadletters.count > 0 ? 'warn' : 'ok',
+      detail: `${deadletters.count.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
+      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esUrl)}${names.deadletter}/_search?size=5'` : undefined,
+    });
+    return checks;
+  } finally {
+    await es.close();
+  }
+}
+
+function ago(iso: string): string {
+  const ms = Date.now() - Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  if (ms < 90_000) return `${Math.round(ms / 1000)} s ago`;
+  if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min ago`;
+  if (ms < 48 * 3600_000) return `${(ms / 3600_000).toFixed(1)} h ago`;
+  return `${Math.round(ms / 86_400_000)} days ago`;
+}
+
+export async function runDoctor(ctx: Context): Promise<number> {
+  const checks = await collectChecks(ctx);
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  const warned = checks.filter((c) => c.status === 'warn').length;
+  const status = failed ? 'fail' : warned ? 'warn' : 'ok';
+  if (ctx.flags.json) {
+    ctx.stdout.write(`${JSON.stringify({ command: 'doctor', status, checks })}\n`);
+  } else {
+    const icon: Record<CheckStatus, string> = { ok: ctx.style.green('✓'), warn: ctx.style.yellow('!'), fail: ctx.style.red('✗') };
+    for (const c of checks) {
+      ctx.stdout.write(`${icon[c.status]} ${ctx.style.bold(c.name)}: ${c.detail}\n`);
+      if (c.hint && c.status !== 'ok') ctx.stdout.write(`    → ${c.hint}\n`);
+    }
+    ctx.stdout.write(`doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+export function doctorCommand(host: CommandHost): Command {
+  return new Command('doctor')
+    .description('check connections, versions, indices, checkpoint lag and the last runs; exit 1 if something is wrong')
+    .addHelpText('after', examples('earlypay doctor', 'earlypay doctor --json | jq \'.checks[] | select(.status != "ok")\''))
+    .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runDoctor(ctx)));
+}

@@ -1,0 +1,200 @@
+/**
+ * Resolved configuration. Precedence, as in most CLIs (kubectl, aws, npm):
+ *   command-line flags  >  environment variables  >  config file (--config / EARLYPAY_CONFIG)  >  defaults.
+ * Everything is validated once here; the rest of the code receives a typed, immutable Config.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../errors';
+import { assertTimeZone } from '../time/businessDay';
+
+export const RuleThresholdsSchema = z
+  .object({
+    /** OVER_WEEKLY_AOV fires when amount_sale > factor × weekly unit_price. */
+    overWeeklyAovFactor: z.number().positive().default(2),
+    /** REPEATED_AMOUNT flags the N-th and later identical sale of a card on a day. */
+    repeatedAmountFrom: z.number().int().min(2).default(3),
+    /** FEE_RATE_OUT_OF_RANGE: fee / sale outside [min, max]. */
+    feeRateMin: z.number().min(0).default(0),
+    feeRateMax: z.number().max(1).default(0.3),
+    /** SALE_IN_FUTURE: sold_at later than now + this many minutes (clock skew allowance). */
+    futureToleranceMinutes: z.number().int().min(0).default(10),
+  })
+  .strict();
+export type RuleThresholds = z.infer<typeof RuleThresholdsSchema>;
+
+const FileSchema = z
+  .object({
+    esUrl: z.string().optional(),
+    esApiKey: z.string().optional(),
+    esUsername: z.string().optional(),
+    esPassword: z.string().optional(),
+    esCaCert: z.string().optional(),
+    mysqlUrl: z.string().optional(),
+    mysqlPassword: z.string().optional(),
+    indexPrefix: z.string().optional(),
+    tz: z.string().optional(),
+    sourceTz: z.string().optional(),
+    table: z.string().optional(),
+    kibanaUrl: z.string().optional(),
+    rules: RuleThresholdsSchema.partial().optional(),
+  })
+  .strict();
+type FileConfig = z.infer<typeof FileSchema>;
+
+export interface Config {
+  esUrl: string;
+  esAuth: { apiKey: string } | { username: string; password: string } | undefined;
+  esCaCert: string | undefined;
+  mysqlUrl: string;
+  mysqlPassword: string | undefined;
+  indexPrefix: string;
+  /** Business time zone: day boundaries for sale_date, daily, weekly. */
+  tz: string;
+  /** Time zone the source DATETIME columns are written in. */
+  sourceTz: string;
+  table: string;
+  kibanaUrl: string | undefined;
+  rules: RuleThresholds;
+}
+
+/** The global flags as commander parses them (all optional strings). */
+export interface GlobalFlags {
+  esUrl?: string;
+  mysqlUrl?: string;
+  indexPrefix?: string;
+  tz?: string;
+  config?: string;
+  kibanaUrl?: string;
+}
+
+export const DEFAULTS = {
+  esUrl: 'http://127.0.0.1:9200',
+  mysqlUrl: 'mysql://root@127.0.0.1:3306/earlypay',
+  indexPrefix: 'earlypay',
+  tz: 'Asia/Seoul',
+  table: 'platform_sales',
+} as const;
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`, 'check the --config path');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = FileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || '(top level)';
+    throw new UsageError(`config file ${path}: ${where}: ${issue.message}`, 'see README "Configuration" for the keys');
+  }
+  return parsed.data;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+/** Resolves flags, environment and config file into a validated Config. */
+export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const configPath = nonEmpty(flags.config) ?? nonEmpty(env.EARLYPAY_CONFIG);
+  const file = configPath ? readConfigFile(configPath) : {};
+  const pick = (flag: string | undefined, envName: string, fileValue: string | undefined): string | undefined =>
+    nonEmpty(flag) ?? nonEmpty(env[envName]) ?? nonEmpty(fileValue);
+
+  const esUrl = pick(flags.esUrl, 'ES_URL', file.esUrl) ?? DEFAULTS.esUrl;
+  const mysqlUrl = pick(flags.mysqlUrl, 'MYSQL_URL', file.mysqlUrl) ?? DEFAULTS.mysqlUrl;
+  const indexPrefix = pick(flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', file.indexPrefix) ?? DEFAULTS.indexPrefix;
+  const tz = pick(flags.tz, 'EARLYPAY_TZ', file.tz) ?? DEFAULTS.tz;
+  const sourceTz = pick(undefined, 'EARLYPAY_SOURCE_TZ', file.sourceTz) ?? DEFAULTS.tz;
+  const table = pick(undefined, 'EARLYPAY_TABLE', file.table) ?? DEFAULTS.table;
+  const kibanaUrl = pick(flags.kibanaUrl, 'KIBANA_URL', file.kibanaUrl);
+
+  assertUrl(esUrl, ['http:', 'https:'], 'Elasticsearch URL', '--es-url or ES_URL, e.g. http://127.0.0.1:9200');
+  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', '--mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay');
+  if (kibanaUrl) assertUrl(kibanaUrl, ['http:', 'https:'], 'Kibana URL', '--kibana-url, e.g. http://127.0.0.1:5601');
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
+    throw new UsageError(`invalid index prefix "${indexPrefix}"`, 'use lowercase letters, digits, "-", "_" or "."');
+  }
+  for (const [name, zone] of [['--tz', tz], ['EARLYPAY_SOURCE_TZ', sourceTz]] as const) {
+    try {
+      assertTimeZone(zone);
+    } catch {
+      throw new UsageError(`unknown time zone "${zone}" (${name})`, 'use an IANA name such as Asia/Seoul');
+    }
+  }
+  if (!/^[A-Za-z0-9_]+$/.test(table)) {
+    throw new UsageError(`invalid source table name "${table}"`, 'letters, digits and "_" only');
+  }
+
+  const apiKey = nonEmpty(env.ES_API_KEY) ?? nonEmpty(file.esApiKey);
+  const username = nonEmpty(env.ES_USERNAME) ?? nonEmpty(file.esUsername);
+  const password = nonEmpty(env.ES_PASSWORD) ?? nonEmpty(file.esPassword);
+  const esAuth = apiKey ? { apiKey } : username ? { username, password: password ?? '' } : undefined;
+
+  const rules = RuleThresholdsSchema.parse(file.rules ?? {});
+  if (rules.feeRateMin >= rules.feeRateMax) {
+    throw new UsageError('rules.feeRateMin must be below rules.feeRateMax');
+  }
+
+  return Object.freeze({
+    esUrl,
+    esAuth,
+    esCaCert: nonEmpty(env.ES_CA_CERT) ?? nonEmpty(file.esCaCert),
+    mysqlUrl,
+    mysqlPassword: nonEmpty(env.MYSQL_PASSWORD) ?? nonEmpty(file.mysqlPassword),
+    indexPrefix,
+    tz,
+    sourceTz,
+    table,
+    kibanaUrl,
+    rules,
+  });
+}
+
+function assertUrl(value: string, protocols: string[], what: string, hint: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`invalid ${what} "${redactUrl(value)}"`, `set ${hint}`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new UsageError(`invalid ${what} "${redactUrl(value)}": expected ${protocols.join(' or ')}`, `set ${hint}`);
+  }
+}
+
+/** A URL with any password replaced, safe for logs, output and the runs index. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/** Removes every secret the config holds from a string (error messages from drivers may echo them). */
+export function redactSecrets(text: string, config: Pick<Config, 'esAuth' | 'mysqlPassword' | 'mysqlUrl'>): string {
+  const secrets: string[] = [];
+  if (config.esAuth && 'apiKey' in config.esAuth) secrets.push(config.esAuth.apiKey);
+  if (config.esAuth && 'password' in config.esAuth && config.esAuth.password) secrets.push(config.esAuth.password);
+  if (config.mysqlPassword) secrets.push(config.mysqlPassword);
+  try {
+    const pw = decodeURIComponent(new URL(config.mysqlUrl).password);
+    if (pw) secrets.push(pw);
+  } catch {
+    /* invalid URLs were rejected earlier */
+  }
+  let out = text;
+  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * One error type per kind of failure; `cli.ts` maps each to its exit code (SPEC §6).
+ * Messages are one line an operator can act on; `hint` says what to do next.
+ */
+export const ExitCode = {
+  ok: 0,
+  runFailed: 1,
+  usage: 2,
+  rejects: 3,
+  drift: 4,
+  lockHeld: 75,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class EarlypayError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flag, bad date, missing URL, invalid config file: exit 2. */
+export class UsageError extends EarlypayError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A dependency is down or a query failed: exit 1, nothing half-advanced. */
+export class RunFailedError extends EarlypayError {
+  readonly exitCode = ExitCode.runFailed;
+}
+
+/** Another run of the same job holds the lock (cron overlap): exit 75. */
+export class LockHeldError extends EarlypayError {
+  readonly exitCode = ExitCode.lockHeld;
+}
+
+/** `--fail-on-rejects` and rows were rejected: exit 3. */
+export class RejectedRowsError extends EarlypayError {
+  readonly exitCode = ExitCode.rejects;
+}
+
+/** `reconcile` found drift that remains: exit 4. */
+export class DriftError extends EarlypayError {
+  readonly exitCode = ExitCode.drift;
+}
+
+/** Turns anything thrown by a client library into one readable line, without secrets. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof Error) {
+    const e = err as Error & { meta?: { body?: { error?: { type?: string; reason?: string } } }; code?: string };
+    const esReason = e.meta?.body?.error;
+    if (esReason?.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}`;
+    if (e.code && !e.message.includes(e.code)) return `${e.code}: ${e.message}`;
+    return e.message || e.name;
+  }
+  return String(err);
+}

@@ -1,0 +1,211 @@
+/**
+ * The indices of SPEC §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
+ * concrete index (`<prefix>-sales-v<N>`); `_meta.earlypay_mapping_version` records which
+ * mapping the concrete index was created or last upgraded with.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
+
+export interface IndexDefinition {
+  key: IndexKey;
+  /** Suffix after the prefix: `<prefix>-<suffix>`. */
+  suffix: string;
+  /** Bump when `mappings` change; setup upgrades in place or by reindex behind the alias. */
+  version: number;
+  mappings: estypes.MappingTypeMapping;
+}
+
+const keyword = { type: 'keyword' } as const;
+const long = { type: 'long' } as const;
+const date = { type: 'date' } as const;
+const day = { type: 'date', format: 'yyyy-MM-dd' } as const;
+const bool = { type: 'boolean' } as const;
+const text = { type: 'text' } as const;
+const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } as const;
+const opaque = { type: 'object', enabled: false } as const;
+
+export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
+  {
+    key: 'sales',
+    suffix: 'sales',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        id: keyword,
+        created: date,
+        modified: date,
+        remark: text,
+        num_approval: keyword,
+        card_company: keyword,
+        card_category: keyword,
+        card_number: keyword,
+        amount_sale: long,
+        amount_fee: long,
+        amount_deposit: long,
+        is_canceled: bool,
+        sold_at: date,
+        will_deposited_at: date,
+        raw_data: text,
+        platform: keyword,
+        daily_sale_id: keyword,
+        store_id: keyword,
+        extra_payment_id: keyword,
+        result_code: keyword,
+        result_msg: textWithKeyword,
+        detail_status: keyword,
+        processing_status: keyword,
+        sale_date: day,
+        /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
+        counted: bool,
+        /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
+        repeat_key: keyword,
+        anomaly_rules: keyword,
+        ingested_at: date,
+      },
+    },
+  },
+  {
+    key: 'dailyAov',
+    suffix: 'daily-aov',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        store_id: keyword,
+        date: day,
+        total_sale: long,
+        num_transactions: long,
+        num_customers: long,
+        unit_price: long,
+        num_canceled: long,
+        canceled_amount: long,
+        platforms: keyword,
+        computed_at: date,
+      },
+    },
+  },
+  {
+    key: 'weeklyAov',
+    suffix: 'weekly-aov',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        store_id: keyword,
+        start_date: day,
+        end_date: day,
+        total_sale: long,
+        num_customers: long,
+        num_transactions: long,
+        days_with_sales: long,
+        unit_price: long,
+        computed_at: date,
+      },
+    },
+  },
+  {
+    key: 'anomalies',
+    suffix: 'anomalies',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        sale_id: keyword,
+        rule: keyword,
+        severity: keyword,
+        store_id: keyword,
+        platform: keyword,
+        card_number: keyword,
+        sale_date: day,
+        sold_at: date,
+        amount_sale: long,
+        baseline: { type: 'double' },
+        threshold: { type: 'double' },
+        reason: text,
+        status: keyword,
+        note: text,
+        detected_at: date,
+        updated_at: date,
+        resolved_at: date,
+      },
+    },
+  },
+  {
+    key: 'deadletter',
+    suffix: 'deadletter',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        source_id: keyword,
+        source_table: keyword,
+        stage: keyword,
+        reason: textWithKeyword,
+        reason_code: keyword,
+        row: opaque,
+        run_id: keyword,
+        first_seen: date,
+        last_seen: date,
+      },
+    },
+  },
+  {
+    key: 'runs',
+    suffix: 'runs',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        run_id: keyword,
+        command: keyword,
+        args: opaque,
+        started_at: date,
+        ended_at: date,
+        duration_ms: long,
+        status: keyword,
+        exit_code: { type: 'integer' },
+        counts: opaque,
+        summary: text,
+        error: text,
+        host: keyword,
+        pid: long,
+        version: keyword,
+      },
+    },
+  },
+  {
+    key: 'state',
+    suffix: 'state',
+    version: 1,
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        key: keyword,
+        kind: keyword,
+        /** For `changed_day` marks: the business day whose data changed. */
+        day: day,
+        value: opaque,
+        updated_at: date,
+        /** For locks: when the holder last proved it is alive. */
+        heartbeat_at: date,
+      },
+    },
+  },
+];
+
+export type IndexNames = Record<IndexKey, string>;
+
+/** The alias names for a prefix: `earlypay-sales`, `earlypay-daily-aov`, … */
+export function indexNames(prefix: string): IndexNames {
+  const names = {} as IndexNames;
+  for (const def of INDEX_DEFINITIONS) names[def.key] = `${prefix}-${def.suffix}`;
+  return names;
+}
+
+export function definitionOf(key: IndexKey): IndexDefinition {
+  const def = INDEX_DEFINITIONS.find((d) => d.key === key);
+  if (!def) throw new Error(`unknown index ${key}`);
+  return def;
+}

@@ -1,0 +1,131 @@
+/**
+ * Creating and upgrading the indices behind their aliases. Idempotent: running it again on
+ * current indices changes nothing. A newer mapping is applied in place when Elasticsearch
+ * accepts it (added fields); otherwise a new versioned index is created, the data reindexed
+ * and the alias swapped atomically.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { INDEX_DEFINITIONS, type IndexDefinition } from './indices';
+
+export type IndexAction = 'created' | 'current' | 'upgraded' | 'reindexed';
+
+export interface IndexStatus {
+  alias: string;
+  index: string | null;
+  expectedVersion: number;
+  actualVersion: number | null;
+  state: 'missing' | 'current' | 'outdated' | 'not-an-alias' | 'newer';
+}
+
+const META_KEY = 'earlypay_mapping_version';
+
+export const INDEX_SETTINGS: estypes.IndicesIndexSettings = {
+  number_of_shards: 1,
+  number_of_replicas: 0,
+};
+
+function concreteName(prefix: string, def: IndexDefinition, version: number): string {
+  return `${prefix}-${def.suffix}-v${version}`;
+}
+
+function withMeta(def: IndexDefinition): estypes.MappingTypeMapping {
+  return { ...def.mappings, _meta: { [META_KEY]: def.version } };
+}
+
+/** Reads where an alias points and which mapping version that index carries. */
+export async function inspectIndex(client: Client, prefix: string, def: IndexDefinition): Promise<IndexStatus> {
+  const alias = `${prefix}-${def.suffix}`;
+  const base = { alias, expectedVersion: def.version };
+  if (!(await client.indices.exists({ index: alias }))) {
+    return { ...base, index: null, actualVersion: null, state: 'missing' };
+  }
+  const aliasExists = await client.indices.existsAlias({ name: alias });
+  if (!aliasExists) return { ...base, index: alias, actualVersion: null, state: 'not-an-alias' };
+  const got = await client.indices.getAlias({ name: alias });
+  const index = Object.keys(got)[0]!;
+  const mapping = await client.indices.getMapping({ index });
+  const meta = mapping[index]?.mappings?._meta as Record<string, unknown> | undefined;
+  const actualVersion = typeof meta?.[META_KEY] === 'number' ? (meta[META_KEY] as number) : 0;
+  const state = actualVersion === def.version ? 'current' : actualVersion > def.version ? 'newer' : 'outdated';
+  return { ...base, index, actualVersion, state };
+}
+
+export async function inspectIndices(client: Client, prefix: string): Promise<IndexStatus[]> {
+  return Promise.all(INDEX_DEFINITIONS.map((def) => inspectIndex(client, prefix, def)));
+}
+
+async function createVersioned(client: Client, prefix: string, def: IndexDefinition, version: number, withAlias: boolean): Promise<string> {
+  const index = concreteName(prefix, def, version);
+  await client.indices.create({
+    index,
+    settings: INDEX_SETTINGS,
+    mappings: withMeta(def),
+    aliases: withAlias ? { [`${prefix}-${def.suffix}`]: { is_write_index: true } } : undefined,
+    wait_for_active_shards: 1,
+  });
+  return index;
+}
+
+/** Brings one index to its current definition; returns what it did. */
+export async function ensureIndex(client: Client, prefix: string, def: IndexDefinition): Promise<{ status: IndexStatus; action: IndexAction; index: string }> {
+  const status = await inspectIndex(client, prefix, def);
+  switch (status.state) {
+    case 'missing': {
+      try {
+        const index = await createVersioned(client, prefix, def, def.version, true);
+        return { status, action: 'created', index };
+      } catch (err) {
+        // Another setup created it between our check and create: treat as current.
+        if (isResourceExists(err)) return { status, action: 'current', index: concreteName(prefix, def, def.version) };
+        throw err;
+      }
+    }
+    case 'current':
+      return { status, action: 'current', index: status.index! };
+    case 'newer':
+      throw new Error(
+        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
+      );
+    case 'not-an-alias':
+      throw new Error(`${status.alias} is a concrete index, not an alias; rename it or choose another --index-prefix`);
+    case 'outdated': {
+      const index = status.index!;
+      try {
+        await client.indices.putMapping({ index, ...withMeta(def) });
+        return { status, action: 'upgraded', index };
+      } catch (err) {
+        if (!isMappingConflict(err)) throw err;
+      }
+      const target = await createVersioned(client, prefix, def, def.version, false);
+      await client.reindex({ source: { index }, dest: { index: target }, refresh: true, wait_for_completion: true, conflicts: 'proceed' });
+      await client.indices.updateAliases({
+        actions: [
+          { remove: { index, alias: status.alias } },
+          { add: { index: target, alias: status.alias, is_write_index: true } },
+        ],
+      });
+      return { status, action: 'reindexed', index: target };
+    }
+  }
+}
+
+export async function ensureIndices(client: Client, prefix: string): Promise<{ alias: string; index: string; action: IndexAction }[]> {
+  const results = [];
+  for (const def of INDEX_DEFINITIONS) {
+    const r = await ensureIndex(client, prefix, def);
+    results.push({ alias: r.status.alias, index: r.index, action: r.action });
+  }
+  return results;
+}
+
+function errorType(err: unknown): string | undefined {
+  return (err as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type;
+}
+function isResourceExists(err: unknown): boolean {
+  const t = errorType(err);
+  return t === 'resource_already_exists_exception' || t === 'invalid_alias_name_exception';
+}
+function isMappingConflict(err: unknown): boolean {
+  const t = errorType(err);
+  return t === 'illegal_argument_exception' || t === 'mapper_parsing_exception';
+}

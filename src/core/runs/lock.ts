@@ -1,0 +1,108 @@
+/**
+ * One lock per job, held as a document in the state index so that overlapping cron runs on
+ * any host see it. The holder refreshes a heartbeat; a lock whose holder is gone (its process
+ * no longer exists on this host, or its heartbeat is stale) is taken over.
+ */
+import { hostname } from 'node:os';
+import type { Client } from '@elastic/elasticsearch';
+import { LockHeldError } from '../errors';
+
+export interface LockHolder {
+  run_id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+}
+
+export interface LockOptions {
+  heartbeatMs?: number;
+  /** A heartbeat older than this means the holder died (another host, or a hung process). */
+  staleAfterMs?: number;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class JobLock {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly id: string;
+  private readonly holder: LockHolder;
+
+  constructor(
+    private readonly client: Client,
+    private readonly index: string,
+    readonly job: string,
+    runId: string,
+    private readonly options: LockOptions = {},
+  ) {
+    this.id = `lock:${job}`;
+    this.holder = { run_id: runId, host: hostname(), pid: process.pid, started_at: new Date().toISOString() };
+  }
+
+  private document(): object {
+    return { key: this.id, kind: 'lock', value: this.holder, heartbeat_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+  }
+
+  async acquire(): Promise<void> {
+    try {
+      await this.client.index({ index: this.index, id: this.id, op_type: 'create', document: this.document(), refresh: 'wait_for' });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+      await this.takeOverIfStale();
+    }
+    const every = this.options.heartbeatMs ?? 15_000;
+    this.timer = setInterval(() => {
+      this.client
+        .update({ index: this.index, id: this.id, doc: { heartbeat_at: new Date().toISOString() } })
+        .catch(() => undefined /* the run itself will fail on ES errors; the lock goes stale */);
+    }, every);
+    this.timer.unref();
+  }
+
+  private async takeOverIfStale(): Promise<void> {
+    const current = await this.client.get<{ value: LockHolder; heartbeat_at: string }>({ index: this.index, id: this.id }, { ignore: [404] });
+    if (!current.found) return this.acquire();
+    const held = current._source!;
+    const staleAfter = this.options.staleAfterMs ?? 120_000;
+    const heartbeatAge = Date.now() - Date.parse(held.heartbeat_at);
+    const deadHere = held.value.host === this.holder.host && !processAlive(held.value.pid);
+    if (!deadHere && heartbeatAge < staleAfter) {
+      throw new LockHeldError(
+        `another ${this.job} run holds the lock (pid ${held.value.pid} on ${held.value.host}, started ${held.value.started_at})`,
+        'it will finish on its own; if that process is gone, the lock expires after 2 minutes without a heartbeat',
+      );
+    }
+    try {
+      await this.client.index({
+        index: this.index,
+        id: this.id,
+        document: this.document(),
+        if_seq_no: current._seq_no,
+        if_primary_term: current._primary_term,
+        refresh: 'wait_for',
+      });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 409) {
+        throw new LockHeldError(`another ${this.job} run took the lock just now`, 'try again later');
+      }
+      throw err;
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const current = await this.client.get<{ value: LockHolder }>({ index: this.index, id: this.id }, { ignore: [404] });
+    if (!current.found || current._source?.value.run_id !== this.holder.run_id) return;
+    await this.client.delete(
+      { index: this.index, id: this.id, if_seq_no: current._seq_no, if_primary_term: current._primary_term, refresh: 'wait_for' },
+      { ignore: [404, 409] },
+    );
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The `earlypay-state` index: the ingest checkpoint and the business days whose data changed
+ * and must be recomputed by `daily` and `weekly`. Marks are removed with optimistic
+ * concurrency, so a day re-marked by an ingest while `daily` was computing it stays marked.
+ */
+import type { Client } from '@elastic/elasticsearch';
+
+export interface Checkpoint {
+  /** Source wall-clock DATETIME of the last row safely in ES. */
+  modified: string;
+  /** Its id (decimal string): the keyset cursor is (modified, id). */
+  id: string;
+}
+
+export type RecomputeJob = 'daily' | 'weekly';
+
+export interface DayMark {
+  day: string;
+  seqNo: number;
+  primaryTerm: number;
+}
+
+export class StateStore {
+  constructor(private readonly client: Client, private readonly index: string) {}
+
+  private checkpointKey(table: string): string {
+    return `checkpoint:ingest:${table}`;
+  }
+
+  async readCheckpoint(table: string): Promise<(Checkpoint & { updatedAt: string }) | null> {
+    const res = await this.client.get<{ value: Checkpoint; updated_at: string }>(
+      { index: this.index, id: this.checkpointKey(table) },
+      { ignore: [404] },
+    );
+    if (!res.found || !res._source) return null;
+    return { ...res._source.value, updatedAt: res._source.updated_at };
+  }
+
+  async writeCheckpoint(table: string, checkpoint: Checkpoint): Promise<void> {
+    await this.client.index({
+      index: this.index,
+      id: this.checkpointKey(table),
+      document: { key: this.checkpointKey(table), kind: 'checkpoint', value: checkpoint, updated_at: new Date().toISOString() },
+    });
+  }
+
+  async clearCheckpoint(table: string): Promise<void> {
+    await this.client.delete({ index: this.index, id: this.checkpointKey(table) }, { ignore: [404] });
+  }
+
+  /** Records that these business days changed, for every recompute job. */
+  async markChangedDays(days: Iterable<string>): Promise<number> {
+    const operations: object[] = [];
+    const now = new Date().toISOString();
+    let n = 0;
+    for (const day of new Set(days)) {
+      for (const job of ['daily', 'weekly'] as RecomputeJob[]) {
+        const key = `changed:${job}:${day}`;
+        operations.push({ index: { _index: this.index, _id: key } }, { key, kind: `changed_${job}`, day, updated_at: now });
+      }
+      n++;
+    }
+    if (operations.length === 0) return 0;
+    const res = await this.client.bulk({ operations, refresh: 'wait_for' });
+    if (res.errors) {
+      const first = res.items.find((i) => i.index?.error)?.index?.error;
+      throw new Error(`could not record changed days: ${first?.reason ?? 'bulk error'}`);
+    }
+    return n;
+  }
+
+  /** Every day marked for `job`, oldest first, with the version to remove it safely. */
+  async changedDays(job: RecomputeJob): Promise<DayMark[]> {
+    const marks: DayMark[] = [];
+    let searchAfter: (string | number)[] | undefined;
+    await this.client.indices.refresh({ index: this.index });
+    for (;;) {
+      const res = await this.client.search<{ day: string }>({
+        index: this.index,
+        size: 1000,
+        seq_no_primary_term: true,
+        query: { term: { kind: `changed_${job}` } },
+        sort: [{ day: 'asc' }, { key: 'asc' }],
+        search_after: searchAfter,
+        _source: ['day'],
+      });
+      const hits = res.hits.hits;
+      for (const h of hits) marks.push({ day: h._source!.day, seqNo: h._seq_no!, primaryTerm: h._primary_term! });
+      if (hits.length < 1000) break;
+      searchAfter = hits[hits.length - 1]!.sort as (string | number)[];
+    }
+    return marks;
+  }
+
+  /** Removes marks that were handled; a mark rewritten since it was read is kept. */
+  async clearChangedDays(job: RecomputeJob, marks: DayMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    const operations = marks.map((m) => ({
+      delete: { _index: this.index, _id: `changed:${job}:${m.day}`, if_seq_no: m.seqNo, if_primary_term: m.primaryTerm },
+    }));
+    await this.client.bulk({ operations, refresh: 'wait_for' });
+  }
+}

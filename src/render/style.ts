@@ -1,0 +1,27 @@
+/** Colours and the few text conventions every command shares. Colour only when it helps a person. */
+import chalk, { type Chalk } from 'chalk';
+
+export interface Stream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+}
+
+export function makeStyle(enabled: boolean): Chalk {
+  return new chalk.Instance({ level: enabled ? 1 : 0 });
+}
+
+/** Won with thousands separators: 1234567 -> "1,234,567". */
+export function formatWon(n: number | null | undefined): string {
+  return n == null ? '' : Math.trunc(n).toLocaleString('en-US');
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
