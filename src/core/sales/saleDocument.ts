@@ -1,0 +1,164 @@
+/**
+ * Validating a source row (SPEC §3) and mapping it to the typed sales document (SPEC §4).
+ * Pure: no I/O, so every acceptance rule is unit-tested.
+ */
+import type { SourceRow } from '../source/row';
+import { businessDayOf, toOffsetIso, wallClockToInstant } from '../time/businessDay';
+
+export interface SaleDocument {
+  id: string;
+  created: string | null;
+  modified: string;
+  remark: string | null;
+  num_approval: string | null;
+  card_company: string | null;
+  card_category: string | null;
+  card_number: string;
+  amount_sale: number;
+  amount_fee: number | null;
+  amount_deposit: number | null;
+  is_canceled: boolean;
+  sold_at: string;
+  will_deposited_at: string | null;
+  raw_data: string | null;
+  platform: string | null;
+  daily_sale_id: string | null;
+  store_id: string;
+  extra_payment_id: string | null;
+  result_code: string | null;
+  result_msg: string | null;
+  detail_status: string | null;
+  processing_status: string | null;
+  sale_date: string;
+  counted: boolean;
+  repeat_key: string;
+  anomaly_rules: string[];
+  ingested_at: string;
+}
+
+/** A validated sale plus what the sink needs but the document does not carry. */
+export interface AcceptedSale {
+  doc: SaleDocument;
+  /** `modified` as epoch ms: the external version, so an older row never overwrites a newer one. */
+  version: number;
+  /** Source wall-clock `modified`, for the checkpoint. */
+  sourceModified: string;
+}
+
+export type RejectReason =
+  | 'MISSING_ID'
+  | 'INVALID_SOLD_AT'
+  | 'INVALID_MODIFIED'
+  | 'MISSING_STORE_ID'
+  | 'INVALID_AMOUNT_SALE'
+  | 'MISSING_CARD_NUMBER';
+
+export interface RejectedRow {
+  sourceId: string | null;
+  codes: RejectReason[];
+  reason: string;
+}
+
+export type MappedRow = { ok: true; sale: AcceptedSale } | { ok: false; rejected: RejectedRow };
+
+const REASON_TEXT: Record<RejectReason, string> = {
+  MISSING_ID: 'id is missing or not a whole number',
+  INVALID_SOLD_AT: 'sold_at is missing or not a valid date-time',
+  INVALID_MODIFIED: 'modified is missing or not a valid date-time',
+  MISSING_STORE_ID: 'store_id is missing',
+  INVALID_AMOUNT_SALE: 'amount_sale is missing or not a whole number',
+  MISSING_CARD_NUMBER: 'card_number is missing or empty',
+};
+
+/** Whole numbers only; BIGINTs arrive as strings. */
+function wholeNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
+    const n = Number(value.trim());
+    return Number.isSafeInteger(n) ? n : null;
+  }
+  return null;
+}
+
+function idString(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const s = String(value).trim();
+  return /^-?\d+$/.test(s) ? s.replace(/^(-?)0+(?=\d)/, '$1') : null;
+}
+
+function textOrNull(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return String(value);
+}
+
+/** A counted sale (SPEC §5): not canceled and a positive amount. */
+export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number }): boolean {
+  return !sale.is_canceled && sale.amount_sale > 0;
+}
+
+/** The identity REPEATED_AMOUNT groups by: same store, card, business day and amount. */
+export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: string, amount: number): string {
+  return `${storeId}|${cardNumber}|${saleDate}|${amount}`;
+}
+
+export interface MapOptions {
+  sourceTz: string;
+  businessTz: string;
+  ingestedAt: string;
+}
+
+export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
+  const codes: RejectReason[] = [];
+  const id = idString(row.id);
+  if (id === null) codes.push('MISSING_ID');
+  const soldAt = wallClockToInstant(row.sold_at, opts.sourceTz);
+  if (!soldAt) codes.push('INVALID_SOLD_AT');
+  const modified = wallClockToInstant(row.modified, opts.sourceTz);
+  if (!modified) codes.push('INVALID_MODIFIED');
+  const storeId = idString(row.store_id);
+  if (storeId === null) codes.push('MISSING_STORE_ID');
+  const amountSale = wholeNumber(row.amount_sale);
+  if (amountSale === null) codes.push('INVALID_AMOUNT_SALE');
+  const cardNumber = row.card_number == null ? '' : String(row.card_number).trim();
+  if (cardNumber === '') codes.push('MISSING_CARD_NUMBER');
+
+  if (codes.length > 0 || !soldAt || !modified || id === null || storeId === null || amountSale === null) {
+    return { ok: false, rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') } };
+  }
+
+  const created = wallClockToInstant(row.created, opts.sourceTz);
+  const deposited = wallClockToInstant(row.will_deposited_at, opts.sourceTz);
+  const isCanceled = Number(row.is_canceled) === 1;
+  const saleDate = businessDayOf(soldAt, opts.businessTz);
+  const doc: SaleDocument = {
+    id,
+    created: created ? toOffsetIso(created, opts.sourceTz) : null,
+    modified: toOffsetIso(modified, opts.sourceTz),
+    remark: textOrNull(row.remark),
+    num_approval: textOrNull(row.num_approval),
+    card_company: textOrNull(row.card_company),
+    card_category: textOrNull(row.card_category),
+    card_number: cardNumber,
+    amount_sale: amountSale,
+    amount_fee: wholeNumber(row.amount_fee),
+    amount_deposit: wholeNumber(row.amount_deposit),
+    is_canceled: isCanceled,
+    sold_at: toOffsetIso(soldAt, opts.sourceTz),
+    will_deposited_at: deposited ? toOffsetIso(deposited, opts.sourceTz) : null,
+    raw_data: textOrNull(row.raw_data),
+    platform: textOrNull(row.platform),
+    daily_sale_id: idString(row.daily_sale_id),
+    store_id: storeId,
+    extra_payment_id: idString(row.extra_payment_id),
+    result_code: textOrNull(row.result_code),
+    result_msg: textOrNull(row.result_msg),
+    detail_status: textOrNull(row.detail_status),
+    processing_status: textOrNull(row.processing_status),
+    sale_date: saleDate,
+    counted: isCountedSale({ is_canceled: isCanceled, amount_sale: amountSale }),
+    repeat_key: repeatKeyOf(storeId, cardNumber, saleDate, amountSale),
+    anomaly_rules: [],
+    ingested_at: opts.ingestedAt,
+  };
+  return { ok: true, sale: { doc, version: modified.getTime(), sourceModified: String(row.modified) } };
+}
