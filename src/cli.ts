@@ -12,6 +12,7 @@ import { createHost, examples, type CommandHost } from './commands/host';
 import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
 import { doctorCommand } from './commands/doctor';
+import { ingestCommand } from './commands/ingest';
 
 export function packageVersion(): string {
   try {
@@ -44,7 +45,7 @@ export function buildProgram(host: CommandHost): Command {
       ),
     );
 
-  for (const make of [setupCommand, doctorCommand]) program.addCommand(make(host));
+  for (const make of [setupCommand, doctorCommand, ingestCommand]) program.addCommand(make(host));
   return program;
 }
 

@@ -25,7 +25,7 @@ export function assertTimeZone(timeZone: string): void {
  * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`.
  * Returns null for zero dates, malformed strings and impossible dates ('2024-02-30').
  */
-export function wallClockToInstant(value: string | null | undefined, timeZone: string): TZDate | null {
+export function wallClockToInstant(value: string | null | undefined, timeZone: string): Date | null {
   if (value == null) return null;
   const m = WALL_CLOCK_RE.exec(String(value).trim());
   if (!m) return null;
@@ -34,7 +34,7 @@ export function wallClockToInstant(value: string | null | undefined, timeZone: s
   const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
   // Reject dates the calendar rolled over (Feb 30 -> Mar 2).
   if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
-  return date;
+  return new Date(date.getTime());
 }
 
 /** ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. */

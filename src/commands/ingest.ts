@@ -1,0 +1,112 @@
+/** `earlypay ingest`: copy new and changed sales MySQL -> Elasticsearch, checking each against the rules. */
+import { Command, Option } from 'commander';
+import type { CommandHost } from './host';
+import { examples } from './host';
+import type { Context } from './context';
+import { runJob } from './job';
+import { durationArg, positiveIntArg } from './parsers';
+import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
+import { parseUserTime } from '../core/time/businessDay';
+import { UsageError } from '../core/errors';
+import { createProgress } from '../render/progress';
+import { formatCount, formatDuration } from '../render/style';
+
+export interface IngestCommandOptions {
+  full?: boolean;
+  since?: string;
+  batchSize: number;
+  concurrency: number;
+  dryRun?: boolean;
+  lag: number;
+  overlap: number;
+  failOnRejects?: boolean;
+}
+
+export function summarizeIngest(s: IngestStats, ms: number): string {
+  const rules = Object.entries(s.by_rule).map(([r, n]) => `${r} ${formatCount(n!)}`).join(', ');
+  const parts = [
+    `ingest (${s.mode}${s.dry_run ? ', dry run: nothing written' : ''}): read ${formatCount(s.read)} rows`,
+    `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted : s.indexed)}`,
+    s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
+    `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
+    `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
+    s.repeated_amount ? `REPEATED_AMOUNT settled: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
+    `${formatCount(s.days_changed)} day(s) changed`,
+    s.checkpoint ? `checkpoint ${s.checkpoint.modified} #${s.checkpoint.id}${s.checkpoint_advanced ? '' : ' (unchanged)'}` : 'no checkpoint',
+    formatDuration(ms),
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promise<number> {
+  if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
+  const config = ctx.config();
+  let since: Date | undefined;
+  if (opts.since) {
+    const parsed = parseUserTime(opts.since, config.sourceTz);
+    if (!parsed) throw new UsageError(`--since "${opts.since}" is not a time`, 'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01');
+    since = parsed;
+  }
+  const args = { full: Boolean(opts.full), since: opts.since ?? null, batch_size: opts.batchSize, concurrency: opts.concurrency, dry_run: Boolean(opts.dryRun), lag_ms: opts.lag, overlap_ms: opts.overlap, table: config.table, index_prefix: config.indexPrefix };
+  return runJob(ctx, { command: 'ingest', args, lock: opts.dryRun ? undefined : 'ingest' }, async (run) => {
+    const started = Date.now();
+    const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
+    let stats: IngestStats;
+    try {
+      stats = await runIngestPipeline(
+        {
+          es: ctx.es(),
+          pool: ctx.mysql(),
+          names: ctx.names(),
+          config,
+          runId: run.runId,
+          now: ctx.now,
+          verbose: ctx.log.verbose,
+          onProgress: (p) => progress.update(p.read, p.total),
+          countTotal: Boolean(ctx.stderr.isTTY) && !ctx.flags.quiet,
+        },
+        {
+          ...INGEST_DEFAULTS,
+          full: Boolean(opts.full),
+          since,
+          batchSize: opts.batchSize,
+          concurrency: opts.concurrency,
+          dryRun: Boolean(opts.dryRun),
+          lagMs: opts.lag,
+          overlapMs: opts.overlap,
+        },
+      );
+    } finally {
+      progress.stop();
+    }
+    const failRejects = Boolean(opts.failOnRejects) && stats.rejected > 0;
+    return {
+      counts: { ...stats },
+      summary: summarizeIngest(stats, Date.now() - started),
+      exitCode: failRejects ? 3 : 0,
+      reason: failRejects ? `${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects); see the ${ctx.names().deadletter} index` : undefined,
+    };
+  });
+}
+
+export function ingestCommand(host: CommandHost): Command {
+  return new Command('ingest')
+    .description('copy new and changed sales from MySQL into Elasticsearch, checking each against the anomaly rules')
+    .option('--full', 'read the whole table, not just rows changed since the checkpoint')
+    .option('--since <time>', 'read rows modified since this time (ISO 8601 or YYYY-MM-DD, source time zone)')
+    .addOption(new Option('--batch-size <n>', 'rows per MySQL read').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
+    .addOption(new Option('--concurrency <n>', 'bulk requests in flight').argParser(positiveIntArg).default(INGEST_DEFAULTS.concurrency))
+    .addOption(new Option('--lag <duration>', 'leave rows modified this recently for the next run').argParser(durationArg).default(INGEST_DEFAULTS.lagMs, '2m'))
+    .addOption(new Option('--overlap <duration>', 're-read this much before the checkpoint to catch late commits').argParser(durationArg).default(INGEST_DEFAULTS.overlapMs, '10m'))
+    .option('--dry-run', 'read, validate and check rules, but write nothing')
+    .option('--fail-on-rejects', 'exit 3 when any row was rejected')
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay ingest                      # from cron: rows changed since the last run',
+        'earlypay ingest --full --concurrency 4',
+        'earlypay ingest --since 2024-05-01 --dry-run --json',
+      ),
+    )
+    .action(async (opts: IngestCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runIngest(ctx, opts)));
+}

@@ -1,0 +1,94 @@
+/**
+ * Bulk writes outside the ingest stream (anomaly settling, scans, AOV jobs): one call of the
+ * client's bulk helper, with what could not be written reported instead of thrown away.
+ */
+import type { Client } from '@elastic/elasticsearch';
+
+export type BulkOp =
+  | { kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte' }
+  | { kind: 'upsert'; index: string; id: string; doc: object; upsert: object }
+  | { kind: 'delete'; index: string; id: string };
+
+export interface BulkWriteResult {
+  written: number;
+  /** Index ops refused because a newer version is already stored (409): not an error. */
+  superseded: number;
+  /** Deletes of documents that were already gone (404): not an error. */
+  alreadyGone: number;
+  failed: { id: string; index: string; status: number; reason: string }[];
+  retried: number;
+}
+
+/** The action line and body the bulk helper needs for one op. */
+export function bulkAction(op: BulkOp): [object, object | undefined] {
+  switch (op.kind) {
+    case 'index':
+      return [
+        { index: { _index: op.index, _id: op.id, ...(op.version !== undefined ? { version: op.version, version_type: op.versionType ?? 'external_gte' } : {}) } },
+        op.doc,
+      ];
+    case 'upsert':
+      return [{ update: { _index: op.index, _id: op.id, retry_on_conflict: 3 } }, { upsert: op.upsert }];
+    case 'delete':
+      return [{ delete: { _index: op.index, _id: op.id } }, undefined];
+  }
+}
+
+export interface BulkWriteOptions {
+  concurrency?: number;
+  flushBytes?: number;
+  refresh?: boolean;
+  retries?: number;
+  wait?: number;
+}
+
+/**
+ * Writes ops through `client.helpers.bulk`. 429s are retried by the helper; 409 on versioned
+ * index ops and 404 on deletes are expected outcomes; everything else is returned in `failed`.
+ */
+export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIterable<BulkOp>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
+  const result: BulkWriteResult = { written: 0, superseded: 0, alreadyGone: 0, failed: [], retried: 0 };
+  // The helper serialises the datasource item as the `doc` of an update, so the op travels
+  // beside its payload in this map (keyed by the payload object).
+  const pending = new WeakMap<object, BulkOp>();
+  async function* payloads(): AsyncGenerator<object> {
+    for await (const op of ops as AsyncIterable<BulkOp>) {
+      const carrier = op.kind === 'delete' ? { id: op.id } : op.doc;
+      pending.set(carrier, op);
+      yield carrier;
+    }
+  }
+  const stats = await client.helpers.bulk<object>({
+    datasource: payloads(),
+    concurrency: options.concurrency ?? 2,
+    flushBytes: options.flushBytes ?? 5_000_000,
+    retries: options.retries ?? 8,
+    wait: options.wait ?? 1_000,
+    refreshOnCompletion: options.refresh ?? false,
+    onDocument(carrier) {
+      const op = pending.get(carrier)!;
+      const [action, body] = bulkAction(op);
+      if (op.kind === 'index') return [action, body] as never;
+      if (op.kind === 'upsert') return [action, body] as never;
+      return action as never;
+    },
+    onDrop(dropped) {
+      const action = dropped.operation as unknown as Record<string, { _id?: string; _index?: string }>;
+      const kind = Object.keys(action)[0]!;
+      const meta = action[kind]!;
+      if (dropped.status === 409 && kind === 'index') {
+        result.superseded++;
+        return;
+      }
+      if (dropped.status === 404 && kind === 'delete') {
+        result.alreadyGone++;
+        return;
+      }
+      const err = dropped.error as { type?: string; reason?: string } | null;
+      result.failed.push({ id: meta._id ?? '', index: meta._index ?? '', status: dropped.status, reason: err ? `${err.type}: ${err.reason}` : `status ${dropped.status}` });
+    },
+  });
+  result.written = stats.successful;
+  result.retried = stats.retry;
+  return result;
+}

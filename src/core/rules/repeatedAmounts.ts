@@ -1,0 +1,156 @@
+/**
+ * REPEATED_AMOUNT is a rule over groups of sales (same store, card, business day, amount,
+ * ordered by sold_at then id), so a late or canceled sale can change the flags of others.
+ * `settleRepeatedAmounts` makes the flags of the given days exact: it finds every group that
+ * has, or should have, a flag, ranks it, and writes only the differences (anomaly documents
+ * and the sales' `anomaly_rules`), never overwriting a newer version of a sale.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { IndexNames } from '../es/indices';
+import { writeBulk, type BulkOp } from '../es/bulkWrite';
+import type { SaleDocument } from '../sales/saleDocument';
+import { repeatKeyOf } from '../sales/saleDocument';
+import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
+
+const RULE = 'REPEATED_AMOUNT';
+const PAGE = 5_000;
+
+export interface StoredSale {
+  source: SaleDocument;
+  version: number;
+}
+
+/** Every hit of a query, paged with search_after on a unique sort. */
+async function* searchAll<T>(client: Client, index: string, query: estypes.QueryDslQueryContainer, sort: estypes.Sort, extra: Partial<estypes.SearchRequest> = {}): AsyncGenerator<estypes.SearchHit<T>> {
+  let after: estypes.SortResults | undefined;
+  for (;;) {
+    const res = await client.search<T>({ index, size: PAGE, query, sort, search_after: after, track_total_hits: false, ...extra });
+    const hits = res.hits.hits;
+    for (const h of hits) yield h;
+    if (hits.length < PAGE) return;
+    after = hits[hits.length - 1]!.sort;
+  }
+}
+
+/** All sales (counted or not) of the given repeat keys, with their versions. */
+export async function fetchRepeatGroups(client: Client, salesIndex: string, keys: string[]): Promise<Map<string, StoredSale[]>> {
+  const groups = new Map<string, StoredSale[]>();
+  for (let i = 0; i < keys.length; i += 1_000) {
+    const chunk = keys.slice(i, i + 1_000);
+    for await (const hit of searchAll<SaleDocument>(client, salesIndex, { terms: { repeat_key: chunk } }, [{ repeat_key: 'asc' }, { id: 'asc' }], { version: true })) {
+      const sale = hit._source!;
+      const list = groups.get(sale.repeat_key) ?? [];
+      list.push({ source: sale, version: hit._version! });
+      groups.set(sale.repeat_key, list);
+    }
+  }
+  return groups;
+}
+
+async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number): Promise<Set<string>> {
+  const keys = new Set<string>();
+  // Groups big enough to flag anything.
+  const BUCKETS = 50_000;
+  const queue: string[][] = [];
+  for (let i = 0; i < days.length; i += 7) queue.push(days.slice(i, i + 7));
+  while (queue.length) {
+    const chunk = queue.shift()!;
+    const res = await client.search({
+      index: names.sales,
+      size: 0,
+      query: { bool: { filter: [{ terms: { sale_date: chunk } }, { term: { counted: true } }] } },
+      aggs: { keys: { terms: { field: 'repeat_key', min_doc_count: from, size: BUCKETS } } },
+    });
+    const buckets = (res.aggregations?.keys as estypes.AggregationsStringTermsAggregate).buckets as estypes.AggregationsStringTermsBucket[];
+    if (buckets.length >= BUCKETS && chunk.length > 1) {
+      const mid = Math.ceil(chunk.length / 2);
+      queue.push(chunk.slice(0, mid), chunk.slice(mid));
+      continue;
+    }
+    if (buckets.length >= BUCKETS) throw new Error(`more than ${BUCKETS} repeated-amount groups on ${chunk[0]}`);
+    for (const b of buckets) keys.add(String(b.key));
+  }
+  // Groups flagged now, which may no longer deserve it.
+  const dayFilter = { terms: { sale_date: days } };
+  for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { _source: ['repeat_key'] })) {
+    keys.add(hit._source!.repeat_key);
+  }
+  for await (const hit of searchAll<{ store_id: string; card_number: string; sale_date: string; amount_sale: number }>(
+    client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }],
+    { _source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
+  )) {
+    const a = hit._source!;
+    keys.add(repeatKeyOf(a.store_id, a.card_number, a.sale_date, a.amount_sale));
+  }
+  return keys;
+}
+
+export interface SettleResult {
+  groups: number;
+  flagged: number;
+  newlyFlagged: number;
+  unflagged: number;
+}
+
+export interface SettleDeps {
+  client: Client;
+  names: IndexNames;
+  repeatedAmountFrom: number;
+  now: () => Date;
+}
+
+/** Makes REPEATED_AMOUNT exact for these business days. */
+export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): Promise<SettleResult> {
+  const { client, names } = deps;
+  const result: SettleResult = { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 };
+  if (days.length === 0) return result;
+  await client.indices.refresh({ index: [names.sales, names.anomalies] });
+  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom))];
+  for (let i = 0; i < keys.length; i += 1_000) {
+    const chunk = keys.slice(i, i + 1_000);
+    const groups = await fetchRepeatGroups(client, names.sales, chunk);
+    const memberIds = [...groups.values()].flat().map((m) => m.source.id);
+    const existingDocs = new Set<string>();
+    for (let j = 0; j < memberIds.length; j += 10_000) {
+      for await (const hit of searchAll<{ sale_id: string }>(client, names.anomalies, { bool: { filter: [{ terms: { sale_id: memberIds.slice(j, j + 10_000) } }, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }], { _source: ['sale_id'] })) {
+        existingDocs.add(hit._source!.sale_id);
+      }
+    }
+    const at = deps.now().toISOString();
+    const ops: BulkOp[] = [];
+    for (const members of groups.values()) {
+      result.groups++;
+      const counted = members.filter((m) => m.source.counted);
+      const expected = rankRepeatedAmounts(counted.map((m) => m.source), deps.repeatedAmountFrom);
+      for (const m of members) {
+        const sale = m.source;
+        const should = expected.get(sale.id);
+        const hasRule = sale.anomaly_rules.includes(RULE);
+        if (should) {
+          result.flagged++;
+          const { refresh, create } = anomalyUpsert(sale, should, at);
+          ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(sale.id, RULE), doc: refresh, upsert: create });
+          if (!hasRule) {
+            result.newlyFlagged++;
+            ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: [...sale.anomaly_rules, RULE].sort() }, version: m.version, versionType: 'external_gte' });
+          }
+        } else {
+          if (existingDocs.has(sale.id)) ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
+          if (hasRule) {
+            result.unflagged++;
+            ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: sale.anomaly_rules.filter((r) => r !== RULE) }, version: m.version, versionType: 'external_gte' });
+          } else if (existingDocs.has(sale.id)) {
+            result.unflagged++;
+          }
+        }
+      }
+    }
+    const written = await writeBulk(client, ops);
+    if (written.failed.length) {
+      const f = written.failed[0]!;
+      throw new Error(`could not settle REPEATED_AMOUNT: ${f.index}/${f.id}: ${f.reason}`);
+    }
+  }
+  await client.indices.refresh({ index: [names.sales, names.anomalies] });
+  return result;
+}

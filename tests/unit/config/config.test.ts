@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redactSecrets, redactUrl, resolveConfig } from '../../../src/core/config/config';
+import { UsageError } from '../../../src/core/errors';
+
+function file(content: object | string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'earlypay-config-'));
+  const path = join(dir, 'c.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('resolveConfig', () => {
+  it('uses the defaults', () => {
+    const c = resolveConfig({}, {});
+    expect(c).toMatchObject({ esUrl: 'http://127.0.0.1:9200', mysqlUrl: 'mysql://root@127.0.0.1:3306/earlypay', indexPrefix: 'earlypay', tz: 'Asia/Seoul', table: 'platform_sales' });
+    expect(c.rules.overWeeklyAovFactor).toBe(2);
+  });
+
+  it('flags > env > config file > defaults', () => {
+    const path = file({ esUrl: 'http://file:9200', indexPrefix: 'fromfile', tz: 'UTC', rules: { overWeeklyAovFactor: 3 } });
+    const env = { ES_URL: 'http://env:9200', EARLYPAY_CONFIG: path };
+    const c = resolveConfig({ esUrl: 'http://flag:9200' }, env);
+    expect(c.esUrl).toBe('http://flag:9200');
+    expect(resolveConfig({}, env).esUrl).toBe('http://env:9200');
+    expect(c.indexPrefix).toBe('fromfile');
+    expect(c.tz).toBe('UTC');
+    expect(c.rules.overWeeklyAovFactor).toBe(3);
+  });
+
+  it('rejects bad values as usage errors', () => {
+    expect(() => resolveConfig({ esUrl: 'nope' }, {})).toThrow(UsageError);
+    expect(() => resolveConfig({ mysqlUrl: 'http://x' }, {})).toThrow(UsageError);
+    expect(() => resolveConfig({ tz: 'Mars/Olympus' }, {})).toThrow(/unknown time zone/);
+    expect(() => resolveConfig({ indexPrefix: 'Bad Prefix' }, {})).toThrow(UsageError);
+    expect(() => resolveConfig({ config: file('{not json') }, {})).toThrow(/not valid JSON/);
+    expect(() => resolveConfig({ config: file({ colour: 'red' }) }, {})).toThrow(UsageError);
+    expect(() => resolveConfig({ config: '/nonexistent/x.json' }, {})).toThrow(/cannot read config file/);
+  });
+
+  it('keeps secrets out of text', () => {
+    const c = resolveConfig({ mysqlUrl: 'mysql://app:hunter22@db:3306/sales' }, { ES_API_KEY: 'abcdef123', MYSQL_PASSWORD: 'pw-from-env' });
+    expect(redactUrl(c.mysqlUrl)).toBe('mysql://app:***@db:3306/sales');
+    expect(redactSecrets('failed hunter22 abcdef123 pw-from-env', c)).toBe('failed *** *** ***');
+  });
+});
