@@ -2,6 +2,7 @@
  * (scripts/test.sh brings it up and exports ES_URL / MYSQL_URL / ES7_URL). */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
 module.exports = {
+  testTimeout: 300000,
   projects: [
     {
       displayName: 'unit',
@@ -14,7 +15,6 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
-      testTimeout: 300000,
     },
   ],
 };
