@@ -32,17 +32,19 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   let mysqlUp = false;
   try {
     try {
-      const info = await es.info();
+      // GET / lives in an optional module (rest-root) that minimal distributions lack.
       const health = await es.cluster.health();
+      const nodes = await es.nodes.info({ node_id: '_local', metric: '_none' as never, filter_path: 'nodes.*.version' });
+      const version = Object.values(nodes.nodes ?? {})[0]?.version ?? 'unknown';
       esUp = true;
       checks.push({
         name: 'elasticsearch',
         status: health.status === 'red' ? 'fail' : 'ok',
-        detail: `${redactUrl(config.esUrl)} — Elasticsearch ${info.version.number}, cluster "${info.cluster_name}" ${health.status}`,
+        detail: `${redactUrl(config.esUrl)} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
     } catch (err) {
-      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err), hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
+      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
     }
 
     try {
@@ -70,7 +72,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         });
       }
     } catch (err) {
-      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err), hint: 'start it or fix --mysql-url / MYSQL_URL / MYSQL_PASSWORD' });
+      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: 'start it or fix --mysql-url / MYSQL_URL / MYSQL_PASSWORD' });
     }
 
     if (!esUp) return checks;

@@ -6,7 +6,7 @@ export function renderTable(head: string[], rows: (string | number)[][], style: 
   const table = new Table({
     head: head.map((h) => style.bold(h)),
     style: { head: [], border: [] },
-    colAligns: align,
+    ...(align ? { colAligns: align } : {}),
     wordWrap: true,
   });
   for (const row of rows) table.push(row.map((c) => (typeof c === 'number' ? c.toLocaleString('en-US') : c)));
