@@ -29,6 +29,7 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
     `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted : s.indexed)}`,
     s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
     `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
+    s.withdrawn ? `${formatCount(s.withdrawn)} previously accepted row(s) now invalid: removed from ES` : '',
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
     s.repeated_amount ? `REPEATED_AMOUNT settled: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,

@@ -38,6 +38,11 @@ export interface IngestOptions {
   /** Rows per checkpointed segment. */
   segmentRows: number;
   flushBytes: number;
+  /**
+   * Re-ingest exactly these rows (reconcile --repair) instead of reading by checkpoint;
+   * the checkpoint is left alone.
+   */
+  rows?: AsyncIterable<SourceRow[]>;
 }
 
 export const INGEST_DEFAULTS: IngestOptions = {
@@ -65,7 +70,7 @@ export interface IngestDeps {
 }
 
 export interface IngestStats {
-  mode: 'full' | 'incremental' | 'since';
+  mode: 'full' | 'incremental' | 'since' | 'repair';
   dry_run: boolean;
   window: { from: string | null; until: string };
   read: number;
@@ -74,6 +79,8 @@ export interface IngestStats {
   /** Accepted rows that Elasticsearch already held in a newer version. */
   superseded: number;
   rejected: number;
+  /** Previously accepted rows that are invalid now: their documents were removed. */
+  withdrawn: number;
   flagged: number;
   by_rule: Partial<Record<RuleId, number>>;
   anomalies_cleared: number;
@@ -91,6 +98,7 @@ interface BatchOutcome {
   flagged: number;
   byRule: Map<RuleId, number>;
   cleared: number;
+  withdrawn: number;
   days: Set<string>;
   last: SourceRow | undefined;
 }
@@ -123,7 +131,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
   // --- plan the window -------------------------------------------------------------------
   const previous = await state.readCheckpoint(table);
-  const mode: IngestStats['mode'] = opts.since ? 'since' : opts.full || !previous ? 'full' : 'incremental';
+  const mode: IngestStats['mode'] = opts.rows ? 'repair' : opts.since ? 'since' : opts.full || !previous ? 'full' : 'incremental';
   const untilModified = toWallClock(new Date(deps.now().getTime() - opts.lagMs), tzSource);
   let fromModified: string | undefined;
   if (mode === 'since') fromModified = toWallClock(opts.since!, tzSource);
@@ -133,18 +141,18 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     fromModified = toWallClock(new Date(at.getTime() - opts.overlapMs), tzSource);
   }
   // A --since later than the checkpoint skips rows; the checkpoint must not jump past them.
-  const mayAdvance = mode !== 'since' || (previous !== null && fromModified! <= previous.modified);
+  const mayAdvance = mode === 'full' || mode === 'incremental' || (mode === 'since' && previous !== null && fromModified! <= previous.modified);
   const window: ReadWindow = { fromModified, untilModified };
   deps.verbose(`ingest ${mode}: modified ${fromModified ?? '(beginning)'} .. ${untilModified}${opts.dryRun ? ' (dry run)' : ''}`);
 
   const salesWereEmpty = (await es.count({ index: names.sales })).count === 0;
-  const total = deps.countTotal ? await countWindow(pool, table, window) : undefined;
+  const total = deps.countTotal && !opts.rows ? await countWindow(pool, table, window) : undefined;
   const baselines = new WeeklyBaselines(es, names.weeklyAov);
   const thresholds = config.rules;
 
   const stats: IngestStats = {
     mode, dry_run: opts.dryRun, window: { from: fromModified ?? null, until: untilModified },
-    read: 0, accepted: 0, indexed: 0, superseded: 0, rejected: 0, flagged: 0, by_rule: {}, anomalies_cleared: 0,
+    read: 0, accepted: 0, indexed: 0, superseded: 0, rejected: 0, withdrawn: 0, flagged: 0, by_rule: {}, anomalies_cleared: 0,
     days_changed: 0, retried: 0, checkpoint: previous ? { modified: previous.modified, id: previous.id } : null,
     checkpoint_advanced: false, repeated_amount: null,
   };
@@ -153,17 +161,20 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   // --- validate + rules: one page of rows -> bulk operations ------------------------------
   async function processBatch(rows: SourceRow[]): Promise<BatchOutcome> {
     const at = deps.now().toISOString();
-    const outcome: BatchOutcome = { ops: [], accepted: 0, rejected: 0, flagged: 0, byRule: new Map(), cleared: 0, days: new Set(), last: rows[rows.length - 1] };
+    const outcome: BatchOutcome = { ops: [], accepted: 0, rejected: 0, flagged: 0, byRule: new Map(), cleared: 0, withdrawn: 0, days: new Set(), last: rows[rows.length - 1] };
     const accepted: AcceptedSale[] = [];
+    const rejectedIds: string[] = [];
     for (const row of rows) {
       const mapped = mapSourceRow(row, { sourceTz: tzSource, businessTz: config.tz, ingestedAt: at });
       if (mapped.ok) accepted.push(mapped.sale);
       else {
         outcome.rejected++;
         outcome.ops.push(deadLetterOp(names, table, deps.runId, at, row, mapped.rejected, 'validate'));
+        if (mapped.rejected.sourceId && /^-?\d+$/.test(mapped.rejected.sourceId)) rejectedIds.push(mapped.rejected.sourceId);
       }
     }
     outcome.accepted = accepted.length;
+    if (rejectedIds.length && !salesWereEmpty) await removeNowRejected(rejectedIds, outcome);
     if (accepted.length === 0) return outcome;
     const docs = accepted.map((a) => a.doc);
 
@@ -218,7 +229,20 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     return outcome;
   }
 
+  /** A row that was accepted once and is invalid now: its old document must not linger. */
+  async function removeNowRejected(ids: string[], outcome: BatchOutcome): Promise<void> {
+    const res = await es.mget<{ sale_date: string; anomaly_rules: string[] }>({ index: names.sales, ids, _source: ['sale_date', 'anomaly_rules'] });
+    for (const d of res.docs) {
+      if (!('found' in d) || !d.found || !d._source) continue;
+      outcome.ops.push({ kind: 'delete', index: names.sales, id: d._id });
+      for (const rule of d._source.anomaly_rules ?? []) outcome.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(d._id, rule as RuleId) });
+      outcome.days.add(d._source.sale_date);
+      outcome.withdrawn++;
+    }
+  }
+
   function tally(o: BatchOutcome): void {
+    stats.withdrawn += o.withdrawn;
     stats.read += o.accepted + o.rejected;
     stats.accepted += o.accepted;
     stats.rejected += o.rejected;
@@ -273,7 +297,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   }
 
   // Undated rows first: they never reach the cursor.
-  for await (const rows of readUndatedRows(pool, table, opts.batchSize)) {
+  for await (const rows of opts.rows ? [] : readUndatedRows(pool, table, opts.batchSize)) {
     const o = await processBatch(rows);
     o.last = undefined;
     await writeSegment((async function* () { yield o; })());
@@ -281,7 +305,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
   const batches = readAhead(
     (async function* () {
-      for await (const rows of readAhead(readChangedRows(pool, table, window, opts.batchSize), 1)) yield await processBatch(rows);
+      for await (const rows of readAhead(opts.rows ?? readChangedRows(pool, table, window, opts.batchSize), 1)) yield await processBatch(rows);
     })(),
     1,
   )[Symbol.asyncIterator]();

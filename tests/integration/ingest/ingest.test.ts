@@ -155,6 +155,16 @@ describe('ingest', () => {
     expect(days).toEqual(expect.arrayContaining(['2024-04-30', '2024-05-01', '2024-05-02']));
   });
 
+  it('removes the document of a row that was updated into an invalid state', async () => {
+    await world.query(`UPDATE platform_sales SET card_number = '', modified = '2024-05-02 09:30:00' WHERE id = 3`);
+    const r = await world.cli(['ingest', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json<{ withdrawn: number }>().withdrawn).toBe(1);
+    expect((await world.es.get({ index: names().sales, id: '3' }, { ignore: [404] })).found).toBe(false);
+    expect((await world.es.get({ index: names().deadletter, id: 'platform_sales:3' }, { ignore: [404] })).found).toBe(true);
+    await expectEsEqualsSql();
+  });
+
   it('never lets an older version of a row overwrite a newer one', async () => {
     const [row] = await world.query<SourceRow>(`SELECT * FROM platform_sales WHERE id = 2`);
     // Elasticsearch already holds a newer version (as if a later run had written it).
@@ -169,7 +179,7 @@ describe('ingest', () => {
   it('--fail-on-rejects exits 3 and says why', async () => {
     const r = await world.cli(['ingest', '--full', '--fail-on-rejects']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/8 row\(s\) were rejected/);
+    expect(r.stderr).toMatch(/9 row\(s\) were rejected/);
   });
 
   it('a second run while another holds the lock exits 75 at once', async () => {
