@@ -1,6 +1,6 @@
 /** Two projects: unit tests need no server; integration tests run against the real stack
  * (scripts/test.sh brings it up and exports ES_URL / MYSQL_URL / ES7_URL). */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   testTimeout: 300000,
   projects: [

@@ -51,7 +51,7 @@ export class JobLock {
 
   async acquire(): Promise<void> {
     try {
-      await this.client.index({ index: this.index, id: this.id, op_type: 'create', document: this.document(), refresh: 'wait_for' });
+      await this.client.index({ index: this.index, id: this.id, op_type: 'create', document: this.document(), refresh: true });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
       await this.takeOverIfStale();
@@ -85,7 +85,7 @@ export class JobLock {
         document: this.document(),
         if_seq_no: current._seq_no,
         if_primary_term: current._primary_term,
-        refresh: 'wait_for',
+        refresh: true,
       });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 409) {
@@ -101,7 +101,7 @@ export class JobLock {
     const current = await this.client.get<{ value: LockHolder }>({ index: this.index, id: this.id }, { ignore: [404] });
     if (!current.found || current._source?.value.run_id !== this.holder.run_id) return;
     await this.client.delete(
-      { index: this.index, id: this.id, if_seq_no: current._seq_no, if_primary_term: current._primary_term, refresh: 'wait_for' },
+      { index: this.index, id: this.id, if_seq_no: current._seq_no, if_primary_term: current._primary_term, refresh: true },
       { ignore: [404, 409] },
     );
   }

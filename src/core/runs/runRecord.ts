@@ -70,7 +70,7 @@ export class RunRecorder {
       duration_ms: ended.getTime() - Date.parse(this.doc.started_at),
     });
     try {
-      await this.client.index({ index: this.index, id: this.doc.run_id, document: this.doc, refresh: 'wait_for' });
+      await this.client.index({ index: this.index, id: this.doc.run_id, document: this.doc, refresh: true });
     } catch {
       /* nothing more to do: the exit code and stderr carry the failure */
     }

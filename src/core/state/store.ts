@@ -61,7 +61,7 @@ export class StateStore {
       n++;
     }
     if (operations.length === 0) return 0;
-    const res = await this.client.bulk({ operations, refresh: 'wait_for' });
+    const res = await this.client.bulk({ operations, refresh: true });
     if (res.errors) {
       const first = res.items.find((i) => i.index?.error)?.index?.error;
       throw new Error(`could not record changed days: ${first?.reason ?? 'bulk error'}`);
@@ -98,6 +98,6 @@ export class StateStore {
     const operations = marks.map((m) => ({
       delete: { _index: this.index, _id: `changed:${job}:${m.day}`, if_seq_no: m.seqNo, if_primary_term: m.primaryTerm },
     }));
-    await this.client.bulk({ operations, refresh: 'wait_for' });
+    await this.client.bulk({ operations, refresh: true });
   }
 }
