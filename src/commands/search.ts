@@ -1,0 +1,352 @@
+/**
+ * `earlypay search sales|daily|weekly`: find sales and AOV documents with filters, as a table
+ * for a person or JSON / NDJSON / CSV for programs (SPEC §6). Flags are checked here; the
+ * queries are built in core/search and run through core/search/stream.
+ */
+import { Command, Option } from 'commander';
+import type { estypes } from '@elastic/elasticsearch';
+import type { CommandHost } from './host';
+import { examples } from './host';
+import type { Context } from './context';
+import { businessDayArg, nonNegativeIntArg, positiveIntArg } from './parsers';
+import { RunFailedError, UsageError } from '../core/errors';
+import {
+  SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseList, parseSort, type SearchPlan,
+} from '../core/search/salesQuery';
+import {
+  DAILY_FIELDS, DAILY_SORTABLE, WEEKLY_FIELDS, WEEKLY_SORTABLE, buildDailySearch, buildWeeklySearch,
+} from '../core/search/aovQuery';
+import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/search/stream';
+import {
+  OUTPUT_FORMATS, chooseFormat, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat,
+} from '../render/formats';
+import { renderLineChart } from '../render/chart';
+import { formatCount, formatDuration, makeStyle } from '../render/style';
+import { shiftDay } from '../core/time/businessDay';
+
+/** Rows shown when neither --limit nor --all is given, in every format. */
+export const DEFAULT_LIMIT = 20;
+
+// --- shared by every listing command (search sales/daily/weekly, anomalies list) ----------
+
+export interface ListingOptions {
+  format?: OutputFormat;
+  limit?: number;
+  all?: boolean;
+  fields?: string;
+  sort?: string;
+}
+
+export interface Listing {
+  /** What the rows are, for the summary line: "sales", "daily documents". */
+  noun: string;
+  index: string;
+  plan: SearchPlan;
+  /** Columns of the table when the user did not choose --fields. */
+  tableColumns: Column[];
+  /** Describes the order for the summary line. */
+  order: string;
+  toRecord?: (hit: estypes.SearchHit<DataRecord>) => DataRecord;
+}
+
+/** Colours on stdout only for a terminal, and never with --no-color / NO_COLOR. */
+export function stdoutStyle(ctx: Context) {
+  return makeStyle(ctx.flags.color !== false && !('NO_COLOR' in ctx.env) && Boolean(ctx.stdout.isTTY));
+}
+
+/** Index missing reads as "run setup", not as an Elasticsearch exception. */
+export function explainSearchError(err: unknown, index: string): never {
+  const type = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+  if (type === 'index_not_found_exception') {
+    throw new RunFailedError(`index ${index} does not exist`, 'run `earlypay setup` (and `earlypay ingest`), or check --index-prefix');
+  }
+  throw err;
+}
+
+/** Runs a listing and writes it in the chosen format; a summary line goes to stderr. */
+export async function runListing(ctx: Context, opts: ListingOptions, listing: Listing): Promise<number> {
+  if (opts.all && opts.limit !== undefined) throw new UsageError('use either --limit or --all, not both');
+  const started = Date.now();
+  const format = chooseFormat(opts.format, ctx.flags.json, ctx.stdout);
+  const columns = opts.fields || format !== 'table' ? columnsFor(listing.plan.fields) : listing.tableColumns;
+  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx) });
+  const toRecord = listing.toRecord ?? ((h: estypes.SearchHit<DataRecord>) => h._source ?? {});
+  const limit = opts.all ? undefined : opts.limit ?? DEFAULT_LIMIT;
+  const es = ctx.es();
+  const base = { index: listing.index, query: listing.plan.query, sort: listing.plan.sort, source: listing.plan.source };
+  let total: { value: number; relation: 'eq' | 'gte' } | undefined;
+  const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
+  try {
+    if (limit !== undefined && limit <= SINGLE_REQUEST_MAX) {
+      const page = await searchPage<DataRecord>(es, { ...base, max: limit });
+      total = page.total;
+      for (const hit of page.hits) await writer.write(toRecord(hit));
+    } else {
+      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) await writer.write(toRecord(hit));
+    }
+  } catch (err) {
+    explainSearchError(err, listing.index);
+  }
+  const written = await writer.end();
+  if (!ctx.flags.quiet) {
+    const took = formatDuration(Date.now() - started);
+    let line: string;
+    if (written === 0) line = `no ${listing.noun} match`;
+    else if (total && (total.value > written || total.relation === 'gte')) {
+      line = `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ${listing.noun}, ${listing.order}; --limit N or --all for more`;
+    } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
+    ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
+    ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`);
+  }
+  return 0;
+}
+
+/** Adds --sort (unless `sort` is null), --limit, --all, --fields and --format to a listing command. */
+export function addListingOptions(cmd: Command, sort: { fields: readonly string[]; default: string } | null, fieldsHelp: string): Command {
+  if (sort) cmd.option('--sort <field[:asc|desc]>', `order by one of: ${sort.fields.join(', ')} (default ${sort.default})`);
+  return cmd
+    .addOption(new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`).argParser(positiveIntArg).conflicts('all'))
+    .addOption(new Option('--all', 'every match, streamed (point in time + search_after; no 10,000 cap)').conflicts('limit'))
+    .option('--fields <a,b,...>', fieldsHelp)
+    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)').choices([...OUTPUT_FORMATS]));
+}
+
+const ID_COL = (key: string, header: string): Column => ({ key, header, kind: 'text' });
+
+// --- search sales ------------------------------------------------------------------------
+
+export interface SearchSalesOptions extends ListingOptions {
+  store?: string;
+  platform?: string;
+  from?: string;
+  to?: string;
+  minAmount?: number;
+  maxAmount?: number;
+  card?: string;
+  canceled?: boolean;
+  notCanceled?: boolean;
+  text?: string;
+}
+
+export const SALES_TABLE_COLUMNS: Column[] = [
+  ID_COL('id', 'id'),
+  { key: 'sold_at', header: 'sold at', kind: 'time' },
+  ID_COL('store_id', 'store'),
+  ID_COL('platform', 'platform'),
+  ID_COL('card_number', 'card'),
+  ID_COL('card_company', 'company'),
+  { key: 'amount_sale', header: 'amount (won)', kind: 'won' },
+  { key: 'amount_fee', header: 'fee', kind: 'won' },
+  { key: 'is_canceled', header: 'canceled', kind: 'bool', paint: (c, _r, s) => s.red(c) },
+  { key: 'anomaly_rules', header: 'anomalies', kind: 'list', paint: (c, _r, s) => s.yellow(c) },
+];
+
+export function salesPlanOf(opts: SearchSalesOptions): SearchPlan {
+  if (opts.canceled && opts.notCanceled) throw new UsageError('use either --canceled or --not-canceled, not both');
+  return buildSalesSearch({
+    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
+    platforms: opts.platform !== undefined ? parseList(opts.platform) : undefined,
+    from: opts.from,
+    to: opts.to,
+    minAmount: opts.minAmount,
+    maxAmount: opts.maxAmount,
+    card: opts.card,
+    canceled: opts.canceled ? true : opts.notCanceled ? false : undefined,
+    text: opts.text,
+    sort: opts.sort !== undefined ? parseSort(opts.sort, SALES_SORTABLE) : undefined,
+    fields: opts.fields !== undefined ? parseFields(opts.fields, SALES_FIELDS) : undefined,
+  });
+}
+
+export async function runSearchSales(ctx: Context, opts: SearchSalesOptions): Promise<number> {
+  const plan = salesPlanOf(opts);
+  const sort = opts.sort !== undefined ? parseSort(opts.sort, SALES_SORTABLE) : { field: 'sold_at', order: 'desc' };
+  return runListing(ctx, opts, {
+    noun: 'sales',
+    index: ctx.names().sales,
+    plan,
+    tableColumns: SALES_TABLE_COLUMNS,
+    order: sort.field === 'sold_at' && sort.order === 'desc' ? 'newest first' : `by ${sort.field} ${sort.order}`,
+  });
+}
+
+// --- search daily / weekly ---------------------------------------------------------------
+
+export interface SearchAovOptions extends ListingOptions {
+  date?: string;
+  from?: string;
+  to?: string;
+  store?: string;
+  chart?: boolean;
+}
+
+export const DAILY_TABLE_COLUMNS: Column[] = [
+  ID_COL('date', 'date'),
+  ID_COL('store_id', 'store'),
+  { key: 'total_sale', header: 'total (won)', kind: 'won' },
+  { key: 'num_transactions', header: 'sales', kind: 'count' },
+  { key: 'num_customers', header: 'customers', kind: 'count' },
+  { key: 'unit_price', header: 'AOV (won)', kind: 'won', paint: (c, _r, s) => s.cyan(c) },
+  { key: 'num_canceled', header: 'canceled', kind: 'count' },
+];
+
+export const WEEKLY_TABLE_COLUMNS: Column[] = [
+  ID_COL('end_date', 'week ending'),
+  ID_COL('start_date', 'from'),
+  ID_COL('store_id', 'store'),
+  { key: 'total_sale', header: 'total (won)', kind: 'won' },
+  { key: 'num_customers', header: 'customers', kind: 'count' },
+  { key: 'days_with_sales', header: 'days', kind: 'count' },
+  { key: 'unit_price', header: 'AOV (won)', kind: 'won', paint: (c, _r, s) => s.cyan(c) },
+];
+
+function aovRange(opts: SearchAovOptions): { from?: string; to?: string } {
+  if (opts.date && (opts.from || opts.to)) throw new UsageError('use either --date or --from/--to, not both');
+  if (opts.date) return { from: opts.date, to: opts.date };
+  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+  return { from: opts.from, to: opts.to };
+}
+
+function orderText(sort: { field: string; order: string }, defaultField: string): string {
+  return sort.field === defaultField && sort.order === 'desc' ? 'newest first' : `by ${sort.field} ${sort.order}`;
+}
+
+export async function runSearchDaily(ctx: Context, opts: SearchAovOptions): Promise<number> {
+  const sort = opts.sort !== undefined ? parseSort(opts.sort, DAILY_SORTABLE) : undefined;
+  const plan = buildDailySearch({
+    ...aovRange(opts),
+    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
+    sort,
+    fields: opts.fields !== undefined ? parseFields(opts.fields, DAILY_FIELDS) : undefined,
+  });
+  return runListing(ctx, opts, { noun: 'daily documents', index: ctx.names().dailyAov, plan, tableColumns: DAILY_TABLE_COLUMNS, order: orderText(sort ?? { field: 'date', order: 'desc' }, 'date') });
+}
+
+export async function runSearchWeekly(ctx: Context, opts: SearchAovOptions): Promise<number> {
+  const range = aovRange(opts);
+  const stores = opts.store !== undefined ? parseList(opts.store) : undefined;
+  if (opts.chart) return runWeeklyChart(ctx, stores, range);
+  const sort = opts.sort !== undefined ? parseSort(opts.sort, WEEKLY_SORTABLE) : undefined;
+  const plan = buildWeeklySearch({
+    ...range,
+    stores,
+    sort,
+    fields: opts.fields !== undefined ? parseFields(opts.fields, WEEKLY_FIELDS) : undefined,
+  });
+  return runListing(ctx, opts, { noun: 'weekly documents', index: ctx.names().weeklyAov, plan, tableColumns: WEEKLY_TABLE_COLUMNS, order: orderText(sort ?? { field: 'end_date', order: 'desc' }, 'end_date') });
+}
+
+/** One store's weekly AOV (unit_price) by end date, as a terminal line chart on stdout. */
+async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range: { from?: string; to?: string }): Promise<number> {
+  if (!stores || stores.length !== 1) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
+  const store = stores[0]!;
+  const plan = buildWeeklySearch({ ...range, stores, sort: { field: 'end_date', order: 'asc' }, fields: ['end_date', 'unit_price'] });
+  const index = ctx.names().weeklyAov;
+  const points: { date: string; value: number }[] = [];
+  try {
+    for await (const hit of streamHits<{ end_date: string; unit_price: number }>(ctx.es(), { index, query: plan.query, sort: plan.sort, source: plan.source })) {
+      points.push({ date: hit._source!.end_date, value: hit._source!.unit_price });
+    }
+  } catch (err) {
+    explainSearchError(err, index);
+  }
+  if (points.length === 0) {
+    ctx.stderr.write(`no weekly documents for store ${store}${range.from || range.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
+    return 0;
+  }
+  const first = points[0]!.date;
+  const last = points[points.length - 1]!.date;
+  const values = points.map((p) => p.value);
+  const width = (ctx.stdout as { columns?: number }).columns ?? 100;
+  const title = `Store ${store}: weekly average order value (won), windows ending ${first} … ${last} (${shiftDay(first, -6)} onwards)`;
+  ctx.stdout.write(renderLineChart(points, { title, width }));
+  if (!ctx.flags.quiet) {
+    ctx.stderr.write(`${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`);
+  }
+  return 0;
+}
+
+// --- commander -----------------------------------------------------------------------------
+
+function salesCommand(host: CommandHost): Command {
+  const cmd = new Command('sales')
+    .description('find sales by store, platform, business day, amount, card, cancellation and free text')
+    .option('--store <ids>', 'store id, or several comma-separated')
+    .option('--platform <names>', 'platform (case-insensitive), or several comma-separated, e.g. BAEMIN,YOGIYO')
+    .option('--from <day>', 'first business day (YYYY-MM-DD, on sale_date)', businessDayArg)
+    .option('--to <day>', 'last business day (inclusive)', businessDayArg)
+    .option('--min-amount <won>', 'amount_sale at least this', nonNegativeIntArg)
+    .option('--max-amount <won>', 'amount_sale at most this', nonNegativeIntArg)
+    .option('--card <mask>', 'masked card number, exact; a leading/trailing * matches the end/start ("*7537", "5461-11*")')
+    .addOption(new Option('--canceled', 'only canceled sales').conflicts('notCanceled'))
+    .addOption(new Option('--not-canceled', 'only sales that are not canceled').conflicts('canceled'))
+    .option('--text <words>', 'every word must occur in remark, result_msg or raw_data (plain words; no query syntax)');
+  addListingOptions(cmd, { fields: SALES_SORTABLE, default: 'sold_at:desc, then id' }, `columns to output (default: every field but raw_data, which is shown only when named here): ${SALES_FIELDS.join(', ')}`);
+  return cmd
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay search sales --store 50 --from 2024-05-01 --to 2024-05-07',
+        'earlypay search sales --platform baemin --min-amount 100000 --not-canceled --sort amount_sale:desc',
+        'earlypay search sales --card "*7537" --fields id,sold_at,amount_sale,card_number --format csv > card.csv',
+        'earlypay search sales --text "승인 거절" --fields id,remark,result_msg,raw_data',
+        'earlypay search sales --from 2024-05-01 --to 2024-05-31 --all --format ndjson | jq .amount_sale',
+      ),
+    )
+    .action(async (opts: SearchSalesOptions, c: Command) => host.execute(c, (ctx) => runSearchSales(ctx, opts)));
+}
+
+function dailyCommand(host: CommandHost): Command {
+  const cmd = new Command('daily')
+    .description("stores' daily average order value (AOV) documents; without a date, every day, newest first")
+    .addOption(new Option('--date <day>', 'one business day').argParser(businessDayArg).conflicts(['from', 'to']))
+    .option('--from <day>', 'first business day', businessDayArg)
+    .option('--to <day>', 'last business day (inclusive)', businessDayArg)
+    .option('--store <ids>', 'store id, or several comma-separated');
+  addListingOptions(cmd, { fields: DAILY_SORTABLE, default: 'date:desc, then store_id' }, `columns: ${DAILY_FIELDS.join(', ')}`);
+  return cmd
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay search daily --date 2024-05-01 --all          # every store on one day',
+        'earlypay search daily --store 50 --from 2024-05-01 --to 2024-05-31 --format csv',
+        'earlypay search daily --date 2024-05-01 --sort unit_price:desc --limit 10',
+      ),
+    )
+    .action(async (opts: SearchAovOptions, c: Command) => host.execute(c, (ctx) => runSearchDaily(ctx, opts)));
+}
+
+function weeklyCommand(host: CommandHost): Command {
+  const cmd = new Command('weekly')
+    .description('weekly (trailing 7-day) AOV documents by the day their window ends; --chart plots one store\'s trend')
+    .option('--store <ids>', 'store id, or several comma-separated (exactly one with --chart)')
+    .addOption(new Option('--date <day>', 'windows ending on this business day').argParser(businessDayArg).conflicts(['from', 'to']))
+    .option('--from <day>', 'first end date', businessDayArg)
+    .option('--to <day>', 'last end date (inclusive)', businessDayArg)
+    .addOption(new Option('--chart', 'a terminal line chart of the store\'s weekly AOV (unit_price) over the range (every window when no range)').conflicts(['format', 'fields', 'limit', 'all', 'sort']));
+  addListingOptions(cmd, { fields: WEEKLY_SORTABLE, default: 'end_date:desc, then store_id' }, `columns: ${WEEKLY_FIELDS.join(', ')}`);
+  return cmd
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay search weekly --store 50 --from 2024-04-01 --to 2024-06-30 --chart',
+        'earlypay search weekly --store 50 --limit 8',
+        'earlypay search weekly --date 2024-05-31 --all --format json',
+      ),
+    )
+    .action(async (opts: SearchAovOptions, c: Command) => host.execute(c, (ctx) => runSearchWeekly(ctx, opts)));
+}
+
+export function searchCommand(host: CommandHost): Command {
+  return new Command('search')
+    .description('find sales, daily and weekly AOV documents; table, JSON, NDJSON or CSV')
+    .addCommand(salesCommand(host))
+    .addCommand(dailyCommand(host))
+    .addCommand(weeklyCommand(host))
+    .addHelpText(
+      'after',
+      `\nOutput: a table on a terminal, NDJSON when piped (choose with --format; --json means --format json).\n` +
+        `At most ${DEFAULT_LIMIT} rows unless --limit N or --all; the line on stderr says when there are more.\n` +
+        examples('earlypay search sales --store 50 --from 2024-05-01', 'earlypay search daily --date 2024-05-01', 'earlypay search weekly --store 50 --chart'),
+    );
+}

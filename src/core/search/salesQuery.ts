@@ -1,0 +1,186 @@
+/**
+ * Building the Elasticsearch request for `search sales` (SPEC §6). Pure: no I/O, so every
+ * filter, the sort allow-list and the handling of hostile user text are unit-tested.
+ *
+ * User text never reaches a query parser as syntax: `--text` becomes a `multi_match`
+ * (analysed like the indexed text, so `"*?:\/(){}[]~^!` are just characters), `--card` a
+ * `term` or a `wildcard` whose user characters are escaped.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+import { definitionOf } from '../es/indices';
+import { UsageError } from '../errors';
+
+export type SortOrder = 'asc' | 'desc';
+
+export interface SortSpec {
+  field: string;
+  order: SortOrder;
+}
+
+/** What the search commands ask for, whichever index they read. */
+export interface SearchPlan {
+  query: estypes.QueryDslQueryContainer;
+  /** The user's sort plus a unique tiebreaker (never `_shard_doc`; the stream adds that). */
+  sort: estypes.SortCombinations[];
+  /** `_source` filtering: includes when the user chose fields, excludes otherwise. */
+  source: { includes?: string[]; excludes?: string[] };
+  /** Output columns, in order. */
+  fields: string[];
+}
+
+/** Every field of the sales mapping, in mapping order (the default output columns minus raw_data). */
+export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {});
+
+/** Fields only shown when asked for by name in --fields. */
+export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data'];
+
+/** Fields `--sort` accepts: doc-valued, single-valued, meaningful to order by. */
+export const SALES_SORTABLE: readonly string[] = [
+  'sold_at', 'sale_date', 'amount_sale', 'amount_fee', 'amount_deposit', 'store_id', 'platform',
+  'card_company', 'card_category', 'card_number', 'created', 'modified', 'will_deposited_at', 'ingested_at',
+];
+
+export const SALES_DEFAULT_SORT: SortSpec = { field: 'sold_at', order: 'desc' };
+
+export interface SalesFilter {
+  /** One or more store ids (`--store 50` or `--store 50,51`). */
+  stores?: string[];
+  /** One or more platforms, matched case-insensitively (`--platform baemin`). */
+  platforms?: string[];
+  /** Business days on `sale_date`, inclusive; either end may be open. */
+  from?: string;
+  to?: string;
+  minAmount?: number;
+  maxAmount?: number;
+  card?: string;
+  /** true: only canceled sales; false: only not canceled; undefined: both. */
+  canceled?: boolean;
+  text?: string;
+}
+
+export interface SalesSearchInput extends SalesFilter {
+  sort?: SortSpec;
+  /** Output columns; undefined = every field except raw_data. */
+  fields?: string[];
+}
+
+/** Parses `F`, `F:asc` or `F:desc` against an allow-list; anything else is a usage error. */
+export function parseSort(value: string, allowed: readonly string[], defaultOrder: SortOrder = 'desc'): SortSpec {
+  const m = /^([A-Za-z_]+)(?::(asc|desc))?$/i.exec(value.trim());
+  const field = m?.[1];
+  if (!m || !field || !allowed.includes(field)) {
+    throw new UsageError(`cannot sort by "${value}"`, `sortable fields: ${allowed.join(', ')} (append :asc or :desc)`);
+  }
+  return { field, order: (m[2]?.toLowerCase() as SortOrder | undefined) ?? defaultOrder };
+}
+
+/** Parses `--fields a,b` against the fields an index has; duplicates are dropped, order kept. */
+export function parseFields(value: string, allowed: readonly string[]): string[] {
+  const fields = [...new Set(value.split(',').map((f) => f.trim()).filter(Boolean))];
+  if (fields.length === 0) throw new UsageError('--fields is empty', `choose from: ${allowed.join(', ')}`);
+  const unknown = fields.filter((f) => !allowed.includes(f));
+  if (unknown.length) {
+    throw new UsageError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} in --fields`, `choose from: ${allowed.join(', ')}`);
+  }
+  return fields;
+}
+
+/** A comma-separated list of ids or names (`50,51`); blanks dropped. */
+export function parseList(value: string): string[] {
+  return [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
+/** Escapes the characters a `wildcard` query treats specially. */
+export function escapeWildcard(text: string): string {
+  return text.replace(/[\\*?]/g, (c) => `\\${c}`);
+}
+
+/**
+ * `--card`: masked numbers contain literal `*` (`5461-11**-****-7537`), so only a `*` at the
+ * very start or end is a wildcard: `*7537` = ends with 7537, `5461-11*` = starts with
+ * 5461-11. Every other character, interior `*` included, is matched literally. Without a
+ * leading or trailing `*` the match is exact (`term`).
+ */
+export function cardQuery(card: string): estypes.QueryDslQueryContainer {
+  const value = card.trim();
+  if (value === '' || /^\*+$/.test(value)) throw new UsageError('--card needs a masked card number or part of one', 'e.g. --card 5461-11**-****-7537 or --card "*7537"');
+  const leading = value.startsWith('*');
+  const trailing = value.endsWith('*') && value.length > 1;
+  if (!leading && !trailing) return { term: { card_number: value } };
+  const core = value.slice(leading ? 1 : 0, trailing ? -1 : undefined);
+  return { wildcard: { card_number: { value: `${leading ? '*' : ''}${escapeWildcard(core)}${trailing ? '*' : ''}` } } };
+}
+
+/** Free text over remark, result_msg and raw_data: every word must occur (operator and). */
+export function textQuery(text: string): estypes.QueryDslQueryContainer {
+  return {
+    multi_match: {
+      query: text,
+      fields: ['remark', 'result_msg', 'raw_data'],
+      type: 'cross_fields',
+      operator: 'and',
+      // Text that analyses to no words at all (only punctuation) matches nothing rather than everything.
+      zero_terms_query: 'none',
+    },
+  };
+}
+
+/** Exact match on one keyword value, or any of several. */
+export function keywordIn(field: string, values: string[], caseInsensitive = false): estypes.QueryDslQueryContainer {
+  if (!caseInsensitive) return values.length === 1 ? { term: { [field]: values[0]! } } : { terms: { [field]: values } };
+  const terms = values.map((v) => ({ term: { [field]: { value: v, case_insensitive: true } } }));
+  return terms.length === 1 ? terms[0]! : { bool: { should: terms, minimum_should_match: 1 } };
+}
+
+/** Business-day range on a `yyyy-MM-dd` date field; undefined when both ends are open. */
+export function dayRange(field: string, from: string | undefined, to: string | undefined): estypes.QueryDslQueryContainer | undefined {
+  if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`, 'swap them');
+  if (!from && !to) return undefined;
+  return { range: { [field]: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}), format: 'yyyy-MM-dd' } } };
+}
+
+export function salesFilterClauses(f: SalesFilter): { filter: estypes.QueryDslQueryContainer[]; must: estypes.QueryDslQueryContainer[] } {
+  const filter: estypes.QueryDslQueryContainer[] = [];
+  const must: estypes.QueryDslQueryContainer[] = [];
+  if (f.stores?.length) filter.push(keywordIn('store_id', f.stores));
+  if (f.platforms?.length) filter.push(keywordIn('platform', f.platforms, true));
+  const days = dayRange('sale_date', f.from, f.to);
+  if (days) filter.push(days);
+  if (f.minAmount !== undefined && f.maxAmount !== undefined && f.minAmount > f.maxAmount) {
+    throw new UsageError(`--min-amount ${f.minAmount} is above --max-amount ${f.maxAmount}`, 'swap them');
+  }
+  if (f.minAmount !== undefined || f.maxAmount !== undefined) {
+    filter.push({ range: { amount_sale: { ...(f.minAmount !== undefined ? { gte: f.minAmount } : {}), ...(f.maxAmount !== undefined ? { lte: f.maxAmount } : {}) } } });
+  }
+  if (f.card !== undefined) filter.push(cardQuery(f.card));
+  if (f.canceled !== undefined) filter.push({ term: { is_canceled: f.canceled } });
+  if (f.text !== undefined) {
+    if (f.text.trim() === '') throw new UsageError('--text is empty', 'e.g. --text "배달 취소"');
+    must.push(textQuery(f.text));
+  }
+  return { filter, must };
+}
+
+/** Sort with a unique tiebreaker, so pages and repeated runs come back in one stable order. */
+export function sortWithTiebreaker(sort: SortSpec, tiebreaker: string): estypes.SortCombinations[] {
+  const out: estypes.SortCombinations[] = [{ [sort.field]: { order: sort.order } }];
+  if (sort.field !== tiebreaker) out.push({ [tiebreaker]: { order: sort.order } });
+  return out;
+}
+
+export function sourceFilter(fields: string[] | undefined, hidden: readonly string[]): SearchPlan['source'] {
+  return fields ? { includes: fields } : hidden.length ? { excludes: [...hidden] } : {};
+}
+
+export function buildSalesSearch(input: SalesSearchInput): SearchPlan {
+  const { filter, must } = salesFilterClauses(input);
+  const query: estypes.QueryDslQueryContainer = filter.length || must.length ? { bool: { filter, must } } : { match_all: {} };
+  const sort = input.sort ?? SALES_DEFAULT_SORT;
+  const fields = input.fields ?? SALES_FIELDS.filter((f) => !SALES_HIDDEN_BY_DEFAULT.includes(f));
+  return {
+    query,
+    sort: sortWithTiebreaker(sort, 'id'),
+    source: sourceFilter(input.fields, SALES_HIDDEN_BY_DEFAULT),
+    fields,
+  };
+}

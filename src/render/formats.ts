@@ -1,0 +1,209 @@
+/**
+ * Output formats for records (search hits, anomalies, rules): a table for a person, JSON,
+ * NDJSON and CSV for programs. Every writer streams: records go out as they arrive (a table
+ * in blocks of `tableBlock` rows), so `--all` over millions of hits stays in bounded memory.
+ */
+import Table from 'cli-table3';
+import type { Chalk } from 'chalk';
+import { stringify } from 'csv-stringify/sync';
+import { UsageError } from '../core/errors';
+import { formatCount, formatWon, type Stream } from './style';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
+
+export type DataRecord = Record<string, unknown>;
+
+/** How a value reads in a table; machine formats keep the raw value. */
+export type ColumnKind = 'text' | 'won' | 'count' | 'number' | 'bool' | 'list' | 'time';
+
+export interface Column {
+  key: string;
+  header?: string;
+  kind?: ColumnKind;
+  /** Wrap the column at this width in a table (long reasons, remarks). */
+  width?: number;
+  /** Colour a table cell (only applied when the style has colours on). */
+  paint?: (cell: string, record: DataRecord, style: Chalk) => string;
+}
+
+export function parseFormat(value: string): OutputFormat {
+  const v = value.trim().toLowerCase() as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(v)) throw new UsageError(`unknown format "${value}"`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
+  return v;
+}
+
+/**
+ * `--format` wins; `--json` (global) means json; otherwise a table for a terminal and
+ * NDJSON for a pipe or file.
+ */
+export function chooseFormat(requested: OutputFormat | undefined, jsonFlag: boolean | undefined, stdout: Stream): OutputFormat {
+  if (requested && jsonFlag && requested !== 'json') throw new UsageError(`--json conflicts with --format ${requested}`, 'use one of them');
+  if (requested) return requested;
+  if (jsonFlag) return 'json';
+  return stdout.isTTY ? 'table' : 'ndjson';
+}
+
+/** Writes and, when the stream is a real one that is full, waits for it to drain (bounded memory). */
+export async function writeOut(stream: Stream, text: string): Promise<void> {
+  if (stream.write(text)) return;
+  const emitter = stream as Stream & { once?: (event: string, cb: () => void) => unknown; writableLength?: number };
+  if (typeof emitter.once === 'function' && (emitter.writableLength ?? 1) > 0) {
+    await new Promise<void>((resolve) => emitter.once!('drain', resolve));
+  }
+}
+
+/** A table cell: thousands separators for won and counts, readable times and lists. */
+export function tableCell(value: unknown, kind: ColumnKind = 'text'): string {
+  if (value === null || value === undefined) return '';
+  switch (kind) {
+    case 'won':
+      return typeof value === 'number' ? formatWon(value) : String(value);
+    case 'count':
+      return typeof value === 'number' ? formatCount(value) : String(value);
+    case 'bool':
+      return value === true ? 'yes' : value === false ? '' : String(value);
+    case 'list':
+      return Array.isArray(value) ? value.join(', ') : String(value);
+    case 'time':
+      return String(value).replace('T', ' ');
+    case 'number':
+      return typeof value === 'number' ? String(Number(value.toFixed(4))) : String(value);
+    default:
+      return Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/** A CSV cell: numbers plain (no separators), booleans true/false, lists joined by ";", null empty, objects as JSON. */
+export function csvCell(value: unknown): string | number {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(';');
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'number') return value;
+  return String(value);
+}
+
+/** The record restricted to the columns, in column order; missing values are null. */
+export function project(record: DataRecord, columns: Column[]): DataRecord {
+  const out: DataRecord = {};
+  for (const c of columns) out[c.key] = record[c.key] === undefined ? null : record[c.key];
+  return out;
+}
+
+export interface RecordWriter {
+  write(record: DataRecord): Promise<void>;
+  /** Finishes the output (closing `]`, the last table block); returns how many records were written. */
+  end(): Promise<number>;
+}
+
+export interface WriterOptions {
+  stream: Stream;
+  columns: Column[];
+  /** Colours for the table (pass a colourless style when stdout is not a terminal). */
+  style: Chalk;
+  /** Rows per table block; a table is printed every this many rows. */
+  tableBlock?: number;
+}
+
+const RIGHT: readonly ColumnKind[] = ['won', 'count', 'number'];
+
+export function renderRecordsTable(records: DataRecord[], columns: Column[], style: Chalk): string {
+  const table = new Table({
+    head: columns.map((c) => style.bold(c.header ?? c.key)),
+    style: { head: [], border: [] },
+    colAligns: columns.map((c) => (RIGHT.includes(c.kind ?? 'text') ? 'right' : 'left')),
+    colWidths: columns.map((c) => c.width ?? null),
+    wordWrap: true,
+  });
+  for (const r of records) {
+    table.push(columns.map((c) => {
+      const cell = tableCell(r[c.key], c.kind);
+      return c.paint && style.level > 0 ? c.paint(cell, r, style) : cell;
+    }));
+  }
+  return table.toString();
+}
+
+export function createRecordWriter(format: OutputFormat, opts: WriterOptions): RecordWriter {
+  const { stream, columns } = opts;
+  let count = 0;
+  switch (format) {
+    case 'ndjson':
+      return {
+        async write(r) {
+          count++;
+          await writeOut(stream, `${JSON.stringify(project(r, columns))}\n`);
+        },
+        async end() {
+          return count;
+        },
+      };
+    case 'json':
+      return {
+        async write(r) {
+          await writeOut(stream, `${count === 0 ? '[\n' : ',\n'}${JSON.stringify(project(r, columns))}`);
+          count++;
+        },
+        async end() {
+          await writeOut(stream, count === 0 ? '[]\n' : '\n]\n');
+          return count;
+        },
+      };
+    case 'csv': {
+      const header = stringify([columns.map((c) => c.key)]);
+      let headerDone = false;
+      const ensureHeader = async (): Promise<void> => {
+        if (headerDone) return;
+        headerDone = true;
+        await writeOut(stream, header);
+      };
+      return {
+        async write(r) {
+          await ensureHeader();
+          count++;
+          await writeOut(stream, stringify([columns.map((c) => csvCell(r[c.key]))]));
+        },
+        async end() {
+          await ensureHeader();
+          return count;
+        },
+      };
+    }
+    case 'table': {
+      const block = opts.tableBlock ?? 1_000;
+      let rows: DataRecord[] = [];
+      const flush = async (): Promise<void> => {
+        if (rows.length === 0) return;
+        await writeOut(stream, `${renderRecordsTable(rows, columns, opts.style)}\n`);
+        rows = [];
+      };
+      return {
+        async write(r) {
+          count++;
+          rows.push(r);
+          if (rows.length >= block) await flush();
+        },
+        async end() {
+          await flush();
+          return count;
+        },
+      };
+    }
+  }
+}
+
+/** How each document field reads in a table (fields not listed are text). */
+export const FIELD_KINDS: Record<string, ColumnKind> = {
+  amount_sale: 'won', amount_fee: 'won', amount_deposit: 'won', total_sale: 'won', unit_price: 'won', canceled_amount: 'won',
+  num_transactions: 'count', num_customers: 'count', num_canceled: 'count', days_with_sales: 'count',
+  baseline: 'number', threshold: 'number',
+  is_canceled: 'bool', counted: 'bool',
+  anomaly_rules: 'list', platforms: 'list',
+  sold_at: 'time', created: 'time', modified: 'time', will_deposited_at: 'time', ingested_at: 'time', computed_at: 'time',
+  detected_at: 'time', updated_at: 'time', resolved_at: 'time',
+};
+
+/** Columns for a list of field names, kinds from FIELD_KINDS. */
+export function columnsFor(fields: readonly string[]): Column[] {
+  return fields.map((key) => ({ key, kind: FIELD_KINDS[key] ?? 'text' }));
+}
