@@ -13,6 +13,8 @@ import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
 import { doctorCommand } from './commands/doctor';
 import { ingestCommand } from './commands/ingest';
+import { searchCommand } from './commands/search';
+import { anomaliesCommand } from './commands/anomalies';
 
 export function packageVersion(): string {
   try {
@@ -45,7 +47,7 @@ export function buildProgram(host: CommandHost): Command {
       ),
     );
 
-  for (const make of [setupCommand, doctorCommand, ingestCommand]) program.addCommand(make(host));
+  for (const make of [setupCommand, doctorCommand, ingestCommand, searchCommand, anomaliesCommand]) program.addCommand(make(host));
   return program;
 }
 

@@ -1,0 +1,231 @@
+/**
+ * `earlypay anomalies [list] | resolve | rules | scan` (SPEC §6): the operator's view of
+ * flagged sales. `list` is the default subcommand.
+ */
+import { Command, Option } from 'commander';
+import type { CommandHost } from './host';
+import { examples } from './host';
+import type { Context } from './context';
+import { runJob } from './job';
+import { businessDayArg } from './parsers';
+import { ExitCode, UsageError } from '../core/errors';
+import { describeRules } from '../core/rules/rules';
+import { ANOMALY_FIELDS, ANOMALY_STATUSES, buildAnomalySearch, parseAnomalyId, parseRules, parseStatus } from '../core/search/anomalyQuery';
+import { parseFields, parseList } from '../core/search/salesQuery';
+import { resolveAnomalies } from '../core/anomalies/resolve';
+import { scanAnomalies, type ScanResult } from '../core/anomalies/scan';
+import { addListingOptions, runListing, stdoutStyle, type ListingOptions } from './search';
+import { chooseFormat, createRecordWriter, OUTPUT_FORMATS, type Column, type OutputFormat } from '../render/formats';
+import { createProgress } from '../render/progress';
+import { formatCount, formatDuration } from '../render/style';
+
+// --- list ----------------------------------------------------------------------------------
+
+export interface AnomaliesListOptions extends Omit<ListingOptions, 'sort'> {
+  rule?: string;
+  store?: string;
+  from?: string;
+  to?: string;
+  status?: string;
+}
+
+export const ANOMALY_TABLE_COLUMNS: Column[] = [
+  { key: 'id', header: 'id' },
+  { key: 'sold_at', header: 'sold at', kind: 'time' },
+  { key: 'store_id', header: 'store' },
+  { key: 'rule', header: 'rule', paint: (c, r, s) => (r.severity === 'high' ? s.red(c) : r.severity === 'medium' ? s.yellow(c) : c) },
+  { key: 'amount_sale', header: 'amount (won)', kind: 'won' },
+  { key: 'status', header: 'status', paint: (c, _r, s) => (c === 'resolved' ? s.green(c) : c) },
+  { key: 'reason', header: 'reason', width: 64 },
+];
+
+export async function runAnomaliesList(ctx: Context, opts: AnomaliesListOptions): Promise<number> {
+  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+  const plan = buildAnomalySearch({
+    rules: opts.rule !== undefined ? parseRules(opts.rule) : undefined,
+    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
+    from: opts.from,
+    to: opts.to,
+    status: opts.status !== undefined ? parseStatus(opts.status) : 'open',
+    fields: opts.fields !== undefined ? parseFields(opts.fields, ANOMALY_FIELDS) : undefined,
+  });
+  const status = opts.status ?? 'open';
+  return runListing(ctx, opts, {
+    noun: status === 'all' ? 'anomalies' : `${status} anomalies`,
+    index: ctx.names().anomalies,
+    plan,
+    tableColumns: ANOMALY_TABLE_COLUMNS,
+    order: 'newest sale first',
+    toRecord: (hit) => ({ id: hit._id, ...(hit._source ?? {}) }),
+  });
+}
+
+// --- resolve -------------------------------------------------------------------------------
+
+export interface AnomaliesResolveOptions {
+  note: string;
+}
+
+export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: AnomaliesResolveOptions): Promise<number> {
+  if (opts.note.trim() === '') throw new UsageError('--note is empty', 'say why, e.g. --note "confirmed with the store: catering order"');
+  const malformed = ids.filter((id) => !parseAnomalyId(id));
+  if (malformed.length) {
+    throw new UsageError(
+      `not an anomaly id: ${malformed.map((m) => `"${m}"`).join(', ')}`,
+      'ids look like <sale_id>:<RULE>, e.g. 1234567:OVER_WEEKLY_AOV (see the id column of `earlypay anomalies`)',
+    );
+  }
+  const result = await resolveAnomalies(ctx.es(), ctx.names().anomalies, ids, opts.note, ctx.now());
+  const exitCode = result.unknown.length ? ExitCode.runFailed : ExitCode.ok;
+  if (ctx.flags.json) {
+    ctx.stdout.write(`${JSON.stringify({ command: 'anomalies resolve', status: exitCode ? 'attention' : 'ok', exit_code: exitCode, ...result })}\n`);
+  } else if (!ctx.flags.quiet) {
+    const parts = [`resolved ${formatCount(result.resolved.length)} anomal${result.resolved.length === 1 ? 'y' : 'ies'}`];
+    if (result.re_resolved.length) parts.push(`${formatCount(result.re_resolved.length)} already resolved (note updated)`);
+    if (result.unknown.length) parts.push(`${formatCount(result.unknown.length)} not found`);
+    ctx.stdout.write(`anomalies resolve: ${parts.join(', ')}\n`);
+  }
+  if (result.unknown.length) {
+    ctx.stderr.write(`earlypay: no such anomal${result.unknown.length === 1 ? 'y' : 'ies'}: ${result.unknown.join(', ')}\n`);
+    ctx.stderr.write('hint: a scan removes anomalies whose rule no longer fires; list them with `earlypay anomalies --status all`\n');
+  }
+  return exitCode;
+}
+
+// --- rules ---------------------------------------------------------------------------------
+
+export async function runAnomaliesRules(ctx: Context, opts: { format?: OutputFormat }): Promise<number> {
+  const format = chooseFormat(opts.format, ctx.flags.json, ctx.stdout);
+  const rules = describeRules(ctx.config().rules);
+  const columns: Column[] = [
+    { key: 'rule', header: 'rule' },
+    { key: 'severity', header: 'severity' },
+    { key: 'thresholds', header: 'thresholds in force' },
+    { key: 'description', header: 'fires when', width: 70 },
+  ];
+  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx) });
+  for (const r of rules) {
+    const thresholds = format === 'table'
+      ? Object.entries(r.thresholds).map(([k, v]) => `${k} = ${v}`).join('\n') || '—'
+      : r.thresholds;
+    await writer.write({ rule: r.id, severity: r.severity, thresholds, description: r.description });
+  }
+  await writer.end();
+  return 0;
+}
+
+// --- scan ----------------------------------------------------------------------------------
+
+export interface AnomaliesScanOptions {
+  from: string;
+  to: string;
+}
+
+export function summarizeScan(r: ScanResult, ms: number): string {
+  const rules = Object.entries(r.by_rule).map(([k, n]) => `${k} ${formatCount(n)}`).join(', ');
+  return [
+    `anomalies scan ${r.from}..${r.to}: checked ${formatCount(r.sales_checked)} sales`,
+    `anomalies created ${formatCount(r.anomalies_created + r.repeated_amount.newlyFlagged)}, updated ${formatCount(r.anomalies_updated)}, removed ${formatCount(r.anomalies_removed + r.repeated_amount.unflagged + r.orphans_removed)}`,
+    `${formatCount(r.resolved_kept)} resolution(s) kept`,
+    `sales updated ${formatCount(r.sales_updated)}${r.sales_superseded ? ` (${formatCount(r.sales_superseded)} changed by a newer ingest, left to it)` : ''}`,
+    rules ? `now flagged: ${rules}` : 'nothing flagged',
+    formatDuration(ms),
+  ].join(', ');
+}
+
+export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions): Promise<number> {
+  if (opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+  const config = ctx.config();
+  const args = { from: opts.from, to: opts.to, index_prefix: config.indexPrefix, rules: config.rules };
+  return runJob(ctx, { command: 'anomalies scan', args, lock: 'anomalies-scan' }, async () => {
+    const started = Date.now();
+    const progress = createProgress(ctx.stderr, 'scan', !ctx.flags.quiet);
+    let result: ScanResult;
+    try {
+      result = await scanAnomalies({ client: ctx.es(), names: ctx.names(), thresholds: config.rules, now: ctx.now, onProgress: (n) => progress.update(n) }, opts.from, opts.to);
+    } finally {
+      progress.stop();
+    }
+    return { counts: { ...result }, summary: summarizeScan(result, Date.now() - started) };
+  });
+}
+
+// --- commander -----------------------------------------------------------------------------
+
+function listCommand(host: CommandHost): Command {
+  const cmd = new Command('list')
+    .description('flagged sales, newest first (open ones unless --status)')
+    .option('--rule <rules>', 'rule id(s), comma-separated (see `earlypay anomalies rules`)')
+    .option('--store <ids>', 'store id, or several comma-separated')
+    .option('--from <day>', 'first business day of the sale', businessDayArg)
+    .option('--to <day>', 'last business day (inclusive)', businessDayArg)
+    .option('--status <status>', `${ANOMALY_STATUSES.join(' | ')} (default open)`);
+  // Always newest sale first: no --sort.
+  addListingOptions(cmd, null, `columns: ${ANOMALY_FIELDS.join(', ')}`);
+  return cmd
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay anomalies',
+        'earlypay anomalies --rule OVER_WEEKLY_AOV --store 50 --from 2024-05-01 --to 2024-05-31',
+        'earlypay anomalies list --status all --all --format csv > anomalies.csv',
+      ),
+    )
+    .action(async (opts: AnomaliesListOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesList(ctx, opts)));
+}
+
+function resolveCommand(host: CommandHost): Command {
+  return new Command('resolve')
+    .description('mark anomalies as resolved with a note; exits 1 if some ids do not exist (the others are still resolved)')
+    .argument('<id...>', 'anomaly ids: <sale_id>:<RULE>')
+    .requiredOption('--note <text>', 'why it is fine (kept while the rule still fires)')
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay anomalies resolve 1234567:OVER_WEEKLY_AOV --note "catering order, confirmed by phone"',
+        'earlypay anomalies --rule FEE_RATE_OUT_OF_RANGE --store 50 --all --fields id --format csv | tail -n +2 | xargs earlypay anomalies resolve --note "fee promo in May"',
+      ),
+    )
+    .action(async (ids: string[], opts: AnomaliesResolveOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesResolve(ctx, ids, opts)));
+}
+
+function rulesCommand(host: CommandHost): Command {
+  return new Command('rules')
+    .description('the anomaly rules with the thresholds in force (config file "rules")')
+    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise)').choices([...OUTPUT_FORMATS]))
+    .addHelpText('after', examples('earlypay anomalies rules', 'earlypay anomalies rules --format json', 'earlypay --config prod.json anomalies rules'))
+    .action(async (opts: { format?: OutputFormat }, c: Command) => host.execute(c, (ctx) => runAnomaliesRules(ctx, opts)));
+}
+
+function scanCommand(host: CommandHost): Command {
+  return new Command('scan')
+    .description('re-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist now; removes stale anomalies, keeps resolutions')
+    .requiredOption('--from <day>', 'first business day', businessDayArg)
+    .requiredOption('--to <day>', 'last business day (inclusive)', businessDayArg)
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay anomalies scan --from 2024-05-01 --to 2024-05-31',
+        'earlypay weekly --from 2024-04-24 --to 2024-05-30 && earlypay anomalies scan --from 2024-05-01 --to 2024-05-31 --json',
+      ),
+    )
+    .action(async (opts: AnomaliesScanOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesScan(ctx, opts)));
+}
+
+export function anomaliesCommand(host: CommandHost): Command {
+  return new Command('anomalies')
+    .description('list, resolve and re-scan flagged sales; show the rules (`list` is the default)')
+    .addCommand(listCommand(host), { isDefault: true })
+    .addCommand(resolveCommand(host))
+    .addCommand(rulesCommand(host))
+    .addCommand(scanCommand(host))
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay anomalies                          # open anomalies, newest first',
+        'earlypay anomalies rules',
+        'earlypay anomalies resolve 1234567:OVER_WEEKLY_AOV --note "confirmed"',
+        'earlypay anomalies scan --from 2024-05-01 --to 2024-05-07',
+      ),
+    );
+}
