@@ -1,23 +1,28 @@
-/** `earlypay setup`: create or upgrade every index (idempotent). */
+/** `earlypay setup`: create or upgrade every index (idempotent); optionally import the Kibana saved objects. */
 import { Command } from 'commander';
 import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { ensureIndices, type IndexAction } from '../core/es/setup';
+import { loadSavedObjects, toNdjson, withIndexPrefix } from '../core/kibana/savedObjects';
+import { displayKibanaUrl, importSavedObjects, kibanaAuth, parseKibanaUrl } from '../core/kibana/import';
 import { renderTable } from '../render/table';
 
-export interface SetupOptions {}
+export interface SetupOptions {
+  /** `--kibana-url`; falls back to KIBANA_URL / the config file's kibanaUrl. */
+  kibanaUrl?: string;
+}
 
-export async function runSetup(ctx: Context, _opts: SetupOptions = {}): Promise<number> {
+export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<number> {
   const started = Date.now();
   const config = ctx.config();
+  const kibanaUrl = opts.kibanaUrl ?? config.kibanaUrl;
+  // A malformed URL is a usage error (exit 2) before anything is changed.
+  if (kibanaUrl) parseKibanaUrl(kibanaUrl);
+
   const results = await ensureIndices(ctx.es(), config.indexPrefix);
   const changed = results.filter((r) => r.action !== 'current').length;
-  if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, duration_ms: Date.now() - started })}\n`);
-    return 0;
-  }
-  if (!ctx.flags.quiet) {
+  if (!ctx.flags.json && !ctx.flags.quiet) {
     const mark: Record<IndexAction, string> = {
       created: ctx.style.green('created'),
       current: 'up to date',
@@ -25,14 +30,39 @@ export async function runSetup(ctx: Context, _opts: SetupOptions = {}): Promise<
       reindexed: ctx.style.cyan('reindexed'),
     };
     ctx.stderr.write(renderTable(['alias', 'index', 'result'], results.map((r) => [r.alias, r.index, mark[r.action]]), ctx.style) + '\n');
-    ctx.stdout.write(`setup: ${results.length} indices ready (${changed} changed) in ${Date.now() - started} ms\n`);
+  }
+
+  let kibana: { url: string; imported: number } | undefined;
+  if (kibanaUrl) {
+    const objects = withIndexPrefix(loadSavedObjects(), config.indexPrefix);
+    ctx.log.info(`kibana: importing ${objects.length} saved objects into ${displayKibanaUrl(kibanaUrl)} …`);
+    const { successCount } = await importSavedObjects({
+      kibanaUrl,
+      ndjson: toNdjson(objects),
+      auth: kibanaAuth(ctx.env, config.esAuth),
+    });
+    kibana = { url: displayKibanaUrl(kibanaUrl), imported: successCount };
+  }
+
+  const durationMs = Date.now() - started;
+  if (ctx.flags.json) {
+    ctx.stdout.write(`${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`);
+    return 0;
+  }
+  if (!ctx.flags.quiet) {
+    const kibanaPart = kibana ? `; kibana: ${kibana.imported} saved objects imported` : '';
+    ctx.stdout.write(`setup: ${results.length} indices ready (${changed} changed)${kibanaPart} in ${durationMs} ms\n`);
   }
   return 0;
 }
 
 export function setupCommand(host: CommandHost): Command {
   return new Command('setup')
-    .description('create or upgrade every index and mapping (safe to run again)')
-    .addHelpText('after', examples('earlypay setup', 'earlypay setup --index-prefix staging --json'))
-    .action(async (_opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runSetup(ctx)));
+    .description('create or upgrade every index and mapping (safe to run again); with --kibana-url also import the dashboards')
+    .option('--kibana-url <url>', 'import the Kibana saved objects (index patterns, visualizations, dashboard) into this Kibana (env KIBANA_URL)')
+    .addHelpText(
+      'after',
+      examples('earlypay setup', 'earlypay setup --index-prefix staging --json', 'earlypay setup --kibana-url http://127.0.0.1:5601'),
+    )
+    .action(async (opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runSetup(ctx, opts)));
 }
