@@ -41,10 +41,12 @@
 #
 # Elasticsearch defaults: cluster.name=earlypay, discovery.type=single-node,
 #   network.host=127.0.0.1, http.port, transport.port, path.data/path.logs in the instance dir,
-#   ingest.geoip.downloader.enabled=false (no network), and
 #   cluster.routing.allocation.disk.threshold_enabled=false (a dev/test node must not turn
-#   indices read-only because the disk is 90% full).  Health = GET
-#   /_cluster/health?wait_for_status=yellow answers 200.
+#   indices read-only because the disk is 90% full), action.destructive_requires_name=false
+#   (the tests clean up with wildcard index deletes), and, only when the distribution has the
+#   module: xpack.security.enabled=false, ingest.geoip.downloader.enabled=false (no network).
+#   The integ-test-zip has no `GET /` handler: use /_nodes/_local for the version.
+#   Health = GET /_cluster/health?wait_for_status=yellow answers 200.
 # MariaDB: mariadbd --no-defaults, datadir $STACK_DIR/mysql/data (mariadb-install-db; owned by
 #   `mysql` when root), socket/pid/error log in $STACK_DIR/mysql, bind 127.0.0.1, port MYSQL_PORT,
 #   --skip-name-resolve, --max-connections=500, utf8mb4, sql_mode = MariaDB's default (zero
@@ -114,7 +116,7 @@ tail_log() {
   for f in "$@"; do
     [ -s "$f" ] || continue
     printf '[stack] --- last lines of %s ---\n' "$f" >&2
-    tail -n 40 "$f" | sed 's/^/    /' >&2
+    tail -n 25 "$f" | cut -c1-400 | sed 's/^/    /' >&2
   done
 }
 
@@ -350,8 +352,8 @@ ensure_es_user() {
 }
 
 # es_args INSTDIR: fills ES_ARGS (the -E options: defaults, then ES_SETTINGS overriding them)
-es_args() { # INSTDIR
-  local inst=$1 kv key
+es_args() { # INSTDIR HOME
+  local inst=$1 home=$2 kv key
   local -A s=()
   local -a order=()
   add() { [ -n "${s[$1]+x}" ] || order+=("$1"); s[$1]=$2; }
@@ -363,7 +365,9 @@ es_args() { # INSTDIR
   add transport.port "$ES_TRANSPORT_PORT"
   add path.data "$inst/data"
   add path.logs "$inst/logs"
-  add ingest.geoip.downloader.enabled false
+  # the integ-test-zip ships only a few modules; their settings exist only when they do
+  [ ! -d "$home/modules/ingest-geoip" ] || add ingest.geoip.downloader.enabled false
+  [ ! -d "$home/modules/x-pack-security" ] || add xpack.security.enabled false
   add cluster.routing.allocation.disk.threshold_enabled false
   add action.destructive_requires_name false
   for kv in $ES_SETTINGS; do
@@ -420,10 +424,12 @@ es_up() {
   es_fetch "$v"
   find_java
   ensure_es_user
-  es_args "$inst"
+  es_args "$inst" "$home"
 
   mkdir -p "$inst"/{config,data,logs,tmp}
   [ -f "$inst/config/jvm.options" ] || cp -a "$home/config/." "$inst/config/"
+  # 7.x's jvm.options names logs/ and data relative to the distribution (shared, read-only here)
+  sed -i -e "s#\([=:]\)logs/#\1$inst/logs/#g" -e "s#HeapDumpPath=data\$#HeapDumpPath=$inst/data#" "$inst/config/jvm.options"
   local user=
   if is_root; then
     user=$ES_USER
@@ -466,6 +472,11 @@ es_wait() {
       tail_log "${logs[@]}"; die "Elasticsearch ($(basename "$inst")) exited during startup; logs: ${logs[*]}"
     fi
     if [ -n "$launcher" ] && ! pid_alive "$launcher"; then
+      local lrc=0
+      wait "$launcher" 2>/dev/null || lrc=$?
+      if [ "$lrc" -ne 0 ] && [ "$lrc" -ne 127 ] && ! es_healthy "$ES_PORT" 1; then
+        tail_log "${logs[@]}"; die "Elasticsearch ($(basename "$inst")) failed to start (launcher exit code $lrc); logs: ${logs[*]}"
+      fi
       if [ -z "$pid" ]; then
         launcher_gone_at=${launcher_gone_at:-$SECONDS}
         if [ $((SECONDS - launcher_gone_at)) -gt 30 ]; then

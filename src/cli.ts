@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { errors as esErrors } from '@elastic/elasticsearch';
-import { EarlypayError, ExitCode, describeFailure } from './core/errors';
+import { EarlypayError, ExitCode, UsageError, describeFailure } from './core/errors';
 import { resolveConfig, redactSecrets, redactUrl, type Config } from './core/config/config';
 import { createHost, examples, type CommandHost } from './commands/host';
 import type { Stream } from './render/style';
@@ -101,8 +101,7 @@ function reportFailure(err: unknown, { stderr, env, verbose, argv }: { stderr: S
     if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
     const message = err.message.replace(/^error: /, '');
     stderr.write(`earlypay: ${message}\n`);
-    const sub = argv.slice(2).find((a) => !a.startsWith('-'));
-    stderr.write(`hint: see \`earlypay ${sub && !message.includes('unknown command') ? `${sub} ` : ''}--help\`\n`);
+    stderr.write(`hint: ${helpHint(argv, !message.includes('unknown command'))}\n`);
     return ExitCode.usage;
   }
   let config: Config | undefined;
@@ -114,13 +113,21 @@ function reportFailure(err: unknown, { stderr, env, verbose, argv }: { stderr: S
   const clean = (s: string): string => (config ? redactSecrets(s, config) : s);
   if (err instanceof EarlypayError) {
     stderr.write(`earlypay: ${clean(err.message)}\n`);
-    if (err.hint) stderr.write(`hint: ${clean(err.hint)}\n`);
+    // A usage error always says where to look next, even when it carries no hint of its own.
+    const hint = err.hint ?? (err instanceof UsageError ? helpHint(argv, true) : undefined);
+    if (hint) stderr.write(`hint: ${clean(hint)}\n`);
     if (verbose && err.stack) stderr.write(`${clean(err.stack)}\n`);
     return err.exitCode;
   }
   stderr.write(`earlypay: ${clean(explainDependencyFailure(err))}\n`);
   if (verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
   return ExitCode.runFailed;
+}
+
+/** `see \`earlypay <subcommand> --help\``, naming the subcommand the user typed when there is one. */
+function helpHint(argv: string[], nameSubcommand: boolean): string {
+  const sub = argv.slice(2).find((a) => !a.startsWith('-'));
+  return `see \`earlypay ${sub && nameSubcommand ? `${sub} ` : ''}--help\``;
 }
 
 /** Connection failures read as "which service, where, what to do". */

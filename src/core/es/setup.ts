@@ -6,6 +6,7 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { INDEX_DEFINITIONS, type IndexDefinition } from './indices';
+import { writeBulk } from './bulkWrite';
 
 export type IndexAction = 'created' | 'current' | 'upgraded' | 'reindexed';
 
@@ -97,7 +98,7 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
         if (!isMappingConflict(err)) throw err;
       }
       const target = await createVersioned(client, prefix, def, def.version, false);
-      await client.reindex({ source: { index }, dest: { index: target }, refresh: true, wait_for_completion: true, conflicts: 'proceed' });
+      await copyIndex(client, index, target);
       await client.indices.updateAliases({
         actions: [
           { remove: { index, alias: status.alias } },
@@ -116,6 +117,24 @@ export async function ensureIndices(client: Client, prefix: string): Promise<{ a
     results.push({ alias: r.status.alias, index: r.index, action: r.action });
   }
   return results;
+}
+
+/**
+ * Copies every document, keeping ids and versions (sales carry external versions), with a
+ * scroll and the bulk helper: minimal distributions have no _reindex.
+ */
+async function copyIndex(client: Client, from: string, to: string): Promise<void> {
+  const ops = (async function* () {
+    for await (const res of client.helpers.scrollSearch<object>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
+      for (const hit of res.body.hits.hits) {
+        yield { kind: 'index' as const, index: to, id: hit._id!, doc: hit._source!, version: hit._version, versionType: 'external_gte' as const };
+      }
+    }
+  })();
+  const result = await writeBulk(client, ops, { refresh: true });
+  if (result.failed.length) {
+    throw new Error(`copying ${from} to ${to} failed for ${result.failed.length} document(s), e.g. ${result.failed[0]!.id}: ${result.failed[0]!.reason}`);
+  }
 }
 
 function errorType(err: unknown): string | undefined {
