@@ -1,0 +1,391 @@
+/**
+ * `npm run bench [-- --rows N]`: the figures of SPEC §8, measured in one run on the real stack
+ * (scripts/bench.sh brings it up), written to bench/RESULTS.md.
+ *
+ * For N/10 and N sample rows (each in a database of its own):
+ *   ceiling  a bare loader: the same rows read and mapped beforehand, pre-serialized into bulk
+ *            bodies of the ingest's flush size, posted to a fresh index with the same mapping
+ *            at the same concurrency — the rate Elasticsearch itself allows here;
+ *   ingest   `earlypay ingest --full` as its own process (bench/measure.js): wall time, rows/s,
+ *            ratio to the ceiling, peak RSS;
+ * and on N: `daily` and `weekly` over the whole range, and `search` p50/p95 per typical filter.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import mysql from 'mysql2/promise';
+import { main } from '../src/cli';
+import { ensureIndices } from '../src/core/es/setup';
+import { indexNames } from '../src/core/es/indices';
+import { bulkAction } from '../src/core/es/bulkWrite';
+import { readChangedRows } from '../src/core/ingest/source';
+import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
+import { mapSourceRow } from '../src/core/sales/saleDocument';
+import { createMysqlPool } from '../src/core/source/mysql';
+import { resolveConfig } from '../src/core/config/config';
+
+const ROOT = join(__dirname, '..');
+
+interface BenchArgs {
+  rows: number;
+  days: number;
+  stores: number;
+  seed: number;
+  concurrency: number;
+  searchRuns: number;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { rows: 1_000_000, days: 60, stores: 200, seed: 42, concurrency: INGEST_DEFAULTS.concurrency, searchRuns: 60, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${flag} needs a positive whole number`);
+      return v;
+    };
+    if (flag === '--rows') args.rows = value();
+    else if (flag === '--days') args.days = value();
+    else if (flag === '--stores') args.stores = value();
+    else if (flag === '--seed') args.seed = value();
+    else if (flag === '--concurrency') args.concurrency = value();
+    else if (flag === '--search-runs') args.searchRuns = value();
+    else if (flag === '--keep') args.keep = true;
+    else throw new Error(`unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --keep)`);
+  }
+  if (args.rows < 10) throw new Error('--rows must be at least 10');
+  return args;
+}
+
+const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
+const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/earlypay';
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function databaseUrl(db: string): string {
+  const u = new URL(MYSQL_URL);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function rate(n: number, ms: number): number {
+  return Math.round(n / (ms / 1000));
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
+async function runProcess(script: string, args: string[]): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let fd3 = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (fd3 += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const report = fd3.trim() ? (JSON.parse(fd3.trim()) as { maxRssKb: number }) : undefined;
+      resolve({ ms: Date.now() - started, code: code ?? 1, stdout, stderr, maxRssKb: report?.maxRssKb });
+    });
+  });
+}
+
+async function earlypay(args: string[]): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number }> {
+  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet']);
+  if (r.code !== 0) throw new Error(`earlypay ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  const lines = r.stdout.trim().split('\n');
+  return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0 };
+}
+
+/** Sample rows into their own database, unless it already holds exactly that sample. */
+async function loadSample(db: string, a: BenchArgs, rows: number): Promise<{ ms: number | null }> {
+  const admin = await mysql.createConnection({ uri: MYSQL_URL });
+  try {
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4`);
+    const [have] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'platform_sales'`, [db]);
+    if (Number((have as { n: number }[])[0]!.n) > 0) {
+      const [count] = await admin.query(`SELECT COUNT(*) AS n FROM \`${db}\`.platform_sales`);
+      if (Number((count as { n: number }[])[0]!.n) === rows) {
+        log(`${db}: already holds ${fmt(rows)} sample rows, reusing them`);
+        return { ms: null };
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  log(`${db}: generating ${fmt(rows)} sample rows`);
+  const r = await runProcess(join(ROOT, 'dist', 'sample', 'cli.js'), [
+    '--rows', String(rows), '--days', String(a.days), '--stores', String(a.stores), '--seed', String(a.seed), '--truncate', '--mysql-url', databaseUrl(db),
+  ]);
+  if (r.code !== 0) throw new Error(`sample generator exited ${r.code}: ${r.stderr.trim()}`);
+  return { ms: r.ms };
+}
+
+async function deletePrefix(es: Client, prefix: string): Promise<void> {
+  await es.indices.delete({ index: `${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] });
+}
+
+/**
+ * The bulk ceiling: read and map every row first (not timed), serialize the same bulk lines the
+ * ingest sends (index + external version) into bodies of the ingest's flush size, then time
+ * only the posting, at the ingest's concurrency, into a fresh index with the same mapping.
+ */
+async function bulkCeiling(es: Client, db: string, concurrency: number): Promise<{ docs: number; ms: number; bodies: number }> {
+  const prefix = 'bench-ceiling';
+  await deletePrefix(es, prefix);
+  await ensureIndices(es, prefix);
+  const index = indexNames(prefix).sales;
+  const config = resolveConfig({ mysqlUrl: databaseUrl(db) }, {});
+  const pool = createMysqlPool(config);
+  const bodies: Buffer[] = [];
+  let chunk: string[] = [];
+  let chunkBytes = 0;
+  let docs = 0;
+  const ingestedAt = new Date().toISOString();
+  try {
+    for await (const rows of readChangedRows(pool, config.table, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+      for (const row of rows) {
+        const mapped = mapSourceRow(row, { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt });
+        if (!mapped.ok) continue;
+        const [action, body] = bulkAction({ kind: 'index', index, id: mapped.sale.doc.id, doc: mapped.sale.doc, version: mapped.sale.version, versionType: 'external_gte' });
+        const lines = `${JSON.stringify(action)}\n${JSON.stringify(body)}\n`;
+        chunk.push(lines);
+        chunkBytes += Buffer.byteLength(lines);
+        docs++;
+        if (chunkBytes >= INGEST_DEFAULTS.flushBytes) {
+          bodies.push(Buffer.from(chunk.join('')));
+          chunk = [];
+          chunkBytes = 0;
+        }
+      }
+    }
+    if (chunk.length) bodies.push(Buffer.from(chunk.join('')));
+  } finally {
+    await pool.end();
+  }
+  let next = 0;
+  let failed = 0;
+  const started = Date.now();
+  async function worker(): Promise<void> {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const res = (await es.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }, { requestTimeout: 120_000 })) as { errors: boolean; items: Record<string, { status: number }>[] };
+      if (res.errors) failed += res.items.filter((i) => Object.values(i)[0]!.status >= 300).length;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = Date.now() - started;
+  if (failed) throw new Error(`the bare loader had ${failed} failed document(s); the ceiling would be wrong`);
+  await deletePrefix(es, prefix);
+  return { docs, ms, bodies: bodies.length };
+}
+
+interface IngestFigures {
+  rows: number;
+  accepted: number;
+  ceiling: { docs: number; ms: number; rate: number };
+  ingest: { ms: number; runMs: number; rate: number; ratio: number; maxRssMb: number; rejected: number; flagged: number };
+}
+
+async function measureSize(es: Client, a: BenchArgs, rows: number): Promise<{ figures: IngestFigures; prefix: string; db: string; loadMs: number | null }> {
+  const db = `earlypay_bench_${rows}`;
+  const { ms: loadMs } = await loadSample(db, a, rows);
+  log(`${db}: bulk ceiling at concurrency ${a.concurrency}`);
+  const ceiling = await bulkCeiling(es, db, a.concurrency);
+  log(`  ${fmt(ceiling.docs)} docs in ${seconds(ceiling.ms)} (${fmt(rate(ceiling.docs, ceiling.ms))} docs/s, ${ceiling.bodies} bulk bodies)`);
+  const prefix = `bench-ingest-${rows}`;
+  await deletePrefix(es, prefix);
+  log(`${db}: earlypay ingest --full`);
+  const run = await earlypay(['ingest', '--full', '--concurrency', String(a.concurrency), '--lag', '0s', '--es-url', ES_URL, '--mysql-url', databaseUrl(db), '--index-prefix', prefix]);
+  const accepted = Number(run.json.accepted);
+  const ingestRate = rate(accepted, run.ms);
+  const ceilingRate = rate(ceiling.docs, ceiling.ms);
+  if (accepted !== ceiling.docs) throw new Error(`ingest accepted ${accepted} rows but the bare loader posted ${ceiling.docs}`);
+  const figures: IngestFigures = {
+    rows,
+    accepted,
+    ceiling: { docs: ceiling.docs, ms: ceiling.ms, rate: ceilingRate },
+    ingest: {
+      ms: run.ms,
+      runMs: Number(run.json.duration_ms),
+      rate: ingestRate,
+      ratio: ingestRate / ceilingRate,
+      maxRssMb: Math.round(run.maxRssKb / 1024),
+      rejected: Number(run.json.rejected),
+      flagged: Number(run.json.flagged),
+    },
+  };
+  log(`  ${fmt(accepted)} accepted in ${seconds(run.ms)} (${fmt(ingestRate)} rows/s, ${(figures.ingest.ratio * 100).toFixed(0)} % of the ceiling), peak RSS ${figures.ingest.maxRssMb} MB`);
+  return { figures, prefix, db, loadMs };
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+interface SearchFigure {
+  name: string;
+  args: string[];
+  hits: number;
+  p50: number;
+  p95: number;
+}
+
+/** Typical operator searches, each run in-process through main() as `earlypay search …` does. */
+async function searchLatency(es: Client, prefix: string, from: string, to: string, runs: number): Promise<SearchFigure[]> {
+  const sales = indexNames(prefix).sales;
+  const sample = await es.search<{ store_id: string; card_number: string; sale_date: string }>({ index: sales, size: 1, query: { term: { counted: true } }, sort: [{ sold_at: 'desc' }] });
+  const probe = sample.hits.hits[0]!._source!;
+  const weekStart = new Date(Date.parse(`${to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+  const cases: [string, string[]][] = [
+    ['one store, one week', ['sales', '--store', probe.store_id, '--from', weekStart, '--to', to]],
+    ['one store, one day', ['sales', '--store', probe.store_id, '--from', probe.sale_date, '--to', probe.sale_date]],
+    ['platform + min amount + not canceled', ['sales', '--platform', 'BAEMIN', '--min-amount', '30000', '--not-canceled']],
+    ['card number (exact mask)', ['sales', '--card', probe.card_number]],
+    ['card number (last four, wildcard)', ['sales', '--card', `*${probe.card_number.slice(-4)}`]],
+    ['text in remark/result (Hangul)', ['sales', '--text', '배달', '--from', from, '--to', to]],
+    ['whole range, sort amount desc', ['sales', '--sort', 'amount_sale:desc']],
+    ['one store, --limit 1000, csv', ['sales', '--store', probe.store_id, '--limit', '1000', '--format', 'csv']],
+    ['daily AOV of every store, one day', ['daily', '--date', to, '--limit', '1000']],
+    ['weekly AOV history of one store', ['weekly', '--store', probe.store_id, '--limit', '100']],
+  ];
+  const out: SearchFigure[] = [];
+  for (const [name, args] of cases) {
+    const times: number[] = [];
+    let lines = 0;
+    const sink = { write: (s: string) => ((lines += s.split('\n').length - 1), true), isTTY: false };
+    const quiet = { write: () => true, isTTY: false };
+    for (let i = 0; i < runs + 5; i++) {
+      lines = 0;
+      const t = process.hrtime.bigint();
+      const code = await main(['node', 'earlypay', 'search', ...args, '--es-url', ES_URL, '--index-prefix', prefix, '--format', args.includes('csv') ? 'csv' : 'ndjson'], { stdout: sink, stderr: quiet, env: {} });
+      if (code !== 0) throw new Error(`search ${args.join(' ')} exited ${code}`);
+      if (i >= 5) times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    times.sort((x, y) => x - y);
+    out.push({ name, args, hits: lines - (args.includes('csv') ? 1 : 0), p50: percentile(times, 0.5), p95: percentile(times, 0.95) });
+    log(`  search ${name}: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
+  }
+  return out;
+}
+
+function machine(): { cpu: string; cores: number; memGb: number; node: string; mariadb: string } {
+  let mariadb = 'unknown';
+  try {
+    mariadb = execFileSync('mariadb', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not on PATH
+  }
+  return { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, mariadb };
+}
+
+async function run(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const es = new Client({ node: ES_URL, requestTimeout: 300_000 });
+  const esInfo = await es.nodes.info({ node_id: '_local', metric: ['jvm'] });
+  const node = Object.values(esInfo.nodes)[0]!;
+  const esVersion = `${node.version}, heap ${Math.round((node.jvm?.mem?.heap_max_in_bytes ?? 0) / 2 ** 20)} MB`;
+  const small = Math.max(10, Math.round(a.rows / 10));
+  const started = Date.now();
+
+  const smallRun = await measureSize(es, a, small);
+  const bigRun = await measureSize(es, a, a.rows);
+
+  const agg = await es.search({ index: indexNames(bigRun.prefix).sales, size: 0, aggs: { first: { min: { field: 'sale_date', format: 'yyyy-MM-dd' } }, last: { max: { field: 'sale_date', format: 'yyyy-MM-dd' } } } });
+  const aggs = agg.aggregations as { first: { value_as_string: string }; last: { value_as_string: string } };
+  const from = aggs.first.value_as_string;
+  const to = aggs.last.value_as_string;
+  const common = ['--es-url', ES_URL, '--mysql-url', databaseUrl(bigRun.db), '--index-prefix', bigRun.prefix];
+  log(`daily --from ${from} --to ${to}`);
+  const daily = await earlypay(['daily', '--from', from, '--to', to, ...common]);
+  log(`  ${seconds(daily.ms)}: ${JSON.stringify(daily.json)}`);
+  log(`weekly --from ${from} --to ${to}`);
+  const weekly = await earlypay(['weekly', '--from', from, '--to', to, ...common]);
+  log(`  ${seconds(weekly.ms)}: ${JSON.stringify(weekly.json)}`);
+  log(`search latency (${a.searchRuns} runs per case after 5 warm-ups)`);
+  const searches = await searchLatency(es, bigRun.prefix, from, to, a.searchRuns);
+
+  const m = machine();
+  const dayCount = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+  const ok = (cond: boolean): string => (cond ? 'met' : '**not met**');
+  const big = bigRun.figures;
+  const sm = smallRun.figures;
+  const dailyDocs = Number(daily.json.documents_written ?? daily.json.written ?? NaN);
+  const rssFlat = big.ingest.maxRssMb <= Math.max(sm.ingest.maxRssMb * 1.25, sm.ingest.maxRssMb + 40);
+  const worstP95 = Math.max(...searches.map((s) => s.p95));
+  const md = [
+    '# Benchmark results',
+    '',
+    `Measured by \`npm run bench -- --rows ${a.rows}\` on ${new Date().toISOString().slice(0, 10)}; the whole run took ${seconds(Date.now() - started)}.`,
+    'Every figure below comes from that one run; nothing is extrapolated.',
+    '',
+    '## Machine and stack',
+    '',
+    `- ${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM; Elasticsearch, MariaDB and the CLI all on this machine`,
+    `- Node.js ${m.node}; Elasticsearch ${esVersion} (integ-test-zip, single node); ${m.mariadb}`,
+    `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
+    '',
+    '## Targets (SPEC §8)',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    `| \`ingest --full\` ≥ 80 % of the bulk ceiling (${fmt(a.rows)} rows) | ${(big.ingest.ratio * 100).toFixed(0)} % (${fmt(big.ingest.rate)} vs ${fmt(big.ceiling.rate)} docs/s) | ${ok(big.ingest.ratio >= 0.8)} |`,
+    `| peak RSS of the CLI ≤ 300 MB | ${big.ingest.maxRssMb} MB at ${fmt(a.rows)} rows | ${ok(big.ingest.maxRssMb <= 300)} |`,
+    `| peak RSS flat in the row count | ${sm.ingest.maxRssMb} MB at ${fmt(small)} rows, ${big.ingest.maxRssMb} MB at ${fmt(a.rows)} rows | ${ok(rssFlat)} |`,
+    `| \`daily\` over ${dayCount} days of ${fmt(big.accepted)} accepted sales ≤ 10 s | ${seconds(daily.ms)} (process wall time; the run itself ${seconds(Number(daily.json.duration_ms))}) | ${ok(daily.ms <= 10_000)} |`,
+    `| \`search\` p95 ≤ 200 ms, typical filters | worst p95 ${worstP95.toFixed(0)} ms | ${ok(worstP95 <= 200)} |`,
+    '',
+    '## Ingest',
+    '',
+    'Ceiling: the same documents, read and mapped before the clock starts, pre-serialized into bulk bodies of the ingest\'s flush size with the same action lines (external versions), posted with the same concurrency into a fresh index created by `setup`\'s mapping. Ingest: `earlypay ingest --full` as its own process, from start to exit (MySQL reads, validation, rules, dead letter, anomalies, checkpoints included); rate = accepted rows / wall time.',
+    '',
+    '| rows | accepted | ceiling docs/s | ingest wall time | ingest rows/s | ratio | peak RSS | rejected | flagged |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...[sm, big].map((f) => `| ${fmt(f.rows)} | ${fmt(f.accepted)} | ${fmt(f.ceiling.rate)} | ${seconds(f.ingest.ms)} | ${fmt(f.ingest.rate)} | ${(f.ingest.ratio * 100).toFixed(0)} % | ${f.ingest.maxRssMb} MB | ${fmt(f.ingest.rejected)} | ${fmt(f.ingest.flagged)} |`),
+    '',
+    `Sample generation (not part of any figure): ${smallRun.loadMs === null ? 'reused' : seconds(smallRun.loadMs)} for ${fmt(small)} rows, ${bigRun.loadMs === null ? 'reused' : seconds(bigRun.loadMs)} for ${fmt(a.rows)} rows.`,
+    '',
+    '## daily and weekly',
+    '',
+    '| command | process wall time | peak RSS | result |',
+    '|---|---:|---:|---|',
+    `| \`daily --from ${from} --to ${to}\` | ${seconds(daily.ms)} | ${Math.round(daily.maxRssKb / 1024)} MB | ${Number.isNaN(dailyDocs) ? '' : `${fmt(dailyDocs)} documents; `}\`${JSON.stringify(daily.json)}\` |`,
+    `| \`weekly --from ${from} --to ${to}\` | ${seconds(weekly.ms)} | ${Math.round(weekly.maxRssKb / 1024)} MB | \`${JSON.stringify(weekly.json)}\` |`,
+    '',
+    '## search',
+    '',
+    `Each case run ${a.searchRuns} times after 5 warm-ups, in-process through the CLI's \`main()\` (argument parsing, a new client, the query, rendering as NDJSON/CSV to a sink), over the ${fmt(big.accepted)}-sale index. Node's own start-up (about 0.3 s per process) is not included.`,
+    '',
+    '| case | arguments | rows out | p50 | p95 |',
+    '|---|---|---:|---:|---:|',
+    ...searches.map((s) => `| ${s.name} | \`${s.args.join(' ')}\` | ${fmt(s.hits)} | ${s.p50.toFixed(1)} ms | ${s.p95.toFixed(1)} ms |`),
+    '',
+  ].join('\n');
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md);
+  log('wrote bench/RESULTS.md');
+  if (!a.keep) {
+    await deletePrefix(es, smallRun.prefix);
+    await deletePrefix(es, bigRun.prefix);
+  }
+  await es.close();
+}
+
+run().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
