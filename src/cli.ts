@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor';
 import { ingestCommand } from './commands/ingest';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
+import { reconcileCommand } from './commands/reconcile';
 
 export function packageVersion(): string {
   try {
@@ -47,7 +48,7 @@ export function buildProgram(host: CommandHost): Command {
       ),
     );
 
-  for (const make of [setupCommand, doctorCommand, ingestCommand, searchCommand, anomaliesCommand]) program.addCommand(make(host));
+  for (const make of [setupCommand, doctorCommand, ingestCommand, searchCommand, anomaliesCommand, reconcileCommand]) program.addCommand(make(host));
   return program;
 }
 

@@ -1,0 +1,219 @@
+/**
+ * What the fault tests share: an Elasticsearch instance of their own (a test that kills a
+ * server must never kill the shared 9200/9201 ones), the CLI as a real child process (a cron
+ * run is a process: its stdout, stderr, exit code and pid are what the tests look at), a fast
+ * deterministic data set generated inside MariaDB, and a row-by-row comparison of the sales
+ * index with SQL.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import type { SaleDocument } from '../../../src/core/sales/saleDocument';
+import type { TestWorld } from '../support';
+
+export const REPO_DIR = join(__dirname, '..', '..', '..');
+const SHARED_PORTS = new Set([9200, 9201]);
+
+/** An Elasticsearch started by scripts/stack.sh on its own port, for one test file. */
+export class OwnElasticsearch {
+  constructor(readonly port: number, readonly settings = '') {
+    if (SHARED_PORTS.has(port)) throw new Error(`port ${port} belongs to the shared stack; fault tests use their own instance`);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private stack(command: 'up-es' | 'kill-es' | 'down-es'): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...process.env, ES_PORT: String(this.port), ES_HEAP: '512m', ES_SETTINGS: this.settings, STACK_TIMEOUT: '300' };
+    return new Promise((resolve, reject) => {
+      execFile('bash', [join(REPO_DIR, 'scripts', 'stack.sh'), command], { env, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`stack.sh ${command} (port ${this.port}) failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  up(): Promise<string> {
+    return this.stack('up-es');
+  }
+
+  /** SIGKILL, as a crash or the OOM killer would. */
+  kill(): Promise<string> {
+    return this.stack('kill-es');
+  }
+
+  down(): Promise<string> {
+    return this.stack('down-es');
+  }
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/**
+ * Runs `earlypay <args>` as a child process (ts-node, so it is always the current source),
+ * with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
+ */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult> } {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args], {
+    cwd: REPO_DIR,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<ProcessResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        json<T>() {
+          const lines = stdout.trim().split('\n');
+          return JSON.parse(lines[lines.length - 1]!) as T;
+        },
+      }),
+    );
+  });
+  return { pid: child.pid!, done };
+}
+
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+  return spawnCli(args, env).done;
+}
+
+/** A failure reads as one `earlypay: …` line (plus an optional `hint:`), never a stack trace. */
+export function expectOneClearLine(stderr: string): void {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  expect(lines.length).toBeGreaterThanOrEqual(1);
+  expect(lines[0]).toMatch(/^earlypay: \S/);
+  expect(lines.slice(1).every((l) => l.startsWith('hint: '))).toBe(true);
+  expect(stderr).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
+  expect(stderr).not.toMatch(/Error: .*\n\s+at /);
+}
+
+export const BASE_MODIFIED = '2024-05-01 00:00:00';
+
+/**
+ * Inserts `count` sales with ids start..start+count-1 in one INSERT … SELECT over MariaDB's
+ * sequence engine (seconds for 100k rows). `modified` grows with the id (one second apart from
+ * BASE_MODIFIED + offsetSeconds), so the keyset order is the id order; sales spread over 30
+ * business days with realistic amounts, fees, cards and platforms. Every 997th row has an
+ * empty card number and every 1499th a zero sold_at: both are rejected rows.
+ */
+export async function insertGeneratedSales(world: TestWorld, start: number, count: number, offsetSeconds = 0, table = 'platform_sales'): Promise<void> {
+  const CHUNK = 50_000;
+  for (let from = 0; from < count; from += CHUNK) {
+    const n = Math.min(CHUNK, count - from);
+    const first = start + from;
+    await world.query(
+      `INSERT INTO \`${table}\` (id, created, modified, remark, num_approval, card_company, card_category, card_number, amount_sale, amount_fee, amount_deposit,
+         is_canceled, sold_at, will_deposited_at, raw_data, platform, daily_sale_id, store_id, extra_payment_id, result_code, result_msg, detail_status, processing_status)
+       SELECT g.id, g.m, g.m, IF(g.id % 5 = 0, '배달 지연 문의', NULL), LPAD(g.id % 100000000, 8, '0'), ELT(1 + g.id % 4, '신한', '국민', '삼성', '현대'),
+         ELT(1 + g.id % 2, '신용', '체크'),
+         IF(g.id % 997 = 0, '', CONCAT('5461-11**-****-', LPAD(g.id % 3000, 4, '0'))),
+         g.amount, g.amount * 3 DIV 100, g.amount - g.amount * 3 DIV 100, g.id % 53 = 0,
+         IF(g.id % 1499 = 0, '0000-00-00 00:00:00', g.s), g.s + INTERVAL 2 DAY,
+         CONCAT('{"order":', g.id, ',"items":["치킨","콜라"]}'), ELT(1 + g.id % 4, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'),
+         g.id DIV 40, 1 + g.id % 50, NULL, '0000', '정상', 'DONE', 'SETTLED'
+       FROM (SELECT seq + ? AS id,
+                    TIMESTAMP(?) + INTERVAL (seq + ?) SECOND AS m,
+                    TIMESTAMP('2024-04-01 09:00:00') + INTERVAL ((seq + ?) * 7919) % (30 * 86400) SECOND AS s,
+                    1000 + ((seq + ?) * 7901) % 89000 AS amount
+             FROM seq_0_to_${n - 1}) g`,
+      [first, BASE_MODIFIED, first - start + offsetSeconds, first, first],
+    );
+  }
+}
+
+/** The generated rows' acceptance, in plain SQL (independent of the product's own predicate). */
+export const GENERATED_ACCEPTED = `card_number <> '' AND sold_at >= '1000-01-01'`;
+
+interface CompactSale {
+  amount_sale: number;
+  store_id: string;
+  card_number: string;
+  is_canceled: boolean;
+  sold_at: string;
+  modified: string;
+}
+
+/**
+ * Every accepted row is in the sales index exactly once with its values, and nothing else
+ * is: compared row by row (ids, amounts, store, card, cancellation, times).
+ */
+export async function expectSalesEqualSql(world: TestWorld, es: Client, salesAlias: string, accepted = GENERATED_ACCEPTED, table = 'platform_sales'): Promise<number> {
+  await es.indices.refresh({ index: salesAlias });
+  const docs = new Map<string, CompactSale>();
+  for await (const res of es.helpers.scrollSearch<SaleDocument>({
+    index: salesAlias, size: 5000, sort: ['_doc'], query: { match_all: {} },
+    _source: ['amount_sale', 'store_id', 'card_number', 'is_canceled', 'sold_at', 'modified'],
+  })) {
+    for (const h of res.body.hits.hits) {
+      expect(docs.has(h._id!)).toBe(false);
+      const s = h._source!;
+      docs.set(h._id!, { amount_sale: s.amount_sale, store_id: s.store_id, card_number: s.card_number, is_canceled: s.is_canceled, sold_at: s.sold_at, modified: s.modified });
+    }
+  }
+  const total = (await es.count({ index: salesAlias })).count;
+  expect(total).toBe(docs.size);
+
+  let compared = 0;
+  let afterId = '-1';
+  const mismatches: string[] = [];
+  for (;;) {
+    const rows = await world.query<{ id: string; amount_sale: number; store_id: string; card_number: string; is_canceled: number; sold_at: string; modified: string }>(
+      `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE (${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
+      [afterId],
+    );
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const d = docs.get(String(r.id));
+      const expected: CompactSale = {
+        amount_sale: Number(r.amount_sale), store_id: String(r.store_id), card_number: String(r.card_number).trim(), is_canceled: Number(r.is_canceled) === 1,
+        sold_at: `${r.sold_at.replace(' ', 'T')}+09:00`, modified: `${r.modified.replace(' ', 'T')}+09:00`,
+      };
+      if (!d) mismatches.push(`${r.id}: missing in Elasticsearch`);
+      else if (JSON.stringify(d) !== JSON.stringify(expected)) mismatches.push(`${r.id}: ${JSON.stringify(d)} != ${JSON.stringify(expected)}`);
+      docs.delete(String(r.id));
+      compared++;
+    }
+    afterId = String(rows[rows.length - 1]!.id);
+  }
+  for (const id of [...docs.keys()].slice(0, 20)) mismatches.push(`${id}: in Elasticsearch but not an accepted row`);
+  expect(mismatches.slice(0, 20)).toEqual([]);
+  expect(docs.size).toBe(0);
+  return compared;
+}
+
+/** The ids (as strings) of the rows that must be in the dead letter, and what is there. */
+export async function expectRejectsDeadLettered(world: TestWorld, es: Client, deadletterAlias: string, accepted = GENERATED_ACCEPTED, table = 'platform_sales'): Promise<number> {
+  const rejected = await world.query<{ id: string }>(`SELECT id FROM \`${table}\` WHERE NOT (${accepted}) ORDER BY id`);
+  await es.indices.refresh({ index: deadletterAlias });
+  const dead = new Set<string>();
+  for await (const res of es.helpers.scrollSearch<{ source_id: string }>({ index: deadletterAlias, size: 5000, sort: ['_doc'], query: { match_all: {} }, _source: ['source_id'] })) {
+    for (const h of res.body.hits.hits) dead.add(h._source!.source_id);
+  }
+  expect([...dead].sort()).toEqual(rejected.map((r) => String(r.id)).sort());
+  return rejected.length;
+}
+
+/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return false;
+}
