@@ -13,6 +13,8 @@ import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
 import { doctorCommand } from './commands/doctor';
 import { ingestCommand } from './commands/ingest';
+import { dailyCommand } from './commands/daily';
+import { weeklyCommand } from './commands/weekly';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
@@ -48,7 +50,7 @@ export function buildProgram(host: CommandHost): Command {
       ),
     );
 
-  for (const make of [setupCommand, doctorCommand, ingestCommand, searchCommand, anomaliesCommand, reconcileCommand]) program.addCommand(make(host));
+  for (const make of [setupCommand, doctorCommand, ingestCommand, dailyCommand, weeklyCommand, searchCommand, anomaliesCommand, reconcileCommand]) program.addCommand(make(host));
   return program;
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The aggregation requests behind `daily` (pure, like core/search). Each covers one business
+ * day (`sale_date`, written by ingest in the business time zone) and is paginated with the
+ * composite aggregation's `after_key`, so no number of stores or customers is ever capped.
+ *
+ * Why one day at a time: a composite aggregation that is not backed by index sorting visits
+ * every matching sale for every page it returns. Over a 60-day range of 1,000,000 sales
+ * a single (store, day, card) composite needed ~90 pages of 10,000, i.e. ~90 passes over all
+ * the sales (25 s measured); slicing by day, and within a busy day by groups of stores, keeps
+ * each pass to a slice that fits in about one page, so every sale is visited about once.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+import type { StoreDayTotals } from './dailyAov';
+import { wholeWon } from './dailyAov';
+
+/** Buckets per composite page; below `search.max_buckets` (65,536 on 7.x and 8.x). */
+export const CUSTOMER_PAGE = 20_000;
+/** Stores per page of the store-totals aggregation (each bucket carries a few sub-aggregations). */
+export const TOTALS_PAGE = 5_000;
+/** A customers slice holds at most this many counted sales (unless one store alone has more). */
+export const SLICE_SALES = CUSTOMER_PAGE;
+/** Distinct platforms kept per store-day; there are a handful in practice. */
+export const PLATFORMS_MAX = 100;
+
+export type AfterKey = Record<string, string | number | null>;
+
+function onDay(day: string): estypes.QueryDslQueryContainer {
+  return { term: { sale_date: day } };
+}
+
+const COUNTED: estypes.QueryDslQueryContainer = { term: { counted: true } };
+
+/** Per store, every sale of the day: counted count/sum/platforms, canceled count/sum. */
+export function storeTotalsRequest(day: string, after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: [onDay(day)] } },
+    aggs: {
+      stores: {
+        composite: { size: TOTALS_PAGE, sources: [{ store: { terms: { field: 'store_id' } } }], ...(after ? { after } : {}) },
+        aggs: {
+          counted: {
+            filter: COUNTED,
+            aggs: {
+              total: { sum: { field: 'amount_sale' } },
+              platforms: { terms: { field: 'platform', size: PLATFORMS_MAX } },
+            },
+          },
+          canceled: { filter: { term: { is_canceled: true } }, aggs: { amount: { sum: { field: 'amount_sale' } } } },
+        },
+      },
+    },
+  };
+}
+
+/** One (store, card) bucket per distinct customer of the given stores on the day. */
+export function customersRequest(day: string, storeIds: readonly string[], after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: [onDay(day), COUNTED, { terms: { store_id: [...storeIds] } }] } },
+    aggs: {
+      customers: {
+        composite: {
+          size: CUSTOMER_PAGE,
+          sources: [{ store: { terms: { field: 'store_id' } } }, { card: { terms: { field: 'card_number' } } }],
+          ...(after ? { after } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** Only what the customers fold reads: keeps ~20,000-bucket responses small. */
+export const CUSTOMERS_FILTER_PATH = ['pit_id', 'aggregations.customers.after_key', 'aggregations.customers.buckets.key.store', 'aggregations.customers.buckets.doc_count'];
+
+export interface CompositePage<B> {
+  buckets: B[];
+  /** Where the next page starts; undefined when this was the last page. */
+  next?: AfterKey;
+}
+
+/** The after_key to continue from, or undefined on the last page. */
+export function nextAfter(agg: { buckets?: unknown[]; after_key?: AfterKey } | undefined, pageSize: number): AfterKey | undefined {
+  if (!agg?.after_key || !agg.buckets || agg.buckets.length < pageSize) return undefined;
+  return agg.after_key;
+}
+
+export interface StoreTotalsBucket {
+  key: { store: string };
+  doc_count: number;
+  counted: { doc_count: number; total: { value: number | null }; platforms: { buckets: { key: string }[]; sum_other_doc_count?: number } };
+  canceled: { doc_count: number; amount: { value: number | null } };
+}
+
+export function storeTotalsOf(b: StoreTotalsBucket, day: string): StoreDayTotals {
+  return {
+    storeId: String(b.key.store),
+    countedSales: b.counted.doc_count,
+    totalSale: wholeWon(b.counted.total.value, `total_sale of store ${b.key.store} on ${day}`),
+    platforms: b.counted.platforms.buckets.map((p) => String(p.key)),
+    canceledSales: b.canceled.doc_count,
+    canceledAmount: wholeWon(b.canceled.amount.value, `canceled_amount of store ${b.key.store} on ${day}`),
+  };
+}
+
+/**
+ * Groups the day's stores with counted sales (in store order) into slices of at most
+ * `maxSales` counted sales each, so one customers page covers about one slice. A store with
+ * more sales than that is a slice of its own.
+ */
+export function customerSlices(totals: readonly StoreDayTotals[], maxSales = SLICE_SALES): string[][] {
+  const slices: string[][] = [];
+  let current: string[] = [];
+  let sales = 0;
+  for (const t of totals) {
+    if (t.countedSales === 0) continue;
+    if (current.length > 0 && sales + t.countedSales > maxSales) {
+      slices.push(current);
+      current = [];
+      sales = 0;
+    }
+    current.push(t.storeId);
+    sales += t.countedSales;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
+}

@@ -1,0 +1,35 @@
+import { cronDailyPlan, cronWeeklyPlan } from '../../../src/core/aov/schedule';
+
+const mark = (day: string) => ({ day, seqNo: 1, primaryTerm: 1 });
+
+describe('cronDailyPlan', () => {
+  it('is yesterday alone when nothing changed', () => {
+    expect(cronDailyPlan('2024-05-01', [])).toEqual({ days: ['2024-05-01'], handled: [], deferred: [] });
+  });
+  it('adds every changed day up to yesterday, once, in order; leaves today and later marked', () => {
+    const marks = [mark('2024-04-03'), mark('2024-05-01'), mark('2023-12-31'), mark('2024-05-02'), mark('2030-01-01')];
+    const plan = cronDailyPlan('2024-05-01', marks);
+    expect(plan.days).toEqual(['2023-12-31', '2024-04-03', '2024-05-01']);
+    expect(plan.handled.map((m) => m.day)).toEqual(['2024-04-03', '2024-05-01', '2023-12-31']);
+    expect(plan.deferred.map((m) => m.day)).toEqual(['2024-05-02', '2030-01-01']);
+  });
+});
+
+describe('cronWeeklyPlan', () => {
+  it('is the window ending yesterday when nothing changed', () => {
+    expect(cronWeeklyPlan('2024-05-01', []).days).toEqual(['2024-05-01']);
+  });
+  it('adds every window containing a changed day (ends D..D+6), none ending after yesterday', () => {
+    const plan = cronWeeklyPlan('2024-05-10', [mark('2024-04-01'), mark('2024-05-08'), mark('2024-05-11')]);
+    expect(plan.days).toEqual([
+      '2024-04-01', '2024-04-02', '2024-04-03', '2024-04-04', '2024-04-05', '2024-04-06', '2024-04-07',
+      '2024-05-08', '2024-05-09', '2024-05-10',
+    ]);
+    expect(plan.handled.map((m) => m.day)).toEqual(['2024-04-01', '2024-05-08']);
+    expect(plan.deferred.map((m) => m.day)).toEqual(['2024-05-11']);
+  });
+  it('merges overlapping windows of neighbouring changed days', () => {
+    const plan = cronWeeklyPlan('2024-06-30', [mark('2024-06-01'), mark('2024-06-03')]);
+    expect(plan.days).toEqual(['2024-06-01', '2024-06-02', '2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06', '2024-06-07', '2024-06-08', '2024-06-09', '2024-06-30']);
+  });
+});
