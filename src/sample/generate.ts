@@ -187,6 +187,8 @@ interface SampleStore {
   id: number;
   name: string;
   category: StoreCategory;
+  /** The store's part of `raw_data`, serialised once. */
+  rawDataShop: string;
   /** The store's typical order (won): its menu's price level. */
   typicalOrder: number;
   platforms: WeightedChoice<PlatformProfile>;
@@ -213,6 +215,7 @@ interface Draft {
   card: Card;
   menu: string;
   tip: number;
+  feeRate: number;
   amount: number;
   fee: number;
   deposit: number;
@@ -241,6 +244,9 @@ class SalesSimulation {
   /** Last second of the period: the snapshot time no `created`/`modified` may pass. */
   private readonly snapshotMs: number;
   private readonly offsets = new Map<number, number>();
+  /** Counted sales of the current day per (store, card, amount), so normal sales never repeat 3 times by chance. */
+  private readonly repeatsToday = new Map<string, number>();
+  private today = -1;
   private nextId: number;
   private nextRule = 0;
   private nextReject = 0;
@@ -268,10 +274,12 @@ class SalesSimulation {
   private makeStore(id: number, r: SeededRandom): SampleStore {
     const category = r.pick(STORE_CATEGORIES);
     const shares = PLATFORMS.map((p) => p.share * (0.3 + 1.4 * r.next()));
+    const name = `${r.pick(category.brands)} ${r.pick(DISTRICTS)}점`;
     return {
       id,
-      name: `${r.pick(category.brands)} ${r.pick(DISTRICTS)}점`,
+      name,
       category,
+      rawDataShop: JSON.stringify({ shopId: id, shopName: name, category: category.name }).slice(1, -1),
       typicalOrder: Math.round((category.typicalOrder * (0.85 + 0.35 * r.next())) / 100) * 100,
       platforms: new WeightedChoice(PLATFORMS, shares),
       feeAdjust: (r.next() - 0.5) * 0.006,
@@ -284,6 +292,10 @@ class SalesSimulation {
 
   *run(): Generator<SampleSale, void, undefined> {
     for (const slot of this.hourSlots()) {
+      if (slot.day !== this.today) {
+        this.today = slot.day;
+        this.repeatsToday.clear();
+      }
       const seconds = new Uint16Array(slot.count);
       for (let i = 0; i < seconds.length; i++) seconds[i] = this.rng.int(3600);
       seconds.sort();
@@ -302,6 +314,7 @@ class SalesSimulation {
           const draft = this.draft(slot.day, soldMs, false);
           const rule = this.chooseRule(draft, seconds.length - i);
           if (rule === 'REPEATED_AMOUNT') {
+            this.avoidRepeats(draft, 1);
             burst = { template: draft, position: 1, length: Math.min(seconds.length - i, this.rng.chance(0.3) ? 4 : 3) };
             yield this.burstMember(burst, soldMs);
           } else {
@@ -346,7 +359,6 @@ class SalesSimulation {
     const unit = rng.chance(0.7) ? 500 : 100;
     const amount = Math.max(unit, Math.round(menuPrice / unit) * unit) + tip;
     const feeRate = platform.creditFeeRate - (card.category === '체크' ? CHECK_CARD_FEE_DISCOUNT : 0) + store.feeAdjust;
-    const fee = Math.floor(amount * feeRate);
     const canceled = mayCancel && rng.chance(CANCEL_RATE);
     const createdMs = Math.min(this.snapshotMs, soldMs + (rng.chance(0.05) ? rng.between(3600, 6 * 3600) : rng.between(20, 900)) * SECOND);
     let modifiedMs = createdMs;
@@ -356,16 +368,17 @@ class SalesSimulation {
     let remark: string | null = null;
     if (canceled) remark = rng.chance(0.7) ? rng.pick(CANCEL_REMARKS) : null;
     else if (rng.chance(REMARK_RATE)) remark = rng.pick(REMARKS);
-    return {
+    const d: Draft = {
       day,
       store,
       platform,
       card,
       menu: items === 0 ? rng.pick(store.category.menu) : `${rng.pick(store.category.menu)} 외 ${items}개`,
       tip,
-      amount,
-      fee,
-      deposit: amount - fee,
+      feeRate,
+      amount: 0,
+      fee: 0,
+      deposit: 0,
       canceled,
       soldMs,
       createdMs,
@@ -373,6 +386,17 @@ class SalesSimulation {
       settlementMs: settlementOf(soldMs, platform.settlementDays),
       remark,
     };
+    setAmount(d, amount);
+    this.avoidRepeats(d, 2);
+    return d;
+  }
+
+  /**
+   * Raises the amount by 100 won until fewer than `maxEarlier` counted sales of the day share
+   * (store, card, amount): by chance, regulars would otherwise form REPEATED_AMOUNT groups.
+   */
+  private avoidRepeats(d: Draft, maxEarlier: number): void {
+    while ((this.repeatsToday.get(repeatKey(d.store, d.card, d.amount)) ?? 0) >= maxEarlier) setAmount(d, d.amount + 100);
   }
 
   /**
@@ -420,9 +444,7 @@ class SalesSimulation {
     const rng = this.rng;
     switch (rule) {
       case 'OVER_WEEKLY_AOV':
-        d.amount = Math.round((d.store.typicalOrder * (12 + 8 * rng.next())) / 1000) * 1000;
-        d.fee = Math.floor(d.amount * (d.platform.creditFeeRate + d.store.feeAdjust));
-        d.deposit = d.amount - d.fee;
+        setAmount(d, Math.round((d.store.typicalOrder * (12 + 8 * rng.next())) / 1000) * 1000);
         d.remark = rng.chance(0.5) ? '단체 주문' : d.remark;
         d.store.lastDistortedDay = d.day;
         break;
@@ -494,9 +516,13 @@ class SalesSimulation {
 
   private accepted(d: Draft, label: SampleLabel): SampleSale {
     const counted = !d.canceled && d.amount > 0 && label !== ANOMALY_LABELS.get('SALE_IN_FUTURE');
-    if (counted && d.store.lastCountedDay !== d.day) {
-      d.store.countedDayBefore = d.store.lastCountedDay;
-      d.store.lastCountedDay = d.day;
+    if (counted) {
+      const key = repeatKey(d.store, d.card, d.amount);
+      this.repeatsToday.set(key, (this.repeatsToday.get(key) ?? 0) + 1);
+      if (d.store.lastCountedDay !== d.day) {
+        d.store.countedDayBefore = d.store.lastCountedDay;
+        d.store.lastCountedDay = d.day;
+      }
     }
     return { row: this.toRow(d), label };
   }
@@ -508,19 +534,12 @@ class SalesSimulation {
     const extraPayment = rng.chance(EXTRA_PAYMENT_RATE) ? this.nextExtraPaymentId++ : null;
     const status = d.canceled ? CANCELED_STATUS : NORMAL_STATUS;
     const kstDay = Math.floor((d.soldMs + KST_OFFSET) / DAY);
-    const rawData = rng.chance(RAW_DATA_MISSING_RATE) ? null : JSON.stringify({
-      orderNo: `${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}`,
-      shopId: d.store.id,
-      shopName: d.store.name,
-      category: d.store.category.name,
-      orderType: d.tip > 0 ? 'DELIVERY' : 'TAKEOUT',
-      menu: d.menu,
-      menuAmount: d.amount - d.tip,
-      deliveryTip: d.tip,
-      payment: { method: 'CARD', company: d.card.company, cardType: d.card.category, installment: 0, approvalNo: approval },
-      approvedAt: kstIso(d.soldMs),
-      status: status.detail_status,
-    });
+    // Built as text: JSON.stringify of a fresh object per row is the generator's biggest cost.
+    const rawData = rng.chance(RAW_DATA_MISSING_RATE) ? null
+      : `{"orderNo":"${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}",${d.store.rawDataShop}`
+        + `,"orderType":"${d.tip > 0 ? 'DELIVERY' : 'TAKEOUT'}","menu":${JSON.stringify(d.menu)},"menuAmount":${d.amount - d.tip},"deliveryTip":${d.tip}`
+        + `,"payment":{"method":"CARD","company":${JSON.stringify(d.card.company)},"cardType":${JSON.stringify(d.card.category)},"installment":0,"approvalNo":"${approval}"}`
+        + `,"approvedAt":"${kstIso(d.soldMs)}","status":"${status.detail_status}"}`;
     return {
       id,
       created: this.wallClock(d.createdMs),
@@ -556,9 +575,33 @@ class SalesSimulation {
       offset = tzOffset(this.o.sourceTz, new Date(hour * HOUR)) * MINUTE;
       this.offsets.set(hour, offset);
     }
-    const iso = new Date(ms + offset).toISOString();
-    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    return formatWallClock(ms + offset, ' ');
   }
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const DATE_PREFIXES = new Map<number, string>();
+
+/** 'YYYY-MM-DD<sep>HH:MM:SS' of a UTC-shifted instant; the date part is cached per day (a million rows span few days). */
+function formatWallClock(shiftedMs: number, separator: string): string {
+  const day = Math.floor(shiftedMs / DAY);
+  let date = DATE_PREFIXES.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY).toISOString().slice(0, 10);
+    if (DATE_PREFIXES.size < 100_000) DATE_PREFIXES.set(day, date);
+  }
+  const seconds = Math.floor((shiftedMs - day * DAY) / SECOND);
+  return `${date}${separator}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+}
+
+function setAmount(d: Draft, amount: number): void {
+  d.amount = amount;
+  d.fee = Math.floor(amount * d.feeRate);
+  d.deposit = amount - d.fee;
+}
+
+function repeatKey(store: SampleStore, card: Card, amount: number): string {
+  return `${store.id}|${card.number}|${amount}`;
 }
 
 function startOfKstDay(ms: number): number {
@@ -573,10 +616,10 @@ function settlementOf(soldMs: number, days: number): number {
 }
 
 function kstIso(ms: number): string {
-  return `${new Date(ms + KST_OFFSET).toISOString().slice(0, 19)}+09:00`;
+  return `${formatWallClock(ms + KST_OFFSET, 'T')}+09:00`;
 }
 
 function kstCompactDate(ms: number): string {
-  const iso = new Date(ms + KST_OFFSET).toISOString();
+  const iso = formatWallClock(ms + KST_OFFSET, 'T');
   return `${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
 }
