@@ -3,6 +3,7 @@
  * one bounded page at a time, so memory does not grow with the table.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { RunFailedError, describeFailure } from '../errors';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -18,6 +19,22 @@ export interface ReadWindow {
   fromModified?: string;
   /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
   untilModified: string;
+}
+
+/**
+ * Every read of the source goes through here, so a lost connection or a killed statement
+ * reads as what it is ("MySQL: reading … failed") rather than as a bare driver code.
+ */
+export async function sourceQuery(pool: Pool, table: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
+  try {
+    const [rows] = await pool.query<RowDataPacket[]>(sql, params);
+    return rows;
+  } catch (err) {
+    throw new RunFailedError(
+      `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+      're-run it (ingest resumes from its checkpoint, which only covers rows already in Elasticsearch); `earlypay doctor` checks the connection',
+    );
+  }
 }
 
 function columnList(): string {
@@ -39,7 +56,7 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
       sql = `SELECT ${cols} FROM ${t} WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?`;
       params = [position.modified, position.id, position.modified, window.untilModified, pageSize];
     }
-    const [rows] = await pool.query<RowDataPacket[]>(sql, params);
+    const rows = await sourceQuery(pool, table, sql, params);
     if (rows.length === 0) return;
     const page = rows as unknown as SourceRow[];
     const last = page[page.length - 1]!;
@@ -57,7 +74,9 @@ export async function* readUndatedRows(pool: Pool, table: string, pageSize: numb
   const cols = columnList();
   let afterId: string | undefined;
   for (;;) {
-    const [rows] = await pool.query<RowDataPacket[]>(
+    const rows = await sourceQuery(
+      pool,
+      table,
       `SELECT ${cols} FROM \`${table}\` WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
       afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, pageSize] : [FIRST_REAL_DATETIME, pageSize],
     );
@@ -70,7 +89,9 @@ export async function* readUndatedRows(pool: Pool, table: string, pageSize: numb
 
 /** How many rows the window holds (for the progress bar's ETA). */
 export async function countWindow(pool: Pool, table: string, window: ReadWindow): Promise<number> {
-  const [[row]] = await pool.query<RowDataPacket[]>(
+  const [row] = await sourceQuery(
+    pool,
+    table,
     `SELECT COUNT(*) AS n FROM \`${table}\` WHERE modified >= ? AND modified <= ?`,
     [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified],
   );
@@ -82,7 +103,7 @@ export async function readRowsById(pool: Pool, table: string, ids: string[]): Pr
   const out = new Map<string, SourceRow>();
   for (let i = 0; i < ids.length; i += 1_000) {
     const chunk = ids.slice(i, i + 1_000);
-    const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${columnList()} FROM \`${table}\` WHERE id IN (?)`, [chunk]);
+    const rows = await sourceQuery(pool, table, `SELECT ${columnList()} FROM \`${table}\` WHERE id IN (?)`, [chunk]);
     for (const r of rows) out.set(String(r.id), r as unknown as SourceRow);
   }
   return out;

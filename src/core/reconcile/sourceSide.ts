@@ -4,6 +4,7 @@
  * read by `sold_at` with a keyset cursor on (sold_at, id) in bounded pages.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { sourceQuery } from '../ingest/source';
 import { acceptedRowCondition } from '../source/acceptance';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
 import { addTotals, businessDayOfQuarter, businessDayOfWallClock, consecutiveRuns, sourceWallClockBounds, type DayRange, type SourceDayTotals, type Zones } from './days';
@@ -30,7 +31,9 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
     params.push(bounds.from, bounds.until);
   }
   params.push(...accepted.params);
-  const [rows] = await pool.query<RowDataPacket[]>(
+  const rows = await sourceQuery(
+    pool,
+    table,
     `SELECT DATE_FORMAT(sold_at, '%Y-%m-%d %H') AS hour, MINUTE(sold_at) DIV 15 AS quarter,
             COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(modified > ?) AS changed
        FROM ${t} WHERE ${where.join(' AND ')} GROUP BY hour, quarter`,
@@ -46,7 +49,9 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
     // A day boundary inside this quarter hour: read it second by second.
     const first = `${r.hour}:${String(Number(r.quarter) * 15).padStart(2, '0')}:00`;
     const last = `${r.hour}:${String(Number(r.quarter) * 15 + 14).padStart(2, '0')}:59`;
-    const [seconds] = await pool.query<RowDataPacket[]>(
+    const seconds = await sourceQuery(
+      pool,
+      table,
       `SELECT sold_at, COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(modified > ?) AS changed
          FROM ${t} WHERE sold_at >= ? AND sold_at <= ? AND ${accepted.sql} GROUP BY sold_at`,
       [checkpointModified ?? BEFORE_EVERYTHING, first, last, ...accepted.params],
@@ -72,12 +77,14 @@ export async function* readRowsOfDays(pool: Pool, table: string, days: readonly 
     const bounds = sourceWallClockBounds(run, zones);
     let after: { soldAt: string; id: string } | undefined;
     for (;;) {
-      const [rows] = after
-        ? await pool.query<RowDataPacket[]>(
+      const rows = after
+        ? await sourceQuery(
+            pool,
+            table,
             `SELECT ${cols} FROM ${t} WHERE sold_at < ? AND (sold_at > ? OR (sold_at = ? AND id > ?)) ORDER BY sold_at, id LIMIT ?`,
             [bounds.until, after.soldAt, after.soldAt, after.id, pageSize],
           )
-        : await pool.query<RowDataPacket[]>(`SELECT ${cols} FROM ${t} WHERE sold_at >= ? AND sold_at < ? ORDER BY sold_at, id LIMIT ?`, [bounds.from, bounds.until, pageSize]);
+        : await sourceQuery(pool, table, `SELECT ${cols} FROM ${t} WHERE sold_at >= ? AND sold_at < ? ORDER BY sold_at, id LIMIT ?`, [bounds.from, bounds.until, pageSize]);
       if (rows.length === 0) break;
       const page = rows as unknown as SourceRow[];
       const last = page[page.length - 1]!;

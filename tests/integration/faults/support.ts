@@ -208,10 +208,13 @@ export async function expectRejectsDeadLettered(world: TestWorld, es: Client, de
   return rejected.length;
 }
 
-/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+/**
+ * Polls `check` every `everyMs` (a throw counts as "not yet") until it returns true, or until
+ * `timeoutMs` passes or `giveUp` says so (false).
+ */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100, giveUp: () => boolean = () => false): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !giveUp()) {
     if (await check().catch(() => false)) return true;
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -1,0 +1,115 @@
+/**
+ * SPEC §8: the MySQL connection cut mid-read. While `ingest` streams the table, an admin
+ * connection finds the reader's thread in information_schema.PROCESSLIST (this test's own
+ * database) and kills it — first the whole connection (KILL CONNECTION), later only the
+ * running statement (KILL QUERY). Each time: exit 1 with one clear line, the checkpoint covers
+ * only rows that are in Elasticsearch, and a re-run makes the index exact.
+ *
+ * Nothing is stopped here but the reader's own connection: the shared MariaDB and
+ * Elasticsearch keep running.
+ */
+import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
+import { createSourceTable } from '../../../src/core/source/schema';
+import { TestWorld } from '../support';
+import { GENERATED_ACCEPTED, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, runCliProcess, spawnCli, waitFor } from './support';
+
+const world = new TestWorld('fault-mysqlkill');
+const FIRST = INGEST_DEFAULTS.segmentRows + 40_000;
+const LATER = 40_000;
+const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, state: `${world.prefix}-state`, runs: `${world.prefix}-runs` });
+
+interface Checkpoint { modified: string; id: string }
+async function checkpoint(): Promise<Checkpoint | null> {
+  const res = await world.es.get<{ value: Checkpoint }>({ index: names().state, id: 'checkpoint:ingest:platform_sales' }, { ignore: [404] });
+  return res.found ? res._source!.value : null;
+}
+
+/** The reader's statement, running now in this test's database (never the admin's own). */
+async function runningReader(): Promise<string | null> {
+  const rows = await world.query<{ ID: string }>(
+    `SELECT ID FROM information_schema.PROCESSLIST
+      WHERE DB = ? AND COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT %FROM \`platform_sales\`%ORDER BY modified, id%'`,
+    [world.database],
+  );
+  return rows.length ? String(rows[0]!.ID) : null;
+}
+
+/** Every row at or before the checkpoint is in Elasticsearch (sales or dead letter). */
+async function expectCheckpointCoversOnlyWrittenRows(): Promise<number> {
+  const cp = await checkpoint();
+  if (!cp) return 0;
+  const covered = await world.query<{ id: string }>(
+    `SELECT id FROM platform_sales WHERE (${GENERATED_ACCEPTED}) AND (modified < ? OR (modified = ? AND id <= ?)) ORDER BY id`,
+    [cp.modified, cp.modified, cp.id],
+  );
+  const missing: string[] = [];
+  for (let i = 0; i < covered.length; i += 10_000) {
+    const res = await world.es.mget({ index: names().sales, ids: covered.slice(i, i + 10_000).map((r) => String(r.id)), _source: false });
+    for (const d of res.docs) if (!('found' in d) || !d.found) missing.push(d._id);
+  }
+  expect(missing).toEqual([]);
+  return covered.length;
+}
+
+/** Starts an ingest and kills its reader with `kill` once `when` holds; returns the failed run. */
+async function ingestKilledMidRead(kill: 'CONNECTION' | 'QUERY', when: () => Promise<boolean>) {
+  const run = spawnCli(['ingest', ...world.args]);
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  let killed: string | null = null;
+  const found = await waitFor(async () => {
+    if (!(await when())) return false;
+    killed = await runningReader();
+    if (!killed) return false;
+    await world.query(`KILL ${kill} ${Number(killed)}`);
+    return true;
+  }, 240_000, 10, () => exited);
+  const result = await run.done;
+  expect(found).toBe(true);
+  return result;
+}
+
+beforeAll(async () => {
+  await world.start();
+  await createSourceTable(world.pool);
+  await insertGeneratedSales(world, 1, FIRST);
+}, 300_000);
+
+afterAll(() => world.stop());
+
+describe('the MySQL connection killed mid-read', () => {
+  it('KILL CONNECTION after the first checkpoint: exit 1, one clear line, checkpoint behind the writes; a re-run is exact', async () => {
+    const failed = await ingestKilledMidRead('CONNECTION', async () => (await checkpoint()) !== null);
+    expect(failed.code).toBe(1);
+    expectOneClearLine(failed.stderr);
+    expect(failed.stderr).toMatch(/MySQL/);
+    expect(failed.stdout).toBe('');
+    expect(await expectCheckpointCoversOnlyWrittenRows()).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
+
+    const runs = await world.allDocs<{ command: string; status: string; exit_code: number; error: string }>(names().runs);
+    expect([...runs.values()].filter((r) => r.status === 'failed').map((r) => [r.command, r.exit_code])).toEqual([['ingest', 1]]);
+
+    const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    expect(rerun.json<{ mode: string }>().mode).toBe('incremental');
+    const compared = await expectSalesEqualSql(world, world.es, names().sales);
+    expect(compared + (await expectRejectsDeadLettered(world, world.es, names().deadletter))).toBe(FIRST);
+  }, 900_000);
+
+  it('KILL QUERY of an incremental read: exit 1, one clear line, checkpoint unchanged; a re-run is exact', async () => {
+    const before = await checkpoint();
+    await insertGeneratedSales(world, FIRST + 1, LATER, FIRST);
+    const failed = await ingestKilledMidRead('QUERY', async () => true);
+    expect(failed.code).toBe(1);
+    expectOneClearLine(failed.stderr);
+    expect(failed.stderr).toMatch(/MySQL/);
+    expect(await checkpoint()).toEqual(before);
+    await expectCheckpointCoversOnlyWrittenRows();
+
+    const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
+    expect(rerun.code).toBe(0);
+    const compared = await expectSalesEqualSql(world, world.es, names().sales);
+    expect(compared + (await expectRejectsDeadLettered(world, world.es, names().deadletter))).toBe(FIRST + LATER);
+  }, 900_000);
+});
