@@ -3,6 +3,7 @@
  * client's bulk helper, with what could not be written reported instead of thrown away.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { RunFailedError } from '../errors';
 
 export type BulkOp =
   | { kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte' }
@@ -42,8 +43,37 @@ export interface BulkWriteOptions {
   wait?: number;
 }
 
+const ACTION_LINE = /^\{"(index|create|update|delete)":/;
+
 /**
- * Writes ops through `client.helpers.bulk`. 429s are retried by the helper; 409 on versioned
+ * The helper retries documents refused with 429 inside a bulk response, but a bulk request
+ * refused as a whole (429 es_rejected_execution_exception: the node's write queue is full)
+ * aborts it. This client's bulk() retries those requests with exponential backoff.
+ */
+function retryingWholeRequests(client: Client, retries: number, wait: number, onRetry: (documents: number) => void): Client {
+  const child = client.child({});
+  const send = child.bulk.bind(child) as (params: { body?: unknown }, options?: unknown) => Promise<unknown>;
+  const bulk = async (params: { body?: unknown }, options?: unknown): Promise<unknown> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send(params, options);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 429) throw err;
+        if (attempt >= retries) {
+          throw new RunFailedError(`Elasticsearch kept refusing bulk requests (429 too many requests) after ${retries} retries`, 'the cluster is overloaded; re-run later or lower --concurrency');
+        }
+        const lines = Array.isArray(params.body) ? (params.body as unknown[]) : [];
+        onRetry(lines.filter((l) => typeof l === 'string' && ACTION_LINE.test(l)).length);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, wait * 2 ** attempt)));
+      }
+    }
+  };
+  return Object.assign(child, { bulk: bulk as unknown as Client['bulk'] });
+}
+
+/**
+ * Writes ops through `client.helpers.bulk`. 429s are retried (documents by the helper, whole
+ * requests by retryingWholeRequests), with backoff; 409 on versioned
  * index ops and 404 on deletes are expected outcomes; everything else is returned in `failed`.
  */
 export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIterable<BulkOp>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
@@ -58,12 +88,16 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
       yield carrier;
     }
   }
-  const stats = await client.helpers.bulk<object>({
+  const retries = options.retries ?? 8;
+  const wait = options.wait ?? 1_000;
+  let wholeRequestRetries = 0;
+  const writer = retryingWholeRequests(client, retries, wait, (n) => (wholeRequestRetries += n));
+  const stats = await writer.helpers.bulk<object>({
     datasource: payloads(),
     concurrency: options.concurrency ?? 2,
     flushBytes: options.flushBytes ?? 5_000_000,
-    retries: options.retries ?? 8,
-    wait: options.wait ?? 1_000,
+    retries,
+    wait,
     refreshOnCompletion: options.refresh ?? false,
     onDocument(carrier) {
       const op = pending.get(carrier)!;
@@ -89,6 +123,6 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
     },
   });
   result.written = stats.successful;
-  result.retried = stats.retry;
+  result.retried = stats.retry + wholeRequestRetries;
   return result;
 }
