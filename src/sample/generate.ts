@@ -152,7 +152,7 @@ export class SampleTally {
   add({ row, label }: SampleSale): void {
     this.rows++;
     if (row.is_canceled === 1) this.canceled++;
-    if (typeof row.sold_at === 'string' && isNightSale(row.sold_at)) this.nightSales++;
+    if (label.kind !== 'reject' && isNightSale(row.sold_at!)) this.nightSales++;
     if (label.kind === 'reject') this.rejects.set(label.reason, this.rejects.get(label.reason)! + 1);
     if (label.kind === 'anomaly') this.anomalies.set(label.rule, this.anomalies.get(label.rule)! + 1);
   }
@@ -471,6 +471,8 @@ class SalesSimulation {
         break;
       case 'REPEATED_AMOUNT':
         throw new Error('REPEATED_AMOUNT is injected as a burst');
+      default:
+        return unhandled(rule);
     }
     return this.accepted(d, ANOMALY_LABELS.get(rule)!);
   }
@@ -510,6 +512,8 @@ class SalesSimulation {
         break;
       case 'MISSING_ID':
         throw new Error('the primary key cannot be missing');
+      default:
+        return unhandled(reason);
     }
     return { row, label: REJECT_LABELS.get(reason)! };
   }
@@ -592,6 +596,11 @@ function formatWallClock(shiftedMs: number, separator: string): string {
   }
   const seconds = Math.floor((shiftedMs - day * DAY) / SECOND);
   return `${date}${separator}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+}
+
+/** A rule or reject reason added to the product must be taught to the generator: this does not compile until it is. */
+function unhandled(kind: never): never {
+  throw new Error(`the sample generator cannot build ${String(kind)}`);
 }
 
 function setAmount(d: Draft, amount: number): void {
