@@ -19,7 +19,8 @@ import {
   CustomerTally, InconsistentAggregationError, dailyAovId, dailyDocuments, type DailyAovDocument, type StoreDayTotals,
 } from './dailyAov';
 import {
-  CUSTOMERS_FILTER_PATH, CUSTOMER_PAGE, TOTALS_PAGE, customerSlices, customersRequest, nextAfter, storeTotalsOf, storeTotalsRequest,
+  CUSTOMERS_FILTER_PATH, CUSTOMER_PAGE, DAYS_PAGE, TOTALS_PAGE, customerSlices, customersRequest, daysFilters, nextAfter, salesPerDayRequest, storeTotalsOf,
+  storeTotalsRequest,
   type AfterKey, type StoreTotalsBucket,
 } from './queries';
 import { replaceDocumentsOfDays } from './replaceDays';
@@ -33,10 +34,8 @@ export interface DailyDeps {
   computedAt: string;
   /** Days computed at once (each is a few sequential requests). */
   concurrency?: number;
-  /** After each day: sales aggregated so far (all sales of the finished days), and the total when counted. */
-  onProgress?: (salesDone: number, salesTotal?: number) => void;
-  /** Count the sales of the days first, for a progress bar with a total (one cheap request). */
-  countTotal?: boolean;
+  /** After each day: sales aggregated so far (all sales of the finished days), out of the total. */
+  onProgress?: (salesDone: number, salesTotal: number) => void;
 }
 
 export interface DailyResult {
@@ -48,8 +47,8 @@ export interface DailyResult {
   /** Every sale of those days (counted or not) the aggregations went through. */
   sales: number;
   counted_sales: number;
-  /** Days that ended up with no document at all. */
-  empty_days: number;
+  /** Days without any sale: nothing to aggregate, only stale documents to remove. */
+  days_without_sales: number;
 }
 
 /** Keeps one point in time alive across concurrent requests (its id may change per response). */
@@ -76,6 +75,21 @@ interface DayOutcome {
   day: string;
   docs: DailyAovDocument[];
   sales: number;
+}
+
+/** How many sales each of `days` has (days without any are absent): a long backfill skips empty days. */
+async function salesPerDay(snapshot: Snapshot, days: readonly string[]): Promise<Map<string, number>> {
+  const perDay = new Map<string, number>();
+  for (const filter of daysFilters('sale_date', days)) {
+    let after: AfterKey | undefined;
+    do {
+      const res = await snapshot.search<{ days: { buckets: { key: { day: string }; doc_count: number }[]; after_key?: AfterKey } }>(salesPerDayRequest(filter, after));
+      const agg = res.aggregations?.days;
+      for (const b of agg?.buckets ?? []) perDay.set(b.key.day, b.doc_count);
+      after = nextAfter(agg, DAYS_PAGE);
+    } while (after);
+  }
+  return perDay;
 }
 
 async function storeTotals(snapshot: Snapshot, day: string): Promise<{ totals: StoreDayTotals[]; sales: number }> {
@@ -122,22 +136,20 @@ async function computeDay(snapshot: Snapshot, day: string, computedAt: string): 
 /** Computes and writes the daily documents of `days` (ascending, distinct), then removes stale ones. */
 export async function computeDailyAov(deps: DailyDeps, days: readonly string[]): Promise<DailyResult> {
   const { client } = deps;
-  const result: DailyResult = { days: days.length, stores: 0, written: 0, removed: 0, sales: 0, counted_sales: 0, empty_days: 0 };
+  const result: DailyResult = { days: days.length, stores: 0, written: 0, removed: 0, sales: 0, counted_sales: 0, days_without_sales: 0 };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: deps.salesIndex });
   const snapshot = await Snapshot.open(client, deps.salesIndex);
   const stores = new Set<string>();
   try {
-    let total: number | undefined;
-    if (deps.countTotal) {
-      const res = await snapshot.search({ size: 0, track_total_hits: true, query: { terms: { sale_date: [...days] } } });
-      total = typeof res.hits.total === 'number' ? res.hits.total : res.hits.total?.value;
-      deps.onProgress?.(0, total);
-    }
+    const perDay = await salesPerDay(snapshot, days);
+    const total = [...perDay.values()].reduce((a, b) => a + b, 0);
+    const daysWithSales = days.filter((d) => perDay.has(d));
+    result.days_without_sales = days.length - daysWithSales.length;
+    deps.onProgress?.(0, total);
     async function* ops(): AsyncGenerator<BulkOp> {
-      for await (const outcome of mapInOrder(days, deps.concurrency ?? 2, (day) => computeDay(snapshot, day, deps.computedAt))) {
+      for await (const outcome of mapInOrder(daysWithSales, deps.concurrency ?? 2, (day) => computeDay(snapshot, day, deps.computedAt))) {
         result.sales += outcome.sales;
-        if (outcome.docs.length === 0) result.empty_days++;
         for (const doc of outcome.docs) {
           result.counted_sales += doc.num_transactions;
           stores.add(doc.store_id);

@@ -20,10 +20,8 @@ export interface WeeklyDeps {
   dailyIndex: string;
   weeklyIndex: string;
   computedAt: string;
-  /** Daily documents read so far, and the total when counted. */
-  onProgress?: (dailiesRead: number, dailiesTotal?: number) => void;
-  /** Count the daily documents to read first, for a progress bar with a total. */
-  countTotal?: boolean;
+  /** Daily documents read so far, out of the total to read. */
+  onProgress?: (dailiesRead: number, dailiesTotal: number) => void;
 }
 
 export interface WeeklyResult {
@@ -71,12 +69,9 @@ export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]
   await client.indices.refresh({ index: deps.dailyIndex });
   const stores = new Set<string>();
   const spans = spansForEnds(sortedEnds);
-  let total: number | undefined;
-  if (deps.countTotal) {
-    total = 0;
-    for (const span of spans) total += (await client.count({ index: deps.dailyIndex, query: { range: { date: { gte: span.from, lte: span.to } } } })).count;
-    deps.onProgress?.(0, total);
-  }
+  let total = 0;
+  for (const span of spans) total += (await client.count({ index: deps.dailyIndex, query: { range: { date: { gte: span.from, lte: span.to } } } })).count;
+  deps.onProgress?.(0, total);
   const onDaily = (): void => {
     result.daily_documents_read++;
     if (result.daily_documents_read % 1000 === 0) deps.onProgress?.(result.daily_documents_read, total);

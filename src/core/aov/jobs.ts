@@ -18,8 +18,7 @@ export interface AovJobDeps {
   /** Business time zone: what "yesterday" means. */
   tz: string;
   now: () => Date;
-  onProgress?: (done: number, total?: number) => void;
-  countTotal?: boolean;
+  onProgress?: (done: number, total: number) => void;
   concurrency?: number;
 }
 
@@ -83,15 +82,15 @@ async function runRecomputeJob<R>(deps: AovJobDeps, job: 'daily' | 'weekly', ran
 }
 
 export function runDailyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<DailyJobResult> {
-  const { client, names, concurrency, onProgress, countTotal } = deps;
+  const { client, names, concurrency, onProgress } = deps;
   return runRecomputeJob(deps, 'daily', range, (days, computedAt) =>
-    computeDailyAov({ client, salesIndex: names.sales, dailyIndex: names.dailyAov, computedAt, concurrency, onProgress, countTotal }, days),
+    computeDailyAov({ client, salesIndex: names.sales, dailyIndex: names.dailyAov, computedAt, concurrency, onProgress }, days),
   );
 }
 
 export function runWeeklyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<WeeklyJobResult> {
-  const { client, names, onProgress, countTotal } = deps;
+  const { client, names, onProgress } = deps;
   return runRecomputeJob(deps, 'weekly', range, (ends, computedAt) =>
-    computeWeeklyAov({ client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, computedAt, onProgress, countTotal }, ends),
+    computeWeeklyAov({ client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, computedAt, onProgress }, ends),
   );
 }

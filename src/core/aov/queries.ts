@@ -12,6 +12,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { StoreDayTotals } from './dailyAov';
 import { wholeWon } from './dailyAov';
+import { shiftDay } from '../time/businessDay';
 
 /** Buckets per composite page; below `search.max_buckets` (65,536 on 7.x and 8.x). */
 export const CUSTOMER_PAGE = 20_000;
@@ -19,10 +20,54 @@ export const CUSTOMER_PAGE = 20_000;
 export const TOTALS_PAGE = 5_000;
 /** A customers slice holds at most this many counted sales (unless one store alone has more). */
 export const SLICE_SALES = CUSTOMER_PAGE;
+/** Days per page of the sales-per-day aggregation. */
+export const DAYS_PAGE = 1_000;
 /** Distinct platforms kept per store-day; there are a handful in practice. */
 export const PLATFORMS_MAX = 100;
 
 export type AfterKey = Record<string, string | number | null>;
+
+/** Runs of consecutive days per query: a `bool.should` stays far below max_clause_count. */
+export const RUNS_PER_QUERY = 256;
+
+/**
+ * Filters matching `days` on a date field, as few range clauses as the days allow (a
+ * contiguous range is one clause; the cron form's scattered days are a few). More runs than
+ * RUNS_PER_QUERY are split into several filters, to be queried one after the other.
+ */
+export function daysFilters(field: string, days: readonly string[]): estypes.QueryDslQueryContainer[] {
+  const sorted = [...new Set(days)].sort();
+  const runs: { gte: string; lte: string }[] = [];
+  for (const day of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && shiftDay(last.lte, 1) === day) last.lte = day;
+    else runs.push({ gte: day, lte: day });
+  }
+  const filters: estypes.QueryDslQueryContainer[] = [];
+  for (let i = 0; i < runs.length; i += RUNS_PER_QUERY) {
+    const clauses = runs.slice(i, i + RUNS_PER_QUERY).map((r) => ({ range: { [field]: { ...r } } }));
+    filters.push(clauses.length === 1 ? clauses[0]! : { bool: { should: clauses, minimum_should_match: 1 } });
+  }
+  return filters;
+}
+
+/** Sales per business day among some days: which days have anything to aggregate at all. */
+export function salesPerDayRequest(filter: estypes.QueryDslQueryContainer, after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: [filter] } },
+    aggs: {
+      days: {
+        composite: {
+          size: DAYS_PAGE,
+          sources: [{ day: { date_histogram: { field: 'sale_date', calendar_interval: '1d', format: 'yyyy-MM-dd' } } }],
+          ...(after ? { after } : {}),
+        },
+      },
+    },
+  };
+}
 
 function onDay(day: string): estypes.QueryDslQueryContainer {
   return { term: { sale_date: day } };

@@ -12,19 +12,16 @@ import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { streamHits } from '../search/stream';
-
-/** Days per terms query: far below `index.max_terms_count`. */
-const DAYS_PER_QUERY = 1_000;
+import { daysFilters } from './queries';
 
 export async function removeStaleDocuments(client: Client, index: string, dayField: 'date' | 'end_date', days: readonly string[], computedAt: string): Promise<number> {
   if (days.length === 0) return 0;
   await client.indices.refresh({ index });
   let removed = 0;
-  for (let i = 0; i < days.length; i += DAYS_PER_QUERY) {
-    const chunk = days.slice(i, i + DAYS_PER_QUERY);
+  for (const onDays of daysFilters(dayField, days)) {
     const stale = streamHits(client, {
       index,
-      query: { bool: { filter: [{ terms: { [dayField]: chunk } }], must_not: [{ term: { computed_at: computedAt } }] } },
+      query: { bool: { filter: [onDays], must_not: [{ term: { computed_at: computedAt } }] } },
       sort: [{ [dayField]: { order: 'asc' } }, { store_id: { order: 'asc' } }],
       source: false,
     });

@@ -34,6 +34,8 @@ describe('daily and weekly against SQL (ES 8)', () => {
     const r = await scenario.cli(['daily', '--date', '2023-01-01']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^daily 2023-01-01: 0 sales \(0 counted\), 0 store\(s\), 0 document\(s\) written, 0 stale removed, \d+ ms\n$/);
+    const j = await scenario.cli(['daily', '--from', '2022-12-01', '--to', '2023-01-31', '--json']);
+    expect(j.json()).toMatchObject({ days: 62, days_without_sales: 62, sales: 0, written: 0, removed: 0 });
     const w = await scenario.cli(['weekly', '--date', '2023-01-07', '--json']);
     expect(w.code).toBe(0);
     expect(w.json()).toMatchObject({ command: 'weekly', status: 'ok', windows: 1, written: 0, removed: 0, daily_documents_read: 0 });

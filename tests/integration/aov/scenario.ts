@@ -8,35 +8,15 @@ import { main } from '../../../src/cli';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import { StateStore } from '../../../src/core/state/store';
+import type { DailyAovDocument } from '../../../src/core/aov/dailyAov';
+import type { WeeklyAovDocument } from '../../../src/core/aov/weeklyAov';
 import { Capture, TestWorld, type CliResult } from '../support';
 
 /** Source and business time zone of the scenario (the default). */
 export const TZ_OFFSET = '+09:00';
 
-export interface DailyDoc {
-  store_id: string;
-  date: string;
-  total_sale: number;
-  num_transactions: number;
-  num_customers: number;
-  unit_price: number;
-  num_canceled: number;
-  canceled_amount: number;
-  platforms: string[];
-  computed_at: string;
-}
-
-export interface WeeklyDoc {
-  store_id: string;
-  start_date: string;
-  end_date: string;
-  total_sale: number;
-  num_customers: number;
-  num_transactions: number;
-  days_with_sales: number;
-  unit_price: number;
-  computed_at: string;
-}
+export type DailyDoc = DailyAovDocument;
+export type WeeklyDoc = WeeklyAovDocument;
 
 /** The span of the initial data set, and the clock the cron form runs at. */
 export const FIRST_DAY = '2024-04-30';

@@ -1,4 +1,5 @@
-import { CUSTOMER_PAGE, customerSlices, customersRequest, nextAfter, storeTotalsOf, storeTotalsRequest } from '../../../src/core/aov/queries';
+import { CUSTOMER_PAGE, RUNS_PER_QUERY, customerSlices, customersRequest, daysFilters, nextAfter, salesPerDayRequest, storeTotalsOf, storeTotalsRequest } from '../../../src/core/aov/queries';
+import { daysBetween, shiftDay } from '../../../src/core/time/businessDay';
 import type { StoreDayTotals } from '../../../src/core/aov/dailyAov';
 
 const t = (storeId: string, countedSales: number): StoreDayTotals => ({ storeId, countedSales, totalSale: countedSales * 1000, platforms: [], canceledSales: 0, canceledAmount: 0 });
@@ -46,5 +47,32 @@ describe('customerSlices', () => {
     expect(customerSlices([t('1', 10), t('2', 10)], 10)).toEqual([['1'], ['2']]);
     expect(customerSlices([t('1', 3), t('2', 7)], 10)).toEqual([['1', '2']]);
     expect(customerSlices([], 10)).toEqual([]);
+  });
+});
+
+describe('daysFilters', () => {
+  it('a contiguous range is one range clause, across a month end', () => {
+    expect(daysFilters('sale_date', daysBetween('2024-04-28', '2024-05-03'))).toEqual([{ range: { sale_date: { gte: '2024-04-28', lte: '2024-05-03' } } }]);
+    expect(daysFilters('date', ['2024-05-01'])).toEqual([{ range: { date: { gte: '2024-05-01', lte: '2024-05-01' } } }]);
+  });
+  it('scattered days (the cron form) become runs, sorted and deduplicated', () => {
+    expect(daysFilters('end_date', ['2024-05-09', '2024-05-01', '2024-05-10', '2024-05-01', '2023-12-31'])).toEqual([
+      { bool: { minimum_should_match: 1, should: [
+        { range: { end_date: { gte: '2023-12-31', lte: '2023-12-31' } } },
+        { range: { end_date: { gte: '2024-05-01', lte: '2024-05-01' } } },
+        { range: { end_date: { gte: '2024-05-09', lte: '2024-05-10' } } },
+      ] } },
+    ]);
+  });
+  it('splits very many runs into several filters', () => {
+    const everyOtherDay = Array.from({ length: RUNS_PER_QUERY + 3 }, (_, i) => shiftDay('2020-01-01', 2 * i));
+    const filters = daysFilters('date', everyOtherDay);
+    expect(filters).toHaveLength(2);
+    expect((filters[1] as { bool: { should: unknown[] } }).bool.should).toHaveLength(3);
+    expect(daysFilters('date', [])).toEqual([]);
+  });
+  it('sales per day: a day histogram keyed YYYY-MM-DD, paginated', () => {
+    const r = salesPerDayRequest({ range: { sale_date: { gte: '2024-05-01', lte: '2024-05-31' } } }, { day: '2024-05-10' });
+    expect(r.aggs!.days).toMatchObject({ composite: { after: { day: '2024-05-10' }, sources: [{ day: { date_histogram: { field: 'sale_date', calendar_interval: '1d', format: 'yyyy-MM-dd' } } }] } });
   });
 });
