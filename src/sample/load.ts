@@ -135,7 +135,7 @@ function sqlValue(value: SourceRow[keyof SourceRow]): string {
 }
 
 /** One multi-row INSERT with the values inlined as literals. */
-export function insertStatement(table: string, batch: readonly SampleSale[]): string {
+function insertStatement(table: string, batch: readonly SampleSale[]): string {
   const tuples = batch.map(({ row }) => `(${SOURCE_COLUMNS.map((c) => sqlValue(row[c])).join(',')})`);
   return `INSERT INTO \`${table}\` (${COLUMN_LIST}) VALUES ${tuples.join(',')}`;
 }
