@@ -3,8 +3,8 @@
  * time zone (SPEC §5). DATETIME columns are wall-clock strings in the *source* time zone;
  * documents carry ISO 8601 with an explicit offset.
  */
-import { TZDate, tz } from '@date-fns/tz';
-import { addDays, format, isValid, parse, parseISO } from 'date-fns';
+import { TZDate, tz, tzOffset } from '@date-fns/tz';
+import { format, isValid, parse, parseISO } from 'date-fns';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
@@ -21,6 +21,62 @@ export function assertTimeZone(timeZone: string): void {
   new Intl.DateTimeFormat('en-US', { timeZone }).format(0);
 }
 
+/*
+ * Offsets in a time zone change only at its transitions, and an Intl lookup per conversion made
+ * time-zone arithmetic the largest cost of ingest (nine conversions per row). So the offset is
+ * looked up once per zone and quarter hour (transitions fall on quarter hours for any date a
+ * sale can have) and checked at both ends of the quarter; a quarter that holds a transition, a
+ * wall-clock time near one (ambiguous or skipped local times), or an offset with seconds goes
+ * the exact TZDate way, so the results are identical to it everywhere.
+ */
+const QUARTER_HOUR_MS = 900_000;
+const MAX_CACHED_QUARTERS = 200_000;
+const offsetCache = new Map<string, Map<number, number | null>>();
+
+/** The zone's offset in minutes at an instant (ms since the epoch). */
+function offsetMinutesAt(ms: number, timeZone: string): number {
+  let zone = offsetCache.get(timeZone);
+  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  let offset = zone.get(quarter);
+  if (offset === undefined) {
+    const start = tzOffset(timeZone, new Date(quarter * QUARTER_HOUR_MS));
+    const end = tzOffset(timeZone, new Date((quarter + 1) * QUARTER_HOUR_MS - 1));
+    offset = start === end && Number.isInteger(start) ? start : null;
+    if (zone.size >= MAX_CACHED_QUARTERS) zone.clear();
+    zone.set(quarter, offset);
+  }
+  return offset ?? tzOffset(timeZone, new Date(ms));
+}
+
+/** Offsets span UTC−12 … UTC+14: a wall-clock time's instant lies within 15 hours of it read as UTC. */
+const WIDEST_OFFSET_MS = 15 * 3_600_000;
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const pad4 = (n: number): string => String(n).padStart(4, '0');
+
+/** The wall-clock fields of an instant in a zone whose offset there is `offset` minutes. */
+function wallClockFields(ms: number, offset: number): { date: string; time: string } {
+  const local = new Date(ms + offset * 60_000);
+  return {
+    date: `${pad4(local.getUTCFullYear())}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())}`,
+    time: `${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}:${pad2(local.getUTCSeconds())}`,
+  };
+}
+
+/** `+09:00`, `-03:30`, or `Z` for UTC (as date-fns' XXX writes it). */
+function offsetSuffix(offset: number): string {
+  if (offset === 0) return 'Z';
+  const abs = Math.abs(offset);
+  return `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+/** The offset to use for an instant when it is cached and whole-minute; undefined means "go the exact way". */
+function steadyOffset(ms: number, timeZone: string): number | undefined {
+  const offset = offsetMinutesAt(ms, timeZone);
+  return Number.isInteger(offset) ? offset : undefined;
+}
+
 /**
  * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`.
  * Returns null for zero dates, malformed strings and impossible dates ('2024-02-30').
@@ -31,20 +87,33 @@ export function wallClockToInstant(value: string | null | undefined, timeZone: s
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const calendar = new Date(asUtc);
+  // Reject dates the calendar rolled over (Feb 30 -> Mar 2), and years Date.UTC reads as 19xx.
+  if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d) return null;
+  const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
+  if (before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone)) {
+    // No transition anywhere near: the local time exists once, at this offset.
+    return new Date(asUtc - before * 60_000);
+  }
   const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
-  // Reject dates the calendar rolled over (Feb 30 -> Mar 2).
   if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
   return new Date(date.getTime());
 }
 
 /** ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. */
 export function toOffsetIso(instant: Date, timeZone: string): string {
-  return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX");
+  const offset = steadyOffset(instant.getTime(), timeZone);
+  if (offset === undefined) return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX");
+  const { date, time } = wallClockFields(instant.getTime(), offset);
+  return `${date}T${time}${offsetSuffix(offset)}`;
 }
 
 /** The business day (YYYY-MM-DD in `timeZone`) an instant falls on. */
 export function businessDayOf(instant: Date, timeZone: string): string {
-  return format(instant, 'yyyy-MM-dd', { in: tz(timeZone) });
+  const offset = steadyOffset(instant.getTime(), timeZone);
+  if (offset === undefined) return format(instant, 'yyyy-MM-dd', { in: tz(timeZone) });
+  return wallClockFields(instant.getTime(), offset).date;
 }
 
 /** The first instant of a business day, as ISO with offset (for range queries). */
@@ -55,7 +124,10 @@ export function startOfBusinessDay(day: string, timeZone: string): string {
 
 /** `day` plus `n` calendar days (n may be negative). */
 export function shiftDay(day: string, n: number): string {
-  return format(addDays(parseISO(day), n), 'yyyy-MM-dd');
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const shifted = new Date(0);
+  shifted.setUTCFullYear(y, m - 1, d + n); // unlike Date.UTC, reads years below 100 as they are
+  return `${pad4(shifted.getUTCFullYear())}-${pad2(shifted.getUTCMonth() + 1)}-${pad2(shifted.getUTCDate())}`;
 }
 
 /** Every day from `from` to `to` inclusive; empty when from > to. */
@@ -72,7 +144,10 @@ export function today(timeZone: string, now: Date = new Date()): string {
 
 /** Formats an instant as a wall-clock DATETIME string in `timeZone`, for SQL parameters. */
 export function toWallClock(instant: Date, timeZone: string): string {
-  return format(instant, 'yyyy-MM-dd HH:mm:ss', { in: tz(timeZone) });
+  const offset = steadyOffset(instant.getTime(), timeZone);
+  if (offset === undefined) return format(instant, 'yyyy-MM-dd HH:mm:ss', { in: tz(timeZone) });
+  const { date, time } = wallClockFields(instant.getTime(), offset);
+  return `${date} ${time}`;
 }
 
 /** Parses a user-supplied time: ISO 8601 with or without offset (no offset = `timeZone`), or a business day. */

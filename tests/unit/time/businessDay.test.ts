@@ -50,3 +50,15 @@ describe('business days', () => {
     expect(parseUserTime('soon', 'Asia/Seoul')).toBeNull();
   });
 });
+
+describe('shiftDay', () => {
+  it('moves across month, year and leap-day boundaries', () => {
+    expect(shiftDay('2024-02-28', 1)).toBe('2024-02-29');
+    expect(shiftDay('2023-02-28', 1)).toBe('2023-03-01');
+    expect(shiftDay('2024-03-01', -1)).toBe('2024-02-29');
+    expect(shiftDay('2024-12-31', 1)).toBe('2025-01-01');
+    expect(shiftDay('2025-01-01', -7)).toBe('2024-12-25');
+    expect(shiftDay('2024-05-01', 0)).toBe('2024-05-01');
+    expect(shiftDay('2024-01-01', 366)).toBe('2025-01-01');
+  });
+});
