@@ -16,14 +16,18 @@ import { shiftDay } from '../time/businessDay';
 
 /** Buckets per composite page; below `search.max_buckets` (65,536 on 7.x and 8.x). */
 export const CUSTOMER_PAGE = 20_000;
-/** Stores per page of the store-totals aggregation (each bucket carries a few sub-aggregations). */
-export const TOTALS_PAGE = 5_000;
+/**
+ * Stores per page of the store-totals aggregation. Each store bucket carries up to
+ * 3 + PLATFORMS_MAX buckets of its own, and a response may hold at most `search.max_buckets`
+ * (65,536 by default): 1,500 × 35 = 52,500 stays below it whatever the platforms.
+ */
+export const TOTALS_PAGE = 1_500;
 /** A customers slice holds at most this many counted sales (unless one store alone has more). */
 export const SLICE_SALES = CUSTOMER_PAGE;
 /** Days per page of the sales-per-day aggregation. */
 export const DAYS_PAGE = 1_000;
-/** Distinct platforms kept per store-day; there are a handful in practice. */
-export const PLATFORMS_MAX = 100;
+/** Distinct platforms listed per store-day (there are a handful in practice; more are left out of `platforms`). */
+export const PLATFORMS_MAX = 32;
 
 export type AfterKey = Record<string, string | number | null>;
 

@@ -2,7 +2,8 @@
  * Sizes the SQL scenario does not reach, on Elasticsearch 8: a store-day with 45,000 counted
  * sales from 41,000 distinct cards (past the 40,000 customers SPEC §5 asks to count exactly,
  * and past one 20,000-bucket composite page), next to 30 ordinary stores, so the day's
- * customers are counted in several store slices. Sales are indexed with the real row mapper
+ * customers are counted in several store slices; and a day with more stores than one page of
+ * store totals. Sales are indexed with the real row mapper
  * (as ingest writes them); the expected figures are computed here from the same rows.
  */
 import { ES_URL, SearchWorld, row } from '../search/seed';
@@ -13,6 +14,9 @@ import type { WeeklyAovDocument } from '../../../src/core/aov/weeklyAov';
 const world = new SearchWorld(ES_URL);
 const DAY = '2024-06-01';
 const NEXT = '2024-06-02';
+/** A day with more stores than one page of store totals holds (TOTALS_PAGE). */
+const WIDE = '2024-06-03';
+const WIDE_STORES = 1_600;
 
 interface Expected {
   total: number;
@@ -47,19 +51,22 @@ beforeAll(async () => {
   for (let i = 0; i < 500; i++) add('5', DAY, `7777-00**-****-${String(i).padStart(5, '0')}`, 5_000, true);
   for (let s = 10; s < 40; s++) for (let i = 0; i < 1_000; i++) add(String(s), DAY, `8888-${s}**-****-${String(i % 600).padStart(4, '0')}`, 100 + ((i * 17 + s) % 20_000));
   for (let s = 10; s < 13; s++) add(String(s), NEXT, `8888-${s}**-****-0001`, 12_345);
+  for (let s = 0; s < WIDE_STORES; s++) add(String(100_000 + s), WIDE, '9999-00**-****-0001', 1_000 + s, s % 10 === 0);
   await world.indexSales(rows);
 }, 600_000);
 
 afterAll(() => world.stop());
 
 it('counts 41,000 distinct customers of one store-day exactly, and every other store of the day', async () => {
-  const r = await world.cli(['daily', '--from', DAY, '--to', NEXT, '--json']);
+  const r = await world.cli(['daily', '--from', DAY, '--to', WIDE, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout)).toMatchObject({ days: 2, sales: rows.length, stores: 31, written: expected.size, removed: 0 });
+  const withDocs = [...expected].filter(([, e]) => e.tx > 0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ days: 3, sales: rows.length, stores: 31 + WIDE_STORES * 0.9, written: withDocs.length, removed: 0 });
   const docs = await world.all<DailyAovDocument>(world.names.dailyAov);
-  expect(docs.size).toBe(expected.size);
-  for (const [id, e] of expected) {
+  expect(docs.size).toBe(withDocs.length);
+  expect([...docs.values()].filter((d) => d.date === WIDE)).toHaveLength(WIDE_STORES * 0.9);
+  for (const [id, e] of withDocs) {
     const [storeId, date] = id.split(':');
     expect({ id, ...docs.get(id)!, computed_at: '' }).toEqual({
       id, store_id: storeId, date, total_sale: e.total, num_transactions: e.tx, num_customers: e.cards.size,
@@ -74,7 +81,7 @@ it('weekly sums the daily documents of the window', async () => {
   const r = await world.cli(['weekly', '--date', '2024-06-07', '--json']);
   expect(r.code).toBe(0);
   const weekly = await world.all<WeeklyAovDocument>(world.names.weeklyAov);
-  expect(weekly.size).toBe(31);
+  expect(weekly.size).toBe(31 + WIDE_STORES * 0.9);
   const e10 = [expected.get(`10:${DAY}`)!, expected.get(`10:${NEXT}`)!];
   const total = e10[0]!.total + e10[1]!.total;
   const customers = e10[0]!.cards.size + e10[1]!.cards.size;
