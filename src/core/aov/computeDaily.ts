@@ -4,6 +4,8 @@
  *
  *   snapshot   a point in time over the sales, so every aggregation of the run sees the same
  *              data even while an ingest writes (what it changes is marked for the next run)
+ *   days       which of the days have any sale (one day histogram): a backfill over years
+ *              skips the empty ones, which only need the sweep
  *   per day    store totals (composite over store_id), then distinct customers (composite
  *              over (store_id, card_number), in slices of stores), folded into documents
  *   sink       the bulk helper, as the days complete (a few days in flight)
