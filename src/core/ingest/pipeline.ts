@@ -19,7 +19,7 @@ import type { IndexNames } from '../es/indices';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { mapSourceRow, type AcceptedSale, type RejectedRow, type SaleDocument } from '../sales/saleDocument';
-import { anomalyId, anomalyUpsert, evaluateSaleRules, rankRepeatedAmounts, type RuleFinding, type RuleId } from '../rules/rules';
+import { anomalyId, anomalyUpsert, describeRules, evaluateSaleRules, rankRepeatedAmounts, type RuleFinding, type RuleId } from '../rules/rules';
 import { WeeklyBaselines } from '../rules/baselines';
 import { fetchRepeatGroups, settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import type { SourceRow } from '../source/row';
@@ -55,6 +55,9 @@ export const INGEST_DEFAULTS: IngestOptions = {
   segmentRows: 100_000,
   flushBytes: 5_000_000,
 };
+
+/** Lucene's limit for one keyword term, in UTF-8 bytes. */
+const MAX_TERM_BYTES = 32_766;
 
 export interface IngestDeps {
   es: Client;
@@ -185,7 +188,9 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     if (!salesWereEmpty) {
       const res = await es.mget<{ sale_date: string; anomaly_rules: string[] }>({ index: names.sales, ids: docs.map((d) => d.id), _source: ['sale_date', 'anomaly_rules'] });
       for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, d._source);
-      const keys = [...new Set(docs.filter((d) => d.counted).map((d) => d.repeat_key))];
+      // A key longer than Lucene can index cannot be searched either (the query would fail the
+      // run); its sale is refused when written and goes to the dead letter.
+      const keys = [...new Set(docs.filter((d) => d.counted && Buffer.byteLength(d.repeat_key) <= MAX_TERM_BYTES).map((d) => d.repeat_key))];
       for (const [key, group] of await fetchRepeatGroups(es, names.sales, keys)) history.set(key, group.map((g) => g.source));
     }
 
@@ -272,8 +277,18 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     const result = await writeBulk(es, ops(), { concurrency: opts.concurrency, flushBytes: opts.flushBytes });
     stats.retried += result.retried;
     stats.superseded += result.superseded;
-    const refusedSales = result.failed.filter((f) => f.status >= 400 && f.status < 500 && f.status !== 429 && f.index === names.sales);
-    const fatal = result.failed.filter((f) => !refusedSales.includes(f));
+    // A sale is refused when Elasticsearch refuses (4xx other than 429: a mapping error) its
+    // document or one of its anomaly documents (`<sale_id>:<rule>`, which carry the same
+    // fields); the sale document's own refusal, when there is one, gives the reason.
+    const refused = new Map<string, string>();
+    const fatal: typeof result.failed = [];
+    const salesFirst = [...result.failed].sort((a, b) => Number(b.index === names.sales) - Number(a.index === names.sales));
+    for (const f of salesFirst) {
+      const perDocument = f.status >= 400 && f.status < 500 && f.status !== 429;
+      const saleId = !perDocument ? null : f.index === names.sales ? f.id : f.index === names.anomalies ? f.id.slice(0, f.id.lastIndexOf(':')) : null;
+      if (saleId === null) fatal.push(f);
+      else if (!refused.has(saleId)) refused.set(saleId, f.reason);
+    }
     if (fatal.length) {
       const f = fatal[0]!;
       throw new RunFailedError(
@@ -281,17 +296,21 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
         f.status === 429 ? 'the cluster is overloaded; re-run later or lower --concurrency' : 're-run; nothing past the last checkpoint was recorded as done',
       );
     }
-    if (refusedSales.length) {
-      // Per-document refusals (mapping errors): the raw row goes to the dead letter.
-      const raw = await readRowsById(pool, table, refusedSales.map((f) => f.id));
+    if (refused.size) {
+      // The raw row goes to the dead letter, and no part of the sale stays half-written.
+      const ids = [...refused.keys()];
+      const raw = await readRowsById(pool, table, ids);
       const at = deps.now().toISOString();
-      const dead = refusedSales.map((f) =>
-        deadLetterOp(names, table, deps.runId, at, raw.get(f.id) ?? { id: f.id }, { sourceId: f.id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${f.reason}` }, 'sink'),
-      );
-      const dl = await writeBulk(es, dead);
+      const rules = describeRules(thresholds).map((r) => r.id);
+      const ops: BulkOp[] = ids.flatMap((id) => [
+        deadLetterOp(names, table, deps.runId, at, raw.get(id) ?? { id }, { sourceId: id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${refused.get(id)}` }, 'sink'),
+        { kind: 'delete', index: names.sales, id } as const,
+        ...rules.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const),
+      ]);
+      const dl = await writeBulk(es, ops);
       if (dl.failed.length) throw new RunFailedError(`could not write the dead letter: ${dl.failed[0]!.reason}`);
-      stats.rejected += refusedSales.length;
-      stats.accepted -= refusedSales.length;
+      stats.rejected += ids.length;
+      stats.accepted -= ids.length;
     }
     return { last, days };
   }
