@@ -27,7 +27,7 @@ export function describeDays(from: string, to: string, n: number, noun: string):
 }
 
 export function cronNote(r: { mode: string; changed_days_handled: number; changed_days_deferred: number }): string {
-  if (r.mode !== 'cron') return '';
+  if (r.mode !== 'cron') return r.changed_days_handled ? ` [${formatCount(r.changed_days_handled)} changed-day mark(s) in the range cleared]` : '';
   const deferred = r.changed_days_deferred ? `; ${formatCount(r.changed_days_deferred)} marked day(s) from today on left for a later run` : '';
   return ` [yesterday + ${formatCount(r.changed_days_handled)} changed day(s)${deferred}]`;
 }

@@ -10,7 +10,7 @@ import { StateStore, type DayMark } from '../state/store';
 import { daysBetween, shiftDay, today } from '../time/businessDay';
 import { computeDailyAov, type DailyResult } from './computeDaily';
 import { computeWeeklyAov, type WeeklyResult } from './computeWeekly';
-import { cronDailyPlan, cronWeeklyPlan, type CronPlan } from './schedule';
+import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan, type CronPlan } from './schedule';
 
 export interface AovJobDeps {
   client: Client;
@@ -33,7 +33,7 @@ export interface Coverage {
   /** First and last day (daily) or window end (weekly) computed. */
   from: string;
   to: string;
-  /** Cron form: marked days handled (and cleared), and marked days left for a later run. */
+  /** Marked days handled (and cleared), and marked days left for a later run. */
   changed_days_handled: number;
   changed_days_deferred: number;
 }
@@ -54,31 +54,34 @@ function yesterdayIn(tz: string, now: Date): string {
   return shiftDay(today(tz, now), -1);
 }
 
-async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined): Promise<{ days: string[]; plan?: CronPlan<DayMark>; state: StateStore }> {
+async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined): Promise<{ days: string[]; plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
   const state = new StateStore(deps.client, deps.names.state);
-  if (range) return { days: daysBetween(range.from, range.to), state };
   const yesterday = yesterdayIn(deps.tz, deps.now());
   const marks = await state.changedDays(job);
+  if (range) {
+    const satisfied = job === 'daily' ? rangeDailyPlan(range.from, range.to, marks) : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
+    return { days: daysBetween(range.from, range.to), plan: { ...satisfied, days: daysBetween(range.from, range.to) }, state, mode: 'range' };
+  }
   const plan = job === 'daily' ? cronDailyPlan(yesterday, marks) : cronWeeklyPlan(yesterday, marks);
-  return { days: plan.days, plan, state };
+  return { days: plan.days, plan, state, mode: 'cron' };
 }
 
-function coverage(days: string[], plan: CronPlan<DayMark> | undefined): Coverage {
+function coverage(days: string[], plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
   return {
-    mode: plan ? 'cron' : 'range',
+    mode,
     from: days[0] ?? '',
     to: days[days.length - 1] ?? '',
-    changed_days_handled: plan?.handled.length ?? 0,
-    changed_days_deferred: plan?.deferred.length ?? 0,
+    changed_days_handled: plan.handled.length,
+    changed_days_deferred: plan.deferred.length,
   };
 }
 
 /** Plans the days, computes them with the run's `computed_at`, then clears the handled marks. */
 async function runRecomputeJob<R>(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined, compute: (days: string[], computedAt: string) => Promise<R>): Promise<R & Coverage> {
-  const { days, plan, state } = await planFor(deps, job, range);
+  const { days, plan, state, mode } = await planFor(deps, job, range);
   const result = await compute(days, computedAtStamp());
-  if (plan) await state.clearChangedDays(job, plan.handled);
-  return { ...coverage(days, plan), ...result };
+  await state.clearChangedDays(job, plan.handled);
+  return { ...coverage(days, plan, mode), ...result };
 }
 
 export function runDailyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<DailyJobResult> {

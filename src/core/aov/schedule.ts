@@ -53,3 +53,26 @@ export function cronWeeklyPlan<M extends MarkedDay>(yesterday: string, marks: re
   }
   return { days: [...ends].sort(), handled, deferred };
 }
+
+/**
+ * An explicit `daily --from --to` run satisfies the marks of the days it computed: they are
+ * cleared too, so a backfill leaves nothing "pending" behind it. Marks outside the range stay.
+ */
+export function rangeDailyPlan<M extends MarkedDay>(from: string, to: string, marks: readonly M[]): CronPlan<M> {
+  const handled = marks.filter((m) => m.day >= from && m.day <= to);
+  const deferred = marks.filter((m) => m.day < from || m.day > to);
+  return { days: [], handled, deferred };
+}
+
+/**
+ * An explicit `weekly --from --to` run satisfies a mark for day D when it computed every window
+ * the cron form would recompute for D: those ending D … D+6, none after yesterday.
+ */
+export function rangeWeeklyPlan<M extends MarkedDay>(from: string, to: string, yesterday: string, marks: readonly M[]): CronPlan<M> {
+  const covered = (m: M): boolean => {
+    if (m.day > yesterday) return false;
+    const lastEnd = shiftDay(m.day, WINDOW_DAYS - 1) < yesterday ? shiftDay(m.day, WINDOW_DAYS - 1) : yesterday;
+    return m.day >= from && lastEnd <= to;
+  };
+  return { days: [], handled: marks.filter(covered), deferred: marks.filter((m) => !covered(m)) };
+}

@@ -81,10 +81,12 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
   // The helper serialises the datasource item as the `doc` of an update, so the op travels
   // beside its payload in this map (keyed by the payload object).
   const pending = new WeakMap<object, BulkOp>();
+  const touched = new Set<string>();
   async function* payloads(): AsyncGenerator<object> {
     for await (const op of ops as AsyncIterable<BulkOp>) {
       const carrier = op.kind === 'delete' ? { id: op.id } : op.doc;
       pending.set(carrier, op);
+      touched.add(op.index);
       yield carrier;
     }
   }
@@ -98,7 +100,6 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
     flushBytes: options.flushBytes ?? 5_000_000,
     retries,
     wait,
-    refreshOnCompletion: options.refresh ?? false,
     // The helper reads only these of each item; the rest (index, id, shards, seq_no) was a
     // tenth of the CLI's time in parsing responses.
     filter_path: 'errors,items.*.status,items.*.error,items.*.result',
@@ -125,6 +126,8 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
       result.failed.push({ id: meta._id ?? '', index: meta._index ?? '', status: dropped.status, reason: err ? `${err.type}: ${err.reason}` : `status ${dropped.status}` });
     },
   });
+  // The helper's refreshOnCompletion refreshes every index of the cluster; only ours need it.
+  if (options.refresh && touched.size) await client.indices.refresh({ index: [...touched] });
   result.written = stats.successful;
   result.retried = stats.retry + wholeRequestRetries;
   return result;

@@ -1,4 +1,4 @@
-import { cronDailyPlan, cronWeeklyPlan } from '../../../src/core/aov/schedule';
+import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan } from '../../../src/core/aov/schedule';
 
 const mark = (day: string) => ({ day, seqNo: 1, primaryTerm: 1 });
 
@@ -31,5 +31,25 @@ describe('cronWeeklyPlan', () => {
   it('merges overlapping windows of neighbouring changed days', () => {
     const plan = cronWeeklyPlan('2024-06-30', [mark('2024-06-01'), mark('2024-06-03')]);
     expect(plan.days).toEqual(['2024-06-01', '2024-06-02', '2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06', '2024-06-07', '2024-06-08', '2024-06-09', '2024-06-30']);
+  });
+});
+
+describe('explicit ranges clear the marks they satisfy', () => {
+  const marks = ['2024-04-28', '2024-05-01', '2024-05-03', '2024-05-10', '2024-05-20'].map((day) => ({ day }));
+
+  it('daily: the marks of the days in the range', () => {
+    const plan = rangeDailyPlan('2024-05-01', '2024-05-10', marks);
+    expect(plan.handled.map((m) => m.day)).toEqual(['2024-05-01', '2024-05-03', '2024-05-10']);
+    expect(plan.deferred.map((m) => m.day)).toEqual(['2024-04-28', '2024-05-20']);
+  });
+
+  it('weekly: a mark only when every window ending D … D+6 (up to yesterday) was computed', () => {
+    // yesterday 2024-05-12: the mark of 05-10 needs windows ending 05-10 … 05-12 only.
+    const plan = rangeWeeklyPlan('2024-05-01', '2024-05-12', '2024-05-12', marks);
+    expect(plan.handled.map((m) => m.day)).toEqual(['2024-05-01', '2024-05-03', '2024-05-10']);
+    expect(plan.deferred.map((m) => m.day)).toEqual(['2024-04-28', '2024-05-20']);
+    // 05-01 needs windows up to 05-07: covered; 04-28 starts before the range; 05-20 is in the future.
+    expect(rangeWeeklyPlan('2024-05-01', '2024-05-07', '2024-05-30', marks).handled.map((m) => m.day)).toEqual(['2024-05-01']);
+    expect(rangeWeeklyPlan('2024-05-01', '2024-05-06', '2024-05-30', marks).handled).toEqual([]);
   });
 });
