@@ -4,26 +4,12 @@
  * so an ingest with many bulk requests in flight is refused again and again; the run must
  * still finish with every accepted row written once, and say how many were retried.
  */
-import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../support';
-import { OwnElasticsearch, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, runCliProcess } from './support';
+import { OwnElasticsearch, expectRejectsDeadLettered, expectSalesEqualSql, runCliProcess, worldOnOwnElasticsearch } from './support';
 
-const es = new OwnElasticsearch(Number(process.env.FAULT_ES_PORT_429 ?? 9231), 'thread_pool.write.size=1 thread_pool.write.queue_size=1');
-const world = new TestWorld('fault-429', es.url);
 const ROWS = 30_000;
+const es = new OwnElasticsearch(Number(process.env.FAULT_ES_PORT_429 ?? 9231), 'thread_pool.write.size=1 thread_pool.write.queue_size=1');
+const world = worldOnOwnElasticsearch('fault-429', es, ROWS);
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter` });
-
-beforeAll(async () => {
-  await es.up();
-  await world.start();
-  await createSourceTable(world.pool);
-  await insertGeneratedSales(world, 1, ROWS);
-}, 600_000);
-
-afterAll(async () => {
-  await world.stop();
-  await es.down();
-}, 300_000);
 
 describe('bulk rejections (429)', () => {
   it('the node really is configured to refuse: one write thread, a queue of one', async () => {

@@ -11,18 +11,16 @@
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { TestWorld } from '../support';
-import { GENERATED_ACCEPTED, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, runCliProcess, spawnCli, waitFor } from './support';
+import {
+  expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
+  spawnCli, waitFor,
+} from './support';
 
 const world = new TestWorld('fault-mysqlkill');
 const FIRST = INGEST_DEFAULTS.segmentRows + 40_000;
 const LATER = 40_000;
-const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, state: `${world.prefix}-state`, runs: `${world.prefix}-runs` });
-
-interface Checkpoint { modified: string; id: string }
-async function checkpoint(): Promise<Checkpoint | null> {
-  const res = await world.es.get<{ value: Checkpoint }>({ index: names().state, id: 'checkpoint:ingest:platform_sales' }, { ignore: [404] });
-  return res.found ? res._source!.value : null;
-}
+const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, runs: `${world.prefix}-runs` });
+const checkpoint = () => readCheckpoint(world);
 
 /** The reader's statement, running now in this test's database (never the admin's own). */
 async function runningReader(): Promise<string | null> {
@@ -32,23 +30,6 @@ async function runningReader(): Promise<string | null> {
     [world.database],
   );
   return rows.length ? String(rows[0]!.ID) : null;
-}
-
-/** Every row at or before the checkpoint is in Elasticsearch (sales or dead letter). */
-async function expectCheckpointCoversOnlyWrittenRows(): Promise<number> {
-  const cp = await checkpoint();
-  if (!cp) return 0;
-  const covered = await world.query<{ id: string }>(
-    `SELECT id FROM platform_sales WHERE (${GENERATED_ACCEPTED}) AND (modified < ? OR (modified = ? AND id <= ?)) ORDER BY id`,
-    [cp.modified, cp.modified, cp.id],
-  );
-  const missing: string[] = [];
-  for (let i = 0; i < covered.length; i += 10_000) {
-    const res = await world.es.mget({ index: names().sales, ids: covered.slice(i, i + 10_000).map((r) => String(r.id)), _source: false });
-    for (const d of res.docs) if (!('found' in d) || !d.found) missing.push(d._id);
-  }
-  expect(missing).toEqual([]);
-  return covered.length;
 }
 
 /** Starts an ingest and kills its reader with `kill` once `when` holds; returns the failed run. */
@@ -82,9 +63,9 @@ describe('the MySQL connection killed mid-read', () => {
     const failed = await ingestKilledMidRead('CONNECTION', async () => (await checkpoint()) !== null);
     expect(failed.code).toBe(1);
     expectOneClearLine(failed.stderr);
-    expect(failed.stderr).toMatch(/MySQL/);
+    expect(failed.stderr).toMatch(/^earlypay: MySQL: reading platform_sales failed: \S/);
     expect(failed.stdout).toBe('');
-    expect(await expectCheckpointCoversOnlyWrittenRows()).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
+    expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
 
     const runs = await world.allDocs<{ command: string; status: string; exit_code: number; error: string }>(names().runs);
     expect([...runs.values()].filter((r) => r.status === 'failed').map((r) => [r.command, r.exit_code])).toEqual([['ingest', 1]]);
@@ -103,9 +84,9 @@ describe('the MySQL connection killed mid-read', () => {
     const failed = await ingestKilledMidRead('QUERY', async () => true);
     expect(failed.code).toBe(1);
     expectOneClearLine(failed.stderr);
-    expect(failed.stderr).toMatch(/MySQL/);
+    expect(failed.stderr).toMatch(/^earlypay: MySQL: reading platform_sales failed: \S/);
     expect(await checkpoint()).toEqual(before);
-    await expectCheckpointCoversOnlyWrittenRows();
+    await expectCheckpointCoversOnlyWrittenRows(world);
 
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
     expect(rerun.code).toBe(0);

@@ -9,7 +9,8 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
-import type { TestWorld } from '../support';
+import { createSourceTable } from '../../../src/core/source/schema';
+import { TestWorld } from '../support';
 
 export const REPO_DIR = join(__dirname, '..', '..', '..');
 const SHARED_PORTS = new Set([9200, 9201]);
@@ -46,6 +47,25 @@ export class OwnElasticsearch {
   down(): Promise<string> {
     return this.stack('down-es');
   }
+}
+
+/**
+ * A world (prefix + database) on an Elasticsearch of its own with `rows` generated sales:
+ * the instance starts before the file's tests (~30 s) and stops after them.
+ */
+export function worldOnOwnElasticsearch(kind: string, es: OwnElasticsearch, rows: number): TestWorld {
+  const world = new TestWorld(kind, es.url);
+  beforeAll(async () => {
+    await es.up();
+    await world.start();
+    await createSourceTable(world.pool);
+    await insertGeneratedSales(world, 1, rows);
+  }, 600_000);
+  afterAll(async () => {
+    await world.stop();
+    await es.down();
+  }, 300_000);
+  return world;
 }
 
 export interface ProcessResult {
@@ -206,6 +226,36 @@ export async function expectRejectsDeadLettered(world: TestWorld, es: Client, de
   }
   expect([...dead].sort()).toEqual(rejected.map((r) => String(r.id)).sort());
   return rejected.length;
+}
+
+export interface Checkpoint {
+  modified: string;
+  id: string;
+}
+
+export async function readCheckpoint(world: TestWorld, table = 'platform_sales'): Promise<Checkpoint | null> {
+  const res = await world.es.get<{ value: Checkpoint }>({ index: `${world.prefix}-state`, id: `checkpoint:ingest:${table}` }, { ignore: [404] });
+  return res.found ? res._source!.value : null;
+}
+
+/**
+ * The checkpoint never runs ahead of the writes: every accepted row at or before it is in the
+ * sales index. Returns how many rows it covers.
+ */
+export async function expectCheckpointCoversOnlyWrittenRows(world: TestWorld, accepted = GENERATED_ACCEPTED): Promise<number> {
+  const cp = await readCheckpoint(world);
+  if (!cp) return 0;
+  const covered = await world.query<{ id: string }>(
+    `SELECT id FROM platform_sales WHERE (${accepted}) AND (modified < ? OR (modified = ? AND id <= ?)) ORDER BY id`,
+    [cp.modified, cp.modified, cp.id],
+  );
+  const missing: string[] = [];
+  for (let i = 0; i < covered.length; i += 10_000) {
+    const res = await world.es.mget({ index: `${world.prefix}-sales`, ids: covered.slice(i, i + 10_000).map((r) => String(r.id)), _source: false });
+    for (const d of res.docs) if (!('found' in d) || !d.found) missing.push(d._id);
+  }
+  expect(missing).toEqual([]);
+  return covered.length;
 }
 
 /**
