@@ -173,13 +173,27 @@ function assertUrl(value: string, protocols: string[], what: string, hint: strin
 
 /** A URL with any password replaced, safe for logs, output and the runs index. */
 export function redactUrl(value: string): string {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  // 'app:pw@db' parses too, as an opaque URL without a host: only a URL with a host has its
+  // credentials where URL puts them.
+  if (url?.host) {
     if (url.password) url.password = '***';
     return url.toString();
-  } catch {
-    return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
   }
+  // Otherwise everything from the first ':' of the credentials to the LAST '@' may be the
+  // password (a raw '@' in it is what often makes a URL unparseable). Mask too much rather
+  // than too little.
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const slashes = value.indexOf('//');
+  const colon = value.indexOf(':', slashes >= 0 && slashes < at ? slashes + 2 : 0);
+  if (colon < 0 || colon > at) return value;
+  return `${value.slice(0, colon + 1)}***${value.slice(at)}`;
 }
 
 /** Removes every secret the config holds from a string (error messages from drivers may echo them). */

@@ -92,10 +92,8 @@ describe('secrets', () => {
     expect(leaks).toEqual([]);
   });
 
-  // Known leak, left to the owner of src/core/config: redactUrl's fallback for a URL that does
-  // not parse masks the password only up to its first "@", so a password typed with a raw "@"
-  // shows its tail. This test fails (and so passes as `failing`) until that is fixed.
-  test.failing('a password with a raw "@" in a malformed URL is masked whole', async () => {
+  // A password typed with a raw "@" makes the URL unparseable; it must still be masked whole.
+  it('a password with a raw "@" in a malformed URL is masked whole', async () => {
     const r = await runCliProcess(['ingest', '--index-prefix', world.prefix], { ES_URL: world.esUrl, MYSQL_URL: `mysql//${USER}:${MYSQL_PASSWORD}@127.0.0.1` });
     expect(r.code).toBe(2);
     expect(leaksIn(r.stdout + r.stderr)).toEqual([]);

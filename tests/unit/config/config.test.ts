@@ -45,3 +45,15 @@ describe('resolveConfig', () => {
     expect(redactSecrets('failed hunter22 abcdef123 pw-from-env', c)).toBe('failed *** *** ***');
   });
 });
+
+describe('redactUrl on URLs that do not parse, or parse without a host', () => {
+  it.each([
+    ['mysql//app:p@ss:w0rd@127.0.0.1', 'mysql//app:***@127.0.0.1'],
+    ['mysql://app:se@cret@db:3306/x y', 'mysql://app:***@db:3306/x%20y'],
+    ['app:hunter2@db', 'app:***@db'],
+    ['mysql//db-without-credentials', 'mysql//db-without-credentials'],
+    ['mysql//app@db', 'mysql//app@db'],
+  ])('%s -> %s', (input, masked) => {
+    expect(redactUrl(input)).toBe(masked);
+  });
+});
