@@ -44,8 +44,11 @@ export function buildProgram(host: CommandHost): Command {
     .addHelpText(
       'after',
       examples(
-        'earlypay setup',
-        'earlypay doctor',
+        'earlypay setup                                   # once: indices (and --kibana-url dashboards)',
+        'earlypay ingest                                  # cron, every 6 hours',
+        'earlypay daily && earlypay weekly                # cron, after midnight',
+        'earlypay search sales --store 50 --from 2024-05-01 --to 2024-05-07',
+        'earlypay anomalies --rule OVER_WEEKLY_AOV',
         'ES_URL=http://es:9200 MYSQL_URL=mysql://reader@db:3306/sales earlypay doctor --json',
       ),
     );
