@@ -46,6 +46,10 @@
 #   (the tests clean up with wildcard index deletes), and, only when the distribution has the
 #   module: xpack.security.enabled=false, ingest.geoip.downloader.enabled=false (no network).
 #   The integ-test-zip has no `GET /` handler: use /_nodes/_local for the version.
+# Services not started from this STACK_DIR (another checkout's stack on the same machine): an
+#   Elasticsearch of the requested version answering healthy on ES_PORT is used as it is (not
+#   when ES_SETTINGS is given), and so is a MySQL/MariaDB on MYSQL_PORT that root@127.0.0.1 may
+#   use without a password; `down` never stops them.
 #   Health = GET /_cluster/health?wait_for_status=yellow answers 200.
 # MariaDB: mariadbd --no-defaults, datadir $STACK_DIR/mysql/data (mariadb-install-db; owned by
 #   `mysql` when root), socket/pid/error log in $STACK_DIR/mysql, bind 127.0.0.1, port MYSQL_PORT,
@@ -409,6 +413,15 @@ es_up() {
     fi
   fi
 
+  # not ours: an Elasticsearch of the same version already answering there (another checkout's
+  # stack on the same machine, a service the user runs) is used as it is, never restarted --
+  # unless ES_SETTINGS was given, which asks for an instance of our own with those settings
+  if [ -z "$ES_SETTINGS_SET" ] && port_open "$ES_PORT" && [ "$(es_node_version "$ES_PORT")" = "$v" ] && es_healthy "$ES_PORT" 5; then
+    log "Elasticsearch $v already answering at $url (not started from $STACK_DIR): using it"
+    write_env_files "$url" "$(es_major "$v")" "$name"
+    return 0
+  fi
+
   # not running: make sure nothing else holds the ports
   local p other
   for p in "$ES_PORT" "$ES_TRANSPORT_PORT"; do
@@ -613,6 +626,13 @@ my_up() {
     return 0
   fi
   if port_open "$MYSQL_PORT"; then
+    # not ours: a MySQL/MariaDB there that root@127.0.0.1 may use without a password (another
+    # checkout's stack on the same machine) is used as it is
+    if my_bins && my_tcp -N -B -e "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4" >/dev/null 2>&1; then
+      log "MySQL already answering at $url for root@127.0.0.1 (not started from $STACK_DIR): using it"
+      printf 'export MYSQL_URL=%s\n' "$url" | write_file "$STACK_DIR/env.mysql"
+      return 0
+    fi
     die "port $MYSQL_PORT is already in use by another process (a system MySQL/MariaDB service?); stop it or choose another MYSQL_PORT"
   fi
   my_need_bins
