@@ -113,12 +113,19 @@ export async function readRowsById(pool: Pool, table: string, ids: string[]): Pr
 export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   const buffer: Promise<IteratorResult<T>>[] = [];
-  for (let i = 0; i < depth; i++) buffer.push(it.next());
+  // A prefetched read can fail while downstream is still busy: mark it handled now (the
+  // consumer still gets the error when it asks), or the process dies of an unhandled rejection.
+  const prefetch = (): void => {
+    const next = it.next();
+    next.catch(() => undefined);
+    buffer.push(next);
+  };
+  for (let i = 0; i < depth; i++) prefetch();
   try {
     for (;;) {
       const next = await buffer.shift()!;
       if (next.done) return;
-      buffer.push(it.next());
+      prefetch();
       yield next.value;
     }
   } finally {

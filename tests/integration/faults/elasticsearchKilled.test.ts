@@ -13,7 +13,7 @@ import {
 } from './support';
 
 // Enough rows for the first checkpointed segment plus a good part of a second one.
-const ROWS = INGEST_DEFAULTS.segmentRows + 40_000;
+const ROWS = INGEST_DEFAULTS.segmentRows + 60_000;
 const es = new OwnElasticsearch(Number(process.env.FAULT_ES_PORT_KILL ?? 9230));
 const world = worldOnOwnElasticsearch('fault-eskill', es, ROWS);
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter` });

@@ -22,32 +22,38 @@ const LATER = 40_000;
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, runs: `${world.prefix}-runs` });
 const checkpoint = () => readCheckpoint(world);
 
-/** The reader's statement, running now in this test's database (never the admin's own). */
+/** The reader's statement, running now in this test's database (never the test's own). */
 async function runningReader(): Promise<string | null> {
   const rows = await world.query<{ ID: string }>(
     `SELECT ID FROM information_schema.PROCESSLIST
-      WHERE DB = ? AND COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT %FROM \`platform_sales\`%ORDER BY modified, id%'`,
+      WHERE DB = ? AND COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT %FROM \`platform_sales\`%'`,
     [world.database],
   );
   return rows.length ? String(rows[0]!.ID) : null;
 }
 
-/** Starts an ingest and kills its reader with `kill` once `when` holds; returns the failed run. */
+/**
+ * Starts an ingest and, once `when` holds, catches its reader mid-read and kills it: the
+ * table is write-locked from another session, so the reader's next page waits inside MySQL
+ * (a running statement, found in PROCESSLIST at leisure) while the sink keeps writing; after
+ * KILL CONNECTION / KILL QUERY the lock is released.
+ */
 async function ingestKilledMidRead(kill: 'CONNECTION' | 'QUERY', when: () => Promise<boolean>) {
   const run = spawnCli(['ingest', ...world.args]);
   let exited = false;
   void run.done.then(() => (exited = true));
-  let killed: string | null = null;
-  const found = await waitFor(async () => {
-    if (!(await when())) return false;
-    killed = await runningReader();
-    if (!killed) return false;
-    await world.query(`KILL ${kill} ${Number(killed)}`);
-    return true;
-  }, 240_000, 10, () => exited);
-  const result = await run.done;
-  expect(found).toBe(true);
-  return result;
+  const locker = await world.pool.getConnection();
+  try {
+    expect(await waitFor(when, 240_000, 20, () => exited)).toBe(true);
+    await locker.query('LOCK TABLES platform_sales WRITE');
+    let reader: string | null = null;
+    expect(await waitFor(async () => (reader = await runningReader()) !== null, 120_000, 20, () => exited)).toBe(true);
+    await world.query(`KILL ${kill} ${Number(reader)}`);
+  } finally {
+    await locker.query('UNLOCK TABLES').catch(() => undefined);
+    locker.release();
+  }
+  return run.done;
 }
 
 beforeAll(async () => {
@@ -81,7 +87,12 @@ describe('the MySQL connection killed mid-read', () => {
   it('KILL QUERY of an incremental read: exit 1, one clear line, checkpoint unchanged; a re-run is exact', async () => {
     const before = await checkpoint();
     await insertGeneratedSales(world, FIRST + 1, LATER, FIRST);
-    const failed = await ingestKilledMidRead('QUERY', async () => true);
+    const written = (await world.es.count({ index: names().sales })).count;
+    // Mid-read: some of the new rows are written already.
+    const failed = await ingestKilledMidRead('QUERY', async () => {
+      await world.es.indices.refresh({ index: names().sales });
+      return (await world.es.count({ index: names().sales })).count > written;
+    });
     expect(failed.code).toBe(1);
     expectOneClearLine(failed.stderr);
     expect(failed.stderr).toMatch(/^earlypay: MySQL: reading platform_sales failed: \S/);
