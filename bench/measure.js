@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI exactly as bin/earlypay does and, at exit, reports the process's own
+// Runs the compiled CLI as bin/earlypay does (run.ts passes the node flags of its shebang) and, at exit, reports the process's own
 // peak resident set size (getrusage ru_maxrss) on file descriptor 3, for bench/run.ts.
 const { writeSync } = require('node:fs');
 require('../dist/cli.js')

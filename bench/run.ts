@@ -11,7 +11,7 @@
  * and on N: `daily` and `weekly` over the whole range, and `search` p50/p95 per typical filter.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -85,11 +85,18 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** The node flags bin/earlypay's shebang runs the CLI with, so the measured process is the one users run. */
+function cliNodeFlags(): string[] {
+  const shebang = readFileSync(join(ROOT, 'bin', 'earlypay'), 'utf8').split('\n')[0]!;
+  const m = /\bnode\b(.*)$/.exec(shebang);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
-async function runProcess(script: string, args: string[]): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number }> {
+async function runProcess(script: string, args: string[], nodeFlags: string[] = []): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let fd3 = '';
@@ -105,7 +112,7 @@ async function runProcess(script: string, args: string[]): Promise<{ ms: number;
 }
 
 async function earlypay(args: string[]): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number }> {
-  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet']);
+  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], cliNodeFlags());
   if (r.code !== 0) throw new Error(`earlypay ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n');
   return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0 };
@@ -301,6 +308,7 @@ async function run(): Promise<void> {
   const esVersion = `${node.version}, heap ${Math.round((node.jvm?.mem?.heap_max_in_bytes ?? 0) / 2 ** 20)} MB`;
   const small = Math.max(10, Math.round(a.rows / 10));
   const started = Date.now();
+  const loadAtStart = os.loadavg();
 
   const smallRun = await measureSize(es, a, small);
   const bigRun = await measureSize(es, a, a.rows);
@@ -336,6 +344,7 @@ async function run(): Promise<void> {
     '## Machine and stack',
     '',
     `- ${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM; Elasticsearch, MariaDB and the CLI all on this machine`,
+    `- load average (1/5/15 min) at the start ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}: anything else running skews the figures`,
     `- Node.js ${m.node}; Elasticsearch ${esVersion} (integ-test-zip, single node); ${m.mariadb}`,
     `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
     '',

@@ -47,7 +47,8 @@ export interface IngestOptions {
 
 export const INGEST_DEFAULTS: IngestOptions = {
   full: false,
-  batchSize: 5_000,
+  // 2,000 rows a page: as fast as 5,000 and a third less memory in flight (see bin/earlypay).
+  batchSize: 2_000,
   concurrency: 2,
   dryRun: false,
   lagMs: 2 * 60_000,
@@ -343,7 +344,9 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
         yield next.value;
       }
     })();
+    const segmentStarted = Date.now();
     const { last, days } = await writeSegment(segment);
+    deps.verbose(`segment: ${rowsInSegment} row(s) ${opts.dryRun ? 'checked' : 'written'} in ${Date.now() - segmentStarted} ms`);
     if (opts.dryRun) continue;
     if (days.size) await state.markChangedDays(days);
     if (last && mayAdvance) {
@@ -359,10 +362,12 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   stats.days_changed = changedDays.size;
 
   if (!opts.dryRun && changedDays.size) {
+    const settleStarted = Date.now();
     stats.repeated_amount = await settleRepeatedAmounts(
       { client: es, names, repeatedAmountFrom: thresholds.repeatedAmountFrom, now: deps.now },
       [...changedDays].sort(),
     );
+    deps.verbose(`REPEATED_AMOUNT settled over ${changedDays.size} day(s) in ${Date.now() - settleStarted} ms`);
   }
   return stats;
 }
