@@ -17,7 +17,7 @@ SEED=${DEMO_SEED:-42}
 if [ -t 1 ]; then BOLD=$'\033[1m'; DIM=$'\033[2m'; RESET=$'\033[0m'; else BOLD=; DIM=; RESET=; fi
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$RESET"; }
 show() { printf '%s$ %s%s\n' "$DIM" "$*" "$RESET"; }
-earlypay() { show "earlypay $*"; node bin/earlypay "$@"; }
+earlypay() { show "earlypay $*"; ./bin/earlypay "$@"; }
 
 [ -f dist/cli.js ] || npm run --silent build
 
@@ -65,7 +65,7 @@ step "Comparing MySQL and Elasticsearch day by day"
 earlypay reconcile --from "$START" --to "$END"
 
 step "Summary"
-TOP_STORE=$(node bin/earlypay search daily --date "$END" --sort total_sale:desc --limit 1 --fields store_id --format csv --quiet | sed -n 2p)
+TOP_STORE=$(./bin/earlypay search daily --date "$END" --sort total_sale:desc --limit 1 --fields store_id --format csv --quiet | sed -n 2p)
 TOP_STORE=${TOP_STORE:-1}
 printf '\n%sTop stores by sales on %s%s\n' "$BOLD" "$END" "$RESET"
 earlypay search daily --date "$END" --sort total_sale:desc --limit 10 --format table
@@ -82,11 +82,11 @@ cat <<EOF
 
 ${BOLD}Where to look next${RESET}
   . .stack/env                                   # point your shell at the local stack
-  node bin/earlypay search sales --store $TOP_STORE --from $END --to $END
-  node bin/earlypay search sales --text 배달 --limit 5 --format json
-  node bin/earlypay search daily --from $START --to $END --store $TOP_STORE --format csv > daily.csv
-  node bin/earlypay anomalies list --rule REPEATED_AMOUNT
-  node bin/earlypay --help                       # every command, with examples
+  ./bin/earlypay search sales --store $TOP_STORE --from $END --to $END
+  ./bin/earlypay search sales --text 배달 --limit 5 --format json
+  ./bin/earlypay search daily --from $START --to $END --store $TOP_STORE --format csv > daily.csv
+  ./bin/earlypay anomalies list --rule REPEATED_AMOUNT
+  ./bin/earlypay --help                       # every command, with examples
   README.md                                      # the operator's manual (cron, Kibana, troubleshooting)
   npm run stack:down                             # stop Elasticsearch and MariaDB when done
 EOF
