@@ -11,6 +11,7 @@ import { StateStore } from '../core/state/store';
 import { lastRuns } from '../core/runs/runRecord';
 import { explainDependencyFailure } from '../cli';
 import { redactUrl } from '../core/config/config';
+import { today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -22,6 +23,17 @@ export interface Check {
 }
 
 const JOB_MAX_AGE_HOURS: Record<string, number> = { ingest: 7, daily: 25, weekly: 25, reconcile: 25 };
+
+/** Changed days `daily` will handle, and those it waits for because they are not over yet. */
+export function pendingDetail(days: string[], today: string): string {
+  if (days.length === 0) return 'no changed days waiting';
+  const later = days.filter((d) => d >= today).length;
+  const due = days.length - later;
+  const parts = [];
+  if (due) parts.push(`${due} changed day(s) wait for the next \`earlypay daily\``);
+  if (later) parts.push(`${later} day(s) from today on (sales dated today or in the future) wait until they are over`);
+  return parts.join('; ');
+}
 
 export async function collectChecks(ctx: Context): Promise<Check[]> {
   const config = ctx.config();
@@ -136,7 +148,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     checks.push({
       name: 'pending recompute',
       status: 'ok',
-      detail: dailyMarks.length ? `${dailyMarks.length} changed day(s) wait for \`earlypay daily\`` : 'no changed days waiting',
+      detail: pendingDetail(dailyMarks.map((m) => m.day), today(config.tz, ctx.now())),
     });
     checks.push({
       name: 'dead letter',
