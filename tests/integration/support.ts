@@ -33,11 +33,11 @@ export interface CliResult {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** Runs the CLI in-process with captured streams, as a user would type it. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the CLI in-process with captured streams, as a user would type it; `now` fixes the business clock. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, now?: () => Date): Promise<CliResult> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...env } });
+  const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...env }, now });
   return {
     code,
     stdout: stdout.text,
@@ -91,9 +91,9 @@ export class TestWorld {
   }
 
   /** Runs the CLI against this world. */
-  cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  cli(args: string[], env: NodeJS.ProcessEnv = {}, now?: () => Date): Promise<CliResult> {
     const [command, ...rest] = args;
-    return runCli([command!, ...this.args, ...rest], env);
+    return runCli([command!, ...this.args, ...rest], env, now);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

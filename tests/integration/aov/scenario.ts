@@ -4,13 +4,12 @@
  * document compared with an independent SQL computation on the same rows, to the won; then
  * late and updated rows, `ingest`, and the cron form, compared again.
  */
-import { main } from '../../../src/cli';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import { StateStore } from '../../../src/core/state/store';
 import type { DailyAovDocument } from '../../../src/core/aov/dailyAov';
 import type { WeeklyAovDocument } from '../../../src/core/aov/weeklyAov';
-import { Capture, TestWorld, type CliResult } from '../support';
+import { TestWorld, type CliResult } from '../support';
 
 /** Source and business time zone of the scenario (the default). */
 export const TZ_OFFSET = '+09:00';
@@ -164,20 +163,8 @@ export class AovScenario {
   }
 
   /** The CLI with an injected business clock (the cron form's "yesterday"). */
-  async cliAt(now: Date, args: string[]): Promise<CliResult> {
-    const [command, ...rest] = args;
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await main(['node', 'earlypay', command!, ...this.world.args, ...rest], { stdout, stderr, env: {}, now: () => now });
-    return {
-      code,
-      stdout: stdout.text,
-      stderr: stderr.text,
-      json<T>() {
-        const lines = stdout.text.trim().split('\n');
-        return JSON.parse(lines[lines.length - 1]!) as T;
-      },
-    };
+  cliAt(now: Date, args: string[]): Promise<CliResult> {
+    return this.world.cli(args, {}, () => now);
   }
 
   state(): StateStore {
