@@ -63,7 +63,7 @@ export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun
     const progress = createProgress(ctx.stderr, spec.command, wantBar);
     let result: R;
     try {
-      result = await spec.run({ client: ctx.es(), names: ctx.names(), tz: config.tz, now: ctx.now, onProgress: (done, total) => progress.update(done, total) }, range);
+      result = await spec.run({ client: ctx.es(), names: ctx.names(), tz: config.tz, now: ctx.now, onProgress: wantBar ? (done, total) => progress.update(done, total) : undefined }, range);
     } finally {
       progress.stop();
     }

@@ -16,14 +16,15 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { BulkOp } from '../es/bulkWrite';
+import { nextAfter, type AfterKey } from '../es/composite';
 import { RunFailedError } from '../errors';
 import {
   CustomerTally, InconsistentAggregationError, dailyAovId, dailyDocuments, type DailyAovDocument, type StoreDayTotals,
 } from './dailyAov';
 import {
-  CUSTOMERS_FILTER_PATH, CUSTOMER_PAGE, DAYS_PAGE, TOTALS_PAGE, customerSlices, customersRequest, daysFilters, nextAfter, salesPerDayRequest, storeTotalsOf,
+  CUSTOMERS_FILTER_PATH, CUSTOMER_PAGE, DAYS_PAGE, TOTALS_PAGE, customerSlices, customersRequest, daysFilters, salesPerDayRequest, storeTotalsOf,
   storeTotalsRequest,
-  type AfterKey, type StoreTotalsBucket,
+  type StoreTotalsBucket,
 } from './queries';
 import { replaceDocumentsOfDays } from './replaceDays';
 import { mapInOrder } from './concurrency';

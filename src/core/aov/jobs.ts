@@ -7,7 +7,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
 import { StateStore, type DayMark } from '../state/store';
-import { daysBetween, shiftDay, today } from '../time/businessDay';
+import { shiftDay, today } from '../time/businessDay';
 import { computeDailyAov, type DailyResult } from './computeDaily';
 import { computeWeeklyAov, type WeeklyResult } from './computeWeekly';
 import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan, type CronPlan } from './schedule';
@@ -54,23 +54,23 @@ function yesterdayIn(tz: string, now: Date): string {
   return shiftDay(today(tz, now), -1);
 }
 
-async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined): Promise<{ days: string[]; plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
+async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined): Promise<{ plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
   const state = new StateStore(deps.client, deps.names.state);
   const yesterday = yesterdayIn(deps.tz, deps.now());
   const marks = await state.changedDays(job);
   if (range) {
-    const satisfied = job === 'daily' ? rangeDailyPlan(range.from, range.to, marks) : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
-    return { days: daysBetween(range.from, range.to), plan: { ...satisfied, days: daysBetween(range.from, range.to) }, state, mode: 'range' };
+    const plan = job === 'daily' ? rangeDailyPlan(range.from, range.to, marks) : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
+    return { plan, state, mode: 'range' };
   }
   const plan = job === 'daily' ? cronDailyPlan(yesterday, marks) : cronWeeklyPlan(yesterday, marks);
-  return { days: plan.days, plan, state, mode: 'cron' };
+  return { plan, state, mode: 'cron' };
 }
 
-function coverage(days: string[], plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
+function coverage(plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
   return {
     mode,
-    from: days[0] ?? '',
-    to: days[days.length - 1] ?? '',
+    from: plan.days[0] ?? '',
+    to: plan.days[plan.days.length - 1] ?? '',
     changed_days_handled: plan.handled.length,
     changed_days_deferred: plan.deferred.length,
   };
@@ -78,10 +78,10 @@ function coverage(days: string[], plan: CronPlan<DayMark>, mode: Coverage['mode'
 
 /** Plans the days, computes them with the run's `computed_at`, then clears the handled marks. */
 async function runRecomputeJob<R>(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined, compute: (days: string[], computedAt: string) => Promise<R>): Promise<R & Coverage> {
-  const { days, plan, state, mode } = await planFor(deps, job, range);
-  const result = await compute(days, computedAtStamp());
+  const { plan, state, mode } = await planFor(deps, job, range);
+  const result = await compute(plan.days, computedAtStamp());
   await state.clearChangedDays(job, plan.handled);
-  return { ...coverage(days, plan, mode), ...result };
+  return { ...coverage(plan, mode), ...result };
 }
 
 export function runDailyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<DailyJobResult> {

@@ -10,6 +10,7 @@
  * each pass to a slice that fits in about one page, so every sale is visited about once.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { SALE_DAY_SOURCE, type AfterKey } from '../es/composite';
 import type { StoreDayTotals } from './dailyAov';
 import { wholeWon } from './dailyAov';
 import { shiftDay } from '../time/businessDay';
@@ -28,8 +29,6 @@ export const SLICE_SALES = CUSTOMER_PAGE;
 export const DAYS_PAGE = 1_000;
 /** Distinct platforms listed per store-day (there are a handful in practice; more are left out of `platforms`). */
 export const PLATFORMS_MAX = 32;
-
-export type AfterKey = Record<string, string | number | null>;
 
 /** Runs of consecutive days per query: a `bool.should` stays far below max_clause_count. */
 export const RUNS_PER_QUERY = 256;
@@ -65,7 +64,7 @@ export function salesPerDayRequest(filter: estypes.QueryDslQueryContainer, after
       days: {
         composite: {
           size: DAYS_PAGE,
-          sources: [{ day: { date_histogram: { field: 'sale_date', calendar_interval: '1d', format: 'yyyy-MM-dd' } } }],
+          sources: [SALE_DAY_SOURCE],
           ...(after ? { after } : {}),
         },
       },
@@ -123,18 +122,6 @@ export function customersRequest(day: string, storeIds: readonly string[], after
 
 /** Only what the customers fold reads: keeps ~20,000-bucket responses small. */
 export const CUSTOMERS_FILTER_PATH = ['pit_id', 'aggregations.customers.after_key', 'aggregations.customers.buckets.key.store', 'aggregations.customers.buckets.doc_count'];
-
-export interface CompositePage<B> {
-  buckets: B[];
-  /** Where the next page starts; undefined when this was the last page. */
-  next?: AfterKey;
-}
-
-/** The after_key to continue from, or undefined on the last page. */
-export function nextAfter(agg: { buckets?: unknown[]; after_key?: AfterKey } | undefined, pageSize: number): AfterKey | undefined {
-  if (!agg?.after_key || !agg.buckets || agg.buckets.length < pageSize) return undefined;
-  return agg.after_key;
-}
 
 export interface StoreTotalsBucket {
   key: { store: string };

@@ -8,7 +8,7 @@
  * ending yesterday or earlier: a window ending today would be built from a day still being
  * sold in, and is computed anyway by the next night's run, as the window ending yesterday.
  */
-import { shiftDay } from '../time/businessDay';
+import { daysBetween, shiftDay } from '../time/businessDay';
 import { WINDOW_DAYS } from './weeklyAov';
 
 export interface MarkedDay {
@@ -61,7 +61,7 @@ export function cronWeeklyPlan<M extends MarkedDay>(yesterday: string, marks: re
 export function rangeDailyPlan<M extends MarkedDay>(from: string, to: string, marks: readonly M[]): CronPlan<M> {
   const handled = marks.filter((m) => m.day >= from && m.day <= to);
   const deferred = marks.filter((m) => m.day < from || m.day > to);
-  return { days: [], handled, deferred };
+  return { days: daysBetween(from, to), handled, deferred };
 }
 
 /**
@@ -74,5 +74,5 @@ export function rangeWeeklyPlan<M extends MarkedDay>(from: string, to: string, y
     const lastEnd = shiftDay(m.day, WINDOW_DAYS - 1) < yesterday ? shiftDay(m.day, WINDOW_DAYS - 1) : yesterday;
     return m.day >= from && lastEnd <= to;
   };
-  return { days: [], handled: marks.filter(covered), deferred: marks.filter((m) => !covered(m)) };
+  return { days: daysBetween(from, to), handled: marks.filter(covered), deferred: marks.filter((m) => !covered(m)) };
 }

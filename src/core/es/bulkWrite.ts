@@ -106,9 +106,7 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
     onDocument(carrier) {
       const op = pending.get(carrier)!;
       const [action, body] = bulkAction(op);
-      if (op.kind === 'index') return [action, body] as never;
-      if (op.kind === 'upsert') return [action, body] as never;
-      return action as never;
+      return (body === undefined ? action : [action, body]) as never;
     },
     onDrop(dropped) {
       const action = dropped.operation as unknown as Record<string, { _id?: string; _index?: string }>;

@@ -5,14 +5,15 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { DayRange, DayTotals } from './days';
+import { SALE_DAY_SOURCE, nextAfter, type AfterKey } from '../es/composite';
 
 const DAYS_PER_PAGE = 500;
 
 export async function indexDayTotals(es: Client, salesIndex: string, range: DayRange | undefined): Promise<Map<string, DayTotals>> {
   await es.indices.refresh({ index: salesIndex });
   const byDay = new Map<string, DayTotals>();
-  let after: Record<string, string | number | null> | undefined;
-  for (;;) {
+  let after: AfterKey | undefined;
+  do {
     const res = await es.search({
       index: salesIndex,
       size: 0,
@@ -22,7 +23,7 @@ export async function indexDayTotals(es: Client, salesIndex: string, range: DayR
         days: {
           composite: {
             size: DAYS_PER_PAGE,
-            sources: [{ day: { date_histogram: { field: 'sale_date', calendar_interval: '1d', format: 'yyyy-MM-dd' } } }],
+            sources: [SALE_DAY_SOURCE],
             ...(after ? { after } : {}),
           },
           aggs: { amount: { sum: { field: 'amount_sale' } } },
@@ -35,9 +36,8 @@ export async function indexDayTotals(es: Client, salesIndex: string, range: DayR
       const day = String(b.key.day);
       byDay.set(day, { rows: b.doc_count, amount: b.amount.value ?? 0 });
     }
-    if (buckets.length < DAYS_PER_PAGE || !agg?.after_key) break;
-    after = agg.after_key as Record<string, string | number | null>;
-  }
+    after = nextAfter({ buckets, after_key: agg?.after_key as AfterKey | undefined }, DAYS_PER_PAGE);
+  } while (after);
   return byDay;
 }
 

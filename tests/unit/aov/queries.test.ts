@@ -1,4 +1,5 @@
-import { CUSTOMER_PAGE, RUNS_PER_QUERY, customerSlices, customersRequest, daysFilters, nextAfter, salesPerDayRequest, storeTotalsOf, storeTotalsRequest } from '../../../src/core/aov/queries';
+import { CUSTOMER_PAGE, RUNS_PER_QUERY, customerSlices, customersRequest, daysFilters, salesPerDayRequest, storeTotalsOf, storeTotalsRequest } from '../../../src/core/aov/queries';
+import { nextAfter } from '../../../src/core/es/composite';
 import { daysBetween, shiftDay } from '../../../src/core/time/businessDay';
 import type { StoreDayTotals } from '../../../src/core/aov/dailyAov';
 
