@@ -1,8 +1,32 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { Client, SniffingTransport, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config/config';
 import { UsageError } from '../errors';
+
+/** Retries of a request refused with 429, and the first wait (doubling, at most 30 s). */
+const RETRIES_ON_429 = 6;
+const FIRST_WAIT_MS = 500;
+
+/**
+ * Elasticsearch answers 429 when a node's queue is full, and the client retries only 502-504:
+ * a checkpoint, lock or run document written at that moment failed the whole run. Every request
+ * is retried here with backoff — except bulk requests, which writeBulk retries itself so that it
+ * can count the retried documents in the run's summary.
+ */
+class RetryingTransport extends SniffingTransport {}
+const send = SniffingTransport.prototype.request;
+RetryingTransport.prototype.request = async function retryOn429(this: SniffingTransport, ...args: Parameters<typeof send>) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send.apply(this, args);
+    } catch (err) {
+      const bulk = /(^|\/)_bulk$/.test(args[0].path);
+      if ((err as { statusCode?: number }).statusCode !== 429 || bulk || attempt >= RETRIES_ON_429) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, FIRST_WAIT_MS * 2 ** attempt)));
+    }
+  }
+} as typeof send;
 
 export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
   let tls: ClientOptions['tls'];
@@ -14,6 +38,7 @@ export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCe
     }
   }
   return new Client({
+    Transport: RetryingTransport,
     node: config.esUrl,
     auth: config.esAuth,
     tls,
