@@ -326,6 +326,10 @@ es_fetch() { # VERSION: make sure $STACK_DIR/dist/elasticsearch-VERSION exists
   local v=$1 home dist zip tmp
   home=$(es_home "$v"); dist=$STACK_DIR/dist
   [ -x "$home/bin/elasticsearch" ] && return 0
+  # Two instances of one version started at once (the fault tests do) must not fetch and
+  # unpack the same zip side by side: one would delete it under the other.
+  take_lock 7 "dist-$v"
+  if [ -x "$home/bin/elasticsearch" ]; then exec 7>&-; return 0; fi
   mkdir -p "$dist"; chmod 755 "$dist"
   zip=$dist/elasticsearch-$v.zip
   if [ ! -s "$zip" ]; then
@@ -345,6 +349,7 @@ es_fetch() { # VERSION: make sure $STACK_DIR/dist/elasticsearch-VERSION exists
   [ -x "$tmp/elasticsearch-$v/bin/elasticsearch" ] || { rm -rf "$tmp"; die "$zip does not contain elasticsearch-$v/bin/elasticsearch"; }
   chmod -R a+rX "$tmp/elasticsearch-$v"
   rm -rf "$home"; mv "$tmp/elasticsearch-$v" "$home"; rm -rf "$tmp" "$zip"
+  exec 7>&-
 }
 
 ensure_es_user() {
