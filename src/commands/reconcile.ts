@@ -1,4 +1,4 @@
-/** `earlypay reconcile`: per business day, MySQL's accepted rows against Elasticsearch; `--repair` re-ingests what drifted. */
+/** `earlypay reconcile`: per business day, MySQL's accepted rows against Elasticsearch, row by row by fingerprint; `--repair` rewrites what differs. */
 import { Command, Option } from 'commander';
 import type { CommandHost } from './host';
 import { examples } from './host';
@@ -9,6 +9,7 @@ import { stdoutStyle } from './search';
 import { ExitCode, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
 import { DEFAULT_RECONCILE_DAYS, defaultReconcileRange, type DayComparison, type DayRange } from '../core/reconcile/days';
+import { DRIFT_ID_CAP } from '../core/reconcile/drillDown';
 import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
 import { today } from '../core/time/businessDay';
 import { renderRecordsTable, type Column } from '../render/formats';
@@ -25,46 +26,75 @@ export interface ReconcileCommandOptions {
   concurrency: number;
 }
 
-const signed = (n: number, format: (n: number) => string): string => (n > 0 ? `+${format(n)}` : n < 0 ? `-${format(-n)}` : '0');
-
 export const DRIFT_COLUMNS: Column[] = [
   { key: 'day', header: 'day' },
   { key: 'mysql_rows', header: 'MySQL rows', kind: 'count' },
   { key: 'mysql_amount', header: 'MySQL amount (won)', kind: 'won' },
   { key: 'es_rows', header: 'ES rows', kind: 'count' },
   { key: 'es_amount', header: 'ES amount (won)', kind: 'won' },
-  { key: 'rows_diff', header: 'Δ rows', kind: 'number', paint: (c, _r, s) => s.red(c) },
-  { key: 'amount_diff', header: 'Δ amount', kind: 'number', paint: (c, _r, s) => s.red(c) },
+  { key: 'missing', header: 'missing in ES', kind: 'count', paint: (c, _r, s) => s.red(c) },
+  { key: 'extra', header: 'extra in ES', kind: 'count', paint: (c, _r, s) => s.red(c) },
+  { key: 'changed', header: 'changed', kind: 'count', paint: (c, _r, s) => s.red(c) },
+  { key: 'sample', header: 'sample ids', width: 40 },
   { key: 'changed_since_checkpoint', header: 'changed since last ingest', kind: 'count' },
 ];
 
-/** The table of drifting days, differences signed (Elasticsearch minus MySQL). */
-export function renderDrift(days: DayComparison[], ctx: Context): string {
-  const records = days.map((d) => ({ ...d, rows_diff: signed(d.rows_diff, formatCount), amount_diff: signed(d.amount_diff, formatWon) }));
-  return renderRecordsTable(records, DRIFT_COLUMNS, stdoutStyle(ctx));
+const SAMPLE_IDS = 3;
+
+/** A few ids of each kind: `missing 12, 13; extra 999999; changed 7 (+4)`. */
+export function sampleIds(d: DayComparison): string {
+  const part = (label: string, ids: string[], total: number): string | null =>
+    total === 0 ? null : `${label} ${ids.slice(0, SAMPLE_IDS).join(', ')}${total > SAMPLE_IDS ? ` (+${formatCount(total - SAMPLE_IDS)})` : ''}`;
+  return [part('missing', d.missing_ids, d.missing), part('extra', d.extra_ids, d.extra), part('changed', d.changed_ids, d.changed)].filter(Boolean).join('; ');
 }
 
-function listDays(days: DayComparison[], max = 5): string {
+/** The table of drifting days: each side's totals, what the drill-down found, a few ids. */
+export function renderDrift(days: DayComparison[], ctx: Context): string {
+  return renderRecordsTable(days.map((d) => ({ ...d, sample: sampleIds(d) })), DRIFT_COLUMNS, stdoutStyle(ctx));
+}
+
+function listDays(days: { day: string }[], max = 5): string {
   const shown = days.slice(0, max).map((d) => d.day).join(', ');
   return days.length > max ? `${shown}, … (${days.length - max} more)` : shown;
+}
+
+/** `--from A --to B` spanning these days. */
+function spanArgs(days: { day: string }[]): string {
+  return days.length ? `--from ${days[0]!.day} --to ${days[days.length - 1]!.day}` : '';
+}
+
+/** Days compared by count and amount only, and the command that fingerprints their documents. */
+function notFingerprintedNote(r: ReconcileResult): string | null {
+  const n = r.not_fingerprinted;
+  if (n.days === 0) return null;
+  return `${formatCount(n.days)} day(s) not fingerprinted yet (${listDays(n.list)}: ${formatCount(n.documents)} document(s) written before fingerprints, compared by count and amount only; \`earlypay reconcile --repair ${spanArgs(n.list)}\` fingerprints them)`;
 }
 
 export function summarizeReconcile(r: ReconcileResult, ms: number): string {
   const span = r.from ? `${r.from}..${r.to}` : 'no data';
   const sides = (t: { rows: number; amount: number }): string => `${formatCount(t.rows)} rows / ${formatWon(t.amount)} won`;
   const parts = [`reconcile ${span}: ${formatCount(r.days_with_data)} day(s) with data`];
+  const ids = (key: 'missing' | 'extra' | 'changed'): number => r.drift.reduce((n, d) => n + d[key], 0);
   if (r.drifting_days === 0) parts.push(`in sync (MySQL and Elasticsearch: ${sides(r.mysql)})`);
-  else parts.push(`${formatCount(r.drifting_days)} day(s) ${r.repair ? 'drifted' : 'drift'} (MySQL ${sides(r.mysql)}, Elasticsearch ${sides(r.es)})`);
+  else {
+    parts.push(
+      `${formatCount(r.drifting_days)} day(s) ${r.repair ? 'drifted' : 'drift'}: ${formatCount(ids('missing'))} missing in Elasticsearch, ${formatCount(ids('extra'))} extra, ${formatCount(ids('changed'))} changed ` +
+        `(MySQL ${sides(r.mysql)}, Elasticsearch ${sides(r.es)})`,
+    );
+  }
   if (r.repair) {
     const p = r.repair;
     parts.push(
-      `repaired ${formatCount(p.days)} day(s): re-ingested ${formatCount(p.rows_reingested)} rows` +
+      `repaired ${formatCount(p.ids)} id(s) on ${formatCount(p.days)} day(s): re-ingested ${formatCount(p.rows_reingested)} rows` +
         (p.deleted ? `, deleted ${formatCount(p.deleted)} document(s) of rows gone from MySQL` : '') +
         (p.withdrawn ? `, withdrew ${formatCount(p.withdrawn)} now-invalid` : '') +
+        (p.filled ? `, fingerprinted ${formatCount(p.filled)} older document(s)` : '') +
         (p.rejected ? `, ${formatCount(p.rejected)} rejected (dead letter)` : ''),
       r.remaining_days === 0 ? 'now in sync' : `${formatCount(r.remaining_days)} day(s) still drift`,
     );
   }
+  const note = notFingerprintedNote(r);
+  if (note) parts.push(note);
   parts.push(formatDuration(ms));
   return parts.join(', ');
 }
@@ -75,13 +105,10 @@ export function driftReason(r: ReconcileResult): string {
   const pending = changed ? `; ${formatCount(changed)} of their rows changed after the last ingest's checkpoint (the next \`earlypay ingest\` copies them)` : '';
   if (r.repair) {
     const refused = r.repair.rejected ? `; ${formatCount(r.repair.rejected)} row(s) went to the dead letter during the repair` : '';
-    const newer = r.repair.superseded
-      ? `; ${formatCount(r.repair.superseded)} row(s) were not rewritten because Elasticsearch holds a newer version (written by a concurrent ingest, or deleted less than a minute ago)`
-      : '';
+    const newer = r.repair.superseded ? `; ${formatCount(r.repair.superseded)} row(s) got a newer version in Elasticsearch while the repair ran` : '';
     return `${formatCount(r.remaining_days)} day(s) still drift after the repair (${listDays(r.remaining)})${refused}${newer}${pending}`;
   }
-  const span = r.remaining.length ? `--from ${r.remaining[0]!.day} --to ${r.remaining[r.remaining.length - 1]!.day}` : '';
-  return `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch (${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${span}\` re-ingests them`;
+  return `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch (${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${spanArgs(r.remaining)}\` rewrites exactly the differing ids`;
 }
 
 export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions): Promise<number> {
@@ -104,7 +131,7 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
     }
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
-        ctx.stdout.write(`Days that drift (Δ = Elasticsearch − MySQL)${result.repair ? ', before the repair' : ''}:\n${renderDrift(result.drift, ctx)}\n`);
+        ctx.stdout.write(`Days that drift${result.repair ? ', before the repair' : ''}:\n${renderDrift(result.drift, ctx)}\n`);
       }
       if (result.repair && result.remaining.length) ctx.stdout.write(`Still drifting after the repair:\n${renderDrift(result.remaining, ctx)}\n`);
     }
@@ -121,28 +148,33 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
 export function reconcileCommand(host: CommandHost): Command {
   return new Command('reconcile')
     .description(
-      'compare, per business day, the count and sum of amount_sale of accepted rows in MySQL with the sales index; ' +
-        'exit 0 when they agree, 4 when days drift (after --repair: when drift remains)',
+      'prove, per business day, that the sales index holds exactly MySQL\'s accepted rows (count, sum of amount_sale and ' +
+        'a fingerprint of every row); name the missing, extra and changed ids; exit 0 when in sync, 4 when days drift ' +
+        '(after --repair: when drift remains)',
     )
     .option('--date <day>', 'one business day', businessDayArg)
     .option('--from <day>', 'first business day (with --to)', businessDayArg)
     .option('--to <day>', 'last business day, inclusive', businessDayArg)
     .option('--all', 'every day that has sales in MySQL or Elasticsearch')
-    .option('--repair', 're-ingest the drifting days from MySQL, delete documents of rows deleted there, mark the days for daily/weekly, then compare again')
-    .addOption(new Option('--batch-size <n>', 'rows per MySQL read during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
+    .option('--repair', 'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted there, mark the days for daily/weekly, then compare again')
+    .addOption(new Option('--batch-size <n>', 'ids per MySQL read during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
     .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.concurrency))
     .addHelpText(
       'after',
       `
 Without --date/--from/--to/--all: the ${DEFAULT_RECONCILE_DAYS} days ending yesterday (business time zone); today
-is left out because ingest is still copying it. A day drifts when the number of accepted rows
-or their total amount_sale differ; "changed since last ingest" counts the day's rows modified
-after the ingest checkpoint, which the next ingest copies anyway. Exit codes: 0 in sync (or
-repaired to sync), 4 drift remains, 1 a dependency failed, 2 usage, 75 another reconcile runs.
+is left out because ingest is still copying it. MySQL and Elasticsearch each aggregate, per
+day, the count, the sum of amount_sale and the sum of a 32-bit fingerprint of every row (all
+source columns); a day drifts when one of them differs, and only such a day is compared id by
+id. --json lists every drifting day with its missing/extra/changed counts and up to
+${DRIFT_ID_CAP} ids of each. "changed since last ingest" counts the day's rows modified after the
+ingest checkpoint, which the next ingest copies anyway. --repair holds the ingest lock.
+Exit codes: 0 in sync (or repaired to sync), 4 drift remains, 1 a dependency failed,
+2 usage, 75 another reconcile (or, with --repair, an ingest) runs.
 ${examples(
-  'earlypay reconcile                                # the last 35 days, from cron',
+  'earlypay reconcile                                # the last 35 days, nightly from cron',
   'earlypay reconcile --from 2024-05-01 --to 2024-05-31 --repair',
-  'earlypay reconcile --all --json | jq .drift',
+  'earlypay reconcile --all --json | jq \'.drift[] | {day, missing_ids, extra_ids, changed_ids}\'',
 )}`,
     )
     .action(async (opts: ReconcileCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runReconcile(ctx, opts)));

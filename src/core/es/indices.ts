@@ -29,7 +29,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
     suffix: 'sales',
-    version: 1,
+    // 2: row_fingerprint (reconcile); added in place by setup.
+    version: 2,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -63,6 +64,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         repeat_key: keyword,
         anomaly_rules: keyword,
         ingested_at: date,
+        /** source/fingerprint.ts: 32 bits of MD5 over the raw row; summed per day by reconcile. */
+        row_fingerprint: long,
       },
     },
   },

@@ -43,6 +43,13 @@ export interface IngestOptions {
    * the checkpoint is left alone.
    */
   rows?: AsyncIterable<SourceRow[]>;
+  /**
+   * With `rows`: the source is the truth whatever the versions say (a row restored with an
+   * older `modified`). Each sale is written at max(its modified, the stored document's
+   * version) — external_gte accepts that, versions never go backwards, and a write that lands
+   * between our read of the stored version and our write (a newer version) still wins.
+   */
+  overwrite?: boolean;
 }
 
 export const INGEST_DEFAULTS: IngestOptions = {
@@ -184,11 +191,11 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
     // Lookups, one request each per batch: baselines, the stored versions, repeat history.
     await baselines.load(docs);
-    const stored = new Map<string, { sale_date: string; anomaly_rules: string[] }>();
+    const stored = new Map<string, { sale_date: string; anomaly_rules: string[]; version: number }>();
     const history = new Map<string, SaleDocument[]>();
     if (!salesWereEmpty) {
       const res = await es.mget<{ sale_date: string; anomaly_rules: string[] }>({ index: names.sales, ids: docs.map((d) => d.id), _source: ['sale_date', 'anomaly_rules'] });
-      for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, d._source);
+      for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, { ...d._source, version: d._version ?? 0 });
       // A key longer than Lucene can index cannot be searched either (the query would fail the
       // run); its sale is refused when written and goes to the dead letter.
       const keys = [...new Set(docs.filter((d) => d.counted && Buffer.byteLength(d.repeat_key) <= MAX_TERM_BYTES).map((d) => d.repeat_key))];
@@ -214,7 +221,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       if (rep) findings.push(rep);
       doc.anomaly_rules = findings.map((f) => f.rule).sort();
       outcome.days.add(doc.sale_date);
-      outcome.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version: sale.version, versionType: 'external_gte' });
+      const version = opts.overwrite ? Math.max(sale.version, stored.get(doc.id)?.version ?? 0) : sale.version;
+      outcome.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte' });
       if (findings.length) outcome.flagged++;
       for (const f of findings) {
         outcome.byRule.set(f.rule, (outcome.byRule.get(f.rule) ?? 0) + 1);

@@ -34,9 +34,9 @@ export function defaultReconcileRange(today: string, days = DEFAULT_RECONCILE_DA
  * business days `range` — with half a day to spare on each side, so that offsets and DST
  * never cut a day short. Rows outside the days are filtered by their business day.
  */
-export function sourceWallClockBounds(range: DayRange, zones: Zones): { from: string; until: string } {
+export function sourceWallClockBounds(range: DayRange, zones: Zones, marginHours = 36): { from: string; until: string } {
   const noon = (day: string): Date => wallClockToInstant(`${day} 12:00:00`, zones.tz)!;
-  const margin = 36 * 3_600_000;
+  const margin = marginHours * 3_600_000;
   return {
     from: toWallClock(new Date(noon(range.from).getTime() - margin), zones.sourceTz),
     until: toWallClock(new Date(noon(range.to).getTime() + margin), zones.sourceTz),
@@ -61,30 +61,43 @@ export function businessDayOfQuarter(hour: string, quarter: number, zones: Zones
   return first !== null && first === end ? first : null;
 }
 
-/** Days grouped into runs of consecutive days (one range query per run). */
-export function consecutiveRuns(days: readonly string[]): DayRange[] {
-  const sorted = [...new Set(days)].sort();
-  const runs: DayRange[] = [];
-  for (const day of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && shiftDay(last.to, 1) === day) last.to = day;
-    else runs.push({ from: day, to: day });
-  }
-  return runs;
-}
-
 export interface DayTotals {
   rows: number;
   /** Σ amount_sale, won. */
   amount: number;
 }
 
-export interface SourceDayTotals extends DayTotals {
+/** A day's totals with Σ row_fingerprint (source/fingerprint.ts). */
+export interface FingerprintedTotals extends DayTotals {
+  fingerprint: number;
+}
+
+export interface SourceDayTotals extends FingerprintedTotals {
   /** Rows modified after the ingest checkpoint: the next ingest copies them anyway. */
   changed: number;
 }
 
-export interface DayComparison {
+export interface IndexDayTotals extends FingerprintedTotals {
+  /** Documents that carry row_fingerprint (written since mapping version 2). */
+  fingerprinted: number;
+}
+
+/** What the drill-down found on a drifting day (drillDown.ts); ids capped at DRIFT_ID_CAP each. */
+export interface DayDifferences {
+  /** Accepted rows of the day in MySQL without their document on that day in Elasticsearch. */
+  missing: number;
+  /** Documents of the day in Elasticsearch without an accepted row of that day in MySQL. */
+  extra: number;
+  /** Both sides have the id on that day, with different fingerprints. */
+  changed: number;
+  /** Both sides have the id, the document has no fingerprint yet (it cannot be compared). */
+  unfingerprinted: number;
+  missing_ids: string[];
+  extra_ids: string[];
+  changed_ids: string[];
+}
+
+export interface DayComparison extends DayDifferences {
   day: string;
   mysql_rows: number;
   mysql_amount: number;
@@ -93,7 +106,15 @@ export interface DayComparison {
   /** Elasticsearch minus MySQL. */
   rows_diff: number;
   amount_diff: number;
+  /** Count and Σ amount agree, the fingerprints do not (a changed card, remark, raw_data …). */
+  fingerprint_differs: boolean;
   changed_since_checkpoint: number;
+}
+
+/** A day whose documents are not all fingerprinted yet: compared by count and Σ amount only. */
+export interface UnfingerprintedDay {
+  day: string;
+  documents: number;
 }
 
 export interface Comparison {
@@ -103,7 +124,9 @@ export interface Comparison {
   last_day: string | null;
   mysql: DayTotals;
   es: DayTotals;
+  /** Days to drill down: their totals or fingerprints differ, or they are too big for exact sums. */
   drift: DayComparison[];
+  not_fingerprinted: UnfingerprintedDay[];
 }
 
 export function addTotals<T extends DayTotals>(into: Map<string, T>, day: string, add: T): void {
@@ -115,21 +138,35 @@ export function addTotals<T extends DayTotals>(into: Map<string, T>, day: string
   for (const key of Object.keys(add) as (keyof T)[]) (current[key] as number) += add[key] as number;
 }
 
-/** Day by day, MySQL's accepted rows against the sales index; a day drifts when count or sum differ. */
-export function compareDays(mysql: ReadonlyMap<string, SourceDayTotals>, es: ReadonlyMap<string, DayTotals>): Comparison {
+export const NO_DIFFERENCES: DayDifferences = { missing: 0, extra: 0, changed: 0, unfingerprinted: 0, missing_ids: [], extra_ids: [], changed_ids: [] };
+
+/**
+ * Day by day, MySQL's accepted rows against the sales index. A day is a candidate for drift
+ * when count or Σ amount differ, or — when every document of the day carries a fingerprint —
+ * Σ fingerprint differs; a day with more rows than fingerprint sums hold exactly is always a
+ * candidate (the drill-down decides). A day whose documents are not all fingerprinted yet and
+ * whose count and amount agree is listed in `not_fingerprinted`, not as drift.
+ */
+export function compareDays(mysql: ReadonlyMap<string, SourceDayTotals>, es: ReadonlyMap<string, IndexDayTotals>, exactRows: number): Comparison {
   const days = [...new Set([...mysql.keys(), ...es.keys()])].sort();
-  const out: Comparison = { days_with_data: days.length, first_day: days[0] ?? null, last_day: days[days.length - 1] ?? null, mysql: { rows: 0, amount: 0 }, es: { rows: 0, amount: 0 }, drift: [] };
+  const out: Comparison = { days_with_data: days.length, first_day: days[0] ?? null, last_day: days[days.length - 1] ?? null, mysql: { rows: 0, amount: 0 }, es: { rows: 0, amount: 0 }, drift: [], not_fingerprinted: [] };
   for (const day of days) {
-    const m = mysql.get(day) ?? { rows: 0, amount: 0, changed: 0 };
-    const e = es.get(day) ?? { rows: 0, amount: 0 };
+    const m = mysql.get(day) ?? { rows: 0, amount: 0, fingerprint: 0, changed: 0 };
+    const e = es.get(day) ?? { rows: 0, amount: 0, fingerprint: 0, fingerprinted: 0 };
     out.mysql.rows += m.rows;
     out.mysql.amount += m.amount;
     out.es.rows += e.rows;
     out.es.amount += e.amount;
-    if (m.rows !== e.rows || m.amount !== e.amount) {
+    const totalsDiffer = m.rows !== e.rows || m.amount !== e.amount;
+    const allFingerprinted = e.fingerprinted === e.rows;
+    const fingerprintDiffers = !totalsDiffer && allFingerprinted && m.fingerprint !== e.fingerprint;
+    const tooBig = Math.max(m.rows, e.rows) > exactRows;
+    if (!totalsDiffer && !allFingerprinted) out.not_fingerprinted.push({ day, documents: e.rows - e.fingerprinted });
+    if (totalsDiffer || fingerprintDiffers || (tooBig && allFingerprinted)) {
       out.drift.push({
         day, mysql_rows: m.rows, mysql_amount: m.amount, es_rows: e.rows, es_amount: e.amount,
-        rows_diff: e.rows - m.rows, amount_diff: e.amount - m.amount, changed_since_checkpoint: m.changed,
+        rows_diff: e.rows - m.rows, amount_diff: e.amount - m.amount, fingerprint_differs: fingerprintDiffers,
+        changed_since_checkpoint: m.changed, ...NO_DIFFERENCES,
       });
     }
   }

@@ -1,24 +1,31 @@
 /**
- * `reconcile --repair`: make the sales index hold exactly MySQL's accepted rows on the
- * drifting days, through the ingest pipeline's explicit-rows mode (validation, rules, dead
- * letter, external versions; the checkpoint is left alone):
+ * `reconcile --repair`: make the sales index equal MySQL for exactly the ids the drill-down
+ * named (missing, extra, changed, not fingerprinted), whatever the versions say — MySQL is
+ * the truth, also when a restore moved `modified` backwards:
  *
- *   1. documents of those days whose row is gone from MySQL are deleted (with their
- *      anomalies); rows that moved to another day (or to an invalid sold_at) are re-ingested
- *      by id, so the pipeline moves or withdraws their documents;
- *   2. every row MySQL has on those days is re-ingested, read by sold_at in bounded pages;
- *   3. the days are marked changed for `daily` and `weekly`.
+ *   1. each id is read from MySQL; an id MySQL no longer has loses its document and its
+ *      anomaly documents;
+ *   2. every other id goes through the ingest pipeline's explicit-rows mode in overwrite mode
+ *      (validation, rules re-evaluated, dead letter, moved or withdrawn documents; written at
+ *      max(modified, stored version), so a restored older row replaces the newer document);
+ *   3. REPEATED_AMOUNT is settled on the days documents were deleted from (the pipeline does
+ *      it for the days it wrote), and every day touched is marked for `daily` and `weekly`.
+ *
+ * The ingest lock is held throughout: an ingest that copied a row between our read and our
+ * write would otherwise be overwritten with what we read before it (the versions alone
+ * cannot tell a silent change from a stale read).
  */
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
 import { readRowsById } from '../ingest/source';
-import { anomalyId, type RuleId } from '../rules/rules';
+import { anomalyId, describeRules } from '../rules/rules';
+import { settleRepeatedAmounts } from '../rules/repeatedAmounts';
+import { JobLock } from '../runs/lock';
 import type { SourceRow } from '../source/row';
 import { StateStore } from '../state/store';
-import { salesOfDays } from './indexSide';
-import { readRowsOfDays } from './sourceSide';
-import { businessDayOfWallClock, type Zones } from './days';
+import type { DayIds } from './drillDown';
+import { unfingerprintedSales } from './indexSide';
 
 /** What the ingest pipeline needs; progress is reported as rows put through it. */
 export type RepairDeps = Omit<IngestDeps, 'onProgress' | 'countTotal'> & { onProgress?: (rows: number) => void };
@@ -28,87 +35,110 @@ export interface RepairOptions {
   concurrency: number;
 }
 
+export interface RepairPlan {
+  /** The drifting days and the ids the drill-down found on each. */
+  drift: { day: string; ids: DayIds }[];
+  /** Days whose documents are not all fingerprinted yet: those documents are rewritten. */
+  fill: string[];
+}
+
 export interface RepairStats {
   days: number;
+  /** Distinct ids the repair looked at (drift and not-yet-fingerprinted documents). */
+  ids: number;
   /** Rows read from MySQL and put through the pipeline. */
   rows_reingested: number;
   /** Documents written (new or changed). */
   indexed: number;
-  /** Rows not written because Elasticsearch holds a newer version (a concurrent ingest). */
+  /** Rows not written because Elasticsearch holds a newer version (written since we read it). */
   superseded: number;
   /** Rows that were rejected (dead letter), including documents Elasticsearch refused. */
   rejected: number;
   /** Documents of rows that are invalid now, removed by the pipeline. */
   withdrawn: number;
-  /** Documents of rows deleted from MySQL. */
+  /** Documents of rows deleted from MySQL (with their anomaly documents). */
   deleted: number;
-  /** Documents on the days whose row now lies on another day (or none): re-ingested by id. */
-  moved: number;
+  /** Documents written before row_fingerprint existed, rewritten with it. */
+  filled: number;
   retried: number;
   anomalies_flagged: number;
 }
 
 const ES_PAGE = 2_000;
 
-export async function repairDays(deps: RepairDeps, days: readonly string[], opts: RepairOptions): Promise<RepairStats> {
+export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: RepairOptions): Promise<RepairStats> {
   const { es, pool, names, config } = deps;
-  const zones: Zones = { tz: config.tz, sourceTz: config.sourceTz };
-  const wanted = new Set(days);
-  let deleted = 0;
-  let moved = 0;
+  const lock = new JobLock(es, names.state, 'ingest', deps.runId);
+  await lock.acquire();
+  try {
+    /** id -> the day its document is on (for deletes), in the order the drill-down named them. */
+    const targets = new Map<string, string | undefined>();
+    for (const { day, ids } of plan.drift) {
+      for (const id of [...ids.missing, ...ids.changed, ...ids.unfingerprinted]) if (!targets.has(id)) targets.set(id, undefined);
+      for (const doc of ids.extra) targets.set(doc.id, day);
+    }
+    const touchedDays = new Set(plan.drift.map((d) => d.day));
+    const deletedDays = new Set<string>();
+    let deleted = 0;
+    let filled = 0;
+    const ruleIds = describeRules(config.rules).map((r) => r.id);
 
-  /** Step 1: documents on the days that no longer stand for an accepted row of that day. */
-  async function* staleDocuments(): AsyncGenerator<SourceRow[]> {
-    for await (const page of salesOfDays(es, names.sales, days, ES_PAGE)) {
-      const rows = await readRowsById(pool, config.table, page.map((d) => d.id));
-      const gone: BulkOp[] = [];
-      const recheck: SourceRow[] = [];
-      for (const doc of page) {
-        const row = rows.get(doc.id);
-        if (!row) {
-          gone.push({ kind: 'delete', index: names.sales, id: doc.id });
-          for (const rule of doc.anomaly_rules) gone.push({ kind: 'delete', index: names.anomalies, id: anomalyId(doc.id, rule as RuleId) });
-          deleted++;
-          continue;
-        }
-        // Rows still on these days are re-ingested by the day scan below (once: the pipeline
-        // looks up stored documents per batch, so a row fed twice could be withdrawn twice).
-        const day = row.sold_at == null ? null : businessDayOfWallClock(String(row.sold_at), zones);
-        if (day === null || !wanted.has(day)) recheck.push(row);
-      }
-      if (gone.length) {
-        const res = await writeBulk(es, gone, { refresh: true });
-        if (res.failed.length) throw new RunFailedError(`could not delete documents of rows deleted from MySQL: ${res.failed[0]!.reason}`);
-        deps.verbose(`repair: deleted ${gone.length} document(s) of rows gone from MySQL`);
-      }
-      if (recheck.length) {
-        moved += recheck.length;
-        yield recheck;
+    async function* idPages(): AsyncGenerator<[string, string | undefined][]> {
+      const all = [...targets];
+      for (let i = 0; i < all.length; i += opts.batchSize) yield all.slice(i, i + opts.batchSize);
+      if (plan.fill.length === 0) return;
+      for await (const page of unfingerprintedSales(es, names.sales, plan.fill, ES_PAGE)) {
+        const fresh = page.filter((d) => !targets.has(d.id));
+        filled += fresh.length;
+        for (const d of fresh) touchedDays.add(d.sale_date);
+        if (fresh.length) yield fresh.map((d) => [d.id, d.sale_date]);
       }
     }
-  }
 
-  async function* rows(): AsyncGenerator<SourceRow[]> {
-    yield* staleDocuments();
-    yield* readRowsOfDays(pool, config.table, days, zones, opts.batchSize);
-  }
+    /** The rows MySQL has for these ids; documents of the ids it has not are deleted. */
+    async function* rows(): AsyncGenerator<SourceRow[]> {
+      for await (const page of idPages()) {
+        const found = await readRowsById(pool, config.table, page.map(([id]) => id));
+        const gone: BulkOp[] = [];
+        for (const [id, day] of page) {
+          if (found.has(id)) continue;
+          gone.push({ kind: 'delete', index: names.sales, id }, ...ruleIds.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const));
+          if (day !== undefined) deletedDays.add(day);
+          deleted++;
+        }
+        if (gone.length) {
+          const res = await writeBulk(es, gone, { refresh: true });
+          if (res.failed.length) throw new RunFailedError(`could not delete documents of rows deleted from MySQL: ${res.failed[0]!.reason}`);
+          deps.verbose(`repair: deleted the documents of ${gone.length / (1 + ruleIds.length)} row(s) gone from MySQL`);
+        }
+        if (found.size) yield [...found.values()];
+      }
+    }
 
-  const ingest: IngestStats = await runIngestPipeline(
-    { ...deps, onProgress: (p) => deps.onProgress?.(p.read) },
-    { ...INGEST_DEFAULTS, batchSize: opts.batchSize, concurrency: opts.concurrency, rows: rows() },
-  );
-  await new StateStore(es, names.state).markChangedDays(days);
-  await es.indices.refresh({ index: names.sales });
-  return {
-    days: days.length,
-    rows_reingested: ingest.read,
-    indexed: ingest.indexed,
-    superseded: ingest.superseded,
-    rejected: ingest.rejected,
-    withdrawn: ingest.withdrawn,
-    deleted,
-    moved,
-    retried: ingest.retried,
-    anomalies_flagged: ingest.flagged,
-  };
+    const ingest: IngestStats = await runIngestPipeline(
+      { ...deps, onProgress: (p) => deps.onProgress?.(p.read) },
+      { ...INGEST_DEFAULTS, batchSize: opts.batchSize, concurrency: opts.concurrency, rows: rows(), overwrite: true },
+    );
+    if (deletedDays.size) {
+      await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now }, [...deletedDays].sort());
+    }
+    for (const d of deletedDays) touchedDays.add(d);
+    await new StateStore(es, names.state).markChangedDays(touchedDays);
+    await es.indices.refresh({ index: [names.sales, names.anomalies] });
+    return {
+      days: touchedDays.size,
+      ids: targets.size + filled,
+      rows_reingested: ingest.read,
+      indexed: ingest.indexed,
+      superseded: ingest.superseded,
+      rejected: ingest.rejected,
+      withdrawn: ingest.withdrawn,
+      deleted,
+      filled,
+      retried: ingest.retried,
+      anomalies_flagged: ingest.flagged,
+    };
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
 }

@@ -1,19 +1,21 @@
 /**
- * The MySQL side of `reconcile`: per business day, the count and Σ amount_sale of accepted
- * rows (the predicate of source/acceptance.ts), and, for a repair, the rows of given days
- * read by `sold_at` with a keyset cursor on (sold_at, id) in bounded pages.
+ * The MySQL side of `reconcile`: per business day, the count, Σ amount_sale and Σ fingerprint
+ * of accepted rows (the predicates of source/acceptance.ts and source/fingerprint.ts), all
+ * computed by MySQL; and, to drill down into a drifting day, the (id, fingerprint) of that
+ * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sourceQuery } from '../ingest/source';
 import { acceptedRowCondition } from '../source/acceptance';
-import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
-import { addTotals, businessDayOfQuarter, businessDayOfWallClock, consecutiveRuns, sourceWallClockBounds, type DayRange, type SourceDayTotals, type Zones } from './days';
+import { rowFingerprintSql } from '../source/fingerprint';
+import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, type DayRange, type SourceDayTotals, type Zones } from './days';
 
 /** Below every real `modified`: with no checkpoint, every row counts as changed since it. */
 const BEFORE_EVERYTHING = '0001-01-01 00:00:00';
 
 function totalsOf(r: RowDataPacket): SourceDayTotals {
-  return { rows: Number(r.n), amount: Number(r.amount ?? 0), changed: Number(r.changed ?? 0) };
+  // DECIMAL sums arrive as strings; exact as numbers while below 2^53 (fingerprint.ts).
+  return { rows: Number(r.n), amount: Number(r.amount ?? 0), fingerprint: Number(r.fingerprint ?? 0), changed: Number(r.changed ?? 0) };
 }
 
 /**
@@ -22,6 +24,7 @@ function totalsOf(r: RowDataPacket): SourceDayTotals {
  */
 export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
+  const fingerprint = rowFingerprintSql();
   const t = `\`${table}\``;
   const where: string[] = [accepted.sql];
   const params: unknown[] = [checkpointModified ?? BEFORE_EVERYTHING];
@@ -35,7 +38,7 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
     pool,
     table,
     `SELECT DATE_FORMAT(sold_at, '%Y-%m-%d %H') AS hour, MINUTE(sold_at) DIV 15 AS quarter,
-            COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(modified > ?) AS changed
+            COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
        FROM ${t} WHERE ${where.join(' AND ')} GROUP BY hour, quarter`,
     params,
   );
@@ -52,7 +55,7 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
     const seconds = await sourceQuery(
       pool,
       table,
-      `SELECT sold_at, COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(modified > ?) AS changed
+      `SELECT sold_at, COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
          FROM ${t} WHERE sold_at >= ? AND sold_at <= ? AND ${accepted.sql} GROUP BY sold_at`,
       [checkpointModified ?? BEFORE_EVERYTHING, first, last, ...accepted.params],
     );
@@ -66,35 +69,20 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
 }
 
 /**
- * Every row (accepted or not) whose `sold_at` falls on one of `days`, in pages of at most
- * `pageSize` rows: a keyset cursor on (sold_at, id) over each run of consecutive days.
+ * The accepted rows of one business day: id -> fingerprint. MySQL reads the day's sold_at
+ * range (with a margin for zone offsets and DST, cut to the day here), nothing else.
  */
-export async function* readRowsOfDays(pool: Pool, table: string, days: readonly string[], zones: Zones, pageSize: number): AsyncGenerator<SourceRow[]> {
-  const wanted = new Set(days);
-  const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
-  const t = `\`${table}\``;
-  for (const run of consecutiveRuns(days)) {
-    const bounds = sourceWallClockBounds(run, zones);
-    let after: { soldAt: string; id: string } | undefined;
-    for (;;) {
-      const rows = after
-        ? await sourceQuery(
-            pool,
-            table,
-            `SELECT ${cols} FROM ${t} WHERE sold_at < ? AND (sold_at > ? OR (sold_at = ? AND id > ?)) ORDER BY sold_at, id LIMIT ?`,
-            [bounds.until, after.soldAt, after.soldAt, after.id, pageSize],
-          )
-        : await sourceQuery(pool, table, `SELECT ${cols} FROM ${t} WHERE sold_at >= ? AND sold_at < ? ORDER BY sold_at, id LIMIT ?`, [bounds.from, bounds.until, pageSize]);
-      if (rows.length === 0) break;
-      const page = rows as unknown as SourceRow[];
-      const last = page[page.length - 1]!;
-      after = { soldAt: String(last.sold_at), id: String(last.id) };
-      const onDays = page.filter((r) => {
-        const day = r.sold_at == null ? null : businessDayOfWallClock(String(r.sold_at), zones);
-        return day !== null && wanted.has(day);
-      });
-      if (onDays.length) yield onDays;
-      if (rows.length < pageSize) break;
-    }
-  }
+export async function sourceFingerprintsOfDay(pool: Pool, table: string, day: string, zones: Zones): Promise<Map<string, number>> {
+  const accepted = acceptedRowCondition();
+  const bounds = sourceWallClockBounds({ from: day, to: day }, zones, 18);
+  const rows = await sourceQuery(
+    pool,
+    table,
+    `SELECT id, sold_at, ${rowFingerprintSql()} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
+    [bounds.from, bounds.until, ...accepted.params],
+  );
+  const out = new Map<string, number>();
+  // The id as the document's id (mapSourceRow's idString: leading zeros cannot occur in a BIGINT).
+  for (const r of rows) if (businessDayOfWallClock(String(r.sold_at), zones) === day) out.set(String(r.id), Number(r.fingerprint));
+  return out;
 }

@@ -3,6 +3,7 @@
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
+import { rowFingerprint } from '../source/fingerprint';
 import { businessDayOf, toOffsetIso, wallClockToInstant } from '../time/businessDay';
 
 export interface SaleDocument {
@@ -34,6 +35,8 @@ export interface SaleDocument {
   repeat_key: string;
   anomaly_rules: string[];
   ingested_at: string;
+  /** 32-bit fingerprint of the raw source row (source/fingerprint.ts), for `reconcile`. */
+  row_fingerprint: number;
 }
 
 /** A validated sale plus what the sink needs but the document does not carry. */
@@ -159,6 +162,7 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     repeat_key: repeatKeyOf(storeId, cardNumber, saleDate, amountSale),
     anomaly_rules: [],
     ingested_at: opts.ingestedAt,
+    row_fingerprint: rowFingerprint(row),
   };
   return { ok: true, sale: { doc, version: modified.getTime(), sourceModified: String(row.modified) } };
 }

@@ -28,11 +28,11 @@ export interface SearchPlan {
   fields: string[];
 }
 
-/** Every field of the sales mapping, in mapping order (the default output columns minus raw_data). */
+/** Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT). */
 export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {});
 
 /** Fields only shown when asked for by name in --fields. */
-export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data'];
+export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint'];
 
 /** Fields `--sort` accepts: doc-valued, single-valued, meaningful to order by. */
 export const SALES_SORTABLE: readonly string[] = [

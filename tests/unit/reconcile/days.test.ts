@@ -1,6 +1,6 @@
 import {
-  businessDayOfQuarter, businessDayOfWallClock, compareDays, consecutiveRuns, defaultReconcileRange, sourceWallClockBounds,
-  type DayTotals, type SourceDayTotals,
+  businessDayOfQuarter, businessDayOfWallClock, compareDays, defaultReconcileRange, sourceWallClockBounds,
+  type IndexDayTotals, type SourceDayTotals,
 } from '../../../src/core/reconcile/days';
 
 const seoul = { tz: 'Asia/Seoul', sourceTz: 'Asia/Seoul' };
@@ -48,41 +48,57 @@ describe('reconcile: ranges', () => {
     expect(utc.from <= '2024-05-01 09:00:00' && utc.until >= '2024-05-02 09:00:00').toBe(true);
   });
 
-  it('groups days into runs of consecutive days', () => {
-    expect(consecutiveRuns(['2024-05-03', '2024-05-01', '2024-05-02', '2024-05-07', '2024-05-31', '2024-06-01', '2024-05-07'])).toEqual([
-      { from: '2024-05-01', to: '2024-05-03' }, { from: '2024-05-07', to: '2024-05-07' }, { from: '2024-05-31', to: '2024-06-01' },
-    ]);
-  });
 });
 
 describe('reconcile: comparing days', () => {
-  it('reports days where the count or the sum differ, including days on one side only', () => {
+  const src = (rows: number, amount: number, fingerprint: number, changed = 0): SourceDayTotals => ({ rows, amount, fingerprint, changed });
+  const idx = (rows: number, amount: number, fingerprint: number, fingerprinted = rows): IndexDayTotals => ({ rows, amount, fingerprint, fingerprinted });
+
+  it('reports days where the count, the sum or the fingerprints differ, including days on one side only', () => {
     const mysql = new Map<string, SourceDayTotals>([
-      ['2024-05-01', { rows: 10, amount: 1000, changed: 0 }],
-      ['2024-05-02', { rows: 5, amount: 500, changed: 1 }],
-      ['2024-05-03', { rows: 3, amount: 300, changed: 0 }],
-      ['2024-05-05', { rows: 1, amount: 7, changed: 1 }],
+      ['2024-05-01', src(10, 1000, 77)],
+      ['2024-05-02', src(5, 500, 55, 1)],
+      ['2024-05-03', src(3, 300, 33)],
+      ['2024-05-05', src(1, 7, 1, 1)],
+      ['2024-05-06', src(2, 200, 22)],
     ]);
-    const es = new Map<string, DayTotals>([
-      ['2024-05-01', { rows: 10, amount: 1000 }],
-      ['2024-05-02', { rows: 5, amount: 400 }],
-      ['2024-05-03', { rows: 4, amount: 300 }],
-      ['2024-05-04', { rows: 2, amount: 20 }],
+    const es = new Map<string, IndexDayTotals>([
+      ['2024-05-01', idx(10, 1000, 77)],
+      ['2024-05-02', idx(5, 400, 55)],
+      ['2024-05-03', idx(4, 300, 33)],
+      ['2024-05-04', idx(2, 20, 2)],
+      // Same count and amount, another fingerprint: a changed card, remark or raw_data.
+      ['2024-05-06', idx(2, 200, 23)],
     ]);
-    const c = compareDays(mysql, es);
-    expect(c.days_with_data).toBe(5);
-    expect([c.first_day, c.last_day]).toEqual(['2024-05-01', '2024-05-05']);
-    expect(c.mysql).toEqual({ rows: 19, amount: 1807 });
-    expect(c.es).toEqual({ rows: 21, amount: 1720 });
-    expect(c.drift.map((d) => [d.day, d.rows_diff, d.amount_diff, d.changed_since_checkpoint])).toEqual([
-      ['2024-05-02', 0, -100, 1],
-      ['2024-05-03', 1, 0, 0],
-      ['2024-05-04', 2, 20, 0],
-      ['2024-05-05', -1, -7, 1],
+    const c = compareDays(mysql, es, 1_000);
+    expect(c.days_with_data).toBe(6);
+    expect([c.first_day, c.last_day]).toEqual(['2024-05-01', '2024-05-06']);
+    expect(c.mysql).toEqual({ rows: 21, amount: 2007 });
+    expect(c.es).toEqual({ rows: 23, amount: 1920 });
+    expect(c.drift.map((d) => [d.day, d.rows_diff, d.amount_diff, d.fingerprint_differs, d.changed_since_checkpoint])).toEqual([
+      ['2024-05-02', 0, -100, false, 1],
+      ['2024-05-03', 1, 0, false, 0],
+      ['2024-05-04', 2, 20, false, 0],
+      ['2024-05-05', -1, -7, false, 1],
+      ['2024-05-06', 0, 0, true, 0],
     ]);
+    expect(c.not_fingerprinted).toEqual([]);
+  });
+
+  it('a day with documents written before fingerprints is compared by count and amount only, never as false drift', () => {
+    const mysql = new Map([['2024-05-01', src(3, 300, 999)], ['2024-05-02', src(3, 300, 999)]]);
+    const es = new Map([['2024-05-01', idx(3, 300, 5, 1)], ['2024-05-02', idx(3, 301, 5, 1)]]);
+    const c = compareDays(mysql, es, 1_000);
+    expect(c.not_fingerprinted).toEqual([{ day: '2024-05-01', documents: 2 }]);
+    expect(c.drift.map((d) => d.day)).toEqual(['2024-05-02']);
+  });
+
+  it('a day with more rows than fingerprint sums hold exactly is always drilled down', () => {
+    const c = compareDays(new Map([['2024-05-01', src(11, 300, 5)]]), new Map([['2024-05-01', idx(11, 300, 5)]]), 10);
+    expect(c.drift.map((d) => [d.day, d.fingerprint_differs])).toEqual([['2024-05-01', false]]);
   });
 
   it('nothing on either side is in sync', () => {
-    expect(compareDays(new Map(), new Map())).toMatchObject({ days_with_data: 0, first_day: null, drift: [] });
+    expect(compareDays(new Map(), new Map(), 1_000)).toMatchObject({ days_with_data: 0, first_day: null, drift: [], not_fingerprinted: [] });
   });
 });

@@ -12,7 +12,7 @@ describe('buildSalesSearch', () => {
     const plan = buildSalesSearch({});
     expect(plan.query).toEqual({ match_all: {} });
     expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { id: { order: 'desc' } }]);
-    expect(plan.source).toEqual({ excludes: ['raw_data'] });
+    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint'] });
     expect(plan.fields).not.toContain('raw_data');
     expect(plan.fields).toContain('sold_at');
   });

@@ -1,0 +1,64 @@
+/** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
+import { createHash } from 'node:crypto';
+import { encodeValue, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
+import { mapSourceRow } from '../../../src/core/sales/saleDocument';
+
+function row(over: Partial<SourceRow> = {}): SourceRow {
+  return {
+    id: '101', created: '2024-05-01 12:00:05', modified: '2024-05-01 12:00:05', remark: null, num_approval: '12345678',
+    card_company: '신한', card_category: '신용', card_number: '5461-11**-****-7537', amount_sale: 23000, amount_fee: 1564,
+    amount_deposit: 21436, is_canceled: 0, sold_at: '2024-05-01 12:00:00', will_deposited_at: '2024-05-03 00:00:00',
+    raw_data: '{"a":1}', platform: 'BAEMIN', daily_sale_id: '9', store_id: '1001', extra_payment_id: null,
+    result_code: '0000', result_msg: '정상', detail_status: null, processing_status: null, ...over,
+  };
+}
+
+describe('row fingerprint', () => {
+  it('is 32 bits of MD5 over length-prefixed column texts, NULL as N', () => {
+    const r = row();
+    const encoding = SOURCE_COLUMNS.map((c) => (r[c] === null ? 'N' : `${Buffer.byteLength(String(r[c]))}:${String(r[c])}`)).join('');
+    expect(rowFingerprint(r)).toBe(createHash('md5').update(encoding).digest().readUInt32BE(0));
+    expect(encodeValue(null)).toBe('N');
+    expect(encodeValue('')).toBe('0:');
+    expect(encodeValue('정상')).toBe('6:정상');
+    expect(encodeValue('😀')).toBe('4:😀');
+    expect(encodeValue(-1000)).toBe('5:-1000');
+  });
+
+  it('changes with every column, and NULL differs from the empty string', () => {
+    const base = rowFingerprint(row());
+    for (const c of SOURCE_COLUMNS) {
+      const value = row()[c];
+      const other: Partial<SourceRow> = { [c]: value === null ? '' : value === '' ? null : typeof value === 'number' ? value + 1 : `${value}x` };
+      expect([c, rowFingerprint(row(other))]).not.toEqual([c, base]);
+    }
+    expect(rowFingerprint(row({ remark: null }))).not.toBe(rowFingerprint(row({ remark: '' })));
+    expect(rowFingerprint(row({ remark: '', raw_data: 'a' }))).not.toBe(rowFingerprint(row({ remark: 'a', raw_data: '' })));
+  });
+
+  it('a BIGINT as string or as number, an INT as number: the same text, the same fingerprint', () => {
+    expect(rowFingerprint(row({ id: 101, amount_sale: '23000' }))).toBe(rowFingerprint(row({ id: '101', amount_sale: 23000 })));
+  });
+
+  it('is an unsigned 32-bit integer', () => {
+    for (let i = 0; i < 200; i++) {
+      const f = rowFingerprint(row({ id: String(i) }));
+      expect(Number.isInteger(f) && f >= 0 && f < 2 ** 32).toBe(true);
+    }
+  });
+
+  it('goes into the sales document from the raw row', () => {
+    const mapped = mapSourceRow(row({ store_id: ' 1001 ' }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-07-01T00:00:00.000Z' });
+    if (!mapped.ok) throw new Error('rejected');
+    expect(mapped.sale.doc.row_fingerprint).toBe(rowFingerprint(row({ store_id: ' 1001 ' })));
+    expect(mapped.sale.doc.row_fingerprint).not.toBe(rowFingerprint(row()));
+  });
+
+  it('the SQL covers every column, in order', () => {
+    const sql = rowFingerprintSql('t');
+    const positions = SOURCE_COLUMNS.map((c) => sql.indexOf(`t.\`${c}\``));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+});
