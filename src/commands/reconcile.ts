@@ -29,14 +29,14 @@ export interface ReconcileCommandOptions {
 export const DRIFT_COLUMNS: Column[] = [
   { key: 'day', header: 'day' },
   { key: 'mysql_rows', header: 'MySQL rows', kind: 'count' },
-  { key: 'mysql_amount', header: 'MySQL amount (won)', kind: 'won' },
+  { key: 'mysql_amount', header: 'MySQL won', kind: 'won' },
   { key: 'es_rows', header: 'ES rows', kind: 'count' },
-  { key: 'es_amount', header: 'ES amount (won)', kind: 'won' },
-  { key: 'missing', header: 'missing in ES', kind: 'count', paint: (c, _r, s) => s.red(c) },
-  { key: 'extra', header: 'extra in ES', kind: 'count', paint: (c, _r, s) => s.red(c) },
+  { key: 'es_amount', header: 'ES won', kind: 'won' },
+  { key: 'missing', header: 'missing', kind: 'count', paint: (c, _r, s) => s.red(c) },
+  { key: 'extra', header: 'extra', kind: 'count', paint: (c, _r, s) => s.red(c) },
   { key: 'changed', header: 'changed', kind: 'count', paint: (c, _r, s) => s.red(c) },
-  { key: 'sample', header: 'sample ids', width: 40 },
-  { key: 'changed_since_checkpoint', header: 'changed since last ingest', kind: 'count' },
+  { key: 'sample', header: 'sample ids' },
+  { key: 'changed_since_checkpoint', header: 'after checkpoint', kind: 'count' },
 ];
 
 const SAMPLE_IDS = 3;
@@ -131,7 +131,7 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
     }
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
-        ctx.stdout.write(`Days that drift${result.repair ? ', before the repair' : ''}:\n${renderDrift(result.drift, ctx)}\n`);
+        ctx.stdout.write(`Days that drift${result.repair ? ', before the repair' : ''} (missing/extra: in Elasticsearch, against MySQL; after checkpoint: rows the next ingest copies anyway):\n${renderDrift(result.drift, ctx)}\n`);
       }
       if (result.repair && result.remaining.length) ctx.stdout.write(`Still drifting after the repair:\n${renderDrift(result.remaining, ctx)}\n`);
     }
@@ -167,7 +167,7 @@ is left out because ingest is still copying it. MySQL and Elasticsearch each agg
 day, the count, the sum of amount_sale and the sum of a 32-bit fingerprint of every row (all
 source columns); a day drifts when one of them differs, and only such a day is compared id by
 id. --json lists every drifting day with its missing/extra/changed counts and up to
-${DRIFT_ID_CAP} ids of each. "changed since last ingest" counts the day's rows modified after the
+${DRIFT_ID_CAP} ids of each. "after checkpoint" counts the day's rows modified after the
 ingest checkpoint, which the next ingest copies anyway. --repair holds the ingest lock.
 Exit codes: 0 in sync (or repaired to sync), 4 drift remains, 1 a dependency failed,
 2 usage, 75 another reconcile (or, with --repair, an ingest) runs.

@@ -52,7 +52,7 @@ interface ReconcileJson {
   mysql: { rows: number; amount: number };
   es: { rows: number; amount: number };
   after: null | { mysql: { rows: number; amount: number }; es: { rows: number; amount: number } };
-  repair: null | { days: number; deleted: number; withdrawn: number; rows_reingested: number; moved: number; rejected: number };
+  repair: null | { days: number; deleted: number; withdrawn: number; rows_reingested: number; filled: number; rejected: number };
 }
 
 beforeAll(async () => {
@@ -119,9 +119,9 @@ describe('reconcile', () => {
 
     const r = await world.cli(['reconcile', ...RANGE]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/^earlypay: 7 day\(s\) drift between MySQL and Elasticsearch \(2024-04-29, 2024-05-01, 2024-05-02, 2024-05-03, 2024-05-04, … \(2 more\)\); `earlypay reconcile --repair --from 2024-04-29 --to 2024-05-07` re-ingests them\n$/);
+    expect(r.stderr).toMatch(/^earlypay: 7 day\(s\) drift between MySQL and Elasticsearch \(2024-04-29, 2024-05-01, 2024-05-02, 2024-05-03, 2024-05-04, … \(2 more\)\); `earlypay reconcile --repair --from 2024-04-29 --to 2024-05-07` rewrites exactly the differing ids\n$/);
     expect(r.stdout).toMatch(/Days that drift/);
-    expect(r.stdout).toMatch(/│ 2024-05-02 │ +7 │ +[\d,]+ │ +7 │ +[\d,]+ │ +0 │ +-1,234 │ +0 │/);
+    expect(r.stdout).toMatch(new RegExp(`│ 2024-05-02 │ +7 │ +[\\d,]+ │ +7 │ +[\\d,]+ │ +0 │ +0 │ +1 │ changed ${corrected.id} +│ +0 │`));
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^reconcile 2024-04-28\.\.2024-05-07: 7 day\(s\) with data, 7 day\(s\) drift/);
 
     const json = (await world.cli(['reconcile', ...RANGE, '--json'])).json<ReconcileJson>();
@@ -144,7 +144,7 @@ describe('reconcile', () => {
     const json = r.json<ReconcileJson>();
     expect(json).toMatchObject({ exit_code: 0, remaining_days: 0, remaining: [] });
     expect(json.drifting_days).toBeGreaterThan(0);
-    expect(json.repair).toMatchObject({ days: json.drifting_days, deleted: 2, withdrawn: 1, moved: 0 });
+    expect(json.repair).toMatchObject({ days: json.drifting_days, deleted: 2, withdrawn: 1, filled: 0 });
     expect(json.after!.mysql).toEqual(json.after!.es);
     expect(json.mysql).not.toEqual(json.es);
 
@@ -167,8 +167,9 @@ describe('reconcile', () => {
     await loseDocument('2');
     const r = await world.cli(['reconcile', ...RANGE, '--repair']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Days that drift \(Δ = Elasticsearch − MySQL\), before the repair:/);
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/1 day\(s\) drifted .*repaired 1 day\(s\): re-ingested \d+ rows, 2 rejected \(dead letter\), now in sync, /);
+    expect(r.stdout).toMatch(/Days that drift, before the repair \(missing\/extra: in Elasticsearch/);
+    expect(r.stdout).toMatch(/│ 2024-05-01 │ +7 │ +[\d,]+ │ +6 │ +[\d,]+ │ +1 │ +0 │ +0 │ missing 2 +│/);
+    expect(r.stdout.trim().split('\n').pop()).toMatch(/1 day\(s\) drifted: 1 missing in Elasticsearch, 0 extra, 0 changed .*repaired 1 id\(s\) on 1 day\(s\): re-ingested 1 rows, now in sync, /);
   });
 
   it('--all compares every day either side has', async () => {

@@ -1,0 +1,82 @@
+/**
+ * The row fingerprint computed by MariaDB (rowFingerprintSql) must equal the one JavaScript
+ * computes at ingest from the row as mysql2 returns it (rowFingerprint) — on awkward values:
+ * NULL against '', Korean text, emoji, a raw_data of 60 KB, zero dates, negative amounts, the
+ * largest BIGINT ids, and a table whose numeric columns are text.
+ */
+import type { Pool } from 'mysql2/promise';
+import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { createMysqlPool } from '../../../src/core/source/mysql';
+import { createSourceTable } from '../../../src/core/source/schema';
+import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
+import { TestWorld } from '../support';
+
+const world = new TestWorld('reconcile-fp');
+let pool: Pool;
+
+let nextId = 1;
+function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
+  return { id: String(nextId++), created: '2024-05-01 12:00:00', modified: '2024-05-01 12:00:00', card_number: '5461-11**-****-7537', amount_sale: 1000, sold_at: '2024-05-01 11:00:00', store_id: '7', is_canceled: 0, ...over };
+}
+
+const awkward: Partial<SourceRow>[] = [
+  sale(),
+  sale({ remark: '' }), sale({ remark: null }), sale({ remark: ' ' }), sale({ raw_data: '' }), sale({ raw_data: null }),
+  sale({ remark: '환불 요청 — 고객 변심', card_company: '국민', card_category: '체크', result_msg: '정상승인', platform: '배민' }),
+  sale({ remark: '😀🎉👨‍👩‍👧', raw_data: '{"emoji":"🍗"}' }),
+  sale({ raw_data: `{"items":"${'치킨😀'.repeat(6_000)}"}` }),
+  sale({ sold_at: '0000-00-00 00:00:00' }), sale({ modified: '0000-00-00 00:00:00', created: null, will_deposited_at: '2024-05-00 00:00:00' }),
+  sale({ amount_sale: -2147483648, amount_fee: -1, amount_deposit: 2147483647 }),
+  sale({ id: '9223372036854775807', daily_sale_id: '-9223372036854775808', store_id: '9007199254740993', extra_payment_id: '18014398509481985' }),
+  sale({ is_canceled: 1, num_approval: '00012345', detail_status: 'a\tb\nc', processing_status: "it's \\ \"quoted\"" }),
+  sale({ card_number: '\u3000카드\u3000', result_code: '\u0000', remark: 'N', raw_data: '0:' }),
+];
+
+const textual: Partial<SourceRow>[] = [' 12 ', '12.0', '1e3', '', '１２', '-0', null].map((amount_sale) => sale({ amount_sale, store_id: ' 7' }));
+
+async function compare(table: string): Promise<number> {
+  const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
+  const [rows] = await pool.query(`SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased FROM \`${table}\` t ORDER BY id`);
+  const disagreements: string[] = [];
+  for (const r of rows as (SourceRow & { fp: string; fp_aliased: string })[]) {
+    const { fp, fp_aliased, ...row } = r;
+    const js = rowFingerprint(row);
+    if (String(js) !== String(fp) || fp !== fp_aliased) disagreements.push(`${String(row.id)}: JS ${js}, SQL ${fp}`);
+  }
+  expect(disagreements).toEqual([]);
+  const fingerprints = (rows as { fp: string }[]).map((r) => r.fp);
+  expect(new Set(fingerprints).size).toBe(fingerprints.length);
+  return fingerprints.length;
+}
+
+beforeAll(async () => {
+  await world.start();
+  pool = createMysqlPool({ mysqlUrl: world.mysqlUrl });
+  await createSourceTable(world.pool);
+  await world.insertRows(awkward);
+  await createSourceTable(world.pool, 'textual_sales');
+  await world.query('ALTER TABLE textual_sales MODIFY amount_sale VARCHAR(40) NULL, MODIFY store_id VARCHAR(40) NULL');
+  await world.insertRows(textual, 'textual_sales');
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await world.stop();
+});
+
+describe('the row fingerprint in MariaDB and in JavaScript', () => {
+  it('agrees on every awkward row, and NULL and the empty string differ', async () => {
+    expect(await compare('platform_sales')).toBe(awkward.length);
+  });
+
+  it('agrees on text columns where the DDL has numbers', async () => {
+    expect(await compare('textual_sales')).toBe(textual.length);
+  });
+
+  it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {
+    const [[sum]] = (await pool.query(`SELECT SUM(${rowFingerprintSql()}) AS s FROM platform_sales`)) as unknown as [{ s: string }[]];
+    const [rows] = await pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales`);
+    const js = (rows as SourceRow[]).reduce((n, r) => n + BigInt(rowFingerprint(r)), 0n);
+    expect(sum!.s).toBe(js.toString());
+  });
+});
