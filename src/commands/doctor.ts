@@ -8,7 +8,7 @@ import type { Context } from './context';
 import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { StateStore } from '../core/state/store';
-import { lastRuns } from '../core/runs/runRecord';
+import { lastRuns, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure } from '../cli';
 import { redactUrl } from '../core/config/config';
 import { today } from '../core/time/businessDay';
@@ -133,11 +133,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       const ageHours = (Date.now() - Date.parse(run.started_at)) / 3600_000;
       const failed = run.status === 'failed';
       const running = run.status === 'running';
+      const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
       checks.push({
         name: `last ${job}`,
-        status: failed || ageHours > JOB_MAX_AGE_HOURS[job]! ? 'warn' : 'ok',
-        detail: `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at)}${run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : ''}${failed && run.error ? `: ${run.error}` : running ? ' (still running, or killed)' : ''}`,
-        hint: failed ? `re-run \`earlypay ${job}\`; it resumes safely` : ageHours > JOB_MAX_AGE_HOURS[job]! ? 'is the cron entry installed? see crontab.example' : undefined,
+        status: failed || drift?.warn || ageHours > JOB_MAX_AGE_HOURS[job]! ? 'warn' : 'ok',
+        detail: `${drift ? `${drift.outcome}, ` : ''}${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at)}${run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : ''}${failed && run.error ? `: ${run.error}` : running ? ' (still running, or killed)' : ''}`,
+        hint: failed ? `re-run \`earlypay ${job}\`; it resumes safely` : drift?.warn ? drift.hint : ageHours > JOB_MAX_AGE_HOURS[job]! ? 'is the cron entry installed? see crontab.example' : undefined,
       });
     }
 
@@ -160,6 +161,16 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   } finally {
     await es.close();
   }
+}
+
+/** The last reconcile's outcome (in sync, drift found, repaired, drift remains), from its run document. */
+export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts' | 'args'>): { outcome: string; warn: boolean; hint?: string } | null {
+  const outcome = run.counts?.outcome;
+  if (run.status !== 'succeeded' || typeof outcome !== 'string') return null;
+  const drifting = outcome === 'drift found' || outcome === 'drift remains';
+  const days = Array.isArray(run.counts?.remaining) ? (run.counts.remaining as { day: string }[]).map((d) => d.day) : [];
+  const span = days.length ? ` --from ${days[0]} --to ${days[days.length - 1]}` : '';
+  return { outcome, warn: drifting, hint: drifting ? `\`earlypay reconcile${span}\` lists the ids; \`--repair\` rewrites them` : undefined };
 }
 
 function ago(iso: string): string {

@@ -51,7 +51,7 @@ async function compare(table: string): Promise<number> {
 
 beforeAll(async () => {
   await world.start();
-  pool = createMysqlPool({ mysqlUrl: world.mysqlUrl });
+  pool = createMysqlPool({ mysqlUrl: world.mysqlUrl, mysqlPassword: undefined });
   await createSourceTable(world.pool);
   await world.insertRows(awkward);
   await createSourceTable(world.pool, 'textual_sales');
