@@ -80,7 +80,9 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     const touchedDays = new Set(plan.drift.map((d) => d.day));
     const deletedDays = new Set<string>();
     let deleted = 0;
-    let filled = 0;
+    /** Documents without a fingerprint among the targets, and those of the fill days. */
+    let filled = plan.drift.reduce((n, d) => n + d.ids.unfingerprinted.length, 0);
+    let fillOnly = 0;
     const ruleIds = describeRules(config.rules).map((r) => r.id);
 
     async function* idPages(): AsyncGenerator<[string, string | undefined][]> {
@@ -90,6 +92,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
       for await (const page of unfingerprintedSales(es, names.sales, plan.fill, ES_PAGE)) {
         const fresh = page.filter((d) => !targets.has(d.id));
         filled += fresh.length;
+        fillOnly += fresh.length;
         for (const d of fresh) touchedDays.add(d.sale_date);
         if (fresh.length) yield fresh.map((d) => [d.id, d.sale_date]);
       }
@@ -127,7 +130,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     await es.indices.refresh({ index: [names.sales, names.anomalies] });
     return {
       days: touchedDays.size,
-      ids: targets.size + filled,
+      ids: targets.size + fillOnly,
       rows_reingested: ingest.read,
       indexed: ingest.indexed,
       superseded: ingest.superseded,

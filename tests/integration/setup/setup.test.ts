@@ -16,7 +16,7 @@ describe('setup', () => {
     const second = await world.cli(['setup', '--json']);
     expect(second.json<{ changed: number }>().changed).toBe(0);
     const aliases = await world.es.indices.getAlias({ name: `${world.prefix}-sales` });
-    expect(Object.keys(aliases)).toEqual([`${world.prefix}-sales-v1`]);
+    expect(Object.keys(aliases)).toEqual([`${world.prefix}-sales-v2`]);
     const mapping = await world.es.indices.getMapping({ index: `${world.prefix}-sales` });
     expect(Object.values(mapping)[0]!.mappings.dynamic).toBe('strict');
   });
