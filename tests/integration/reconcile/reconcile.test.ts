@@ -2,7 +2,7 @@
  * reconcile against the real stack: a hand-written data set ingested, then broken the ways
  * drift happens in production — a document lost in Elasticsearch, a row changed or moved in
  * MySQL without `modified` changing, a row deleted at the source, a row made invalid, a day
- * only one side has — reported day by day (exit 4), then repaired (exit 0) until the sales
+ * only one side has — reported day by day and id by id (exit 4), then repaired (exit 0) until the sales
  * index equals MySQL's accepted rows row by row.
  */
 import { hostname } from 'node:os';
@@ -137,7 +137,7 @@ describe('reconcile', () => {
     ].filter(([, rows, amount]) => rows !== 0 || amount !== 0));
   });
 
-  it('--repair re-ingests exactly the drifting days, deletes what MySQL no longer has, and exits 0', async () => {
+  it('--repair rewrites exactly the differing ids, deletes what MySQL no longer has, and exits 0', async () => {
     const r = await world.cli(['reconcile', ...RANGE, '--repair', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
