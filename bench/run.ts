@@ -8,7 +8,11 @@
  *            at the same concurrency — the rate Elasticsearch itself allows here;
  *   ingest   `earlypay ingest --full` as its own process (bench/measure.js): wall time, rows/s,
  *            ratio to the ceiling, peak RSS;
- * and on N: `daily` and `weekly` over the whole range, and `search` p50/p95 per typical filter.
+ * and on N: `daily` and `weekly` over the whole range, `search` p50/p95 per typical filter, and
+ * `reconcile` over the whole range — in sync, then with a few drifting days (documents lost in
+ * Elasticsearch, rows changed in MySQL without a new `modified`; undone afterwards, so the kept
+ * sample database stays as generated) and its `--repair` — beside MySQL's own per-day
+ * aggregation (reconcile's exact SQL, run alone in-process) as the floor.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
 import { mapSourceRow } from '../src/core/sales/saleDocument';
 import { createMysqlPool } from '../src/core/source/mysql';
 import { resolveConfig } from '../src/core/config/config';
+import { sourceDayTotals } from '../src/core/reconcile/sourceSide';
 import { shiftDay } from '../src/core/time/businessDay';
 
 const ROOT = join(__dirname, '..');
@@ -114,9 +119,9 @@ async function runProcess(script: string, args: string[], nodeFlags: string[] = 
   });
 }
 
-async function earlypay(args: string[]): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
+async function earlypay(args: string[], expectedCode = 0): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
   const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], cliNodeFlags());
-  if (r.code !== 0) throw new Error(`earlypay ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  if (r.code !== expectedCode) throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n');
   return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0, cpuMs: r.cpuMs ?? 0 };
 }
@@ -348,6 +353,82 @@ async function searchLatency(es: Client, prefix: string, from: string, to: strin
   return out;
 }
 
+interface ReconcileFigures {
+  floorMs: number;
+  floorPlainMs: number;
+  days: number;
+  inSync: { ms: number; runMs: number };
+  drifted: { ms: number; runMs: number; days: number; ids: number };
+  repair: { ms: number; runMs: number; ids: number };
+}
+
+/** Drift on three days of the range: a day missing documents, one with remarks, one with amounts changed silently. */
+function driftDays(from: string, days: number): string[] {
+  return [Math.floor(days / 6), Math.floor(days / 2), Math.floor((days * 5) / 6)].map((d) => shiftDay(from, d));
+}
+
+/**
+ * reconcile over the whole range: MySQL's per-day aggregation alone (the floor: the same
+ * query reconcile runs, in-process; and the count/sum without fingerprints beside it), then
+ * the CLI in sync, with three drifting days, and --repair. The MySQL changes are undone after.
+ */
+async function measureReconcile(es: Client, db: string, prefix: string, from: string, to: string, days: number, common: string[]): Promise<ReconcileFigures> {
+  const config = resolveConfig({ mysqlUrl: databaseUrl(db) }, {});
+  const pool = createMysqlPool(config);
+  const range = { from, to };
+  const zones = { tz: config.tz, sourceTz: config.sourceTz };
+  const [lost, remarked, amended] = driftDays(from, days);
+  const onDay = (day: string) => [`${day} 00:00:00`, `${shiftDay(day, 1)} 00:00:00`];
+  const MARK = 'bench: silent change';
+  try {
+    log(`reconcile: MySQL's per-day aggregation alone (the floor)`);
+    let t = Date.now();
+    await sourceDayTotals(pool, config.table, zones, range, null);
+    const floorMs = Date.now() - t;
+    t = Date.now();
+    await pool.query(`SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? GROUP BY day`, [`${from} 00:00:00`, `${shiftDay(to, 1)} 00:00:00`]);
+    const floorPlainMs = Date.now() - t;
+    log(`  ${seconds(floorMs)} (count, sum and fingerprints per quarter hour); ${seconds(floorPlainMs)} for count and sum per day alone`);
+
+    log(`reconcile --from ${from} --to ${to} (in sync)`);
+    const inSync = await earlypay(['reconcile', '--from', from, '--to', to, ...common]);
+    log(`  ${seconds(inSync.ms)}`);
+
+    log(`drifting ${lost} (documents lost), ${remarked} (remarks), ${amended} (amounts), behind the ingest's back`);
+    const sales = indexNames(prefix).sales;
+    const victims = await es.search({ index: sales, size: 3, query: { term: { sale_date: lost } }, sort: [{ id: 'asc' }], version: true });
+    for (const h of victims.hits.hits) await es.delete({ index: sales, id: h._id!, version: h._version!, version_type: 'external_gte' });
+    await es.indices.refresh({ index: sales });
+    await pool.query(`UPDATE \`${config.table}\` SET remark = ? WHERE sold_at >= ? AND sold_at < ? AND remark IS NULL ORDER BY id LIMIT 5`, [MARK, ...onDay(remarked!)]);
+    const [amendedRows] = await pool.query(`SELECT id FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? AND card_number <> '' ORDER BY id LIMIT 5`, onDay(amended!));
+    const amendedIds = (amendedRows as { id: string }[]).map((r) => r.id);
+    await pool.query(`UPDATE \`${config.table}\` SET amount_sale = amount_sale + 1 WHERE id IN (?)`, [amendedIds]);
+
+    log(`reconcile (a few drifting days)`);
+    const drifted = await earlypay(['reconcile', '--from', from, '--to', to, ...common], 4);
+    const driftList = (drifted.json.drift ?? []) as { missing: number; extra: number; changed: number }[];
+    log(`  ${seconds(drifted.ms)}: ${driftList.length} day(s), ${driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0)} id(s)`);
+    log(`reconcile --repair`);
+    const repair = await earlypay(['reconcile', '--from', from, '--to', to, '--repair', ...common]);
+    log(`  ${seconds(repair.ms)}`);
+
+    // Undo the MySQL changes (the sample database is kept and reused), then leave the index in sync.
+    await pool.query(`UPDATE \`${config.table}\` SET remark = NULL WHERE remark = ?`, [MARK]);
+    await pool.query(`UPDATE \`${config.table}\` SET amount_sale = amount_sale - 1 WHERE id IN (?)`, [amendedIds]);
+    await earlypay(['reconcile', '--from', from, '--to', to, '--repair', ...common]);
+    return {
+      floorMs,
+      floorPlainMs,
+      days,
+      inSync: { ms: inSync.ms, runMs: Number(inSync.json.duration_ms) },
+      drifted: { ms: drifted.ms, runMs: Number(drifted.json.duration_ms), days: driftList.length, ids: driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0) },
+      repair: { ms: repair.ms, runMs: Number(repair.json.duration_ms), ids: Number((repair.json.repair as { ids?: number } | null)?.ids ?? 0) },
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
 function cpuRow(name: string, ms: number, cpu: CpuUse): string {
   const sum = cpu.es + cpu.mysql + cpu.client;
   return `| ${name} | ${seconds(ms)} | ${cpu.es.toFixed(1)} s | ${cpu.mysql.toFixed(1)} s | ${cpu.client.toFixed(1)} s | ${sum.toFixed(1)} s | ${Math.round((sum / (2 * ms / 1000)) * 100)} % |`;
@@ -395,6 +476,7 @@ async function run(): Promise<void> {
 
   const m = machine();
   const dayCount = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+  const rec = await measureReconcile(es, bigRun.db, bigRun.prefix, from, to, dayCount, common);
   const ok = (cond: boolean): string => (cond ? 'met' : '**not met**');
   const big = bigRun.figures;
   const sm = smallRun.figures;
@@ -423,6 +505,8 @@ async function run(): Promise<void> {
     `| peak RSS flat in the row count | ${sm.ingest.maxRssMb} MB at ${fmt(small)} rows, ${big.ingest.maxRssMb} MB at ${fmt(a.rows)} rows | ${ok(rssFlat)} |`,
     `| \`daily\` over ${dayCount} days of ${fmt(inRange.count)} accepted sales ≤ 10 s | ${seconds(daily.ms)} (process wall time; the run itself ${seconds(Number(daily.json.duration_ms))}) | ${ok(daily.ms <= 10_000)} |`,
     `| \`search\` p95 ≤ 200 ms, typical filters | worst p95 ${worstP95.toFixed(0)} ms | ${ok(worstP95 <= 200)} |`,
+    `| \`reconcile\` over ${dayCount} days ≤ 10 s, in sync | ${seconds(rec.inSync.ms)} (MySQL's aggregation alone: ${seconds(rec.floorMs)}) | ${ok(rec.inSync.ms <= 10_000)} |`,
+    `| \`reconcile\` over ${dayCount} days ≤ 10 s, ${rec.drifted.days} drifting days | ${seconds(rec.drifted.ms)} | ${ok(rec.drifted.ms <= 10_000)} |`,
     '',
     '## Ingest',
     '',
@@ -451,6 +535,17 @@ async function run(): Promise<void> {
     '|---|---:|---:|---|',
     `| \`daily --from ${from} --to ${to}\` | ${seconds(daily.ms)} | ${Math.round(daily.maxRssKb / 1024)} MB | ${Number.isNaN(dailyDocs) ? '' : `${fmt(dailyDocs)} documents; `}\`${JSON.stringify(daily.json)}\` |`,
     `| \`weekly --from ${from} --to ${to}\` | ${seconds(weekly.ms)} | ${Math.round(weekly.maxRssKb / 1024)} MB | \`${JSON.stringify(weekly.json)}\` |`,
+    '',
+    '## reconcile',
+    '',
+    `Over ${dayCount} days of ${fmt(inRange.count)} accepted sales. The floor is MySQL's side alone: reconcile's own query (count, Σ amount and Σ row fingerprint per quarter hour, over accepted rows) run in-process; beside it a bare count and sum per day without fingerprints. The drifting run has documents lost on ${driftDays(from, dayCount)[0]}, remarks changed on ${driftDays(from, dayCount)[1]} and amounts on ${driftDays(from, dayCount)[2]} without a new \`modified\` (undone afterwards).`,
+    '',
+    '| phase | process wall time | the run itself | result |',
+    '|---|---:|---:|---|',
+    `| MySQL's per-day aggregation alone (the floor) | ${seconds(rec.floorMs)} | | count and sum alone: ${seconds(rec.floorPlainMs)} |`,
+    `| \`reconcile\`, in sync | ${seconds(rec.inSync.ms)} | ${seconds(rec.inSync.runMs)} | exit 0 |`,
+    `| \`reconcile\`, drifting days | ${seconds(rec.drifted.ms)} | ${seconds(rec.drifted.runMs)} | exit 4: ${rec.drifted.days} day(s), ${fmt(rec.drifted.ids)} id(s) named |`,
+    `| \`reconcile --repair\` | ${seconds(rec.repair.ms)} | ${seconds(rec.repair.runMs)} | exit 0: ${fmt(rec.repair.ids)} id(s) rewritten or deleted |`,
     '',
     '## search',
     '',

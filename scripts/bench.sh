@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench [-- --rows N]`: build, bring the real stack up, and measure SPEC §8's figures
+# (ingest against the bulk ceiling, daily/weekly, search, reconcile in sync and drifting beside
+# MySQL's own per-day aggregation)
 # into bench/RESULTS.md (see bench/run.ts). Sample databases earlypay_bench_<rows> are kept so
 # a second run reuses them; `--keep` also keeps the benchmark's indices.
 set -euo pipefail
