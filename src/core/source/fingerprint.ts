@@ -15,7 +15,7 @@
  * Elasticsearch's double `sum` aggregation — up to FINGERPRINT_EXACT_ROWS rows a day; a day
  * with more rows is compared id by id instead (reconcile.ts).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 /** Most rows a business day can have while Σ of 32-bit fingerprints stays below 2^53. */
@@ -28,11 +28,14 @@ export function encodeValue(value: unknown): string {
   return `${Buffer.byteLength(text, 'utf8')}:${text}`;
 }
 
-/** The fingerprint of a raw source row: an unsigned 32-bit integer. */
+/**
+ * The fingerprint of a raw source row: an unsigned 32-bit integer. Ingest computes one per
+ * row, so it is one string and one one-shot hash (crypto.hash avoids a Hash object per row).
+ */
 export function rowFingerprint(row: SourceRow): number {
-  const hash = createHash('md5');
-  for (const column of SOURCE_COLUMNS) hash.update(encodeValue(row[column]), 'utf8');
-  return hash.digest().readUInt32BE(0);
+  let encoding = '';
+  for (const column of SOURCE_COLUMNS) encoding += encodeValue(row[column]);
+  return parseInt(hash('md5', encoding, 'hex').slice(0, 8), 16);
 }
 
 /**
