@@ -166,9 +166,10 @@ Without --date/--from/--to/--all: the ${DEFAULT_RECONCILE_DAYS} days ending yest
 is left out because ingest is still copying it. MySQL and Elasticsearch each aggregate, per
 day, the count, the sum of amount_sale and the sum of a 32-bit fingerprint of every row (all
 source columns); a day drifts when one of them differs, and only such a day is compared id by
-id. --json lists every drifting day with its missing/extra/changed counts and up to
-${DRIFT_ID_CAP} ids of each. "after checkpoint" counts the day's rows modified after the
-ingest checkpoint, which the next ingest copies anyway. --repair holds the ingest lock.
+id. --json lists every drifting day with its missing/extra/changed counts and up to ${DRIFT_ID_CAP}
+ids of each. "after checkpoint" counts the day's rows modified after the ingest checkpoint,
+which the next ingest copies anyway. Documents written before fingerprints existed are
+reported as "not fingerprinted yet"; --repair fingerprints them. --repair holds the ingest lock.
 Exit codes: 0 in sync (or repaired to sync), 4 drift remains, 1 a dependency failed,
 2 usage, 75 another reconcile (or, with --repair, an ingest) runs.
 ${examples(
