@@ -164,7 +164,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
 }
 
 /** The last reconcile's outcome (in sync, drift found, repaired, drift remains), from its run document. */
-export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts' | 'args'>): { outcome: string; warn: boolean; hint?: string } | null {
+export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts'>): { outcome: string; warn: boolean; hint?: string } | null {
   const outcome = run.counts?.outcome;
   if (run.status !== 'succeeded' || typeof outcome !== 'string') return null;
   const drifting = outcome === 'drift found' || outcome === 'drift remains';

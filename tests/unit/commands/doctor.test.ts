@@ -12,13 +12,13 @@ describe('doctor: pending recompute', () => {
 
 describe('doctor: the last reconcile', () => {
   it('shows its outcome, and warns with the command while drift was left', () => {
-    expect(reconcileOutcome({ status: 'succeeded', args: {}, counts: { outcome: 'in sync', remaining: [] } })).toEqual({ outcome: 'in sync', warn: false, hint: undefined });
-    expect(reconcileOutcome({ status: 'succeeded', args: {}, counts: { outcome: 'repaired', remaining: [] } })).toMatchObject({ outcome: 'repaired', warn: false });
-    expect(reconcileOutcome({ status: 'succeeded', args: {}, counts: { outcome: 'drift found', remaining: [{ day: '2024-05-01' }, { day: '2024-05-03' }] } })).toEqual({
+    expect(reconcileOutcome({ status: 'succeeded', counts: { outcome: 'in sync', remaining: [] } })).toEqual({ outcome: 'in sync', warn: false, hint: undefined });
+    expect(reconcileOutcome({ status: 'succeeded', counts: { outcome: 'repaired', remaining: [] } })).toMatchObject({ outcome: 'repaired', warn: false });
+    expect(reconcileOutcome({ status: 'succeeded', counts: { outcome: 'drift found', remaining: [{ day: '2024-05-01' }, { day: '2024-05-03' }] } })).toEqual({
       outcome: 'drift found', warn: true, hint: '`earlypay reconcile --from 2024-05-01 --to 2024-05-03` lists the ids; `--repair` rewrites them',
     });
-    expect(reconcileOutcome({ status: 'failed', args: {}, counts: undefined })).toBeNull();
+    expect(reconcileOutcome({ status: 'failed', counts: undefined })).toBeNull();
     // Runs recorded before outcomes existed.
-    expect(reconcileOutcome({ status: 'succeeded', args: {}, counts: { drifting_days: 0 } })).toBeNull();
+    expect(reconcileOutcome({ status: 'succeeded', counts: { drifting_days: 0 } })).toBeNull();
   });
 });
