@@ -9,7 +9,8 @@ import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { StateStore } from '../core/state/store';
 import { lastRuns } from '../core/runs/runRecord';
-import { explainDependencyFailure } from '../cli';
+import { explainDependencyFailure } from '../core/failures';
+import { ExitCode } from '../core/errors';
 import { redactUrl } from '../core/config/config';
 import { today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
@@ -186,7 +187,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
     }
     ctx.stdout.write(`doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`);
   }
-  return failed ? 1 : 0;
+  return failed ? ExitCode.runFailed : ExitCode.ok;
 }
 
 export function doctorCommand(host: CommandHost): Command {

@@ -4,9 +4,9 @@ import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { runJob } from './job';
-import { businessDayArg, dayRangeOf, positiveIntArg } from './parsers';
+import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from './parsers';
 import { stdoutStyle } from './search';
-import { ExitCode, UsageError } from '../core/errors';
+import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
 import { DEFAULT_RECONCILE_DAYS, defaultReconcileRange, type DayComparison, type DayRange } from '../core/reconcile/days';
 import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
@@ -112,8 +112,7 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
     return {
       counts: { ...result },
       summary: summarizeReconcile(result, Date.now() - started),
-      exitCode: drifting ? ExitCode.drift : ExitCode.ok,
-      reason: drifting ? driftReason(result) : undefined,
+      attention: drifting ? new DriftError(driftReason(result)) : undefined,
     };
   });
 }
@@ -129,8 +128,8 @@ export function reconcileCommand(host: CommandHost): Command {
     .option('--to <day>', 'last business day, inclusive', businessDayArg)
     .option('--all', 'every day that has sales in MySQL or Elasticsearch')
     .option('--repair', 're-ingest the drifting days from MySQL, delete documents of rows deleted there, mark the days for daily/weekly, then compare again')
-    .addOption(new Option('--batch-size <n>', 'rows per MySQL read during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
-    .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.concurrency))
+    .addOption(new Option('--batch-size <n>', 'rows per MySQL read during a repair').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize))
+    .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(concurrencyArg).default(INGEST_DEFAULTS.concurrency))
     .addHelpText(
       'after',
       `

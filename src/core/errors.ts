@@ -14,6 +14,11 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export abstract class EarlypayError extends Error {
   abstract readonly exitCode: ExitCodeValue;
+  /**
+   * What the command did before it ended this way (a job's counts, the ids resolved), for the
+   * one `--json` object the CLI prints for every outcome.
+   */
+  details?: Record<string, unknown>;
   constructor(message: string, readonly hint?: string) {
     super(message);
     this.name = new.target.name;
@@ -43,6 +48,13 @@ export class RejectedRowsError extends EarlypayError {
 /** `reconcile` found drift that remains: exit 4. */
 export class DriftError extends EarlypayError {
   readonly exitCode = ExitCode.drift;
+}
+
+/** The `status` of the one `--json` object: done, done but must say so (3, 4), or not done. */
+export function jsonStatusOf(exitCode: number): 'ok' | 'attention' | 'error' {
+  if (exitCode === ExitCode.ok) return 'ok';
+  if (exitCode === ExitCode.rejects || exitCode === ExitCode.drift) return 'attention';
+  return 'error';
 }
 
 /** Turns anything thrown by a client library into one readable line, without secrets. */

@@ -9,6 +9,14 @@ import { format, isValid, parse, parseISO } from 'date-fns';
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
+/**
+ * The days the tool accepts from a user (README "Limits"). Card sales of this platform start
+ * long after 2000; the upper end keeps every year four digits (days compare as strings, and
+ * a day after 9999-12-31 would not) and any range at most 36,525 days long.
+ */
+export const FIRST_BUSINESS_DAY = '2000-01-01';
+export const LAST_BUSINESS_DAY = '2099-12-31';
+
 /** A `YYYY-MM-DD` string that is a real calendar date. */
 export function isBusinessDay(value: string): boolean {
   if (!DATE_RE.test(value)) return false;

@@ -212,7 +212,7 @@ describe('formats', () => {
 
   it('empty result: exit 0, empty output in every format', async () => {
     for (const [format, out] of [['json', '[]\n'], ['ndjson', ''], ['csv', /^id,created,/], ['table', '']] as const) {
-      const r = await search(['--store', 'nope', '--format', format]);
+      const r = await search(['--store', '999999', '--format', format]);
       expect(r.code).toBe(0);
       if (typeof out === 'string') expect(r.stdout).toBe(out);
       else expect(r.stdout).toMatch(out);
