@@ -60,8 +60,12 @@ export function jsonStatusOf(exitCode: number): 'ok' | 'attention' | 'error' {
 /** Turns anything thrown by a client library into one readable line, without secrets. */
 export function describeFailure(err: unknown): string {
   if (err instanceof Error) {
-    const e = err as Error & { meta?: { body?: { error?: { type?: string; reason?: string } } }; code?: string };
+    type EsReason = { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] };
+    const e = err as Error & { meta?: { body?: { error?: EsReason } }; code?: string };
     const esReason = e.meta?.body?.error;
+    // "all shards failed" says nothing; the first root cause says what the shards refused.
+    const root = esReason?.root_cause?.[0];
+    if (esReason?.reason && root?.reason && root.reason !== esReason.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}: ${root.type ?? 'error'}: ${root.reason}`;
     if (esReason?.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}`;
     if (e.code && !e.message.includes(e.code)) return `${e.code}: ${e.message}`;
     return e.message || e.name;

@@ -182,7 +182,8 @@ function assertUrl(value: string, protocols: string[], what: string, hint: strin
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}"`, reservedCharacterHint(value) ?? hint);
+    if (mayHoldUnencodedCharacter(value)) throw new UsageError(`invalid ${what} "${redactUrl(value)}": ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
+    throw new UsageError(`invalid ${what} "${redactUrl(value)}"`, hint);
   }
   if (!protocols.includes(url.protocol)) {
     throw new UsageError(`invalid ${what} "${redactUrl(value)}": expected ${protocols.join(' or ')}`, hint);
@@ -197,15 +198,17 @@ function assertUrl(value: string, protocols: string[], what: string, hint: strin
     decodable = false;
   }
   if (!decodable || url.hash || url.search) {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}": a reserved character in the user or password is not percent-encoded`, PERCENT_ENCODE_HINT);
+    throw new UsageError(`invalid ${what} "${redactUrl(value)}": ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
   }
 }
 
 const PERCENT_ENCODE_HINT = 'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
 
+const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
+
 /** The URL failed to parse: when it has credentials, reserved characters in them are the usual cause. */
-function reservedCharacterHint(value: string): string | undefined {
-  return /:\/\/[^/]*:[^/]*@/.test(value) || /[#%?]/.test(value) ? PERCENT_ENCODE_HINT : undefined;
+function mayHoldUnencodedCharacter(value: string): boolean {
+  return /:\/\/[^/]*:[^/]*@/.test(value) || /[#%?]/.test(value);
 }
 
 /** A URL with any password replaced, safe for logs, output and the runs index. */

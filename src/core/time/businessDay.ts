@@ -145,6 +145,21 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
+/**
+ * Ascending distinct days as runs of consecutive days: ['05-01','05-02','05-04'] ->
+ * [{from:'05-01',to:'05-02'},{from:'05-04',to:'05-04'}]. A query over many days uses one
+ * range per run, not one clause per day (Elasticsearch caps a query's clauses).
+ */
+export function contiguousRuns(days: readonly string[]): { from: string; to: string }[] {
+  const runs: { from: string; to: string }[] = [];
+  for (const day of days) {
+    const last = runs[runs.length - 1];
+    if (last && shiftDay(last.to, 1) === day) last.to = day;
+    else if (!last || day > last.to) runs.push({ from: day, to: day });
+  }
+  return runs;
+}
+
 /** Today's business day in `timeZone` (injectable clock for tests). */
 export function today(timeZone: string, now: Date = new Date()): string {
   return businessDayOf(now, timeZone);
