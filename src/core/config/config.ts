@@ -131,11 +131,11 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
 
   const esWhere = origin('--es-url', flags.esUrl, 'ES_URL', 'esUrl');
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
-  assertUrl(esUrl, ['http:', 'https:'], `Elasticsearch URL (${esWhere})`, fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200'));
-  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], `MySQL URL (${mysqlWhere})`, fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'));
+  assertUrl(esUrl, ['http:', 'https:'], 'Elasticsearch URL', esWhere, fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200'));
+  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', mysqlWhere, fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'));
   if (kibanaUrl) {
     const where = origin('--kibana-url', flags.kibanaUrl, 'KIBANA_URL', 'kibanaUrl');
-    assertUrl(kibanaUrl, ['http:', 'https:'], `Kibana URL (${where})`, fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'));
+    assertUrl(kibanaUrl, ['http:', 'https:'], 'Kibana URL', where, fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'));
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
     const where = origin('--index-prefix', flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', 'indexPrefix');
@@ -177,16 +177,17 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   });
 }
 
-function assertUrl(value: string, protocols: string[], what: string, hint: string): void {
+function assertUrl(value: string, protocols: string[], what: string, where: string, hint: string): void {
+  const invalid = `invalid ${what} "${redactUrl(value)}" (${where})`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    if (mayHoldUnencodedCharacter(value)) throw new UsageError(`invalid ${what} "${redactUrl(value)}": ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}"`, hint);
+    if (mayHoldUnencodedCharacter(value)) throw new UsageError(`${invalid}: ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
+    throw new UsageError(invalid, hint);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}": expected ${protocols.join(' or ')}`, hint);
+    throw new UsageError(`${invalid}: expected ${protocols.join(' or ')}`, hint);
   }
   // A '#' or '?' in a password ends the authority; a lone '%' is not an escape: the URL
   // parses, but into another user, host or database than meant.
@@ -198,7 +199,7 @@ function assertUrl(value: string, protocols: string[], what: string, hint: strin
     decodable = false;
   }
   if (!decodable || url.hash || url.search) {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}": ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
+    throw new UsageError(`${invalid}: ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
   }
 }
 

@@ -416,4 +416,13 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(summary.sales_checked).toBe(2_500);
   });
+
+  it('a scan over every supported day (2000-01-01..2099-12-31) simply works, and agrees', async () => {
+    const now = new Date('2024-07-03T18:00:00+09:00');
+    const before = await rworld.all<AnomalyDocument>(rworld.names.anomalies);
+    const r = await rworld.cli(['anomalies', 'scan', '--from', '2000-01-01', '--to', '2099-12-31', '--json'], { now });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', sales_checked: 2_500, anomalies_created: 0, anomalies_removed: 0, orphans_removed: 0, repeated_amount: expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }) });
+    expect([...(await rworld.all<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual([...before.keys()].sort());
+  });
 });
