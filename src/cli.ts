@@ -206,7 +206,9 @@ function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }:
     details = err.details;
   } else {
     exitCode = ExitCode.runFailed;
-    message = clean(explainDependencyFailure(err));
+    const failure = explainDependencyFailure(err);
+    message = clean(failure.message);
+    hint = failure.hint;
   }
   if (hint) hint = clean(hint);
   stderr.write(`earlypay: ${message}\n`);

@@ -58,7 +58,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
     } catch (err) {
-      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
+      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).message, hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
     }
 
     try {
@@ -94,7 +94,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         });
       }
     } catch (err) {
-      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: mysqlFailureHint(err, 'the jobs resume from their checkpoints').replace(/; `earlypay doctor` checks the connection$/, '') });
+      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).message, hint: mysqlFailureHint(err, 'the jobs resume from their checkpoints').replace(/; `earlypay doctor` checks the connection$/, '') });
     }
 
     if (!esUp) return checks;

@@ -38,15 +38,24 @@ export function mysqlFailureHint(err: unknown, resumeNote: string): string {
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;
 }
 
-/** Connection failures read as "which service, where, what to do". */
-export function explainDependencyFailure(err: unknown): string {
+/** A failure that is not one of ours, as a reason and what to do next. */
+export interface DependencyFailure {
+  message: string;
+  hint: string;
+}
+
+/** Connection failures read as "which service, where" and the hint says what to do. */
+export function explainDependencyFailure(err: unknown): DependencyFailure {
   if (err instanceof esErrors.ConnectionError || err instanceof esErrors.TimeoutError || err instanceof esErrors.NoLivingConnectionsError) {
     const url = (err as { meta?: { meta?: { connection?: { url?: URL } } } }).meta?.meta?.connection?.url;
-    return `Elasticsearch${url ? ` at ${redactUrl(url.toString())}` : ''} is unreachable (${err.message}); is it running? try \`earlypay doctor\``;
+    return {
+      message: `Elasticsearch${url ? ` at ${redactUrl(url.toString())}` : ''} is unreachable (${err.message})`,
+      hint: 'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume from their checkpoints',
+    };
   }
   const code = codeOf(err);
   if (code && (MYSQL_UNREACHABLE.test(code) || MYSQL_TRANSIENT.test(code) || MYSQL_SETUP_CODES[code])) {
-    return `MySQL failed: ${describeFailure(err)}; try \`earlypay doctor\``;
+    return { message: `MySQL failed: ${describeFailure(err)}`, hint: mysqlFailureHint(err, 'jobs resume from their checkpoints') };
   }
-  return describeFailure(err);
+  return { message: describeFailure(err), hint: 're-run with --verbose for the details; `earlypay doctor` checks every dependency' };
 }
