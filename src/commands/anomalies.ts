@@ -114,7 +114,7 @@ export async function runAnomaliesRules(ctx: Context, opts: { format?: OutputFor
     await writer.write({ rule: r.id, severity: r.severity, thresholds, description: r.description });
   }
   await writer.end();
-  return 0;
+  return ExitCode.ok;
 }
 
 // --- scan ----------------------------------------------------------------------------------

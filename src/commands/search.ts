@@ -9,7 +9,7 @@ import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { amountArg, businessDayArg, limitArg } from './parsers';
-import { RunFailedError, UsageError } from '../core/errors';
+import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import {
   SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseNamedList, parseSort, parseStoreIds, type SearchPlan,
 } from '../core/search/salesQuery';
@@ -100,7 +100,7 @@ export async function runListing(ctx: Context, opts: ListingOptions, listing: Li
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
     ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 /** Adds --sort (unless `sort` is null), --limit, --all, --fields and --format to a listing command. */
@@ -255,7 +255,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
   }
   if (points.length === 0) {
     ctx.stderr.write(`no weekly documents for store ${store}${range.from || range.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
-    return 0;
+    return ExitCode.ok;
   }
   const first = points[0]!.date;
   const last = points[points.length - 1]!.date;
@@ -266,7 +266,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
   if (!ctx.flags.quiet) {
     ctx.stderr.write(`${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 // --- commander -----------------------------------------------------------------------------
