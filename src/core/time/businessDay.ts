@@ -141,7 +141,8 @@ export function shiftDay(day: string, n: number): string {
 /** Every day from `from` to `to` inclusive; empty when from > to. */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let d = from; d <= to; d = shiftDay(d, 1)) days.push(d);
+  // After 9999-12-31 comes "10000-01-01", which sorts below it: stop there instead of forever.
+  for (let d = from; d <= to && d.length === 10; d = shiftDay(d, 1)) days.push(d);
   return days;
 }
 

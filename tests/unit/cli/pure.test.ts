@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { businessDayArg, intInRange, batchSizeArg } from '../../../src/commands/parsers';
-import { contiguousRuns } from '../../../src/core/time/businessDay';
+import { contiguousRuns, daysBetween } from '../../../src/core/time/businessDay';
 import { dayFilters } from '../../../src/core/rules/repeatedAmounts';
 import { mysqlFailureHint } from '../../../src/core/failures';
 import { colorWanted } from '../../../src/render/style';
@@ -32,6 +32,10 @@ describe('bounds', () => {
 });
 
 describe('day runs', () => {
+  it('the days up to 9999-12-31 end there (the next one, "10000-01-01", sorts below it)', () => {
+    expect(daysBetween('9999-12-30', '9999-12-31')).toEqual(['9999-12-30', '9999-12-31']);
+  });
+
   it('folds consecutive days into ranges, across month and year ends', () => {
     expect(contiguousRuns(['2023-12-31', '2024-01-01', '2024-01-02', '2024-01-04', '2024-02-28', '2024-02-29', '2024-03-01'])).toEqual([
       { from: '2023-12-31', to: '2024-01-02' }, { from: '2024-01-04', to: '2024-01-04' }, { from: '2024-02-28', to: '2024-03-01' },
