@@ -201,6 +201,9 @@ describe('formats', () => {
     }
     const quoted = csvRecords((await search(['--text', 'refund', '--format', 'csv', '--fields', 'id,remark'])).stdout);
     expect(quoted).toEqual([{ id: '10002', remark: 'customer said: "refund (partial)" [urgent]' }]);
+    // --bom: the same CSV behind a UTF-8 byte-order mark, for Excel.
+    const withBom = (await search([...args, '--format', 'csv', '--bom', '--fields', 'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules'])).stdout;
+    expect(withBom).toBe(`\uFEFF${r.stdout}`);
   });
 
   it('table on a terminal: thousands separators, header, summary on stderr', async () => {
