@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { errors as esErrors } from '@elastic/elasticsearch';
-import { EarlypayError, ExitCode, UsageError, describeFailure } from './core/errors';
-import { resolveConfig, redactSecrets, redactUrl, type Config } from './core/config/config';
+import { EarlypayError, ExitCode, UsageError, jsonStatusOf } from './core/errors';
+import { explainDependencyFailure } from './core/failures';
+import { resolveConfig, redactSecrets, scrubUrlCredentials, type Config, type GlobalFlags } from './core/config/config';
 import { createHost, examples, type CommandHost } from './commands/host';
 import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
@@ -60,9 +60,12 @@ export function buildProgram(host: CommandHost): Command {
 /** Every command and subcommand fails fast and in one line on a usage error. */
 function configureErrors(cmd: Command, stderr: Stream): void {
   cmd.exitOverride();
+  // A stray word (`daily 2024-05-01`) is a mistake to report, never something to ignore.
+  cmd.allowExcessArguments(false);
   cmd.configureOutput({
     writeOut: (s) => void process.stdout.write(s),
-    writeErr: (s) => void stderr.write(s),
+    // Commander writes the help here when a subcommand is missing; main() prints one line instead.
+    writeErr: () => undefined,
     outputError: () => undefined, // cli.main prints the one-line reason itself
   });
   for (const sub of cmd.commands) configureErrors(sub, stderr);
@@ -92,61 +95,130 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     };
     walk(program);
   }
-  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const invoked = invokedCommand(program, argv);
   try {
     await program.parseAsync(argv);
     return host.exitCode;
   } catch (err) {
-    return reportFailure(err, { stderr, env, verbose, argv });
+    return reportFailure(err, { stdout, stderr, env, invoked, flags: program.opts() as GlobalFlags });
   }
 }
 
-function reportFailure(err: unknown, { stderr, env, verbose, argv }: { stderr: Stream; env: NodeJS.ProcessEnv; verbose: boolean; argv: string[] }): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-    if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
-    const message = err.message.replace(/^error: /, '');
-    stderr.write(`earlypay: ${message}\n`);
-    stderr.write(`hint: ${helpHint(argv, !message.includes('unknown command'))}\n`);
-    return ExitCode.usage;
+/** The (sub)command a command line names and the global output flags it sets, read without running it. */
+export interface InvokedCommand {
+  /** `['search', 'sales']`; empty for the program itself. */
+  path: string[];
+  command: Command;
+  json: boolean;
+  verbose: boolean;
+}
+
+/**
+ * Walks the command tree along argv the way commander will: option values are skipped (so
+ * `--mysql-url mysql://u:pw@h/db ingest` names `ingest`, not the URL), the first operand that
+ * is a subcommand descends. Used for the help hint and the `--json` failure object.
+ */
+export function invokedCommand(program: Command, argv: string[]): InvokedCommand {
+  const path: string[] = [];
+  let command = program;
+  let json = false;
+  let verbose = false;
+  let descending = true;
+  const takesValue = (flag: string): boolean => {
+    for (let c: Command | null = command; c; c = c.parent) {
+      const option = c.options.find((o) => o.long === flag || o.short === flag);
+      if (option) return option.required || option.optional;
+    }
+    return false;
+  };
+  const tokens = argv.slice(2);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '--') break;
+    if (token.startsWith('-') && token.length > 1) {
+      if (token === '--json') json = true;
+      if (token === '--verbose' || token === '-v') verbose = true;
+      if (!token.includes('=') && takesValue(token)) i++;
+      continue;
+    }
+    const sub = descending ? command.commands.find((c) => c.name() === token || c.aliases().includes(token)) : undefined;
+    if (sub) {
+      command = sub;
+      path.push(sub.name());
+    } else descending = false;
+  }
+  return { path, command, json, verbose };
+}
+
+/** `see \`earlypay search sales --help\``: the command the user typed, never an option value. */
+export function helpHint(path: string[]): string {
+  return `see \`earlypay ${path.map((p) => `${p} `).join('')}--help\``;
+}
+
+/** Commander's own refusals (unknown option, stray word, missing subcommand) as one usage error. */
+function usageErrorOf(err: CommanderError, invoked: InvokedCommand): UsageError | undefined {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.executeSubCommandAsync') return undefined;
+  if (err.code === 'commander.help') {
+    if (err.exitCode === 0) return undefined;
+    const subs = invoked.command.commands.map((c) => c.name());
+    const what = invoked.path.length ? `\`earlypay ${invoked.path.join(' ')}\`` : 'earlypay';
+    return new UsageError(`${what} needs a ${invoked.path.length ? 'subcommand' : 'command'}: ${subs.join(', ')}`, helpHint(invoked.path));
+  }
+  return new UsageError(err.message.replace(/^error: /, ''), helpHint(invoked.path));
+}
+
+interface FailureIO {
+  stdout: Stream;
+  stderr: Stream;
+  env: NodeJS.ProcessEnv;
+  invoked: InvokedCommand;
+  /** The global flags as far as commander parsed them: secrets in them are masked too. */
+  flags: GlobalFlags;
+}
+
+/**
+ * The one place a failure becomes output and an exit code: `earlypay: <reason>`, `hint: …`
+ * on stderr (never a secret), and with --json one object on stdout.
+ */
+function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }: FailureIO): number {
+  let err: unknown = thrown;
+  if (thrown instanceof CommanderError) {
+    const usage = usageErrorOf(thrown, invoked);
+    if (!usage) return ExitCode.ok;
+    err = usage;
   }
   let config: Config | undefined;
   try {
-    config = resolveConfig({}, env);
+    config = resolveConfig(flags, env);
   } catch {
     config = undefined;
   }
-  const clean = (s: string): string => (config ? redactSecrets(s, config) : s);
+  const clean = (s: string): string => (config ? redactSecrets(s, config) : scrubUrlCredentials(s));
+  let exitCode: number;
+  let message: string;
+  let hint: string | undefined;
+  let details: Record<string, unknown> | undefined;
   if (err instanceof EarlypayError) {
-    stderr.write(`earlypay: ${clean(err.message)}\n`);
+    exitCode = err.exitCode;
+    message = clean(err.message);
     // A usage error always says where to look next, even when it carries no hint of its own.
-    const hint = err.hint ?? (err instanceof UsageError ? helpHint(argv, true) : undefined);
-    if (hint) stderr.write(`hint: ${clean(hint)}\n`);
-    if (verbose && err.stack) stderr.write(`${clean(err.stack)}\n`);
-    return err.exitCode;
+    hint = err.hint ?? (err instanceof UsageError ? helpHint(invoked.path) : undefined);
+    details = err.details;
+  } else {
+    exitCode = ExitCode.runFailed;
+    const failure = explainDependencyFailure(err);
+    message = clean(failure.message);
+    hint = failure.hint;
   }
-  stderr.write(`earlypay: ${clean(explainDependencyFailure(err))}\n`);
-  if (verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
-  return ExitCode.runFailed;
-}
-
-/** `see \`earlypay <subcommand> --help\``, naming the subcommand the user typed when there is one. */
-function helpHint(argv: string[], nameSubcommand: boolean): string {
-  const sub = argv.slice(2).find((a) => !a.startsWith('-'));
-  return `see \`earlypay ${sub && nameSubcommand ? `${sub} ` : ''}--help\``;
-}
-
-/** Connection failures read as "which service, where, what to do". */
-export function explainDependencyFailure(err: unknown): string {
-  if (err instanceof esErrors.ConnectionError || err instanceof esErrors.TimeoutError || err instanceof esErrors.NoLivingConnectionsError) {
-    const url = (err as { meta?: { meta?: { connection?: { url?: URL } } } }).meta?.meta?.connection?.url;
-    return `Elasticsearch${url ? ` at ${redactUrl(url.toString())}` : ''} is unreachable (${err.message}); is it running? try \`earlypay doctor\``;
+  if (hint) hint = clean(hint);
+  stderr.write(`earlypay: ${message}\n`);
+  if (hint) stderr.write(`hint: ${hint}\n`);
+  if (invoked.verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
+  if (invoked.json) {
+    const object = { command: invoked.path.join(' ') || null, ...details, status: jsonStatusOf(exitCode), exit_code: exitCode, error: message, hint: hint ?? null };
+    stdout.write(`${clean(JSON.stringify(object))}\n`);
   }
-  const code = (err as { code?: string })?.code;
-  if (code && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|ECONNRESET|ER_ACCESS_DENIED_ERROR|ER_BAD_DB_ERROR|ER_NO_SUCH_TABLE)$/.test(code)) {
-    return `MySQL failed: ${describeFailure(err)}; try \`earlypay doctor\``;
-  }
-  return describeFailure(err);
+  return exitCode;
 }
 
 if (require.main === module) {

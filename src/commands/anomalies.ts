@@ -8,10 +8,10 @@ import { examples } from './host';
 import type { Context } from './context';
 import { runJob } from './job';
 import { businessDayArg } from './parsers';
-import { ExitCode, UsageError } from '../core/errors';
+import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import { describeRules } from '../core/rules/rules';
 import { ANOMALY_FIELDS, ANOMALY_STATUSES, buildAnomalySearch, parseAnomalyId, parseRules, parseStatus } from '../core/search/anomalyQuery';
-import { parseFields, parseList } from '../core/search/salesQuery';
+import { parseFields, parseStoreIds } from '../core/search/salesQuery';
 import { resolveAnomalies } from '../core/anomalies/resolve';
 import { scanAnomalies, type ScanResult } from '../core/anomalies/scan';
 import { addListingOptions, runListing, stdoutStyle, type ListingOptions } from './search';
@@ -43,7 +43,7 @@ export async function runAnomaliesList(ctx: Context, opts: AnomaliesListOptions)
   if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
   const plan = buildAnomalySearch({
     rules: opts.rule !== undefined ? parseRules(opts.rule) : undefined,
-    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
+    stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
     from: opts.from,
     to: opts.to,
     status: opts.status !== undefined ? parseStatus(opts.status) : 'open',
@@ -64,6 +64,7 @@ export async function runAnomaliesList(ctx: Context, opts: AnomaliesListOptions)
 
 export interface AnomaliesResolveOptions {
   note: string;
+  force?: boolean;
 }
 
 export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: AnomaliesResolveOptions): Promise<number> {
@@ -75,21 +76,23 @@ export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: Ano
       'ids look like <sale_id>:<RULE>, e.g. 1234567:OVER_WEEKLY_AOV (see the id column of `earlypay anomalies`)',
     );
   }
-  const result = await resolveAnomalies(ctx.es(), ctx.names().anomalies, ids, opts.note, ctx.now());
-  const exitCode = result.unknown.length ? ExitCode.runFailed : ExitCode.ok;
-  if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ command: 'anomalies resolve', status: exitCode ? 'attention' : 'ok', exit_code: exitCode, ...result })}\n`);
-  } else if (!ctx.flags.quiet) {
+  const result = await resolveAnomalies(ctx.es(), ctx.names().anomalies, ids, opts.note, ctx.now(), Boolean(opts.force));
+  if (!ctx.flags.json && !ctx.flags.quiet) {
     const parts = [`resolved ${formatCount(result.resolved.length)} anomal${result.resolved.length === 1 ? 'y' : 'ies'}`];
-    if (result.re_resolved.length) parts.push(`${formatCount(result.re_resolved.length)} already resolved (note updated)`);
+    if (result.re_resolved.length) parts.push(`${formatCount(result.re_resolved.length)} already resolved (note replaced, --force)`);
     if (result.unknown.length) parts.push(`${formatCount(result.unknown.length)} not found`);
     ctx.stdout.write(`anomalies resolve: ${parts.join(', ')}\n`);
   }
   if (result.unknown.length) {
-    ctx.stderr.write(`earlypay: no such anomal${result.unknown.length === 1 ? 'y' : 'ies'}: ${result.unknown.join(', ')}\n`);
-    ctx.stderr.write('hint: a scan removes anomalies whose rule no longer fires; list them with `earlypay anomalies --status all`\n');
+    const failure = new RunFailedError(
+      `no such anomal${result.unknown.length === 1 ? 'y' : 'ies'}: ${result.unknown.join(', ')}`,
+      'a scan removes anomalies whose rule no longer fires; list them with `earlypay anomalies --status all`',
+    );
+    failure.details = { ...result };
+    throw failure;
   }
-  return exitCode;
+  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ command: 'anomalies resolve', status: 'ok', exit_code: ExitCode.ok, ...result })}\n`);
+  return ExitCode.ok;
 }
 
 // --- rules ---------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ export async function runAnomaliesRules(ctx: Context, opts: { format?: OutputFor
     await writer.write({ rule: r.id, severity: r.severity, thresholds, description: r.description });
   }
   await writer.end();
-  return 0;
+  return ExitCode.ok;
 }
 
 // --- scan ----------------------------------------------------------------------------------
@@ -179,6 +182,7 @@ function resolveCommand(host: CommandHost): Command {
     .description('mark anomalies as resolved with a note; exits 1 if some ids do not exist (the others are still resolved)')
     .argument('<id...>', 'anomaly ids: <sale_id>:<RULE>')
     .requiredOption('--note <text>', 'why it is fine (kept while the rule still fires)')
+    .option('--force', 'also replace the note of anomalies that are resolved already (refused without it)')
     .addHelpText(
       'after',
       examples(

@@ -10,7 +10,7 @@ import { resolveConfig, redactSecrets, type Config, type GlobalFlags } from '../
 import { createEsClient } from '../core/es/client';
 import { indexNames, type IndexNames } from '../core/es/indices';
 import { createMysqlPool } from '../core/source/mysql';
-import { makeStyle, type Stream } from '../render/style';
+import { colorWanted, makeStyle, type Stream } from '../render/style';
 
 export interface GlobalOutputFlags {
   json?: boolean;
@@ -58,8 +58,7 @@ export function createContext(init: ContextInit): Context {
   let config: Config | undefined;
   let es: Client | undefined;
   let pool: Pool | undefined;
-  const colorWanted = flags.color !== false && !('NO_COLOR' in env) && Boolean(init.stderr.isTTY);
-  const style = makeStyle(colorWanted);
+  const style = makeStyle(colorWanted(flags.color, env, init.stderr));
   const ctx: Context = {
     stdout: init.stdout,
     stderr: init.stderr,

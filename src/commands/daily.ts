@@ -4,7 +4,7 @@ import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { runJob } from './job';
-import { businessDayArg, dayRangeOf, positiveIntArg } from './parsers';
+import { businessDayArg, concurrencyArg, dayRangeOf } from './parsers';
 import { runDailyAovJob, type AovJobDeps, type DailyJobResult, type DayRangeInput } from '../core/aov/jobs';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
@@ -91,7 +91,7 @@ export function dailyCommand(host: CommandHost): Command {
     'compute the daily average order value (객단가) per store: total, transactions, distinct customers, unit price; default: yesterday plus every day ingest marked as changed',
   );
   return addDayOptions(cmd, { date: 'one business day (YYYY-MM-DD)', from: 'first business day of a range (with --to)', to: 'last business day of the range, inclusive' })
-    .addOption(new Option('--concurrency <n>', 'days computed at once').argParser(positiveIntArg).default(DAILY_CONCURRENCY))
+    .addOption(new Option('--concurrency <n>', 'days computed at once').argParser(concurrencyArg).default(DAILY_CONCURRENCY))
     .addHelpText(
       'after',
       `

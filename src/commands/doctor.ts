@@ -1,7 +1,8 @@
 /** `earlypay doctor`: is everything this tool depends on there and healthy, and what to do if not. */
 import { Command } from 'commander';
 import type { Client } from '@elastic/elasticsearch';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { SOURCE_COLUMNS } from '../core/source/row';
 import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
@@ -9,7 +10,8 @@ import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { StateStore } from '../core/state/store';
 import { lastRuns, type RunDocument } from '../core/runs/runRecord';
-import { explainDependencyFailure } from '../cli';
+import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
+import { ExitCode } from '../core/errors';
 import { redactUrl } from '../core/config/config';
 import { today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
@@ -56,7 +58,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
     } catch (err) {
-      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
+      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).message, hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
     }
 
     try {
@@ -72,8 +74,16 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
         [config.table],
       );
+      let missing: string[] = [];
       if (Number(t!.n) === 0) {
         checks.push({ name: 'source table', status: 'fail', detail: `table ${config.table} not found in ${v!.db}`, hint: 'check MYSQL_URL / EARLYPAY_TABLE' });
+      } else if ((missing = missingColumns(await tableColumns(pool, config.table))).length) {
+        checks.push({
+          name: 'source table',
+          status: 'fail',
+          detail: `${config.table} lacks column(s) the product reads: ${missing.join(', ')}`,
+          hint: 'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in src/core/source/schema.ts)',
+        });
       } else {
         const keyset = idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id'));
         checks.push({
@@ -84,7 +94,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         });
       }
     } catch (err) {
-      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).replace(/; try `earlypay doctor`$/, ''), hint: 'start it or fix --mysql-url / MYSQL_URL / MYSQL_PASSWORD' });
+      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).message, hint: mysqlFailureHint(err, 'the jobs resume from their checkpoints').replace(/; `earlypay doctor` checks the connection$/, '') });
     }
 
     if (!esUp) return checks;
@@ -173,6 +183,17 @@ export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts'>): {
   return { outcome, warn: drifting, hint: drifting ? `\`earlypay reconcile${span}\` lists the ids; \`--repair\` rewrites them` : undefined };
 }
 
+async function tableColumns(pool: Pool, table: string): Promise<string[]> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
+  return rows.map((r) => String(r.name));
+}
+
+/** The columns ingest and reconcile select that the table does not have (MySQL column names are case-insensitive). */
+export function missingColumns(present: readonly string[]): string[] {
+  const have = new Set(present.map((c) => c.toLowerCase()));
+  return SOURCE_COLUMNS.filter((c) => !have.has(c.toLowerCase()));
+}
+
 function ago(iso: string): string {
   const ms = Date.now() - Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
@@ -197,7 +218,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
     }
     ctx.stdout.write(`doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`);
   }
-  return failed ? 1 : 0;
+  return failed ? ExitCode.runFailed : ExitCode.ok;
 }
 
 export function doctorCommand(host: CommandHost): Command {

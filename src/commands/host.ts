@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createContext, type Context, type GlobalOutputFlags } from './context';
 import type { Stream } from '../render/style';
 import type { GlobalFlags } from '../core/config/config';
+import { ExitCode } from '../core/errors';
 
 export interface CommandHost {
   stdout: Stream;
@@ -18,7 +19,7 @@ export interface CommandHost {
 export function createHost(init: { stdout: Stream; stderr: Stream; env: NodeJS.ProcessEnv; version: string; now?: () => Date }): CommandHost {
   const host: CommandHost = {
     ...init,
-    exitCode: 0,
+    exitCode: ExitCode.ok,
     async execute(cmd, action) {
       const flags = cmd.optsWithGlobals() as GlobalFlags & GlobalOutputFlags;
       const ctx = createContext({ stdout: init.stdout, stderr: init.stderr, env: init.env, flags, version: init.version, now: init.now });

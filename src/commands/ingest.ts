@@ -4,10 +4,10 @@ import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { runJob } from './job';
-import { durationArg, positiveIntArg } from './parsers';
+import { batchSizeArg, concurrencyArg, durationArg } from './parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
-import { parseUserTime } from '../core/time/businessDay';
-import { UsageError } from '../core/errors';
+import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
+import { RejectedRowsError, UsageError } from '../core/errors';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -46,6 +46,10 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
   if (opts.since) {
     const parsed = parseUserTime(opts.since, config.sourceTz);
     if (!parsed) throw new UsageError(`--since "${opts.since}" is not a time`, 'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01');
+    const day = businessDayOf(parsed, config.sourceTz);
+    if (day < FIRST_BUSINESS_DAY || day > LAST_BUSINESS_DAY) {
+      throw new UsageError(`--since ${opts.since} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`, 'use --full to read the whole table');
+    }
     since = parsed;
   }
   const args = { full: Boolean(opts.full), since: opts.since ?? null, batch_size: opts.batchSize, concurrency: opts.concurrency, dry_run: Boolean(opts.dryRun), lag_ms: opts.lag, overlap_ms: opts.overlap, table: config.table, index_prefix: config.indexPrefix };
@@ -84,8 +88,9 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     return {
       counts: { ...stats },
       summary: summarizeIngest(stats, Date.now() - started),
-      exitCode: failRejects ? 3 : 0,
-      reason: failRejects ? `${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects); see the ${ctx.names().deadletter} index` : undefined,
+      attention: failRejects
+        ? new RejectedRowsError(`${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects)`, `see the ${ctx.names().deadletter} index (\`earlypay doctor\` shows how)`)
+        : undefined,
     };
   });
 }
@@ -95,8 +100,8 @@ export function ingestCommand(host: CommandHost): Command {
     .description('copy new and changed sales from MySQL into Elasticsearch, checking each against the anomaly rules')
     .option('--full', 'read the whole table, not just rows changed since the checkpoint')
     .option('--since <time>', 'read rows modified since this time (ISO 8601 or YYYY-MM-DD, source time zone)')
-    .addOption(new Option('--batch-size <n>', 'rows per MySQL read').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
-    .addOption(new Option('--concurrency <n>', 'bulk requests in flight').argParser(positiveIntArg).default(INGEST_DEFAULTS.concurrency))
+    .addOption(new Option('--batch-size <n>', 'rows per MySQL read').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize))
+    .addOption(new Option('--concurrency <n>', 'bulk requests in flight').argParser(concurrencyArg).default(INGEST_DEFAULTS.concurrency))
     .addOption(new Option('--lag <duration>', 'leave rows modified this recently for the next run').argParser(durationArg).default(INGEST_DEFAULTS.lagMs, '2m'))
     .addOption(new Option('--overlap <duration>', 're-read this much before the checkpoint to catch late commits').argParser(durationArg).default(INGEST_DEFAULTS.overlapMs, '10m'))
     .option('--dry-run', 'read, validate and check rules, but write nothing')

@@ -4,7 +4,7 @@
  * object with --json) at the end. The job body only does its work and reports counts.
  */
 import type { Context } from './context';
-import { EarlypayError, ExitCode, RunFailedError, describeFailure } from '../core/errors';
+import { EarlypayError, ExitCode, RunFailedError, describeFailure, type DriftError, type RejectedRowsError } from '../core/errors';
 import { JobLock } from '../core/runs/lock';
 import { RunRecorder } from '../core/runs/runRecord';
 import { ensureIndices, inspectIndices } from '../core/es/setup';
@@ -15,10 +15,12 @@ export interface JobOutcome {
   counts: Record<string, unknown>;
   /** The one-line human summary. */
   summary: string;
-  /** Non-zero when the job finished but must say so (3: rejects with --fail-on-rejects, 4: drift). */
-  exitCode?: number;
-  /** Why exitCode is non-zero, for stderr. */
-  reason?: string;
+  /**
+   * The job finished but must say so: rows rejected with --fail-on-rejects (exit 3), drift
+   * that remains (exit 4). The run is recorded as succeeded with that exit code; the CLI
+   * reports the error (stderr line, --json object with the counts) like any other.
+   */
+  attention?: RejectedRowsError | DriftError;
 }
 
 export interface JobSpec {
@@ -67,17 +69,16 @@ export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) =>
       await recorder.finish({ status: 'failed', exitCode, error: message });
       throw err;
     }
-    const exitCode = outcome.exitCode ?? ExitCode.ok;
+    const { attention } = outcome;
+    const exitCode = attention?.exitCode ?? ExitCode.ok;
     await recorder.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
-    const durationMs = Date.now() - started;
-    if (ctx.flags.json) {
-      ctx.stdout.write(
-        `${JSON.stringify({ command: spec.command, run_id: recorder.runId, status: exitCode === 0 ? 'ok' : 'attention', exit_code: exitCode, duration_ms: durationMs, ...outcome.counts })}\n`,
-      );
-    } else if (!ctx.flags.quiet) {
-      ctx.stdout.write(`${outcome.summary}\n`);
+    const result = { command: spec.command, run_id: recorder.runId, duration_ms: Date.now() - started, ...outcome.counts };
+    if (!ctx.flags.json && !ctx.flags.quiet) ctx.stdout.write(`${outcome.summary}\n`);
+    if (attention) {
+      attention.details = result;
+      throw attention;
     }
-    if (exitCode !== 0 && outcome.reason) ctx.stderr.write(`earlypay: ${outcome.reason}\n`);
+    if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
     return exitCode;
   } finally {
     await lock?.release().catch(() => undefined);

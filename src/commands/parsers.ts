@@ -1,23 +1,55 @@
 /** Flag value parsers: a bad value becomes a usage error (exit 2) naming the flag. */
 import { InvalidArgumentError } from 'commander';
-import { isBusinessDay } from '../core/time/businessDay';
+import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
 import { UsageError } from '../core/errors';
 
+/** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
   if (!isBusinessDay(value)) throw new InvalidArgumentError(`"${value}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
+  if (value < FIRST_BUSINESS_DAY || value > LAST_BUSINESS_DAY) {
+    throw new InvalidArgumentError(`${value} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`);
+  }
   return value;
 }
+
+/**
+ * Upper bounds on sizes (README "Limits"): beyond them a run needs more memory than the
+ * tool's budget, or Elasticsearch / MySQL would refuse it, so they are usage errors.
+ */
+export const SIZE_LIMITS = {
+  /** Rows per MySQL read: a page and the bulk requests made from it stay a few tens of MB. */
+  batchSize: 10_000,
+  /** Bulk requests / days in flight: more than the cluster's write threads only queues (429s). */
+  concurrency: 16,
+  /** Rows of a listing; beyond this, --all streams any number. */
+  limit: 1_000_000,
+  /** Won: amount_sale is a MySQL INT. */
+  amount: 2_147_483_647,
+  /** --lag / --overlap. */
+  durationMs: 7 * 86_400_000,
+} as const;
+
+/** A whole number in [min, max]; `tooBig` says what to do instead when it is above max. */
+export function intInRange(min: number, max: number, tooBig: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || (min === 1 && n < 1)) {
+      throw new InvalidArgumentError(`"${value}" is not a ${min === 1 ? 'positive ' : ''}whole number`);
+    }
+    if (n < min) throw new InvalidArgumentError(`${value} is below ${min.toLocaleString('en-US')}`);
+    if (n > max) throw new InvalidArgumentError(`${value} is above ${max.toLocaleString('en-US')}; ${tooBig}`);
+    return n;
+  };
+}
+
+export const batchSizeArg = intInRange(1, SIZE_LIMITS.batchSize, 'larger pages do not make a run faster, only bigger');
+export const concurrencyArg = intInRange(1, SIZE_LIMITS.concurrency, 'more requests in flight only queue on the cluster');
+export const limitArg = intInRange(1, SIZE_LIMITS.limit, 'use --all to stream every match');
+export const amountArg = intInRange(-SIZE_LIMITS.amount, SIZE_LIMITS.amount, 'amounts are MySQL INT values');
 
 export function positiveIntArg(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
     throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
-  }
-  return Number(value);
-}
-
-export function nonNegativeIntArg(value: string): number {
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError(`"${value}" is not a whole number`);
   }
   return Number(value);
 }
@@ -28,7 +60,9 @@ export function durationArg(value: string): number {
   if (!m) throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 90s, 2m, 1h`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  if (ms > SIZE_LIMITS.durationMs) throw new InvalidArgumentError(`"${value}" is longer than 7 days`);
+  return ms;
 }
 
 export interface DayRange {

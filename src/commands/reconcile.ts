@@ -4,9 +4,9 @@ import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
 import { runJob } from './job';
-import { businessDayArg, dayRangeOf, positiveIntArg } from './parsers';
+import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from './parsers';
 import { stdoutStyle } from './search';
-import { ExitCode, UsageError } from '../core/errors';
+import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
 import { DEFAULT_RECONCILE_DAYS, defaultReconcileRange, type DayComparison, type DayRange } from '../core/reconcile/days';
 import { DRIFT_ID_CAP } from '../core/reconcile/drillDown';
@@ -139,8 +139,7 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
     return {
       counts: { ...result },
       summary: summarizeReconcile(result, Date.now() - started),
-      exitCode: drifting ? ExitCode.drift : ExitCode.ok,
-      reason: drifting ? driftReason(result) : undefined,
+      attention: drifting ? new DriftError(driftReason(result)) : undefined,
     };
   });
 }
@@ -157,8 +156,8 @@ export function reconcileCommand(host: CommandHost): Command {
     .option('--to <day>', 'last business day, inclusive', businessDayArg)
     .option('--all', 'every day that has sales in MySQL or Elasticsearch')
     .option('--repair', 'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted there, mark the days for daily/weekly, then compare again')
-    .addOption(new Option('--batch-size <n>', 'ids per MySQL read during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.batchSize))
-    .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(positiveIntArg).default(INGEST_DEFAULTS.concurrency))
+    .addOption(new Option('--batch-size <n>', 'ids per MySQL read during a repair').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize))
+    .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(concurrencyArg).default(INGEST_DEFAULTS.concurrency))
     .addHelpText(
       'after',
       `

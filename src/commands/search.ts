@@ -8,10 +8,10 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
-import { businessDayArg, nonNegativeIntArg, positiveIntArg } from './parsers';
-import { RunFailedError, UsageError } from '../core/errors';
+import { amountArg, businessDayArg, limitArg } from './parsers';
+import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import {
-  SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseList, parseSort, type SearchPlan,
+  SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseNamedList, parseSort, parseStoreIds, type SearchPlan,
 } from '../core/search/salesQuery';
 import {
   DAILY_FIELDS, DAILY_SORTABLE, WEEKLY_FIELDS, WEEKLY_SORTABLE, buildDailySearch, buildWeeklySearch,
@@ -21,7 +21,7 @@ import {
   OUTPUT_FORMATS, chooseFormat, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat,
 } from '../render/formats';
 import { renderLineChart } from '../render/chart';
-import { formatCount, formatDuration, makeStyle } from '../render/style';
+import { colorWanted, formatCount, formatDuration, makeStyle } from '../render/style';
 import { shiftDay } from '../core/time/businessDay';
 
 /** Rows shown when neither --limit nor --all is given, in every format. */
@@ -35,6 +35,7 @@ export interface ListingOptions {
   all?: boolean;
   fields?: string;
   sort?: string;
+  bom?: boolean;
 }
 
 export interface Listing {
@@ -51,7 +52,7 @@ export interface Listing {
 
 /** Colours on stdout only for a terminal, and never with --no-color / NO_COLOR. */
 export function stdoutStyle(ctx: Context) {
-  return makeStyle(ctx.flags.color !== false && !('NO_COLOR' in ctx.env) && Boolean(ctx.stdout.isTTY));
+  return makeStyle(colorWanted(ctx.flags.color, ctx.env, ctx.stdout));
 }
 
 /** Index missing reads as "run setup", not as an Elasticsearch exception. */
@@ -68,8 +69,9 @@ export async function runListing(ctx: Context, opts: ListingOptions, listing: Li
   if (opts.all && opts.limit !== undefined) throw new UsageError('use either --limit or --all, not both');
   const started = Date.now();
   const format = chooseFormat(opts.format, ctx.flags.json, ctx.stdout);
+  if (opts.bom && format !== 'csv') throw new UsageError(`--bom goes with --format csv, not ${format}`, 'e.g. --format csv --bom > sales.csv');
   const columns = opts.fields || format !== 'table' ? columnsFor(listing.plan.fields) : listing.tableColumns;
-  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx) });
+  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx), bom: opts.bom });
   const toRecord = listing.toRecord ?? ((h: estypes.SearchHit<DataRecord>) => h._source ?? {});
   const limit = opts.all ? undefined : opts.limit ?? DEFAULT_LIMIT;
   const es = ctx.es();
@@ -98,17 +100,18 @@ export async function runListing(ctx: Context, opts: ListingOptions, listing: Li
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
     ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 /** Adds --sort (unless `sort` is null), --limit, --all, --fields and --format to a listing command. */
 export function addListingOptions(cmd: Command, sort: { fields: readonly string[]; default: string } | null, fieldsHelp: string): Command {
   if (sort) cmd.option('--sort <field[:asc|desc]>', `order by one of: ${sort.fields.join(', ')} (default ${sort.default})`);
   return cmd
-    .addOption(new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`).argParser(positiveIntArg).conflicts('all'))
+    .addOption(new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`).argParser(limitArg).conflicts('all'))
     .addOption(new Option('--all', 'every match, streamed (point in time + search_after; no 10,000 cap)').conflicts('limit'))
     .option('--fields <a,b,...>', fieldsHelp)
-    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)').choices([...OUTPUT_FORMATS]));
+    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)').choices([...OUTPUT_FORMATS]))
+    .option('--bom', 'with --format csv: start with a UTF-8 byte-order mark, so Excel shows Korean text correctly');
 }
 
 const ID_COL = (key: string, header: string): Column => ({ key, header, kind: 'text' });
@@ -144,8 +147,8 @@ export const SALES_TABLE_COLUMNS: Column[] = [
 export function salesPlanOf(opts: SearchSalesOptions): SearchPlan {
   if (opts.canceled && opts.notCanceled) throw new UsageError('use either --canceled or --not-canceled, not both');
   return buildSalesSearch({
-    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
-    platforms: opts.platform !== undefined ? parseList(opts.platform) : undefined,
+    stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
+    platforms: opts.platform !== undefined ? parseNamedList(opts.platform, '--platform', 'BAEMIN,YOGIYO') : undefined,
     from: opts.from,
     to: opts.to,
     minAmount: opts.minAmount,
@@ -215,7 +218,7 @@ export async function runSearchDaily(ctx: Context, opts: SearchAovOptions): Prom
   const sort = opts.sort !== undefined ? parseSort(opts.sort, DAILY_SORTABLE) : undefined;
   const plan = buildDailySearch({
     ...aovRange(opts),
-    stores: opts.store !== undefined ? parseList(opts.store) : undefined,
+    stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
     sort,
     fields: opts.fields !== undefined ? parseFields(opts.fields, DAILY_FIELDS) : undefined,
   });
@@ -224,7 +227,7 @@ export async function runSearchDaily(ctx: Context, opts: SearchAovOptions): Prom
 
 export async function runSearchWeekly(ctx: Context, opts: SearchAovOptions): Promise<number> {
   const range = aovRange(opts);
-  const stores = opts.store !== undefined ? parseList(opts.store) : undefined;
+  const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
   if (opts.chart) return runWeeklyChart(ctx, stores, range);
   const sort = opts.sort !== undefined ? parseSort(opts.sort, WEEKLY_SORTABLE) : undefined;
   const plan = buildWeeklySearch({
@@ -252,7 +255,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
   }
   if (points.length === 0) {
     ctx.stderr.write(`no weekly documents for store ${store}${range.from || range.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
-    return 0;
+    return ExitCode.ok;
   }
   const first = points[0]!.date;
   const last = points[points.length - 1]!.date;
@@ -263,7 +266,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
   if (!ctx.flags.quiet) {
     ctx.stderr.write(`${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 // --- commander -----------------------------------------------------------------------------
@@ -275,8 +278,8 @@ function salesCommand(host: CommandHost): Command {
     .option('--platform <names>', 'platform (case-insensitive), or several comma-separated, e.g. BAEMIN,YOGIYO')
     .option('--from <day>', 'first business day (YYYY-MM-DD, on sale_date)', businessDayArg)
     .option('--to <day>', 'last business day (inclusive)', businessDayArg)
-    .option('--min-amount <won>', 'amount_sale at least this', nonNegativeIntArg)
-    .option('--max-amount <won>', 'amount_sale at most this', nonNegativeIntArg)
+    .option('--min-amount <won>', 'amount_sale at least this', amountArg)
+    .option('--max-amount <won>', 'amount_sale at most this', amountArg)
     .option('--card <mask>', 'masked card number, exact; a leading/trailing * matches the end/start ("*7537", "5461-11*")')
     .addOption(new Option('--canceled', 'only canceled sales').conflicts('notCanceled'))
     .addOption(new Option('--not-canceled', 'only sales that are not canceled').conflicts('canceled'))

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { CommandHost } from './host';
 import { examples } from './host';
 import type { Context } from './context';
+import { ExitCode } from '../core/errors';
 import { ensureIndices, type IndexAction } from '../core/es/setup';
 import { loadSavedObjects, toNdjson, withIndexPrefix } from '../core/kibana/savedObjects';
 import { displayKibanaUrl, importSavedObjects, kibanaAuth, parseKibanaUrl } from '../core/kibana/import';
@@ -47,13 +48,13 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
   const durationMs = Date.now() - started;
   if (ctx.flags.json) {
     ctx.stdout.write(`${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`);
-    return 0;
+    return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {
     const kibanaPart = kibana ? `; kibana: ${kibana.imported} saved objects imported` : '';
     ctx.stdout.write(`setup: ${results.length} indices ready (${changed} changed)${kibanaPart} in ${durationMs} ms\n`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 export function setupCommand(host: CommandHost): Command {

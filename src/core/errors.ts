@@ -14,6 +14,11 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export abstract class EarlypayError extends Error {
   abstract readonly exitCode: ExitCodeValue;
+  /**
+   * What the command did before it ended this way (a job's counts, the ids resolved), for the
+   * one `--json` object the CLI prints for every outcome.
+   */
+  details?: Record<string, unknown>;
   constructor(message: string, readonly hint?: string) {
     super(message);
     this.name = new.target.name;
@@ -45,11 +50,22 @@ export class DriftError extends EarlypayError {
   readonly exitCode = ExitCode.drift;
 }
 
+/** The `status` of the one `--json` object: done, done but must say so (3, 4), or not done. */
+export function jsonStatusOf(exitCode: number): 'ok' | 'attention' | 'error' {
+  if (exitCode === ExitCode.ok) return 'ok';
+  if (exitCode === ExitCode.rejects || exitCode === ExitCode.drift) return 'attention';
+  return 'error';
+}
+
 /** Turns anything thrown by a client library into one readable line, without secrets. */
 export function describeFailure(err: unknown): string {
   if (err instanceof Error) {
-    const e = err as Error & { meta?: { body?: { error?: { type?: string; reason?: string } } }; code?: string };
+    type EsReason = { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] };
+    const e = err as Error & { meta?: { body?: { error?: EsReason } }; code?: string };
     const esReason = e.meta?.body?.error;
+    // "all shards failed" says nothing; the first root cause says what the shards refused.
+    const root = esReason?.root_cause?.[0];
+    if (esReason?.reason && root?.reason && root.reason !== esReason.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}: ${root.type ?? 'error'}: ${root.reason}`;
     if (esReason?.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}`;
     if (e.code && !e.message.includes(e.code)) return `${e.code}: ${e.message}`;
     return e.message || e.name;

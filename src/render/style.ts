@@ -6,6 +6,14 @@ export interface Stream {
   isTTY?: boolean;
 }
 
+/**
+ * Colour for a stream: only a terminal, never with --no-color, never when NO_COLOR is set to
+ * a non-empty value (the no-color.org convention: an empty NO_COLOR= does not count).
+ */
+export function colorWanted(colorFlag: boolean | undefined, env: NodeJS.ProcessEnv, stream: Stream): boolean {
+  return colorFlag !== false && !env.NO_COLOR && Boolean(stream.isTTY);
+}
+
 export function makeStyle(enabled: boolean): Chalk {
   return new chalk.Instance({ level: enabled ? 1 : 0 });
 }

@@ -76,24 +76,28 @@ export const DEFAULTS = {
   table: 'platform_sales',
 } as const;
 
+/** Where a config file's mistakes are explained: its keys, not a command's flags. */
+const CONFIG_FILE_HINT = 'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
+
 function readConfigFile(path: string): FileConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`, 'check the --config path');
+    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`, 'check the --config path (or EARLYPAY_CONFIG)');
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`, CONFIG_FILE_HINT);
   }
   const parsed = FileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.join('.') || '(top level)';
-    throw new UsageError(`config file ${path}: ${where}: ${issue.message}`, 'see README "Configuration" for the keys');
+    throw new UsageError(`config file ${path}: ${where}: ${issue.message}`, CONFIG_FILE_HINT);
   }
   return parsed.data;
 }
@@ -108,6 +112,14 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const file = configPath ? readConfigFile(configPath) : {};
   const pick = (flag: string | undefined, envName: string, fileValue: string | undefined): string | undefined =>
     nonEmpty(flag) ?? nonEmpty(env[envName]) ?? nonEmpty(fileValue);
+  /** Names where a value came from, as the user wrote it: `--tz`, `EARLYPAY_TZ`, or the file's key `tz`. */
+  const origin = (flagName: string | undefined, flag: string | undefined, envName: string, fileKey: keyof FileConfig): string => {
+    if (flagName && nonEmpty(flag)) return flagName;
+    if (nonEmpty(env[envName])) return envName;
+    if (nonEmpty(file[fileKey] as string | undefined)) return `key "${fileKey}" of config file ${configPath}`;
+    return 'default';
+  };
+  const fileHint = (where: string, hint: string): string => (where.startsWith('key ') ? CONFIG_FILE_HINT : hint);
 
   const esUrl = pick(flags.esUrl, 'ES_URL', file.esUrl) ?? DEFAULTS.esUrl;
   const mysqlUrl = pick(flags.mysqlUrl, 'MYSQL_URL', file.mysqlUrl) ?? DEFAULTS.mysqlUrl;
@@ -117,21 +129,27 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const table = pick(undefined, 'EARLYPAY_TABLE', file.table) ?? DEFAULTS.table;
   const kibanaUrl = pick(flags.kibanaUrl, 'KIBANA_URL', file.kibanaUrl);
 
-  assertUrl(esUrl, ['http:', 'https:'], 'Elasticsearch URL', '--es-url or ES_URL, e.g. http://127.0.0.1:9200');
-  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', '--mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay');
-  if (kibanaUrl) assertUrl(kibanaUrl, ['http:', 'https:'], 'Kibana URL', '--kibana-url, e.g. http://127.0.0.1:5601');
-  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
-    throw new UsageError(`invalid index prefix "${indexPrefix}"`, 'use lowercase letters, digits, "-", "_" or "."');
+  const esWhere = origin('--es-url', flags.esUrl, 'ES_URL', 'esUrl');
+  const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
+  assertUrl(esUrl, ['http:', 'https:'], 'Elasticsearch URL', esWhere, fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200'));
+  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', mysqlWhere, fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'));
+  if (kibanaUrl) {
+    const where = origin('--kibana-url', flags.kibanaUrl, 'KIBANA_URL', 'kibanaUrl');
+    assertUrl(kibanaUrl, ['http:', 'https:'], 'Kibana URL', where, fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'));
   }
-  for (const [name, zone] of [['--tz', tz], ['EARLYPAY_SOURCE_TZ', sourceTz]] as const) {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
+    const where = origin('--index-prefix', flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', 'indexPrefix');
+    throw new UsageError(`invalid index prefix "${indexPrefix}" (${where})`, 'use lowercase letters, digits, "-", "_" or "."');
+  }
+  for (const [where, zone] of [[origin('--tz', flags.tz, 'EARLYPAY_TZ', 'tz'), tz], [origin(undefined, undefined, 'EARLYPAY_SOURCE_TZ', 'sourceTz'), sourceTz]] as const) {
     try {
       assertTimeZone(zone);
     } catch {
-      throw new UsageError(`unknown time zone "${zone}" (${name})`, 'use an IANA name such as Asia/Seoul');
+      throw new UsageError(`unknown time zone "${zone}" (${where})`, 'use an IANA name such as Asia/Seoul');
     }
   }
   if (!/^[A-Za-z0-9_]+$/.test(table)) {
-    throw new UsageError(`invalid source table name "${table}"`, 'letters, digits and "_" only');
+    throw new UsageError(`invalid source table name "${table}" (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`, 'letters, digits and "_" only');
   }
 
   const apiKey = nonEmpty(env.ES_API_KEY) ?? nonEmpty(file.esApiKey);
@@ -159,16 +177,39 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   });
 }
 
-function assertUrl(value: string, protocols: string[], what: string, hint: string): void {
+function assertUrl(value: string, protocols: string[], what: string, where: string, hint: string): void {
+  const invalid = `invalid ${what} "${redactUrl(value)}" (${where})`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}"`, `set ${hint}`);
+    if (mayHoldUnencodedCharacter(value)) throw new UsageError(`${invalid}: ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
+    throw new UsageError(invalid, hint);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new UsageError(`invalid ${what} "${redactUrl(value)}": expected ${protocols.join(' or ')}`, `set ${hint}`);
+    throw new UsageError(`${invalid}: expected ${protocols.join(' or ')}`, hint);
   }
+  // A '#' or '?' in a password ends the authority; a lone '%' is not an escape: the URL
+  // parses, but into another user, host or database than meant.
+  let decodable = true;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    decodable = false;
+  }
+  if (!decodable || url.hash || url.search) {
+    throw new UsageError(`${invalid}: ${NOT_ENCODED}`, PERCENT_ENCODE_HINT);
+  }
+}
+
+const PERCENT_ENCODE_HINT = 'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
+
+const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
+
+/** The URL failed to parse: when it has credentials, reserved characters in them are the usual cause. */
+function mayHoldUnencodedCharacter(value: string): boolean {
+  return /:\/\/[^/]*:[^/]*@/.test(value) || /[#%?]/.test(value);
 }
 
 /** A URL with any password replaced, safe for logs, output and the runs index. */
@@ -196,6 +237,11 @@ export function redactUrl(value: string): string {
   return `${value.slice(0, colon + 1)}***${value.slice(at)}`;
 }
 
+/** Masks the password of every `scheme://user:password@` in a text (drivers and parsers may echo a URL). */
+export function scrubUrlCredentials(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/]+@/gi, '$1***@');
+}
+
 /** Removes every secret the config holds from a string (error messages from drivers may echo them). */
 export function redactSecrets(text: string, config: Pick<Config, 'esAuth' | 'mysqlPassword' | 'mysqlUrl'>): string {
   const secrets: string[] = [];
@@ -208,7 +254,7 @@ export function redactSecrets(text: string, config: Pick<Config, 'esAuth' | 'mys
   } catch {
     /* invalid URLs were rejected earlier */
   }
-  let out = text;
+  let out = scrubUrlCredentials(text);
   for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
+import { mysqlFailureHint } from '../failures';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -32,7 +33,7 @@ export async function sourceQuery(pool: Pool, table: string, sql: string, params
   } catch (err) {
     throw new RunFailedError(
       `MySQL: reading ${table} failed: ${describeFailure(err)}`,
-      're-run it (ingest resumes from its checkpoint, which only covers rows already in Elasticsearch); `earlypay doctor` checks the connection',
+      mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
     );
   }
 }

@@ -11,6 +11,7 @@ import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import type { SaleDocument } from '../sales/saleDocument';
 import { repeatKeyOf } from '../sales/saleDocument';
 import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
+import { contiguousRuns } from '../time/businessDay';
 
 const RULE = 'REPEATED_AMOUNT';
 const PAGE = 5_000;
@@ -47,12 +48,48 @@ export async function fetchRepeatGroups(client: Client, salesIndex: string, keys
   return groups;
 }
 
+/** Ranges per request: far below Elasticsearch's maxClauseCount (16,384 here; 1,024 on old or small nodes). */
+const RUNS_PER_QUERY = 256;
+
+/**
+ * Filters on a set of business days, one range per run of consecutive days, in as many
+ * queries as needed: a clause per day (a `terms` on a date field is one) made a scan over
+ * 2000..2099 fail with maxClauseCount.
+ */
+export function dayFilters(field: string, days: readonly string[]): estypes.QueryDslQueryContainer[] {
+  const runs = contiguousRuns([...days].sort());
+  const filters: estypes.QueryDslQueryContainer[] = [];
+  for (let i = 0; i < runs.length; i += RUNS_PER_QUERY) {
+    const ranges = runs.slice(i, i + RUNS_PER_QUERY).map((r) => ({ range: { [field]: { gte: r.from, lte: r.to, format: 'yyyy-MM-dd' } } }));
+    filters.push(ranges.length === 1 ? ranges[0]! : { bool: { should: ranges, minimum_should_match: 1 } });
+  }
+  return filters;
+}
+
+/** The days among `days` that have a counted sale: a wide range is mostly empty, and each chunk below is a request. */
+async function daysWithCountedSales(client: Client, salesIndex: string, days: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const filter of dayFilters('sale_date', days)) {
+    const res = await client.search({
+      index: salesIndex,
+      size: 0,
+      query: { bool: { filter: [filter, { term: { counted: true } }] } },
+      // At most 36,525 days (2000..2099), below search.max_buckets.
+      aggs: { days: { terms: { field: 'sale_date', size: 40_000, format: 'yyyy-MM-dd', order: { _key: 'asc' } } } },
+    });
+    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate).buckets as estypes.AggregationsStringTermsBucket[];
+    for (const b of buckets) found.push(String(b.key_as_string ?? b.key));
+  }
+  return found.sort();
+}
+
 async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number): Promise<Set<string>> {
   const keys = new Set<string>();
   // Groups big enough to flag anything.
   const BUCKETS = 50_000;
   const queue: string[][] = [];
-  for (let i = 0; i < days.length; i += 7) queue.push(days.slice(i, i + 7));
+  const withSales = await daysWithCountedSales(client, names.sales, days);
+  for (let i = 0; i < withSales.length; i += 7) queue.push(withSales.slice(i, i + 7));
   while (queue.length) {
     const chunk = queue.shift()!;
     const res = await client.search({
@@ -71,16 +108,17 @@ async function candidateKeys(client: Client, names: IndexNames, days: string[], 
     for (const b of buckets) keys.add(String(b.key));
   }
   // Groups flagged now, which may no longer deserve it.
-  const dayFilter = { terms: { sale_date: days } };
-  for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { _source: ['repeat_key'] })) {
-    keys.add(hit._source!.repeat_key);
-  }
-  for await (const hit of searchAll<{ store_id: string; card_number: string; sale_date: string; amount_sale: number }>(
-    client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }],
-    { _source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
-  )) {
-    const a = hit._source!;
-    keys.add(repeatKeyOf(a.store_id, a.card_number, a.sale_date, a.amount_sale));
+  for (const dayFilter of dayFilters('sale_date', days)) {
+    for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { _source: ['repeat_key'] })) {
+      keys.add(hit._source!.repeat_key);
+    }
+    for await (const hit of searchAll<{ store_id: string; card_number: string; sale_date: string; amount_sale: number }>(
+      client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }],
+      { _source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
+    )) {
+      const a = hit._source!;
+      keys.add(repeatKeyOf(a.store_id, a.card_number, a.sale_date, a.amount_sale));
+    }
   }
   return keys;
 }

@@ -90,6 +90,45 @@ export function parseList(value: string): string[] {
   return [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
 }
 
+/** At most this many ids in one --store (a terms filter, kept far below index.max_terms_count). */
+export const MAX_STORE_IDS = 1_000;
+
+/** `--store 50,51`: store ids are whole numbers (store_id is a BIGINT); an empty or non-numeric list is a mistake. */
+export function parseStoreIds(value: string): string[] {
+  const ids = parseList(value);
+  if (ids.length === 0) throw new UsageError('--store is empty', 'name a store id, e.g. --store 50 or --store 50,51; leave --store out for every store');
+  const bad = ids.filter((id) => !/^\d{1,19}$/.test(id));
+  if (bad.length) throw new UsageError(`--store "${bad[0]}" is not a store id`, 'store ids are whole numbers, e.g. --store 50 or --store 50,51');
+  if (ids.length > MAX_STORE_IDS) throw new UsageError(`--store names ${ids.length} stores; at most ${MAX_STORE_IDS}`, 'leave --store out for every store');
+  return ids;
+}
+
+/** A non-empty list flag (`--platform BAEMIN,YOGIYO`). */
+export function parseNamedList(value: string, flag: string, example: string): string[] {
+  const names = parseList(value);
+  if (names.length === 0) throw new UsageError(`${flag} is empty`, `e.g. ${flag} ${example}; leave it out for no filter`);
+  return names;
+}
+
+/** card_number is a VARCHAR(32): a longer mask cannot match and makes an expensive wildcard. */
+export const MAX_CARD_LENGTH = 32;
+/**
+ * --text: every word becomes a clause per field, and Elasticsearch refuses a query with more
+ * clauses than its maxClauseCount (as low as 1,024 on small heaps): far fewer words are allowed.
+ */
+export const MAX_TEXT_WORDS = 64;
+export const MAX_TEXT_LENGTH = 1_000;
+
+/** Words as the standard analyzer sees them, roughly: runs of letters/digits; Han ideographs one each. */
+export function countTextWords(text: string): number {
+  let n = 0;
+  for (const run of text.match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const han = run.match(/\p{Script=Han}/gu)?.length ?? 0;
+    n += han + (run.replace(/\p{Script=Han}/gu, '') ? 1 : 0);
+  }
+  return n;
+}
+
 /** Escapes the characters a `wildcard` query treats specially. */
 export function escapeWildcard(text: string): string {
   return text.replace(/[\\*?]/g, (c) => `\\${c}`);
@@ -104,6 +143,9 @@ export function escapeWildcard(text: string): string {
 export function cardQuery(card: string): estypes.QueryDslQueryContainer {
   const value = card.trim();
   if (value === '' || /^\*+$/.test(value)) throw new UsageError('--card needs a masked card number or part of one', 'e.g. --card 5461-11**-****-7537 or --card "*7537"');
+  if (value.length > MAX_CARD_LENGTH) {
+    throw new UsageError(`--card is ${value.length} characters long; card numbers have at most ${MAX_CARD_LENGTH}`, 'e.g. --card 5461-11**-****-7537 or --card "*7537"');
+  }
   const leading = value.startsWith('*');
   const trailing = value.endsWith('*') && value.length > 1;
   if (!leading && !trailing) return { term: { card_number: value } };
@@ -156,6 +198,13 @@ export function salesFilterClauses(f: SalesFilter): { filter: estypes.QueryDslQu
   if (f.canceled !== undefined) filter.push({ term: { is_canceled: f.canceled } });
   if (f.text !== undefined) {
     if (f.text.trim() === '') throw new UsageError('--text is empty', 'e.g. --text "배달 취소"');
+    const words = countTextWords(f.text);
+    if (words > MAX_TEXT_WORDS || f.text.length > MAX_TEXT_LENGTH) {
+      throw new UsageError(
+        `--text has ${words.toLocaleString('en-US')} words (${f.text.length.toLocaleString('en-US')} characters); at most ${MAX_TEXT_WORDS} words and ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters`,
+        'search for a few distinctive words; every one of them must occur',
+      );
+    }
     must.push(textQuery(f.text));
   }
   return { filter, must };

@@ -9,6 +9,14 @@ import { format, isValid, parse, parseISO } from 'date-fns';
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
+/**
+ * The days the tool accepts from a user (README "Limits"). Card sales of this platform start
+ * long after 2000; the upper end keeps every year four digits (days compare as strings, and
+ * a day after 9999-12-31 would not) and any range at most 36,525 days long.
+ */
+export const FIRST_BUSINESS_DAY = '2000-01-01';
+export const LAST_BUSINESS_DAY = '2099-12-31';
+
 /** A `YYYY-MM-DD` string that is a real calendar date. */
 export function isBusinessDay(value: string): boolean {
   if (!DATE_RE.test(value)) return false;
@@ -133,8 +141,24 @@ export function shiftDay(day: string, n: number): string {
 /** Every day from `from` to `to` inclusive; empty when from > to. */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let d = from; d <= to; d = shiftDay(d, 1)) days.push(d);
+  // After 9999-12-31 comes "10000-01-01", which sorts below it: stop there instead of forever.
+  for (let d = from; d <= to && d.length === 10; d = shiftDay(d, 1)) days.push(d);
   return days;
+}
+
+/**
+ * Ascending distinct days as runs of consecutive days: ['05-01','05-02','05-04'] ->
+ * [{from:'05-01',to:'05-02'},{from:'05-04',to:'05-04'}]. A query over many days uses one
+ * range per run, not one clause per day (Elasticsearch caps a query's clauses).
+ */
+export function contiguousRuns(days: readonly string[]): { from: string; to: string }[] {
+  const runs: { from: string; to: string }[] = [];
+  for (const day of days) {
+    const last = runs[runs.length - 1];
+    if (last && shiftDay(last.to, 1) === day) last.to = day;
+    else if (!last || day > last.to) runs.push({ from: day, to: day });
+  }
+  return runs;
 }
 
 /** Today's business day in `timeZone` (injectable clock for tests). */

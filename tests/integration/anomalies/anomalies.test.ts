@@ -298,9 +298,20 @@ describe('anomalies resolve', () => {
     expect(r.stderr).toMatch(/no such anomaly: 424242:OVER_WEEKLY_AOV/);
     const a = (await world.all<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!;
     expect(a).toEqual(expect.objectContaining({ status: 'resolved', note: 'promo' }));
-    const again = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'promo, checked twice']);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/1 already resolved \(note updated\)/);
+    expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ command: 'anomalies resolve', status: 'error', error: 'no such anomaly: 424242:OVER_WEEKLY_AOV' }));
+  });
+
+  it('refuses to replace the note of an anomaly resolved already, unless --force', async () => {
+    const again = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '5:NON_POSITIVE_AMOUNT', '--note', 'promo, checked twice']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^earlypay: already resolved, with a note: 4:FEE_RATE_OUT_OF_RANGE; nothing was changed\nhint: add --force/);
+    const before = await world.all<AnomalyDocument>(world.names.anomalies);
+    expect(before.get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo');
+    expect(before.get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
+    const forced = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'promo, checked twice', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/1 already resolved \(note replaced, --force\)/);
+    expect((await world.all<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo, checked twice');
   });
 
   it('rejects malformed ids and a missing or empty note before writing anything', async () => {
@@ -404,5 +415,14 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
     for (const [id, rules] of want) expect([id, [...sales.get(id)!.anomaly_rules].sort()]).toEqual([id, rules]);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(summary.sales_checked).toBe(2_500);
+  });
+
+  it('a scan over every supported day (2000-01-01..2099-12-31) simply works, and agrees', async () => {
+    const now = new Date('2024-07-03T18:00:00+09:00');
+    const before = await rworld.all<AnomalyDocument>(rworld.names.anomalies);
+    const r = await rworld.cli(['anomalies', 'scan', '--from', '2000-01-01', '--to', '2099-12-31', '--json'], { now });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', sales_checked: 2_500, anomalies_created: 0, anomalies_removed: 0, orphans_removed: 0, repeated_amount: expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }) });
+    expect([...(await rworld.all<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual([...before.keys()].sort());
   });
 });

@@ -179,7 +179,33 @@ describe('ingest', () => {
   it('--fail-on-rejects exits 3 and says why', async () => {
     const r = await world.cli(['ingest', '--full', '--fail-on-rejects']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/9 row\(s\) were rejected/);
+    expect(r.stderr).toMatch(/^earlypay: 9 row\(s\) were rejected \(--fail-on-rejects\)\nhint: see the .*-deadletter index/);
+    const json = await world.cli(['ingest', '--full', '--fail-on-rejects', '--json']);
+    expect(json.code).toBe(3);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'attention', exit_code: 3, rejected: 9, error: '9 row(s) were rejected (--fail-on-rejects)', run_id: expect.any(String) });
+    const runs = await world.allDocs<{ command: string; status: string; exit_code: number }>(names().runs);
+    expect([...runs.values()].filter((x) => x.exit_code === 3).every((x) => x.status === 'succeeded')).toBe(true);
+  });
+
+  it('a MySQL failure re-running cannot fix says so; --json answers with one object', async () => {
+    const table = await world.cli(['ingest', '--json'], { EARLYPAY_TABLE: 'no_such_table' });
+    expect(table.code).toBe(1);
+    expect(table.stderr).toMatch(/ER_NO_SUCH_TABLE|doesn't exist/);
+    expect(table.stderr).toMatch(/\nhint: the table does not exist: .*re-running cannot help/);
+    expect(table.stderr).not.toMatch(/ingest resumes/);
+    expect(JSON.parse(table.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 1, hint: expect.stringMatching(/re-running cannot help/) });
+    await world.pool.query('CREATE TABLE lacks_fee LIKE platform_sales');
+    await world.pool.query('ALTER TABLE lacks_fee DROP COLUMN amount_fee');
+    const column = await world.cli(['ingest', '--full'], { EARLYPAY_TABLE: 'lacks_fee' });
+    expect(column.code).toBe(1);
+    expect(column.stderr).toMatch(/Unknown column 'amount_fee'/);
+    expect(column.stderr).toMatch(/\nhint: the table lacks a column .*re-running cannot help/);
+    const doctor = await world.cli(['doctor', '--json'], { EARLYPAY_TABLE: 'lacks_fee' });
+    expect(doctor.code).toBe(1);
+    expect(doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'source table')).toMatchObject({
+      status: 'fail', detail: 'lacks_fee lacks column(s) the product reads: amount_fee',
+    });
   });
 
   it('a second run while another holds the lock exits 75 at once', async () => {
@@ -192,6 +218,9 @@ describe('ingest', () => {
     expect(r.code).toBe(75);
     expect(r.stderr).toMatch(/another ingest run holds the lock/);
     expect(Date.now() - started).toBeLessThan(30_000);
+    const json = await world.cli(['ingest', '--json']);
+    expect(json.code).toBe(75);
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 75, error: expect.stringMatching(/holds the lock/) });
     await world.es.delete({ index: names().state, id: 'lock:ingest', refresh: true });
   });
 

@@ -114,9 +114,11 @@ describe('hostile text never errors', () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([]);
     }
+    // A store id is a whole number: anything else is refused before a query is built.
     const r = await search(['--store', '50") OR 1=1 --', '--format', 'json']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^earlypay: --store "50"\) OR 1=1 --" is not a store id\n/);
+    expect(r.stdout).toBe('');
   });
 });
 
@@ -199,6 +201,9 @@ describe('formats', () => {
     }
     const quoted = csvRecords((await search(['--text', 'refund', '--format', 'csv', '--fields', 'id,remark'])).stdout);
     expect(quoted).toEqual([{ id: '10002', remark: 'customer said: "refund (partial)" [urgent]' }]);
+    // --bom: the same CSV behind a UTF-8 byte-order mark, for Excel.
+    const withBom = (await search([...args, '--format', 'csv', '--bom', '--fields', 'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules'])).stdout;
+    expect(withBom).toBe(`\uFEFF${r.stdout}`);
   });
 
   it('table on a terminal: thousands separators, header, summary on stderr', async () => {
@@ -212,7 +217,7 @@ describe('formats', () => {
 
   it('empty result: exit 0, empty output in every format', async () => {
     for (const [format, out] of [['json', '[]\n'], ['ndjson', ''], ['csv', /^id,created,/], ['table', '']] as const) {
-      const r = await search(['--store', 'nope', '--format', format]);
+      const r = await search(['--store', '999999', '--format', format]);
       expect(r.code).toBe(0);
       if (typeof out === 'string') expect(r.stdout).toBe(out);
       else expect(r.stdout).toMatch(out);

@@ -69,11 +69,13 @@ describe('doctor', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  it('a job with Elasticsearch down exits 1 in one line, without a stack trace', async () => {
+  it('a job with Elasticsearch down exits 1 in one line and a hint, without a stack trace', async () => {
     const r = await runCli(['ingest', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9\/ is unreachable/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9\/ is unreachable .*\nhint: is it running/);
+    const json = await runCli(['ingest', '--json', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 1, error: expect.stringMatching(/unreachable/), hint: expect.stringMatching(/earlypay doctor/) });
   });
 });
 
