@@ -24,7 +24,7 @@ import { main } from '../src/cli';
 import { ensureIndices } from '../src/core/es/setup';
 import { indexNames } from '../src/core/es/indices';
 import { bulkAction } from '../src/core/es/bulkWrite';
-import { readChangedRows } from '../src/core/ingest/source';
+import { readChangedRows } from '../src/core/ingest/read';
 import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
 import { mapSourceRow } from '../src/core/sales/saleDocument';
 import { createMysqlPool } from '../src/core/source/mysql';

@@ -26,12 +26,13 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
   const rules = Object.entries(s.by_rule).map(([r, n]) => `${r} ${formatCount(n!)}`).join(', ');
   const parts = [
     `ingest (${s.mode}${s.dry_run ? ', dry run: nothing written' : ''}): read ${formatCount(s.read)} rows`,
-    `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted : s.indexed)}`,
+    `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted - s.unchanged : s.indexed)}`,
+    s.unchanged ? `${formatCount(s.unchanged)} unchanged (not rewritten)` : '',
     s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
     `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
     s.withdrawn ? `${formatCount(s.withdrawn)} previously accepted row(s) now invalid: removed from ES` : '',
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
-    s.repeated_amount ? `REPEATED_AMOUNT settled: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
+    s.repeated_amount ? `REPEATED_AMOUNT ranked: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,
     s.checkpoint ? `checkpoint ${s.checkpoint.modified} #${s.checkpoint.id}${s.checkpoint_advanced ? '' : ' (unchanged)'}` : 'no checkpoint',
     formatDuration(ms),

@@ -20,13 +20,12 @@ import type { RuleThresholds } from '../config/config';
 import { writeBulk, type BulkOp, type BulkWriteResult } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import type { SaleDocument } from '../sales/saleDocument';
-import { anomalyId, anomalyUpsert, evaluateSaleRules, type AnomalyDocument, type RuleId } from '../rules/rules';
+import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type AnomalyDocument } from '../rules/rules';
 import { WeeklyBaselines } from '../rules/baselines';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import { daysBetween } from '../time/businessDay';
 import { streamHits } from '../search/stream';
 
-const GROUP_RULE: RuleId = 'REPEATED_AMOUNT';
 const PAGE = 1_000;
 
 export interface ScanDeps {
@@ -62,10 +61,6 @@ const CONTENT_KEYS = ['sale_id', 'rule', 'severity', 'store_id', 'platform', 'ca
 
 function sameContent(stored: Partial<AnomalyDocument>, fresh: Partial<AnomalyDocument>): boolean {
   return CONTENT_KEYS.every((k) => JSON.stringify(stored[k] ?? null) === JSON.stringify(fresh[k] ?? null));
-}
-
-function sameRules(a: string[], b: string[]): boolean {
-  return a.length === b.length && [...a].sort().every((r, i) => r === [...b].sort()[i]);
 }
 
 function assertWritten(result: BulkWriteResult, what: string): void {
@@ -125,14 +120,12 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
         else result.anomalies_created++;
         ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(sale.id, f.rule), doc: refresh, upsert: create });
       }
-      for (const rule of existing.keys()) {
-        if (findings.some((f) => f.rule === rule)) continue;
+      const diff = diffSaleAnomalies(findings, { rules: existing.keys(), groupRule: sale.anomaly_rules.includes(GROUP_RULE) });
+      for (const rule of diff.cleared) {
         result.anomalies_removed++;
-        ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, rule as RuleId) });
+        ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, rule) });
       }
-      const rules = findings.map((f) => f.rule as string);
-      if (sale.anomaly_rules.includes(GROUP_RULE)) rules.push(GROUP_RULE); // step 2 decides that one
-      rules.sort();
+      const rules = diff.rules;
       if (!sameRules(rules, sale.anomaly_rules)) {
         result.sales_updated++;
         ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: rules }, version, versionType: 'external_gte' });

@@ -5,7 +5,7 @@
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { sourceQuery } from '../ingest/source';
+import { sourceQuery } from '../ingest/read';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, type DayRange, type SourceDayTotals, type Zones } from './days';

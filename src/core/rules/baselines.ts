@@ -14,15 +14,23 @@ export class WeeklyBaselines {
 
   constructor(private readonly client: Client, private readonly weeklyIndex: string) {}
 
-  private static idFor(storeId: string, saleDate: string): string {
-    return `${storeId}:${shiftDay(saleDate, -1)}`;
+  /** The day before each sale day seen (a few hundred days at most; two lookups per sale). */
+  private readonly dayBefore = new Map<string, string>();
+
+  private idFor(storeId: string, saleDate: string): string {
+    let before = this.dayBefore.get(saleDate);
+    if (before === undefined) {
+      if (this.dayBefore.size >= MAX_CACHED) this.dayBefore.clear();
+      this.dayBefore.set(saleDate, (before = shiftDay(saleDate, -1)));
+    }
+    return `${storeId}:${before}`;
   }
 
   /** Fetches the baselines these sales need that are not cached yet. */
   async load(sales: Iterable<{ store_id: string; sale_date: string }>): Promise<void> {
     const missing = new Set<string>();
     for (const s of sales) {
-      const id = WeeklyBaselines.idFor(s.store_id, s.sale_date);
+      const id = this.idFor(s.store_id, s.sale_date);
       if (!this.cache.has(id)) missing.add(id);
     }
     if (missing.size === 0) return;
@@ -40,6 +48,6 @@ export class WeeklyBaselines {
 
   /** The baseline for a sale at `storeId` on `saleDate` (call `load` first). */
   get(storeId: string, saleDate: string): WeeklyBaseline | null {
-    return this.cache.get(WeeklyBaselines.idFor(storeId, saleDate)) ?? null;
+    return this.cache.get(this.idFor(storeId, saleDate)) ?? null;
   }
 }

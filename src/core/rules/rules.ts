@@ -222,3 +222,35 @@ export function anomalyUpsert(sale: SaleDocument, f: RuleFinding, at: string): {
   };
   return { refresh, create: { ...refresh, status: 'open', note: null, detected_at: at, resolved_at: null } };
 }
+
+/** The rule over groups of sales: settled per group (repeatedAmounts.ts), never per sale. */
+export const GROUP_RULE: RuleId = 'REPEATED_AMOUNT';
+
+export interface SaleAnomalyDiff {
+  /** The sale's `anomaly_rules` now, sorted; REPEATED_AMOUNT kept as it was (settling decides it). */
+  rules: RuleId[];
+  /** Per-sale rules that fired before and do not now: their anomaly documents go. */
+  cleared: RuleId[];
+}
+
+/**
+ * What the per-sale rules change on one sale: ingest (against the rules the stored document
+ * carried) and `anomalies scan` (against the anomaly documents stored) both diff this way.
+ */
+export function diffSaleAnomalies(findings: readonly RuleFinding[], before: { rules: Iterable<string>; groupRule: boolean }): SaleAnomalyDiff {
+  const rules = findings.map((f) => f.rule);
+  const cleared: RuleId[] = [];
+  for (const rule of before.rules) {
+    if (rule !== GROUP_RULE && !rules.includes(rule as RuleId)) cleared.push(rule as RuleId);
+  }
+  if (before.groupRule) rules.push(GROUP_RULE);
+  return { rules: rules.sort(), cleared };
+}
+
+/** Two `anomaly_rules` lists hold the same rules. */
+export function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((r, i) => r === sb[i]);
+}

@@ -83,8 +83,23 @@ function wholeNumber(value: unknown): number | null {
   return null;
 }
 
+/** A plain decimal without a leading zero (what a BIGINT column nearly always holds). */
+function isCanonicalId(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 20) return false;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  if (i === n || (s.charCodeAt(i) === 48 && n > i + 1)) return false; // '0' leading another digit
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function idString(value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'string' && isCanonicalId(value)) return value;
   const s = String(value).trim();
   return /^-?\d+$/.test(s) ? s.replace(/^(-?)0+(?=\d)/, '$1') : null;
 }

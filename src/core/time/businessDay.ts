@@ -85,15 +85,41 @@ function steadyOffset(ms: number, timeZone: string): number | undefined {
   return Number.isInteger(offset) ? offset : undefined;
 }
 
+/** Digits s[from..to) as a number, or -1. */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * The six numbers of a wall-clock DATETIME. Ingest reads four per row, nearly all exactly
+ * 'YYYY-MM-DD HH:MM:SS', so that form is read by position; anything else goes through the regex.
+ */
+function wallClockFieldsOf(text: string): [number, number, number, number, number, number] | null {
+  if (text.length === 19 && text[4] === '-' && text[7] === '-' && (text[10] === ' ' || text[10] === 'T') && text[13] === ':' && text[16] === ':') {
+    const f: [number, number, number, number, number, number] = [
+      digitsAt(text, 0, 4), digitsAt(text, 5, 7), digitsAt(text, 8, 10), digitsAt(text, 11, 13), digitsAt(text, 14, 16), digitsAt(text, 17, 19),
+    ];
+    return f.includes(-1) ? null : f;
+  }
+  const m = WALL_CLOCK_RE.exec(text.trim());
+  return m ? (m.slice(1, 7).map(Number) as [number, number, number, number, number, number]) : null;
+}
+
 /**
  * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`.
  * Returns null for zero dates, malformed strings and impossible dates ('2024-02-30').
  */
 export function wallClockToInstant(value: string | null | undefined, timeZone: string): Date | null {
   if (value == null) return null;
-  const m = WALL_CLOCK_RE.exec(String(value).trim());
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const fields = wallClockFieldsOf(String(value));
+  if (!fields) return null;
+  const [y, mo, d, h, mi, s] = fields;
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
   const calendar = new Date(asUtc);

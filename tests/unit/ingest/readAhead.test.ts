@@ -5,7 +5,7 @@
  * for the consumer — not escape as an unhandled rejection, which ends the process with a
  * stack trace instead of the one-line error and exit 1.
  */
-import { readAhead } from '../../../src/core/ingest/source';
+import { readAhead } from '../../../src/core/ingest/read';
 
 describe('readAhead when a prefetched read fails', () => {
   it('hands the error to the consumer when it asks, and nothing goes unhandled', async () => {

@@ -1,11 +1,13 @@
 /**
- * Source stage: reads `platform_sales` with a keyset cursor on (modified, id) — never OFFSET —
- * one bounded page at a time, so memory does not grow with the table.
+ * Stage 2, read: `platform_sales` with a keyset cursor on (modified, id) — never OFFSET — one
+ * bounded page at a time, so memory does not grow with the table: a page holds at most
+ * --batch-size rows and about MAX_PAGE_TEXT characters of column text, whichever is less.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
+import type { IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
 const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
@@ -42,20 +44,47 @@ function columnList(): string {
   return SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
 }
 
+/**
+ * Column text a page may hold. A row costs several times its text while it is judged and
+ * written (the row, its document, the NDJSON), and the CLI's heap is 256 MB (bin/earlypay):
+ * `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
+ */
+export const MAX_PAGE_TEXT = 8_000_000;
+const SAMPLED_ROWS = 64;
+/** The first page is read at most this large, before the size of the rows is known. */
+const FIRST_PAGE_ROWS = 2_000;
+
+/** Rows the next page may have: `requested`, or fewer when the rows read so far are large. */
+export function boundedPageRows(page: readonly SourceRow[], requested: number): number {
+  if (page.length === 0) return requested;
+  const step = Math.max(1, Math.floor(page.length / SAMPLED_ROWS));
+  let chars = 0;
+  let sampled = 0;
+  for (let i = 0; i < page.length; i += step, sampled++) {
+    const row = page[i]!;
+    for (const c of SOURCE_COLUMNS) {
+      const v = row[c];
+      chars += v == null ? 4 : typeof v === 'string' ? v.length + 8 : 12;
+    }
+  }
+  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_TEXT / (chars / sampled))));
+}
+
 /** Yields pages of rows in (modified, id) order inside the window. */
 export async function* readChangedRows(pool: Pool, table: string, window: ReadWindow, pageSize: number): AsyncGenerator<SourceRow[]> {
   const cols = columnList();
   const t = `\`${table}\``;
   let position: KeysetPosition | undefined;
+  let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
     let sql: string;
     let params: unknown[];
     if (!position) {
       sql = `SELECT ${cols} FROM ${t} WHERE modified >= ? AND modified <= ? ORDER BY modified, id LIMIT ?`;
-      params = [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified, pageSize];
+      params = [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified, limit];
     } else {
       sql = `SELECT ${cols} FROM ${t} WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?`;
-      params = [position.modified, position.id, position.modified, window.untilModified, pageSize];
+      params = [position.modified, position.id, position.modified, window.untilModified, limit];
     }
     const rows = await sourceQuery(pool, table, sql, params);
     if (rows.length === 0) return;
@@ -63,7 +92,8 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
     const last = page[page.length - 1]!;
     position = { modified: String(last.modified), id: String(last.id) };
     yield page;
-    if (rows.length < pageSize) return;
+    if (rows.length < limit) return;
+    limit = boundedPageRows(page, pageSize);
   }
 }
 
@@ -74,17 +104,20 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
 export async function* readUndatedRows(pool: Pool, table: string, pageSize: number): AsyncGenerator<SourceRow[]> {
   const cols = columnList();
   let afterId: string | undefined;
+  let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
     const rows = await sourceQuery(
       pool,
       table,
       `SELECT ${cols} FROM \`${table}\` WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
-      afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, pageSize] : [FIRST_REAL_DATETIME, pageSize],
+      afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, limit] : [FIRST_REAL_DATETIME, limit],
     );
     if (rows.length === 0) return;
-    yield rows as unknown as SourceRow[];
-    if (rows.length < pageSize) return;
+    const page = rows as unknown as SourceRow[];
+    yield page;
+    if (rows.length < limit) return;
     afterId = String(rows[rows.length - 1]!.id);
+    limit = boundedPageRows(page, pageSize);
   }
 }
 
@@ -134,4 +167,24 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
     await Promise.allSettled(buffer);
     await it.return?.(undefined);
   }
+}
+
+/** A page for the stages downstream; `positioned` pages move the checkpoint (undated rows never do). */
+export interface SourcePage {
+  rows: SourceRow[];
+  positioned: boolean;
+}
+
+/**
+ * The pages a plan reads: the given rows (repair), or the undated rows (they never reach the
+ * cursor, and go to the dead letter on every run) followed by the window — the next page read
+ * while the current one is judged and written.
+ */
+export async function* readPlan(pool: Pool, table: string, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
+  if (plan.mode === 'repair') {
+    for await (const rows of plan.rows) yield { rows, positioned: false };
+    return;
+  }
+  for await (const rows of readUndatedRows(pool, table, pageSize)) yield { rows, positioned: false };
+  for await (const rows of readAhead(readChangedRows(pool, table, plan.window, pageSize), 1)) yield { rows, positioned: true };
 }

@@ -1,0 +1,141 @@
+/**
+ * Stage 3, judge (pure: no I/O, unit-tested without servers): a page of source rows, and what
+ * the lookups found for it, becomes bulk operations —
+ *
+ *   accepted rows   the sales document (external version = modified), per-sale rule findings as
+ *                   anomaly upserts, anomalies that stopped firing deleted (diffSaleAnomalies,
+ *                   as `anomalies scan` diffs); REPEATED_AMOUNT is left to the settling after
+ *                   the stream, which ranks each group once;
+ *   rejected rows   a dead-letter document; a row that was accepted once and is invalid now
+ *                   also loses its sales and anomaly documents (withdrawn);
+ *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
+ *                   business day and rules, or a rejected row the dead letter holds as it is,
+ *                   is not written again and marks no day changed (an incremental run re-reads
+ *                   the --overlap every time).
+ */
+import { createHash } from 'node:crypto';
+import type { RuleThresholds } from '../config/config';
+import type { BulkOp } from '../es/bulkWrite';
+import type { IndexNames } from '../es/indices';
+import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId } from '../rules/rules';
+import { mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
+import type { SourceRow } from '../source/row';
+import type { BatchLookups, LookupKeys } from './lookups';
+
+export interface JudgeContext {
+  names: IndexNames;
+  table: string;
+  runId: string;
+  sourceTz: string;
+  businessTz: string;
+  thresholds: RuleThresholds;
+  /** The check's clock (SALE_IN_FUTURE) and `ingested_at`/`last_seen`. */
+  now: Date;
+  /** reconcile --repair: write every sale, at max(its version, the stored one). */
+  overwrite: boolean;
+}
+
+export interface MappedPage {
+  accepted: AcceptedSale[];
+  rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string }[];
+}
+
+export interface BatchOutcome {
+  ops: BulkOp[];
+  accepted: number;
+  rejected: number;
+  /** Accepted rows whose stored document is already what this run would write. */
+  unchanged: number;
+  /** Sales with a per-sale finding. */
+  flagged: number;
+  byRule: Map<RuleId, number>;
+  cleared: number;
+  withdrawn: number;
+  days: Set<string>;
+}
+
+/** Dead-letter document id: stable per source row. */
+export function deadLetterId(table: string, sourceId: string | null, row: unknown): string {
+  if (sourceId) return `${table}:${sourceId}`;
+  return `${table}:sha1:${createHash('sha1').update(JSON.stringify(row)).digest('hex')}`;
+}
+
+export function deadLetterOp(names: IndexNames, table: string, runId: string, at: string, row: unknown, rejected: { sourceId: string | null; codes: string[]; reason: string }, stage: string): BulkOp {
+  const doc = {
+    source_id: rejected.sourceId,
+    source_table: table,
+    stage,
+    reason: rejected.reason,
+    reason_code: rejected.codes,
+    row,
+    run_id: runId,
+    last_seen: at,
+  };
+  return { kind: 'upsert', index: names.deadletter, id: deadLetterId(table, rejected.sourceId, row), doc, upsert: { ...doc, first_seen: at } };
+}
+
+const WHOLE_NUMBER = /^-?\d+$/;
+
+export function mapPage(rows: readonly SourceRow[], ctx: JudgeContext): MappedPage {
+  const page: MappedPage = { accepted: [], rejected: [] };
+  const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString() };
+  for (const row of rows) {
+    const mapped = mapSourceRow(row, opts);
+    if (mapped.ok) page.accepted.push(mapped.sale);
+    else page.rejected.push({ row, why: mapped.rejected, deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row) });
+  }
+  return page;
+}
+
+/** What the lookups stage must fetch for a mapped page. */
+export function lookupKeys(page: MappedPage): LookupKeys {
+  const saleIds = page.accepted.map((s) => s.doc.id);
+  for (const r of page.rejected) if (r.why.sourceId && WHOLE_NUMBER.test(r.why.sourceId)) saleIds.push(r.why.sourceId);
+  return { saleIds, deadLetterIds: page.rejected.map((r) => r.deadLetterId), sales: page.accepted.map((s) => s.doc) };
+}
+
+export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeContext): BatchOutcome {
+  const { names } = ctx;
+  const at = ctx.now.toISOString();
+  const out: BatchOutcome = { ops: [], accepted: page.accepted.length, rejected: page.rejected.length, unchanged: 0, flagged: 0, byRule: new Map(), cleared: 0, withdrawn: 0, days: new Set() };
+
+  for (const { row, why, deadLetterId: id } of page.rejected) {
+    const held = found.deadLetters.get(id);
+    const same = held && sameRules(held.reason_code, why.codes) && JSON.stringify(held.row) === JSON.stringify(row);
+    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate'));
+    // Accepted once and invalid now: the old document must not linger.
+    const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
+    if (!before || !why.sourceId) continue;
+    out.ops.push({ kind: 'delete', index: names.sales, id: why.sourceId });
+    for (const rule of before.anomaly_rules) out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(why.sourceId, rule as RuleId) });
+    out.days.add(before.sale_date);
+    out.withdrawn++;
+  }
+
+  for (const sale of page.accepted) {
+    const doc = sale.doc;
+    const findings = evaluateSaleRules(doc, { thresholds: ctx.thresholds, now: ctx.now, baseline: found.baseline(doc.store_id, doc.sale_date) });
+    if (findings.length) out.flagged++;
+    for (const f of findings) out.byRule.set(f.rule, (out.byRule.get(f.rule) ?? 0) + 1);
+    const before = found.stored.get(doc.id);
+    const diff = diffSaleAnomalies(findings, { rules: before?.anomaly_rules ?? [], groupRule: before?.anomaly_rules.includes(GROUP_RULE) ?? false });
+    doc.anomaly_rules = diff.rules;
+    if (!ctx.overwrite && before && before.version === sale.version && before.row_fingerprint === doc.row_fingerprint && before.sale_date === doc.sale_date && sameRules(before.anomaly_rules, diff.rules)) {
+      out.unchanged++;
+      continue;
+    }
+    out.days.add(doc.sale_date);
+    if (before && before.sale_date !== doc.sale_date) out.days.add(before.sale_date);
+    const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
+    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte' });
+    for (const f of findings) {
+      const { refresh, create } = anomalyUpsert(doc, f, at);
+      out.ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(doc.id, f.rule), doc: refresh, upsert: create });
+    }
+    for (const rule of diff.cleared) {
+      out.cleared++;
+      out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(doc.id, rule) });
+    }
+  }
+  return out;
+}

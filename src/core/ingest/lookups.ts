@@ -1,0 +1,65 @@
+/**
+ * Stage 4, lookups: what judging a batch needs from Elasticsearch, in at most three requests
+ * sent together — the stored versions of its sales (one mget, skipped when the run started on
+ * an empty sales index: a load into empty indices cannot need it), the dead-letter documents of
+ * its rejected rows (one mget, only when there are any), and the weekly baselines not cached yet.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type { IndexNames } from '../es/indices';
+import { WeeklyBaselines } from '../rules/baselines';
+import type { WeeklyBaseline } from '../rules/rules';
+
+/** What the sales index holds for one id. */
+export interface StoredSale {
+  sale_date: string;
+  anomaly_rules: string[];
+  /** Absent on documents written before fingerprints existed. */
+  row_fingerprint?: number;
+  version: number;
+}
+
+/** What the dead letter holds for one rejected row. */
+export interface StoredDeadLetter {
+  row: unknown;
+  reason_code: string[];
+}
+
+export interface BatchLookups {
+  stored: ReadonlyMap<string, StoredSale>;
+  deadLetters: ReadonlyMap<string, StoredDeadLetter>;
+  baseline(storeId: string, saleDate: string): WeeklyBaseline | null;
+}
+
+export interface LookupKeys {
+  /** Ids whose sales documents may exist (accepted rows and rejected rows with an id). */
+  saleIds: string[];
+  deadLetterIds: string[];
+  sales: { store_id: string; sale_date: string }[];
+}
+
+export class Lookups {
+  private readonly baselines: WeeklyBaselines;
+
+  constructor(private readonly es: Client, private readonly names: IndexNames, private readonly salesWereEmpty: boolean) {
+    this.baselines = new WeeklyBaselines(es, names.weeklyAov);
+  }
+
+  async forBatch(keys: LookupKeys): Promise<BatchLookups> {
+    const stored = new Map<string, StoredSale>();
+    const deadLetters = new Map<string, StoredDeadLetter>();
+    await Promise.all([
+      this.baselines.load(keys.sales),
+      (async () => {
+        if (this.salesWereEmpty || keys.saleIds.length === 0) return;
+        const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'] });
+        for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, { ...d._source, anomaly_rules: d._source.anomaly_rules ?? [], version: d._version ?? 0 });
+      })(),
+      (async () => {
+        if (keys.deadLetterIds.length === 0) return;
+        const res = await this.es.mget<StoredDeadLetter>({ index: this.names.deadletter, ids: keys.deadLetterIds, _source: ['row', 'reason_code'] });
+        for (const d of res.docs) if ('found' in d && d.found && d._source) deadLetters.set(d._id, d._source);
+      })(),
+    ]);
+    return { stored, deadLetters, baseline: (storeId, saleDate) => this.baselines.get(storeId, saleDate) };
+  }
+}

@@ -1,0 +1,29 @@
+import { bulkAction, bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
+import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
+import { row } from '../sales/saleDocument.test';
+
+describe('bulkLines', () => {
+  it('writes the same NDJSON as the action objects, for every kind of op', () => {
+    const ops: BulkOp[] = [
+      { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
+      { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
+      { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },
+      { kind: 'delete', index: 'a', id: '"odd"' },
+    ];
+    for (const op of ops) {
+      const [action, body] = bulkAction(op);
+      expect(bulkLines(op)).toBe([action, body].filter((x) => x !== undefined).map((x) => `${JSON.stringify(x)}\n`).join(''));
+    }
+  });
+});
+
+describe('boundedPageRows', () => {
+  it('keeps --batch-size for ordinary rows and bounds a page of large rows by its text', () => {
+    expect(boundedPageRows([row(), row()], 2_000)).toBe(2_000);
+    const big = row({ raw_data: 'x'.repeat(20_000) });
+    const rows = boundedPageRows(Array.from({ length: 100 }, () => big), 100_000);
+    expect(rows).toBeLessThan(MAX_PAGE_TEXT / 20_000 + 1);
+    expect(rows).toBeGreaterThanOrEqual(100);
+    expect(boundedPageRows([], 7)).toBe(7);
+  });
+});
