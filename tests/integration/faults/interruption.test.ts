@@ -141,6 +141,27 @@ describe('an ingest killed with -9', () => {
   }, 600_000);
 });
 
+describe('other jobs interrupted', () => {
+  it('anomalies scan with SIGINT: exit 130, one line, run interrupted, its lock released; a re-run completes', async () => {
+    const scan = ['anomalies', 'scan', ...world.args, '--from', '2024-04-01', '--to', '2024-04-30'];
+    const run = spawnCli(scan);
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    expect(await waitFor(async () => (await runOf(run.pid))?.status === 'running', 120_000, 10, () => exited)).toBe(true);
+    process.kill(run.pid, 'SIGINT');
+    const result = await run.done;
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('earlypay: anomalies scan interrupted by SIGINT, stopped before it finished; nothing unfinished was recorded as done; lock released; re-run `earlypay anomalies scan` to do it again\n');
+    expect(await runOf(run.pid)).toMatchObject({ command: 'anomalies scan', status: 'interrupted', exit_code: 130 });
+    expect((await world.es.get({ index: names().state, id: 'lock:anomalies-scan' }, { ignore: [404] })).found).toBe(false);
+
+    const again = await runCliProcess(scan);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+  }, 300_000);
+});
+
 describe('a dry run writes nothing', () => {
   it('ingest --dry-run on a new prefix creates no index, no run document and no lock, and still checks every row', async () => {
     const prefix = `${world.prefix}-dry`;
