@@ -1,6 +1,6 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
-import { Client, SniffingTransport, type ClientOptions } from '@elastic/elasticsearch';
+import { Client, SniffingTransport, UndiciConnection, errors, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config/config';
 import { UsageError } from '../errors';
 
@@ -28,6 +28,33 @@ RetryingTransport.prototype.request = async function retryOn429(this: SniffingTr
   }
 } as typeof send;
 
+/**
+ * A refused connection means nothing listens on that node: the transport would retry it with
+ * backoff (7–9 s per command before the error showed). Raised under its own name, the
+ * transport rethrows it at once; it is still a ConnectionError for everything that reports it.
+ */
+export class ConnectionRefusedError extends errors.ConnectionError {
+  constructor(message: string, meta?: ConstructorParameters<typeof errors.ConnectionError>[1]) {
+    super(message, meta);
+    this.name = 'ConnectionRefusedError';
+  }
+}
+
+/** The connection of a single-node client: a refusal ends the request instead of being retried. */
+class RefusalIsFinalConnection extends UndiciConnection {}
+const connect = UndiciConnection.prototype.request;
+RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(this: UndiciConnection, ...args: Parameters<typeof connect>) {
+  try {
+    return await connect.apply(this, args);
+  } catch (err) {
+    if (err instanceof errors.ConnectionError && /\bECONNREFUSED\b/.test(err.message)) {
+      // Shaped like the transport's own errors, so reports name the node's URL.
+      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<typeof errors.ConnectionError>[1]);
+    }
+    throw err;
+  }
+} as typeof connect;
+
 export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
   let tls: ClientOptions['tls'];
   if (config.esCaCert) {
@@ -37,8 +64,11 @@ export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCe
       throw new UsageError(`cannot read ES_CA_CERT ${config.esCaCert}: ${(err as Error).message}`);
     }
   }
+  // With several nodes a refused one is marked dead and the request goes to the next.
+  const singleNode = !Array.isArray(config.esUrl) && !String(config.esUrl).includes(',');
   return new Client({
     Transport: RetryingTransport,
+    ...(singleNode ? { Connection: RefusalIsFinalConnection } : {}),
     node: config.esUrl,
     auth: config.esAuth,
     tls,

@@ -157,7 +157,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'runs',
     suffix: 'runs',
-    version: 1,
+    version: 2, // v2: heartbeat_at
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -165,6 +165,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         command: keyword,
         args: opaque,
         started_at: date,
+        heartbeat_at: date,
         ended_at: date,
         duration_ms: long,
         status: keyword,

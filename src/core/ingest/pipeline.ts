@@ -8,6 +8,9 @@
  *             overwrites a newer one
  *   checkpoint  advanced after each segment, only past rows that are safely in Elasticsearch
  *
+ * An abort (SIGINT/SIGTERM) stops the source between batches: the batches already read are
+ * written, the checkpoint moves past them, and the run ends as if the table ended there.
+ *
  * After the stream, REPEATED_AMOUNT is settled for every business day that changed (a late
  * sale can change the rank of others) and those days are marked for `daily`/`weekly`.
  */
@@ -78,6 +81,8 @@ export interface IngestDeps {
   /** Called as rows are processed; `total` is known when counting was asked for. */
   onProgress?: (p: { read: number; total?: number }) => void;
   countTotal?: boolean;
+  /** Aborted: stop reading at the next batch boundary and end at a safe point. */
+  signal?: AbortSignal;
 }
 
 export interface IngestStats {
@@ -100,6 +105,8 @@ export interface IngestStats {
   checkpoint: Checkpoint | null;
   checkpoint_advanced: boolean;
   repeated_amount: SettleResult | null;
+  /** Stopped early by `signal`: only the rows read so far were handled. */
+  interrupted: boolean;
 }
 
 interface BatchOutcome {
@@ -156,7 +163,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const window: ReadWindow = { fromModified, untilModified };
   deps.verbose(`ingest ${mode}: modified ${fromModified ?? '(beginning)'} .. ${untilModified}${opts.dryRun ? ' (dry run)' : ''}`);
 
-  const salesWereEmpty = (await es.count({ index: names.sales })).count === 0;
+  // A dry run on a new prefix has no indices (it creates none): nothing to look up there.
+  const salesWereEmpty = (await es.count({ index: names.sales, ignore_unavailable: true })).count === 0;
   const total = deps.countTotal && !opts.rows ? await countWindow(pool, table, window) : undefined;
   const baselines = new WeeklyBaselines(es, names.weeklyAov);
   const thresholds = config.rules;
@@ -165,7 +173,11 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     mode, dry_run: opts.dryRun, window: { from: fromModified ?? null, until: untilModified },
     read: 0, accepted: 0, indexed: 0, superseded: 0, rejected: 0, withdrawn: 0, flagged: 0, by_rule: {}, anomalies_cleared: 0,
     days_changed: 0, retried: 0, checkpoint: previous ? { modified: previous.modified, id: previous.id } : null,
-    checkpoint_advanced: false, repeated_amount: null,
+    checkpoint_advanced: false, repeated_amount: null, interrupted: false,
+  };
+  const stopping = (): boolean => {
+    if (deps.signal?.aborted) stats.interrupted = true;
+    return stats.interrupted;
   };
   const changedDays = new Set<string>();
 
@@ -326,6 +338,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
   // Undated rows first: they never reach the cursor.
   for await (const rows of opts.rows ? [] : readUndatedRows(pool, table, opts.batchSize)) {
+    if (stopping()) break;
     const o = await processBatch(rows);
     o.last = undefined;
     await writeSegment((async function* () { yield o; })());
@@ -339,10 +352,12 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   )[Symbol.asyncIterator]();
 
   let exhausted = false;
-  while (!exhausted) {
+  while (!exhausted && !stopping()) {
     let rowsInSegment = 0;
     const segment = (async function* () {
       while (rowsInSegment < opts.segmentRows) {
+        // Between batches: what was yielded is written and checkpointed, nothing is half-done.
+        if (stopping()) return;
         const next = await batches.next();
         if (next.done) {
           exhausted = true;
@@ -366,6 +381,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       }
     }
   }
+  // Stopped early: the read-ahead is abandoned (its pending page read settles, its cursor closes).
+  if (stats.interrupted) await batches.return?.(undefined);
   stats.indexed = Math.max(0, stats.accepted - stats.superseded);
   stats.days_changed = changedDays.size;
 

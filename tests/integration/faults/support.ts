@@ -80,7 +80,7 @@ export interface ProcessResult {
  * Runs `earlypay <args>` as a child process (ts-node, so it is always the current source),
  * with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
  */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult> } {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult>; stdoutSoFar: () => string } {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
@@ -105,7 +105,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: nu
       }),
     );
   });
-  return { pid: child.pid!, done };
+  return { pid: child.pid!, done, stdoutSoFar: () => stdout };
 }
 
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {

@@ -37,12 +37,12 @@ describe('setup', () => {
 
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {
     const alias = `${world.prefix}-runs`;
-    await world.es.indices.delete({ index: `${alias}-v1` });
+    await world.es.indices.delete({ index: `${alias}-v2` });
     await world.es.indices.create({ index: `${alias}-old`, aliases: { [alias]: {} }, mappings: { properties: { status: { type: 'text' }, command: { type: 'keyword' } }, _meta: { earlypay_mapping_version: 0 } } });
     await world.es.index({ index: alias, id: 'r1', document: { status: 'succeeded', command: 'ingest' }, version: 77, version_type: 'external', refresh: true });
     const r = await world.cli(['setup', '--json']);
     const row = r.json<{ indices: { alias: string; action: string; index: string }[] }>().indices.find((i) => i.alias === alias);
-    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v1` });
+    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v2` });
     const doc = await world.es.get({ index: alias, id: 'r1' });
     expect(doc._version).toBe(77);
     expect(doc._source).toEqual({ status: 'succeeded', command: 'ingest' });
