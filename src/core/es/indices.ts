@@ -4,6 +4,7 @@
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { withTextGrams } from '../sales/saleDocument';
 
 export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
 
@@ -14,6 +15,12 @@ export interface IndexDefinition {
   /** Bump when `mappings` change; setup upgrades in place or by reindex behind the alias. */
   version: number;
   mappings: estypes.MappingTypeMapping;
+  /**
+   * An index older than this version is not upgraded in place: its documents are copied into a
+   * new index through `rewrite` (a new field computed from the others), behind the alias.
+   */
+  rewriteBelow?: number;
+  rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const keyword = { type: 'keyword' } as const;
@@ -29,7 +36,10 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
     suffix: 'sales',
-    version: 1,
+    // 3: text_grams (Korean search inside compounds), computed for the existing sales on upgrade
+    version: 3,
+    rewriteBelow: 3,
+    rewrite: withTextGrams,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -63,6 +73,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         repeat_key: keyword,
         anomaly_rules: keyword,
         ingested_at: date,
+        /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
+        text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
       },
     },
   },

@@ -91,14 +91,18 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
       throw new Error(`${status.alias} is a concrete index, not an alias; rename it or choose another --index-prefix`);
     case 'outdated': {
       const index = status.index!;
-      try {
-        await client.indices.putMapping({ index, ...withMeta(def) });
-        return { status, action: 'upgraded', index };
-      } catch (err) {
-        if (!isMappingConflict(err)) throw err;
+      // A new field computed from the others needs every document rewritten, not only a mapping.
+      const rewrite = def.rewrite && status.actualVersion! < (def.rewriteBelow ?? 0) ? def.rewrite : undefined;
+      if (!rewrite) {
+        try {
+          await client.indices.putMapping({ index, ...withMeta(def) });
+          return { status, action: 'upgraded', index };
+        } catch (err) {
+          if (!isMappingConflict(err)) throw err;
+        }
       }
       const target = await createVersioned(client, prefix, def, def.version, false);
-      await copyIndex(client, index, target);
+      await copyIndex(client, index, target, rewrite);
       await client.indices.updateAliases({
         actions: [
           { remove: { index, alias: status.alias } },
@@ -121,13 +125,15 @@ export async function ensureIndices(client: Client, prefix: string): Promise<{ a
 
 /**
  * Copies every document, keeping ids and versions (sales carry external versions), with a
- * scroll and the bulk helper: minimal distributions have no _reindex.
+ * scroll and the bulk helper: minimal distributions have no _reindex. `rewrite` computes what
+ * the new mapping adds.
  */
-async function copyIndex(client: Client, from: string, to: string): Promise<void> {
+async function copyIndex(client: Client, from: string, to: string, rewrite: IndexDefinition['rewrite']): Promise<void> {
   const ops = (async function* () {
-    for await (const res of client.helpers.scrollSearch<object>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
+    for await (const res of client.helpers.scrollSearch<Record<string, unknown>>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
       for (const hit of res.body.hits.hits) {
-        yield { kind: 'index' as const, index: to, id: hit._id!, doc: hit._source!, version: hit._version, versionType: 'external_gte' as const };
+        const doc = rewrite ? rewrite(hit._source!) : hit._source!;
+        yield { kind: 'index' as const, index: to, id: hit._id!, doc, version: hit._version, versionType: 'external_gte' as const };
       }
     }
   })();
