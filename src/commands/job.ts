@@ -45,7 +45,7 @@ export async function ensureReady(ctx: Context): Promise<void> {
   }
   if (statuses.some((s) => s.state === 'missing')) {
     ctx.log.verbose('creating missing indices');
-    await ensureIndices(ctx.es(), prefix);
+    await ensureIndices(ctx.es(), prefix, { shards: ctx.config().shards, replicas: ctx.config().replicas });
   }
 }
 

@@ -140,7 +140,7 @@ export function textQuery(text: string): estypes.QueryDslQueryContainer {
   const must = hangul.map(hangulWordQuery);
   const rest = withoutHangul(text);
   // Punctuation left between Korean words is no word of its own: it must not match nothing.
-  if (/[\p{L}\p{N}]/u.test(rest)) must.push(wordsQuery(rest));
+  if (/[\p{L}\p{N}]/u.test(rest)) must.push(wordsQuery(rest.trim()));
   return must.length === 1 ? must[0]! : { bool: { must } };
 }
 
