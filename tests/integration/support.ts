@@ -61,7 +61,8 @@ export class TestWorld {
   constructor(kind: string, readonly esUrl = ES_URL) {
     this.prefix = uniqueName(kind);
     this.database = this.prefix.replace(/-/g, '_');
-    this.es = new Client({ node: esUrl });
+    // one URL or a comma-separated list of a cluster's nodes, as ES_URL takes them
+    this.es = new Client({ nodes: esUrl.split(',') });
   }
 
   get mysqlUrl(): string {

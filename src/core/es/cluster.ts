@@ -14,7 +14,7 @@ export interface ClusterOverview {
 export async function clusterOverview(client: Client): Promise<ClusterOverview> {
   const [health, info] = await Promise.all([
     client.cluster.health(),
-    client.nodes.info({ metric: '_none' as never, filter_path: 'nodes.*.name,nodes.*.version' }),
+    client.nodes.info({ node_id: '_all', metric: '_none' as never, filter_path: 'nodes.*.name,nodes.*.version' }),
   ]);
   const nodes = Object.values(info.nodes ?? {})
     .map((n) => ({ name: n.name, version: n.version }))
