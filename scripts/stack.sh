@@ -9,10 +9,13 @@
 #                Idempotent: when both already run and are healthy it only prints the URLs.
 #   down         stops every Elasticsearch instance under $STACK_DIR and MariaDB (idempotent).
 #   status       one line per service (state, url, version, pid); exit 0 when the selected
-#                Elasticsearch instance and MariaDB are up and healthy, else 3.
-#   up-es        only the Elasticsearch instance selected by ES_VERSION/ES_PORT.
-#   down-es      stop that instance (SIGTERM, wait, SIGKILL after 60 s).
-#   kill-es      SIGKILL that instance (fault tests); `up-es` brings it back with its data.
+#                Elasticsearch instance and MariaDB are up and healthy, else 3. A service that
+#                another checkout started and `up` reuses is "running (reused: …)" when it serves.
+#   up-es        only the Elasticsearch instance selected by ES_VERSION/ES_PORT (with ES_NODES,
+#                the cluster's nodes).
+#   down-es      stop that instance (SIGTERM, wait, SIGKILL after 60 s); with ES_NODES, every node.
+#   kill-es      SIGKILL the instance on ES_PORT (fault tests; one node of a cluster: its port);
+#                `up-es` brings it back with its data.
 #   up-mysql     only MariaDB.      down-mysql   stop MariaDB (mariadb-admin shutdown).
 #   For down-es/kill-es without ES_VERSION, the instance running on ES_PORT is chosen.
 #
@@ -22,15 +25,22 @@
 #                              socket, pid, error log), env files, lock files.
 #   ES_VERSION [8.19.21]       any version published as
 #                              org.elasticsearch.distribution.integ-test-zip:elasticsearch:<v>:zip
-#                              (7.17.29 works too); two versions can run side by side on two ports.
+#                              (7.17.29 and 9.2.0 work too); versions can run side by side on ports.
 #   ES_PORT [9200]             HTTP port.  ES_TRANSPORT_PORT [ES_PORT+100] transport port.
-#   ES_HEAP [1g]               -Xms and -Xmx.
+#   ES_NODES [1]               N > 1: an N-node cluster (cluster.name earlypay-cluster-<ES_PORT>)
+#                              on HTTP ports ES_PORT … ES_PORT+N−1 and transport ports
+#                              ES_TRANSPORT_PORT …; ES_URL is printed and written as the
+#                              comma-separated list of the node URLs (env.es-<v>-cluster-<port>).
+#   ES_HEAP [1g; 512m per node when ES_NODES > 1]  -Xms and -Xmx.
 #   ES_SETTINGS []             extra space-separated key=value settings, passed as -Ekey=value
 #                              (override the defaults below); e.g.
 #                              ES_SETTINGS='thread_pool.write.queue_size=2'.  If an instance is
 #                              running with a different ES_HEAP/ES_SETTINGS, up/up-es restart it.
-#   ES_JAVA_HOME               Java for Elasticsearch [the machine's Java 17, apt-installed if
-#                              missing; /usr/lib/jvm/java-17-openjdk-* preferred over `java`].
+#   ES_JAVA_HOME               Java for Elasticsearch (checked against the version's minimum).
+#                              Unset: the lowest suitable Java in /usr/lib/jvm, then JAVA_HOME,
+#                              then `java` — 7.17/8.x: Java 17 (apt-installed if none fits);
+#                              9.x: Java 21+ (the Temurin JDK these machines carry), else an
+#                              error saying what to install.
 #   ES_USER [earlypay-es]      unprivileged system user ES runs as when this script runs as root
 #                              (created with useradd --system); as non-root ES runs as you.
 #   MYSQL_PORT [3306]  MYSQL_DATABASE [earlypay]  MYSQL_BUFFER_POOL [1G]

@@ -6,6 +6,7 @@
  */
 import { SearchWorld, ndjson, row } from './seed';
 import { streamHits, type StreamStats } from '../../../src/core/search/stream';
+import { createEsClient } from '../../../src/core/es/client';
 
 const N = 10_500;
 
@@ -25,6 +26,23 @@ export function registerSearchCompat(url: string, major: number): void {
   it(`is ${major}.x`, async () => {
     const nodes = await world.es.nodes.info();
     expect(Object.values(nodes.nodes)[0]!.version).toMatch(new RegExp(`^${major}\\.`));
+  });
+
+  it(`the product's client speaks to ${major}.x in the 8 media type and is answered as Elasticsearch`, async () => {
+    const client = createEsClient({ esNodes: [url], esAuth: undefined, esCaCert: undefined });
+    const seen: { accept?: string; product?: string }[] = [];
+    client.diagnostic.on('response', (_err, result) => {
+      seen.push({ accept: String(result?.meta.request.params.headers?.accept ?? ''), product: String(result?.headers?.['x-elastic-product'] ?? '') });
+    });
+    try {
+      const health = await client.cluster.health();
+      expect(['green', 'yellow']).toContain(health.status);
+      await client.search({ index: world.names.sales, size: 1, query: { term: { store_id: '5' } } });
+    } finally {
+      await client.close();
+    }
+    expect(seen).toHaveLength(2);
+    for (const s of seen) expect(s).toEqual({ accept: expect.stringContaining('application/vnd.elasticsearch+json; compatible-with=8'), product: 'Elasticsearch' });
   });
 
   it('search sales --all streams past 10,000 hits with _shard_doc as tiebreaker', async () => {
