@@ -20,11 +20,33 @@ import type { estypes } from '@elastic/elasticsearch';
 /** The field (in the sales mapping) the grams are indexed in. */
 export const TEXT_GRAMS_FIELD = 'text_grams';
 
-const HANGUL_RUN = /\p{Script=Hangul}+/gu;
+/** Hangul syllables and jamo (all in the BMP, so one UTF-16 unit each). */
+function isHangul(c: number): boolean {
+  return (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) ||
+    (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff) || (c >= 0xffa0 && c <= 0xffdc);
+}
+
+/**
+ * The runs of Hangul in a text, in order, as [start, end) offsets. On the ingest's hot path,
+ * hence a plain scan rather than a regex; the query uses the same scan, so both sides agree.
+ */
+function hangulRuns(text: string, onRun: (start: number, end: number) => void): void {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const hangul = i < text.length && isHangul(text.charCodeAt(i));
+    if (hangul && start < 0) start = i;
+    else if (!hangul && start >= 0) {
+      onRun(start, i);
+      start = -1;
+    }
+  }
+}
 
 /** The runs of Hangul in a text, in order. */
 export function hangulWords(text: string): string[] {
-  return text.match(HANGUL_RUN) ?? [];
+  const words: string[] = [];
+  hangulRuns(text, (start, end) => words.push(text.slice(start, end)));
+  return words;
 }
 
 /** One word's grams: its bigrams, then its last syllable ("정상승인" → "정상 상승 승인 인"). */
@@ -36,13 +58,28 @@ export function wordGrams(word: string): string {
   return grams.join(' ');
 }
 
+// Sales repeat the same few words (status messages, menu items): their grams are kept, up to a
+// bound, so that the ingest's hot path computes each once.
+const gramsCache = new Map<string, string>();
+const GRAMS_CACHE_MAX = 20_000;
+
+function cachedWordGrams(word: string): string {
+  let grams = gramsCache.get(word);
+  if (grams === undefined) {
+    grams = wordGrams(word);
+    if (gramsCache.size >= GRAMS_CACHE_MAX) gramsCache.clear();
+    gramsCache.set(word, grams);
+  }
+  return grams;
+}
+
 /** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts. */
 export function textGrams(texts: readonly (string | null | undefined)[]): string[] {
   const words = new Set<string>();
   for (const text of texts) {
-    if (text) for (const word of hangulWords(text)) words.add(word);
+    if (text) hangulRuns(text, (start, end) => words.add(text.slice(start, end)));
   }
-  return Array.from(words, wordGrams);
+  return Array.from(words, cachedWordGrams);
 }
 
 /** The query clause that matches the sales whose texts contain the Hangul word. */
@@ -56,5 +93,11 @@ export function hangulWordQuery(word: string): estypes.QueryDslQueryContainer {
 
 /** The text with its Hangul taken out (what the word-based query still has to match). */
 export function withoutHangul(text: string): string {
-  return text.replace(HANGUL_RUN, ' ');
+  let rest = '';
+  let from = 0;
+  hangulRuns(text, (start, end) => {
+    rest += `${text.slice(from, start)} `;
+    from = end;
+  });
+  return rest + text.slice(from);
 }
