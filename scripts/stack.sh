@@ -15,7 +15,8 @@
 #                the cluster's nodes).
 #   down-es      stop that instance (SIGTERM, wait, SIGKILL after 60 s); with ES_NODES, every node.
 #   kill-es      SIGKILL the instance on ES_PORT (fault tests; one node of a cluster: its port);
-#                `up-es` brings it back with its data.
+#                `up-es` brings it back with its data (a cluster's node: with the cluster's
+#                ES_NODES and first ES_PORT, which starts only the nodes that are not running).
 #   up-mysql     only MariaDB.      down-mysql   stop MariaDB (mariadb-admin shutdown).
 #   For down-es/kill-es without ES_VERSION, the instance running on ES_PORT is chosen.
 #

@@ -44,6 +44,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: config.esNodes.length - 1 });
   let esUp = false;
   let mysqlUp = false;
+  // Red: some primaries are gone, and reading their indices would hang until a timeout.
+  let clusterRed = false;
   try {
     try {
       // GET / lives in an optional module (rest-root) that minimal distributions lack.
@@ -58,6 +60,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
       const cluster = await clusterOverview(es);
+      clusterRed = cluster.status === 'red';
       checks.push({
         name: 'cluster',
         status: cluster.status === 'red' ? 'fail' : cluster.status === 'yellow' ? 'warn' : 'ok',
@@ -109,7 +112,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
     });
-    if (missing.length) return checks;
+    if (missing.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
     const checkpoint = await state.readCheckpoint(config.table);

@@ -135,6 +135,10 @@ export async function ensureIndices(client: Client, prefix: string, layout: Inde
     const r = await ensureIndex(client, prefix, def, layout);
     results.push({ alias: r.status.alias, index: r.index, action: r.action });
   }
+  // A new index's replicas are copied after `create` returns: a node lost before then takes the
+  // only copy of its shards with it. Wait (bounded) until the copies that can be made are made;
+  // replicas that cannot be placed (fewer nodes than copies) do not hold this up.
+  await client.cluster.health({ index: results.map((r) => r.index), wait_for_events: 'languid', wait_for_no_initializing_shards: true, timeout: '60s' });
   return results;
 }
 
