@@ -8,6 +8,7 @@ import { examples } from './host';
 import type { Context } from './context';
 import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
+import { clusterOverview, describeCluster } from '../core/es/cluster';
 import { StateStore } from '../core/state/store';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
@@ -41,9 +42,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   const config = ctx.config();
   const names = ctx.names();
   const checks: Check[] = [];
-  const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: 0 });
+  // No retry on one node (an answer now or a failure now); with several, each node once.
+  const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: config.esNodes.length - 1 });
   let esUp = false;
   let mysqlUp = false;
+  // Red: some primaries are gone, and reading their indices would hang until a timeout.
+  let clusterRed = false;
   try {
     try {
       // GET / lives in an optional module (rest-root) that minimal distributions lack.
@@ -54,8 +58,16 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'elasticsearch',
         status: health.status === 'red' ? 'fail' : 'ok',
-        detail: `${redactUrl(config.esUrl)} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
+        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
+      });
+      const cluster = await clusterOverview(es);
+      clusterRed = cluster.status === 'red';
+      checks.push({
+        name: 'cluster',
+        status: cluster.status === 'red' ? 'fail' : cluster.status === 'yellow' ? 'warn' : 'ok',
+        detail: describeCluster(cluster),
+        hint: cluster.status === 'yellow' ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`' : undefined,
       });
     } catch (err) {
       checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).message, hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
@@ -110,7 +122,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
     });
-    if (missing.length) return checks;
+    if (missing.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
     const checkpoint = await state.readCheckpoint(config.table);
@@ -156,7 +168,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       name: 'dead letter',
       status: deadletters.count > 0 ? 'warn' : 'ok',
       detail: `${deadletters.count.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
-      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esUrl)}${names.deadletter}/_search?size=5'` : undefined,
+      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'` : undefined,
     });
     return checks;
   } finally {

@@ -60,7 +60,7 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
   }
   if (create && statuses.some((s) => s.state === 'missing')) {
     ctx.log.verbose('creating missing indices');
-    await ensureIndices(ctx.es(), prefix);
+    await ensureIndices(ctx.es(), prefix, { shards: ctx.config().shards, replicas: ctx.config().replicas });
   }
 }
 

@@ -55,7 +55,18 @@ RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(this:
   }
 } as typeof connect;
 
-export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
+/**
+ * Several nodes (`ES_URL=http://es1:9200,http://es2:9200`): the client spreads requests over
+ * all of them; a node that refuses, resets or drops a connection (or answers 502-504) is marked
+ * dead and the request is sent again to the next one, so every node is tried once before the
+ * request fails (maxRetries is at least the number of other nodes). A dead node is pinged back
+ * to life later by the connection pool.
+ */
+export function retriesFor(nodes: number): number {
+  return Math.max(3, nodes);
+}
+
+export function createEsClient(config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
   let tls: ClientOptions['tls'];
   if (config.esCaCert) {
     try {
@@ -65,15 +76,15 @@ export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCe
     }
   }
   // With several nodes a refused one is marked dead and the request goes to the next.
-  const singleNode = !Array.isArray(config.esUrl) && !String(config.esUrl).includes(',');
+  const singleNode = config.esNodes.length === 1;
   return new Client({
     Transport: RetryingTransport,
     ...(singleNode ? { Connection: RefusalIsFinalConnection } : {}),
-    node: config.esUrl,
+    nodes: [...config.esNodes],
     auth: config.esAuth,
     tls,
     requestTimeout: 60_000,
-    maxRetries: 3,
+    maxRetries: retriesFor(config.esNodes.length),
     ...options,
   });
 }
