@@ -9,10 +9,14 @@
 #                Idempotent: when both already run and are healthy it only prints the URLs.
 #   down         stops every Elasticsearch instance under $STACK_DIR and MariaDB (idempotent).
 #   status       one line per service (state, url, version, pid); exit 0 when the selected
-#                Elasticsearch instance and MariaDB are up and healthy, else 3.
-#   up-es        only the Elasticsearch instance selected by ES_VERSION/ES_PORT.
-#   down-es      stop that instance (SIGTERM, wait, SIGKILL after 60 s).
-#   kill-es      SIGKILL that instance (fault tests); `up-es` brings it back with its data.
+#                Elasticsearch instance and MariaDB are up and healthy, else 3. A service that
+#                another checkout started and `up` reuses is "running (reused: …)" when it serves.
+#   up-es        only the Elasticsearch instance selected by ES_VERSION/ES_PORT (with ES_NODES,
+#                the cluster's nodes).
+#   down-es      stop that instance (SIGTERM, wait, SIGKILL after 60 s); with ES_NODES, every node.
+#   kill-es      SIGKILL the instance on ES_PORT (fault tests; one node of a cluster: its port);
+#                `up-es` brings it back with its data (a cluster's node: with the cluster's
+#                ES_NODES and first ES_PORT, which starts only the nodes that are not running).
 #   up-mysql     only MariaDB.      down-mysql   stop MariaDB (mariadb-admin shutdown).
 #   For down-es/kill-es without ES_VERSION, the instance running on ES_PORT is chosen.
 #
@@ -22,15 +26,22 @@
 #                              socket, pid, error log), env files, lock files.
 #   ES_VERSION [8.19.21]       any version published as
 #                              org.elasticsearch.distribution.integ-test-zip:elasticsearch:<v>:zip
-#                              (7.17.29 works too); two versions can run side by side on two ports.
+#                              (7.17.29 and 9.2.0 work too); versions can run side by side on ports.
 #   ES_PORT [9200]             HTTP port.  ES_TRANSPORT_PORT [ES_PORT+100] transport port.
-#   ES_HEAP [1g]               -Xms and -Xmx.
+#   ES_NODES [1]               N > 1: an N-node cluster (cluster.name earlypay-cluster-<ES_PORT>)
+#                              on HTTP ports ES_PORT … ES_PORT+N−1 and transport ports
+#                              ES_TRANSPORT_PORT …; ES_URL is printed and written as the
+#                              comma-separated list of the node URLs (env.es-<v>-cluster-<port>).
+#   ES_HEAP [1g; 512m per node when ES_NODES > 1]  -Xms and -Xmx.
 #   ES_SETTINGS []             extra space-separated key=value settings, passed as -Ekey=value
 #                              (override the defaults below); e.g.
 #                              ES_SETTINGS='thread_pool.write.queue_size=2'.  If an instance is
 #                              running with a different ES_HEAP/ES_SETTINGS, up/up-es restart it.
-#   ES_JAVA_HOME               Java for Elasticsearch [the machine's Java 17, apt-installed if
-#                              missing; /usr/lib/jvm/java-17-openjdk-* preferred over `java`].
+#   ES_JAVA_HOME               Java for Elasticsearch (checked against the version's minimum).
+#                              Unset: the lowest suitable Java in /usr/lib/jvm, then JAVA_HOME,
+#                              then `java` — 7.17/8.x: Java 17 (apt-installed if none fits);
+#                              9.x: Java 21+ (the Temurin JDK these machines carry), else an
+#                              error saying what to install.
 #   ES_USER [earlypay-es]      unprivileged system user ES runs as when this script runs as root
 #                              (created with useradd --system); as non-root ES runs as you.
 #   MYSQL_PORT [3306]  MYSQL_DATABASE [earlypay]  MYSQL_BUFFER_POOL [1G]
@@ -85,8 +96,10 @@ ES_VERSION_SET=${ES_VERSION:+1}
 ES_VERSION=${ES_VERSION:-8.19.21}
 ES_PORT=${ES_PORT:-9200}
 ES_TRANSPORT_PORT=${ES_TRANSPORT_PORT:-$((ES_PORT + 100))}
+ES_NODES=${ES_NODES:-1}
 ES_HEAP_SET=${ES_HEAP:+1}
-ES_HEAP=${ES_HEAP:-1g}
+# a cluster's nodes share this machine: a smaller heap each unless ES_HEAP says otherwise
+if [ "$ES_NODES" = 1 ]; then ES_HEAP=${ES_HEAP:-1g}; else ES_HEAP=${ES_HEAP:-512m}; fi
 ES_SETTINGS_SET=${ES_SETTINGS+1}
 ES_SETTINGS=${ES_SETTINGS:-}
 ES_USER=${ES_USER:-earlypay-es}
@@ -105,6 +118,7 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 [[ $ES_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "ES_VERSION must look like 8.19.21 (got '$ES_VERSION')"
 [[ $ES_PORT =~ ^[0-9]+$ && $ES_TRANSPORT_PORT =~ ^[0-9]+$ && $MYSQL_PORT =~ ^[0-9]+$ ]] || die "ES_PORT, ES_TRANSPORT_PORT and MYSQL_PORT must be numbers"
 [[ $ES_HEAP =~ ^[0-9]+[kKmMgG]$ ]] || die "ES_HEAP must look like 512m or 1g (got '$ES_HEAP')"
+[[ $ES_NODES =~ ^[1-9]$ ]] || die "ES_NODES must be a number of nodes from 1 to 9 (got '$ES_NODES')"
 [[ $STACK_TIMEOUT =~ ^[0-9]+$ ]] || die "STACK_TIMEOUT must be a number of seconds"
 [[ $MYSQL_DATABASE =~ ^[A-Za-z0-9_]+$ ]] || die "MYSQL_DATABASE must be [A-Za-z0-9_]+"
 
@@ -302,24 +316,41 @@ es_health_color() {
   curl -fsS -m 5 "http://127.0.0.1:$1/_cluster/health?filter_path=status" 2>/dev/null | sed -n 's/.*"status":"\([^"]*\)".*/\1/p'
 }
 
+# java_major JAVA: the Java's feature version (17, 21, 25), empty when it does not run
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | sed 's/^1\.//'
+}
+
+# es_java_range VERSION: "MIN MAX" Java feature versions that Elasticsearch VERSION runs on
+# (7.17 and 8.x: 17 and later, 17 preferred as the tested one; 9.x: 21 and later)
+es_java_range() { case $(es_major "$1") in 7 | 8) echo "17 24" ;; *) echo "21 99" ;; esac; }
+
+# find_java VERSION: sets JAVA_HOME_FOR_ES to a Java that runs Elasticsearch VERSION.
+# Order: ES_JAVA_HOME (checked, never second-guessed), then the JDKs in /usr/lib/jvm (the
+# lowest suitable feature version first: for 7.x/8.x Java 17, for 9.x the machine's Temurin
+# 21+), then JAVA_HOME, then `java` on PATH; for 7.x/8.x Java 17 is apt-installed if none fits.
 find_java() {
+  local v=$1 min max range j m cand
+  range=$(es_java_range "$v"); min=${range% *}; max=${range#* }
   if [ -n "${ES_JAVA_HOME:-}" ]; then
     [ -x "$ES_JAVA_HOME/bin/java" ] || die "ES_JAVA_HOME=$ES_JAVA_HOME has no bin/java"
+    m=$(java_major "$ES_JAVA_HOME/bin/java")
+    [ -n "$m" ] && [ "$m" -ge "$min" ] ||
+      die "ES_JAVA_HOME=$ES_JAVA_HOME is Java ${m:-?}; Elasticsearch $v needs Java $min or later (unset ES_JAVA_HOME to let this script pick one from /usr/lib/jvm)"
     JAVA_HOME_FOR_ES=$ES_JAVA_HOME; return
   fi
-  local j
-  for j in /usr/lib/jvm/java-17-openjdk-*/bin/java; do
-    [ -x "$j" ] && { JAVA_HOME_FOR_ES=${j%/bin/java}; return; }
+  local best= bestm=
+  for cand in /usr/lib/jvm/*/bin/java ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null || true)"; do
+    [ -n "$cand" ] && [ -x "$cand" ] || continue
+    j=$(readlink -f "$cand"); m=$(java_major "$j")
+    [ -n "$m" ] && [ "$m" -ge "$min" ] && [ "$m" -le "$max" ] || continue
+    if [ -z "$best" ] || [ "$m" -lt "$bestm" ]; then best=${j%/bin/java}; bestm=$m; fi
   done
-  if ! command -v java >/dev/null 2>&1; then apt_install openjdk-17-jre-headless; find_java; return; fi
-  j=$(readlink -f "$(command -v java)")
-  JAVA_HOME_FOR_ES=${j%/bin/java}
-  local major
-  major=$("$j" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
-  case $major in
-    17 | 18 | 19 | 20 | 21) ;;
-    *) log "warning: Elasticsearch will run on Java '$major' ($j); Java 17 is what this stack is tested with (set ES_JAVA_HOME)" ;;
-  esac
+  if [ -n "$best" ]; then JAVA_HOME_FOR_ES=$best; return; fi
+  if [ "$min" -le 17 ] && [ -z "${FIND_JAVA_INSTALLED:-}" ]; then
+    apt_install openjdk-17-jre-headless; FIND_JAVA_INSTALLED=1 find_java "$v"; return
+  fi
+  die "Elasticsearch $v needs Java $min or later and none was found (looked in /usr/lib/jvm, JAVA_HOME, PATH); install one, e.g. 'apt-get install temurin-21-jdk' (Adoptium) or 'apt-get install openjdk-21-jre-headless', or set ES_JAVA_HOME to its directory"
 }
 
 es_fetch() { # VERSION: make sure $STACK_DIR/dist/elasticsearch-VERSION exists
@@ -368,7 +399,21 @@ es_args() { # INSTDIR HOME
   add() { [ -n "${s[$1]+x}" ] || order+=("$1"); s[$1]=$2; }
   add cluster.name earlypay
   add node.name "$(basename "$inst")"
-  add discovery.type single-node
+  if [ "$ES_NODES" = 1 ]; then
+    add discovery.type single-node
+  else
+    # one cluster over ES_PORT.. and ES_TRANSPORT_PORT..; its own name, so that it never joins
+    # (or is joined by) another instance on this machine
+    local i seeds= masters=
+    for ((i = 0; i < ES_NODES; i++)); do
+      seeds+=${seeds:+,}127.0.0.1:$((CLUSTER_TRANSPORT_PORT + i))
+      masters+=${masters:+,}$(es_name "$ES_VERSION" $((CLUSTER_PORT + i)))
+    done
+    add cluster.name "earlypay-cluster-$CLUSTER_PORT"
+    add discovery.seed_hosts "$seeds"
+    # used only when the cluster forms the first time; ignored once it has
+    add cluster.initial_master_nodes "$masters"
+  fi
   add network.host 127.0.0.1
   add http.port "$ES_PORT"
   add transport.port "$ES_TRANSPORT_PORT"
@@ -408,7 +453,7 @@ es_up() {
       log "$name runs with another ES_HEAP/ES_SETTINGS: restarting it"
       es_stop_inst "$inst"
     else
-      if ! es_healthy "$ES_PORT"; then
+      if [ -z "${ES_NO_WAIT:-}" ] && ! es_healthy "$ES_PORT"; then
         log "$name (pid $pid) is running; waiting for it to become healthy"
         es_wait "$inst" "" ""
       fi
@@ -440,7 +485,7 @@ es_up() {
   need curl curl
   command -v ps >/dev/null 2>&1 || apt_install procps # ES 7's bin/elasticsearch -d calls ps
   es_fetch "$v"
-  find_java
+  find_java "$v"
   ensure_es_user
   es_args "$inst" "$home"
 
@@ -471,6 +516,9 @@ es_up() {
       "$home/bin/elasticsearch" -d -p "$inst/es.pid" "${ES_ARGS[@]}"
   ) </dev/null >"$inst/startup.out" 2>&1 8>&- 9>&- &
   local launcher=$!
+  # a cluster's node cannot become healthy before enough of the others run: es_cluster_up
+  # launches them all, then waits
+  if [ -n "${ES_NO_WAIT:-}" ]; then log "launched $name"; return 0; fi
   es_wait "$inst" "$launcher" 1
   pid=$(es_pid_of "$inst" || true)
   local got
@@ -478,6 +526,36 @@ es_up() {
   [ "$got" = "$v" ] || log "warning: the node on port $ES_PORT reports version '$got', expected $v"
   log "Elasticsearch $v is up: $url (pid $pid, ${SECONDS}s since stack.sh started)"
   write_env_files "$url" "$(es_major "$v")" "$name"
+}
+
+CLUSTER_PORT=$ES_PORT
+CLUSTER_TRANSPORT_PORT=$ES_TRANSPORT_PORT
+
+# es_urls: the HTTP URLs of the ES_NODES nodes from ES_PORT on, comma-separated
+es_urls() {
+  local i urls=
+  for ((i = 0; i < ES_NODES; i++)); do urls+=${urls:+,}http://127.0.0.1:$((CLUSTER_PORT + i)); done
+  echo "$urls"
+}
+
+# es_each_node FUNCTION: FUNCTION once per node, with ES_PORT/ES_TRANSPORT_PORT set to its ports
+es_each_node() {
+  local i
+  for ((i = 0; i < ES_NODES; i++)); do
+    (ES_PORT=$((CLUSTER_PORT + i)) ES_TRANSPORT_PORT=$((CLUSTER_TRANSPORT_PORT + i)) "$@") || exit 1
+  done
+}
+
+es_wait_node() { es_wait "$STACK_DIR/$(es_name "$ES_VERSION" "$ES_PORT")" "" ""; }
+
+# es_cluster_up: ES_NODES nodes of one cluster (ES_NODES=1: the single-node instance)
+es_cluster_up() {
+  if [ "$ES_NODES" = 1 ]; then es_up; return; fi
+  log "cluster of $ES_NODES nodes: HTTP ports $CLUSTER_PORT-$((CLUSTER_PORT + ES_NODES - 1)), transport $CLUSTER_TRANSPORT_PORT-$((CLUSTER_TRANSPORT_PORT + ES_NODES - 1)), heap $ES_HEAP each"
+  ES_NO_WAIT=1 es_each_node es_up
+  es_each_node es_wait_node
+  log "cluster is up: $(es_urls)"
+  write_env_files "$(es_urls)" "$(es_major "$ES_VERSION")" "es-$ES_VERSION-cluster-$CLUSTER_PORT"
 }
 
 # es_wait INSTDIR LAUNCHER_PID FRESH: wait for health, fail early when the process died
@@ -561,6 +639,14 @@ es_status_line() {
     fi
     printf 'elasticsearch  %-22s starting  http://127.0.0.1:%s  health=%s  pid=%s\n' "$name" "$port" "${color:-none}" "$pid"
     return 1
+  fi
+  # not started from this STACK_DIR but serving there (another checkout's stack, which `up`
+  # reuses): up, and said so
+  color=$(es_health_color "$port")
+  if [ -n "$color" ] && [ "$color" != red ]; then
+    ver=$(es_node_version "$port")
+    printf 'elasticsearch  %-22s running   http://127.0.0.1:%s  version=%s  health=%s  (reused: not started from %s)\n' "$name" "$port" "${ver:-?}" "$color" "$STACK_DIR"
+    return 0
   fi
   printf 'elasticsearch  %-22s stopped   http://127.0.0.1:%s\n' "$name" "$port"
   return 1
@@ -718,6 +804,12 @@ my_status_line() {
     printf 'mysql          %-22s unhealthy %s  pid=%s\n' mariadb "$(mysql_url)" "$pid"
     return 1
   fi
+  if my_bins && port_open "$MYSQL_PORT" &&
+    [ "$(my_tcp -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$MYSQL_DATABASE'" 2>/dev/null)" = "$MYSQL_DATABASE" ]; then
+    ver=$(my_tcp -N -B -e 'SELECT VERSION()' 2>/dev/null || true)
+    printf 'mysql          %-22s running   %s  version=%s  (reused: not started from %s)\n' mariadb "$(mysql_url)" "${ver:-?}" "$STACK_DIR"
+    return 0
+  fi
   printf 'mysql          %-22s stopped   %s\n' mariadb "$(mysql_url)"
   return 1
 }
@@ -744,11 +836,11 @@ fi
 
 case $cmd in
   up)
-    es_up
+    es_cluster_up
     my_up
-    write_env "http://127.0.0.1:$ES_PORT"
+    write_env "$(es_urls)"
     log "wrote $STACK_DIR/env (ES $ES_VERSION, MariaDB)"
-    print_urls "http://127.0.0.1:$ES_PORT"
+    print_urls "$(es_urls)"
     ;;
   down)
     es_down_all
@@ -766,8 +858,8 @@ case $cmd in
     my_status_line || rc=3
     exit $rc
     ;;
-  up-es) es_up; print_urls_es "http://127.0.0.1:$ES_PORT" ;;
-  down-es) es_down ;;
+  up-es) es_cluster_up; print_urls_es "$(es_urls)" ;;
+  down-es) es_each_node es_down ;;
   kill-es) es_kill ;;
   up-mysql) my_up; print_urls_mysql ;;
   down-mysql) my_down ;;

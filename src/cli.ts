@@ -18,6 +18,7 @@ import { weeklyCommand } from './commands/weekly';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
+import { guardProcess } from './commands/signals';
 
 export function packageVersion(): string {
   try {
@@ -78,8 +79,18 @@ export interface MainIO {
   now?: () => Date;
 }
 
-/** Runs the CLI; returns the exit code (never throws, never prints a stack trace unless --verbose). */
+/**
+ * Runs the CLI; returns the exit code (never throws, never prints a stack trace unless --verbose).
+ * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (commands/signals.ts).
+ */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
+  const guard = io.stdout ? undefined : guardProcess(io.stderr ?? process.stderr);
+  const code = await runCli(argv, io);
+  guard?.release(code);
+  return code;
+}
+
+async function runCli(argv: string[], io: MainIO): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;

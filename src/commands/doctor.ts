@@ -8,8 +8,9 @@ import { examples } from './host';
 import type { Context } from './context';
 import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
+import { clusterOverview, describeCluster } from '../core/es/cluster';
 import { StateStore } from '../core/state/store';
-import { lastRuns, type RunDocument } from '../core/runs/runRecord';
+import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
 import { ExitCode } from '../core/errors';
 import { redactUrl } from '../core/config/config';
@@ -41,9 +42,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   const config = ctx.config();
   const names = ctx.names();
   const checks: Check[] = [];
-  const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: 0 });
+  // No retry on one node (an answer now or a failure now); with several, each node once.
+  const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: config.esNodes.length - 1 });
   let esUp = false;
   let mysqlUp = false;
+  // Red: some primaries are gone, and reading their indices would hang until a timeout.
+  let clusterRed = false;
   try {
     try {
       // GET / lives in an optional module (rest-root) that minimal distributions lack.
@@ -54,8 +58,16 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'elasticsearch',
         status: health.status === 'red' ? 'fail' : 'ok',
-        detail: `${redactUrl(config.esUrl)} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
+        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
         hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
+      });
+      const cluster = await clusterOverview(es);
+      clusterRed = cluster.status === 'red';
+      checks.push({
+        name: 'cluster',
+        status: cluster.status === 'red' ? 'fail' : cluster.status === 'yellow' ? 'warn' : 'ok',
+        detail: describeCluster(cluster),
+        hint: cluster.status === 'yellow' ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`' : undefined,
       });
     } catch (err) {
       checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).message, hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
@@ -110,7 +122,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
     });
-    if (missing.length) return checks;
+    if (missing.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
     const checkpoint = await state.readCheckpoint(config.table);
@@ -140,16 +152,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checks.push({ name: `last ${job}`, status: 'warn', detail: 'never ran', hint: 'see crontab.example' });
         continue;
       }
-      const ageHours = (Date.now() - Date.parse(run.started_at)) / 3600_000;
-      const failed = run.status === 'failed';
-      const running = run.status === 'running';
-      const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
-      checks.push({
-        name: `last ${job}`,
-        status: failed || drift?.warn || ageHours > JOB_MAX_AGE_HOURS[job]! ? 'warn' : 'ok',
-        detail: `${drift ? `${drift.outcome}, ` : ''}${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at)}${run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : ''}${failed && run.error ? `: ${run.error}` : running ? ' (still running, or killed)' : ''}`,
-        hint: failed ? `re-run \`earlypay ${job}\`; it resumes safely` : drift?.warn ? drift.hint : ageHours > JOB_MAX_AGE_HOURS[job]! ? 'is the cron entry installed? see crontab.example' : undefined,
-      });
+      checks.push(lastRunCheck(job, run));
     }
 
     const [dailyMarks, deadletters] = await Promise.all([
@@ -165,7 +168,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       name: 'dead letter',
       status: deadletters.count > 0 ? 'warn' : 'ok',
       detail: `${deadletters.count.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
-      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esUrl)}${names.deadletter}/_search?size=5'` : undefined,
+      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'` : undefined,
     });
     return checks;
   } finally {
@@ -194,8 +197,38 @@ export function missingColumns(present: readonly string[]): string[] {
   return SOURCE_COLUMNS.filter((c) => !have.has(c.toLowerCase()));
 }
 
-function ago(iso: string): string {
-  const ms = Date.now() - Date.parse(iso);
+/**
+ * How the last run of a job ended. A run whose process is gone while it says `running` (kill -9,
+ * a crash, a reboot) is a failure: it did not finish, and nothing else will say so.
+ */
+export function lastRunCheck(job: string, run: RunDocument, now = Date.now()): Check {
+  const name = `last ${job}`;
+  const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
+  const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
+  const base = `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at, now)}${took}`;
+  const gone = runGoneReason(run, now);
+  if (gone || run.status === 'abandoned') {
+    return {
+      name,
+      status: 'fail',
+      detail: `${run.status === 'abandoned' ? run.error ?? 'abandoned' : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
+      hint: `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the README if runs keep vanishing`,
+    };
+  }
+  const failed = run.status === 'failed';
+  const interrupted = run.status === 'interrupted';
+  const stale = ageHours > JOB_MAX_AGE_HOURS[job]!;
+  const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
+  return {
+    name,
+    status: failed || interrupted || stale || drift?.warn ? 'warn' : 'ok',
+    detail: `${drift ? `${drift.outcome}, ` : ''}${base}${(failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : ''}`,
+    hint: failed || interrupted ? `re-run \`earlypay ${job}\`; it resumes safely` : drift?.warn ? drift.hint : stale ? 'is the cron entry installed? see crontab.example' : undefined,
+  };
+}
+
+function ago(iso: string, now = Date.now()): string {
+  const ms = now - Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
   if (ms < 90_000) return `${Math.round(ms / 1000)} s ago`;
   if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min ago`;

@@ -54,7 +54,8 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     since = parsed;
   }
   const args = { full: Boolean(opts.full), since: opts.since ?? null, batch_size: opts.batchSize, concurrency: opts.concurrency, dry_run: Boolean(opts.dryRun), lag_ms: opts.lag, overlap_ms: opts.overlap, table: config.table, index_prefix: config.indexPrefix };
-  return runJob(ctx, { command: 'ingest', args, lock: opts.dryRun ? undefined : 'ingest' }, async (run) => {
+  const job = { command: 'ingest', args, lock: 'ingest', dryRun: Boolean(opts.dryRun), stopsAtSafePoint: true, rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)' };
+  return runJob(ctx, job, async (run) => {
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;
@@ -70,6 +71,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           verbose: ctx.log.verbose,
           onProgress: (p) => progress.update(p.read, p.total),
           countTotal: Boolean(ctx.stderr.isTTY) && !ctx.flags.quiet,
+          signal: run.signal,
         },
         {
           ...INGEST_DEFAULTS,

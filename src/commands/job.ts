@@ -4,9 +4,10 @@
  * object with --json) at the end. The job body only does its work and reports counts.
  */
 import type { Context } from './context';
-import { EarlypayError, ExitCode, RunFailedError, describeFailure, type DriftError, type RejectedRowsError } from '../core/errors';
+import { EarlypayError, ExitCode, InterruptedError, RunFailedError, describeFailure, type DriftError, type RejectedRowsError } from '../core/errors';
 import { JobLock } from '../core/runs/lock';
-import { RunRecorder } from '../core/runs/runRecord';
+import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
+import { openInterruption, untilInterrupted, type Interruption } from './signals';
 import { ensureIndices, inspectIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
 
@@ -28,14 +29,26 @@ export interface JobSpec {
   args: Record<string, unknown>;
   /** Lock name; jobs that only read take none. */
   lock?: string;
+  /** A dry run writes nothing: no index created, no lock, no run document. */
+  dryRun?: boolean;
+  /**
+   * The body watches `run.signal` and returns at a safe point. Without it, an interruption
+   * stops waiting for the body: its writes are idempotent and it records nothing as done
+   * before its very end, so a run cut short is redone whole.
+   */
+  stopsAtSafePoint?: boolean;
+  /** What a re-run after an interruption does, for the one line on stderr. */
+  rerun?: string;
 }
 
 export interface JobRun {
   runId: string;
+  /** Aborted by SIGINT/SIGTERM. */
+  signal: AbortSignal;
 }
 
-/** Creates missing indices (first run from cron); refuses to run on outdated ones. */
-export async function ensureReady(ctx: Context): Promise<void> {
+/** Creates missing indices (first run from cron, unless `create` is false); refuses to run on outdated ones. */
+export async function ensureReady(ctx: Context, create = true): Promise<void> {
   const prefix = ctx.config().indexPrefix;
   const statuses = await inspectIndices(ctx.es(), prefix);
   const outdated = statuses.filter((s) => s.state === 'outdated' || s.state === 'newer' || s.state === 'not-an-alias');
@@ -45,34 +58,64 @@ export async function ensureReady(ctx: Context): Promise<void> {
       'run `earlypay setup` to upgrade the indices',
     );
   }
-  if (statuses.some((s) => s.state === 'missing')) {
+  if (create && statuses.some((s) => s.state === 'missing')) {
     ctx.log.verbose('creating missing indices');
-    await ensureIndices(ctx.es(), prefix);
+    await ensureIndices(ctx.es(), prefix, { shards: ctx.config().shards, replicas: ctx.config().replicas });
   }
 }
 
 export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>): Promise<number> {
-  await ensureReady(ctx);
+  const interruption = openInterruption();
+  try {
+    return await runFramed(ctx, spec, body, interruption);
+  } finally {
+    interruption.close();
+  }
+}
+
+async function runFramed(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>, interruption: Interruption): Promise<number> {
+  await ensureReady(ctx, !spec.dryRun);
   const names = ctx.names();
-  const recorder = new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
-  const lock = spec.lock ? new JobLock(ctx.es(), names.state, spec.lock, recorder.runId) : undefined;
+  const recorder = spec.dryRun ? undefined : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
+  const runId = recorder?.runId ?? newRunId(spec.command);
+  const lock = spec.lock && !spec.dryRun ? new JobLock(ctx.es(), names.state, spec.lock, runId) : undefined;
   await lock?.acquire();
   const started = Date.now();
   try {
-    await recorder.start();
-    let outcome: JobOutcome;
-    try {
-      outcome = await body({ runId: recorder.runId });
-    } catch (err) {
-      const message = redactSecrets(describeFailure(err), ctx.config());
-      const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
-      await recorder.finish({ status: 'failed', exitCode, error: message });
-      throw err;
+    if (lock) {
+      // Holding the lock, no other run of this job is alive: a `running` one whose process is gone was abandoned.
+      for (const { run, reason } of await abandonGoneRuns(ctx.es(), names.runs, spec.command, runId)) {
+        ctx.log.warn(`the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; recorded as abandoned`);
+      }
     }
+    await recorder?.start();
+    let outcome: JobOutcome | undefined;
+    try {
+      if (!interruption.signal.aborted) {
+        const work = body({ runId, signal: interruption.signal });
+        outcome = await (spec.stopsAtSafePoint ? work : untilInterrupted(work, interruption.signal));
+      }
+    } catch (err) {
+      // Cut short by the interruption (or failing on its way out of it): that is what happened.
+      if (!interruption.received) {
+        const message = redactSecrets(describeFailure(err), ctx.config());
+        const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
+        await recorder?.finish({ status: 'failed', exitCode, error: message });
+        throw err;
+      }
+    }
+    if (interruption.received) {
+      const done = outcome ? `stopped at a safe point: ${outcome.summary}` : 'stopped before it finished; nothing unfinished was recorded as done';
+      const message = `${spec.command} interrupted by ${interruption.received}, ${done}; ${lock ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
+      const error = new InterruptedError(interruption.received, message);
+      await recorder?.finish({ status: 'interrupted', exitCode: error.exitCode, counts: outcome?.counts, summary: outcome?.summary, error: message });
+      throw error;
+    }
+    outcome = outcome!;
     const { attention } = outcome;
     const exitCode = attention?.exitCode ?? ExitCode.ok;
-    await recorder.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
-    const result = { command: spec.command, run_id: recorder.runId, duration_ms: Date.now() - started, ...outcome.counts };
+    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
+    const result = { command: spec.command, run_id: runId, duration_ms: Date.now() - started, ...outcome.counts };
     if (!ctx.flags.json && !ctx.flags.quiet) ctx.stdout.write(`${outcome.summary}\n`);
     if (attention) {
       attention.details = result;

@@ -46,6 +46,9 @@ export const batchSizeArg = intInRange(1, SIZE_LIMITS.batchSize, 'larger pages d
 export const concurrencyArg = intInRange(1, SIZE_LIMITS.concurrency, 'more requests in flight only queue on the cluster');
 export const limitArg = intInRange(1, SIZE_LIMITS.limit, 'use --all to stream every match');
 export const amountArg = intInRange(-SIZE_LIMITS.amount, SIZE_LIMITS.amount, 'amounts are MySQL INT values');
+/** Index layout, as the config file's `shards`/`replicas` allow. */
+export const shardsArg = intInRange(1, 1024, 'Elasticsearch allows at most 1,024 shards per index');
+export const replicasArg = intInRange(0, 64, 'a copy per node at most makes sense');
 
 export function positiveIntArg(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {

@@ -8,10 +8,14 @@ import { ensureIndices, type IndexAction } from '../core/es/setup';
 import { loadSavedObjects, toNdjson, withIndexPrefix } from '../core/kibana/savedObjects';
 import { displayKibanaUrl, importSavedObjects, kibanaAuth, parseKibanaUrl } from '../core/kibana/import';
 import { renderTable } from '../render/table';
+import { replicasArg, shardsArg } from './parsers';
 
 export interface SetupOptions {
   /** `--kibana-url`; falls back to KIBANA_URL / the config file's kibanaUrl. */
   kibanaUrl?: string;
+  /** `--shards`/`--replicas`; fall back to the config file's `shards`/`replicas`. */
+  shards?: number;
+  replicas?: number;
 }
 
 export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<number> {
@@ -21,7 +25,7 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
   // A malformed URL is a usage error (exit 2) before anything is changed.
   if (kibanaUrl) parseKibanaUrl(kibanaUrl);
 
-  const results = await ensureIndices(ctx.es(), config.indexPrefix);
+  const results = await ensureIndices(ctx.es(), config.indexPrefix, { shards: opts.shards ?? config.shards, replicas: opts.replicas ?? config.replicas });
   const changed = results.filter((r) => r.action !== 'current').length;
   if (!ctx.flags.json && !ctx.flags.quiet) {
     const mark: Record<IndexAction, string> = {
@@ -61,9 +65,11 @@ export function setupCommand(host: CommandHost): Command {
   return new Command('setup')
     .description('create or upgrade every index and mapping (safe to run again); with --kibana-url also import the dashboards')
     .option('--kibana-url <url>', 'import the Kibana saved objects (index patterns, visualizations, dashboard) into this Kibana (env KIBANA_URL)')
+    .option('--shards <n>', 'primary shards of the indices setup creates (default 1; config key "shards")', shardsArg)
+    .option('--replicas <n>', 'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key "replicas")', replicasArg)
     .addHelpText(
       'after',
-      examples('earlypay setup', 'earlypay setup --index-prefix staging --json', 'earlypay setup --kibana-url http://127.0.0.1:5601'),
+      examples('earlypay setup', 'earlypay setup --index-prefix staging --json', 'earlypay setup --kibana-url http://127.0.0.1:5601', 'ES_URL=http://es1:9200,http://es2:9200,http://es3:9200 earlypay setup --shards 3 --replicas 1'),
     )
     .action(async (opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runSetup(ctx, opts)));
 }

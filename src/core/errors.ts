@@ -9,6 +9,9 @@ export const ExitCode = {
   rejects: 3,
   drift: 4,
   lockHeld: 75,
+  /** 128 + the signal's number, as shells report a process a signal stopped. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -55,6 +58,15 @@ export function jsonStatusOf(exitCode: number): 'ok' | 'attention' | 'error' {
   if (exitCode === ExitCode.ok) return 'ok';
   if (exitCode === ExitCode.rejects || exitCode === ExitCode.drift) return 'attention';
   return 'error';
+}
+
+/** SIGINT (130) or SIGTERM (143) stopped the run at a safe point; the message says what was done. */
+export class InterruptedError extends EarlypayError {
+  readonly exitCode: ExitCodeValue;
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super(message);
+    this.exitCode = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+  }
 }
 
 /** Turns anything thrown by a client library into one readable line, without secrets. */

@@ -1,6 +1,6 @@
 /**
  * Shared helpers for integration tests against the real stack (scripts/test.sh brings it up
- * and exports ES_URL / MYSQL_URL / ES7_URL). Each test file works on its own index prefix and
+ * and exports ES_URL / MYSQL_URL / ES7_URL / ES9_URL). Each test file works on its own index prefix and
  * its own MySQL database, so files can run in any order and in parallel.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { SOURCE_COLUMNS, type SourceRow } from '../../src/core/source/row';
 
 export const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
 export const ES7_URL = process.env.ES7_URL ?? 'http://127.0.0.1:9201';
+export const ES9_URL = process.env.ES9_URL ?? 'http://127.0.0.1:9202';
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/earlypay';
 
 export function uniqueName(kind: string): string {
@@ -60,7 +61,8 @@ export class TestWorld {
   constructor(kind: string, readonly esUrl = ES_URL) {
     this.prefix = uniqueName(kind);
     this.database = this.prefix.replace(/-/g, '_');
-    this.es = new Client({ node: esUrl });
+    // one URL or a comma-separated list of a cluster's nodes, as ES_URL takes them
+    this.es = new Client({ nodes: esUrl.split(',') });
   }
 
   get mysqlUrl(): string {

@@ -37,13 +37,19 @@ const FileSchema = z
     sourceTz: z.string().optional(),
     table: z.string().optional(),
     kibanaUrl: z.string().optional(),
+    /** Index layout for `setup` (and the indices a job creates): shards, replicas. */
+    shards: z.number().int().min(1).max(1024).optional(),
+    replicas: z.number().int().min(0).max(64).optional(),
     rules: RuleThresholdsSchema.partial().optional(),
   })
   .strict();
 type FileConfig = z.infer<typeof FileSchema>;
 
 export interface Config {
+  /** The node URLs as given, comma-separated (for display: redact with redactUrl per node). */
   esUrl: string;
+  /** Every node the client sends requests to: one URL, or several nodes of one cluster. */
+  esNodes: readonly string[];
   esAuth: { apiKey: string } | { username: string; password: string } | undefined;
   esCaCert: string | undefined;
   mysqlUrl: string;
@@ -55,6 +61,9 @@ export interface Config {
   sourceTz: string;
   table: string;
   kibanaUrl: string | undefined;
+  /** Index layout from the config file; `setup --shards/--replicas` override it. */
+  shards: number | undefined;
+  replicas: number | undefined;
   rules: RuleThresholds;
 }
 
@@ -131,7 +140,10 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
 
   const esWhere = origin('--es-url', flags.esUrl, 'ES_URL', 'esUrl');
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
-  assertUrl(esUrl, ['http:', 'https:'], 'Elasticsearch URL', esWhere, fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200'));
+  const esHint = fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)');
+  const esNodes = esUrl.split(',').map((u) => u.trim()).filter(Boolean);
+  if (esNodes.length === 0) throw new UsageError(`invalid Elasticsearch URL "${redactUrl(esUrl)}" (${esWhere})`, esHint);
+  for (const node of esNodes) assertUrl(node, ['http:', 'https:'], 'Elasticsearch URL', esWhere, esHint);
   assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', mysqlWhere, fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'));
   if (kibanaUrl) {
     const where = origin('--kibana-url', flags.kibanaUrl, 'KIBANA_URL', 'kibanaUrl');
@@ -163,7 +175,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   }
 
   return Object.freeze({
-    esUrl,
+    esUrl: esNodes.join(','),
+    esNodes: Object.freeze(esNodes),
     esAuth,
     esCaCert: nonEmpty(env.ES_CA_CERT) ?? nonEmpty(file.esCaCert),
     mysqlUrl,
@@ -173,6 +186,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     sourceTz,
     table,
     kibanaUrl,
+    shards: file.shards,
+    replicas: file.replicas,
     rules,
   });
 }

@@ -1,6 +1,6 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
-import { Client, SniffingTransport, type ClientOptions } from '@elastic/elasticsearch';
+import { Client, SniffingTransport, UndiciConnection, errors, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config/config';
 import { UsageError } from '../errors';
 
@@ -48,7 +48,45 @@ RetryingTransport.prototype.request = async function retrying(this: SniffingTran
   return retryOn429(() => send.apply(this, args));
 } as typeof send;
 
-export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
+/**
+ * A refused connection means nothing listens on that node: the transport would retry it with
+ * backoff (7–9 s per command before the error showed). Raised under its own name, the
+ * transport rethrows it at once; it is still a ConnectionError for everything that reports it.
+ */
+export class ConnectionRefusedError extends errors.ConnectionError {
+  constructor(message: string, meta?: ConstructorParameters<typeof errors.ConnectionError>[1]) {
+    super(message, meta);
+    this.name = 'ConnectionRefusedError';
+  }
+}
+
+/** The connection of a single-node client: a refusal ends the request instead of being retried. */
+class RefusalIsFinalConnection extends UndiciConnection {}
+const connect = UndiciConnection.prototype.request;
+RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(this: UndiciConnection, ...args: Parameters<typeof connect>) {
+  try {
+    return await connect.apply(this, args);
+  } catch (err) {
+    if (err instanceof errors.ConnectionError && /\bECONNREFUSED\b/.test(err.message)) {
+      // Shaped like the transport's own errors, so reports name the node's URL.
+      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<typeof errors.ConnectionError>[1]);
+    }
+    throw err;
+  }
+} as typeof connect;
+
+/**
+ * Several nodes (`ES_URL=http://es1:9200,http://es2:9200`): the client spreads requests over
+ * all of them; a node that refuses, resets or drops a connection (or answers 502-504) is marked
+ * dead and the request is sent again to the next one, so every node is tried once before the
+ * request fails (maxRetries is at least the number of other nodes). A dead node is pinged back
+ * to life later by the connection pool.
+ */
+export function retriesFor(nodes: number): number {
+  return Math.max(3, nodes);
+}
+
+export function createEsClient(config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
   let tls: ClientOptions['tls'];
   if (config.esCaCert) {
     try {
@@ -57,13 +95,16 @@ export function createEsClient(config: Pick<Config, 'esUrl' | 'esAuth' | 'esCaCe
       throw new UsageError(`cannot read ES_CA_CERT ${config.esCaCert}: ${(err as Error).message}`);
     }
   }
+  // With several nodes a refused one is marked dead and the request goes to the next.
+  const singleNode = config.esNodes.length === 1;
   return new Client({
     Transport: RetryingTransport,
-    node: config.esUrl,
+    ...(singleNode ? { Connection: RefusalIsFinalConnection } : {}),
+    nodes: [...config.esNodes],
     auth: config.esAuth,
     tls,
     requestTimeout: 60_000,
-    maxRetries: 3,
+    maxRetries: retriesFor(config.esNodes.length),
     ...options,
   });
 }

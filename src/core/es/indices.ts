@@ -4,6 +4,7 @@
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { withTextGrams } from '../sales/saleDocument';
 
 export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
 
@@ -14,6 +15,12 @@ export interface IndexDefinition {
   /** Bump when `mappings` change; setup upgrades in place or by reindex behind the alias. */
   version: number;
   mappings: estypes.MappingTypeMapping;
+  /**
+   * An index older than this version is not upgraded in place: its documents are copied into a
+   * new index through `rewrite` (a new field computed from the others), behind the alias.
+   */
+  rewriteBelow?: number;
+  rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const keyword = { type: 'keyword' } as const;
@@ -29,8 +36,11 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
     suffix: 'sales',
-    // 2: row_fingerprint (reconcile); added in place by setup.
-    version: 2,
+    // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
+    // compounds), computed for the existing sales on upgrade (a copy behind the alias).
+    version: 3,
+    rewriteBelow: 3,
+    rewrite: withTextGrams,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -66,6 +76,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         ingested_at: date,
         /** source/fingerprint.ts: 32 bits of MD5 over the raw row; summed per day by reconcile. */
         row_fingerprint: long,
+        /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
+        text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
       },
     },
   },
@@ -157,7 +169,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'runs',
     suffix: 'runs',
-    version: 1,
+    version: 2, // v2: heartbeat_at
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -165,6 +177,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         command: keyword,
         args: opaque,
         started_at: date,
+        heartbeat_at: date,
         ended_at: date,
         duration_ms: long,
         status: keyword,

@@ -20,10 +20,24 @@ export interface IndexStatus {
 
 const META_KEY = 'earlypay_mapping_version';
 
-export const INDEX_SETTINGS: estypes.IndicesIndexSettings = {
-  number_of_shards: 1,
-  number_of_replicas: 0,
-};
+/** `setup --shards/--replicas` (config keys `shards`, `replicas`); unset = the defaults below. */
+export interface IndexLayout {
+  shards?: number;
+  replicas?: number;
+}
+
+/**
+ * One shard fits the data of a merchant platform on one node and many; replicas follow the
+ * cluster (`auto_expand_replicas: 0-1`: none on a single node, where a replica could never be
+ * assigned and the cluster would stay yellow; one as soon as there is a second node), unless
+ * the operator fixes a number.
+ */
+export function indexSettings(layout: IndexLayout = {}): estypes.IndicesIndexSettings {
+  return {
+    number_of_shards: layout.shards ?? 1,
+    ...(layout.replicas === undefined ? { auto_expand_replicas: '0-1' } : { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' }),
+  };
+}
 
 function concreteName(prefix: string, def: IndexDefinition, version: number): string {
   return `${prefix}-${def.suffix}-v${version}`;
@@ -55,11 +69,11 @@ export async function inspectIndices(client: Client, prefix: string): Promise<In
   return Promise.all(INDEX_DEFINITIONS.map((def) => inspectIndex(client, prefix, def)));
 }
 
-async function createVersioned(client: Client, prefix: string, def: IndexDefinition, version: number, withAlias: boolean): Promise<string> {
+async function createVersioned(client: Client, prefix: string, def: IndexDefinition, version: number, withAlias: boolean, layout: IndexLayout): Promise<string> {
   const index = concreteName(prefix, def, version);
   await client.indices.create({
     index,
-    settings: INDEX_SETTINGS,
+    settings: indexSettings(layout),
     mappings: withMeta(def),
     aliases: withAlias ? { [`${prefix}-${def.suffix}`]: { is_write_index: true } } : undefined,
     wait_for_active_shards: 1,
@@ -68,12 +82,12 @@ async function createVersioned(client: Client, prefix: string, def: IndexDefinit
 }
 
 /** Brings one index to its current definition; returns what it did. */
-export async function ensureIndex(client: Client, prefix: string, def: IndexDefinition): Promise<{ status: IndexStatus; action: IndexAction; index: string }> {
+export async function ensureIndex(client: Client, prefix: string, def: IndexDefinition, layout: IndexLayout = {}): Promise<{ status: IndexStatus; action: IndexAction; index: string }> {
   const status = await inspectIndex(client, prefix, def);
   switch (status.state) {
     case 'missing': {
       try {
-        const index = await createVersioned(client, prefix, def, def.version, true);
+        const index = await createVersioned(client, prefix, def, def.version, true, layout);
         return { status, action: 'created', index };
       } catch (err) {
         // Another setup created it between our check and create: treat as current.
@@ -82,7 +96,7 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
       }
     }
     case 'current':
-      return { status, action: 'current', index: status.index! };
+      return { status, action: (await applyReplicas(client, status.index!, layout)) ? 'upgraded' : 'current', index: status.index! };
     case 'newer':
       throw new Error(
         `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
@@ -91,14 +105,19 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
       throw new Error(`${status.alias} is a concrete index, not an alias; rename it or choose another --index-prefix`);
     case 'outdated': {
       const index = status.index!;
-      try {
-        await client.indices.putMapping({ index, ...withMeta(def) });
-        return { status, action: 'upgraded', index };
-      } catch (err) {
-        if (!isMappingConflict(err)) throw err;
+      // A new field computed from the others needs every document rewritten, not only a mapping.
+      const rewrite = def.rewrite && status.actualVersion! < (def.rewriteBelow ?? 0) ? def.rewrite : undefined;
+      if (!rewrite) {
+        try {
+          await client.indices.putMapping({ index, ...withMeta(def) });
+          await applyReplicas(client, index, layout);
+          return { status, action: 'upgraded', index };
+        } catch (err) {
+          if (!isMappingConflict(err)) throw err;
+        }
       }
-      const target = await createVersioned(client, prefix, def, def.version, false);
-      await copyIndex(client, index, target);
+      const target = await createVersioned(client, prefix, def, def.version, false, layout);
+      await copyIndex(client, index, target, rewrite);
       await client.indices.updateAliases({
         actions: [
           { remove: { index, alias: status.alias } },
@@ -110,24 +129,44 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
   }
 }
 
-export async function ensureIndices(client: Client, prefix: string): Promise<{ alias: string; index: string; action: IndexAction }[]> {
+export async function ensureIndices(client: Client, prefix: string, layout: IndexLayout = {}): Promise<{ alias: string; index: string; action: IndexAction }[]> {
   const results = [];
   for (const def of INDEX_DEFINITIONS) {
-    const r = await ensureIndex(client, prefix, def);
+    const r = await ensureIndex(client, prefix, def, layout);
     results.push({ alias: r.status.alias, index: r.index, action: r.action });
   }
+  // A new index's replicas are copied after `create` returns: a node lost before then takes the
+  // only copy of its shards with it. Wait (bounded) until the copies that can be made are made;
+  // replicas that cannot be placed (fewer nodes than copies) do not hold this up.
+  await client.cluster.health({ index: results.map((r) => r.index), wait_for_events: 'languid', wait_for_no_initializing_shards: true, timeout: '60s' });
   return results;
 }
 
 /**
- * Copies every document, keeping ids and versions (sales carry external versions), with a
- * scroll and the bulk helper: minimal distributions have no _reindex.
+ * `--replicas` on an existing index: replicas change in place (shards cannot: a different
+ * `--shards` applies to the indices setup creates). Returns whether anything changed.
  */
-async function copyIndex(client: Client, from: string, to: string): Promise<void> {
+async function applyReplicas(client: Client, index: string, layout: IndexLayout): Promise<boolean> {
+  if (layout.replicas === undefined) return false;
+  const got = await client.indices.getSettings({ index, name: ['index.number_of_replicas', 'index.auto_expand_replicas'], flat_settings: true });
+  const settings = (Object.values(got)[0]?.settings ?? {}) as Record<string, string | undefined>;
+  const auto = settings['index.auto_expand_replicas'];
+  if (settings['index.number_of_replicas'] === String(layout.replicas) && (auto === undefined || auto === 'false')) return false;
+  await client.indices.putSettings({ index, settings: { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' } });
+  return true;
+}
+
+/**
+ * Copies every document, keeping ids and versions (sales carry external versions), with a
+ * scroll and the bulk helper: minimal distributions have no _reindex. `rewrite` computes what
+ * the new mapping adds.
+ */
+async function copyIndex(client: Client, from: string, to: string, rewrite: IndexDefinition['rewrite']): Promise<void> {
   const ops = (async function* () {
-    for await (const res of client.helpers.scrollSearch<object>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
+    for await (const res of client.helpers.scrollSearch<Record<string, unknown>>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
       for (const hit of res.body.hits.hits) {
-        yield { kind: 'index' as const, index: to, id: hit._id!, doc: hit._source!, version: hit._version, versionType: 'external_gte' as const };
+        const doc = rewrite ? rewrite(hit._source!) : hit._source!;
+        yield { kind: 'index' as const, index: to, id: hit._id!, doc, version: hit._version, versionType: 'external_gte' as const };
       }
     }
   })();

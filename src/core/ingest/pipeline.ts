@@ -131,6 +131,11 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   };
   let rowsInSegment = 0;
   for await (const page of readPlan(pool, config.table, plan, opts.batchSize)) {
+    // Between pages: everything handed to the sink so far is written and checkpointed below.
+    if (deps.signal?.aborted) {
+      stats.interrupted = true;
+      break;
+    }
     const ctx = judging();
     const mapped = mapPage(page.rows, ctx);
     const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
@@ -141,11 +146,6 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
       await endSegment();
       rowsInSegment = 0;
-    }
-    // Between pages: everything handed to the sink is written and checkpointed below.
-    if (deps.signal?.aborted) {
-      stats.interrupted = true;
-      break;
     }
   }
   await endSegment();

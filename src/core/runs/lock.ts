@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
 import { LockHeldError } from '../errors';
+import { HEARTBEAT_EVERY_MS, goneReason, processAlive } from './liveness';
 
 export interface LockHolder {
   run_id: string;
@@ -18,15 +19,6 @@ export interface LockOptions {
   heartbeatMs?: number;
   /** A heartbeat older than this means the holder died (another host, or a hung process). */
   staleAfterMs?: number;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class JobLock {
@@ -56,7 +48,8 @@ export class JobLock {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
       await this.takeOverIfStale();
     }
-    const every = this.options.heartbeatMs ?? 15_000;
+    const every = this.options.heartbeatMs ?? HEARTBEAT_EVERY_MS;
+    if (this.timer) clearInterval(this.timer); // acquire() re-entered after a vanished lock
     this.timer = setInterval(() => {
       this.client
         .update({ index: this.index, id: this.id, doc: { heartbeat_at: new Date().toISOString() } })
@@ -69,10 +62,11 @@ export class JobLock {
     const current = await this.client.get<{ value: LockHolder; heartbeat_at: string }>({ index: this.index, id: this.id }, { ignore: [404] });
     if (!current.found) return this.acquire();
     const held = current._source!;
-    const staleAfter = this.options.staleAfterMs ?? 120_000;
-    const heartbeatAge = Date.now() - Date.parse(held.heartbeat_at);
-    const deadHere = held.value.host === this.holder.host && !processAlive(held.value.pid);
-    if (!deadHere && heartbeatAge < staleAfter) {
+    const gone = goneReason(
+      { host: held.value.host, pid: held.value.pid, heartbeatAt: held.heartbeat_at, startedAt: held.value.started_at },
+      { host: this.holder.host, now: Date.now(), alive: processAlive, staleAfterMs: this.options.staleAfterMs },
+    );
+    if (!gone) {
       throw new LockHeldError(
         `another ${this.job} run holds the lock (pid ${held.value.pid} on ${held.value.host}, started ${held.value.started_at})`,
         'it will finish on its own; if that process is gone, the lock expires after 2 minutes without a heartbeat',

@@ -2,14 +2,21 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
+import { HEARTBEAT_EVERY_MS, goneReason, processAlive } from './liveness';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/**
+ * `interrupted`: stopped by SIGINT/SIGTERM at a safe point. `abandoned`: its process vanished
+ * while `running` (kill -9, a crash, a reboot), as found by the next run of the same job.
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
 
 export interface RunDocument {
   run_id: string;
   command: string;
   args: Record<string, unknown>;
   started_at: string;
+  /** Refreshed while the run is alive, so a vanished process shows (see liveness.ts). */
+  heartbeat_at?: string;
   ended_at?: string;
   duration_ms?: number;
   status: RunStatus;
@@ -28,6 +35,7 @@ export function newRunId(command: string, now = new Date()): string {
 
 export class RunRecorder {
   readonly doc: RunDocument;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: Client,
@@ -42,6 +50,7 @@ export class RunRecorder {
       command,
       args,
       started_at: now.toISOString(),
+      heartbeat_at: now.toISOString(),
       status: 'running',
       host: hostname(),
       pid: process.pid,
@@ -53,12 +62,21 @@ export class RunRecorder {
     return this.doc.run_id;
   }
 
-  async start(): Promise<void> {
+  async start(heartbeatMs = HEARTBEAT_EVERY_MS): Promise<void> {
     await this.client.index({ index: this.index, id: this.doc.run_id, document: this.doc });
+    this.heartbeat = setInterval(() => {
+      this.doc.heartbeat_at = new Date().toISOString();
+      this.client
+        .update({ index: this.index, id: this.doc.run_id, doc: { heartbeat_at: this.doc.heartbeat_at } })
+        .catch(() => undefined /* the run fails on its own ES errors; the heartbeat just goes stale */);
+    }, heartbeatMs);
+    this.heartbeat.unref();
   }
 
   /** Best effort: a run that failed because Elasticsearch is down cannot record that in Elasticsearch. */
   async finish(result: { status: RunStatus; exitCode: number; counts?: Record<string, unknown>; summary?: string; error?: string }): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     const ended = new Date();
     Object.assign(this.doc, {
       status: result.status,
@@ -75,6 +93,43 @@ export class RunRecorder {
       /* nothing more to do: the exit code and stderr carry the failure */
     }
   }
+}
+
+/** Why a `running` run's process is gone, seen from this host now; undefined if it may be alive. */
+export function runGoneReason(run: RunDocument, now = Date.now()): string | undefined {
+  if (run.status !== 'running') return undefined;
+  return goneReason({ host: run.host, pid: run.pid, heartbeatAt: run.heartbeat_at, startedAt: run.started_at }, { host: hostname(), now, alive: processAlive });
+}
+
+/**
+ * Records every `running` run of this command whose process is gone as `abandoned`. Called by
+ * the next run once it holds the job's lock, so no live run of the job can be among them.
+ */
+export async function abandonGoneRuns(client: Client, index: string, command: string, byRunId: string): Promise<{ run: RunDocument; reason: string }[]> {
+  const res = await client.search<RunDocument>({
+    index,
+    size: 100,
+    query: { bool: { filter: [{ term: { command } }, { term: { status: 'running' } }] } },
+    sort: [{ started_at: 'asc' }],
+    seq_no_primary_term: true,
+  });
+  const abandoned: { run: RunDocument; reason: string }[] = [];
+  for (const hit of res.hits.hits) {
+    const run = hit._source!;
+    const reason = hit._id === byRunId ? undefined : runGoneReason(run);
+    if (!reason) continue;
+    const last = run.heartbeat_at ?? run.started_at;
+    const doc: Partial<RunDocument> = {
+      status: 'abandoned',
+      ended_at: last,
+      duration_ms: Math.max(0, Date.parse(last) - Date.parse(run.started_at)),
+      error: `abandoned: ${reason}; found by run ${byRunId}`,
+    };
+    // Only if nobody changed it meanwhile (it may have just finished after all).
+    await client.update({ index, id: hit._id!, doc, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term, refresh: true }, { ignore: [409] });
+    abandoned.push({ run: { ...run, ...doc }, reason });
+  }
+  return abandoned;
 }
 
 /** The most recent run of each command, for `doctor`. */

@@ -4,6 +4,7 @@
  */
 import type { SourceRow } from '../source/row';
 import { rowFingerprint } from '../source/fingerprint';
+import { textGrams } from '../search/hangulGrams';
 import { businessDayOf, toOffsetIso, wallClockToInstant } from '../time/businessDay';
 
 export interface SaleDocument {
@@ -37,6 +38,8 @@ export interface SaleDocument {
   ingested_at: string;
   /** 32-bit fingerprint of the raw source row (source/fingerprint.ts), for `reconcile`. */
   row_fingerprint: number;
+  /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
+  text_grams: string[];
 }
 
 /** A validated sale plus what the sink needs but the document does not carry. */
@@ -119,6 +122,16 @@ export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: strin
   return `${storeId}|${cardNumber}|${saleDate}|${amount}`;
 }
 
+/** The texts `search --text` looks into, in a sale document or a source row. */
+function searchedTexts(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown }): (string | null)[] {
+  return [r.remark, r.result_msg, r.raw_data].map(textOrNull);
+}
+
+/** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */
+export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
+  return { ...doc, text_grams: textGrams(searchedTexts(doc)) };
+}
+
 export interface MapOptions {
   sourceTz: string;
   businessTz: string;
@@ -178,6 +191,7 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     anomaly_rules: [],
     ingested_at: opts.ingestedAt,
     row_fingerprint: rowFingerprint(row),
+    text_grams: textGrams(searchedTexts(row)),
   };
   return { ok: true, sale: { doc, version: modified.getTime(), sourceModified: String(row.modified) } };
 }

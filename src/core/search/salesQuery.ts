@@ -9,6 +9,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { definitionOf } from '../es/indices';
 import { UsageError } from '../errors';
+import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -28,8 +29,8 @@ export interface SearchPlan {
   fields: string[];
 }
 
-/** Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT). */
-export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {});
+/** Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT), but the search-only n-grams. */
+export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {}).filter((f) => f !== TEXT_GRAMS_FIELD);
 
 /** Fields only shown when asked for by name in --fields. */
 export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint'];
@@ -153,18 +154,36 @@ export function cardQuery(card: string): estypes.QueryDslQueryContainer {
   return { wildcard: { card_number: { value: `${leading ? '*' : ''}${escapeWildcard(core)}${trailing ? '*' : ''}` } } };
 }
 
-/** Free text over remark, result_msg and raw_data: every word must occur (operator and). */
-export function textQuery(text: string): estypes.QueryDslQueryContainer {
+/** The fields `--text` searches (their Hangul also goes, as n-grams, to `text_grams`). */
+export const SALES_TEXT_FIELDS = ['remark', 'result_msg', 'raw_data'] as const;
+
+/** Words (not Hangul) over remark, result_msg and raw_data: every word must occur (operator and). */
+function wordsQuery(text: string): estypes.QueryDslQueryContainer {
   return {
     multi_match: {
       query: text,
-      fields: ['remark', 'result_msg', 'raw_data'],
+      fields: [...SALES_TEXT_FIELDS],
       type: 'cross_fields',
       operator: 'and',
       // Text that analyses to no words at all (only punctuation) matches nothing rather than everything.
       zero_terms_query: 'none',
     },
   };
+}
+
+/**
+ * Free text: every word must occur. A Hangul word matches wherever it occurs, also inside a
+ * compound ("승인" finds "정상승인"), through the n-grams of `text_grams`; the rest of the
+ * text is matched word by word as before. "승인 거절" therefore finds "승인거절" too.
+ */
+export function textQuery(text: string): estypes.QueryDslQueryContainer {
+  const hangul = [...new Set(hangulWords(text))];
+  if (hangul.length === 0) return wordsQuery(text);
+  const must = hangul.map(hangulWordQuery);
+  const rest = withoutHangul(text);
+  // Punctuation left between Korean words is no word of its own: it must not match nothing.
+  if (/[\p{L}\p{N}]/u.test(rest)) must.push(wordsQuery(rest.trim()));
+  return must.length === 1 ? must[0]! : { bool: { must } };
 }
 
 /** Exact match on one keyword value, or any of several. */
@@ -229,7 +248,7 @@ export function buildSalesSearch(input: SalesSearchInput): SearchPlan {
   return {
     query,
     sort: sortWithTiebreaker(sort, 'id'),
-    source: sourceFilter(input.fields, SALES_HIDDEN_BY_DEFAULT),
+    source: sourceFilter(input.fields, [...SALES_HIDDEN_BY_DEFAULT, TEXT_GRAMS_FIELD]),
     fields,
   };
 }

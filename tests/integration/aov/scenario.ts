@@ -342,3 +342,19 @@ export function registerComparison(scenario: AovScenario): void {
     expect((await scenario.state().changedDays('weekly')).map((m) => m.day)).toEqual([TODAY_AT_CRON]);
   });
 }
+
+/** The comparison on another major than the default one (es7.test.ts, es9.test.ts). */
+export function registerComparisonOn(url: string, major: number): void {
+  const scenario = new AovScenario(url, `aov${major}`);
+  beforeAll(() => scenario.start());
+  afterAll(() => scenario.stop());
+
+  describe(`daily and weekly against SQL (ES ${major}.x)`, () => {
+    it(`runs on ${major}.x`, async () => {
+      const nodes = await scenario.world.es.nodes.info();
+      expect(Object.values(nodes.nodes)[0]!.version).toMatch(new RegExp(`^${major}\\.`));
+    });
+
+    registerComparison(scenario);
+  });
+}

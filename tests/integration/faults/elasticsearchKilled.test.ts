@@ -46,8 +46,10 @@ describe('Elasticsearch killed mid-ingest', () => {
     expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
 
     // The dead run's lock is taken over (its process is gone); the re-run finishes the job.
+    // The dead run could not record its failure in the Elasticsearch that was down: its run
+    // document still says `running`, and the re-run records it abandoned (its process is gone).
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
-    expect(rerun.stderr).toBe('');
+    expect(rerun.stderr).toMatch(/^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on .+\) is gone; recorded as abandoned\n$/);
     expect(rerun.code).toBe(0);
     expect(rerun.json<{ mode: string }>().mode).toBe('incremental');
 

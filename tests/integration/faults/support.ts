@@ -15,21 +15,32 @@ import { TestWorld } from '../support';
 export const REPO_DIR = join(__dirname, '..', '..', '..');
 const SHARED_PORTS = new Set([9200, 9201]);
 
-/** An Elasticsearch started by scripts/stack.sh on its own port, for one test file. */
+/**
+ * An Elasticsearch started by scripts/stack.sh on its own port, for one test file; with
+ * `nodes` > 1 a cluster on port … port+nodes−1 (ES_NODES).
+ */
 export class OwnElasticsearch {
-  constructor(readonly port: number, readonly settings = '') {
-    if (SHARED_PORTS.has(port)) throw new Error(`port ${port} belongs to the shared stack; fault tests use their own instance`);
+  constructor(readonly port: number, readonly settings = '', readonly nodes = 1) {
+    for (let p = port; p < port + nodes; p++) {
+      if (SHARED_PORTS.has(p)) throw new Error(`port ${p} belongs to the shared stack; fault tests use their own instance`);
+    }
   }
 
+  /** The node URLs, comma-separated (one URL for a single node), as ES_URL takes them. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return Array.from({ length: this.nodes }, (_, i) => `http://127.0.0.1:${this.port + i}`).join(',');
   }
 
-  private stack(command: 'up-es' | 'kill-es' | 'down-es'): Promise<string> {
-    const env: NodeJS.ProcessEnv = { ...process.env, ES_PORT: String(this.port), ES_HEAP: '512m', ES_SETTINGS: this.settings, STACK_TIMEOUT: '300' };
+  /** SIGKILL one node of the cluster (0-based). */
+  killNode(node: number): Promise<string> {
+    return this.stack('kill-es', this.port + node, 1);
+  }
+
+  private stack(command: 'up-es' | 'kill-es' | 'down-es', port = this.port, nodes = this.nodes): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...process.env, ES_PORT: String(port), ES_NODES: String(nodes), ES_HEAP: '512m', ES_SETTINGS: this.settings, STACK_TIMEOUT: '300' };
     return new Promise((resolve, reject) => {
       execFile('bash', [join(REPO_DIR, 'scripts', 'stack.sh'), command], { env, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`stack.sh ${command} (port ${this.port}) failed: ${err.message}\n${stderr}`));
+        if (err) reject(new Error(`stack.sh ${command} (port ${port}) failed: ${err.message}\n${stderr}`));
         else resolve(stdout);
       });
     });
@@ -80,7 +91,7 @@ export interface ProcessResult {
  * Runs `earlypay <args>` as a child process (ts-node, so it is always the current source),
  * with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
  */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult> } {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult>; stdoutSoFar: () => string } {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args], {
     cwd: REPO_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
@@ -105,7 +116,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: nu
       }),
     );
   });
-  return { pid: child.pid!, done };
+  return { pid: child.pid!, done, stdoutSoFar: () => stdout };
 }
 
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {

@@ -79,10 +79,9 @@ describe('ingest', () => {
     const out = r.json<{ read: number; rejected: number; dry_run: boolean; accepted: number }>();
     expect(out).toMatchObject({ dry_run: true, rejected: 8 });
     expect(out.read).toBe(nextId - 1);
-    await world.es.indices.refresh({ index: names().sales });
-    expect((await world.es.count({ index: names().sales })).count).toBe(0);
-    const cp = await world.es.get({ index: names().state, id: 'checkpoint:ingest:platform_sales' }, { ignore: [404] });
-    expect(cp.found).toBe(false);
+    // Not even the indices (issue 10): no sales, no checkpoint, no lock, no run document.
+    const indices = await world.es.cat.indices({ index: `${world.prefix}-*`, format: 'json', expand_wildcards: 'all' });
+    expect(indices.map((i) => i.index)).toEqual([]);
   });
 
   it('first run copies every accepted row exactly once and dead-letters every rejected one', async () => {

@@ -16,6 +16,7 @@ import { streamHits } from '../../../src/core/search/stream';
 
 export const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
 export const ES7_URL = process.env.ES7_URL ?? 'http://127.0.0.1:9201';
+export const ES9_URL = process.env.ES9_URL ?? 'http://127.0.0.1:9202';
 
 export class Capture {
   text = '';

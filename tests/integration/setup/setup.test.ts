@@ -16,9 +16,28 @@ describe('setup', () => {
     const second = await world.cli(['setup', '--json']);
     expect(second.json<{ changed: number }>().changed).toBe(0);
     const aliases = await world.es.indices.getAlias({ name: `${world.prefix}-sales` });
-    expect(Object.keys(aliases)).toEqual([`${world.prefix}-sales-v2`]);
+    expect(Object.keys(aliases)).toEqual([`${world.prefix}-sales-v${definitionOf('sales').version}`]);
     const mapping = await world.es.indices.getMapping({ index: `${world.prefix}-sales` });
     expect(Object.values(mapping)[0]!.mappings.dynamic).toBe('strict');
+  });
+
+  it('--shards sets the shards of new indices; replicas follow the cluster unless --replicas fixes them, in place', async () => {
+    const layout = new TestWorld('setup-layout');
+    await layout.start();
+    try {
+      const settingsOf = async (alias: string) => Object.values(await layout.es.indices.getSettings({ index: alias, flat_settings: true }))[0]!.settings as Record<string, string>;
+      expect((await layout.cli(['setup', '--shards', '2', '--json'])).code).toBe(0);
+      expect(await settingsOf(`${layout.prefix}-sales`)).toMatchObject({ 'index.number_of_shards': '2', 'index.auto_expand_replicas': '0-1' });
+      const fixed = await layout.cli(['setup', '--replicas', '0', '--json']);
+      expect(fixed.json<{ indices: { action: string }[] }>().indices.map((i) => i.action)).toEqual(Array(7).fill('upgraded'));
+      expect(await settingsOf(`${layout.prefix}-daily-aov`)).toMatchObject({ 'index.number_of_replicas': '0', 'index.auto_expand_replicas': 'false' });
+      expect((await layout.cli(['setup', '--replicas', '0', '--json'])).json<{ changed: number }>().changed).toBe(0);
+      const bad = await layout.cli(['setup', '--shards', '0']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^earlypay: .*--shards/m);
+    } finally {
+      await layout.stop();
+    }
   });
 
   it('upgrades a compatible older mapping in place', async () => {
@@ -37,12 +56,12 @@ describe('setup', () => {
 
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {
     const alias = `${world.prefix}-runs`;
-    await world.es.indices.delete({ index: `${alias}-v1` });
+    await world.es.indices.delete({ index: `${alias}-v2` });
     await world.es.indices.create({ index: `${alias}-old`, aliases: { [alias]: {} }, mappings: { properties: { status: { type: 'text' }, command: { type: 'keyword' } }, _meta: { earlypay_mapping_version: 0 } } });
     await world.es.index({ index: alias, id: 'r1', document: { status: 'succeeded', command: 'ingest' }, version: 77, version_type: 'external', refresh: true });
     const r = await world.cli(['setup', '--json']);
     const row = r.json<{ indices: { alias: string; action: string; index: string }[] }>().indices.find((i) => i.alias === alias);
-    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v1` });
+    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v2` });
     const doc = await world.es.get({ index: alias, id: 'r1' });
     expect(doc._version).toBe(77);
     expect(doc._source).toEqual({ status: 'succeeded', command: 'ingest' });

@@ -29,6 +29,21 @@ describe('resolveConfig', () => {
     expect(c.rules.overWeeklyAovFactor).toBe(3);
   });
 
+  it('takes a comma-separated list of nodes from the flag, ES_URL or the config file', () => {
+    expect(resolveConfig({ esUrl: 'http://es1:9200, http://es2:9200,,https://es3:9243 ' }, {}).esNodes).toEqual(['http://es1:9200', 'http://es2:9200', 'https://es3:9243']);
+    expect(resolveConfig({}, { ES_URL: 'http://a:9200,http://b:9200' }).esNodes).toEqual(['http://a:9200', 'http://b:9200']);
+    expect(resolveConfig({ config: file({ esUrl: 'http://f1:9200,http://f2:9200' }) }, {}).esNodes).toEqual(['http://f1:9200', 'http://f2:9200']);
+    expect(resolveConfig({}, {}).esNodes).toEqual(['http://127.0.0.1:9200']);
+    expect(() => resolveConfig({ esUrl: 'http://es1:9200,es2:9200' }, {})).toThrow(/invalid Elasticsearch URL "es2:9200"/);
+    expect(() => resolveConfig({ esUrl: ' , ' }, {})).toThrow(UsageError);
+  });
+
+  it('reads the index layout (shards, replicas) from the config file', () => {
+    expect(resolveConfig({ config: file({ shards: 3, replicas: 1 }) }, {})).toMatchObject({ shards: 3, replicas: 1 });
+    expect(resolveConfig({}, {})).toMatchObject({ shards: undefined, replicas: undefined });
+    expect(() => resolveConfig({ config: file({ shards: 0 }) }, {})).toThrow(/shards/);
+  });
+
   it('rejects bad values as usage errors', () => {
     expect(() => resolveConfig({ esUrl: 'nope' }, {})).toThrow(UsageError);
     expect(() => resolveConfig({ mysqlUrl: 'http://x' }, {})).toThrow(UsageError);

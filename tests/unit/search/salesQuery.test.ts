@@ -8,12 +8,13 @@ const filters = (plan: { query: Q }): Q[] => plan.query.bool?.filter ?? [];
 const musts = (plan: { query: Q }): Q[] => plan.query.bool?.must ?? [];
 
 describe('buildSalesSearch', () => {
-  it('without filters matches everything, newest first with id as tiebreaker, raw_data excluded', () => {
+  it('without filters matches everything, newest first with id as tiebreaker, raw_data and the search n-grams excluded', () => {
     const plan = buildSalesSearch({});
     expect(plan.query).toEqual({ match_all: {} });
     expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { id: { order: 'desc' } }]);
-    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint'] });
+    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams'] });
     expect(plan.fields).not.toContain('raw_data');
+    expect(SALES_FIELDS).not.toContain('text_grams');
     expect(plan.fields).toContain('sold_at');
   });
 
@@ -62,7 +63,7 @@ describe('buildSalesSearch', () => {
 describe('--text never reaches a query parser as syntax', () => {
   const hostile = [
     '"unterminated', 'a AND (b OR', '*', '?', 'field:value', 'a\\b', '/regex/', '(){}[]', '~1', '^2', '!not', 'a && b || c',
-    '배민 주문 취소', '😀🔥 emoji', '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |', 'raw_data:{"k":1}', '\u0000\u0007', '   x   ',
+    '😀🔥 emoji', '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |', 'raw_data:{"k":1}', '\u0000\u0007', '   x   ',
   ];
   it.each(hostile)('%j becomes a multi_match with the text verbatim', (text) => {
     const plan = buildSalesSearch({ text });
@@ -73,6 +74,13 @@ describe('--text never reaches a query parser as syntax', () => {
     expect(q.multi_match.fields).toEqual(['remark', 'result_msg', 'raw_data']);
     const json = JSON.stringify(plan.query);
     expect(json).not.toMatch(/query_string|simple_query_string|regexp|wildcard|prefix/);
+  });
+
+  it('Hangul words become n-gram clauses whose values are Hangul only; the rest stays a multi_match', () => {
+    const json = JSON.stringify(buildSalesSearch({ text: '배민 "주문* 취소" (a OR b:c)' }).query);
+    expect(json).not.toMatch(/query_string|simple_query_string|regexp|wildcard/);
+    const rest = JSON.parse(json).bool.must[0].bool.must.at(-1);
+    expect(rest.multi_match.query.replace(/\s+/g, ' ')).toBe('" * " (a OR b:c)');
   });
 
   it('rejects empty text', () => {

@@ -1,0 +1,103 @@
+/**
+ * Korean free text without an analysis plugin. Korean writes compounds without spaces
+ * ("정상승인", "배달지연으로") and the standard analyzer keeps each run of Hangul whole, so
+ * "승인" would not find "정상승인". The minimal distributions carry no n-gram, CJK or nori
+ * analyzers, so the n-grams are computed here, at ingest and for the query alike (pure).
+ *
+ * Each Hangul word (a maximal run of Hangul) becomes one value of the `text_grams` field: its
+ * syllable bigrams in order, then its last syllable alone, space-separated —
+ * "정상승인" → "정상 상승 승인 인", "승" → "승". The standard analyzer splits the value on the
+ * spaces and gives the grams consecutive positions; the words are separate array values, so the
+ * mapping's position gap keeps a phrase from running across two words.
+ *
+ * A query word of two or more syllables is the phrase of its bigrams: it matches exactly the
+ * words that contain it (bigram k of the query sits at position p+k in the word). A single
+ * syllable is a prefix of a gram: every syllable of a word starts one gram (the trailing
+ * unigram covers the last one).
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+/** The field (in the sales mapping) the grams are indexed in. */
+export const TEXT_GRAMS_FIELD = 'text_grams';
+
+/** Hangul syllables and jamo (all in the BMP, so one UTF-16 unit each). */
+function isHangul(c: number): boolean {
+  return (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) ||
+    (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff) || (c >= 0xffa0 && c <= 0xffdc);
+}
+
+/**
+ * The runs of Hangul in a text, in order, as [start, end) offsets. On the ingest's hot path,
+ * hence a plain scan rather than a regex; the query uses the same scan, so both sides agree.
+ */
+function hangulRuns(text: string, onRun: (start: number, end: number) => void): void {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const hangul = i < text.length && isHangul(text.charCodeAt(i));
+    if (hangul && start < 0) start = i;
+    else if (!hangul && start >= 0) {
+      onRun(start, i);
+      start = -1;
+    }
+  }
+}
+
+/** The runs of Hangul in a text, in order. */
+export function hangulWords(text: string): string[] {
+  const words: string[] = [];
+  hangulRuns(text, (start, end) => words.push(text.slice(start, end)));
+  return words;
+}
+
+/** One word's grams: its bigrams, then its last syllable ("정상승인" → "정상 상승 승인 인"). */
+export function wordGrams(word: string): string {
+  const syllables = Array.from(word);
+  const grams: string[] = [];
+  for (let i = 0; i + 1 < syllables.length; i++) grams.push(syllables[i]! + syllables[i + 1]!);
+  grams.push(syllables[syllables.length - 1]!);
+  return grams.join(' ');
+}
+
+// Sales repeat the same few words (status messages, menu items): their grams are kept, up to a
+// bound, so that the ingest's hot path computes each once.
+const gramsCache = new Map<string, string>();
+const GRAMS_CACHE_MAX = 20_000;
+
+function cachedWordGrams(word: string): string {
+  let grams = gramsCache.get(word);
+  if (grams === undefined) {
+    grams = wordGrams(word);
+    if (gramsCache.size >= GRAMS_CACHE_MAX) gramsCache.clear();
+    gramsCache.set(word, grams);
+  }
+  return grams;
+}
+
+/** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts. */
+export function textGrams(texts: readonly (string | null | undefined)[]): string[] {
+  const words = new Set<string>();
+  for (const text of texts) {
+    if (text) hangulRuns(text, (start, end) => words.add(text.slice(start, end)));
+  }
+  return Array.from(words, cachedWordGrams);
+}
+
+/** The query clause that matches the sales whose texts contain the Hangul word. */
+export function hangulWordQuery(word: string): estypes.QueryDslQueryContainer {
+  const syllables = Array.from(word);
+  if (syllables.length === 1) return { prefix: { [TEXT_GRAMS_FIELD]: { value: word } } };
+  const bigrams: string[] = [];
+  for (let i = 0; i + 1 < syllables.length; i++) bigrams.push(syllables[i]! + syllables[i + 1]!);
+  return { match_phrase: { [TEXT_GRAMS_FIELD]: { query: bigrams.join(' '), slop: 0 } } };
+}
+
+/** The text with its Hangul taken out (what the word-based query still has to match). */
+export function withoutHangul(text: string): string {
+  let rest = '';
+  let from = 0;
+  hangulRuns(text, (start, end) => {
+    rest += `${text.slice(from, start)} `;
+    from = end;
+  });
+  return rest + text.slice(from);
+}
