@@ -123,13 +123,16 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
   const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite) });
 
+  let rowsInSegment = 0;
+  let segmentStarted = Date.now();
   const endSegment = async (): Promise<void> => {
     if (opts.dryRun) return;
     const w = await sink.endSegment();
+    deps.verbose(`segment: ${rowsInSegment} row(s) written in ${Date.now() - segmentStarted} ms`);
+    segmentStarted = Date.now();
     Object.assign(stats, { superseded: stats.superseded + w.superseded, retried: stats.retried + w.retried, rejected: stats.rejected + w.refused, accepted: stats.accepted - w.refused });
     await checkpoint.commit();
   };
-  let rowsInSegment = 0;
   for await (const page of readPlan(pool, config.table, plan, opts.batchSize)) {
     // Between pages: everything handed to the sink so far is written and checkpointed below.
     if (deps.signal?.aborted) {

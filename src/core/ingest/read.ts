@@ -49,7 +49,7 @@ function columnList(): string {
  * written (the row, its document, the NDJSON), and the CLI's heap is 256 MB (bin/earlypay):
  * `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
  */
-export const MAX_PAGE_TEXT = 8_000_000;
+export const MAX_PAGE_TEXT = 4_000_000;
 const SAMPLED_ROWS = 64;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
