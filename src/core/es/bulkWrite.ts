@@ -50,16 +50,26 @@ export function bulkAction(op: BulkOp): [object, object | undefined] {
 
 /** One op as NDJSON text (the same lines as bulkAction, written without intermediate objects). */
 export function bulkLines(op: BulkOp): string {
+  const [action, body] = bulkLineParts(op);
+  return body === undefined ? action : `${action}${body}\n`;
+}
+
+/**
+ * The action line (with its newline) and the body line (without it) of an op: the writer puts
+ * them into the request buffer one after the other instead of concatenating them first (a copy
+ * of every document's JSON).
+ */
+function bulkLineParts(op: BulkOp): [string, string | undefined] {
   const meta = `"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)}`;
   switch (op.kind) {
     case 'index': {
       const version = op.version !== undefined ? `,"version":${op.version},"version_type":"${op.versionType ?? 'external_gte'}"` : '';
-      return `{"index":{${meta}${version}}}\n${JSON.stringify(op.doc)}\n`;
+      return [`{"index":{${meta}${version}}}\n`, JSON.stringify(op.doc)];
     }
     case 'upsert':
-      return `{"update":{${meta},"retry_on_conflict":3}}\n{"doc":${JSON.stringify(op.doc)},"upsert":${JSON.stringify(op.upsert)}}\n`;
+      return [`{"update":{${meta},"retry_on_conflict":3}}\n`, `{"doc":${JSON.stringify(op.doc)},"upsert":${JSON.stringify(op.upsert)}}`];
     case 'delete':
-      return `{"delete":{${meta}}}\n`;
+      return [`{"delete":{${meta}}}\n`, undefined];
   }
 }
 
@@ -99,16 +109,22 @@ class Body {
     this.buffer = Buffer.allocUnsafe(capacity);
   }
 
-  append(text: string, meta: OpMeta): void {
-    const most = text.length * 3;
+  append(op: BulkOp): void {
+    const [action, body] = bulkLineParts(op);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = (action.length + (body?.length ?? 0)) * 3 + 1;
     if (this.length + most > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
-    this.length += this.buffer.write(text, this.length);
+    this.length += this.buffer.write(action, this.length);
+    if (body !== undefined) {
+      this.length += this.buffer.write(body, this.length);
+      this.buffer[this.length++] = 0x0a;
+    }
     this.ends.push(this.length);
-    this.metas.push(meta);
+    this.metas.push({ kind: op.kind, index: op.index, id: op.id });
   }
 
   /** The lines of op i. */
@@ -139,7 +155,7 @@ export class BulkWriter {
   /** Adds ops; resolves once they are buffered or sent (waits while `concurrency` requests are in flight). */
   async write(ops: Iterable<BulkOp>): Promise<void> {
     for (const op of ops) {
-      this.body.append(bulkLines(op), { kind: op.kind, index: op.index, id: op.id });
+      this.body.append(op);
       this.touched.add(op.index);
       if (this.body.length >= this.flushBytes) await this.dispatch();
     }
