@@ -3,9 +3,8 @@ import { Command } from 'commander';
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { SOURCE_COLUMNS } from '../core/source/row';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
 import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { clusterOverview, describeCluster } from '../core/es/cluster';
@@ -254,9 +253,9 @@ export async function runDoctor(ctx: Context): Promise<number> {
   return failed ? ExitCode.runFailed : ExitCode.ok;
 }
 
-export function doctorCommand(host: CommandHost): Command {
+export function doctorCommand(host: CommandHost, runF: RunF<Record<string, never>> = runDoctor): Command {
   return new Command('doctor')
     .description('check connections, versions, indices, checkpoint lag and the last runs; exit 1 if something is wrong')
     .addHelpText('after', examples('earlypay doctor', 'earlypay doctor --json | jq \'.checks[] | select(.status != "ok")\''))
-    .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runDoctor(ctx)));
+    .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runF(ctx, {})));
 }

@@ -3,8 +3,8 @@
  * Not an earlypay subcommand: operators never need it, the demo, tests and benchmarks do.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { examples } from '../commands/host';
-import { businessDayArg, positiveIntArg } from '../commands/parsers';
+import { examples } from '../cmdutil/host';
+import { businessDayArg, positiveIntArg } from '../cmdutil/parsers';
 import { redactSecrets, redactUrl, resolveConfig, type Config } from '../core/config/config';
 import { EarlypayError, ExitCode, describeFailure } from '../core/errors';
 import { createProgress } from '../render/progress';

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { businessDayArg, intInRange, batchSizeArg } from '../../../src/commands/parsers';
+import { businessDayArg, intInRange, batchSizeArg } from '../../../src/cmdutil/parsers';
 import { contiguousRuns, daysBetween } from '../../../src/core/time/businessDay';
 import { dayFilters } from '../../../src/core/rules/repeatedAmounts';
 import { mysqlFailureHint } from '../../../src/core/failures';

@@ -5,7 +5,7 @@
  * get as far as connecting.
  */
 import { main, buildProgram, invokedCommand, helpHint } from '../../../src/cli';
-import { createHost } from '../../../src/commands/host';
+import { createHost } from '../../../src/cmdutil/host';
 
 class Capture {
   text = '';

@@ -1,7 +1,8 @@
 import { makeStyle } from '../../../src/render/style';
 import {
-  chooseFormat, columnsFor, createRecordWriter, csvCell, parseFormat, tableCell, type Column, type DataRecord, type OutputFormat,
+  columnsFor, createRecordWriter, csvCell, tableCell, type Column, type DataRecord, type OutputFormat,
 } from '../../../src/render/formats';
+import { chooseFormat, parseFormat } from '../../../src/cmdutil/output';
 import { renderLineChart, thin } from '../../../src/render/chart';
 import { UsageError } from '../../../src/core/errors';
 import { csvRecords, parseCsv } from './csv';
