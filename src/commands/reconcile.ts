@@ -12,7 +12,8 @@ import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
 import { today } from '../core/time/businessDay';
 import { renderRecordsTable, type Column } from '../render/formats';
 import { createProgress } from '../render/progress';
-import { formatCount, formatDuration, formatWon } from '../render/style';
+import { formatWon } from '../core/money';
+import { formatCount, formatDuration } from '../render/style';
 
 export interface ReconcileCommandOptions {
   date?: string;

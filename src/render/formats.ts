@@ -7,7 +7,8 @@ import Table from 'cli-table3';
 import { strlen } from 'cli-table3/src/utils';
 import type { Chalk } from 'chalk';
 import { stringify } from 'csv-stringify/sync';
-import { formatCount, formatWon, type Stream } from './style';
+import { formatWon } from '../core/money';
+import { formatCount, type Stream } from './style';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];

@@ -42,3 +42,14 @@ describe('the code layout', () => {
     expect(violations('sample', (t) => top(t) !== 'commands')).toEqual([]);
   });
 });
+
+describe('core stands alone', () => {
+  it('core imports neither the command layer nor render (money formatting lives in core/money)', () => {
+    expect(violations('core', (t) => top(t) === 'core')).toEqual([]);
+  });
+
+  it('render validates no flags: no usage error is raised there', () => {
+    const raising = filesUnder(join(SRC, 'render')).filter((f) => /UsageError/.test(readFileSync(f, 'utf8')));
+    expect(raising.map((f) => relative(SRC, f))).toEqual([]);
+  });
+});
