@@ -80,6 +80,22 @@ describe('doctor', () => {
     expect(checks.find((c) => c.name === 'checkpoint')!.status).toBe('warn');
   });
 
+  it("reads the context's clock, not the machine's: a run's age is measured from `now`", async () => {
+    const startedAt = '2024-05-01T00:30:00.000Z';
+    await world.es.index({
+      index: `${world.prefix}-runs`,
+      id: 'daily-clock',
+      document: { run_id: 'daily-clock', command: 'daily', args: {}, started_at: startedAt, ended_at: startedAt, duration_ms: 1000, status: 'succeeded', exit_code: 0, host: 'h', pid: 1, version: 'test' },
+      refresh: true,
+    });
+    const lastDaily = async (now: string) => {
+      const r = await world.cli(['doctor', '--json'], {}, () => new Date(now));
+      return r.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last daily');
+    };
+    expect(await lastDaily('2024-05-01T01:00:00.000Z')).toMatchObject({ status: 'ok', detail: expect.stringContaining('succeeded (exit 0) 30 min ago') });
+    expect(await lastDaily('2024-05-04T00:30:00.000Z')).toMatchObject({ status: 'warn', detail: expect.stringContaining('3 days ago') });
+  });
+
   it('exits 1 with what to do when Elasticsearch is down', async () => {
     const r = await runCli(['doctor', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
     expect(r.code).toBe(1);

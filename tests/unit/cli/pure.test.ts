@@ -12,7 +12,7 @@ import { resolveConfig, scrubUrlCredentials } from '../../../src/core/config/con
 import { countTextWords } from '../../../src/core/search/salesQuery';
 import { createRecordWriter, renderRecordsTable, type Column } from '../../../src/render/formats';
 import { makeStyle } from '../../../src/render/style';
-import { missingColumns } from '../../../src/commands/doctor';
+import { missingColumns } from '../../../src/core/inspect/source';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
 
 describe('bounds', () => {
