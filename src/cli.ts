@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EarlypayError, ExitCode, UsageError, jsonStatusOf } from './core/errors';
-import { explainDependencyFailure } from './core/failures';
+import { ExitCode, UsageError, jsonStatusOf } from './core/errors';
+import { failureOf, writeFailure } from './cmdutil/failure';
 import { resolveConfig, redactSecrets, scrubUrlCredentials, type Config, type GlobalFlags } from './core/config/config';
 import { createHost, examples, type CommandHost } from './cmdutil/host';
 import type { Stream } from './render/style';
@@ -209,25 +209,9 @@ function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }:
     config = undefined;
   }
   const clean = (s: string): string => (config ? redactSecrets(s, config) : scrubUrlCredentials(s));
-  let exitCode: number;
-  let message: string;
-  let hint: string | undefined;
-  let details: Record<string, unknown> | undefined;
-  if (err instanceof EarlypayError) {
-    exitCode = err.exitCode;
-    message = clean(err.message);
-    // A usage error always says where to look next, even when it carries no hint of its own.
-    hint = err.hint ?? (err instanceof UsageError ? helpHint(invoked.path) : undefined);
-    details = err.details;
-  } else {
-    exitCode = ExitCode.runFailed;
-    const failure = explainDependencyFailure(err);
-    message = clean(failure.message);
-    hint = failure.hint;
-  }
-  if (hint) hint = clean(hint);
-  stderr.write(`earlypay: ${message}\n`);
-  if (hint) stderr.write(`hint: ${hint}\n`);
+  const failure = failureOf(err, { clean, usageHint: helpHint(invoked.path) });
+  const { exitCode, message, hint, details } = failure;
+  writeFailure(stderr, 'earlypay', failure);
   if (invoked.verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
   if (invoked.json) {
     const object = { command: invoked.path.join(' ') || null, ...details, status: jsonStatusOf(exitCode), exit_code: exitCode, error: message, hint: hint ?? null };
