@@ -1,7 +1,7 @@
 /** setup, doctor and usage errors, as a newcomer meets them, against the real stack. */
 import { createSourceTable } from '../../../src/core/source/schema';
 import { definitionOf } from '../../../src/core/es/indices';
-import { runCli, TestWorld } from '../support';
+import { runCli, TestWorld } from '../../support';
 
 const world = new TestWorld('setup');
 beforeAll(() => world.start());
@@ -89,7 +89,7 @@ describe('doctor', () => {
       refresh: true,
     });
     const lastDaily = async (now: string) => {
-      const r = await world.cli(['doctor', '--json'], {}, () => new Date(now));
+      const r = await world.cli(['doctor', '--json'], { now: new Date(now) });
       return r.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last daily');
     };
     expect(await lastDaily('2024-05-01T01:00:00.000Z')).toMatchObject({ status: 'ok', detail: expect.stringContaining('succeeded (exit 0) 30 min ago') });
