@@ -85,7 +85,7 @@ export interface MainIO {
 
 /**
  * Runs the CLI; returns the exit code (never throws, never prints a stack trace unless --verbose).
- * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (commands/signals.ts).
+ * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (cmdutil/signals.ts).
  */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const guard = io.stdout ? undefined : guardProcess(io.stderr ?? process.stderr);

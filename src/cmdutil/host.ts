@@ -40,8 +40,13 @@ export function createHost(init: { stdout: Stream; stderr: Stream; env: NodeJS.P
  */
 export type RunF<O> = (ctx: Context, opts: O) => Promise<number>;
 
-/** What the output format depends on: the global --json and whether stdout is a terminal. */
-export function outputTarget(host: CommandHost, cmd: Command): { json?: boolean; stdout: Stream } {
+/** What a command's output format depends on: the global --json and whether stdout is a terminal. */
+export interface OutputTarget {
+  json?: boolean;
+  stdout: Stream;
+}
+
+export function outputTarget(host: CommandHost, cmd: Command): OutputTarget {
   return { json: (cmd.optsWithGlobals() as GlobalOutputFlags).json, stdout: host.stdout };
 }
 

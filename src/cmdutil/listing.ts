@@ -6,13 +6,14 @@
 import { Option, type Command } from 'commander';
 import type { estypes } from '@elastic/elasticsearch';
 import type { Context } from './context';
+import type { OutputTarget } from './host';
 import { limitArg } from './parsers';
 import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
 import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/search/stream';
 import { OUTPUT_FORMATS, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat } from '../render/formats';
-import { formatCount, formatDuration, type Stream } from '../render/style';
+import { formatCount, formatDuration } from '../render/style';
 
 /** Rows shown when neither --limit nor --all is given, in every format. */
 export const DEFAULT_LIMIT = 20;
@@ -24,12 +25,6 @@ export interface ListingOptions {
   fields?: string;
   sort?: string;
   bom?: boolean;
-}
-
-/** The global flags and the stream a command's output format depends on. */
-export interface OutputTarget {
-  json?: boolean;
-  stdout: Stream;
 }
 
 /**

@@ -3,11 +3,11 @@
  * flagged sales. `list` is the default subcommand.
  */
 import { Command, Option } from 'commander';
-import { examples, outputTarget, type CommandHost, type RunF } from '../cmdutil/host';
+import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
 import { businessDayArg, dayRangeOf } from '../cmdutil/parsers';
-import { addListingOptions, checkListingOptions, runListing, type ListingOptions, type OutputTarget } from '../cmdutil/listing';
+import { addListingOptions, checkListingOptions, runListing, type ListingOptions } from '../cmdutil/listing';
 import { chooseFormat } from '../cmdutil/output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import { describeRules } from '../core/rules/rules';

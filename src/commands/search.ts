@@ -4,10 +4,10 @@
  * queries are built in core/search and run through core/search/stream.
  */
 import { Command, Option } from 'commander';
-import { examples, outputTarget, type CommandHost, type RunF } from '../cmdutil/host';
+import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { amountArg, businessDayArg, dayRangeOf, type DayRange } from '../cmdutil/parsers';
-import { DEFAULT_LIMIT, addListingOptions, checkListingOptions, explainSearchError, runListing, type ListingOptions, type OutputTarget } from '../cmdutil/listing';
+import { DEFAULT_LIMIT, addListingOptions, checkListingOptions, explainSearchError, runListing, type ListingOptions } from '../cmdutil/listing';
 import { ExitCode, UsageError } from '../core/errors';
 import {
   SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseNamedList, parseSort, parseStoreIds, type SearchPlan,
