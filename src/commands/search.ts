@@ -119,15 +119,16 @@ export const WEEKLY_TABLE_COLUMNS: Column[] = [
 ];
 
 /** `search daily|weekly` options once checked across flags: the day range read, the format chosen. */
-export type CheckedAovOptions = SearchAovOptions & { range: Partial<DayRange> | undefined; format: OutputFormat };
+export type CheckedAovOptions = SearchAovOptions & { range: Partial<DayRange> | undefined; format: OutputFormat; chartStore?: string };
 
 export function checkSearchAov(opts: SearchAovOptions, out: OutputTarget): CheckedAovOptions {
   const range = dayRangeOf(opts, 'either');
   if (opts.chart) {
     // A chart is no listing: the listing flags conflict with --chart (commander refuses them).
     const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
-    if (!stores || stores.length !== 1) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
-    return { ...opts, range, format: 'table' };
+    const [chartStore, ...more] = stores ?? [];
+    if (chartStore === undefined || more.length) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
+    return { ...opts, range, format: 'table', chartStore };
   }
   return { ...checkListingOptions(opts, out), range };
 }
@@ -150,7 +151,7 @@ export async function runSearchDaily(ctx: Context, opts: CheckedAovOptions): Pro
 export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Promise<number> {
   const range = opts.range;
   const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
-  if (opts.chart) return runWeeklyChart(ctx, stores, range);
+  if (opts.chartStore !== undefined) return runWeeklyChart(ctx, opts.chartStore, range);
   const sort = opts.sort !== undefined ? parseSort(opts.sort, WEEKLY_SORTABLE) : undefined;
   const plan = buildWeeklySearch({
     ...range,
@@ -162,9 +163,8 @@ export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Pr
 }
 
 /** One store's weekly AOV (unit_price) by end date, as a terminal line chart on stdout. */
-async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range: Partial<DayRange> | undefined): Promise<number> {
-  // checkSearchAov made sure there is exactly one store.
-  const store = stores![0]!;
+async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRange> | undefined): Promise<number> {
+  const stores = [store];
   const plan = buildWeeklySearch({ ...range, stores, sort: { field: 'end_date', order: 'asc' }, fields: ['end_date', 'unit_price'] });
   const index = ctx.names().weeklyAov;
   const points: { date: string; value: number }[] = [];

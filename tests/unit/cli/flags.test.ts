@@ -96,7 +96,7 @@ describe('search daily / weekly', () => {
 
   it('a chart with one store is no listing: --bom and the format are not its business', async () => {
     const { opts } = await parse(searchWeeklyCommand, ['weekly', '--chart', '--store', '50', '--bom']);
-    expect(opts).toMatchObject({ chart: true, store: '50' });
+    expect(opts).toMatchObject({ chart: true, store: '50', chartStore: '50' });
   });
 });
 
