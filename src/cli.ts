@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EarlypayError, ExitCode, UsageError, jsonStatusOf } from './core/errors';
-import { explainDependencyFailure } from './core/failures';
+import { ExitCode, UsageError, jsonStatusOf } from './core/errors';
+import { failureOf, writeFailure } from './cmdutil/failure';
 import { resolveConfig, redactSecrets, scrubUrlCredentials, type Config, type GlobalFlags } from './core/config/config';
-import { createHost, examples, type CommandHost } from './commands/host';
+import { createHost, examples, type CommandHost } from './cmdutil/host';
 import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
 import { doctorCommand } from './commands/doctor';
@@ -18,7 +18,7 @@ import { weeklyCommand } from './commands/weekly';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
-import { guardProcess } from './commands/signals';
+import { guardProcess } from './cmdutil/signals';
 
 export function packageVersion(): string {
   try {
@@ -28,7 +28,11 @@ export function packageVersion(): string {
   }
 }
 
-export function buildProgram(host: CommandHost): Command {
+/** Every command, in the order `--help` lists them; each constructor takes the host (and, in tests, a run function). */
+export const COMMANDS: readonly ((host: CommandHost) => Command)[] = [setupCommand, doctorCommand, ingestCommand, dailyCommand, weeklyCommand, searchCommand, anomaliesCommand, reconcileCommand];
+
+/** The program with its global flags; `commands` lets a test mount a command built with its own run function. */
+export function buildProgram(host: CommandHost, commands: readonly ((host: CommandHost) => Command)[] = COMMANDS): Command {
   const program = new Command('earlypay')
     .description('Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, search.')
     .version(host.version, '-V, --version')
@@ -54,12 +58,12 @@ export function buildProgram(host: CommandHost): Command {
       ),
     );
 
-  for (const make of [setupCommand, doctorCommand, ingestCommand, dailyCommand, weeklyCommand, searchCommand, anomaliesCommand, reconcileCommand]) program.addCommand(make(host));
+  for (const make of commands) program.addCommand(make(host));
   return program;
 }
 
 /** Every command and subcommand fails fast and in one line on a usage error. */
-function configureErrors(cmd: Command, stderr: Stream): void {
+export function configureErrors(cmd: Command, stderr: Stream): void {
   cmd.exitOverride();
   // A stray word (`daily 2024-05-01`) is a mistake to report, never something to ignore.
   cmd.allowExcessArguments(false);
@@ -81,7 +85,7 @@ export interface MainIO {
 
 /**
  * Runs the CLI; returns the exit code (never throws, never prints a stack trace unless --verbose).
- * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (commands/signals.ts).
+ * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (cmdutil/signals.ts).
  */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const guard = io.stdout ? undefined : guardProcess(io.stderr ?? process.stderr);
@@ -205,25 +209,9 @@ function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }:
     config = undefined;
   }
   const clean = (s: string): string => (config ? redactSecrets(s, config) : scrubUrlCredentials(s));
-  let exitCode: number;
-  let message: string;
-  let hint: string | undefined;
-  let details: Record<string, unknown> | undefined;
-  if (err instanceof EarlypayError) {
-    exitCode = err.exitCode;
-    message = clean(err.message);
-    // A usage error always says where to look next, even when it carries no hint of its own.
-    hint = err.hint ?? (err instanceof UsageError ? helpHint(invoked.path) : undefined);
-    details = err.details;
-  } else {
-    exitCode = ExitCode.runFailed;
-    const failure = explainDependencyFailure(err);
-    message = clean(failure.message);
-    hint = failure.hint;
-  }
-  if (hint) hint = clean(hint);
-  stderr.write(`earlypay: ${message}\n`);
-  if (hint) stderr.write(`hint: ${hint}\n`);
+  const failure = failureOf(err, { clean, usageHint: helpHint(invoked.path) });
+  const { exitCode, message, hint, details } = failure;
+  writeFailure(stderr, 'earlypay', failure);
   if (invoked.verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
   if (invoked.json) {
     const object = { command: invoked.path.join(' ') || null, ...details, status: jsonStatusOf(exitCode), exit_code: exitCode, error: message, hint: hint ?? null };

@@ -3,19 +3,19 @@
  * flagged sales. `list` is the default subcommand.
  */
 import { Command, Option } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { runJob } from './job';
-import { businessDayArg } from './parsers';
+import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { runJob } from '../cmdutil/job';
+import { businessDayArg, dayRangeOf } from '../cmdutil/parsers';
+import { addListingOptions, checkListingOptions, runListing, type ListingOptions } from '../cmdutil/listing';
+import { chooseFormat } from '../cmdutil/output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import { describeRules } from '../core/rules/rules';
 import { ANOMALY_FIELDS, ANOMALY_STATUSES, buildAnomalySearch, parseAnomalyId, parseRules, parseStatus } from '../core/search/anomalyQuery';
 import { parseFields, parseStoreIds } from '../core/search/salesQuery';
 import { resolveAnomalies } from '../core/anomalies/resolve';
 import { scanAnomalies, type ScanResult } from '../core/anomalies/scan';
-import { addListingOptions, runListing, stdoutStyle, type ListingOptions } from './search';
-import { chooseFormat, createRecordWriter, OUTPUT_FORMATS, type Column, type OutputFormat } from '../render/formats';
+import { createRecordWriter, OUTPUT_FORMATS, type Column, type OutputFormat } from '../render/formats';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -39,8 +39,14 @@ export const ANOMALY_TABLE_COLUMNS: Column[] = [
   { key: 'reason', header: 'reason', width: 64 },
 ];
 
-export async function runAnomaliesList(ctx: Context, opts: AnomaliesListOptions): Promise<number> {
-  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+export type CheckedAnomaliesListOptions = AnomaliesListOptions & { format: OutputFormat };
+
+export function checkAnomaliesList(opts: AnomaliesListOptions, out: OutputTarget): CheckedAnomaliesListOptions {
+  dayRangeOf({ from: opts.from, to: opts.to }, 'either');
+  return checkListingOptions(opts, out);
+}
+
+export async function runAnomaliesList(ctx: Context, opts: CheckedAnomaliesListOptions): Promise<number> {
   const plan = buildAnomalySearch({
     rules: opts.rule !== undefined ? parseRules(opts.rule) : undefined,
     stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
@@ -67,7 +73,10 @@ export interface AnomaliesResolveOptions {
   force?: boolean;
 }
 
-export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: AnomaliesResolveOptions): Promise<number> {
+/** `anomalies resolve` with its ids: checked (the note says something, every id is one) where they are parsed. */
+export type CheckedResolveOptions = AnomaliesResolveOptions & { ids: string[] };
+
+export function checkAnomaliesResolve(ids: string[], opts: AnomaliesResolveOptions): CheckedResolveOptions {
   if (opts.note.trim() === '') throw new UsageError('--note is empty', 'say why, e.g. --note "confirmed with the store: catering order"');
   const malformed = ids.filter((id) => !parseAnomalyId(id));
   if (malformed.length) {
@@ -76,6 +85,11 @@ export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: Ano
       'ids look like <sale_id>:<RULE>, e.g. 1234567:OVER_WEEKLY_AOV (see the id column of `earlypay anomalies`)',
     );
   }
+  return { ...opts, ids };
+}
+
+export async function runAnomaliesResolve(ctx: Context, opts: CheckedResolveOptions): Promise<number> {
+  const { ids } = opts;
   const result = await resolveAnomalies(ctx.es(), ctx.names().anomalies, ids, opts.note, ctx.now(), Boolean(opts.force));
   if (!ctx.flags.json && !ctx.flags.quiet) {
     const parts = [`resolved ${formatCount(result.resolved.length)} anomal${result.resolved.length === 1 ? 'y' : 'ies'}`];
@@ -97,8 +111,12 @@ export async function runAnomaliesResolve(ctx: Context, ids: string[], opts: Ano
 
 // --- rules ---------------------------------------------------------------------------------
 
-export async function runAnomaliesRules(ctx: Context, opts: { format?: OutputFormat }): Promise<number> {
-  const format = chooseFormat(opts.format, ctx.flags.json, ctx.stdout);
+export function checkAnomaliesRules(opts: { format?: OutputFormat }, out: OutputTarget): { format: OutputFormat } {
+  return { format: chooseFormat(opts.format, out.json, out.stdout) };
+}
+
+export async function runAnomaliesRules(ctx: Context, opts: { format: OutputFormat }): Promise<number> {
+  const format = opts.format;
   const rules = describeRules(ctx.config().rules);
   const columns: Column[] = [
     { key: 'rule', header: 'rule' },
@@ -106,7 +124,7 @@ export async function runAnomaliesRules(ctx: Context, opts: { format?: OutputFor
     { key: 'thresholds', header: 'thresholds in force' },
     { key: 'description', header: 'fires when', width: 70 },
   ];
-  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx) });
+  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: ctx.outStyle });
   for (const r of rules) {
     const thresholds = format === 'table'
       ? Object.entries(r.thresholds).map(([k, v]) => `${k} = ${v}`).join('\n') || '—'
@@ -136,8 +154,12 @@ export function summarizeScan(r: ScanResult, ms: number): string {
   ].join(', ');
 }
 
+export function checkAnomaliesScan(opts: AnomaliesScanOptions): AnomaliesScanOptions {
+  dayRangeOf(opts);
+  return opts;
+}
+
 export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions): Promise<number> {
-  if (opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
   const config = ctx.config();
   const args = { from: opts.from, to: opts.to, index_prefix: config.indexPrefix, rules: config.rules };
   return runJob(ctx, { command: 'anomalies scan', args, lock: 'anomalies-scan' }, async () => {
@@ -155,7 +177,7 @@ export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions)
 
 // --- commander -----------------------------------------------------------------------------
 
-function listCommand(host: CommandHost): Command {
+export function anomaliesListCommand(host: CommandHost, runF: RunF<CheckedAnomaliesListOptions> = runAnomaliesList): Command {
   const cmd = new Command('list')
     .description('flagged sales, newest first (open ones unless --status)')
     .option('--rule <rules>', 'rule id(s), comma-separated (see `earlypay anomalies rules`)')
@@ -174,10 +196,13 @@ function listCommand(host: CommandHost): Command {
         'earlypay anomalies list --status all --all --format csv > anomalies.csv',
       ),
     )
-    .action(async (opts: AnomaliesListOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesList(ctx, opts)));
+    .action(async (opts: AnomaliesListOptions, c: Command) => {
+      const checked = checkAnomaliesList(opts, outputTarget(host, c));
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
-function resolveCommand(host: CommandHost): Command {
+export function anomaliesResolveCommand(host: CommandHost, runF: RunF<CheckedResolveOptions> = runAnomaliesResolve): Command {
   return new Command('resolve')
     .description('mark anomalies as resolved with a note; exits 1 if some ids do not exist (the others are still resolved)')
     .argument('<id...>', 'anomaly ids: <sale_id>:<RULE>')
@@ -190,18 +215,24 @@ function resolveCommand(host: CommandHost): Command {
         'earlypay anomalies --rule FEE_RATE_OUT_OF_RANGE --store 50 --all --fields id --format csv | tail -n +2 | xargs earlypay anomalies resolve --note "fee promo in May"',
       ),
     )
-    .action(async (ids: string[], opts: AnomaliesResolveOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesResolve(ctx, ids, opts)));
+    .action(async (ids: string[], opts: AnomaliesResolveOptions, c: Command) => {
+      const checked = checkAnomaliesResolve(ids, opts);
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
-function rulesCommand(host: CommandHost): Command {
+export function anomaliesRulesCommand(host: CommandHost, runF: RunF<{ format: OutputFormat }> = runAnomaliesRules): Command {
   return new Command('rules')
     .description('the anomaly rules with the thresholds in force (config file "rules")')
     .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise)').choices([...OUTPUT_FORMATS]))
     .addHelpText('after', examples('earlypay anomalies rules', 'earlypay anomalies rules --format json', 'earlypay --config prod.json anomalies rules'))
-    .action(async (opts: { format?: OutputFormat }, c: Command) => host.execute(c, (ctx) => runAnomaliesRules(ctx, opts)));
+    .action(async (opts: { format?: OutputFormat }, c: Command) => {
+      const checked = checkAnomaliesRules(opts, outputTarget(host, c));
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
-function scanCommand(host: CommandHost): Command {
+export function anomaliesScanCommand(host: CommandHost, runF: RunF<AnomaliesScanOptions> = runAnomaliesScan): Command {
   return new Command('scan')
     .description('re-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist now; removes stale anomalies, keeps resolutions')
     .requiredOption('--from <day>', 'first business day', businessDayArg)
@@ -213,16 +244,19 @@ function scanCommand(host: CommandHost): Command {
         'earlypay weekly --from 2024-04-24 --to 2024-05-30 && earlypay anomalies scan --from 2024-05-01 --to 2024-05-31 --json',
       ),
     )
-    .action(async (opts: AnomaliesScanOptions, c: Command) => host.execute(c, (ctx) => runAnomaliesScan(ctx, opts)));
+    .action(async (opts: AnomaliesScanOptions, c: Command) => {
+      const checked = checkAnomaliesScan(opts);
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
 export function anomaliesCommand(host: CommandHost): Command {
   return new Command('anomalies')
     .description('list, resolve and re-scan flagged sales; show the rules (`list` is the default)')
-    .addCommand(listCommand(host), { isDefault: true })
-    .addCommand(resolveCommand(host))
-    .addCommand(rulesCommand(host))
-    .addCommand(scanCommand(host))
+    .addCommand(anomaliesListCommand(host), { isDefault: true })
+    .addCommand(anomaliesResolveCommand(host))
+    .addCommand(anomaliesRulesCommand(host))
+    .addCommand(anomaliesScanCommand(host))
     .addHelpText(
       'after',
       examples(

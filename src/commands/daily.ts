@@ -1,12 +1,10 @@
 /** `earlypay daily`: per store and business day, the sales total, customers and average order value. */
 import { Command, Option } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { runJob } from './job';
-import { businessDayArg, concurrencyArg, dayRangeOf } from './parsers';
-import { runDailyAovJob, type AovJobDeps, type DailyJobResult, type DayRangeInput } from '../core/aov/jobs';
-import { createProgress } from '../render/progress';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { concurrencyArg } from '../cmdutil/parsers';
+import { addDayOptions, checkAovOptions, cronNote, describeDays, runAovCommand, type AovOptions } from '../cmdutil/aov';
+import { runDailyAovJob, type DailyJobResult } from '../core/aov/jobs';
 import { formatCount, formatDuration } from '../render/style';
 
 export interface DailyCommandOptions {
@@ -18,20 +16,6 @@ export interface DailyCommandOptions {
 
 export const DAILY_CONCURRENCY = 2;
 
-/** "2024-05-01" or "2024-05-01..2024-05-07 (7 days)". */
-export function describeDays(from: string, to: string, n: number, noun: string): string {
-  if (n === 0) return `no ${noun}`;
-  if (n === 1) return from;
-  const contiguous = n === Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
-  return `${from}..${to} (${formatCount(n)} ${noun}${contiguous ? '' : ', not contiguous'})`;
-}
-
-export function cronNote(r: { mode: string; changed_days_handled: number; changed_days_deferred: number }): string {
-  if (r.mode !== 'cron') return r.changed_days_handled ? ` [${formatCount(r.changed_days_handled)} changed-day mark(s) in the range cleared]` : '';
-  const deferred = r.changed_days_deferred ? `; ${formatCount(r.changed_days_deferred)} marked day(s) from today on left for a later run` : '';
-  return ` [yesterday + ${formatCount(r.changed_days_handled)} changed day(s)${deferred}]`;
-}
-
 export function summarizeDaily(r: DailyJobResult, ms: number): string {
   return [
     `daily ${describeDays(r.from, r.to, r.days, 'days')}${cronNote(r)}: ${formatCount(r.sales)} sales (${formatCount(r.counted_sales)} counted)`,
@@ -42,41 +26,7 @@ export function summarizeDaily(r: DailyJobResult, ms: number): string {
   ].join(', ');
 }
 
-/** What `daily` and `weekly` share: the run frame, the progress bar and the day flags. */
-export interface AovRun<R> {
-  command: 'daily' | 'weekly';
-  opts: { date?: string; from?: string; to?: string };
-  args: Record<string, unknown>;
-  run: (deps: AovJobDeps, range: DayRangeInput | undefined) => Promise<R>;
-  summarize: (result: R, ms: number) => string;
-}
-
-export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun<R>): Promise<number> {
-  const range = dayRangeOf(spec.opts);
-  const config = ctx.config();
-  const { date, from, to } = spec.opts;
-  const args = { date: date ?? null, from: from ?? null, to: to ?? null, mode: range ? 'range' : 'cron', ...spec.args, tz: config.tz, index_prefix: config.indexPrefix };
-  return runJob(ctx, { command: spec.command, args, lock: spec.command }, async () => {
-    const started = Date.now();
-    // A bar only when it has something to show: several days, a person watching.
-    const wantBar = !ctx.flags.quiet && !ctx.flags.json && Boolean(ctx.stderr.isTTY) && (!range || range.from !== range.to);
-    const progress = createProgress(ctx.stderr, spec.command, wantBar);
-    let result: R;
-    try {
-      result = await spec.run({ client: ctx.es(), names: ctx.names(), tz: config.tz, now: ctx.now, onProgress: wantBar ? (done, total) => progress.update(done, total) : undefined }, range);
-    } finally {
-      progress.stop();
-    }
-    return { counts: { ...(result as Record<string, unknown>) }, summary: spec.summarize(result, Date.now() - started) };
-  });
-}
-
-/** --date, or --from with --to: business days (or window ends). */
-export function addDayOptions(cmd: Command, what: { date: string; from: string; to: string }): Command {
-  return cmd.option('--date <day>', what.date, businessDayArg).option('--from <day>', what.from, businessDayArg).option('--to <day>', what.to, businessDayArg);
-}
-
-export function runDaily(ctx: Context, opts: DailyCommandOptions): Promise<number> {
+export function runDaily(ctx: Context, opts: AovOptions<DailyCommandOptions>): Promise<number> {
   return runAovCommand(ctx, {
     command: 'daily',
     opts,
@@ -86,7 +36,7 @@ export function runDaily(ctx: Context, opts: DailyCommandOptions): Promise<numbe
   });
 }
 
-export function dailyCommand(host: CommandHost): Command {
+export function dailyCommand(host: CommandHost, runF: RunF<AovOptions<DailyCommandOptions>> = runDaily): Command {
   const cmd = new Command('daily').description(
     'compute the daily average order value (객단가) per store: total, transactions, distinct customers, unit price; default: yesterday plus every day ingest marked as changed',
   );
@@ -105,5 +55,8 @@ ${examples(
   'earlypay daily --from 2024-04-01 --to 2024-05-31 --json',
 )}`,
     )
-    .action(async (opts: DailyCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runDaily(ctx, opts)));
+    .action(async (opts: DailyCommandOptions, cmd: Command) => {
+      const checked = checkAovOptions(opts);
+      await host.execute(cmd, (ctx) => runF(ctx, checked));
+    });
 }

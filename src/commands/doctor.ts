@@ -1,14 +1,13 @@
 /** `earlypay doctor`: is everything this tool depends on there and healthy, and what to do if not. */
 import { Command } from 'commander';
 import type { Client } from '@elastic/elasticsearch';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { SOURCE_COLUMNS } from '../core/source/row';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
 import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { clusterOverview, describeCluster } from '../core/es/cluster';
+import { countDocuments, probeElasticsearch } from '../core/inspect/cluster';
+import { BACKLOG_COUNT_CAP, inspectSourceServer, inspectSourceTable, sourceBacklog } from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
@@ -42,6 +41,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   const config = ctx.config();
   const names = ctx.names();
   const checks: Check[] = [];
+  const now = ctx.now().getTime();
   // No retry on one node (an answer now or a failure now); with several, each node once.
   const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: config.esNodes.length - 1 });
   let esUp = false;
@@ -50,16 +50,13 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   let clusterRed = false;
   try {
     try {
-      // GET / lives in an optional module (rest-root) that minimal distributions lack.
-      const health = await es.cluster.health();
-      const nodes = await es.nodes.info({ node_id: '_local', metric: '_none' as never, filter_path: 'nodes.*.version' });
-      const version = Object.values(nodes.nodes ?? {})[0]?.version ?? 'unknown';
+      const probe = await probeElasticsearch(es);
       esUp = true;
       checks.push({
         name: 'elasticsearch',
-        status: health.status === 'red' ? 'fail' : 'ok',
-        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${version}, cluster "${health.cluster_name}" ${health.status}`,
-        hint: health.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
+        status: probe.status === 'red' ? 'fail' : 'ok',
+        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${probe.version}, cluster "${probe.clusterName}" ${probe.status}`,
+        hint: probe.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
       const cluster = await clusterOverview(es);
       clusterRed = cluster.status === 'red';
@@ -75,29 +72,21 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
 
     try {
       const pool = ctx.mysql();
-      const [[v]] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS version, DATABASE() AS db');
+      const server = await inspectSourceServer(pool);
       mysqlUp = true;
-      checks.push({ name: 'mysql', status: 'ok', detail: `${redactUrl(config.mysqlUrl)} — ${v!.version}` });
-      const [idx] = await pool.query<RowDataPacket[]>(
-        'SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? GROUP BY INDEX_NAME',
-        [config.table],
-      );
-      const [[t]] = await pool.query<RowDataPacket[]>(
-        'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-        [config.table],
-      );
-      let missing: string[] = [];
-      if (Number(t!.n) === 0) {
-        checks.push({ name: 'source table', status: 'fail', detail: `table ${config.table} not found in ${v!.db}`, hint: 'check MYSQL_URL / EARLYPAY_TABLE' });
-      } else if ((missing = missingColumns(await tableColumns(pool, config.table))).length) {
+      checks.push({ name: 'mysql', status: 'ok', detail: `${redactUrl(config.mysqlUrl)} — ${server.version}` });
+      const table = await inspectSourceTable(pool, config.table);
+      if (!table.exists) {
+        checks.push({ name: 'source table', status: 'fail', detail: `table ${config.table} not found in ${server.db}`, hint: 'check MYSQL_URL / EARLYPAY_TABLE' });
+      } else if (table.missingColumns.length) {
         checks.push({
           name: 'source table',
           status: 'fail',
-          detail: `${config.table} lacks column(s) the product reads: ${missing.join(', ')}`,
+          detail: `${config.table} lacks column(s) the product reads: ${table.missingColumns.join(', ')}`,
           hint: 'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in src/core/source/schema.ts)',
         });
       } else {
-        const keyset = idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id'));
+        const keyset = table.keysetIndex;
         checks.push({
           name: 'source table',
           status: keyset ? 'ok' : 'warn',
@@ -129,20 +118,15 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     if (!checkpoint) {
       checks.push({ name: 'checkpoint', status: 'warn', detail: 'no ingest checkpoint yet', hint: 'run `earlypay ingest` (the first run copies everything)' });
     } else if (mysqlUp) {
-      const [[m]] = await ctx.mysql().query<RowDataPacket[]>(`SELECT MAX(modified) AS latest FROM \`${config.table}\``);
-      const [[p]] = await ctx.mysql().query<RowDataPacket[]>(
-        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${config.table}\` WHERE (modified, id) > (?, ?) LIMIT 1000001) pending`,
-        [checkpoint.modified, checkpoint.id],
-      );
-      const pending = Number(p!.n);
+      const { latest, pending } = await sourceBacklog(ctx.mysql(), config.table, checkpoint);
       checks.push({
         name: 'checkpoint',
-        status: pending > 0 && Date.now() - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt)}); source latest ${m!.latest ?? '-'}; ${pending > 1_000_000 ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${String(latest ?? '-')}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
-      checks.push({ name: 'checkpoint', status: 'ok', detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt)})` });
+      checks.push({ name: 'checkpoint', status: 'ok', detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)})` });
     }
 
     const runs = await lastRuns(es, names.runs);
@@ -152,12 +136,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checks.push({ name: `last ${job}`, status: 'warn', detail: 'never ran', hint: 'see crontab.example' });
         continue;
       }
-      checks.push(lastRunCheck(job, run));
+      checks.push(lastRunCheck(job, run, now));
     }
 
     const [dailyMarks, deadletters] = await Promise.all([
       state.changedDays('daily'),
-      es.count({ index: names.deadletter }),
+      countDocuments(es, names.deadletter),
     ]);
     checks.push({
       name: 'pending recompute',
@@ -166,9 +150,9 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     });
     checks.push({
       name: 'dead letter',
-      status: deadletters.count > 0 ? 'warn' : 'ok',
-      detail: `${deadletters.count.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
-      hint: deadletters.count > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'` : undefined,
+      status: deadletters > 0 ? 'warn' : 'ok',
+      detail: `${deadletters.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
+      hint: deadletters > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'` : undefined,
     });
     return checks;
   } finally {
@@ -186,22 +170,11 @@ export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts'>): {
   return { outcome, warn: drifting, hint: drifting ? `\`earlypay reconcile${span}\` lists the ids; \`--repair\` rewrites them` : undefined };
 }
 
-async function tableColumns(pool: Pool, table: string): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
-  return rows.map((r) => String(r.name));
-}
-
-/** The columns ingest and reconcile select that the table does not have (MySQL column names are case-insensitive). */
-export function missingColumns(present: readonly string[]): string[] {
-  const have = new Set(present.map((c) => c.toLowerCase()));
-  return SOURCE_COLUMNS.filter((c) => !have.has(c.toLowerCase()));
-}
-
 /**
  * How the last run of a job ended. A run whose process is gone while it says `running` (kill -9,
  * a crash, a reboot) is a failure: it did not finish, and nothing else will say so.
  */
-export function lastRunCheck(job: string, run: RunDocument, now = Date.now()): Check {
+export function lastRunCheck(job: string, run: RunDocument, now: number): Check {
   const name = `last ${job}`;
   const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
   const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
@@ -227,7 +200,7 @@ export function lastRunCheck(job: string, run: RunDocument, now = Date.now()): C
   };
 }
 
-function ago(iso: string, now = Date.now()): string {
+function ago(iso: string, now: number): string {
   const ms = now - Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
   if (ms < 90_000) return `${Math.round(ms / 1000)} s ago`;
@@ -254,9 +227,9 @@ export async function runDoctor(ctx: Context): Promise<number> {
   return failed ? ExitCode.runFailed : ExitCode.ok;
 }
 
-export function doctorCommand(host: CommandHost): Command {
+export function doctorCommand(host: CommandHost, runF: RunF<Record<string, never>> = runDoctor): Command {
   return new Command('doctor')
     .description('check connections, versions, indices, checkpoint lag and the last runs; exit 1 if something is wrong')
     .addHelpText('after', examples('earlypay doctor', 'earlypay doctor --json | jq \'.checks[] | select(.status != "ok")\''))
-    .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runDoctor(ctx)));
+    .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runF(ctx, {})));
 }

@@ -1,10 +1,9 @@
 /** `earlypay ingest`: copy new and changed sales MySQL -> Elasticsearch, checking each against the rules. */
 import { Command, Option } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { runJob } from './job';
-import { batchSizeArg, concurrencyArg, durationArg } from './parsers';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { runJob } from '../cmdutil/job';
+import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
 import { RejectedRowsError, UsageError } from '../core/errors';
@@ -40,8 +39,13 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
   return parts.filter(Boolean).join(', ');
 }
 
-export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promise<number> {
+/** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
+export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
   if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
+  return opts;
+}
+
+export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promise<number> {
   const config = ctx.config();
   let since: Date | undefined;
   if (opts.since) {
@@ -98,7 +102,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
   });
 }
 
-export function ingestCommand(host: CommandHost): Command {
+export function ingestCommand(host: CommandHost, runF: RunF<IngestCommandOptions> = runIngest): Command {
   return new Command('ingest')
     .description('copy new and changed sales from MySQL into Elasticsearch, checking each against the anomaly rules')
     .option('--full', 'read the whole table, not just rows changed since the checkpoint')
@@ -117,5 +121,8 @@ export function ingestCommand(host: CommandHost): Command {
         'earlypay ingest --since 2024-05-01 --dry-run --json',
       ),
     )
-    .action(async (opts: IngestCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runIngest(ctx, opts)));
+    .action(async (opts: IngestCommandOptions, cmd: Command) => {
+      const checked = checkIngest(opts);
+      await host.execute(cmd, (ctx) => runF(ctx, checked));
+    });
 }

@@ -1,11 +1,9 @@
 /** `earlypay reconcile`: per business day, MySQL's accepted rows against Elasticsearch, row by row by fingerprint; `--repair` rewrites what differs. */
 import { Command, Option } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { runJob } from './job';
-import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from './parsers';
-import { stdoutStyle } from './search';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { runJob } from '../cmdutil/job';
+import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
 import { DEFAULT_RECONCILE_DAYS, defaultReconcileRange, type DayComparison, type DayRange } from '../core/reconcile/days';
@@ -14,7 +12,8 @@ import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
 import { today } from '../core/time/businessDay';
 import { renderRecordsTable, type Column } from '../render/formats';
 import { createProgress } from '../render/progress';
-import { formatCount, formatDuration, formatWon } from '../render/style';
+import { formatWon } from '../core/money';
+import { formatCount, formatDuration } from '../render/style';
 
 export interface ReconcileCommandOptions {
   date?: string;
@@ -50,7 +49,7 @@ export function sampleIds(d: DayComparison): string {
 
 /** The table of drifting days: each side's totals, what the drill-down found, a few ids. */
 export function renderDrift(days: DayComparison[], ctx: Context): string {
-  return renderRecordsTable(days.map((d) => ({ ...d, sample: sampleIds(d) })), DRIFT_COLUMNS, stdoutStyle(ctx));
+  return renderRecordsTable(days.map((d) => ({ ...d, sample: sampleIds(d) })), DRIFT_COLUMNS, ctx.outStyle);
 }
 
 function listDays(days: { day: string }[], max = 5): string {
@@ -111,9 +110,17 @@ export function driftReason(r: ReconcileResult): string {
   return `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch (${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${spanArgs(r.remaining)}\` rewrites exactly the differing ids`;
 }
 
-export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions): Promise<number> {
+/** The day flags and --all, checked across flags where they are parsed: `explicit` is the range typed, if any. */
+export type CheckedReconcileOptions = ReconcileCommandOptions & { explicit: DayRange | undefined };
+
+export function checkReconcile(opts: ReconcileCommandOptions): CheckedReconcileOptions {
   const explicit = dayRangeOf(opts);
   if (opts.all && explicit) throw new UsageError('use either --all or --date/--from/--to, not both');
+  return { ...opts, explicit };
+}
+
+export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions): Promise<number> {
+  const { explicit } = opts;
   const config = ctx.config();
   const range: DayRange | undefined = opts.all ? undefined : explicit ?? defaultReconcileRange(today(config.tz, ctx.now()));
   const args = { from: range?.from ?? null, to: range?.to ?? null, all: Boolean(opts.all), repair: Boolean(opts.repair), batch_size: opts.batchSize, concurrency: opts.concurrency, table: config.table, index_prefix: config.indexPrefix, tz: config.tz };
@@ -144,7 +151,7 @@ export async function runReconcile(ctx: Context, opts: ReconcileCommandOptions):
   });
 }
 
-export function reconcileCommand(host: CommandHost): Command {
+export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileOptions> = runReconcile): Command {
   return new Command('reconcile')
     .description(
       'prove, per business day, that the sales index holds exactly MySQL\'s accepted rows (count, sum of amount_sale and ' +
@@ -177,5 +184,8 @@ ${examples(
   'earlypay reconcile --all --json | jq \'.drift[] | {day, missing_ids, extra_ids, changed_ids}\'',
 )}`,
     )
-    .action(async (opts: ReconcileCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runReconcile(ctx, opts)));
+    .action(async (opts: ReconcileCommandOptions, cmd: Command) => {
+      const checked = checkReconcile(opts);
+      await host.execute(cmd, (ctx) => runF(ctx, checked));
+    });
 }

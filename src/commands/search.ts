@@ -4,115 +4,22 @@
  * queries are built in core/search and run through core/search/stream.
  */
 import { Command, Option } from 'commander';
-import type { estypes } from '@elastic/elasticsearch';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { amountArg, businessDayArg, limitArg } from './parsers';
-import { ExitCode, RunFailedError, UsageError } from '../core/errors';
+import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { amountArg, businessDayArg, dayRangeOf, type DayRange } from '../cmdutil/parsers';
+import { DEFAULT_LIMIT, addListingOptions, checkListingOptions, explainSearchError, runListing, type ListingOptions } from '../cmdutil/listing';
+import { ExitCode, UsageError } from '../core/errors';
 import {
   SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseNamedList, parseSort, parseStoreIds, type SearchPlan,
 } from '../core/search/salesQuery';
 import {
   DAILY_FIELDS, DAILY_SORTABLE, WEEKLY_FIELDS, WEEKLY_SORTABLE, buildDailySearch, buildWeeklySearch,
 } from '../core/search/aovQuery';
-import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/search/stream';
-import {
-  OUTPUT_FORMATS, chooseFormat, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat,
-} from '../render/formats';
+import { streamHits } from '../core/search/stream';
+import type { Column, OutputFormat } from '../render/formats';
 import { renderLineChart } from '../render/chart';
-import { colorWanted, formatCount, formatDuration, makeStyle } from '../render/style';
+import { formatCount } from '../render/style';
 import { shiftDay } from '../core/time/businessDay';
-
-/** Rows shown when neither --limit nor --all is given, in every format. */
-export const DEFAULT_LIMIT = 20;
-
-// --- shared by every listing command (search sales/daily/weekly, anomalies list) ----------
-
-export interface ListingOptions {
-  format?: OutputFormat;
-  limit?: number;
-  all?: boolean;
-  fields?: string;
-  sort?: string;
-  bom?: boolean;
-}
-
-export interface Listing {
-  /** What the rows are, for the summary line: "sales", "daily documents". */
-  noun: string;
-  index: string;
-  plan: SearchPlan;
-  /** Columns of the table when the user did not choose --fields. */
-  tableColumns: Column[];
-  /** Describes the order for the summary line. */
-  order: string;
-  toRecord?: (hit: estypes.SearchHit<DataRecord>) => DataRecord;
-}
-
-/** Colours on stdout only for a terminal, and never with --no-color / NO_COLOR. */
-export function stdoutStyle(ctx: Context) {
-  return makeStyle(colorWanted(ctx.flags.color, ctx.env, ctx.stdout));
-}
-
-/** Index missing reads as "run setup", not as an Elasticsearch exception. */
-export function explainSearchError(err: unknown, index: string): never {
-  const type = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
-  if (type === 'index_not_found_exception') {
-    throw new RunFailedError(`index ${index} does not exist`, 'run `earlypay setup` (and `earlypay ingest`), or check --index-prefix');
-  }
-  throw err;
-}
-
-/** Runs a listing and writes it in the chosen format; a summary line goes to stderr. */
-export async function runListing(ctx: Context, opts: ListingOptions, listing: Listing): Promise<number> {
-  if (opts.all && opts.limit !== undefined) throw new UsageError('use either --limit or --all, not both');
-  const started = Date.now();
-  const format = chooseFormat(opts.format, ctx.flags.json, ctx.stdout);
-  if (opts.bom && format !== 'csv') throw new UsageError(`--bom goes with --format csv, not ${format}`, 'e.g. --format csv --bom > sales.csv');
-  const columns = opts.fields || format !== 'table' ? columnsFor(listing.plan.fields) : listing.tableColumns;
-  const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: stdoutStyle(ctx), bom: opts.bom });
-  const toRecord = listing.toRecord ?? ((h: estypes.SearchHit<DataRecord>) => h._source ?? {});
-  const limit = opts.all ? undefined : opts.limit ?? DEFAULT_LIMIT;
-  const es = ctx.es();
-  const base = { index: listing.index, query: listing.plan.query, sort: listing.plan.sort, source: listing.plan.source };
-  let total: { value: number; relation: 'eq' | 'gte' } | undefined;
-  const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
-  try {
-    if (limit !== undefined && limit <= SINGLE_REQUEST_MAX) {
-      const page = await searchPage<DataRecord>(es, { ...base, max: limit });
-      total = page.total;
-      for (const hit of page.hits) await writer.write(toRecord(hit));
-    } else {
-      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) await writer.write(toRecord(hit));
-    }
-  } catch (err) {
-    explainSearchError(err, listing.index);
-  }
-  const written = await writer.end();
-  if (!ctx.flags.quiet) {
-    const took = formatDuration(Date.now() - started);
-    let line: string;
-    if (written === 0) line = `no ${listing.noun} match`;
-    else if (total && (total.value > written || total.relation === 'gte')) {
-      line = `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ${listing.noun}, ${listing.order}; --limit N or --all for more`;
-    } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
-    ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
-    ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`);
-  }
-  return ExitCode.ok;
-}
-
-/** Adds --sort (unless `sort` is null), --limit, --all, --fields and --format to a listing command. */
-export function addListingOptions(cmd: Command, sort: { fields: readonly string[]; default: string } | null, fieldsHelp: string): Command {
-  if (sort) cmd.option('--sort <field[:asc|desc]>', `order by one of: ${sort.fields.join(', ')} (default ${sort.default})`);
-  return cmd
-    .addOption(new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`).argParser(limitArg).conflicts('all'))
-    .addOption(new Option('--all', 'every match, streamed (point in time + search_after; no 10,000 cap)').conflicts('limit'))
-    .option('--fields <a,b,...>', fieldsHelp)
-    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)').choices([...OUTPUT_FORMATS]))
-    .option('--bom', 'with --format csv: start with a UTF-8 byte-order mark, so Excel shows Korean text correctly');
-}
 
 const ID_COL = (key: string, header: string): Column => ({ key, header, kind: 'text' });
 
@@ -144,8 +51,16 @@ export const SALES_TABLE_COLUMNS: Column[] = [
   { key: 'anomaly_rules', header: 'anomalies', kind: 'list', paint: (c, _r, s) => s.yellow(c) },
 ];
 
-export function salesPlanOf(opts: SearchSalesOptions): SearchPlan {
+/** `search sales` options once checked across flags: the format is chosen. */
+export type CheckedSalesOptions = SearchSalesOptions & { format: OutputFormat };
+
+export function checkSearchSales(opts: SearchSalesOptions, out: OutputTarget): CheckedSalesOptions {
+  const checked = checkListingOptions(opts, out);
   if (opts.canceled && opts.notCanceled) throw new UsageError('use either --canceled or --not-canceled, not both');
+  return checked;
+}
+
+export function salesPlanOf(opts: SearchSalesOptions): SearchPlan {
   return buildSalesSearch({
     stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
     platforms: opts.platform !== undefined ? parseNamedList(opts.platform, '--platform', 'BAEMIN,YOGIYO') : undefined,
@@ -161,7 +76,7 @@ export function salesPlanOf(opts: SearchSalesOptions): SearchPlan {
   });
 }
 
-export async function runSearchSales(ctx: Context, opts: SearchSalesOptions): Promise<number> {
+export async function runSearchSales(ctx: Context, opts: CheckedSalesOptions): Promise<number> {
   const plan = salesPlanOf(opts);
   const sort = opts.sort !== undefined ? parseSort(opts.sort, SALES_SORTABLE) : { field: 'sold_at', order: 'desc' };
   return runListing(ctx, opts, {
@@ -203,21 +118,29 @@ export const WEEKLY_TABLE_COLUMNS: Column[] = [
   { key: 'unit_price', header: 'AOV (won)', kind: 'won', paint: (c, _r, s) => s.cyan(c) },
 ];
 
-function aovRange(opts: SearchAovOptions): { from?: string; to?: string } {
-  if (opts.date && (opts.from || opts.to)) throw new UsageError('use either --date or --from/--to, not both');
-  if (opts.date) return { from: opts.date, to: opts.date };
-  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
-  return { from: opts.from, to: opts.to };
+/** `search daily|weekly` options once checked across flags: the day range read, the format chosen. */
+export type CheckedAovOptions = SearchAovOptions & { range: Partial<DayRange> | undefined; format: OutputFormat; chartStore?: string };
+
+export function checkSearchAov(opts: SearchAovOptions, out: OutputTarget): CheckedAovOptions {
+  const range = dayRangeOf(opts, 'either');
+  if (opts.chart) {
+    // A chart is no listing: the listing flags conflict with --chart (commander refuses them).
+    const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
+    const [chartStore, ...more] = stores ?? [];
+    if (chartStore === undefined || more.length) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
+    return { ...opts, range, format: 'table', chartStore };
+  }
+  return { ...checkListingOptions(opts, out), range };
 }
 
 function orderText(sort: { field: string; order: string }, defaultField: string): string {
   return sort.field === defaultField && sort.order === 'desc' ? 'newest first' : `by ${sort.field} ${sort.order}`;
 }
 
-export async function runSearchDaily(ctx: Context, opts: SearchAovOptions): Promise<number> {
+export async function runSearchDaily(ctx: Context, opts: CheckedAovOptions): Promise<number> {
   const sort = opts.sort !== undefined ? parseSort(opts.sort, DAILY_SORTABLE) : undefined;
   const plan = buildDailySearch({
-    ...aovRange(opts),
+    ...opts.range,
     stores: opts.store !== undefined ? parseStoreIds(opts.store) : undefined,
     sort,
     fields: opts.fields !== undefined ? parseFields(opts.fields, DAILY_FIELDS) : undefined,
@@ -225,10 +148,10 @@ export async function runSearchDaily(ctx: Context, opts: SearchAovOptions): Prom
   return runListing(ctx, opts, { noun: 'daily documents', index: ctx.names().dailyAov, plan, tableColumns: DAILY_TABLE_COLUMNS, order: orderText(sort ?? { field: 'date', order: 'desc' }, 'date') });
 }
 
-export async function runSearchWeekly(ctx: Context, opts: SearchAovOptions): Promise<number> {
-  const range = aovRange(opts);
+export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Promise<number> {
+  const range = opts.range;
   const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
-  if (opts.chart) return runWeeklyChart(ctx, stores, range);
+  if (opts.chartStore !== undefined) return runWeeklyChart(ctx, opts.chartStore, range);
   const sort = opts.sort !== undefined ? parseSort(opts.sort, WEEKLY_SORTABLE) : undefined;
   const plan = buildWeeklySearch({
     ...range,
@@ -240,9 +163,8 @@ export async function runSearchWeekly(ctx: Context, opts: SearchAovOptions): Pro
 }
 
 /** One store's weekly AOV (unit_price) by end date, as a terminal line chart on stdout. */
-async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range: { from?: string; to?: string }): Promise<number> {
-  if (!stores || stores.length !== 1) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
-  const store = stores[0]!;
+async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRange> | undefined): Promise<number> {
+  const stores = [store];
   const plan = buildWeeklySearch({ ...range, stores, sort: { field: 'end_date', order: 'asc' }, fields: ['end_date', 'unit_price'] });
   const index = ctx.names().weeklyAov;
   const points: { date: string; value: number }[] = [];
@@ -254,7 +176,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
     explainSearchError(err, index);
   }
   if (points.length === 0) {
-    ctx.stderr.write(`no weekly documents for store ${store}${range.from || range.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
+    ctx.stderr.write(`no weekly documents for store ${store}${range?.from || range?.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
     return ExitCode.ok;
   }
   const first = points[0]!.date;
@@ -271,7 +193,7 @@ async function runWeeklyChart(ctx: Context, stores: string[] | undefined, range:
 
 // --- commander -----------------------------------------------------------------------------
 
-function salesCommand(host: CommandHost): Command {
+export function searchSalesCommand(host: CommandHost, runF: RunF<CheckedSalesOptions> = runSearchSales): Command {
   const cmd = new Command('sales')
     .description('find sales by store, platform, business day, amount, card, cancellation and free text')
     .option('--store <ids>', 'store id, or several comma-separated')
@@ -296,10 +218,13 @@ function salesCommand(host: CommandHost): Command {
         'earlypay search sales --from 2024-05-01 --to 2024-05-31 --all --format ndjson | jq .amount_sale',
       ),
     )
-    .action(async (opts: SearchSalesOptions, c: Command) => host.execute(c, (ctx) => runSearchSales(ctx, opts)));
+    .action(async (opts: SearchSalesOptions, c: Command) => {
+      const checked = checkSearchSales(opts, outputTarget(host, c));
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
-function dailyCommand(host: CommandHost): Command {
+export function searchDailyCommand(host: CommandHost, runF: RunF<CheckedAovOptions> = runSearchDaily): Command {
   const cmd = new Command('daily')
     .description("stores' daily average order value (AOV) documents; without a date, every day, newest first")
     .addOption(new Option('--date <day>', 'one business day').argParser(businessDayArg).conflicts(['from', 'to']))
@@ -316,10 +241,13 @@ function dailyCommand(host: CommandHost): Command {
         'earlypay search daily --date 2024-05-01 --sort unit_price:desc --limit 10',
       ),
     )
-    .action(async (opts: SearchAovOptions, c: Command) => host.execute(c, (ctx) => runSearchDaily(ctx, opts)));
+    .action(async (opts: SearchAovOptions, c: Command) => {
+      const checked = checkSearchAov(opts, outputTarget(host, c));
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
-function weeklyCommand(host: CommandHost): Command {
+export function searchWeeklyCommand(host: CommandHost, runF: RunF<CheckedAovOptions> = runSearchWeekly): Command {
   const cmd = new Command('weekly')
     .description('weekly (trailing 7-day) AOV documents by the day their window ends; --chart plots one store\'s trend')
     .option('--store <ids>', 'store id, or several comma-separated (exactly one with --chart)')
@@ -337,15 +265,18 @@ function weeklyCommand(host: CommandHost): Command {
         'earlypay search weekly --date 2024-05-31 --all --format json',
       ),
     )
-    .action(async (opts: SearchAovOptions, c: Command) => host.execute(c, (ctx) => runSearchWeekly(ctx, opts)));
+    .action(async (opts: SearchAovOptions, c: Command) => {
+      const checked = checkSearchAov(opts, outputTarget(host, c));
+      await host.execute(c, (ctx) => runF(ctx, checked));
+    });
 }
 
 export function searchCommand(host: CommandHost): Command {
   return new Command('search')
     .description('find sales, daily and weekly AOV documents; table, JSON, NDJSON or CSV')
-    .addCommand(salesCommand(host))
-    .addCommand(dailyCommand(host))
-    .addCommand(weeklyCommand(host))
+    .addCommand(searchSalesCommand(host))
+    .addCommand(searchDailyCommand(host))
+    .addCommand(searchWeeklyCommand(host))
     .addHelpText(
       'after',
       `\nOutput: a table on a terminal, NDJSON when piped (choose with --format; --json means --format json).\n` +

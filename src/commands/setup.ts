@@ -1,14 +1,13 @@
 /** `earlypay setup`: create or upgrade every index (idempotent); optionally import the Kibana saved objects. */
 import { Command } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
 import { ExitCode } from '../core/errors';
 import { ensureIndices, type IndexAction } from '../core/es/setup';
 import { loadSavedObjects, toNdjson, withIndexPrefix } from '../core/kibana/savedObjects';
 import { displayKibanaUrl, importSavedObjects, kibanaAuth, parseKibanaUrl } from '../core/kibana/import';
 import { renderTable } from '../render/table';
-import { replicasArg, shardsArg } from './parsers';
+import { replicasArg, shardsArg } from '../cmdutil/parsers';
 
 export interface SetupOptions {
   /** `--kibana-url`; falls back to KIBANA_URL / the config file's kibanaUrl. */
@@ -61,7 +60,7 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
   return ExitCode.ok;
 }
 
-export function setupCommand(host: CommandHost): Command {
+export function setupCommand(host: CommandHost, runF: RunF<SetupOptions> = runSetup): Command {
   return new Command('setup')
     .description('create or upgrade every index and mapping (safe to run again); with --kibana-url also import the dashboards')
     .option('--kibana-url <url>', 'import the Kibana saved objects (index patterns, visualizations, dashboard) into this Kibana (env KIBANA_URL)')
@@ -71,5 +70,5 @@ export function setupCommand(host: CommandHost): Command {
       'after',
       examples('earlypay setup', 'earlypay setup --index-prefix staging --json', 'earlypay setup --kibana-url http://127.0.0.1:5601', 'ES_URL=http://es1:9200,http://es2:9200,http://es3:9200 earlypay setup --shards 3 --replicas 1'),
     )
-    .action(async (opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runSetup(ctx, opts)));
+    .action(async (opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runF(ctx, opts)));
 }

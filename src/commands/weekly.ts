@@ -1,9 +1,8 @@
 /** `earlypay weekly`: per store, the trailing 7-day average order value, from the daily documents. */
 import { Command } from 'commander';
-import type { CommandHost } from './host';
-import { examples } from './host';
-import type { Context } from './context';
-import { addDayOptions, cronNote, describeDays, runAovCommand } from './daily';
+import { examples, type CommandHost, type RunF } from '../cmdutil/host';
+import type { Context } from '../cmdutil/context';
+import { addDayOptions, checkAovOptions, cronNote, describeDays, runAovCommand, type AovOptions } from '../cmdutil/aov';
 import { runWeeklyAovJob, type WeeklyJobResult } from '../core/aov/jobs';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -23,11 +22,11 @@ export function summarizeWeekly(r: WeeklyJobResult, ms: number): string {
   ].join(', ');
 }
 
-export function runWeekly(ctx: Context, opts: WeeklyCommandOptions): Promise<number> {
+export function runWeekly(ctx: Context, opts: AovOptions<WeeklyCommandOptions>): Promise<number> {
   return runAovCommand(ctx, { command: 'weekly', opts, args: {}, run: runWeeklyAovJob, summarize: summarizeWeekly });
 }
 
-export function weeklyCommand(host: CommandHost): Command {
+export function weeklyCommand(host: CommandHost, runF: RunF<AovOptions<WeeklyCommandOptions>> = runWeekly): Command {
   const cmd = new Command('weekly').description(
     'compute the trailing 7-day average order value per store (window E-6..E) from the daily documents; default: the window ending yesterday plus every window touching a changed day',
   );
@@ -46,5 +45,8 @@ ${examples(
   'earlypay weekly --from 2024-04-07 --to 2024-05-31 --json',
 )}`,
     )
-    .action(async (opts: WeeklyCommandOptions, cmd: Command) => host.execute(cmd, (ctx) => runWeekly(ctx, opts)));
+    .action(async (opts: WeeklyCommandOptions, cmd: Command) => {
+      const checked = checkAovOptions(opts);
+      await host.execute(cmd, (ctx) => runF(ctx, checked));
+    });
 }

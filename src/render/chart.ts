@@ -4,7 +4,7 @@
  * to evenly spaced points (first and last always kept), and the chart says so.
  */
 import { plot } from 'asciichart';
-import { formatWon } from './style';
+import { formatWon } from '../core/money';
 
 export interface ChartPoint {
   /** Business day (YYYY-MM-DD) of the point. */

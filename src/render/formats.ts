@@ -7,8 +7,8 @@ import Table from 'cli-table3';
 import { strlen } from 'cli-table3/src/utils';
 import type { Chalk } from 'chalk';
 import { stringify } from 'csv-stringify/sync';
-import { UsageError } from '../core/errors';
-import { formatCount, formatWon, type Stream } from './style';
+import { formatWon } from '../core/money';
+import { formatCount, type Stream } from './style';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
@@ -26,23 +26,6 @@ export interface Column {
   width?: number;
   /** Colour a table cell (only applied when the style has colours on). */
   paint?: (cell: string, record: DataRecord, style: Chalk) => string;
-}
-
-export function parseFormat(value: string): OutputFormat {
-  const v = value.trim().toLowerCase() as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(v)) throw new UsageError(`unknown format "${value}"`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
-  return v;
-}
-
-/**
- * `--format` wins; `--json` (global) means json; otherwise a table for a terminal and
- * NDJSON for a pipe or file.
- */
-export function chooseFormat(requested: OutputFormat | undefined, jsonFlag: boolean | undefined, stdout: Stream): OutputFormat {
-  if (requested && jsonFlag && requested !== 'json') throw new UsageError(`--json conflicts with --format ${requested}`, 'use one of them');
-  if (requested) return requested;
-  if (jsonFlag) return 'json';
-  return stdout.isTTY ? 'table' : 'ndjson';
 }
 
 /** Writes and, when the stream is a real one that is full, waits for it to drain (bounded memory). */

@@ -18,11 +18,6 @@ export function makeStyle(enabled: boolean): Chalk {
   return new chalk.Instance({ level: enabled ? 1 : 0 });
 }
 
-/** Won with thousands separators: 1234567 -> "1,234,567". */
-export function formatWon(n: number | null | undefined): string {
-  return n == null ? '' : Math.trunc(n).toLocaleString('en-US');
-}
-
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

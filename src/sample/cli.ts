@@ -3,10 +3,11 @@
  * Not an earlypay subcommand: operators never need it, the demo, tests and benchmarks do.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { examples } from '../commands/host';
-import { businessDayArg, positiveIntArg } from '../commands/parsers';
+import { examples } from '../cmdutil/host';
+import { businessDayArg, positiveIntArg } from '../cmdutil/parsers';
 import { redactSecrets, redactUrl, resolveConfig, type Config } from '../core/config/config';
-import { EarlypayError, ExitCode, describeFailure } from '../core/errors';
+import { ExitCode, UsageError, describeFailure } from '../core/errors';
+import { failureOf, writeFailure } from '../cmdutil/failure';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration, type Stream } from '../render/style';
 import { SAMPLE_DEFAULTS, SampleTally, generateSales, type SampleOptions } from './generate';
@@ -149,6 +150,8 @@ export function summaryLine(tally: SampleTally, where: string, sample: SampleOpt
     + ` | seed ${sample.seed}, ${sample.stores} stores, ${sample.days} days from ${sample.startDate}, ids ${sample.firstId}–${sample.firstId + sample.rows - 1}`;
 }
 
+const USAGE_HINT = 'see `npm run sample -- --help`';
+
 export interface SampleIO {
   stdout?: Stream;
   stderr?: Stream;
@@ -169,21 +172,18 @@ export async function main(argv: string[], io: SampleIO = {}): Promise<number> {
     const opts = sampleOptionsFrom(program.opts<SampleFlags>(), env, stderr);
     config = { ...opts.config, esAuth: undefined };
     return await runSample(opts);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
-      stderr.write(`sample: ${err.message.replace(/^error: /, '')}\nhint: see \`npm run sample -- --help\`\n`);
-      return ExitCode.usage;
+  } catch (thrown) {
+    let err: unknown = thrown;
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.help' || thrown.code === 'commander.version') return ExitCode.ok;
+      err = new UsageError(thrown.message.replace(/^error: /, ''), USAGE_HINT);
     }
     const clean = (s: string): string => (config ? redactSecrets(s, config) : s);
-    if (err instanceof EarlypayError) {
-      stderr.write(`sample: ${clean(err.message)}\n`);
-      if (err.hint) stderr.write(`hint: ${clean(err.hint)}\n`);
-      return err.exitCode;
-    }
+    // A failure that is not ours is MySQL's here: say which one, no earlypay job hint.
     const at = config ? ` (MySQL ${redactUrl(config.mysqlUrl)})` : '';
-    stderr.write(`sample: ${clean(describeFailure(err))}${at}\n`);
-    return ExitCode.runFailed;
+    const failure = failureOf(err, { clean, usageHint: USAGE_HINT, explain: (e) => ({ message: `${describeFailure(e)}${at}` }) });
+    writeFailure(stderr, 'sample', failure);
+    return failure.exitCode;
   }
 }
 

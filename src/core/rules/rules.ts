@@ -5,7 +5,7 @@
  */
 import type { RuleThresholds } from '../config/config';
 import type { SaleDocument } from '../sales/saleDocument';
-import { formatWon } from '../../render/style';
+import { formatWon } from '../money';
 
 export type RuleId =
   | 'OVER_WEEKLY_AOV'

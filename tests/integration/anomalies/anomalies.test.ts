@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SearchWorld, ndjson, row } from '../search/seed';
+import { randomInts } from '../../support';
 import { csvRecords } from '../../unit/search/csv';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { AnomalyDocument } from '../../../src/core/rules/rules';
@@ -76,12 +77,12 @@ async function scan(from = FROM, to = TO, extra: string[] = []) {
 }
 
 async function anomaliesInRange(from = FROM, to = TO): Promise<Map<string, AnomalyDocument>> {
-  const all = await world.all<AnomalyDocument>(world.names.anomalies);
+  const all = await world.allDocs<AnomalyDocument>(world.names.anomalies);
   return new Map([...all].filter(([, a]) => a.sale_date >= from && a.sale_date <= to));
 }
 
 async function salesRules(): Promise<Map<string, string[]>> {
-  const all = await world.all<SaleDocument>(world.names.sales);
+  const all = await world.allDocs<SaleDocument>(world.names.sales);
   return new Map([...all].map(([id, d]) => [id, [...d.anomaly_rules].sort()]));
 }
 
@@ -150,7 +151,7 @@ describe('anomalies scan', () => {
     expect(a).toEqual(expect.objectContaining({ sale_id: '1', store_id: '50', sale_date: '2024-05-02', amount_sale: 25_000, baseline: 10_000, threshold: 20_000, status: 'open' }));
     expect(a.reason).toMatch(/25,000 won.*10,000 won/);
     // Outside the range nothing changed.
-    const all = await world.all<AnomalyDocument>(world.names.anomalies);
+    const all = await world.allDocs<AnomalyDocument>(world.names.anomalies);
     expect(all.get('17:OVER_WEEKLY_AOV')!.reason).toBe('stale');
     first = inRange;
   });
@@ -178,7 +179,7 @@ describe('anomalies scan', () => {
     const r = await world.cli(['anomalies', 'resolve', '1:OVER_WEEKLY_AOV', '3:DEPOSIT_MISMATCH', '--note', '케이터링 주문, 전화 확인'], { now: NOW });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/resolved 2 anomalies/);
-    const resolvedAt = (await world.all<AnomalyDocument>(world.names.anomalies)).get('1:OVER_WEEKLY_AOV')!.resolved_at;
+    const resolvedAt = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('1:OVER_WEEKLY_AOV')!.resolved_at;
     expect(resolvedAt).toBe(NOW.toISOString());
 
     // The source fixed sale 3's deposit (a newer version), and the baseline of 05-01 moved a bit.
@@ -256,7 +257,7 @@ describe('anomalies list', () => {
   });
 
   it('filters by rule, store, days and status', async () => {
-    const all = [...(await world.all<AnomalyDocument>(world.names.anomalies))].map(([id, a]) => ({ ...a, id }));
+    const all = [...(await world.allDocs<AnomalyDocument>(world.names.anomalies))].map(([id, a]) => ({ ...a, id }));
     const cases: [string[], (a: AnomalyDocument) => boolean][] = [
       [['--rule', 'repeated_amount'], (a) => a.rule === 'REPEATED_AMOUNT' && a.status === 'open'],
       [['--rule', 'REPEATED_AMOUNT,SALE_IN_FUTURE'], (a) => ['REPEATED_AMOUNT', 'SALE_IN_FUTURE'].includes(a.rule) && a.status === 'open'],
@@ -296,7 +297,7 @@ describe('anomalies resolve', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ resolved: ['4:FEE_RATE_OUT_OF_RANGE'], unknown: ['424242:OVER_WEEKLY_AOV'], exit_code: 1 }));
     expect(r.stderr).toMatch(/no such anomaly: 424242:OVER_WEEKLY_AOV/);
-    const a = (await world.all<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!;
+    const a = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!;
     expect(a).toEqual(expect.objectContaining({ status: 'resolved', note: 'promo' }));
     expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ command: 'anomalies resolve', status: 'error', error: 'no such anomaly: 424242:OVER_WEEKLY_AOV' }));
   });
@@ -305,13 +306,13 @@ describe('anomalies resolve', () => {
     const again = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '5:NON_POSITIVE_AMOUNT', '--note', 'promo, checked twice']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^earlypay: already resolved, with a note: 4:FEE_RATE_OUT_OF_RANGE; nothing was changed\nhint: add --force/);
-    const before = await world.all<AnomalyDocument>(world.names.anomalies);
+    const before = await world.allDocs<AnomalyDocument>(world.names.anomalies);
     expect(before.get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo');
     expect(before.get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
     const forced = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'promo, checked twice', '--force']);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/1 already resolved \(note replaced, --force\)/);
-    expect((await world.all<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo, checked twice');
+    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo, checked twice');
   });
 
   it('rejects malformed ids and a missing or empty note before writing anything', async () => {
@@ -324,7 +325,7 @@ describe('anomalies resolve', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
-    expect((await world.all<AnomalyDocument>(world.names.anomalies)).get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
+    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
   });
 });
 
@@ -352,13 +353,7 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
 
   beforeAll(async () => {
     await rworld.start();
-    let seed = 42; // mulberry32: deterministic, without the correlated low bits of a plain LCG
-    const rand = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-    };
+    const rand = randomInts(42);
     const stores = [1, 2, 3, 4];
     const entries: { id: string; doc: object }[] = [];
     rweekly = new Map();
@@ -404,14 +399,14 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
     const r = await rworld.cli(['anomalies', 'scan', '--from', '2024-07-01', '--to', '2024-07-03', '--json'], { now });
     expect(r.code).toBe(0);
     const want = expectedRules(rdocs, rweekly, now);
-    const got = await rworld.all<AnomalyDocument>(rworld.names.anomalies);
+    const got = await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies);
     const wantIds = [...want].flatMap(([id, rules]) => rules.map((x) => `${id}:${x}`)).sort();
     expect([...got.keys()].sort()).toEqual(wantIds);
     expect(wantIds.length).toBeGreaterThan(100);
     for (const rule of ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT', 'DEPOSIT_MISMATCH', 'FEE_RATE_OUT_OF_RANGE', 'NON_POSITIVE_AMOUNT', 'SETTLEMENT_BEFORE_SALE', 'SALE_IN_FUTURE']) {
       expect([rule, wantIds.some((id) => id.endsWith(`:${rule}`))]).toEqual([rule, true]);
     }
-    const sales = await rworld.all<SaleDocument>(rworld.names.sales);
+    const sales = await rworld.allDocs<SaleDocument>(rworld.names.sales);
     for (const [id, rules] of want) expect([id, [...sales.get(id)!.anomaly_rules].sort()]).toEqual([id, rules]);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(summary.sales_checked).toBe(2_500);
@@ -419,10 +414,10 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
 
   it('a scan over every supported day (2000-01-01..2099-12-31) simply works, and agrees', async () => {
     const now = new Date('2024-07-03T18:00:00+09:00');
-    const before = await rworld.all<AnomalyDocument>(rworld.names.anomalies);
+    const before = await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies);
     const r = await rworld.cli(['anomalies', 'scan', '--from', '2000-01-01', '--to', '2099-12-31', '--json'], { now });
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', sales_checked: 2_500, anomalies_created: 0, anomalies_removed: 0, orphans_removed: 0, repeated_amount: expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }) });
-    expect([...(await rworld.all<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual([...before.keys()].sort());
+    expect([...(await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual([...before.keys()].sort());
   });
 });

@@ -8,26 +8,18 @@
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
-import { TestWorld } from '../support';
+import { TestWorld, randomInts } from '../../support';
 
 const world = new TestWorld('search');
 const names = () => ({ sales: `${world.prefix}-sales`, anomalies: `${world.prefix}-anomalies`, weekly: `${world.prefix}-weekly-aov` });
 
-function rng(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 const REMARKS = [null, '배달 지연 문의', 'customer said: "refund (partial)" [urgent]', '😀 단골', 'a AND (b OR c*) ~2 ^3 !x'];
 
 beforeAll(async () => {
   await world.start();
   await createSourceTable(world.pool, 'platform_sales');
-  const rand = rng(7);
+  const rand = randomInts(7);
   const rows: Partial<SourceRow>[] = [];
   for (let i = 1; i <= 1_500; i++) {
     const amount = [4_000, 9_000, 12_000, 18_000, 26_000, 41_000, 0][rand(7)]!;

@@ -4,7 +4,7 @@
  * the lock, the run document, --help.
  */
 import { hostname } from 'node:os';
-import { ES_URL } from '../support';
+import { ES_URL } from '../../support';
 import { AovScenario, FIRST_DAY, LAST_DAY, registerComparison, type DailyDoc } from './scenario';
 
 const scenario = new AovScenario(ES_URL, 'aov');

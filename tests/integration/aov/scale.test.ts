@@ -6,7 +6,8 @@
  * store totals. Sales are indexed with the real row mapper
  * (as ingest writes them); the expected figures are computed here from the same rows.
  */
-import { ES_URL, SearchWorld, row } from '../search/seed';
+import { ES_URL } from '../../support';
+import { SearchWorld, row } from '../search/seed';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { DailyAovDocument } from '../../../src/core/aov/dailyAov';
 import type { WeeklyAovDocument } from '../../../src/core/aov/weeklyAov';
@@ -63,7 +64,7 @@ it('counts 41,000 distinct customers of one store-day exactly, and every other s
   expect(r.code).toBe(0);
   const withDocs = [...expected].filter(([, e]) => e.tx > 0);
   expect(JSON.parse(r.stdout)).toMatchObject({ days: 3, sales: rows.length, stores: 31 + WIDE_STORES * 0.9, written: withDocs.length, removed: 0 });
-  const docs = await world.all<DailyAovDocument>(world.names.dailyAov);
+  const docs = await world.allDocs<DailyAovDocument>(world.names.dailyAov);
   expect(docs.size).toBe(withDocs.length);
   expect([...docs.values()].filter((d) => d.date === WIDE)).toHaveLength(WIDE_STORES * 0.9);
   for (const [id, e] of withDocs) {
@@ -80,7 +81,7 @@ it('counts 41,000 distinct customers of one store-day exactly, and every other s
 it('weekly sums the daily documents of the window', async () => {
   const r = await world.cli(['weekly', '--date', '2024-06-07', '--json']);
   expect(r.code).toBe(0);
-  const weekly = await world.all<WeeklyAovDocument>(world.names.weeklyAov);
+  const weekly = await world.allDocs<WeeklyAovDocument>(world.names.weeklyAov);
   expect(weekly.size).toBe(31 + WIDE_STORES * 0.9);
   const e10 = [expected.get(`10:${DAY}`)!, expected.get(`10:${NEXT}`)!];
   const total = e10[0]!.total + e10[1]!.total;

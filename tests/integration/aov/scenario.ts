@@ -9,7 +9,7 @@ import type { SourceRow } from '../../../src/core/source/row';
 import { StateStore } from '../../../src/core/state/store';
 import type { DailyAovDocument } from '../../../src/core/aov/dailyAov';
 import type { WeeklyAovDocument } from '../../../src/core/aov/weeklyAov';
-import { TestWorld, type CliResult } from '../support';
+import { TestWorld, randomInts, type CliResult } from '../../support';
 
 /** Source and business time zone of the scenario (the default). */
 export const TZ_OFFSET = '+09:00';
@@ -29,16 +29,6 @@ export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function randomSource(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 export class AovScenario {
   readonly world: TestWorld;
@@ -105,7 +95,7 @@ export class AovScenario {
       });
     }
     // Noise: 25 stores over 11 days, repeat customers, big amounts, cancellations, null platforms.
-    const rand = randomSource(42);
+    const rand = randomInts(42);
     for (let i = 0; i < 3_000; i++) {
       const day = 30 + rand(11); // April 30 .. May 10
       const date = day === 30 ? '2024-04-30' : `2024-05-${String(day - 30).padStart(2, '0')}`;
@@ -164,7 +154,7 @@ export class AovScenario {
 
   /** The CLI with an injected business clock (the cron form's "yesterday"). */
   cliAt(now: Date, args: string[]): Promise<CliResult> {
-    return this.world.cli(args, {}, () => now);
+    return this.world.cli(args, { now });
   }
 
   state(): StateStore {

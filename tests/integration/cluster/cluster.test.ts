@@ -7,7 +7,7 @@
  */
 import { OwnElasticsearch, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, runCliProcess, spawnCli, waitFor } from '../faults/support';
 import { AovScenario, registerComparison } from '../aov/scenario';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 import { createSourceTable } from '../../../src/core/source/schema';
 
 const cluster = new OwnElasticsearch(Number(process.env.CLUSTER_ES_PORT ?? 9210), '', 3);

@@ -7,7 +7,7 @@
  */
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 import { GENERATED_ACCEPTED, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales } from './support';
 
 const world = new TestWorld('fault-mapping');

@@ -10,7 +10,7 @@
  */
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 import {
   expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
   spawnCli, waitFor,

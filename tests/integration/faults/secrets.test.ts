@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 import { insertGeneratedSales, runCliProcess, type ProcessResult } from './support';
 
 const world = new TestWorld('fault-secrets');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 
 export const REPO_DIR = join(__dirname, '..', '..', '..');
 const SHARED_PORTS = new Set([9200, 9201]);

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 
 const world = new TestWorld('ingest');
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, anomalies: `${world.prefix}-anomalies`, state: `${world.prefix}-state`, runs: `${world.prefix}-runs` });
@@ -202,7 +202,7 @@ describe('ingest', () => {
   });
 
   it('a MySQL failure re-running cannot fix says so; --json answers with one object', async () => {
-    const table = await world.cli(['ingest', '--json'], { EARLYPAY_TABLE: 'no_such_table' });
+    const table = await world.cli(['ingest', '--json'], { env: { EARLYPAY_TABLE: 'no_such_table' } });
     expect(table.code).toBe(1);
     expect(table.stderr).toMatch(/ER_NO_SUCH_TABLE|doesn't exist/);
     expect(table.stderr).toMatch(/\nhint: the table does not exist: .*re-running cannot help/);
@@ -210,11 +210,11 @@ describe('ingest', () => {
     expect(JSON.parse(table.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 1, hint: expect.stringMatching(/re-running cannot help/) });
     await world.pool.query('CREATE TABLE lacks_fee LIKE platform_sales');
     await world.pool.query('ALTER TABLE lacks_fee DROP COLUMN amount_fee');
-    const column = await world.cli(['ingest', '--full'], { EARLYPAY_TABLE: 'lacks_fee' });
+    const column = await world.cli(['ingest', '--full'], { env: { EARLYPAY_TABLE: 'lacks_fee' } });
     expect(column.code).toBe(1);
     expect(column.stderr).toMatch(/Unknown column 'amount_fee'/);
     expect(column.stderr).toMatch(/\nhint: the table lacks a column .*re-running cannot help/);
-    const doctor = await world.cli(['doctor', '--json'], { EARLYPAY_TABLE: 'lacks_fee' });
+    const doctor = await world.cli(['doctor', '--json'], { env: { EARLYPAY_TABLE: 'lacks_fee' } });
     expect(doctor.code).toBe(1);
     expect(doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'source table')).toMatchObject({
       status: 'fail', detail: 'lacks_fee lacks column(s) the product reads: amount_fee',
@@ -247,7 +247,7 @@ describe('ingest', () => {
   });
 
   it('records each run without secrets', async () => {
-    const r = await world.cli(['ingest', '--json'], { MYSQL_PASSWORD: '', ES_API_KEY: '' });
+    const r = await world.cli(['ingest', '--json'], { env: { MYSQL_PASSWORD: '', ES_API_KEY: '' } });
     expect(r.code).toBe(0);
     const runs = await world.allDocs<{ command: string; status: string; args: Record<string, unknown> }>(names().runs);
     const ingests = [...runs.values()].filter((x) => x.command === 'ingest');

@@ -8,10 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { ensureIndices } from '../../../src/core/es/setup';
+import { ES_URL } from '../../support';
 import { loadSavedObjects, referencedFields, withIndexPrefix, indexPatternOf, type SavedObject } from '../../../src/core/kibana/savedObjects';
 
 const targets = [
-  { name: 'ES_URL', url: process.env.ES_URL ?? 'http://127.0.0.1:9200' },
+  { name: 'ES_URL', url: ES_URL },
   ...(process.env.ES7_URL ? [{ name: 'ES7_URL', url: process.env.ES7_URL }] : []),
 ];
 

@@ -11,12 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { Client } from '@elastic/elasticsearch';
-import { main } from '../../../src/cli';
+import { ES_URL, runCli, type CliResult } from '../../support';
 import { RunFailedError } from '../../../src/core/errors';
 import { importSavedObjects, kibanaAuth } from '../../../src/core/kibana/import';
 import { loadSavedObjects, toNdjson } from '../../../src/core/kibana/savedObjects';
 
-const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
 let CLOSED = '';
 
 /** A port nothing listens on: bound by the OS, then released. */
@@ -30,19 +29,8 @@ beforeAll(async () => {
 
 const urlPattern = (): string => CLOSED.replace(/[.:/]/g, (c) => `\\${c}`);
 
-class Capture {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCli(args, { env });
 }
 
 describe('Kibana import: unreachable Kibana', () => {

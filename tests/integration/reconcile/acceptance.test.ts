@@ -7,7 +7,7 @@ import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/source
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-accept');
 const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-07-01T00:00:00.000Z' };

@@ -9,7 +9,7 @@ import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fing
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-fp');
 let pool: Pool;

@@ -14,7 +14,7 @@ import type { DayComparison } from '../../../src/core/reconcile/days';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-nofp');
 const sales = () => `${world.prefix}-sales`;

@@ -10,7 +10,7 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { DayComparison } from '../../../src/core/reconcile/days';
-import { TestWorld } from '../support';
+import { TestWorld } from '../../support';
 import { expectSalesEqualSql } from '../faults/support';
 
 const world = new TestWorld('reconcile');

@@ -12,7 +12,7 @@ import type { DayComparison } from '../../../src/core/reconcile/days';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { createSourceTable } from '../../../src/core/source/schema';
-import { ES7_URL, ES_URL } from '../support';
+import { ES7_URL, ES_URL } from '../../support';
 import { AovScenario, CRON_NOW } from '../aov/scenario';
 import { expectSalesEqualSql } from '../faults/support';
 

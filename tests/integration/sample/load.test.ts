@@ -3,7 +3,7 @@
  * built, dirty values included, and the product's row mapping judges every row read back
  * the way the generator labelled it.
  */
-import { Capture, TestWorld } from '../support';
+import { Capture, TestWorld } from '../../support';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { generateSales, type SampleOptions } from '../../../src/sample/generate';

@@ -4,7 +4,8 @@
  * not there. Every query is compared with plain substring search over the same texts; and an
  * index from before `text_grams` gets them through `setup`.
  */
-import { ES7_URL, ES9_URL, ES_URL, SearchWorld, ndjson, row } from './seed';
+import { ES7_URL, ES9_URL, ES_URL } from '../../support';
+import { SearchWorld, ndjson, row } from './seed';
 import { definitionOf } from '../../../src/core/es/indices';
 import { hangulWords } from '../../../src/core/search/hangulGrams';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';

@@ -5,64 +5,23 @@
  * Each test file gets its own index prefix (`it-search-<hex>`), created with `ensureIndices`
  * and deleted at the end.
  */
-import { randomBytes } from 'node:crypto';
-import { Client } from '@elastic/elasticsearch';
-import { main } from '../../../src/cli';
-import { ensureIndices } from '../../../src/core/es/setup';
-import { indexNames, type IndexNames } from '../../../src/core/es/indices';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { SourceRow } from '../../../src/core/source/row';
-import { streamHits } from '../../../src/core/search/stream';
+import { ensureIndices } from '../../../src/core/es/setup';
+import { ES_URL, TestWorld, type CliResult } from '../../support';
 
-export const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
-export const ES7_URL = process.env.ES7_URL ?? 'http://127.0.0.1:9201';
-export const ES9_URL = process.env.ES9_URL ?? 'http://127.0.0.1:9202';
+/** What the search tests' `world.cli` returns. */
+export type Run = CliResult;
 
-export class Capture {
-  text = '';
-  columns = 120;
-  constructor(readonly isTTY = false) {}
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export class SearchWorld {
-  readonly prefix = `it-search-${randomBytes(4).toString('hex')}`;
-  readonly es: Client;
-  readonly names: IndexNames;
-
-  constructor(readonly esUrl = ES_URL) {
-    this.es = new Client({ node: esUrl });
-    this.names = indexNames(this.prefix);
+/** A test world with the indices made (by `ensureIndices`) and no MySQL database: searches read Elasticsearch only. */
+export class SearchWorld extends TestWorld {
+  constructor(esUrl = ES_URL) {
+    super('search', esUrl);
   }
 
-  async start(): Promise<this> {
+  override async start(): Promise<this> {
     await ensureIndices(this.es, this.prefix);
     return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.es.indices.delete({ index: `${this.prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
-    await this.es.close();
-  }
-
-  /** `earlypay <command...> --es-url … --index-prefix … <args>` through main() with captured streams. */
-  async cli(argv: string[], opts: { tty?: boolean; now?: Date; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-    const stdout = new Capture(opts.tty ?? false);
-    const stderr = new Capture(opts.tty ?? false);
-    const firstFlag = argv.findIndex((a) => a.startsWith('-'));
-    const at = firstFlag < 0 ? argv.length : firstFlag;
-    const args = [...argv.slice(0, at), '--es-url', this.esUrl, '--index-prefix', this.prefix, ...argv.slice(at)];
-    const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...(opts.env ?? {}) }, now: opts.now ? () => opts.now! : undefined });
-    return { code, stdout: stdout.text, stderr: stderr.text };
   }
 
   /** Maps rows with the real mapper and indexes them as ingest does. Returns the documents. */
@@ -93,14 +52,6 @@ export class SearchWorld {
       refreshOnCompletion: true,
     });
     if (stats.failed) throw new Error(`${stats.failed} docs failed to index`);
-  }
-
-  /** Every document of an index by _id (never capped; sorting on _id is refused by 8.x). */
-  async all<T>(index: string): Promise<Map<string, T>> {
-    await this.es.indices.refresh({ index });
-    const out = new Map<string, T>();
-    for await (const h of streamHits<T>(this.es, { index, query: { match_all: {} }, sort: [] })) out.set(h._id!, h._source!);
-    return out;
   }
 }
 

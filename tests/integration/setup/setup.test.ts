@@ -1,7 +1,7 @@
 /** setup, doctor and usage errors, as a newcomer meets them, against the real stack. */
 import { createSourceTable } from '../../../src/core/source/schema';
 import { definitionOf } from '../../../src/core/es/indices';
-import { runCli, TestWorld } from '../support';
+import { runCli, TestWorld } from '../../support';
 
 const world = new TestWorld('setup');
 beforeAll(() => world.start());
@@ -78,6 +78,22 @@ describe('doctor', () => {
     expect(checks.find((c) => c.name === 'mysql')!.status).toBe('ok');
     expect(checks.find((c) => c.name === 'indices')!.status).toBe('ok');
     expect(checks.find((c) => c.name === 'checkpoint')!.status).toBe('warn');
+  });
+
+  it("reads the context's clock, not the machine's: a run's age is measured from `now`", async () => {
+    const startedAt = '2024-05-01T00:30:00.000Z';
+    await world.es.index({
+      index: `${world.prefix}-runs`,
+      id: 'daily-clock',
+      document: { run_id: 'daily-clock', command: 'daily', args: {}, started_at: startedAt, ended_at: startedAt, duration_ms: 1000, status: 'succeeded', exit_code: 0, host: 'h', pid: 1, version: 'test' },
+      refresh: true,
+    });
+    const lastDaily = async (now: string) => {
+      const r = await world.cli(['doctor', '--json'], { now: new Date(now) });
+      return r.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last daily');
+    };
+    expect(await lastDaily('2024-05-01T01:00:00.000Z')).toMatchObject({ status: 'ok', detail: expect.stringContaining('succeeded (exit 0) 30 min ago') });
+    expect(await lastDaily('2024-05-04T00:30:00.000Z')).toMatchObject({ status: 'warn', detail: expect.stringContaining('3 days ago') });
   });
 
   it('exits 1 with what to do when Elasticsearch is down', async () => {

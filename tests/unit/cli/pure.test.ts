@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { businessDayArg, intInRange, batchSizeArg } from '../../../src/commands/parsers';
+import { businessDayArg, intInRange, batchSizeArg } from '../../../src/cmdutil/parsers';
 import { contiguousRuns, daysBetween } from '../../../src/core/time/businessDay';
 import { dayFilters } from '../../../src/core/rules/repeatedAmounts';
 import { mysqlFailureHint } from '../../../src/core/failures';
@@ -12,7 +12,7 @@ import { resolveConfig, scrubUrlCredentials } from '../../../src/core/config/con
 import { countTextWords } from '../../../src/core/search/salesQuery';
 import { createRecordWriter, renderRecordsTable, type Column } from '../../../src/render/formats';
 import { makeStyle } from '../../../src/render/style';
-import { missingColumns } from '../../../src/commands/doctor';
+import { missingColumns } from '../../../src/core/inspect/source';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
 
 describe('bounds', () => {

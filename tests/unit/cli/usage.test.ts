@@ -5,15 +5,9 @@
  * get as far as connecting.
  */
 import { main, buildProgram, invokedCommand, helpHint } from '../../../src/cli';
-import { createHost } from '../../../src/commands/host';
+import { createHost } from '../../../src/cmdutil/host';
+import { Capture } from '../../support/capture';
 
-class Capture {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
 
 const OFFLINE = { ES_URL: 'http://127.0.0.1:9', MYSQL_URL: 'mysql://root@127.0.0.1:9/earlypay' };
 

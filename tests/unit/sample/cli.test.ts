@@ -1,13 +1,7 @@
 /** The sample tool's command line without a server: flags, usage errors, the dry-run summary. */
 import { main } from '../../../src/sample/cli';
+import { Capture } from '../../support/capture';
 
-class Capture {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();

@@ -1,19 +1,13 @@
 import { makeStyle } from '../../../src/render/style';
 import {
-  chooseFormat, columnsFor, createRecordWriter, csvCell, parseFormat, tableCell, type Column, type DataRecord, type OutputFormat,
+  columnsFor, createRecordWriter, csvCell, tableCell, type Column, type DataRecord, type OutputFormat,
 } from '../../../src/render/formats';
+import { chooseFormat, parseFormat } from '../../../src/cmdutil/output';
 import { renderLineChart, thin } from '../../../src/render/chart';
 import { UsageError } from '../../../src/core/errors';
 import { csvRecords, parseCsv } from './csv';
+import { Capture } from '../../support/capture';
 
-class Capture {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
 
 const records: DataRecord[] = [
   { id: '1', remark: 'plain', amount_sale: 1234567, is_canceled: false, anomaly_rules: ['A', 'B'], sold_at: '2024-05-01T13:05:00+09:00' },

@@ -33,6 +33,23 @@ export function createHost(init: { stdout: Stream; stderr: Stream; env: NodeJS.P
   return host;
 }
 
+/**
+ * A command's run, given its context and its options once checked: every command
+ * constructor takes one (gh's `runF`), so a test asserts the parsed options or the usage
+ * error without any server.
+ */
+export type RunF<O> = (ctx: Context, opts: O) => Promise<number>;
+
+/** What a command's output format depends on: the global --json and whether stdout is a terminal. */
+export interface OutputTarget {
+  json?: boolean;
+  stdout: Stream;
+}
+
+export function outputTarget(host: CommandHost, cmd: Command): OutputTarget {
+  return { json: (cmd.optsWithGlobals() as GlobalOutputFlags).json, stdout: host.stdout };
+}
+
 /** The `Example:` block every `--help` ends with. */
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;

@@ -35,7 +35,9 @@ export interface Context {
   es(): Client;
   mysql(): Pool;
   names(): IndexNames;
+  /** Colours for stderr (messages, summaries) and for stdout (tables): each only on a terminal. */
   style: Chalk;
+  outStyle: Chalk;
   log: Logger;
   /** True when progress bars and tables for people make sense. */
   interactive: boolean;
@@ -58,7 +60,9 @@ export function createContext(init: ContextInit): Context {
   let config: Config | undefined;
   let es: Client | undefined;
   let pool: Pool | undefined;
-  const style = makeStyle(colorWanted(flags.color, env, init.stderr));
+  // Colour only for a terminal, never with --no-color / NO_COLOR: decided per stream.
+  const styleFor = (stream: Stream): Chalk => makeStyle(colorWanted(flags.color, env, stream));
+  const style = styleFor(init.stderr);
   const ctx: Context = {
     stdout: init.stdout,
     stderr: init.stderr,
@@ -66,6 +70,7 @@ export function createContext(init: ContextInit): Context {
     flags,
     version: init.version,
     style,
+    outStyle: styleFor(init.stdout),
     interactive: Boolean(init.stdout.isTTY),
     now: init.now ?? (() => new Date()),
     config() {

@@ -1,4 +1,4 @@
-import { guardProcess, openInterruption, untilInterrupted } from '../../../src/commands/signals';
+import { guardProcess, openInterruption, untilInterrupted } from '../../../src/cmdutil/signals';
 import { TERMINAL_RESTORE } from '../../../src/render/progress';
 
 function tty(): { stream: { isTTY: true; write: (s: string) => boolean }; text: () => string } {

@@ -1,30 +1,20 @@
 /**
- * Shared helpers for integration tests against the real stack (scripts/test.sh brings it up
- * and exports ES_URL / MYSQL_URL / ES7_URL / ES9_URL). Each test file works on its own index prefix and
- * its own MySQL database, so files can run in any order and in parallel.
+ * The test world of the integration tests, against the real stack: each test file works on
+ * its own index prefix and its own MySQL database, so files can run in any order and in
+ * parallel. A world that needs no MySQL (the search tests' SearchWorld) simply never
+ * creates its database.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { main } from '../../src/cli';
+import { indexNames, type IndexNames } from '../../src/core/es/indices';
 import { SOURCE_COLUMNS, type SourceRow } from '../../src/core/source/row';
-
-export const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
-export const ES7_URL = process.env.ES7_URL ?? 'http://127.0.0.1:9201';
-export const ES9_URL = process.env.ES9_URL ?? 'http://127.0.0.1:9202';
-export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/earlypay';
+import { Capture } from './capture';
+import { ES_URL, MYSQL_URL } from './env';
 
 export function uniqueName(kind: string): string {
   return `it-${kind}-${randomBytes(4).toString('hex')}`;
-}
-
-export class Capture {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
 }
 
 export interface CliResult {
@@ -34,11 +24,21 @@ export interface CliResult {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** Runs the CLI in-process with captured streams, as a user would type it; `now` fixes the business clock. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, now?: () => Date): Promise<CliResult> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...env }, now });
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Fixes the business clock. */
+  now?: Date | (() => Date);
+  /** Both streams claim to be a terminal (tables for a person). */
+  tty?: boolean;
+}
+
+/** Runs the CLI in-process with captured streams, as a user would type it. */
+export async function runCli(args: string[], { env = {}, now, tty = false }: CliOptions = {}): Promise<CliResult> {
+  // 120 columns wide, whether a terminal or not: what a chart is drawn to.
+  const stdout = new Capture(tty, 120);
+  const stderr = new Capture(tty, 120);
+  const clock = now instanceof Date ? () => now : now;
+  const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...env }, now: clock });
   return {
     code,
     stdout: stdout.text,
@@ -63,6 +63,11 @@ export class TestWorld {
     this.database = this.prefix.replace(/-/g, '_');
     // one URL or a comma-separated list of a cluster's nodes, as ES_URL takes them
     this.es = new Client({ nodes: esUrl.split(',') });
+  }
+
+  /** The index aliases under this world's prefix. */
+  get names(): IndexNames {
+    return indexNames(this.prefix);
   }
 
   get mysqlUrl(): string {
@@ -92,10 +97,11 @@ export class TestWorld {
     await this.es.close();
   }
 
-  /** Runs the CLI against this world. */
-  cli(args: string[], env: NodeJS.ProcessEnv = {}, now?: () => Date): Promise<CliResult> {
-    const [command, ...rest] = args;
-    return runCli([command!, ...this.args, ...rest], env, now);
+  /** Runs `earlypay <command...> <this world's flags> <args>`: the world's flags go before the first flag typed. */
+  cli(argv: string[], opts: CliOptions = {}): Promise<CliResult> {
+    const firstFlag = argv.findIndex((a) => a.startsWith('-'));
+    const at = firstFlag < 0 ? argv.length : firstFlag;
+    return runCli([...argv.slice(0, at), ...this.args, ...argv.slice(at)], opts);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -73,17 +73,25 @@ export interface DayRange {
   to: string;
 }
 
+/** The day flags as commander parsed them. */
+export interface DayFlags {
+  date?: string;
+  from?: string;
+  to?: string;
+}
+
 /**
- * `--date D` or `--from D1 --to D2` (either end alone means a single-day-open range is not
- * allowed: both or neither). Returns undefined when none was given.
+ * `--date D` or `--from D1 --to D2`, checked across the three flags. With `ends: 'both'`
+ * (the jobs) `--from` and `--to` go together; with `'either'` (the listings) either end
+ * alone leaves the other side open. Returns undefined when none was given.
  */
-export function dayRangeOf(opts: { date?: string; from?: string; to?: string }): DayRange | undefined {
+export function dayRangeOf(opts: DayFlags, ends?: 'both'): DayRange | undefined;
+export function dayRangeOf(opts: DayFlags, ends: 'either'): Partial<DayRange> | undefined;
+export function dayRangeOf(opts: DayFlags, ends: 'both' | 'either' = 'both'): Partial<DayRange> | undefined {
   if (opts.date && (opts.from || opts.to)) throw new UsageError('use either --date or --from/--to, not both');
   if (opts.date) return { from: opts.date, to: opts.date };
-  if (opts.from || opts.to) {
-    if (!opts.from || !opts.to) throw new UsageError('--from and --to go together', 'e.g. --from 2024-05-01 --to 2024-05-31');
-    if (opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
-    return { from: opts.from, to: opts.to };
-  }
-  return undefined;
+  if (!opts.from && !opts.to) return undefined;
+  if (ends === 'both' && (!opts.from || !opts.to)) throw new UsageError('--from and --to go together', 'e.g. --from 2024-05-01 --to 2024-05-31');
+  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+  return { from: opts.from, to: opts.to };
 }

@@ -1,0 +1,9 @@
+/**
+ * How an amount of won reads as text. Here, in core, because both a rule's reason (stored
+ * with the anomaly) and a table cell say amounts the same way, and core never imports render.
+ */
+
+/** Won with thousands separators: 1234567 -> "1,234,567". */
+export function formatWon(n: number | null | undefined): string {
+  return n == null ? '' : Math.trunc(n).toLocaleString('en-US');
+}
