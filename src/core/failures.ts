@@ -32,7 +32,7 @@ function codeOf(err: unknown): string | undefined {
  */
 export function mysqlFailureHint(err: unknown, resumeNote: string): string {
   const code = codeOf(err);
-  if (code && MYSQL_SETUP_CODES[code]) return MYSQL_SETUP_CODES[code]!;
+  if (code && MYSQL_SETUP_CODES[code]) return MYSQL_SETUP_CODES[code];
   if (code && MYSQL_UNREACHABLE.test(code)) return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
   if (code && MYSQL_TRANSIENT.test(code)) return `the connection was lost: re-run it (${resumeNote})`;
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;

@@ -407,7 +407,7 @@ class SalesSimulation {
     const h = hashInts(this.o.seed, store.id, customer);
     const h2 = hashInts(h, 0x5eed);
     const company = COMPANY_BY_SHARE.at((h & 0xffff) / 0x10000);
-    const bin = company.binPrefixes[(h >>> 24) % company.binPrefixes.length]!;
+    const bin = company.binPrefixes[(h >>> 24) % company.binPrefixes.length];
     const middle = String(h2 % 100).padStart(2, '0');
     const last = String((h2 >>> 8) % 10_000).padStart(4, '0');
     return {

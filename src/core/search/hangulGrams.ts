@@ -53,7 +53,7 @@ export function hangulWords(text: string): string[] {
 export function wordGrams(word: string): string {
   const syllables = Array.from(word);
   const grams: string[] = [];
-  for (let i = 0; i + 1 < syllables.length; i++) grams.push(syllables[i]! + syllables[i + 1]!);
+  for (let i = 0; i + 1 < syllables.length; i++) grams.push(syllables[i]! + syllables[i + 1]);
   grams.push(syllables[syllables.length - 1]!);
   return grams.join(' ');
 }
@@ -87,7 +87,7 @@ export function hangulWordQuery(word: string): estypes.QueryDslQueryContainer {
   const syllables = Array.from(word);
   if (syllables.length === 1) return { prefix: { [TEXT_GRAMS_FIELD]: { value: word } } };
   const bigrams: string[] = [];
-  for (let i = 0; i + 1 < syllables.length; i++) bigrams.push(syllables[i]! + syllables[i + 1]!);
+  for (let i = 0; i + 1 < syllables.length; i++) bigrams.push(syllables[i]! + syllables[i + 1]);
   return { match_phrase: { [TEXT_GRAMS_FIELD]: { query: bigrams.join(' '), slop: 0 } } };
 }
 

@@ -188,7 +188,7 @@ export function textQuery(text: string): estypes.QueryDslQueryContainer {
 
 /** Exact match on one keyword value, or any of several. */
 export function keywordIn(field: string, values: string[], caseInsensitive = false): estypes.QueryDslQueryContainer {
-  if (!caseInsensitive) return values.length === 1 ? { term: { [field]: values[0]! } } : { terms: { [field]: values } };
+  if (!caseInsensitive) return values.length === 1 ? { term: { [field]: values[0] } } : { terms: { [field]: values } };
   const terms = values.map((v) => ({ term: { [field]: { value: v, case_insensitive: true } } }));
   return terms.length === 1 ? terms[0]! : { bool: { should: terms, minimum_should_match: 1 } };
 }

@@ -277,7 +277,7 @@ describe('anomalies list', () => {
     expect(t.stdout).toMatch(/Settlement is planned for/);
     expect(t.stdout).toMatch(/reason/);
     const c = await world.cli(['anomalies', '--status', 'all', '--all', '--format', 'csv', '--fields', 'id,rule,reason,amount_sale']);
-    const recs = csvRecords(c.stdout);
+    const recs = csvRecords<'id' | 'rule' | 'reason' | 'amount_sale'>(c.stdout);
     expect(recs.length).toBeGreaterThan(3);
     expect(recs.every((x) => x.id === `${x.id.split(':')[0]}:${x.rule}` && x.reason.length > 0)).toBe(true);
   });
@@ -297,7 +297,7 @@ describe('anomalies resolve', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ resolved: ['4:FEE_RATE_OUT_OF_RANGE'], unknown: ['424242:OVER_WEEKLY_AOV'], exit_code: 1 }));
     expect(r.stderr).toMatch(/no such anomaly: 424242:OVER_WEEKLY_AOV/);
-    const a = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!;
+    const a = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE');
     expect(a).toEqual(expect.objectContaining({ status: 'resolved', note: 'promo' }));
     expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ command: 'anomalies resolve', status: 'error', error: 'no such anomaly: 424242:OVER_WEEKLY_AOV' }));
   });
@@ -375,7 +375,7 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
       const m = rand(60);
       rows.push(row({
         id: 100_000 + i,
-        store_id: stores[rand(4)]!,
+        store_id: stores[rand(4)],
         card_number: `1111-22**-****-${String(rand(12)).padStart(4, '0')}`,
         amount_sale: amount,
         amount_fee: fee,

@@ -27,12 +27,12 @@ beforeAll(async () => {
     const day = `2024-06-0${1 + rand(4)}`;
     rows.push({
       id: String(i), created: `${day} 08:00:00`, modified: `${day} 23:00:00`,
-      card_number: `4000-12**-****-${String(rand(15)).padStart(4, '0')}`, card_company: ['신한', '국민', '삼성'][rand(3)]!, card_category: '신용',
+      card_number: `4000-12**-****-${String(rand(15)).padStart(4, '0')}`, card_company: ['신한', '국민', '삼성'][rand(3)], card_category: '신용',
       amount_sale: amount, amount_fee: fee, amount_deposit: rand(30) === 0 ? amount - fee + 100 : amount - fee,
       is_canceled: rand(9) === 0 ? 1 : 0, sold_at: `${day} ${String(9 + rand(14)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:00`,
       will_deposited_at: rand(40) === 0 ? '2024-05-30 00:00:00' : '2024-06-10 00:00:00',
-      platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(4)]!, store_id: String(1 + rand(4)), daily_sale_id: '1',
-      remark: REMARKS[rand(REMARKS.length)]!, raw_data: JSON.stringify({ i, memo: '원본 "quoted" \\ data' }), result_msg: rand(10) === 0 ? '승인 거절' : '정상 승인',
+      platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(4)], store_id: String(1 + rand(4)), daily_sale_id: '1',
+      remark: REMARKS[rand(REMARKS.length)], raw_data: JSON.stringify({ i, memo: '원본 "quoted" \\ data' }), result_msg: rand(10) === 0 ? '승인 거절' : '정상 승인',
     });
   }
   for (let i = 0; i < rows.length; i += 500) await world.insertRows(rows.slice(i, i + 500));

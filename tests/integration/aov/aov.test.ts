@@ -25,7 +25,7 @@ describe('daily and weekly against SQL (ES 8)', () => {
     expect(after.size).toBe(before.size);
     const inRange = [...after.values()].filter((d) => d.date >= FIRST_DAY && d.date <= LAST_DAY);
     expect(out.written).toBe(inRange.length);
-    for (const [id, d] of after) expect({ ...d, computed_at: '' }).toEqual({ ...before.get(id)!, computed_at: '' });
+    for (const [id, d] of after) expect({ ...d, computed_at: '' }).toEqual({ ...before.get(id), computed_at: '' });
     // Every document of the range carries this run's computed_at.
     expect(new Set(inRange.map((d) => d.computed_at)).size).toBe(1);
   });

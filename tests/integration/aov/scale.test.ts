@@ -69,7 +69,7 @@ it('counts 41,000 distinct customers of one store-day exactly, and every other s
   expect([...docs.values()].filter((d) => d.date === WIDE)).toHaveLength(WIDE_STORES * 0.9);
   for (const [id, e] of withDocs) {
     const [storeId, date] = id.split(':');
-    expect({ id, ...docs.get(id)!, computed_at: '' }).toEqual({
+    expect({ id, ...docs.get(id), computed_at: '' }).toEqual({
       id, store_id: storeId, date, total_sale: e.total, num_transactions: e.tx, num_customers: e.cards.size,
       unit_price: Math.floor(e.total / e.cards.size), num_canceled: e.canceled, canceled_amount: e.canceledAmount, computed_at: '', platforms: ['BAEMIN'],
     });
@@ -83,7 +83,7 @@ it('weekly sums the daily documents of the window', async () => {
   expect(r.code).toBe(0);
   const weekly = await world.allDocs<WeeklyAovDocument>(world.names.weeklyAov);
   expect(weekly.size).toBe(31 + WIDE_STORES * 0.9);
-  const e10 = [expected.get(`10:${DAY}`)!, expected.get(`10:${NEXT}`)!];
+  const e10 = [expected.get(`10:${DAY}`), expected.get(`10:${NEXT}`)];
   const total = e10[0]!.total + e10[1]!.total;
   const customers = e10[0]!.cards.size + e10[1]!.cards.size;
   expect(weekly.get('10:2024-06-07')).toMatchObject({ start_date: DAY, end_date: '2024-06-07', days_with_sales: 2, total_sale: total, num_customers: customers, unit_price: Math.floor(total / customers) });

@@ -91,7 +91,7 @@ export class AovScenario {
       s({
         store_id: BIG_STORE, sold_at: `${BIG_DAY} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
         card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`, amount_sale: 1_000 + ((i * 37) % 50_000),
-        is_canceled: i % 97 === 0 ? 1 : 0, platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS'][i % 3]!,
+        is_canceled: i % 97 === 0 ? 1 : 0, platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS'][i % 3],
       });
     }
     // Noise: 25 stores over 11 days, repeat customers, big amounts, cancellations, null platforms.
@@ -103,7 +103,7 @@ export class AovScenario {
       s({
         store_id: 201 + rand(25), sold_at: `${date} ${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
         card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`, amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
-        is_canceled: rand(12) === 0 ? 1 : 0, platform: [null, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(5)]!,
+        is_canceled: rand(12) === 0 ? 1 : 0, platform: [null, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(5)],
       });
     }
     // Rejected rows: never counted.

@@ -140,7 +140,8 @@ describe('ingest', () => {
   });
 
   it('picks up updates, cancellations and late rows, and marks their days changed', async () => {
-    const [{ latest }] = await world.query<{ latest: string }>('SELECT MAX(modified) AS latest FROM platform_sales');
+    const [row] = await world.query<{ latest: string }>('SELECT MAX(modified) AS latest FROM platform_sales');
+    const latest = row!.latest;
     // An update moves a sale to another day; a cancellation un-flags a repeated payment.
     const moved = await world.query<{ id: string }>(`SELECT id FROM platform_sales WHERE sold_at = '2024-05-01 00:00:00'`);
     await world.query(`UPDATE platform_sales SET sold_at = '2024-04-30 23:59:59', amount_sale = 55555, modified = '2024-05-02 09:00:00' WHERE id = ?`, [moved[0]!.id]);

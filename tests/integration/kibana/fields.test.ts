@@ -121,7 +121,7 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
       const vis = JSON.parse(v.attributes.visState as string) as { aggs: VisAgg[] };
       const meta = JSON.parse((v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string } };
       const res = await es.search({
-        index: titleOf.get(ip)!,
+        index: titleOf.get(ip),
         size: 0,
         query: {
           bool: {
@@ -143,7 +143,7 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
     const ip = indexPatternOf(search)!;
     const meta = JSON.parse((search.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string } };
     const res = await es.search<Record<string, unknown>>({
-      index: titleOf.get(ip)!,
+      index: titleOf.get(ip),
       query: { query_string: { query: meta.query.query } },
       sort: (search.attributes.sort as [string, 'asc' | 'desc'][]).map(([f, o]) => ({ [f]: { order: o } })),
       _source: search.attributes.columns as string[],

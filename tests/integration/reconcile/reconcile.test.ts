@@ -37,7 +37,7 @@ function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
  */
 async function loseDocument(id: string): Promise<void> {
   const doc = await world.es.get({ index: names().sales, id });
-  await world.es.delete({ index: names().sales, id, version: doc._version!, version_type: 'external_gte', refresh: true });
+  await world.es.delete({ index: names().sales, id, version: doc._version, version_type: 'external_gte', refresh: true });
 }
 
 interface ReconcileJson {
@@ -83,7 +83,8 @@ describe('reconcile', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^reconcile 2024-04-28\.\.2024-05-07: 5 day\(s\) with data, in sync \(MySQL and Elasticsearch: 38 rows \/ [\d,]+ won\), /);
     const json = (await world.cli(['reconcile', ...RANGE, '--json'])).json<ReconcileJson>();
-    const [{ n, total }] = await world.query<{ n: number; total: string }>(`SELECT COUNT(*) AS n, SUM(amount_sale) AS total FROM platform_sales WHERE ${ACCEPTED}`);
+    const [sums] = await world.query<{ n: number; total: string }>(`SELECT COUNT(*) AS n, SUM(amount_sale) AS total FROM platform_sales WHERE ${ACCEPTED}`);
+    const { n, total } = sums!;
     expect(json).toMatchObject({ exit_code: 0, drifting_days: 0, drift: [], days_with_data: 5, mysql: { rows: Number(n), amount: Number(total) }, es: { rows: Number(n), amount: Number(total) } });
   });
 
@@ -114,7 +115,7 @@ describe('reconcile', () => {
     // An extra day in MySQL only (a row the ingest never saw: modified long before the checkpoint) ...
     await world.insertRows([sale({ sold_at: '2024-05-07 10:00:00', modified: '2024-05-01 00:00:00', amount_sale: 4321 })]);
     // ... and an extra day in Elasticsearch only (a stray document of a row that never existed).
-    const stray = (await world.es.get<SaleDocument>({ index: names().sales, id: String(Number(lost.id) + 1) }))._source!;
+    const stray = (await world.es.get<SaleDocument>({ index: names().sales, id: String(Number(lost.id) + 1) }))._source;
     await world.es.index({ index: names().sales, id: '999999', refresh: true, document: { ...stray, id: '999999', sold_at: '2024-04-29T10:00:00+09:00', sale_date: '2024-04-29', amount_sale: 5000 } });
 
     const r = await world.cli(['reconcile', ...RANGE]);

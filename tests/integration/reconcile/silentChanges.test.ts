@@ -52,7 +52,7 @@ describe.each([
   /** Removes a document the way an old loss looks (no newer tombstone; see reconcile.test.ts). */
   async function loseDocument(id: string): Promise<void> {
     const doc = await world.es.get({ index: names().sales, id });
-    await world.es.delete({ index: names().sales, id, version: doc._version!, version_type: 'external_gte', refresh: true });
+    await world.es.delete({ index: names().sales, id, version: doc._version, version_type: 'external_gte', refresh: true });
   }
 
   beforeAll(async () => {

@@ -62,7 +62,7 @@ it('--all --format json streams one array', async () => {
 
 it('--all --format csv: one header, 12,000 rows', async () => {
   const r = await world.cli(['search', 'sales', '--store', '77', '--all', '--format', 'csv', '--fields', 'id,amount_sale', '--sort', 'amount_sale:asc']);
-  const recs = csvRecords(r.stdout);
+  const recs = csvRecords<'id' | 'amount_sale'>(r.stdout);
   expectAllOnce(recs.map((x) => x.id));
   expect(r.stdout.split('\n').filter((l) => l.startsWith('id,')).length).toBe(1);
 });

@@ -25,9 +25,9 @@ beforeAll(async () => {
     const hour = 9 + (i % 12);
     rows.push(row({
       id: 10_000 + i,
-      store_id: [50, 51, 7][i % 3]!,
-      platform: platforms[i % 4]!,
-      card_number: cards[i % 4]!,
+      store_id: [50, 51, 7][i % 3],
+      platform: platforms[i % 4],
+      card_number: cards[i % 4],
       amount_sale: 1_000 * (1 + ((i * 7) % 40)),
       is_canceled: i % 10 === 0 ? 1 : 0,
       sold_at: `2024-05-0${day} ${String(hour).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
@@ -189,7 +189,7 @@ describe('formats', () => {
 
   it('csv: header row, values parse back', async () => {
     const r = await search([...args, '--format', 'csv', '--fields', 'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules']);
-    const recs = csvRecords(r.stdout);
+    const recs = csvRecords<'id' | 'amount_sale' | 'remark' | 'result_msg' | 'is_canceled' | 'anomaly_rules'>(r.stdout);
     expect(Object.keys(recs[0]!)).toEqual(['id', 'amount_sale', 'remark', 'result_msg', 'is_canceled', 'anomaly_rules']);
     expect(recs.map((x) => x.id)).toEqual(want());
     const byId = new Map(docs.map((d) => [d.id, d]));

@@ -6,7 +6,7 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text[i];
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
       if (c === '"') { quoted = false; i++; continue; }
@@ -24,9 +24,9 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** CSV text -> objects keyed by the header row. */
-export function csvRecords(text: string): Record<string, string>[] {
+/** CSV text -> objects keyed by the header row; name the columns (`csvRecords<'id' | 'rule'>`) the test reads. */
+export function csvRecords<K extends string = string>(text: string): Record<K, string>[] {
   const [header, ...rows] = parseCsv(text);
   if (!header) return [];
-  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])) as Record<K, string>);
 }
