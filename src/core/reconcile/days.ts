@@ -8,7 +8,7 @@
  * whole quarter hours in every zone of today's tz database, so a quarter lies on one day; a
  * quarter that does not (historic local mean time) is re-read second by second.
  */
-import { businessDayOf, shiftDay, toWallClock, wallClockToInstant } from '../time/businessDay';
+import { businessDayOf, daysBetween, shiftDay, toWallClock, wallClockToInstant } from '../time/businessDay';
 
 export interface Zones {
   /** Business time zone: day boundaries (config.tz). */
@@ -41,6 +41,21 @@ export function sourceWallClockBounds(range: DayRange, zones: Zones, marginHours
     from: toWallClock(new Date(noon(range.from).getTime() - margin), zones.sourceTz),
     until: toWallClock(new Date(noon(range.to).getTime() + margin), zones.sourceTz),
   };
+}
+
+/**
+ * [from, until) of source wall clock cut into at most `slices` consecutive pieces at wall-clock
+ * midnights, so that no quarter hour lies in two pieces (MySQL groups by quarter hour, and a
+ * quarter that spans two business days is re-read whole).
+ */
+export function wallClockSlices(bounds: { from: string; until: string }, slices: number): { from: string; until: string }[] {
+  const cuts = daysBetween(shiftDay(bounds.from.slice(0, 10), 1), bounds.until.slice(0, 10))
+    .map((day) => `${day} 00:00:00`)
+    .filter((cut) => cut > bounds.from && cut < bounds.until);
+  const pieces = Math.max(1, Math.min(slices, cuts.length + 1));
+  const chosen = Array.from({ length: pieces - 1 }, (_, i) => cuts[Math.round(((i + 1) * (cuts.length + 1)) / pieces) - 1]).filter((c): c is string => c !== undefined);
+  const edges = [bounds.from, ...new Set(chosen), bounds.until];
+  return edges.slice(1).map((until, i) => ({ from: edges[i]!, until }));
 }
 
 /** The business day of a source wall-clock DATETIME, or null when mapSourceRow would reject it. */

@@ -8,7 +8,16 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sourceQuery } from '../ingest/read';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
-import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, type DayRange, type SourceDayTotals, type Zones } from './days';
+import { mapInOrder } from '../aov/concurrency';
+import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, wallClockSlices, type DayRange, type SourceDayTotals, type Zones } from './days';
+
+/**
+ * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 8.6 s for
+ * 1M rows on one thread); a range is aggregated in slices, two at a time, so MySQL uses both
+ * cores (bench/RESULTS.md).
+ */
+const AGGREGATION_SLICES = 4;
+const AGGREGATION_CONCURRENCY = 2;
 
 /** Below every real `modified`: with no checkpoint, every row counts as changed since it. */
 const BEFORE_EVERYTHING = '0001-01-01 00:00:00';
@@ -26,22 +35,18 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
   const accepted = acceptedRowCondition();
   const fingerprint = rowFingerprintSql();
   const t = `\`${table}\``;
-  const where: string[] = [accepted.sql];
-  const params: unknown[] = [checkpointModified ?? BEFORE_EVERYTHING];
-  if (range) {
-    const bounds = sourceWallClockBounds(range, zones);
-    where.unshift('sold_at >= ? AND sold_at < ?');
-    params.push(bounds.from, bounds.until);
-  }
-  params.push(...accepted.params);
-  const rows = await sourceQuery(
-    pool,
-    table,
-    `SELECT DATE_FORMAT(sold_at, '%Y-%m-%d %H') AS hour, MINUTE(sold_at) DIV 15 AS quarter,
-            COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
-       FROM ${t} WHERE ${where.join(' AND ')} GROUP BY hour, quarter`,
-    params,
-  );
+  const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
+    sourceQuery(
+      pool,
+      table,
+      `SELECT DATE_FORMAT(sold_at, '%Y-%m-%d %H') AS hour, MINUTE(sold_at) DIV 15 AS quarter,
+              COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
+         FROM ${t} WHERE ${slice ? 'sold_at >= ? AND sold_at < ? AND ' : ''}${accepted.sql} GROUP BY hour, quarter`,
+      [checkpointModified ?? BEFORE_EVERYTHING, ...(slice ? [slice.from, slice.until] : []), ...accepted.params],
+    );
+  const slices = range ? wallClockSlices(sourceWallClockBounds(range, zones), AGGREGATION_SLICES) : [undefined];
+  const rows: RowDataPacket[] = [];
+  for await (const part of mapInOrder(slices, AGGREGATION_CONCURRENCY, aggregate)) rows.push(...part);
   const byDay = new Map<string, SourceDayTotals>();
   for (const r of rows) {
     const day = businessDayOfQuarter(String(r.hour), Number(r.quarter), zones);

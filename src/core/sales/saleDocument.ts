@@ -47,8 +47,6 @@ export interface AcceptedSale {
   doc: SaleDocument;
   /** `modified` as epoch ms: the external version, so an older row never overwrites a newer one. */
   version: number;
-  /** Source wall-clock `modified`, for the checkpoint. */
-  sourceModified: string;
 }
 
 export type RejectReason =
@@ -193,5 +191,5 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     row_fingerprint: rowFingerprint(row),
     text_grams: textGrams(searchedTexts(row)),
   };
-  return { ok: true, sale: { doc, version: modified.getTime(), sourceModified: String(row.modified) } };
+  return { ok: true, sale: { doc, version: modified.getTime() } };
 }

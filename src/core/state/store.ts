@@ -44,10 +44,6 @@ export class StateStore {
     });
   }
 
-  async clearCheckpoint(table: string): Promise<void> {
-    await this.client.delete({ index: this.index, id: this.checkpointKey(table) }, { ignore: [404] });
-  }
-
   /** Records that these business days changed, for every recompute job. */
   async markChangedDays(days: Iterable<string>): Promise<number> {
     const operations: object[] = [];

@@ -1,5 +1,5 @@
 import {
-  businessDayOfQuarter, businessDayOfWallClock, compareDays, defaultReconcileRange, sourceWallClockBounds,
+  businessDayOfQuarter, businessDayOfWallClock, compareDays, defaultReconcileRange, sourceWallClockBounds, wallClockSlices,
   type IndexDayTotals, type SourceDayTotals,
 } from '../../../src/core/reconcile/days';
 
@@ -100,5 +100,33 @@ describe('reconcile: comparing days', () => {
 
   it('nothing on either side is in sync', () => {
     expect(compareDays(new Map(), new Map(), 1_000)).toMatchObject({ days_with_data: 0, first_day: null, drift: [], not_fingerprinted: [] });
+  });
+});
+
+describe('wallClockSlices: the pieces MySQL aggregates two at a time', () => {
+  const bounds = { from: '2024-03-31 00:00:00', until: '2024-05-31 23:59:59' };
+
+  it('cover the bounds exactly, end to end, cut only at wall-clock midnights', () => {
+    const slices = wallClockSlices(bounds, 4);
+    expect(slices).toHaveLength(4);
+    expect(slices[0]!.from).toBe(bounds.from);
+    expect(slices[slices.length - 1]!.until).toBe(bounds.until);
+    for (let i = 1; i < slices.length; i++) {
+      expect(slices[i]!.from).toBe(slices[i - 1]!.until);
+      expect(slices[i]!.from).toMatch(/^\d{4}-\d{2}-\d{2} 00:00:00$/);
+    }
+    // Roughly even: 62 days in four pieces of 15 or 16.
+    const days = slices.map((s) => (Date.parse(`${s.until.replace(' ', 'T')}Z`) - Date.parse(`${s.from.replace(' ', 'T')}Z`)) / 86_400_000);
+    for (const d of days) expect(d).toBeGreaterThan(14);
+  });
+
+  it('a span without a midnight inside stays whole; never more pieces than midnights allow', () => {
+    expect(wallClockSlices({ from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' }, 4)).toEqual([{ from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' }]);
+    expect(wallClockSlices({ from: '2024-05-01 09:30:00', until: '2024-05-02 13:00:00' }, 4)).toEqual([
+      { from: '2024-05-01 09:30:00', until: '2024-05-02 00:00:00' },
+      { from: '2024-05-02 00:00:00', until: '2024-05-02 13:00:00' },
+    ]);
+    // A bound that is itself a midnight is not cut again.
+    expect(wallClockSlices({ from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' }, 4)).toEqual([{ from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' }]);
   });
 });
