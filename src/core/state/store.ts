@@ -4,6 +4,7 @@
  * concurrency, so a day re-marked by an ingest while `daily` was computing it stays marked.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { writeBulk, type BulkOp } from '../es/bulkWrite';
 
 export interface Checkpoint {
   /** Source wall-clock DATETIME of the last row safely in ES. */
@@ -46,23 +47,19 @@ export class StateStore {
 
   /** Records that these business days changed, for every recompute job. */
   async markChangedDays(days: Iterable<string>): Promise<number> {
-    const operations: object[] = [];
     const now = new Date().toISOString();
-    let n = 0;
+    const ops: BulkOp[] = [];
     for (const day of new Set(days)) {
       for (const job of ['daily', 'weekly'] as RecomputeJob[]) {
         const key = `changed:${job}:${day}`;
-        operations.push({ index: { _index: this.index, _id: key } }, { key, kind: `changed_${job}`, day, updated_at: now });
+        ops.push({ kind: 'index', index: this.index, id: key, doc: { key, kind: `changed_${job}`, day, updated_at: now } });
       }
-      n++;
     }
-    if (operations.length === 0) return 0;
-    const res = await this.client.bulk({ operations, refresh: true });
-    if (res.errors) {
-      const first = res.items.find((i) => i.index?.error)?.index?.error;
-      throw new Error(`could not record changed days: ${first?.reason ?? 'bulk error'}`);
-    }
-    return n;
+    if (ops.length === 0) return 0;
+    // Through the one bulk writer: a write queue that is full for a moment (429) is waited out, not a failed run.
+    const res = await writeBulk(this.client, ops, { refresh: true });
+    if (res.failed.length) throw new Error(`could not record changed days: ${res.failed[0]!.reason}`);
+    return ops.length / 2;
   }
 
   /** Every day marked for `job`, oldest first, with the version to remove it safely. */
