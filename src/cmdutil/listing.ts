@@ -11,7 +11,7 @@ import { limitArg } from './parsers';
 import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
-import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/search/stream';
+import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/es/pager';
 import { OUTPUT_FORMATS, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat } from '../render/formats';
 import { formatCount, formatDuration } from '../render/style';
 

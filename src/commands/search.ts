@@ -15,7 +15,7 @@ import {
 import {
   DAILY_FIELDS, DAILY_SORTABLE, WEEKLY_FIELDS, WEEKLY_SORTABLE, buildDailySearch, buildWeeklySearch,
 } from '../core/search/aovQuery';
-import { streamHits } from '../core/search/stream';
+import { streamHits } from '../core/es/pager';
 import type { Column, OutputFormat } from '../render/formats';
 import { renderLineChart } from '../render/chart';
 import { formatCount } from '../render/style';

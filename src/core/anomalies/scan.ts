@@ -24,7 +24,7 @@ import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRu
 import { WeeklyBaselines } from '../rules/baselines';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import { daysBetween } from '../time/businessDay';
-import { streamHits } from '../search/stream';
+import { streamHits } from '../es/pager';
 
 const PAGE = 1_000;
 

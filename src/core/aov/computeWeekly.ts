@@ -11,7 +11,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { BulkOp } from '../es/bulkWrite';
-import { streamHits } from '../search/stream';
+import { streamHits } from '../es/pager';
 import { replaceDocumentsOfDays } from './replaceDays';
 import { spansForEnds, weeklyAovId, weeklyDocumentsForStore, type DailyFigures, type DailySpan, type WeeklyAovDocument } from './weeklyAov';
 

@@ -11,7 +11,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
-import { streamHits } from '../search/stream';
+import { streamHits } from '../es/pager';
 import { daysFilters } from './queries';
 
 export async function removeStaleDocuments(client: Client, index: string, dayField: 'date' | 'end_date', days: readonly string[], computedAt: string): Promise<number> {

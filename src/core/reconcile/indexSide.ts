@@ -7,6 +7,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { DayRange, IndexDayTotals } from './days';
 import { SALE_DAY_SOURCE, nextAfter, type AfterKey } from '../es/composite';
+import { streamPages } from '../es/pager';
 
 const DAYS_PER_PAGE = 500;
 
@@ -56,26 +57,14 @@ export interface StoredSaleRef {
 }
 
 /**
- * The sales documents matching `query`, in pages, sorted by id (search_after on a unique
- * key): the documents of a day to drill down, or those still without a fingerprint.
+ * The sales documents matching `query`, in pages, sorted by id (the one pager: a point in time
+ * and search_after): the documents of a day to drill down, or those still without a fingerprint.
  */
 async function* salesPages(es: Client, salesIndex: string, query: estypes.QueryDslQueryContainer, pageSize: number): AsyncGenerator<StoredSaleRef[]> {
   await es.indices.refresh({ index: salesIndex });
-  let after: estypes.SortResults | undefined;
-  for (;;) {
-    const res = await es.search<Omit<StoredSaleRef, 'id'>>({
-      index: salesIndex,
-      size: pageSize,
-      track_total_hits: false,
-      query,
-      sort: [{ id: 'asc' }],
-      _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'],
-      ...(after ? { search_after: after } : {}),
-    });
-    const hits = res.hits.hits;
-    if (hits.length) yield hits.map((h) => ({ id: h._id!, sale_date: h._source!.sale_date, anomaly_rules: h._source!.anomaly_rules ?? [], row_fingerprint: h._source!.row_fingerprint }));
-    if (hits.length < pageSize) return;
-    after = hits[hits.length - 1]!.sort;
+  const pages = streamPages<Omit<StoredSaleRef, 'id'>>(es, { index: salesIndex, query, sort: [{ id: 'asc' }], source: ['sale_date', 'anomaly_rules', 'row_fingerprint'], pageSize });
+  for await (const hits of pages) {
+    yield hits.map((h) => ({ id: h._id!, sale_date: h._source!.sale_date, anomaly_rules: h._source!.anomaly_rules ?? [], row_fingerprint: h._source!.row_fingerprint }));
   }
 }
 

@@ -8,6 +8,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
+import { streamHits, type StreamOptions } from '../es/pager';
 import type { SaleDocument } from '../sales/saleDocument';
 import { repeatKeyOf } from '../sales/saleDocument';
 import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
@@ -21,16 +22,9 @@ export interface StoredSale {
   version: number;
 }
 
-/** Every hit of a query, paged with search_after on a unique sort. */
-async function* searchAll<T>(client: Client, index: string, query: estypes.QueryDslQueryContainer, sort: estypes.Sort, extra: Partial<estypes.SearchRequest> = {}): AsyncGenerator<estypes.SearchHit<T>> {
-  let after: estypes.SortResults | undefined;
-  for (;;) {
-    const res = await client.search<T>({ index, size: PAGE, query, sort, search_after: after, track_total_hits: false, ...extra });
-    const hits = res.hits.hits;
-    for (const h of hits) yield h;
-    if (hits.length < PAGE) return;
-    after = hits[hits.length - 1]!.sort;
-  }
+/** Every hit of a query, through the one pager (a point in time and search_after). */
+function searchAll<T>(client: Client, index: string, query: estypes.QueryDslQueryContainer, sort: estypes.SortCombinations[], extra: Pick<StreamOptions, 'source' | 'version'> = {}): AsyncGenerator<estypes.SearchHit<T>> {
+  return streamHits<T>(client, { index, query, sort, pageSize: PAGE, ...extra });
 }
 
 /** All sales (counted or not) of the given repeat keys, with their versions. */
@@ -109,12 +103,12 @@ async function candidateKeys(client: Client, names: IndexNames, days: string[], 
   }
   // Groups flagged now, which may no longer deserve it.
   for (const dayFilter of dayFilters('sale_date', days)) {
-    for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { _source: ['repeat_key'] })) {
+    for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { source: ['repeat_key'] })) {
       keys.add(hit._source!.repeat_key);
     }
     for await (const hit of searchAll<{ store_id: string; card_number: string; sale_date: string; amount_sale: number }>(
       client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }],
-      { _source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
+      { source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
     )) {
       const a = hit._source!;
       keys.add(repeatKeyOf(a.store_id, a.card_number, a.sale_date, a.amount_sale));
@@ -150,7 +144,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
     const memberIds = [...groups.values()].flat().map((m) => m.source.id);
     const existingDocs = new Set<string>();
     for (let j = 0; j < memberIds.length; j += 10_000) {
-      for await (const hit of searchAll<{ sale_id: string }>(client, names.anomalies, { bool: { filter: [{ terms: { sale_id: memberIds.slice(j, j + 10_000) } }, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }], { _source: ['sale_id'] })) {
+      for await (const hit of searchAll<{ sale_id: string }>(client, names.anomalies, { bool: { filter: [{ terms: { sale_id: memberIds.slice(j, j + 10_000) } }, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }], { source: ['sale_id'] })) {
         existingDocs.add(hit._source!.sale_id);
       }
     }

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
+import { streamHits } from '../es/pager';
 
 export interface Checkpoint {
   /** Source wall-clock DATETIME of the last row safely in ES. */
@@ -65,23 +66,16 @@ export class StateStore {
   /** Every day marked for `job`, oldest first, with the version to remove it safely. */
   async changedDays(job: RecomputeJob): Promise<DayMark[]> {
     const marks: DayMark[] = [];
-    let searchAfter: (string | number)[] | undefined;
     await this.client.indices.refresh({ index: this.index });
-    for (;;) {
-      const res = await this.client.search<{ day: string }>({
-        index: this.index,
-        size: 1000,
-        seq_no_primary_term: true,
-        query: { term: { kind: `changed_${job}` } },
-        sort: [{ day: 'asc' }, { key: 'asc' }],
-        search_after: searchAfter,
-        _source: ['day'],
-      });
-      const hits = res.hits.hits;
-      for (const h of hits) marks.push({ day: h._source!.day, seqNo: h._seq_no!, primaryTerm: h._primary_term! });
-      if (hits.length < 1000) break;
-      searchAfter = hits[hits.length - 1]!.sort as (string | number)[];
-    }
+    const hits = streamHits<{ day: string }>(this.client, {
+      index: this.index,
+      query: { term: { kind: `changed_${job}` } },
+      sort: [{ day: 'asc' }, { key: 'asc' }],
+      source: ['day'],
+      seqNoPrimaryTerm: true,
+      pageSize: 1_000,
+    });
+    for await (const h of hits) marks.push({ day: h._source!.day, seqNo: h._seq_no!, primaryTerm: h._primary_term! });
     return marks;
   }
 

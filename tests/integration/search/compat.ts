@@ -5,7 +5,7 @@
  * text, csv and a scan.
  */
 import { SearchWorld, ndjson, row } from './seed';
-import { streamHits, type StreamStats } from '../../../src/core/search/stream';
+import { streamHits, type StreamStats } from '../../../src/core/es/pager';
 import { createEsClient } from '../../../src/core/es/client';
 
 const N = 10_500;

@@ -4,7 +4,7 @@
  */
 import { SearchWorld, ndjson, row } from './seed';
 import { csvRecords } from '../../unit/search/csv';
-import { PAGE_SIZE, streamHits, type StreamStats } from '../../../src/core/search/stream';
+import { PAGE_SIZE, streamHits, type StreamStats } from '../../../src/core/es/pager';
 import { buildSalesSearch } from '../../../src/core/search/salesQuery';
 
 const world = new SearchWorld();

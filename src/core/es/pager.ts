@@ -1,13 +1,12 @@
 /**
- * Reading search hits without the 10,000-hit cap (the old system's silent truncation):
- * a point in time plus `search_after`, one page at a time, so memory stays bounded however
- * many hits there are. The point in time is closed when the stream ends, fails, or the
- * consumer stops early.
+ * The one way the product reads more hits than one search returns (the old system's silent
+ * truncation at 10,000): a point in time plus `search_after`, one page at a time, so memory
+ * stays bounded however many hits there are, and every page sees the same snapshot. The point
+ * in time is closed when the stream ends, fails, or the consumer stops early.
  *
  * Small result sets (`--limit N` up to 10,000) take one plain search instead.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { SearchPlan } from './salesQuery';
 
 /** Hits per page when streaming: 5,000 measured twice as fast as 1,000 for +7 MB RSS. */
 export const PAGE_SIZE = 5_000;
@@ -19,13 +18,15 @@ export interface StreamOptions {
   query: estypes.QueryDslQueryContainer;
   /** A total order without `_shard_doc` (added here). */
   sort: estypes.SortCombinations[];
-  source?: SearchPlan['source'] | boolean;
+  source?: estypes.SearchRequest['_source'];
   /** Stop after this many hits; undefined = all. */
   max?: number;
   pageSize?: number;
   keepAlive?: string;
   /** Return `_version` with each hit (for writes with external versions). */
   version?: boolean;
+  /** Return `_seq_no`/`_primary_term` with each hit (for optimistic-concurrency deletes). */
+  seqNoPrimaryTerm?: boolean;
 }
 
 export interface StreamStats {
@@ -43,11 +44,16 @@ function isShardDocRejection(err: unknown): boolean {
   return e.meta?.statusCode === 400 && JSON.stringify(e.meta.body ?? '').includes('_shard_doc');
 }
 
+/** Every hit of `query` in `sort` order, through a point in time (see streamPages). */
+export async function* streamHits<T>(client: Client, opts: StreamOptions, stats?: StreamStats): AsyncGenerator<estypes.SearchHit<T>> {
+  for await (const page of streamPages<T>(client, opts, stats)) yield* page;
+}
+
 /**
- * Every hit of `query` in `sort` order, through a point in time. `stats` (optional) is
- * filled in as the stream advances.
+ * Every hit of `query` in `sort` order, a page at a time, through a point in time. `stats`
+ * (optional) is filled in as the stream advances.
  */
-export async function* streamHits<T>(client: Client, opts: StreamOptions, stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true }): AsyncGenerator<estypes.SearchHit<T>> {
+export async function* streamPages<T>(client: Client, opts: StreamOptions, stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true }): AsyncGenerator<estypes.SearchHit<T>[]> {
   const keepAlive = opts.keepAlive ?? '2m';
   const pageSize = Math.min(opts.pageSize ?? PAGE_SIZE, SINGLE_REQUEST_MAX);
   const pit = await client.openPointInTime({ index: opts.index, keep_alive: keepAlive });
@@ -67,8 +73,9 @@ export async function* streamHits<T>(client: Client, opts: StreamOptions, stats:
         size: remaining,
         search_after: after,
         track_total_hits: false,
-        _source: opts.source as estypes.SearchRequest['_source'],
+        _source: opts.source,
         version: opts.version,
+        seq_no_primary_term: opts.seqNoPrimaryTerm,
       });
       let res: estypes.SearchResponse<T>;
       try {
@@ -83,10 +90,8 @@ export async function* streamHits<T>(client: Client, opts: StreamOptions, stats:
       if (res.pit_id) stats.pitId = pitId = res.pit_id;
       const hits = res.hits.hits;
       stats.pages++;
-      for (const hit of hits) {
-        stats.hits++;
-        yield hit;
-      }
+      stats.hits += hits.length;
+      if (hits.length) yield hits;
       if (hits.length < remaining) return;
       after = hits[hits.length - 1]!.sort;
     }
@@ -108,7 +113,7 @@ export async function searchPage<T>(client: Client, opts: StreamOptions & { max:
     query: opts.query,
     sort: opts.sort,
     size: Math.min(opts.max, SINGLE_REQUEST_MAX),
-    _source: opts.source as estypes.SearchRequest['_source'],
+    _source: opts.source,
     version: opts.version,
     track_total_hits: SINGLE_REQUEST_MAX,
   });
