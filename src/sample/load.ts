@@ -8,6 +8,7 @@ import type { Config } from '../core/config/config';
 import { UsageError } from '../core/errors';
 import { createMysqlPool, mysqlPoolOptions } from '../core/source/mysql';
 import { SOURCE_COLUMNS, type SourceRow } from '../core/source/row';
+import { SOURCE_COLUMN_LIST } from '../core/source/query';
 import { createSourceTable } from '../core/source/schema';
 import { SampleTally, generateSales, inBatches, resolveSampleOptions, type SampleOptions, type SampleSale } from './generate';
 
@@ -121,7 +122,6 @@ async function loadingSession(pool: Pool): Promise<PoolConnection> {
   return conn;
 }
 
-const COLUMN_LIST = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(',');
 
 /** What a single-quoted MySQL string literal must escape (the session has NO_BACKSLASH_ESCAPES off). */
 const SPECIAL_CHARS = /[\0\n\r\x1a'\\]/g;
@@ -137,5 +137,5 @@ function sqlValue(value: SourceRow[keyof SourceRow]): string {
 /** One multi-row INSERT with the values inlined as literals. */
 function insertStatement(table: string, batch: readonly SampleSale[]): string {
   const tuples = batch.map(({ row }) => `(${SOURCE_COLUMNS.map((c) => sqlValue(row[c])).join(',')})`);
-  return `INSERT INTO \`${table}\` (${COLUMN_LIST}) VALUES ${tuples.join(',')}`;
+  return `INSERT INTO \`${table}\` (${SOURCE_COLUMN_LIST}) VALUES ${tuples.join(',')}`;
 }

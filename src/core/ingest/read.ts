@@ -3,9 +3,8 @@
  * bounded page at a time, so memory does not grow with the table: a page holds at most
  * --batch-size rows and about MAX_PAGE_TEXT characters of column text, whichever is less.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { RunFailedError, describeFailure } from '../errors';
-import { mysqlFailureHint } from '../failures';
+import type { Pool } from 'mysql2/promise';
+import { sourceQuery, sourceRows } from '../source/query';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
 import type { IngestPlan } from './plan';
 
@@ -22,26 +21,6 @@ export interface ReadWindow {
   fromModified?: string;
   /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
   untilModified: string;
-}
-
-/**
- * Every read of the source goes through here, so a lost connection or a killed statement
- * reads as what it is ("MySQL: reading … failed") rather than as a bare driver code.
- */
-export async function sourceQuery(pool: Pool, table: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
-  try {
-    const [rows] = await pool.query<RowDataPacket[]>(sql, params);
-    return rows;
-  } catch (err) {
-    throw new RunFailedError(
-      `MySQL: reading ${table} failed: ${describeFailure(err)}`,
-      mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
-    );
-  }
-}
-
-function columnList(): string {
-  return SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
 }
 
 /**
@@ -72,27 +51,24 @@ export function boundedPageRows(page: readonly SourceRow[], requested: number): 
 
 /** Yields pages of rows in (modified, id) order inside the window. */
 export async function* readChangedRows(pool: Pool, table: string, window: ReadWindow, pageSize: number): AsyncGenerator<SourceRow[]> {
-  const cols = columnList();
-  const t = `\`${table}\``;
   let position: KeysetPosition | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
     let sql: string;
     let params: unknown[];
     if (!position) {
-      sql = `SELECT ${cols} FROM ${t} WHERE modified >= ? AND modified <= ? ORDER BY modified, id LIMIT ?`;
+      sql = 'WHERE modified >= ? AND modified <= ? ORDER BY modified, id LIMIT ?';
       params = [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified, limit];
     } else {
-      sql = `SELECT ${cols} FROM ${t} WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?`;
+      sql = 'WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?';
       params = [position.modified, position.id, position.modified, window.untilModified, limit];
     }
-    const rows = await sourceQuery(pool, table, sql, params);
-    if (rows.length === 0) return;
-    const page = rows as unknown as SourceRow[];
+    const page = await sourceRows(pool, table, sql, params);
+    if (page.length === 0) return;
     const last = page[page.length - 1]!;
     position = { modified: String(last.modified), id: String(last.id) };
     yield page;
-    if (rows.length < limit) return;
+    if (page.length < limit) return;
     limit = boundedPageRows(page, pageSize);
   }
 }
@@ -102,21 +78,19 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
  * every run (there is an index on modified, so this is cheap) and go to the dead letter.
  */
 export async function* readUndatedRows(pool: Pool, table: string, pageSize: number): AsyncGenerator<SourceRow[]> {
-  const cols = columnList();
   let afterId: string | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
-    const rows = await sourceQuery(
+    const page = await sourceRows(
       pool,
       table,
-      `SELECT ${cols} FROM \`${table}\` WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
+      `WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
       afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, limit] : [FIRST_REAL_DATETIME, limit],
     );
-    if (rows.length === 0) return;
-    const page = rows as unknown as SourceRow[];
+    if (page.length === 0) return;
     yield page;
-    if (rows.length < limit) return;
-    afterId = String(rows[rows.length - 1]!.id);
+    if (page.length < limit) return;
+    afterId = String(page[page.length - 1]!.id);
     limit = boundedPageRows(page, pageSize);
   }
 }
@@ -130,17 +104,6 @@ export async function countWindow(pool: Pool, table: string, window: ReadWindow)
     [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified],
   );
   return Number(row!.n);
-}
-
-/** The raw rows of these ids, for dead-lettering documents Elasticsearch refused. */
-export async function readRowsById(pool: Pool, table: string, ids: string[]): Promise<Map<string, SourceRow>> {
-  const out = new Map<string, SourceRow>();
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const chunk = ids.slice(i, i + 1_000);
-    const rows = await sourceQuery(pool, table, `SELECT ${columnList()} FROM \`${table}\` WHERE id IN (?)`, [chunk]);
-    for (const r of rows) out.set(String(r.id), r as unknown as SourceRow);
-  }
-  return out;
 }
 
 /** Prefetches up to `depth` items so reading overlaps with the stages downstream. */

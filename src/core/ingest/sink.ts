@@ -12,7 +12,7 @@ import type { IndexNames } from '../es/indices';
 import { RunFailedError } from '../errors';
 import { RULE_IDS, anomalyId } from '../rules/rules';
 import { deadLetterOp } from './judge';
-import { readRowsById } from './read';
+import { readRowsById } from '../source/query';
 
 export interface SinkDeps {
   es: Client;

@@ -18,7 +18,7 @@
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
-import { readRowsById } from '../ingest/read';
+import { readRowsById } from '../source/query';
 import { anomalyId, describeRules } from '../rules/rules';
 import { settleRepeatedAmounts } from '../rules/repeatedAmounts';
 import { JobLock } from '../runs/lock';

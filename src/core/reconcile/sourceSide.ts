@@ -5,7 +5,7 @@
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { sourceQuery } from '../ingest/read';
+import { sourceQuery } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../aov/concurrency';
