@@ -27,7 +27,7 @@ import {
   type StoreTotalsBucket,
 } from './queries';
 import { replaceDocumentsOfDays } from './replaceDays';
-import { mapInOrder } from './concurrency';
+import { mapInOrder } from '../concurrency';
 
 export interface DailyDeps {
   client: Client;

@@ -8,7 +8,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sourceQuery } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
-import { mapInOrder } from '../aov/concurrency';
+import { mapInOrder } from '../concurrency';
 import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, wallClockSlices, type DayRange, type SourceDayTotals, type Zones } from './days';
 
 /**
@@ -33,14 +33,15 @@ function totalsOf(r: RowDataPacket): SourceDayTotals {
  */
 export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
-  const fingerprint = rowFingerprintSql();
+  // What totalsOf reads, the same for a quarter hour and for a second.
+  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${rowFingerprintSql()}) AS fingerprint, SUM(modified > ?) AS changed`;
   const t = `\`${table}\``;
   const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
     sourceQuery(
       pool,
       table,
       `SELECT DATE_FORMAT(sold_at, '%Y-%m-%d %H') AS hour, MINUTE(sold_at) DIV 15 AS quarter,
-              COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
+              ${sums}
          FROM ${t} WHERE ${slice ? 'sold_at >= ? AND sold_at < ? AND ' : ''}${accepted.sql} GROUP BY hour, quarter`,
       [checkpointModified ?? BEFORE_EVERYTHING, ...(slice ? [slice.from, slice.until] : []), ...accepted.params],
     );
@@ -60,7 +61,7 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
     const seconds = await sourceQuery(
       pool,
       table,
-      `SELECT sold_at, COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprint}) AS fingerprint, SUM(modified > ?) AS changed
+      `SELECT sold_at, ${sums}
          FROM ${t} WHERE sold_at >= ? AND sold_at <= ? AND ${accepted.sql} GROUP BY sold_at`,
       [checkpointModified ?? BEFORE_EVERYTHING, first, last, ...accepted.params],
     );

@@ -49,8 +49,9 @@ export class StateStore {
   /** Records that these business days changed, for every recompute job. */
   async markChangedDays(days: Iterable<string>): Promise<number> {
     const now = new Date().toISOString();
+    const unique = new Set(days);
     const ops: BulkOp[] = [];
-    for (const day of new Set(days)) {
+    for (const day of unique) {
       for (const job of ['daily', 'weekly'] as RecomputeJob[]) {
         const key = `changed:${job}:${day}`;
         ops.push({ kind: 'index', index: this.index, id: key, doc: { key, kind: `changed_${job}`, day, updated_at: now } });
@@ -60,7 +61,7 @@ export class StateStore {
     // Through the one bulk writer: a write queue that is full for a moment (429) is waited out, not a failed run.
     const res = await writeBulk(this.client, ops, { refresh: true });
     if (res.failed.length) throw new Error(`could not record changed days: ${res.failed[0]!.reason}`);
-    return ops.length / 2;
+    return unique.size;
   }
 
   /** Every day marked for `job`, oldest first, with the version to remove it safely. */

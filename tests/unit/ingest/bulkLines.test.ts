@@ -1,6 +1,6 @@
 import { bulkAction, bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
 import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
-import { row } from '../sales/saleDocument.test';
+import { row } from '../../support/sourceRow';
 
 describe('bulkLines', () => {
   it('writes the same NDJSON as the action objects, for every kind of op', () => {

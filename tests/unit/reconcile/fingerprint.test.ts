@@ -1,18 +1,9 @@
 /** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
+import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
 import { encodeValue, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
-
-function row(over: Partial<SourceRow> = {}): SourceRow {
-  return {
-    id: '101', created: '2024-05-01 12:00:05', modified: '2024-05-01 12:00:05', remark: null, num_approval: '12345678',
-    card_company: '신한', card_category: '신용', card_number: '5461-11**-****-7537', amount_sale: 23000, amount_fee: 1564,
-    amount_deposit: 21436, is_canceled: 0, sold_at: '2024-05-01 12:00:00', will_deposited_at: '2024-05-03 00:00:00',
-    raw_data: '{"a":1}', platform: 'BAEMIN', daily_sale_id: '9', store_id: '1001', extra_payment_id: null,
-    result_code: '0000', result_msg: '정상', detail_status: null, processing_status: null, ...over,
-  };
-}
 
 describe('row fingerprint', () => {
   it('is 32 bits of MD5 over length-prefixed column texts, NULL as N', () => {

@@ -1,7 +1,7 @@
 import { evaluateSaleRules, rankRepeatedAmounts, describeRules, RULE_IDS } from '../../../src/core/rules/rules';
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
-import { row } from '../sales/saleDocument.test';
+import { row } from '../../support/sourceRow';
 
 const thresholds = RuleThresholdsSchema.parse({});
 const now = new Date('2024-07-01T00:00:00Z');

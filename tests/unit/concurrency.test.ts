@@ -1,4 +1,4 @@
-import { mapInOrder } from '../../../src/core/aov/concurrency';
+import { mapInOrder } from '../../src/core/concurrency';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
