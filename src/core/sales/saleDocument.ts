@@ -5,7 +5,7 @@
 import type { SourceRow } from '../source/row';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
-import { businessDayOf, toOffsetIso, wallClockToInstant } from '../time/businessDay';
+import { businessDayOf, readWallClock } from '../time/businessDay';
 
 export interface SaleDocument {
   id: string;
@@ -140,9 +140,9 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);
   if (id === null) codes.push('MISSING_ID');
-  const soldAt = wallClockToInstant(row.sold_at, opts.sourceTz);
+  const soldAt = readWallClock(row.sold_at, opts.sourceTz);
   if (!soldAt) codes.push('INVALID_SOLD_AT');
-  const modified = wallClockToInstant(row.modified, opts.sourceTz);
+  const modified = readWallClock(row.modified, opts.sourceTz);
   if (!modified) codes.push('INVALID_MODIFIED');
   const storeId = idString(row.store_id);
   if (storeId === null) codes.push('MISSING_STORE_ID');
@@ -155,14 +155,15 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     return { ok: false, rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') } };
   }
 
-  const created = wallClockToInstant(row.created, opts.sourceTz);
-  const deposited = wallClockToInstant(row.will_deposited_at, opts.sourceTz);
+  const created = readWallClock(row.created, opts.sourceTz);
+  const deposited = readWallClock(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
-  const saleDate = businessDayOf(soldAt, opts.businessTz);
+  // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
+  const saleDate = opts.businessTz === opts.sourceTz ? soldAt.iso.slice(0, 10) : businessDayOf(new Date(soldAt.ms), opts.businessTz);
   const doc: SaleDocument = {
     id,
-    created: created ? toOffsetIso(created, opts.sourceTz) : null,
-    modified: toOffsetIso(modified, opts.sourceTz),
+    created: created ? created.iso : null,
+    modified: modified.iso,
     remark: textOrNull(row.remark),
     num_approval: textOrNull(row.num_approval),
     card_company: textOrNull(row.card_company),
@@ -172,8 +173,8 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     amount_fee: wholeNumber(row.amount_fee),
     amount_deposit: wholeNumber(row.amount_deposit),
     is_canceled: isCanceled,
-    sold_at: toOffsetIso(soldAt, opts.sourceTz),
-    will_deposited_at: deposited ? toOffsetIso(deposited, opts.sourceTz) : null,
+    sold_at: soldAt.iso,
+    will_deposited_at: deposited ? deposited.iso : null,
     raw_data: textOrNull(row.raw_data),
     platform: textOrNull(row.platform),
     daily_sale_id: idString(row.daily_sale_id),
@@ -191,5 +192,5 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     row_fingerprint: rowFingerprint(row),
     text_grams: textGrams(searchedTexts(row)),
   };
-  return { ok: true, sale: { doc, version: modified.getTime() } };
+  return { ok: true, sale: { doc, version: modified.ms } };
 }

@@ -111,28 +111,60 @@ function wallClockFieldsOf(text: string): [number, number, number, number, numbe
   return m ? (m.slice(1, 7).map(Number) as [number, number, number, number, number, number]) : null;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (as JavaScript dates count them). */
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
+/** A wall-clock DATETIME read in a zone: the instant, and the same time written as ISO 8601 with the zone's offset. */
+export interface WallClockReading {
+  /** The instant, ms since the epoch. */
+  ms: number;
+  /** 2024-05-01T13:05:00+09:00 (what toOffsetIso writes for the instant in that zone). */
+  iso: string;
+}
+
+const suffixes = new Map<number, string>();
+
+/**
+ * Reads a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`: null for zero dates,
+ * malformed strings, impossible dates ('2024-02-30') and years below 100 (JavaScript dates read
+ * them as 19xx). Ingest reads four a row, so the common case allocates nothing but the ISO
+ * text: where the zone's offset is steady for 15 hours either side, the instant is the
+ * wall clock less that offset, and the ISO text is the wall clock's own digits with the offset
+ * appended — exactly what converting the instant back would write.
+ */
+export function readWallClock(value: string | null | undefined, timeZone: string): WallClockReading | null {
+  if (value == null) return null;
+  const text = String(value);
+  const fields = wallClockFieldsOf(text);
+  if (!fields) return null;
+  const [y, mo, d, h, mi, s] = fields;
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
+  if (before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone)) {
+    // No transition anywhere near: the local time exists once, at this offset.
+    const ms = asUtc - before * 60_000;
+    if (text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
+    let suffix = suffixes.get(before);
+    if (suffix === undefined) suffixes.set(before, (suffix = offsetSuffix(before)));
+    return { ms, iso: `${text.slice(0, 10)}T${text.slice(11)}${suffix}` };
+  }
+  const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
+  const instant = new Date(date.getTime());
+  return { ms: instant.getTime(), iso: toOffsetIso(instant, timeZone) };
+}
+
 /**
  * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`.
  * Returns null for zero dates, malformed strings and impossible dates ('2024-02-30').
  */
 export function wallClockToInstant(value: string | null | undefined, timeZone: string): Date | null {
-  if (value == null) return null;
-  const fields = wallClockFieldsOf(String(value));
-  if (!fields) return null;
-  const [y, mo, d, h, mi, s] = fields;
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
-  const calendar = new Date(asUtc);
-  // Reject dates the calendar rolled over (Feb 30 -> Mar 2), and years Date.UTC reads as 19xx.
-  if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d) return null;
-  const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
-  if (before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone)) {
-    // No transition anywhere near: the local time exists once, at this offset.
-    return new Date(asUtc - before * 60_000);
-  }
-  const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
-  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
-  return new Date(date.getTime());
+  const reading = readWallClock(value, timeZone);
+  return reading ? new Date(reading.ms) : null;
 }
 
 /** ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. */

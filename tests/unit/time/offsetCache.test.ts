@@ -5,7 +5,7 @@
  */
 import { TZDate, tz } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { businessDayOf, toOffsetIso, toWallClock, wallClockToInstant } from '../../../src/core/time/businessDay';
+import { businessDayOf, readWallClock, toOffsetIso, toWallClock, wallClockToInstant } from '../../../src/core/time/businessDay';
 
 const ZONES = ['Asia/Seoul', 'UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham'];
 
@@ -53,7 +53,11 @@ describe.each(ZONES)('cached offsets in %s', (timeZone) => {
     for (const ms of instants) {
       // Every wall-clock reading of the UTC fields is a plausible source DATETIME in any zone.
       const wall = new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-      expect(wallClockToInstant(wall, timeZone)?.getTime() ?? null).toBe(referenceInstant(wall, timeZone));
+      const reference = referenceInstant(wall, timeZone);
+      expect(wallClockToInstant(wall, timeZone)?.getTime() ?? null).toBe(reference);
+      // What ingest writes: the instant, and its ISO text without converting back.
+      const reading = readWallClock(wall, timeZone);
+      expect(reading && { ms: reading.ms, iso: reading.iso }).toEqual(reference === null ? null : { ms: reference, iso: format(new TZDate(reference, timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX") });
     }
   });
 });
@@ -61,5 +65,9 @@ describe.each(ZONES)('cached offsets in %s', (timeZone) => {
 it('rejects rolled-over dates and two-digit years on the fast path too', () => {
   expect(wallClockToInstant('2023-02-29 12:00:00', 'Asia/Seoul')).toBeNull();
   expect(wallClockToInstant('2024-04-31 00:00:00', 'Asia/Seoul')).toBeNull();
+  expect(wallClockToInstant('1900-02-29 00:00:00', 'Asia/Seoul')).toBeNull();
+  expect(readWallClock('2000-02-29 23:59:59', 'Asia/Seoul')).toEqual({ ms: Date.parse('2000-02-29T23:59:59+09:00'), iso: '2000-02-29T23:59:59+09:00' });
+  expect(readWallClock('2024-05-01T13:05:00', 'UTC')).toEqual({ ms: Date.parse('2024-05-01T13:05:00Z'), iso: '2024-05-01T13:05:00Z' });
+  expect(readWallClock(' 2024-05-01 13:05:00.5 ', 'Asia/Seoul')?.iso).toBe('2024-05-01T13:05:00+09:00');
   expect(wallClockToInstant('0099-05-01 00:00:00', 'Asia/Seoul')?.getTime() ?? null).toBe(referenceInstant('0099-05-01 00:00:00', 'Asia/Seoul'));
 });
