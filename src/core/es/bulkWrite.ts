@@ -105,8 +105,8 @@ class Body {
   readonly ends: number[] = [];
   readonly metas: OpMeta[] = [];
 
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
   }
 
   append(op: BulkOp): void {
@@ -136,6 +136,12 @@ class Body {
 export class BulkWriter {
   readonly result: BulkWriteResult = { written: 0, superseded: 0, alreadyGone: 0, failed: [], retried: 0 };
   private body: Body;
+  /**
+   * Request buffers whose requests have ended, for the next bodies: a large run then allocates
+   * `concurrency + 1` of them in all instead of a few MB a request (growing each by doubling),
+   * whose external memory made V8 collect garbage early.
+   */
+  private readonly spare: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly touched = new Set<string>();
   private failure: { error: unknown } | undefined;
@@ -149,7 +155,7 @@ export class BulkWriter {
   }
 
   private newBody(): Body {
-    return new Body(Math.min(this.flushBytes, 1_000_000) + 65_536);
+    return new Body(this.spare.pop() ?? Buffer.allocUnsafe(Math.min(this.flushBytes, 1_000_000) + 65_536));
   }
 
   /** Adds ops; resolves once they are buffered or sent (waits while `concurrency` requests are in flight). */
@@ -188,7 +194,10 @@ export class BulkWriter {
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
-      .finally(() => this.inFlight.delete(request));
+      .finally(() => {
+        this.inFlight.delete(request);
+        this.spare.push(body.buffer);
+      });
     this.inFlight.add(request);
   }
 

@@ -10,44 +10,46 @@ import type { WeeklyBaseline } from './rules';
 const MAX_CACHED = 100_000;
 
 export class WeeklyBaselines {
-  private readonly cache = new Map<string, WeeklyBaseline | null>();
+  /**
+   * Sale day → store → its baseline (null: none). Keyed by the sale's own day and store, so
+   * judging a sale (two lookups) builds no key string; a page holds a few days at most.
+   */
+  private readonly cache = new Map<string, Map<string, WeeklyBaseline | null>>();
+  private cached = 0;
 
   constructor(private readonly client: Client, private readonly weeklyIndex: string) {}
 
-  /** The day before each sale day seen (a few hundred days at most; two lookups per sale). */
-  private readonly dayBefore = new Map<string, string>();
-
-  private idFor(storeId: string, saleDate: string): string {
-    let before = this.dayBefore.get(saleDate);
-    if (before === undefined) {
-      if (this.dayBefore.size >= MAX_CACHED) this.dayBefore.clear();
-      this.dayBefore.set(saleDate, (before = shiftDay(saleDate, -1)));
-    }
-    return `${storeId}:${before}`;
-  }
-
   /** Fetches the baselines these sales need that are not cached yet. */
   async load(sales: Iterable<{ store_id: string; sale_date: string }>): Promise<void> {
-    const missing = new Set<string>();
+    const missing = new Map<string, { saleDate: string; storeId: string }>();
     for (const s of sales) {
-      const id = this.idFor(s.store_id, s.sale_date);
-      if (!this.cache.has(id)) missing.add(id);
+      if (this.cache.get(s.sale_date)?.has(s.store_id)) continue;
+      const id = `${s.store_id}:${shiftDay(s.sale_date, -1)}`;
+      if (!missing.has(id)) missing.set(id, { saleDate: s.sale_date, storeId: s.store_id });
     }
     if (missing.size === 0) return;
-    if (this.cache.size + missing.size > MAX_CACHED) this.cache.clear();
-    const ids = [...missing];
+    if (this.cached + missing.size > MAX_CACHED) {
+      this.cache.clear();
+      this.cached = 0;
+    }
+    const ids = [...missing.keys()];
     for (let i = 0; i < ids.length; i += 5_000) {
       const chunk = ids.slice(i, i + 5_000);
       const res = await this.client.mget<WeeklyBaseline>({ index: this.weeklyIndex, ids: chunk, _source: ['store_id', 'start_date', 'end_date', 'unit_price'] });
       for (const doc of res.docs) {
+        const key = missing.get(doc._id);
+        if (!key) continue;
         const found = 'found' in doc && doc.found && doc._source;
-        this.cache.set(doc._id, found ? (doc._source as WeeklyBaseline) : null);
+        let day = this.cache.get(key.saleDate);
+        if (!day) this.cache.set(key.saleDate, (day = new Map()));
+        day.set(key.storeId, found ? (doc._source as WeeklyBaseline) : null);
+        this.cached++;
       }
     }
   }
 
   /** The baseline for a sale at `storeId` on `saleDate` (call `load` first). */
   get(storeId: string, saleDate: string): WeeklyBaseline | null {
-    return this.cache.get(this.idFor(storeId, saleDate)) ?? null;
+    return this.cache.get(saleDate)?.get(storeId) ?? null;
   }
 }

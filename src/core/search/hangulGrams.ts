@@ -22,6 +22,7 @@ export const TEXT_GRAMS_FIELD = 'text_grams';
 
 /** Hangul syllables and jamo (all in the BMP, so one UTF-16 unit each). */
 function isHangul(c: number): boolean {
+  if (c < 0x1100) return false; // ASCII and Latin, most of what a sale's texts hold
   return (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) ||
     (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff) || (c >= 0xffa0 && c <= 0xffdc);
 }
@@ -58,28 +59,51 @@ export function wordGrams(word: string): string {
   return grams.join(' ');
 }
 
-// Sales repeat the same few words (status messages, menu items): their grams are kept, up to a
-// bound, so that the ingest's hot path computes each once.
-const gramsCache = new Map<string, string>();
-const GRAMS_CACHE_MAX = 20_000;
-
-function cachedWordGrams(word: string): string {
-  let grams = gramsCache.get(word);
-  if (grams === undefined) {
-    grams = wordGrams(word);
-    if (gramsCache.size >= GRAMS_CACHE_MAX) gramsCache.clear();
-    gramsCache.set(word, grams);
-  }
-  return grams;
+/** `compute`, remembered for up to `max` keys (then forgotten all at once). */
+function remembered<V>(max: number, compute: (key: string) => V): (key: string) => V {
+  const cache = new Map<string, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size >= max) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
 }
 
-/** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts. */
+// Sales repeat the same few words (status messages, menu items) and the same short texts
+// (remarks, result messages): their grams are kept, up to a bound, so that the ingest's hot
+// path computes each once.
+const CACHED = 20_000;
+const SHORT_TEXT = 64;
+const cachedWordGrams = remembered(CACHED, wordGrams);
+
+/** A text's words' grams in order, each once. */
+function gramsOfText(text: string): string[] {
+  const grams = new Set<string>();
+  hangulRuns(text, (start, end) => grams.add(cachedWordGrams(text.slice(start, end))));
+  return Array.from(grams);
+}
+
+const gramsOfShortText = remembered(CACHED, gramsOfText);
+
+/** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts, in order. */
 export function textGrams(texts: readonly (string | null | undefined)[]): string[] {
-  const words = new Set<string>();
+  const out: string[] = [];
+  let seen: Set<string> | undefined; // once there are many: a sale's texts rarely hold more than a few words
   for (const text of texts) {
-    if (text) hangulRuns(text, (start, end) => words.add(text.slice(start, end)));
+    if (!text) continue;
+    // A word's grams name the word, so equal grams are the same word.
+    for (const g of text.length <= SHORT_TEXT ? gramsOfShortText(text) : gramsOfText(text)) {
+      if (seen ? seen.has(g) : out.includes(g)) continue;
+      out.push(g);
+      if (seen) seen.add(g);
+      else if (out.length > 16) seen = new Set(out);
+    }
   }
-  return Array.from(words, cachedWordGrams);
+  return out;
 }
 
 /** The query clause that matches the sales whose texts contain the Hangul word. */

@@ -13,6 +13,18 @@ describe('text_grams at ingest', () => {
     expect(textGrams(['승인 승인', 'ORD-777 refund', undefined])).toEqual(['승인 인']);
     expect(hangulWords('ARS승인/취소!')).toEqual(['승인', '취소']);
   });
+  it('gives, for short and long texts alike and however many words, each distinct word of all texts in order of first appearance', () => {
+    const words = ['정상', '승인', '취소', '배달', '지연', '고객', '요청', '환불', '부분', '취소됨', '가', '나다', '라마바', '사', '아자', '차카', '타파하', '거너', '더러'];
+    let seed = 7;
+    const pick = (): string => words[(seed = (seed * 48_271) % 2_147_483_647) % words.length]!;
+    for (let n = 1; n < 60; n++) {
+      const long = Array.from({ length: n }, () => `${pick()} x${n}`).join(' ');
+      const texts = [`${pick()} ${pick()}`, null, long, `{"memo":"${pick()}"}`];
+      const reference = Array.from(new Set(texts.flatMap((t) => (t ? hangulWords(t) : []))), wordGrams);
+      expect(textGrams(texts)).toEqual(reference);
+      expect(textGrams(texts)).toEqual(reference); // again, from the caches
+    }
+  });
 });
 
 /**
