@@ -51,7 +51,8 @@ export class Lookups {
       this.baselines.load(keys.sales),
       (async () => {
         if (this.salesWereEmpty || keys.saleIds.length === 0) return;
-        const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'] });
+        // Only what judging reads: the response of a page is parsed on every run over existing sales.
+        const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'], filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'] });
         for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, { ...d._source, anomaly_rules: d._source.anomaly_rules ?? [], version: d._version ?? 0 });
       })(),
       (async () => {
