@@ -10,6 +10,8 @@
  *   ingest   `earlypay ingest --full` as its own process (bench/measure.js), into empty indices
  *            and then again over them: wall time, rows/s, ratio to the loader, CLI CPU per row,
  *            Elasticsearch CPU, peak RSS;
+ *   stages   bench/stages.js (on N/10): the CLI's own per-row work without Elasticsearch —
+ *            read, map, judge, serialize in-process, and the costliest parts of mapping alone;
  * and on N: `daily` and `weekly` over the whole range, `search` p50/p95 per typical filter, and
  * `reconcile` over the whole range — in sync, then with a few drifting days (documents lost in
  * Elasticsearch, rows changed in MySQL without a new `modified`; undone afterwards, so the kept
@@ -335,6 +337,26 @@ async function ingestRun(a: BenchArgs, db: string, prefix: string, loaderRate: n
   };
 }
 
+interface StageFigures {
+  variant: Variant;
+  rows: number;
+  totalUs: number;
+  stagesUs: { read: number; map: number; judge: number; serialize: number };
+  gcPauseUs: number;
+  aloneUs: Record<string, number>;
+  aloneRows: number;
+}
+
+/** The CLI's own work per row without Elasticsearch (bench/stages.js, with the CLI's node flags). */
+async function cliStages(db: string, variant: Variant): Promise<StageFigures> {
+  log(`${db}: the CLI's stages alone, without Elasticsearch`);
+  const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], cliNodeFlags());
+  if (r.code !== 0) throw new Error(`bench/stages.js exited ${r.code}: ${r.stderr.trim()}`);
+  const figures = { variant, ...(JSON.parse(r.stdout.trim()) as Omit<StageFigures, 'variant'>) };
+  log(`  ${figures.totalUs.toFixed(1)} µs a row: ${Object.entries(figures.stagesUs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  return figures;
+}
+
 async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Variant): Promise<{ figures: IngestFigures; prefix: string; db: string; loadMs: number | null }> {
   const sampleDb = `earlypay_bench_${rows}`;
   const { ms: loadMs } = variant === 'sample' ? await loadSample(sampleDb, a, rows) : { ms: null };
@@ -529,6 +551,7 @@ async function run(): Promise<void> {
   const smallLight = await measureSize(es, a, small, 'light');
   const bigLight = await measureSize(es, a, a.rows, 'light');
   const runs = [smallRun.figures, bigRun.figures, smallLight.figures, bigLight.figures];
+  const stages = [await cliStages(smallRun.db, 'sample'), await cliStages(smallLight.db, 'light')];
 
   // The sample's business days (a few injected SALE_IN_FUTURE sales lie years later; not part of the range).
   const from = a.startDate;
@@ -612,6 +635,14 @@ async function run(): Promise<void> {
       cpuRow(`bare loader, ${f.variant}, ${fmt(f.rows)} rows, again`, f.loader.again.ms, f.loader.again.cpu),
       cpuRow(`ingest --full, ${f.variant}, ${fmt(f.rows)} rows, again`, f.again.ms, f.again.cpu),
     ]),
+    '',
+    '### The CLI\'s own work per row, without Elasticsearch',
+    '',
+    `\`bench/stages.js\`, run with the CLI's node flags over the ${fmt(small)}-row databases: ingest's stages in-process as ingest reads the table (keyset pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows, the next read ahead) — read (MySQL and mysql2's parsing), map (validation, the document with its fingerprint and text_grams), judge (rules and bulk operations, as into empty indices), serialize (the NDJSON lines into a request-sized buffer) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
+    '',
+    `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs).map((k) => `${k} alone`).join(' | ')} |`,
+    `|---|---:|---:|---:|---:|---:|---:|${Object.keys(stages[0]!.aloneUs).map(() => '---:').join('|')}|`,
+    ...stages.map((f) => `| ${f.variant} | ${f.stagesUs.read.toFixed(1)} µs | ${f.stagesUs.map.toFixed(1)} µs | ${f.stagesUs.judge.toFixed(1)} µs | ${f.stagesUs.serialize.toFixed(1)} µs | ${f.totalUs.toFixed(1)} µs | ${f.gcPauseUs.toFixed(1)} µs | ${Object.values(f.aloneUs).map((v) => `${v.toFixed(1)} µs`).join(' | ')} |`),
     '',
     `Sample generation (not part of any figure): ${smallRun.loadMs === null ? 'reused' : seconds(smallRun.loadMs)} for ${fmt(small)} rows, ${bigRun.loadMs === null ? 'reused' : seconds(bigRun.loadMs)} for ${fmt(a.rows)} rows.`,
     '',

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+'use strict';
+// `node bench/stages.js <mysql-url>` (run by bench/run.ts with bin/earlypay's node flags): the
+// CLI's own work per row without Elasticsearch — the floor under ingest's CLI CPU per row.
+//
+// The ingest's stages run in-process over the table as ingest reads it (keyset pages of
+// --batch-size, the next page read ahead): read (MySQL and mysql2's parsing), map (validation,
+// the document, fingerprint and text_grams), judge (rules and bulk operations, into empty
+// indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer). Then,
+// over the same rows held in memory, the costliest parts of mapping timed alone. Garbage
+// collection is counted where it happens (the stage whose allocation triggered it), and its
+// pause time reported beside. Prints one JSON object on stdout.
+const { PerformanceObserver } = require('node:perf_hooks');
+const { createMysqlPool } = require('../dist/core/source/mysql');
+const { readPlan } = require('../dist/core/ingest/read');
+const { mapPage, judgePage, lookupKeys } = require('../dist/core/ingest/judge');
+const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
+const { bulkLines } = require('../dist/core/es/bulkWrite');
+const { indexNames } = require('../dist/core/es/indices');
+const { resolveConfig } = require('../dist/core/config/config');
+const { rowFingerprint } = require('../dist/core/source/fingerprint');
+const { textGrams } = require('../dist/core/search/hangulGrams');
+const { mapSourceRow } = require('../dist/core/sales/saleDocument');
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const KEPT_ROWS = 20_000;
+
+async function main() {
+  const config = resolveConfig({ mysqlUrl: process.argv[2] }, {});
+  const pool = createMysqlPool(config);
+  const ctx = {
+    names: indexNames('bench-stages'), table: config.table, runId: 'bench-stages', sourceTz: config.sourceTz,
+    businessTz: config.tz, thresholds: config.rules, now: new Date(), overwrite: false,
+  };
+  const nothingStored = { stored: new Map(), deadLetters: new Map(), baseline: () => null };
+  const plan = { mode: 'full', window: { untilModified: '9999-12-31 23:59:59' }, mayAdvance: true };
+  const out = Buffer.allocUnsafe(INGEST_DEFAULTS.flushBytes + 1_000_000);
+  const t = { read: 0, map: 0, judge: 0, serialize: 0 };
+  const kept = [];
+  let rows = 0;
+  let at = 0;
+  gcMs = 0;
+  const started = cpuMs();
+  let mark = started;
+  for await (const page of readPlan(pool, config.table, plan, INGEST_DEFAULTS.batchSize)) {
+    let now = cpuMs();
+    t.read += now - mark;
+    const mapped = mapPage(page.rows, ctx);
+    t.map += -now + (now = cpuMs());
+    lookupKeys(mapped);
+    const outcome = judgePage(mapped, nothingStored, ctx);
+    t.judge += -now + (now = cpuMs());
+    for (const op of outcome.ops) {
+      const lines = bulkLines(op);
+      if (at + lines.length * 3 > out.length) at = 0;
+      at += out.write(lines, at);
+    }
+    mark = cpuMs();
+    t.serialize += mark - now;
+    rows += page.rows.length;
+    if (kept.length < KEPT_ROWS) kept.push(...page.rows);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  const total = cpuMs() - started;
+  const pipelineGcMs = gcMs;
+  await pool.end();
+
+  // The costliest parts, each alone over rows held in memory (the first KEPT_ROWS: the heap is the
+  // CLI's), warm: the least of three passes.
+  const mapOptions = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString() };
+  const docs = kept.map((r) => mapSourceRow(r, mapOptions)).filter((m) => m.ok).map((m) => m.sale.doc);
+  const alone = {};
+  for (const [name, items, f] of [
+    ['mapSourceRow (all of mapping)', kept, (r) => mapSourceRow(r, mapOptions).ok],
+    ['rowFingerprint', kept, (r) => rowFingerprint(r)],
+    ['textGrams', kept, (r) => textGrams([r.remark, r.result_msg, r.raw_data]).length],
+    ['JSON.stringify of the document', docs, (d) => JSON.stringify(d).length],
+  ]) {
+    let sink = 0;
+    for (let pass = 0; pass < 3; pass++) {
+      const before = cpuMs();
+      for (const item of items) sink += f(item) ? 1 : 0;
+      alone[name] = Math.min(alone[name] ?? Infinity, ((cpuMs() - before) * 1000) / items.length);
+    }
+    if (sink < 0) throw new Error('unreachable');
+  }
+  const us = (ms) => (ms * 1000) / rows;
+  process.stdout.write(`${JSON.stringify({
+    rows,
+    totalUs: us(total),
+    stagesUs: { read: us(t.read), map: us(t.map), judge: us(t.judge), serialize: us(t.serialize) },
+    gcPauseUs: us(pipelineGcMs),
+    aloneUs: alone,
+    aloneRows: kept.length,
+  })}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
