@@ -16,10 +16,15 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { RETRIES_ON_429, backoffMs, retryOn429, sleep } from './client';
+import { JsonBytes, asciiBytes } from './jsonBytes';
 import { RunFailedError } from '../errors';
 
 export type BulkOp =
-  | { kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte' }
+  | {
+      kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte';
+      /** Writes `doc`'s JSON (exactly JSON.stringify's bytes) straight into the request: ingest's sales (sales/saleJson.ts). */
+      writeDoc?: (out: JsonBytes) => void;
+    }
   | { kind: 'upsert'; index: string; id: string; doc: object; upsert: object }
   | { kind: 'delete'; index: string; id: string };
 
@@ -48,28 +53,57 @@ export function bulkAction(op: BulkOp): [object, object | undefined] {
   }
 }
 
-/** One op as NDJSON text (the same lines as bulkAction, written without intermediate objects). */
+/** One op as NDJSON text (the same lines as bulkAction). */
 export function bulkLines(op: BulkOp): string {
-  const [action, body] = bulkLineParts(op);
-  return body === undefined ? action : `${action}${body}\n`;
+  const out = new JsonBytes(Buffer.allocUnsafe(1_024));
+  writeLines(op, out);
+  return out.buffer.toString('utf8', 0, out.length);
 }
 
+const LINE = {
+  index: asciiBytes('{"index":{"_index":'),
+  update: asciiBytes('{"update":{"_index":'),
+  delete: asciiBytes('{"delete":{"_index":'),
+  id: asciiBytes(',"_id":'),
+  version: asciiBytes(',"version":'),
+  versionType: asciiBytes(',"version_type":"'),
+  upsertEnd: asciiBytes(',"retry_on_conflict":3}}\n{"doc":'),
+  upsert: asciiBytes(',"upsert":'),
+  end: asciiBytes('}}\n'),
+};
+
 /**
- * The action line (with its newline) and the body line (without it) of an op: the writer puts
- * them into the request buffer one after the other instead of concatenating them first (a copy
- * of every document's JSON).
+ * Writes an op's lines into `out`, the action line then the document's: piece by piece, without
+ * building either as a string first (each was a copy of the document's JSON, or of its ids).
  */
-function bulkLineParts(op: BulkOp): [string, string | undefined] {
-  const meta = `"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)}`;
+function writeLines(op: BulkOp, out: JsonBytes): void {
+  out.bytes(op.kind === 'index' ? LINE.index : op.kind === 'upsert' ? LINE.update : LINE.delete);
+  out.string(op.index);
+  out.bytes(LINE.id);
+  out.string(op.id);
   switch (op.kind) {
-    case 'index': {
-      const version = op.version !== undefined ? `,"version":${op.version},"version_type":"${op.versionType ?? 'external_gte'}"` : '';
-      return [`{"index":{${meta}${version}}}\n`, JSON.stringify(op.doc)];
-    }
+    case 'index':
+      if (op.version !== undefined) {
+        out.bytes(LINE.version);
+        out.ascii(String(op.version));
+        out.bytes(LINE.versionType);
+        out.ascii(op.versionType ?? 'external_gte');
+        out.ascii('"');
+      }
+      out.bytes(LINE.end);
+      if (op.writeDoc) op.writeDoc(out);
+      else out.text(JSON.stringify(op.doc));
+      out.ascii('\n');
+      return;
     case 'upsert':
-      return [`{"update":{${meta},"retry_on_conflict":3}}\n`, `{"doc":${JSON.stringify(op.doc)},"upsert":${JSON.stringify(op.upsert)}}`];
+      out.bytes(LINE.upsertEnd);
+      out.text(JSON.stringify(op.doc));
+      out.bytes(LINE.upsert);
+      out.text(JSON.stringify(op.upsert));
+      out.ascii('}\n');
+      return;
     case 'delete':
-      return [`{"delete":{${meta}}}\n`, undefined];
+      out.bytes(LINE.end);
   }
 }
 
@@ -100,36 +134,31 @@ interface BulkItem {
  * garbage collection was a third of ingest's CPU. `ends[i]` is where op i's lines end.
  */
 class Body {
-  buffer: Buffer;
-  length = 0;
+  readonly out: JsonBytes;
   readonly ends: number[] = [];
   readonly metas: OpMeta[] = [];
 
   constructor(buffer: Buffer) {
-    this.buffer = buffer;
+    this.out = new JsonBytes(buffer);
+  }
+
+  get buffer(): Buffer {
+    return this.out.buffer;
+  }
+
+  get length(): number {
+    return this.out.length;
   }
 
   append(op: BulkOp): void {
-    const [action, body] = bulkLineParts(op);
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const most = (action.length + (body?.length ?? 0)) * 3 + 1;
-    if (this.length + most > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
-    }
-    this.length += this.buffer.write(action, this.length);
-    if (body !== undefined) {
-      this.length += this.buffer.write(body, this.length);
-      this.buffer[this.length++] = 0x0a;
-    }
-    this.ends.push(this.length);
+    writeLines(op, this.out);
+    this.ends.push(this.out.length);
     this.metas.push({ kind: op.kind, index: op.index, id: op.id });
   }
 
   /** The lines of op i. */
   lines(i: number): Buffer {
-    return this.buffer.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+    return this.out.buffer.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
   }
 }
 

@@ -19,6 +19,7 @@ import type { BulkOp } from '../es/bulkWrite';
 import type { IndexNames } from '../es/indices';
 import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId } from '../rules/rules';
 import { mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
+import { writeSaleJson } from '../sales/saleJson';
 import type { SourceRow } from '../source/row';
 import type { BatchLookups, LookupKeys } from './lookups';
 
@@ -127,7 +128,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     out.days.add(doc.sale_date);
     if (before && before.sale_date !== doc.sale_date) out.days.add(before.sale_date);
     const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
-    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte' });
+    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: (w) => writeSaleJson(doc, w) });
     for (const f of findings) {
       const { refresh, create } = anomalyUpsert(doc, f, at);
       out.ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(doc.id, f.rule), doc: refresh, upsert: create });

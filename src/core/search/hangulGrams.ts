@@ -80,30 +80,39 @@ const CACHED = 20_000;
 const SHORT_TEXT = 64;
 const cachedWordGrams = remembered(CACHED, wordGrams);
 
-/** A text's words' grams in order, each once. */
-function gramsOfText(text: string): string[] {
-  const grams = new Set<string>();
-  hangulRuns(text, (start, end) => grams.add(cachedWordGrams(text.slice(start, end))));
-  return Array.from(grams);
+/** Distinct grams in order of first appearance (a Set only once there are many: a sale's texts hold a few words). */
+class DistinctGrams {
+  readonly values: string[] = [];
+  private seen: Set<string> | undefined;
+
+  add(g: string): void {
+    if (this.seen ? this.seen.has(g) : this.values.includes(g)) return;
+    this.values.push(g);
+    if (this.seen) this.seen.add(g);
+    else if (this.values.length > 16) this.seen = new Set(this.values);
+  }
+
+  /** Each word of a text (a word's grams name the word, so equal grams are the same word). */
+  addText(text: string): void {
+    hangulRuns(text, (start, end) => this.add(cachedWordGrams(text.slice(start, end))));
+  }
 }
 
-const gramsOfShortText = remembered(CACHED, gramsOfText);
+const gramsOfShortText = remembered(CACHED, (text) => {
+  const grams = new DistinctGrams();
+  grams.addText(text);
+  return grams.values;
+});
 
 /** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts, in order. */
 export function textGrams(texts: readonly (string | null | undefined)[]): string[] {
-  const out: string[] = [];
-  let seen: Set<string> | undefined; // once there are many: a sale's texts rarely hold more than a few words
+  const out = new DistinctGrams();
   for (const text of texts) {
     if (!text) continue;
-    // A word's grams name the word, so equal grams are the same word.
-    for (const g of text.length <= SHORT_TEXT ? gramsOfShortText(text) : gramsOfText(text)) {
-      if (seen ? seen.has(g) : out.includes(g)) continue;
-      out.push(g);
-      if (seen) seen.add(g);
-      else if (out.length > 16) seen = new Set(out);
-    }
+    if (text.length > SHORT_TEXT) out.addText(text);
+    else for (const g of gramsOfShortText(text)) out.add(g);
   }
-  return out;
+  return out.values;
 }
 
 /** The query clause that matches the sales whose texts contain the Hangul word. */

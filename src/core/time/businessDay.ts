@@ -96,19 +96,28 @@ function digitsAt(text: string, from: number, to: number): number {
   return n;
 }
 
+/** The six numbers of the wall-clock DATETIME read last (wallClockFieldsOf): no array per reading. */
+const FIELDS = new Int32Array(6);
+
 /**
- * The six numbers of a wall-clock DATETIME. Ingest reads four per row, nearly all exactly
- * 'YYYY-MM-DD HH:MM:SS', so that form is read by position; anything else goes through the regex.
+ * Reads the six numbers of a wall-clock DATETIME into FIELDS; false when it is not one. Ingest
+ * reads four per row, nearly all exactly 'YYYY-MM-DD HH:MM:SS', so that form is read by
+ * position; anything else goes through the regex.
  */
-function wallClockFieldsOf(text: string): [number, number, number, number, number, number] | null {
+function wallClockFieldsOf(text: string): boolean {
   if (text.length === 19 && text[4] === '-' && text[7] === '-' && (text[10] === ' ' || text[10] === 'T') && text[13] === ':' && text[16] === ':') {
-    const f: [number, number, number, number, number, number] = [
-      digitsAt(text, 0, 4), digitsAt(text, 5, 7), digitsAt(text, 8, 10), digitsAt(text, 11, 13), digitsAt(text, 14, 16), digitsAt(text, 17, 19),
-    ];
-    return f.includes(-1) ? null : f;
+    FIELDS[0] = digitsAt(text, 0, 4);
+    FIELDS[1] = digitsAt(text, 5, 7);
+    FIELDS[2] = digitsAt(text, 8, 10);
+    FIELDS[3] = digitsAt(text, 11, 13);
+    FIELDS[4] = digitsAt(text, 14, 16);
+    FIELDS[5] = digitsAt(text, 17, 19);
+    return !FIELDS.includes(-1);
   }
   const m = WALL_CLOCK_RE.exec(text.trim());
-  return m ? (m.slice(1, 7).map(Number) as [number, number, number, number, number, number]) : null;
+  if (!m) return false;
+  for (let i = 0; i < 6; i++) FIELDS[i] = Number(m[i + 1]);
+  return true;
 }
 
 /** Days in a month of the proleptic Gregorian calendar (as JavaScript dates count them). */
@@ -138,9 +147,8 @@ const suffixes = new Map<number, string>();
 export function readWallClock(value: string | null | undefined, timeZone: string): WallClockReading | null {
   if (value == null) return null;
   const text = String(value);
-  const fields = wallClockFieldsOf(text);
-  if (!fields) return null;
-  const [y, mo, d, h, mi, s] = fields;
+  if (!wallClockFieldsOf(text)) return null;
+  const y = FIELDS[0]!, mo = FIELDS[1]!, d = FIELDS[2]!, h = FIELDS[3]!, mi = FIELDS[4]!, s = FIELDS[5]!;
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
   const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);

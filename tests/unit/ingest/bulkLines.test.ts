@@ -1,10 +1,16 @@
 import { bulkAction, bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
 import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
 import { row } from '../../support/sourceRow';
+import { mapSourceRow } from '../../../src/core/sales/saleDocument';
+import { writeSaleJson } from '../../../src/core/sales/saleJson';
 
 describe('bulkLines', () => {
-  it('writes the same NDJSON as the action objects, for every kind of op', () => {
+  it('writes the same NDJSON as the action objects, for every kind of op, a sale written by its own writer included', () => {
+    const mapped = mapSourceRow(row({ remark: '배달 "지연"\t' }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2026-12-01T00:00:00.000Z' });
+    if (!mapped.ok) throw new Error('rejected');
+    const sale = mapped.sale.doc;
     const ops: BulkOp[] = [
+      { kind: 'index', index: 'sales', id: sale.id, doc: sale, version: mapped.sale.version, versionType: 'external_gte', writeDoc: (w) => writeSaleJson(sale, w) },
       { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
       { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
       { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },

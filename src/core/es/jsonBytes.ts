@@ -1,0 +1,162 @@
+/**
+ * JSON written straight into a Buffer, for the one document the product writes by the million:
+ * the sale (sales/saleJson.ts). `JSON.stringify` of a sale builds its text in pieces, and with
+ * Hangul in it as two bytes a character; the bulk writer then encoded that text into the
+ * request buffer, flattening it first — about 7 kB of short-lived strings a sale, half of what
+ * an ingest allocated, and garbage collection was a quarter of its CPU (bench/RESULTS.md).
+ * Here keys are copied as pre-encoded bytes, short strings encoded byte by byte, and long ones
+ * encoded by Buffer#write and escaped in place. The bytes are exactly those of
+ * `Buffer.from(JSON.stringify(value))` (tests/unit/es/jsonBytes.test.ts checks every escape).
+ */
+
+/** Any surrogate: a lone one is escaped by JSON.stringify (\udXXX) where Buffer#write would put U+FFFD. */
+const SURROGATE = /[\ud800-\udfff]/;
+const HEX = '0123456789abcdef';
+/** Strings up to this long (nearly all a sale holds, raw_data included) are encoded byte by byte here: measured faster than Buffer#write plus an escaping pass. */
+const SHORT = 1_024;
+
+/** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
+const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+
+export class JsonBytes {
+  buffer: Buffer;
+  length = 0;
+
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
+  }
+
+  /** Room for `bytes` more. */
+  ensure(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  /** Pre-encoded bytes (keys and punctuation: see `ascii`). */
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buffer.set(b, this.length);
+    this.length += b.length;
+  }
+
+  /** Text known to be printable ASCII that needs no escaping: numbers, literals, punctuation. */
+  ascii(text: string): void {
+    const n = text.length;
+    this.ensure(n);
+    const buf = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Any text (the encoder's): UTF-8 as it is. */
+  text(text: string): void {
+    this.ensure(text.length * 3);
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  /** A JSON string literal, or `null`. */
+  string(value: string | null): void {
+    if (value === null) {
+      this.ascii('null');
+      return;
+    }
+    // Escaped, a UTF-16 unit takes at most 6 bytes (\u001f); unescaped at most 3 (UTF-8).
+    this.ensure(value.length * 6 + 2);
+    if (value.length <= SHORT && this.short(value)) return;
+    if (SURROGATE.test(value)) {
+      this.text(JSON.stringify(value));
+      return;
+    }
+    const buf = this.buffer;
+    const start = this.length;
+    buf[start] = 0x22;
+    const end = start + 1 + buf.write(value, start + 1);
+    // UTF-8 continuation and lead bytes are all ≥ 0x80: the bytes below are characters.
+    let extra = 0;
+    for (let i = start + 1; i < end; i++) {
+      const c = buf[i]!;
+      if (c === 0x22 || c === 0x5c) extra += 1;
+      else if (c < 0x20) extra += SHORT_ESCAPES[c] !== undefined ? 1 : 5;
+    }
+    if (extra > 0) {
+      // Escape in place, from the end backwards.
+      let to = end + extra;
+      for (let i = end - 1; i > start; i--) {
+        const c = buf[i]!;
+        if (c === 0x22 || c === 0x5c) {
+          buf[--to] = c;
+          buf[--to] = 0x5c;
+        } else if (c < 0x20) {
+          const short = SHORT_ESCAPES[c];
+          if (short !== undefined) {
+            buf[--to] = short;
+          } else {
+            buf[--to] = HEX.charCodeAt(c & 15);
+            buf[--to] = HEX.charCodeAt(c >> 4);
+            buf[--to] = 0x30;
+            buf[--to] = 0x30;
+            buf[--to] = 0x75;
+          }
+          buf[--to] = 0x5c;
+        } else {
+          buf[--to] = c;
+        }
+      }
+    }
+    buf[end + extra] = 0x22;
+    this.length = end + extra + 1;
+  }
+
+  /**
+   * Writes a short string, encoding UTF-8 and escaping as JSON.stringify does, byte by byte;
+   * false when it holds a surrogate (left to the general path), having written nothing.
+   */
+  private short(value: string): boolean {
+    const buf = this.buffer;
+    let at = this.length;
+    buf[at++] = 0x22;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        if (c < 0x800) {
+          buf[at++] = 0xc0 | (c >> 6);
+          buf[at++] = 0x80 | (c & 63);
+        } else if (c >= 0xd800 && c <= 0xdfff) {
+          return false;
+        } else {
+          buf[at++] = 0xe0 | (c >> 12);
+          buf[at++] = 0x80 | ((c >> 6) & 63);
+          buf[at++] = 0x80 | (c & 63);
+        }
+      } else if (c === 0x22 || c === 0x5c) {
+        buf[at++] = 0x5c;
+        buf[at++] = c;
+      } else if (c < 0x20) {
+        buf[at++] = 0x5c;
+        const short = SHORT_ESCAPES[c];
+        if (short !== undefined) {
+          buf[at++] = short;
+        } else {
+          buf[at++] = 0x75;
+          buf[at++] = 0x30;
+          buf[at++] = 0x30;
+          buf[at++] = HEX.charCodeAt(c >> 4);
+          buf[at++] = HEX.charCodeAt(c & 15);
+        }
+      } else {
+        buf[at++] = c;
+      }
+    }
+    buf[at++] = 0x22;
+    this.length = at;
+    return true;
+  }
+}
+
+/** Key and punctuation bytes, encoded once. */
+export function asciiBytes(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}

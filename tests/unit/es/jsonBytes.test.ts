@@ -1,0 +1,46 @@
+/** JSON written straight into a Buffer must be byte for byte what JSON.stringify gives. */
+import { JsonBytes } from '../../../src/core/es/jsonBytes';
+import { randomInts } from '../../support/random';
+
+function written(write: (out: JsonBytes) => void, capacity = 8): Buffer {
+  const out = new JsonBytes(Buffer.alloc(capacity));
+  write(out);
+  return out.buffer.subarray(0, out.length);
+}
+
+const stringified = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+describe('JsonBytes.string', () => {
+  it('writes every character as JSON.stringify does: quotes, backslashes, each control character, DEL, U+2028, Hangul, emoji, lone surrogates', () => {
+    const specials = ['"', '\\', '/', '\u007f', '\u2028', '\u2029', '정', '😀', '\ud800', '\udc00', 'a\ud83dz', 'é'];
+    for (let c = 0; c < 0x20; c++) specials.push(String.fromCharCode(c));
+    for (const s of specials) {
+      for (const value of [s, `x${s}y`, `${'k'.repeat(70)}${s}`, `${'k'.repeat(1_100)}${s}${'정'.repeat(5)}`, `정상${s}승인${s}`]) {
+        expect([value, written((o) => o.string(value)).toString('latin1')]).toEqual([value, stringified(value).toString('latin1')]);
+      }
+    }
+    expect(written((o) => o.string(null)).toString()).toBe('null');
+    expect(written((o) => o.string('')).toString()).toBe('""');
+  });
+
+  it('agrees with JSON.stringify on random strings of every length, the buffer growing as needed', () => {
+    const int = randomInts(12);
+    const alphabet = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\t', '\u0001', '\u001f', '정', '상', 'é', '€', '😀', '\ud800', '{', ':'];
+    for (let i = 0; i < 3_000; i++) {
+      const length = int(3) === 0 ? 900 + int(400) : int(70); // around the byte-by-byte bound too
+      const value = Array.from({ length }, () => alphabet[int(alphabet.length)]).join('');
+      expect(written((o) => o.string(value), 1).equals(stringified(value))).toBe(true);
+    }
+  });
+
+  it('appends after what is already written', () => {
+    const bytes = written((o) => {
+      o.ascii('[');
+      o.string('배달 "지연"');
+      o.ascii(',');
+      o.string('ok');
+      o.ascii(']');
+    });
+    expect(bytes.equals(stringified(['배달 "지연"', 'ok']))).toBe(true);
+  });
+});

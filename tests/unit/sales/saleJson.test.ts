@@ -1,0 +1,45 @@
+/** The sale writer must give exactly JSON.stringify's bytes for every document mapSourceRow makes. */
+import { JsonBytes } from '../../../src/core/es/jsonBytes';
+import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
+import { SALE_FIELDS, writeSaleJson } from '../../../src/core/sales/saleJson';
+import { randomInts } from '../../support/random';
+import { row } from '../../support/sourceRow';
+
+const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2026-12-01T22:00:00.000Z' };
+
+function doc(over: Parameters<typeof row>[0]): SaleDocument {
+  const mapped = mapSourceRow(row(over), opts);
+  if (!mapped.ok) throw new Error(`rejected: ${mapped.rejected.reason}`);
+  return mapped.sale.doc;
+}
+
+function sameBytes(d: SaleDocument): void {
+  const out = new JsonBytes(Buffer.alloc(16));
+  writeSaleJson(d, out);
+  expect(out.buffer.subarray(0, out.length).toString()).toBe(JSON.stringify(d));
+}
+
+describe('writeSaleJson', () => {
+  it('writes a sale as JSON.stringify does, nulls, canceled sales and anomaly rules included', () => {
+    sameBytes(doc({}));
+    sameBytes(doc({ created: null, will_deposited_at: null, remark: null, raw_data: null, amount_fee: null, amount_deposit: null, daily_sale_id: null, result_msg: null }));
+    sameBytes({ ...doc({ is_canceled: 1, amount_sale: -5000 }), anomaly_rules: ['DEPOSIT_MISMATCH', 'REPEATED_AMOUNT'] });
+  });
+
+  it('writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone surrogates, long raw_data', () => {
+    const int = randomInts(5);
+    const pieces = ['배달지연으로', '"quoted"', 'back\\slash', 'line\nbreak', 'tab\t', '\u0000', '😀', '\udc00', 'plain', ' ', '{"menu":"정상승인"}'];
+    const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      sameBytes(doc({
+        remark: text(int(6)), raw_data: text(int(3) === 0 ? 200 : int(20)), result_msg: text(int(4)), card_company: text(int(2)),
+        card_category: text(int(2)), card_number: `${text(1)}-${int(10_000)}`, platform: text(int(2)), num_approval: text(int(2)),
+        result_code: text(int(2)), detail_status: text(int(2)), processing_status: text(int(2)),
+      }));
+    }
+  });
+});
+
+it('names every field of a sale document, in its order', () => {
+  expect(SALE_FIELDS.map(([name]) => name)).toEqual(Object.keys(doc({})));
+});
