@@ -6,7 +6,8 @@
 // The ingest's stages run in-process over the table as ingest reads it (keyset pages of
 // --batch-size, the next page read ahead): read (MySQL and mysql2's parsing), map (validation,
 // the document, fingerprint and text_grams), judge (rules and bulk operations, into empty
-// indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer). Then,
+// indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer, as the
+// bulk writer fills one). Then,
 // over the same rows held in memory, the costliest parts of mapping timed alone. Garbage
 // collection is counted where it happens (the stage whose allocation triggered it), and its
 // pause time reported beside. Prints one JSON object on stdout.
@@ -15,7 +16,9 @@ const { createMysqlPool } = require('../dist/core/source/mysql');
 const { readPlan } = require('../dist/core/ingest/read');
 const { mapPage, judgePage, lookupKeys } = require('../dist/core/ingest/judge');
 const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
-const { bulkLines } = require('../dist/core/es/bulkWrite');
+const { writeLines } = require('../dist/core/es/bulkWrite');
+const { JsonBytes } = require('../dist/core/es/jsonBytes');
+const { writeSaleJson } = require('../dist/core/sales/saleJson');
 const { indexNames } = require('../dist/core/es/indices');
 const { resolveConfig } = require('../dist/core/config/config');
 const { rowFingerprint } = require('../dist/core/source/fingerprint');
@@ -42,11 +45,11 @@ async function main() {
   };
   const nothingStored = { stored: new Map(), deadLetters: new Map(), baseline: () => null };
   const plan = { mode: 'full', window: { untilModified: '9999-12-31 23:59:59' }, mayAdvance: true };
-  const out = Buffer.allocUnsafe(INGEST_DEFAULTS.flushBytes + 1_000_000);
+  // As the bulk writer fills a request: one buffer of the flush size, reused.
+  const out = new JsonBytes(Buffer.allocUnsafe(INGEST_DEFAULTS.flushBytes + 1_000_000));
   const t = { read: 0, map: 0, judge: 0, serialize: 0 };
   const kept = [];
   let rows = 0;
-  let at = 0;
   gcMs = 0;
   const started = cpuMs();
   let mark = started;
@@ -59,9 +62,8 @@ async function main() {
     const outcome = judgePage(mapped, nothingStored, ctx);
     t.judge += -now + (now = cpuMs());
     for (const op of outcome.ops) {
-      const lines = bulkLines(op);
-      if (at + lines.length * 3 > out.length) at = 0;
-      at += out.write(lines, at);
+      if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
+      writeLines(op, out);
     }
     mark = cpuMs();
     t.serialize += mark - now;
@@ -82,7 +84,12 @@ async function main() {
     ['mapSourceRow (all of mapping)', kept, (r) => mapSourceRow(r, mapOptions).ok],
     ['rowFingerprint', kept, (r) => rowFingerprint(r)],
     ['textGrams', kept, (r) => textGrams([r.remark, r.result_msg, r.raw_data]).length],
-    ['JSON.stringify of the document', docs, (d) => JSON.stringify(d).length],
+    ['writeSaleJson', docs, (d) => {
+      if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
+      writeSaleJson(d, out);
+      return true;
+    }],
+    ['JSON.stringify of the document (what writeSaleJson replaced)', docs, (d) => JSON.stringify(d).length],
   ]) {
     let sink = 0;
     for (let pass = 0; pass < 3; pass++) {
