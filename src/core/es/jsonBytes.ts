@@ -4,16 +4,13 @@
  * Hangul in it as two bytes a character; the bulk writer then encoded that text into the
  * request buffer, flattening it first — about 7 kB of short-lived strings a sale, half of what
  * an ingest allocated, and garbage collection was a quarter of its CPU (bench/RESULTS.md).
- * Here keys are copied as pre-encoded bytes, short strings encoded byte by byte, and long ones
- * encoded by Buffer#write and escaped in place. The bytes are exactly those of
+ * Here keys are copied as pre-encoded bytes and strings encoded and escaped byte by byte (a
+ * string with a surrogate, which is rare, by JSON.stringify). The bytes are exactly those of
  * `Buffer.from(JSON.stringify(value))` (tests/unit/es/jsonBytes.test.ts checks every escape).
+ * Its byte half (`ascii`, `text`) also writes the row fingerprint's encoding (source/fingerprint.ts).
  */
 
-/** Any surrogate: a lone one is escaped by JSON.stringify (\udXXX) where Buffer#write would put U+FFFD. */
-const SURROGATE = /[\ud800-\udfff]/;
 const HEX = '0123456789abcdef';
-/** Strings up to this long (nearly all a sale holds, raw_data included) are encoded byte by byte here: measured faster than Buffer#write plus an escaping pass. */
-const SHORT = 1_024;
 
 /** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
@@ -41,7 +38,7 @@ export class JsonBytes {
     this.length += b.length;
   }
 
-  /** Text known to be printable ASCII that needs no escaping: numbers, literals, punctuation. */
+  /** Text of ASCII characters only, each written as its byte, nothing escaped: numbers, literals, punctuation. */
   ascii(text: string): void {
     const n = text.length;
     this.ensure(n);
@@ -65,56 +62,15 @@ export class JsonBytes {
     }
     // Escaped, a UTF-16 unit takes at most 6 bytes (\u001f); unescaped at most 3 (UTF-8).
     this.ensure(value.length * 6 + 2);
-    if (value.length <= SHORT && this.short(value)) return;
-    if (SURROGATE.test(value)) {
-      this.text(JSON.stringify(value));
-      return;
-    }
-    const buf = this.buffer;
-    const start = this.length;
-    buf[start] = 0x22;
-    const end = start + 1 + buf.write(value, start + 1);
-    // UTF-8 continuation and lead bytes are all ≥ 0x80: the bytes below are characters.
-    let extra = 0;
-    for (let i = start + 1; i < end; i++) {
-      const c = buf[i]!;
-      if (c === 0x22 || c === 0x5c) extra += 1;
-      else if (c < 0x20) extra += SHORT_ESCAPES[c] !== undefined ? 1 : 5;
-    }
-    if (extra > 0) {
-      // Escape in place, from the end backwards.
-      let to = end + extra;
-      for (let i = end - 1; i > start; i--) {
-        const c = buf[i]!;
-        if (c === 0x22 || c === 0x5c) {
-          buf[--to] = c;
-          buf[--to] = 0x5c;
-        } else if (c < 0x20) {
-          const short = SHORT_ESCAPES[c];
-          if (short !== undefined) {
-            buf[--to] = short;
-          } else {
-            buf[--to] = HEX.charCodeAt(c & 15);
-            buf[--to] = HEX.charCodeAt(c >> 4);
-            buf[--to] = 0x30;
-            buf[--to] = 0x30;
-            buf[--to] = 0x75;
-          }
-          buf[--to] = 0x5c;
-        } else {
-          buf[--to] = c;
-        }
-      }
-    }
-    buf[end + extra] = 0x22;
-    this.length = end + extra + 1;
+    if (!this.encoded(value)) this.text(JSON.stringify(value));
   }
 
   /**
-   * Writes a short string, encoding UTF-8 and escaping as JSON.stringify does, byte by byte;
-   * false when it holds a surrogate (left to the general path), having written nothing.
+   * Writes a string literal, encoding UTF-8 and escaping as JSON.stringify does, byte by byte (a
+   * native encoder call per string and an escaping pass measured slower); false when it holds a
+   * surrogate, having written nothing: JSON.stringify escapes a lone one (\udXXX), and it is rare.
    */
-  private short(value: string): boolean {
+  private encoded(value: string): boolean {
     const buf = this.buffer;
     let at = this.length;
     buf[at++] = 0x22;

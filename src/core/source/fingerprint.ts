@@ -16,6 +16,7 @@
  * with more rows is compared id by id instead (reconcile.ts).
  */
 import { hash } from 'node:crypto';
+import { JsonBytes } from '../es/jsonBytes';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 /** Most rows a business day can have while Σ of 32-bit fingerprints stays below 2^53. */
@@ -28,8 +29,8 @@ export function encodeValue(value: unknown): string {
   return `${Buffer.byteLength(text, 'utf8')}:${text}`;
 }
 
-/** The encoding of the row being fingerprinted; grows when a row needs more. */
-let scratch: Buffer = Buffer.allocUnsafe(16_384);
+/** The encoding of the row being fingerprinted (the bulk writer's byte writer, reused). */
+const scratch = new JsonBytes(Buffer.allocUnsafe(16_384));
 
 /**
  * The fingerprint of a raw source row: an unsigned 32-bit integer. Ingest computes one per
@@ -40,45 +41,22 @@ let scratch: Buffer = Buffer.allocUnsafe(16_384);
  * other characters goes through the UTF-8 encoder.
  */
 export function rowFingerprint(row: SourceRow): number {
-  let at = 0;
+  scratch.length = 0;
   for (const column of SOURCE_COLUMNS) {
     const value = row[column];
     if (value === null || value === undefined) {
-      if (at === scratch.length) scratch = grown(scratch, at, 1);
-      scratch[at++] = 0x4e; // N
+      scratch.ascii('N');
       continue;
     }
     const text = typeof value === 'string' ? value : String(value);
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (at + bytes + 17 > scratch.length) scratch = grown(scratch, at, bytes + 17);
-    at = writeDecimal(bytes, at);
-    scratch[at++] = 0x3a; // :
-    if (bytes === text.length) {
-      // As many bytes as UTF-16 units: every character is ASCII, one byte each.
-      for (let i = 0; i < bytes; i++) scratch[at + i] = text.charCodeAt(i);
-      at += bytes;
-    } else {
-      at += scratch.write(text, at, 'utf8');
-    }
+    scratch.ascii(String(bytes));
+    scratch.ascii(':');
+    // As many bytes as UTF-16 units: every character is ASCII, one byte each.
+    if (bytes === text.length) scratch.ascii(text);
+    else scratch.text(text);
   }
-  return parseInt(hash('md5', scratch.subarray(0, at), 'hex').slice(0, 8), 16);
-}
-
-/** Writes n's decimal digits into scratch at `at`; returns the position after them. */
-function writeDecimal(n: number, at: number): number {
-  if (n < 10) {
-    scratch[at] = 48 + n;
-    return at + 1;
-  }
-  const digits = String(n);
-  for (let i = 0; i < digits.length; i++) scratch[at + i] = digits.charCodeAt(i);
-  return at + digits.length;
-}
-
-function grown(buffer: Buffer, used: number, more: number): Buffer {
-  const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, used + more));
-  buffer.copy(bigger, 0, 0, used);
-  return bigger;
+  return parseInt(hash('md5', scratch.buffer.subarray(0, scratch.length), 'hex').slice(0, 8), 16);
 }
 
 /**
