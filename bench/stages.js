@@ -5,7 +5,7 @@
 //
 // The ingest's stages run in-process over the table as ingest reads it (keyset pages of
 // --batch-size, the next page read ahead): read (MySQL and mysql2's parsing), map (validation,
-// the document, fingerprint and text_grams), judge (rules and bulk operations, into empty
+// the document and its fingerprint), judge (rules, text_grams and bulk operations, into empty
 // indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer, as the
 // bulk writer fills one). Then,
 // over the same rows held in memory, the costliest parts of mapping timed alone. Garbage

@@ -11,14 +11,14 @@
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
  *                   business day and rules, or a rejected row the dead letter holds as it is,
  *                   is not written again and marks no day changed (an incremental run re-reads
- *                   the --overlap every time).
+ *                   the --overlap every time); its text_grams are never computed.
  */
 import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
 import type { IndexNames } from '../es/indices';
 import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId } from '../rules/rules';
-import { mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
+import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleJson } from '../sales/saleJson';
 import type { SourceRow } from '../source/row';
 import type { BatchLookups, LookupKeys } from './lookups';
@@ -37,6 +37,7 @@ export interface JudgeContext {
 }
 
 export interface MappedPage {
+  /** Their `text_grams` are filled in by judgePage, for the documents it writes. */
   accepted: AcceptedSale[];
   rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string }[];
 }
@@ -79,7 +80,8 @@ const WHOLE_NUMBER = /^-?\d+$/;
 
 export function mapPage(rows: readonly SourceRow[], ctx: JudgeContext): MappedPage {
   const page: MappedPage = { accepted: [], rejected: [] };
-  const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString() };
+  // text_grams only for the documents judgePage writes.
+  const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString(), deferTextGrams: true };
   for (const row of rows) {
     const mapped = mapSourceRow(row, opts);
     if (mapped.ok) page.accepted.push(mapped.sale);
@@ -128,6 +130,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     out.days.add(doc.sale_date);
     if (before && before.sale_date !== doc.sale_date) out.days.add(before.sale_date);
     const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
+    fillTextGrams(doc);
     out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: (w) => writeSaleJson(doc, w) });
     for (const f of findings) {
       const { refresh, create } = anomalyUpsert(doc, f, at);

@@ -130,10 +130,24 @@ export function withTextGrams(doc: Record<string, unknown>): Record<string, unkn
   return { ...doc, text_grams: textGrams(searchedTexts(doc)) };
 }
 
+/**
+ * Fills in the `text_grams` of a document mapped with `deferTextGrams` (from its own remark,
+ * result_msg and raw_data, as mapSourceRow would have).
+ */
+export function fillTextGrams(doc: SaleDocument): void {
+  doc.text_grams = textGrams(searchedTexts(doc));
+}
+
 export interface MapOptions {
   sourceTz: string;
   businessTz: string;
   ingestedAt: string;
+  /**
+   * Leave `text_grams` empty, for the caller to fill (fillTextGrams) in the documents it
+   * writes: ingest judges every row but writes only those Elasticsearch does not hold as they
+   * are, and the n-grams were a tenth of mapping a row of the sample.
+   */
+  deferTextGrams?: boolean;
 }
 
 export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
@@ -190,7 +204,7 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     anomaly_rules: [],
     ingested_at: opts.ingestedAt,
     row_fingerprint: rowFingerprint(row),
-    text_grams: textGrams(searchedTexts(row)),
+    text_grams: opts.deferTextGrams ? [] : textGrams(searchedTexts(row)),
   };
   return { ok: true, sale: { doc, version: modified.ms } };
 }
