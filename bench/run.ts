@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import mysql from 'mysql2/promise';
 import { main } from '../src/cli';
+import { SIZE_LIMITS } from '../src/cmdutil/parsers';
 import { ensureIndices } from '../src/core/es/setup';
 import { indexNames } from '../src/core/es/indices';
 import { bulkLines } from '../src/core/es/bulkWrite';
@@ -318,9 +319,9 @@ async function loadLight(from: string, to: string, rows: number): Promise<void> 
   }
 }
 
-async function ingestRun(a: BenchArgs, db: string, prefix: string, loaderRate: number): Promise<IngestRun & { json: Record<string, unknown> }> {
+async function ingestRun(a: BenchArgs, db: string, prefix: string, loaderRate: number, extra: string[] = []): Promise<IngestRun & { json: Record<string, unknown> }> {
   const cpuBefore = servicesCpu();
-  const run = await earlypay(['ingest', '--full', '--concurrency', String(a.concurrency), '--lag', '0s', '--es-url', ES_URL, '--mysql-url', databaseUrl(db), '--index-prefix', prefix]);
+  const run = await earlypay(['ingest', '--full', '--concurrency', String(a.concurrency), '--lag', '0s', '--es-url', ES_URL, '--mysql-url', databaseUrl(db), '--index-prefix', prefix, ...extra]);
   const accepted = Number(run.json.accepted);
   const r = rate(accepted, run.ms);
   return {
@@ -385,6 +386,23 @@ async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Vari
   };
   if (variant === 'light') await deletePrefix(es, prefix);
   return { figures, prefix, db, loadMs };
+}
+
+/** Memory at the largest page `--batch-size` accepts: pages are bounded in rows and in column text, so peak RSS should not follow. */
+interface LargestBatch {
+  batchSize: number;
+  rows: number;
+  run: IngestRun;
+}
+
+async function largestBatchRun(es: Client, a: BenchArgs, db: string, rows: number, loaderRate: number): Promise<LargestBatch> {
+  const prefix = 'bench-ingest-largest-batch';
+  await deletePrefix(es, prefix);
+  log(`${db}: earlypay ingest --full --batch-size ${fmt(SIZE_LIMITS.batchSize)} into empty indices (memory at the largest page accepted)`);
+  const { json: _j, ...run } = await ingestRun(a, db, prefix, loaderRate, ['--batch-size', String(SIZE_LIMITS.batchSize)]);
+  log(`  ${seconds(run.ms)}, CLI CPU ${run.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${run.maxRssMb} MB`);
+  await deletePrefix(es, prefix);
+  return { batchSize: SIZE_LIMITS.batchSize, rows, run };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -551,6 +569,7 @@ async function run(): Promise<void> {
   const smallLight = await measureSize(es, a, small, 'light');
   const bigLight = await measureSize(es, a, a.rows, 'light');
   const runs = [smallRun.figures, bigRun.figures, smallLight.figures, bigLight.figures];
+  const largest = await largestBatchRun(es, a, bigRun.db, a.rows, bigRun.figures.loader.empty.rate);
   const stages = [await cliStages(smallRun.db, 'sample'), await cliStages(smallLight.db, 'light')];
 
   // The sample's business days (a few injected SALE_IN_FUTURE sales lie years later; not part of the range).
@@ -608,6 +627,7 @@ async function run(): Promise<void> {
     `| CLI CPU ≤ 25 µs a row over existing documents (${fmt(a.rows)} rows, worst variant) | ${worstCpu('again').toFixed(1)} µs | ${ok(worstCpu('again') <= 25)} |`,
     `| peak RSS of the CLI ≤ 300 MB | ${Math.max(...runs.map(peak))} MB (worst of every run) | ${ok(Math.max(...runs.map(peak)) <= 300)} |`,
     `| peak RSS flat in the row count | ${runs.map((f) => `${peak(f)} MB (${f.variant}, ${fmt(f.rows)})`).join(', ')} | ${ok(rssFlat)} |`,
+    `| peak RSS ≤ 300 MB at the largest \`--batch-size\` accepted (${fmt(largest.batchSize)}), sample, ${fmt(largest.rows)} rows, into empty indices | ${largest.run.maxRssMb} MB (CLI CPU ${largest.run.cpuUsPerRow.toFixed(1)} µs a row, ${seconds(largest.run.ms)}) | ${ok(largest.run.maxRssMb <= 300)} |`,
     `| \`daily\` over ${dayCount} days of ${fmt(inRange.count)} accepted sales ≤ 10 s | ${seconds(daily.ms)} (process wall time; the run itself ${seconds(Number(daily.json.duration_ms))}) | ${ok(daily.ms <= 10_000)} |`,
     `| \`search\` p95 ≤ 200 ms, typical filters | worst p95 ${worstP95.toFixed(0)} ms | ${ok(worstP95 <= 200)} |`,
     `| \`reconcile\` over ${dayCount} days ≤ 10 s, in sync | ${seconds(rec.inSync.ms)} (MySQL's aggregation alone: ${seconds(rec.floorMs)}) | ${ok(rec.inSync.ms <= 10_000)} |`,
