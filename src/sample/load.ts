@@ -122,7 +122,6 @@ async function loadingSession(pool: Pool): Promise<PoolConnection> {
   return conn;
 }
 
-
 /** What a single-quoted MySQL string literal must escape (the session has NO_BACKSLASH_ESCAPES off). */
 const SPECIAL_CHARS = /[\0\n\r\x1a'\\]/g;
 const ESCAPES: Record<string, string> = { '\0': '\\0', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', "'": "\\'", '\\': '\\\\' };

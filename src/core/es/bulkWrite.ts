@@ -38,22 +38,7 @@ export interface BulkWriteResult {
   retried: number;
 }
 
-/** The action line and body of one op (the bench's bare loader builds the same lines). */
-export function bulkAction(op: BulkOp): [object, object | undefined] {
-  switch (op.kind) {
-    case 'index':
-      return [
-        { index: { _index: op.index, _id: op.id, ...(op.version !== undefined ? { version: op.version, version_type: op.versionType ?? 'external_gte' } : {}) } },
-        op.doc,
-      ];
-    case 'upsert':
-      return [{ update: { _index: op.index, _id: op.id, retry_on_conflict: 3 } }, { doc: op.doc, upsert: op.upsert }];
-    case 'delete':
-      return [{ delete: { _index: op.index, _id: op.id } }, undefined];
-  }
-}
-
-/** One op as NDJSON text (the same lines as bulkAction). */
+/** One op as NDJSON text (the bench's bare loader posts these lines). */
 export function bulkLines(op: BulkOp): string {
   const out = new JsonBytes(Buffer.allocUnsafe(1_024));
   writeLines(op, out);

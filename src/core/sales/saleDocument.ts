@@ -120,14 +120,14 @@ export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: strin
   return `${storeId}|${cardNumber}|${saleDate}|${amount}`;
 }
 
-/** The texts `search --text` looks into, in a sale document or a source row. */
-function searchedTexts(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown }): (string | null)[] {
-  return [r.remark, r.result_msg, r.raw_data].map(textOrNull);
+/** The `text_grams` of the texts `search --text` looks into, in a sale document or a source row. */
+function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown }): string[] {
+  return textGrams([r.remark, r.result_msg, r.raw_data].map(textOrNull));
 }
 
 /** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */
 export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
-  return { ...doc, text_grams: textGrams(searchedTexts(doc)) };
+  return { ...doc, text_grams: gramsOf(doc) };
 }
 
 /**
@@ -135,7 +135,7 @@ export function withTextGrams(doc: Record<string, unknown>): Record<string, unkn
  * result_msg and raw_data, as mapSourceRow would have).
  */
 export function fillTextGrams(doc: SaleDocument): void {
-  doc.text_grams = textGrams(searchedTexts(doc));
+  doc.text_grams = gramsOf(doc);
 }
 
 export interface MapOptions {
@@ -204,7 +204,7 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     anomaly_rules: [],
     ingested_at: opts.ingestedAt,
     row_fingerprint: rowFingerprint(row),
-    text_grams: opts.deferTextGrams ? [] : textGrams(searchedTexts(row)),
+    text_grams: opts.deferTextGrams ? [] : gramsOf(row),
   };
   return { ok: true, sale: { doc, version: modified.ms } };
 }

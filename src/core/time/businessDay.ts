@@ -136,17 +136,16 @@ export interface WallClockReading {
 
 const suffixes = new Map<number, string>();
 
+/** The zone's offset (minutes) the last wallClockMs found steady around its instant; undefined when it went the exact way. */
+let steadyOffsetRead: number | undefined;
+
 /**
- * Reads a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`: null for zero dates,
- * malformed strings, impossible dates ('2024-02-30') and years below 100 (JavaScript dates read
- * them as 19xx). Ingest reads four a row, so the common case allocates nothing but the ISO
- * text: where the zone's offset is steady for 15 hours either side, the instant is the
- * wall clock less that offset, and the ISO text is the wall clock's own digits with the offset
- * appended — exactly what converting the instant back would write.
+ * The instant (ms since the epoch) of a wall-clock DATETIME text in `timeZone`, or null (see
+ * readWallClock). Where the zone's offset is steady for 15 hours either side, the instant is
+ * the wall clock less that offset (left in steadyOffsetRead); elsewhere TZDate decides.
  */
-export function readWallClock(value: string | null | undefined, timeZone: string): WallClockReading | null {
-  if (value == null) return null;
-  const text = String(value);
+function wallClockMs(text: string, timeZone: string): number | null {
+  steadyOffsetRead = undefined;
   if (!wallClockFieldsOf(text)) return null;
   const y = FIELDS[0]!, mo = FIELDS[1]!, d = FIELDS[2]!, h = FIELDS[3]!, mi = FIELDS[4]!, s = FIELDS[5]!;
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
@@ -154,25 +153,41 @@ export function readWallClock(value: string | null | undefined, timeZone: string
   const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
   if (before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone)) {
     // No transition anywhere near: the local time exists once, at this offset.
-    const ms = asUtc - before * 60_000;
-    if (text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
-    let suffix = suffixes.get(before);
-    if (suffix === undefined) suffixes.set(before, (suffix = offsetSuffix(before)));
-    return { ms, iso: `${text.slice(0, 10)}T${text.slice(11)}${suffix}` };
+    steadyOffsetRead = before;
+    return asUtc - before * 60_000;
   }
   const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
   if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
-  const instant = new Date(date.getTime());
-  return { ms: instant.getTime(), iso: toOffsetIso(instant, timeZone) };
+  return date.getTime();
 }
 
 /**
- * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`.
+ * Reads a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone`: null for zero dates,
+ * malformed strings, impossible dates ('2024-02-30') and years below 100 (JavaScript dates read
+ * them as 19xx). Ingest reads four a row, so the common case allocates nothing but the ISO
+ * text: where the zone's offset is steady around the instant, the ISO text is the wall clock's
+ * own digits with the offset appended — exactly what converting the instant back would write.
+ */
+export function readWallClock(value: string | null | undefined, timeZone: string): WallClockReading | null {
+  if (value == null) return null;
+  const text = String(value);
+  const ms = wallClockMs(text, timeZone);
+  if (ms === null) return null;
+  const offset = steadyOffsetRead;
+  if (offset === undefined || text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
+  let suffix = suffixes.get(offset);
+  if (suffix === undefined) suffixes.set(offset, (suffix = offsetSuffix(offset)));
+  return { ms, iso: `${text.slice(0, 10)}T${text.slice(11)}${suffix}` };
+}
+
+/**
+ * Interprets a wall-clock DATETIME ('2024-05-01 13:05:00') in `timeZone` (no ISO text built).
  * Returns null for zero dates, malformed strings and impossible dates ('2024-02-30').
  */
 export function wallClockToInstant(value: string | null | undefined, timeZone: string): Date | null {
-  const reading = readWallClock(value, timeZone);
-  return reading ? new Date(reading.ms) : null;
+  if (value == null) return null;
+  const ms = wallClockMs(String(value), timeZone);
+  return ms === null ? null : new Date(ms);
 }
 
 /** ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. */

@@ -1,8 +1,23 @@
-import { bulkAction, bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
+import { bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
 import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
 import { row } from '../../support/sourceRow';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { writeSaleJson } from '../../../src/core/sales/saleJson';
+
+/** The action line and body of one op as objects, as the Elasticsearch bulk API documents them: the reference. */
+function bulkAction(op: BulkOp): [object, object | undefined] {
+  switch (op.kind) {
+    case 'index':
+      return [
+        { index: { _index: op.index, _id: op.id, ...(op.version !== undefined ? { version: op.version, version_type: op.versionType ?? 'external_gte' } : {}) } },
+        op.doc,
+      ];
+    case 'upsert':
+      return [{ update: { _index: op.index, _id: op.id, retry_on_conflict: 3 } }, { doc: op.doc, upsert: op.upsert }];
+    case 'delete':
+      return [{ delete: { _index: op.index, _id: op.id } }, undefined];
+  }
+}
 
 describe('bulkLines', () => {
   it('writes the same NDJSON as the action objects, for every kind of op, a sale written by its own writer included', () => {
