@@ -13,6 +13,7 @@ import type { SaleDocument } from '../sales/saleDocument';
 import { repeatKeyOf } from '../sales/saleDocument';
 import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
 import { contiguousRuns } from '../time/businessDay';
+import { nextAfter, type AfterKey } from '../es/composite';
 
 const RULE = 'REPEATED_AMOUNT';
 const PAGE = 5_000;
@@ -77,29 +78,79 @@ async function daysWithCountedSales(client: Client, salesIndex: string, days: re
   return found.sort();
 }
 
-async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number): Promise<Set<string>> {
+/** Groups a terms aggregation may return in one response (those with enough sales to flag anything). */
+const GROUPS_PER_QUERY = 50_000;
+/** Repeat keys a page of the composite aggregation (one business day read key by key) carries. */
+const KEYS_PER_PAGE = 10_000;
+
+/** The sales of these days (ascending, at most RUNS_PER_QUERY runs), counted ones only. */
+function countedOnDays(days: readonly string[]): estypes.QueryDslQueryContainer {
+  return { bool: { filter: [dayFilters('sale_date', days)[0]!, { term: { counted: true } }] } };
+}
+
+/**
+ * The repeat keys of a day with at least `from` counted sales, read key by key (a composite
+ * aggregation, exact whatever the shards and the number of keys): the way for a day whose
+ * groups the terms aggregation below cannot return exactly.
+ */
+async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string, from: number, keys: Set<string>): Promise<void> {
+  let after: AfterKey | undefined;
+  do {
+    const res = await client.search({
+      index: salesIndex,
+      size: 0,
+      track_total_hits: false,
+      query: countedOnDays([day]),
+      aggs: { keys: { composite: { size: KEYS_PER_PAGE, sources: [{ key: { terms: { field: 'repeat_key' } } }], ...(after ? { after } : {}) } } },
+    });
+    const agg = res.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
+    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+    for (const b of buckets) if (b.doc_count >= from) keys.add(String(b.key.key));
+    after = nextAfter({ buckets, after_key: agg?.after_key as AfterKey | undefined }, KEYS_PER_PAGE);
+  } while (after);
+}
+
+/**
+ * The repeat keys of every group that has, or may have lost, a REPEATED_AMOUNT flag on these
+ * days. Groups with enough sales come from terms aggregations over as many days at once as one
+ * can answer exactly: each costs about the same whatever its days (it walks every repeat_key of
+ * the index), so a 60-day backfill is one request, not one a week. A request's answer is used
+ * only when it is exact: fewer groups than it may return, and no shard that cut its list short
+ * (`doc_count_error_upper_bound` 0; on an index of several shards a group's sales are spread
+ * over them, and a shard holding more keys than its `shard_size` leaves out keys it holds once,
+ * so a group split 1 + 2 went unseen). Otherwise the days are halved, down to a single day,
+ * which is read key by key (repeatedKeysOfDay).
+ */
+async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number, groupsPerQuery: number): Promise<Set<string>> {
   const keys = new Set<string>();
-  // Groups big enough to flag anything.
-  const BUCKETS = 50_000;
-  const queue: string[][] = [];
   const withSales = await daysWithCountedSales(client, names.sales, days);
-  for (let i = 0; i < withSales.length; i += 7) queue.push(withSales.slice(i, i + 7));
+  const queue = withSales.length ? [withSales] : [];
   while (queue.length) {
     const chunk = queue.shift()!;
+    const halve = (): void => {
+      const mid = Math.ceil(chunk.length / 2);
+      queue.unshift(chunk.slice(0, mid), chunk.slice(mid));
+    };
+    if (contiguousRuns(chunk).length > RUNS_PER_QUERY) {
+      halve();
+      continue;
+    }
     const res = await client.search({
       index: names.sales,
       size: 0,
-      query: { bool: { filter: [{ terms: { sale_date: chunk } }, { term: { counted: true } }] } },
-      aggs: { keys: { terms: { field: 'repeat_key', min_doc_count: from, size: BUCKETS } } },
+      track_total_hits: false,
+      query: countedOnDays(chunk),
+      aggs: { keys: { terms: { field: 'repeat_key', min_doc_count: from, size: groupsPerQuery } } },
     });
-    const buckets = (res.aggregations?.keys as estypes.AggregationsStringTermsAggregate).buckets as estypes.AggregationsStringTermsBucket[];
-    if (buckets.length >= BUCKETS && chunk.length > 1) {
-      const mid = Math.ceil(chunk.length / 2);
-      queue.push(chunk.slice(0, mid), chunk.slice(mid));
-      continue;
+    const agg = res.aggregations?.keys as estypes.AggregationsStringTermsAggregate;
+    const buckets = agg.buckets as estypes.AggregationsStringTermsBucket[];
+    if (buckets.length < groupsPerQuery && (agg.doc_count_error_upper_bound ?? 0) === 0) {
+      for (const b of buckets) keys.add(String(b.key));
+    } else if (chunk.length > 1) {
+      halve();
+    } else {
+      await repeatedKeysOfDay(client, names.sales, chunk[0]!, from, keys);
     }
-    if (buckets.length >= BUCKETS) throw new Error(`more than ${BUCKETS} repeated-amount groups on ${chunk[0]}`);
-    for (const b of buckets) keys.add(String(b.key));
   }
   // Groups flagged now, which may no longer deserve it.
   for (const dayFilter of dayFilters('sale_date', days)) {
@@ -129,6 +180,8 @@ export interface SettleDeps {
   names: IndexNames;
   repeatedAmountFrom: number;
   now: () => Date;
+  /** Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small scale. */
+  groupsPerQuery?: number;
 }
 
 /** Makes REPEATED_AMOUNT exact for these business days. */
@@ -137,7 +190,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
   const result: SettleResult = { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
-  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom))];
+  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom, deps.groupsPerQuery ?? GROUPS_PER_QUERY))];
   for (let i = 0; i < keys.length; i += 1_000) {
     const chunk = keys.slice(i, i + 1_000);
     const groups = await fetchRepeatGroups(client, names.sales, chunk);

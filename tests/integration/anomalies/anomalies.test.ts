@@ -13,6 +13,7 @@ import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { AnomalyDocument } from '../../../src/core/rules/rules';
 import { JobLock } from '../../../src/core/runs/lock';
 import { shiftDay } from '../../../src/core/time/businessDay';
+import { repeatedIds } from './reference';
 
 const NOW = new Date('2024-05-04T00:00:00+09:00');
 const FROM = '2024-05-02';
@@ -32,21 +33,6 @@ function perSaleRules(d: SaleDocument, weekly: Weekly, now: Date): string[] {
   if (!d.is_canceled && d.amount_sale <= 0) out.push('NON_POSITIVE_AMOUNT');
   if (d.will_deposited_at && Date.parse(d.will_deposited_at) < Date.parse(d.sold_at)) out.push('SETTLEMENT_BEFORE_SALE');
   if (Date.parse(d.sold_at) > now.getTime() + 10 * 60_000) out.push('SALE_IN_FUTURE');
-  return out;
-}
-
-function repeatedIds(docs: SaleDocument[]): Set<string> {
-  const groups = new Map<string, SaleDocument[]>();
-  for (const d of docs) {
-    if (d.is_canceled || d.amount_sale <= 0) continue;
-    const k = [d.store_id, d.card_number, d.sale_date, d.amount_sale].join('|');
-    groups.set(k, [...(groups.get(k) ?? []), d]);
-  }
-  const out = new Set<string>();
-  for (const g of groups.values()) {
-    g.sort((a, b) => Date.parse(a.sold_at) - Date.parse(b.sold_at) || Number(BigInt(a.id) - BigInt(b.id)));
-    g.slice(2).forEach((d) => out.add(d.id));
-  }
   return out;
 }
 
