@@ -53,7 +53,14 @@ export class Lookups {
         if (this.salesWereEmpty || keys.saleIds.length === 0) return;
         // Only what judging reads: the response of a page is parsed on every run over existing sales.
         const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'], filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'] });
-        for (const d of res.docs) if ('found' in d && d.found && d._source) stored.set(d._id, { ...d._source, anomaly_rules: d._source.anomaly_rules ?? [], version: d._version ?? 0 });
+        for (const d of res.docs) {
+          if (!('found' in d && d.found && d._source)) continue;
+          // The parsed source itself, completed: a copy of it per stored sale was garbage at once.
+          const sale = d._source as StoredSale;
+          sale.anomaly_rules ??= [];
+          sale.version = d._version ?? 0;
+          stored.set(d._id, sale);
+        }
       })(),
       (async () => {
         if (keys.deadLetterIds.length === 0) return;

@@ -117,7 +117,8 @@ export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number 
 
 /** The identity REPEATED_AMOUNT groups by: same store, card, business day and amount. */
 export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: string, amount: number): string {
-  return `${storeId}|${cardNumber}|${saleDate}|${amount}`;
+  // join makes one flat string; a template made a rope of six that the serializer flattened again.
+  return [storeId, cardNumber, saleDate, amount].join('|');
 }
 
 /** The `text_grams` of the texts `search --text` looks into, in a sale document or a source row. */

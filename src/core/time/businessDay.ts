@@ -177,7 +177,23 @@ export function readWallClock(value: string | null | undefined, timeZone: string
   if (offset === undefined || text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
   let suffix = suffixes.get(offset);
   if (suffix === undefined) suffixes.set(offset, (suffix = offsetSuffix(offset)));
-  return { ms, iso: `${text.slice(0, 10)}T${text.slice(11)}${suffix}` };
+  return { ms, iso: isoText(text, suffix) };
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` and the offset suffix ('Z' or '+09:00') from a 19-character wall-clock
+ * text whose digits wallClockFieldsOf checked: one flat string made at once. Slicing and joining
+ * made four strings, the last a rope the serializer flattened into a fifth; with four readings a
+ * row, that was the largest allocation of an ingest (a sixth of its bytes).
+ */
+function isoText(t: string, suffix: string): string {
+  // Every character an argument of its own: an array spread into the call cost more than the strings saved.
+  const c = (i: number): number => t.charCodeAt(i);
+  if (suffix.length === 1) {
+    return String.fromCharCode(c(0), c(1), c(2), c(3), 0x2d, c(5), c(6), 0x2d, c(8), c(9), 0x54, c(11), c(12), 0x3a, c(14), c(15), 0x3a, c(17), c(18), 0x5a);
+  }
+  const o = (i: number): number => suffix.charCodeAt(i);
+  return String.fromCharCode(c(0), c(1), c(2), c(3), 0x2d, c(5), c(6), 0x2d, c(8), c(9), 0x54, c(11), c(12), 0x3a, c(14), c(15), 0x3a, c(17), c(18), o(0), o(1), o(2), o(3), o(4), o(5));
 }
 
 /**
