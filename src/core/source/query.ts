@@ -4,15 +4,15 @@
  * with a hint that fits the cause) rather than as a bare driver code; and whole rows come back
  * through `sourceRows`, the one place a result row becomes a SourceRow.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
-export async function sourceQuery(pool: Pool, table: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
+export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
   try {
-    const [rows] = await pool.query<RowDataPacket[]>(sql, params);
-    return rows;
+    const [rows] = await pool.query<RowDataPacket[]>(sql as QueryOptions, params);
+    return rows as T;
   } catch (err) {
     throw new RunFailedError(
       `MySQL: reading ${table} failed: ${describeFailure(err)}`,
@@ -24,13 +24,26 @@ export async function sourceQuery(pool: Pool, table: string, sql: string, params
 /** Every source column, quoted, in SOURCE_COLUMNS order. */
 export const SOURCE_COLUMN_LIST = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
 
+/** A result row read as an array, in SOURCE_COLUMNS order, as a SourceRow. */
+export function sourceRowOf(v: readonly unknown[]): SourceRow {
+  // One object literal with every column: mysql2 builds a row object property by property
+  // (its storage grown again and again), 400 of a row's 2,050 bytes read (tests/unit/source).
+  return {
+    id: v[0], created: v[1], modified: v[2], remark: v[3], num_approval: v[4], card_company: v[5], card_category: v[6],
+    card_number: v[7], amount_sale: v[8], amount_fee: v[9], amount_deposit: v[10], is_canceled: v[11], sold_at: v[12],
+    will_deposited_at: v[13], raw_data: v[14], platform: v[15], daily_sale_id: v[16], store_id: v[17], extra_payment_id: v[18],
+    result_code: v[19], result_msg: v[20], detail_status: v[21], processing_status: v[22],
+  } as SourceRow;
+}
+
 /**
  * `SELECT <every source column> FROM <table> <rest>`. The pool reads DATETIMEs as strings and
  * BIGINTs as decimal strings (source/mysql.ts), which is what SourceRow describes: the one
  * conversion of a result row.
  */
 export async function sourceRows(pool: Pool, table: string, rest: string, params: unknown[]): Promise<SourceRow[]> {
-  return (await sourceQuery(pool, table, `SELECT ${SOURCE_COLUMN_LIST} FROM \`${table}\` ${rest}`, params)) as unknown as SourceRow[];
+  const rows = await sourceQuery<unknown[][]>(pool, table, { sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${table}\` ${rest}`, rowsAsArray: true }, params);
+  return rows.map(sourceRowOf);
 }
 
 /** The raw rows of these ids (dead-lettering documents Elasticsearch refused; reconcile's repair). */
