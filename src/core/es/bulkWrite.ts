@@ -71,7 +71,7 @@ export function writeLines(op: BulkOp, out: JsonBytes): void {
     case 'index':
       if (op.version !== undefined) {
         out.bytes(LINE.version);
-        out.ascii(String(op.version));
+        out.number(op.version);
         out.bytes(LINE.versionType);
         out.ascii(op.versionType ?? 'external_gte');
         out.ascii('"');

@@ -48,6 +48,33 @@ export class JsonBytes {
     this.length = at;
   }
 
+  /**
+   * A number as JSON.stringify writes it. Safe integers — every number of a sale — as their
+   * digits, written here: an external version (ms since the epoch) and a fingerprint above 2^31
+   * are not small integers to V8, and String() of one took a slow conversion and a string,
+   * several times the cost of the digits (two a sale).
+   */
+  number(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.ascii(JSON.stringify(n));
+      return;
+    }
+    this.ensure(17);
+    const buf = this.buffer;
+    if (n < 0) {
+      buf[this.length++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    let at = (this.length += digits);
+    do {
+      const q = Math.floor(n / 10);
+      buf[--at] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
   /** Any text (the encoder's): UTF-8 as it is. */
   text(text: string): void {
     this.ensure(text.length * 3);

@@ -35,6 +35,7 @@ export function writeSaleJson(doc: SaleDocument, out: JsonBytes): void {
     out.bytes(KEYS[i]!);
     if (value === null) out.ascii('null');
     else if (form === 'string') out.string(value as string);
+    else if (typeof value === 'number') out.number(value);
     else if (form === 'literal') out.ascii(String(value));
     else {
       out.ascii('[');

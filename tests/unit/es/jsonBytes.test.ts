@@ -44,3 +44,14 @@ describe('JsonBytes.string', () => {
     expect(bytes.equals(stringified(['배달 "지연"', 'ok']))).toBe(true);
   });
 });
+
+describe('JsonBytes.number', () => {
+  it('writes numbers as JSON.stringify does: safe integers of every size and sign, the edges, and what is not one', () => {
+    const int = randomInts(13);
+    const values = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 1_714_521_600_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER,
+      2 ** 53, 1e21, 0.5, -2.25, 1e-7, NaN, Infinity, -Infinity];
+    for (let p = 1; p < 2 ** 53; p *= 10) values.push(p - 1, p, p + 1, -p);
+    for (let i = 0; i < 2_000; i++) values.push(int(2 ** 30) * 2 ** int(24) + int(1_000), -int(2 ** 31));
+    for (const n of values) expect([n, written((o) => o.number(n), 1).toString()]).toEqual([n, JSON.stringify(n)]);
+  });
+});
