@@ -83,9 +83,9 @@ const GROUPS_PER_QUERY = 50_000;
 /** Repeat keys a page of the composite aggregation (one business day read key by key) carries. */
 const KEYS_PER_PAGE = 10_000;
 
-/** The sales of these days (ascending, at most RUNS_PER_QUERY runs), counted ones only. */
-function countedOnDays(days: readonly string[]): estypes.QueryDslQueryContainer {
-  return { bool: { filter: [dayFilters('sale_date', days)[0]!, { term: { counted: true } }] } };
+/** The counted sales that `dayFilter` (one of dayFilters') keeps. */
+function countedOn(dayFilter: estypes.QueryDslQueryContainer): estypes.QueryDslQueryContainer {
+  return { bool: { filter: [dayFilter, { term: { counted: true } }] } };
 }
 
 /**
@@ -100,7 +100,7 @@ async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string
       index: salesIndex,
       size: 0,
       track_total_hits: false,
-      query: countedOnDays([day]),
+      query: countedOn(dayFilters('sale_date', [day])[0]!),
       aggs: { keys: { composite: { size: KEYS_PER_PAGE, sources: [{ key: { terms: { field: 'repeat_key' } } }], ...(after ? { after } : {}) } } },
     });
     const agg = res.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
@@ -131,7 +131,9 @@ async function candidateKeys(client: Client, names: IndexNames, days: string[], 
       const mid = Math.ceil(chunk.length / 2);
       queue.unshift(chunk.slice(0, mid), chunk.slice(mid));
     };
-    if (contiguousRuns(chunk).length > RUNS_PER_QUERY) {
+    // Days that take more than one query's ranges are halved first.
+    const filters = dayFilters('sale_date', chunk);
+    if (filters.length > 1) {
       halve();
       continue;
     }
@@ -139,7 +141,7 @@ async function candidateKeys(client: Client, names: IndexNames, days: string[], 
       index: names.sales,
       size: 0,
       track_total_hits: false,
-      query: countedOnDays(chunk),
+      query: countedOn(filters[0]!),
       aggs: { keys: { terms: { field: 'repeat_key', min_doc_count: from, size: groupsPerQuery } } },
     });
     const agg = res.aggregations?.keys as estypes.AggregationsStringTermsAggregate;

@@ -50,7 +50,7 @@ export function rowFingerprint(row: SourceRow): number {
     }
     const text = typeof value === 'string' ? value : String(value);
     const bytes = Buffer.byteLength(text, 'utf8');
-    scratch.ascii(String(bytes));
+    scratch.number(bytes);
     scratch.ascii(':');
     // As many bytes as UTF-16 units: every character is ASCII, one byte each.
     if (bytes === text.length) scratch.ascii(text);

@@ -11,7 +11,7 @@ import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
   try {
-    const [rows] = await pool.query<RowDataPacket[]>(sql as QueryOptions, params);
+    const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
   } catch (err) {
     throw new RunFailedError(
