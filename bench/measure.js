@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI as bin/earlypay does (run.ts passes the node flags of its shebang) and,
+// Runs the compiled CLI as bin/earlypay does (run.ts passes the node flags and environment of its shebang) and,
 // at exit, reports on file descriptor 3 the process's peak resident set size and CPU time.
 // The peak is VmHWM of /proc/self/status, which belongs to this program's own address space;
 // getrusage's ru_maxrss is not used because Linux carries it across exec, so it would report

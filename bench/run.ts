@@ -98,18 +98,28 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** The node flags bin/earlypay's shebang runs the CLI with, so the measured process is the one users run. */
-function cliNodeFlags(): string[] {
+/**
+ * How bin/earlypay's shebang starts node — its environment assignments (`env -S NAME=value …`)
+ * and node flags — so the measured process is the one users run.
+ */
+function cliLaunch(): Launch {
   const shebang = readFileSync(join(ROOT, 'bin', 'earlypay'), 'utf8').split('\n')[0]!;
-  const m = /\bnode\b(.*)$/.exec(shebang);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+  const m = /^#!\S*env -S((?:\s+\w+=\S*)*)\s+node\b(.*)$/.exec(shebang);
+  if (!m) throw new Error(`bin/earlypay: unexpected shebang ${shebang}`);
+  const env = Object.fromEntries(m[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return { env, nodeFlags: m[2]!.trim().split(/\s+/).filter(Boolean) };
+}
+
+interface Launch {
+  env: Record<string, string>;
+  nodeFlags: string[];
 }
 
 /** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
-async function runProcess(script: string, args: string[], nodeFlags: string[] = []): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
+async function runProcess(script: string, args: string[], launch: Launch = { env: {}, nodeFlags: [] }): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...launch.nodeFlags, script, ...args], { cwd: ROOT, env: { ...process.env, ...launch.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let fd3 = '';
@@ -125,7 +135,7 @@ async function runProcess(script: string, args: string[], nodeFlags: string[] = 
 }
 
 async function earlypay(args: string[], expectedCode = 0): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
-  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], cliNodeFlags());
+  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], cliLaunch());
   if (r.code !== expectedCode) throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n');
   return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0, cpuMs: r.cpuMs ?? 0 };
@@ -292,6 +302,7 @@ interface IngestFigures {
   rejected: number;
   flagged: number;
   loader: { empty: Timed; again: Timed; bodies: number };
+  reference: ReferenceRun;
   empty: IngestRun;
   again: IngestRun;
 }
@@ -348,14 +359,37 @@ interface StageFigures {
   aloneRows: number;
 }
 
-/** The CLI's own work per row without Elasticsearch (bench/stages.js, with the CLI's node flags). */
+/** The CLI's own work per row without Elasticsearch (bench/stages.js, with the CLI's node flags and environment). */
 async function cliStages(db: string, variant: Variant): Promise<StageFigures> {
   log(`${db}: the CLI's stages alone, without Elasticsearch`);
-  const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], cliNodeFlags());
+  const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], cliLaunch());
   if (r.code !== 0) throw new Error(`bench/stages.js exited ${r.code}: ${r.stderr.trim()}`);
   const figures = { variant, ...(JSON.parse(r.stdout.trim()) as Omit<StageFigures, 'variant'>) };
   log(`  ${figures.totalUs.toFixed(1)} µs a row: ${Object.entries(figures.stagesUs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   return figures;
+}
+
+/** The reference loader's CPU a row when issue 12 was written (its own measurement). */
+const REFERENCE_ISSUE_US = 17;
+
+/** Issue 12's reference loader (bench/reference.js), streaming into a fresh index of setup's mapping. */
+interface ReferenceRun extends Timed {
+  cpuUsPerRow: number;
+  maxRssMb: number;
+}
+
+async function referenceRun(es: Client, a: BenchArgs, db: string, docs: number): Promise<ReferenceRun> {
+  const prefix = 'bench-reference';
+  await deletePrefix(es, prefix);
+  await ensureIndices(es, prefix);
+  const cpuBefore = servicesCpu();
+  const r = await runProcess(join(ROOT, 'bench', 'reference.js'), [databaseUrl(db), ES_URL, indexNames(prefix).sales, String(a.concurrency)], cliLaunch());
+  await deletePrefix(es, prefix);
+  if (r.code !== 0) throw new Error(`bench/reference.js exited ${r.code}: ${r.stderr.trim()}`);
+  const posted = Number((JSON.parse(r.stdout.trim()) as { docs: number }).docs);
+  if (posted !== docs) throw new Error(`the reference loader posted ${posted} documents, the bare loader ${docs}`);
+  const cpuMs = r.cpuMs ?? NaN;
+  return { ms: r.ms, rate: rate(docs, r.ms), cpu: cpuSince(cpuBefore, cpuMs / 1000), cpuUsPerRow: (cpuMs * 1000) / docs, maxRssMb: Math.round((r.maxRssKb ?? 0) / 1024) };
 }
 
 async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Variant): Promise<{ figures: IngestFigures; prefix: string; db: string; loadMs: number | null }> {
@@ -366,6 +400,9 @@ async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Vari
   log(`${db}: bare loader at concurrency ${a.concurrency}`);
   const loader = await bareLoader(es, db, a.concurrency);
   log(`  ${fmt(loader.docs)} docs: ${fmt(loader.empty.rate)} docs/s into empty indices, ${fmt(loader.again.rate)} docs/s again over them (${loader.bodies} bulk bodies)`);
+  log(`${db}: issue 12's reference loader (streaming, its own process)`);
+  const reference = await referenceRun(es, a, db, loader.docs);
+  log(`  ${seconds(reference.ms)} (${fmt(reference.rate)} docs/s), CPU ${reference.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${reference.maxRssMb} MB`);
   const prefix = `bench-ingest-${variant}-${rows}`;
   await deletePrefix(es, prefix);
   log(`${db}: earlypay ingest --full into empty indices, then again over the same documents`);
@@ -381,6 +418,7 @@ async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Vari
   const figures: IngestFigures = {
     rows, variant, accepted, rejected: Number(empty.json.rejected), flagged: Number(empty.json.flagged),
     loader: { empty: loader.empty, again: loader.again, bodies: loader.bodies },
+    reference,
     empty: emptyRun,
     again: againRun,
   };
@@ -600,6 +638,14 @@ async function run(): Promise<void> {
   });
   const bigLightF = bigLight.figures;
   const worstCpu = (path: 'empty' | 'again'): number => Math.max(...runs.filter((f) => f.rows === a.rows).map((f) => f[path].cpuUsPerRow));
+  // The CLI's CPU a row as a multiple of the reference loader's in the same run: the issue set
+  // 20 and 25 µs when its reference spent 17 µs, so 20/17 and 25/17 of it on any machine.
+  const ofReference = (f: IngestFigures, p: 'empty' | 'again'): number => f[p].cpuUsPerRow / f.reference.cpuUsPerRow;
+  const worstOfReference = (p: 'empty' | 'again'): IngestFigures => runs.filter((f) => f.rows === a.rows).reduce((w, f) => (ofReference(f, p) > ofReference(w, p) ? f : w));
+  const relative = (p: 'empty' | 'again', limitUs: number): string => {
+    const f = worstOfReference(p);
+    return `| the same as a multiple of the reference loader's CPU a row in this run (issue 12 measured it at 17 µs, so ${limitUs} µs is ${(limitUs / REFERENCE_ISSUE_US).toFixed(2)}× of it; worst variant) | ${ofReference(f, p).toFixed(2)}× (${f[p].cpuUsPerRow.toFixed(1)} µs against ${f.reference.cpuUsPerRow.toFixed(1)} µs, ${f.variant}) | ${ok(ofReference(f, p) <= limitUs / REFERENCE_ISSUE_US)} |`;
+  };
   const path = (f: IngestFigures, p: 'empty' | 'again'): string => `${(f[p].ratio).toFixed(2)} (${fmt(f[p].rate)} vs ${fmt(f.loader[p].rate)} docs/s)`;
   const worstP95 = Math.max(...searches.map((s) => s.p95));
   const md = [
@@ -624,7 +670,9 @@ async function run(): Promise<void> {
     `| ingest ≥ 0.6 of the bare loader, light documents, ${fmt(a.rows)} rows, into empty indices | ${path(bigLightF, 'empty')} | ${ok(bigLightF.empty.ratio >= 0.6)} |`,
     `| the same, again over the same documents | ${path(bigLightF, 'again')} | ${ok(bigLightF.again.ratio >= 0.6)} |`,
     `| CLI CPU ≤ 20 µs a row into empty indices (${fmt(a.rows)} rows, worst variant) | ${worstCpu('empty').toFixed(1)} µs | ${ok(worstCpu('empty') <= 20)} |`,
+    relative('empty', 20),
     `| CLI CPU ≤ 25 µs a row over existing documents (${fmt(a.rows)} rows, worst variant) | ${worstCpu('again').toFixed(1)} µs | ${ok(worstCpu('again') <= 25)} |`,
+    relative('again', 25),
     `| peak RSS of the CLI ≤ 300 MB | ${Math.max(...runs.map(peak))} MB (worst of every run) | ${ok(Math.max(...runs.map(peak)) <= 300)} |`,
     `| peak RSS flat in the row count | ${runs.map((f) => `${peak(f)} MB (${f.variant}, ${fmt(f.rows)})`).join(', ')} | ${ok(rssFlat)} |`,
     `| peak RSS ≤ 300 MB at the largest \`--batch-size\` accepted (${fmt(largest.batchSize)}), sample, ${fmt(largest.rows)} rows, into empty indices | ${largest.run.maxRssMb} MB (CLI CPU ${largest.run.cpuUsPerRow.toFixed(1)} µs a row, ${seconds(largest.run.ms)}) | ${ok(largest.run.maxRssMb <= 300)} |`,
@@ -643,14 +691,23 @@ async function run(): Promise<void> {
     '',
     `Rejected rows ${fmt(big.rejected)} and per-sale flags ${fmt(big.flagged)} at ${fmt(a.rows)} sample rows.`,
     '',
+    '### The issue\'s reference loader: how fast this machine is',
+    '',
+    `Issue 12 measured "a bare Node loader on the same data — mysql2 keyset pages of 2,000 rows, the product's own mapSourceRow, one NDJSON string built per batch, _bulk through the client's transport at concurrency 2" at ${REFERENCE_ISSUE_US} µs of CPU a row, and set the CLI's targets (20 and 25 µs) beside it. \`bench/reference.js\` is that loader, run here as its own process with the CLI's node flags and environment, streaming from MySQL into a fresh index of \`setup\`'s mapping, before each ingest. Its CPU a row is the machine's speed on this work; the CLI's divided by it is not.`,
+    '',
+    '| documents | rows | reference wall | reference docs/s | reference CPU per row | CLI CPU per row into empty indices | over existing documents | reference peak RSS |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...runs.map((f) => `| ${f.variant} | ${fmt(f.rows)} | ${seconds(f.reference.ms)} | ${fmt(f.reference.rate)} | ${f.reference.cpuUsPerRow.toFixed(1)} µs | ${f.empty.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'empty').toFixed(2)}×) | ${f.again.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'again').toFixed(2)}×) | ${f.reference.maxRssMb} MB |`),
+    '',
     '### Where the time goes',
     '',
-    'CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a phase of W seconds has 2·W CPU seconds to give. The loader\'s "client" is the bare loader posting pre-serialized bodies; the ingest\'s is the CLI process (reading MySQL, validating, checking rules, serializing, bulk requests).',
+    'CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a phase of W seconds has 2·W CPU seconds to give. The bare loader\'s "client" is the harness posting pre-serialized bodies; the reference loader\'s is its own process (reading MySQL, mapping, serializing, posting); the ingest\'s is the CLI process (reading MySQL, validating, checking rules, serializing, bulk requests).',
     '',
     '| phase | wall | Elasticsearch | MariaDB | client | sum | of 2·wall |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...runs.flatMap((f) => [
       cpuRow(`bare loader, ${f.variant}, ${fmt(f.rows)} rows, into empty`, f.loader.empty.ms, f.loader.empty.cpu),
+      cpuRow(`reference loader, ${f.variant}, ${fmt(f.rows)} rows, into empty`, f.reference.ms, f.reference.cpu),
       cpuRow(`ingest --full, ${f.variant}, ${fmt(f.rows)} rows, into empty`, f.empty.ms, f.empty.cpu),
       cpuRow(`bare loader, ${f.variant}, ${fmt(f.rows)} rows, again`, f.loader.again.ms, f.loader.again.cpu),
       cpuRow(`ingest --full, ${f.variant}, ${fmt(f.rows)} rows, again`, f.again.ms, f.again.cpu),
@@ -658,7 +715,7 @@ async function run(): Promise<void> {
     '',
     '### The CLI\'s own work per row, without Elasticsearch',
     '',
-    `\`bench/stages.js\`, run with the CLI's node flags over the ${fmt(small)}-row databases: ingest's stages in-process as ingest reads the table (keyset pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows, the next read ahead) — read (MySQL and mysql2's parsing), map (validation, the document with its fingerprint), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
+    `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ingest's stages in-process as ingest reads the table (keyset pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows, the next read ahead) — read (MySQL and mysql2's parsing), map (validation, the document with its fingerprint), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
     '',
     `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs).map((k) => `${k} alone`).join(' | ')} |`,
     `|---|---:|---:|---:|---:|---:|---:|${Object.keys(stages[0]!.aloneUs).map(() => '---:').join('|')}|`,

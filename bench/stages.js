@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `node bench/stages.js <mysql-url>` (run by bench/run.ts with bin/earlypay's node flags): the
+// `node bench/stages.js <mysql-url>` (run by bench/run.ts with bin/earlypay's node flags and environment): the
 // CLI's own work per row without Elasticsearch — the floor under ingest's CLI CPU per row.
 //
 // The ingest's stages run in-process over the table as ingest reads it (keyset pages of

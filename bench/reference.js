@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+'use strict';
+// `node bench/reference.js <mysql-url> <es-url> <index> <concurrency>` (run by bench/run.ts with
+// bin/earlypay's node flags and environment): issue 12's reference — "a bare Node loader on the
+// same data: mysql2 keyset pages of 2,000 rows, the product's own mapSourceRow, one NDJSON
+// string built per batch, _bulk through the client's transport at concurrency 2", which the
+// issue measured at 17 µs of CPU a row. Run in the same benchmark as the CLI, its CPU per row
+// tells how fast this machine is against the one the issue's targets were set on; the CLI's
+// CPU per row divided by it does not depend on the machine. Streams (nothing read beforehand);
+// prints {"docs":N} on stdout and, like measure.js, its CPU time and peak RSS on fd 3.
+const { readFileSync, writeSync } = require('node:fs');
+const { Client } = require('@elastic/elasticsearch');
+const { createMysqlPool } = require('../dist/core/source/mysql');
+const { readChangedRows } = require('../dist/core/ingest/read');
+const { mapSourceRow } = require('../dist/core/sales/saleDocument');
+const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
+
+async function main() {
+  const [mysqlUrl, esUrl, index, concurrency] = process.argv.slice(2);
+  const es = new Client({ node: esUrl });
+  const pool = createMysqlPool({ mysqlUrl });
+  const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: new Date().toISOString() };
+  const inFlight = new Set();
+  let docs = 0;
+  let failed = 0;
+  const post = (body) => {
+    const request = es.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }, { requestTimeout: 120_000 }).then((res) => {
+      if (res.errors) failed += res.items.filter((i) => Object.values(i)[0].status >= 300).length;
+      inFlight.delete(request);
+    });
+    inFlight.add(request);
+  };
+  try {
+    for await (const rows of readChangedRows(pool, 'platform_sales', { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+      let body = '';
+      for (const row of rows) {
+        const mapped = mapSourceRow(row, opts);
+        if (!mapped.ok) continue;
+        docs++;
+        body += `${JSON.stringify({ index: { _index: index, _id: mapped.sale.doc.id, version: mapped.sale.version, version_type: 'external_gte' } })}\n${JSON.stringify(mapped.sale.doc)}\n`;
+      }
+      if (body) post(body);
+      while (inFlight.size >= Number(concurrency)) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool.end();
+    await es.close();
+  }
+  if (failed) throw new Error(`${failed} document(s) failed`);
+  process.stdout.write(`${JSON.stringify({ docs })}\n`);
+}
+
+process.on('exit', (code) => {
+  const maxRssKb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+  const usage = process.resourceUsage();
+  try {
+    writeSync(3, `${JSON.stringify({ maxRssKb, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), exitCode: code })}\n`);
+  } catch {
+    // fd 3 not open: run by hand
+  }
+});
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exitCode = 1;
+});
