@@ -14,12 +14,15 @@ const { createMysqlPool } = require('../dist/core/source/mysql');
 const { readChangedRows } = require('../dist/core/ingest/read');
 const { mapSourceRow } = require('../dist/core/sales/saleDocument');
 const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
+const { resolveConfig } = require('../dist/core/config/config');
 
 async function main() {
   const [mysqlUrl, esUrl, index, concurrency] = process.argv.slice(2);
   const es = new Client({ node: esUrl });
-  const pool = createMysqlPool({ mysqlUrl });
-  const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: new Date().toISOString() };
+  // The table and zones as the CLI resolves them (its defaults), as bench/run.ts's bare loader does.
+  const config = resolveConfig({ mysqlUrl }, {});
+  const pool = createMysqlPool(config);
+  const opts = { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt: new Date().toISOString() };
   const inFlight = new Set();
   let docs = 0;
   let failed = 0;
@@ -31,7 +34,7 @@ async function main() {
     inFlight.add(request);
   };
   try {
-    for await (const rows of readChangedRows(pool, 'platform_sales', { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+    for await (const rows of readChangedRows(pool, config.table, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
       let body = '';
       for (const row of rows) {
         const mapped = mapSourceRow(row, opts);
