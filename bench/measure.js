@@ -1,27 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI as bin/earlypay does (run.ts passes the node flags and environment of its shebang) and,
-// at exit, reports on file descriptor 3 the process's peak resident set size and CPU time.
-// The peak is VmHWM of /proc/self/status, which belongs to this program's own address space;
-// getrusage's ru_maxrss is not used because Linux carries it across exec, so it would report
-// the benchmark harness's peak instead.
-const { readFileSync, writeSync } = require('node:fs');
+// Runs the compiled CLI as bin/earlypay does (run.ts passes the node flags and environment of
+// its shebang) and, at exit, reports its peak RSS and CPU time on fd 3 (bench/exitReport.js).
+require('./exitReport');
 require('../dist/cli.js')
   .main(process.argv)
   .then((code) => {
     process.exitCode = code;
   });
-process.on('exit', (code) => {
-  let maxRssKb;
-  try {
-    maxRssKb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-  } catch {
-    maxRssKb = undefined;
-  }
-  const usage = process.resourceUsage();
-  try {
-    writeSync(3, `${JSON.stringify({ maxRssKb, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), exitCode: code })}\n`);
-  } catch {
-    // fd 3 not open: run by hand
-  }
-});

@@ -8,7 +8,7 @@
 // tells how fast this machine is against the one the issue's targets were set on; the CLI's
 // CPU per row divided by it does not depend on the machine. Streams (nothing read beforehand);
 // prints {"docs":N} on stdout and, like measure.js, its CPU time and peak RSS on fd 3.
-const { readFileSync, writeSync } = require('node:fs');
+require('./exitReport');
 const { Client } = require('@elastic/elasticsearch');
 const { createMysqlPool } = require('../dist/core/source/mysql');
 const { readChangedRows } = require('../dist/core/ingest/read');
@@ -54,15 +54,6 @@ async function main() {
   process.stdout.write(`${JSON.stringify({ docs })}\n`);
 }
 
-process.on('exit', (code) => {
-  const maxRssKb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-  const usage = process.resourceUsage();
-  try {
-    writeSync(3, `${JSON.stringify({ maxRssKb, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), exitCode: code })}\n`);
-  } catch {
-    // fd 3 not open: run by hand
-  }
-});
 main().catch((err) => {
   process.stderr.write(`${err.stack ?? err}\n`);
   process.exitCode = 1;

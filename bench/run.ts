@@ -102,7 +102,7 @@ function fmt(n: number): string {
  * How bin/earlypay's shebang starts node — its environment assignments (`env -S NAME=value …`)
  * and node flags — so the measured process is the one users run.
  */
-function cliLaunch(): Launch {
+function readCliLaunch(): Launch {
   const shebang = readFileSync(join(ROOT, 'bin', 'earlypay'), 'utf8').split('\n')[0]!;
   const m = /^#!\S*env -S((?:\s+\w+=\S*)*)\s+node\b(.*)$/.exec(shebang);
   if (!m) throw new Error(`bin/earlypay: unexpected shebang ${shebang}`);
@@ -114,6 +114,8 @@ interface Launch {
   env: Record<string, string>;
   nodeFlags: string[];
 }
+
+const CLI_LAUNCH = readCliLaunch();
 
 /** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
 async function runProcess(script: string, args: string[], launch: Launch = { env: {}, nodeFlags: [] }): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
@@ -135,7 +137,7 @@ async function runProcess(script: string, args: string[], launch: Launch = { env
 }
 
 async function earlypay(args: string[], expectedCode = 0): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
-  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], cliLaunch());
+  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], CLI_LAUNCH);
   if (r.code !== expectedCode) throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n');
   return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0, cpuMs: r.cpuMs ?? 0 };
@@ -362,7 +364,7 @@ interface StageFigures {
 /** The CLI's own work per row without Elasticsearch (bench/stages.js, with the CLI's node flags and environment). */
 async function cliStages(db: string, variant: Variant): Promise<StageFigures> {
   log(`${db}: the CLI's stages alone, without Elasticsearch`);
-  const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], cliLaunch());
+  const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], CLI_LAUNCH);
   if (r.code !== 0) throw new Error(`bench/stages.js exited ${r.code}: ${r.stderr.trim()}`);
   const figures = { variant, ...(JSON.parse(r.stdout.trim()) as Omit<StageFigures, 'variant'>) };
   log(`  ${figures.totalUs.toFixed(1)} µs a row: ${Object.entries(figures.stagesUs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
@@ -383,7 +385,7 @@ async function referenceRun(es: Client, a: BenchArgs, db: string, docs: number):
   await deletePrefix(es, prefix);
   await ensureIndices(es, prefix);
   const cpuBefore = servicesCpu();
-  const r = await runProcess(join(ROOT, 'bench', 'reference.js'), [databaseUrl(db), ES_URL, indexNames(prefix).sales, String(a.concurrency)], cliLaunch());
+  const r = await runProcess(join(ROOT, 'bench', 'reference.js'), [databaseUrl(db), ES_URL, indexNames(prefix).sales, String(a.concurrency)], CLI_LAUNCH);
   await deletePrefix(es, prefix);
   if (r.code !== 0) throw new Error(`bench/reference.js exited ${r.code}: ${r.stderr.trim()}`);
   const posted = Number((JSON.parse(r.stdout.trim()) as { docs: number }).docs);
