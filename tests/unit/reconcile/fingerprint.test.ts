@@ -26,6 +26,10 @@ describe('row fingerprint', () => {
         expect(rowFingerprint(r)).toBe(reference(r));
       }
     }
+    for (const n of [0, 7, 9, 10, 99, 100, -1, -1000, 1.5, 2 ** 40, Number.MAX_SAFE_INTEGER, 2 ** 60]) {
+      const r = row({ amount_sale: n, amount_fee: n, is_canceled: n, daily_sale_id: n });
+      expect([n, rowFingerprint(r)]).toEqual([n, reference(r)]);
+    }
   });
 
   it('changes with every column, and NULL differs from the empty string', () => {
