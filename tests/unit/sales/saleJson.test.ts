@@ -41,5 +41,5 @@ describe('writeSaleJson', () => {
 });
 
 it('names every field of a sale document, in its order', () => {
-  expect(SALE_FIELDS.map(([name]) => name)).toEqual(Object.keys(doc({})));
+  expect(SALE_FIELDS).toEqual(Object.keys(doc({})));
 });
