@@ -151,6 +151,14 @@ export interface MapOptions {
   deferTextGrams?: boolean;
 }
 
+/** The last `will_deposited_at` read, and its reading. */
+let lastDeposited: { text: unknown; timeZone: string; reading: ReturnType<typeof readWallClock> } = { text: undefined, timeZone: '', reading: null };
+
+function readDeposited(text: string | null, timeZone: string): ReturnType<typeof readWallClock> {
+  if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone) lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
+  return lastDeposited.reading;
+}
+
 export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);
@@ -170,8 +178,10 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     return { ok: false, rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') } };
   }
 
-  const created = readWallClock(row.created, opts.sourceTz);
-  const deposited = readWallClock(row.will_deposited_at, opts.sourceTz);
+  // A row never updated has created = modified, and rows read together share their settlement
+  // times (midnights): those readings are the ones made already, not new conversions.
+  const created = row.created === row.modified ? modified : readWallClock(row.created, opts.sourceTz);
+  const deposited = readDeposited(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
   // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
   const saleDate = opts.businessTz === opts.sourceTz ? soldAt.iso.slice(0, 10) : businessDayOf(new Date(soldAt.ms), opts.businessTz);
