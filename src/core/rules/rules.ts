@@ -6,6 +6,7 @@
 import type { RuleThresholds } from '../config/config';
 import type { SaleDocument } from '../sales/saleDocument';
 import { formatWon } from '../money';
+import { isoBefore } from '../time/businessDay';
 
 export type RuleId =
   | 'OVER_WEEKLY_AOV'
@@ -122,7 +123,7 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
     out.push(finding('NON_POSITIVE_AMOUNT', `Sale amount is ${won(sale.amount_sale)} but the sale is not canceled.`, null, 0));
   }
 
-  if (sale.will_deposited_at && Date.parse(sale.will_deposited_at) < Date.parse(sale.sold_at)) {
+  if (sale.will_deposited_at && isoBefore(sale.will_deposited_at, sale.sold_at)) {
     out.push(finding('SETTLEMENT_BEFORE_SALE', `Settlement is planned for ${sale.will_deposited_at}, before the sale itself at ${sale.sold_at}.`));
   }
 
