@@ -22,8 +22,11 @@ import { RunFailedError } from '../errors';
 export type BulkOp =
   | {
       kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte';
-      /** Writes `doc`'s JSON (exactly JSON.stringify's bytes) straight into the request: ingest's sales (sales/saleJson.ts). */
-      writeDoc?: (out: JsonBytes) => void;
+      /**
+       * Writes `doc`'s JSON (exactly JSON.stringify's bytes) straight into the request: ingest's
+       * sales (sales/saleJson.ts). Given the doc, so that an op needs no closure of its own.
+       */
+      writeDoc?: (doc: object, out: JsonBytes) => void;
     }
   | { kind: 'upsert'; index: string; id: string; doc: object; upsert: object }
   | { kind: 'delete'; index: string; id: string };
@@ -77,7 +80,7 @@ export function writeLines(op: BulkOp, out: JsonBytes): void {
         out.ascii('"');
       }
       out.bytes(LINE.end);
-      if (op.writeDoc) op.writeDoc(out);
+      if (op.writeDoc) op.writeDoc(op.doc, out);
       else out.text(JSON.stringify(op.doc));
       out.ascii('\n');
       return;

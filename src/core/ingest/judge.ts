@@ -17,9 +17,9 @@ import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
 import type { IndexNames } from '../es/indices';
-import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId } from '../rules/rules';
+import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId, type SaleRuleContext } from '../rules/rules';
 import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
-import { writeSaleJson } from '../sales/saleJson';
+import { writeSaleDoc } from '../sales/saleJson';
 import type { SourceRow } from '../source/row';
 import type { BatchLookups, LookupKeys } from './lookups';
 
@@ -115,9 +115,12 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     out.withdrawn++;
   }
 
+  // One rule context for the page, its baseline set per sale (an object a row was a tenth of judging's allocation).
+  const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };
   for (const sale of page.accepted) {
     const doc = sale.doc;
-    const findings = evaluateSaleRules(doc, { thresholds: ctx.thresholds, now: ctx.now, baseline: found.baseline(doc.store_id, doc.sale_date) });
+    rules.baseline = found.baseline(doc.store_id, doc.sale_date);
+    const findings = evaluateSaleRules(doc, rules);
     if (findings.length) out.flagged++;
     for (const f of findings) out.byRule.set(f.rule, (out.byRule.get(f.rule) ?? 0) + 1);
     const before = found.stored.get(doc.id);
@@ -131,7 +134,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (before && before.sale_date !== doc.sale_date) out.days.add(before.sale_date);
     const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
     fillTextGrams(doc);
-    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: (w) => writeSaleJson(doc, w) });
+    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: writeSaleDoc });
     for (const f of findings) {
       const { refresh, create } = anomalyUpsert(doc, f, at);
       out.ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(doc.id, f.rule), doc: refresh, upsert: create });

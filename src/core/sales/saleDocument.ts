@@ -123,7 +123,7 @@ export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: strin
 
 /** The `text_grams` of the texts `search --text` looks into, in a sale document or a source row. */
 function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown }): string[] {
-  return textGrams([r.remark, r.result_msg, r.raw_data].map(textOrNull));
+  return textGrams([textOrNull(r.remark), textOrNull(r.result_msg), textOrNull(r.raw_data)]);
 }
 
 /** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */

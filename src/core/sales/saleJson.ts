@@ -69,3 +69,6 @@ export function writeSaleJson(d: SaleDocument, out: JsonBytes): void {
   out.bytes(K.text_grams); stringList(out, d.text_grams);
   out.ascii('}');
 }
+
+/** writeSaleJson as a bulk op's `writeDoc`: one function for every sale op. */
+export const writeSaleDoc = (doc: object, out: JsonBytes): void => writeSaleJson(doc as SaleDocument, out);

@@ -2,7 +2,7 @@ import { bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
 import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
 import { row } from '../../support/sourceRow';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
-import { writeSaleJson } from '../../../src/core/sales/saleJson';
+import { writeSaleDoc } from '../../../src/core/sales/saleJson';
 
 /** The action line and body of one op as objects, as the Elasticsearch bulk API documents them: the reference. */
 function bulkAction(op: BulkOp): [object, object | undefined] {
@@ -25,7 +25,7 @@ describe('bulkLines', () => {
     if (!mapped.ok) throw new Error('rejected');
     const sale = mapped.sale.doc;
     const ops: BulkOp[] = [
-      { kind: 'index', index: 'sales', id: sale.id, doc: sale, version: mapped.sale.version, versionType: 'external_gte', writeDoc: (w) => writeSaleJson(sale, w) },
+      { kind: 'index', index: 'sales', id: sale.id, doc: sale, version: mapped.sale.version, versionType: 'external_gte', writeDoc: writeSaleDoc },
       { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
       { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
       { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },
