@@ -161,6 +161,8 @@ export class BulkWriter {
    */
   private readonly spare: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Bodies that filled up in `append`, for `drain` to send. */
+  private readonly full: Body[] = [];
   private readonly touched = new Set<string>();
   private failure: { error: unknown } | undefined;
   private readonly concurrency: number;
@@ -176,18 +178,42 @@ export class BulkWriter {
     return new Body(this.spare.pop() ?? Buffer.allocUnsafe(Math.min(this.flushBytes, 1_000_000) + 65_536));
   }
 
-  /** Adds ops; resolves once they are buffered or sent (waits while `concurrency` requests are in flight). */
-  async write(ops: Iterable<BulkOp>): Promise<void> {
+  /**
+   * Serializes ops into request bodies, all of them at once: a body that fills up waits for
+   * `drain`. So the caller can let go of the ops (and their documents) before it waits for a
+   * request to end — ingest held a page's documents across every wait, and each scavenge that
+   * ran then copied them: a third of its collection pauses (bench/RESULTS.md).
+   */
+  append(ops: Iterable<BulkOp>): void {
     for (const op of ops) {
       this.body.append(op);
       this.touched.add(op.index);
-      if (this.body.length >= this.flushBytes) await this.dispatch();
+      if (this.body.length >= this.flushBytes) {
+        this.full.push(this.body);
+        this.body = this.newBody();
+      }
     }
+  }
+
+  /** Sends the bodies that filled up, waiting while `concurrency` requests are in flight. */
+  async drain(): Promise<void> {
+    for (let body = this.full.shift(); body; body = this.full.shift()) await this.post(body);
+  }
+
+  /** Adds ops; resolves once they are buffered or sent (waits while `concurrency` requests are in flight). */
+  async write(ops: Iterable<BulkOp>): Promise<void> {
+    this.append(ops);
+    await this.drain();
   }
 
   /** Sends what is buffered and waits for every request; the outcomes so far. */
   async flush(): Promise<BulkWriteResult> {
-    await this.dispatch();
+    await this.drain();
+    if (this.body.metas.length) {
+      const body = this.body;
+      this.body = this.newBody();
+      await this.post(body);
+    }
     while (this.inFlight.size) await Promise.race(this.inFlight);
     this.throwIfFailed();
     return this.result;
@@ -202,10 +228,8 @@ export class BulkWriter {
     if (this.failure) throw this.failure.error;
   }
 
-  private async dispatch(): Promise<void> {
-    if (this.body.metas.length === 0) return;
-    const body = this.body;
-    this.body = this.newBody();
+  /** Sends a body once fewer than `concurrency` requests are in flight. */
+  private async post(body: Body): Promise<void> {
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     this.throwIfFailed();
     const request: Promise<void> = this.send(body.buffer.subarray(0, body.length), body.metas, (i) => body.lines(i))

@@ -123,6 +123,16 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
   const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite) });
 
+  /** Judges a page and hands its ops to the sink; the business days it touched. */
+  const judgeInto = async (rows: readonly SourceRow[]): Promise<Set<string>> => {
+    const ctx = judging();
+    const mapped = mapPage(rows, ctx);
+    const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
+    tally(stats, outcome);
+    if (!opts.dryRun) sink.append(outcome.ops);
+    return outcome.days;
+  };
+
   let rowsInSegment = 0;
   let segmentStarted = Date.now();
   const endSegment = async (): Promise<void> => {
@@ -139,13 +149,10 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       stats.interrupted = true;
       break;
     }
-    const ctx = judging();
-    const mapped = mapPage(page.rows, ctx);
-    const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
-    tally(stats, outcome);
+    checkpoint.passed(page.rows, page.positioned, await judgeInto(page.rows));
     deps.onProgress?.({ read: stats.read, total });
-    if (!opts.dryRun) await sink.write(outcome.ops);
-    checkpoint.passed(page.rows, page.positioned, outcome.days);
+    // The page's documents are bytes in request bodies now, and collectable while this waits.
+    if (!opts.dryRun) await sink.drain();
     if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
       await endSegment();
       rowsInSegment = 0;

@@ -37,8 +37,14 @@ export class IngestSink {
     this.writer = new BulkWriter(deps.es, options);
   }
 
-  write(ops: BulkOp[]): Promise<void> {
-    return this.writer.write(ops);
+  /** Serializes a page's ops (see BulkWriter.append): the caller can drop them before `drain`. */
+  append(ops: BulkOp[]): void {
+    this.writer.append(ops);
+  }
+
+  /** Sends what filled up, waiting while the requests in flight are as many as allowed. */
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   /** Waits until everything written so far is in Elasticsearch, and accounts for it. */
