@@ -4,6 +4,7 @@
  * the command turns them into checks and hints.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { sourceColumnTypes } from '../source/query';
 import { SOURCE_COLUMNS } from '../source/row';
 
 export interface SourceServer {
@@ -31,13 +32,8 @@ export async function inspectSourceTable(pool: Pool, table: string): Promise<Sou
     [table],
   );
   if (Number(t!.n) === 0) return { exists: false };
-  const missing = missingColumns(await tableColumns(pool, table));
+  const missing = missingColumns([...(await sourceColumnTypes(pool, table)).keys()]);
   return { exists: true, missingColumns: missing, keysetIndex: idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id')) };
-}
-
-async function tableColumns(pool: Pool, table: string): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
-  return rows.map((r) => String(r.name));
 }
 
 /** The columns ingest and reconcile select that the table does not have (MySQL column names are case-insensitive). */

@@ -5,19 +5,24 @@
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { sourceQuery } from '../source/query';
+import { sourceColumnTypes, sourceQuery } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
-import { rowFingerprintSql } from '../source/fingerprint';
+import { columnsStoredAsUtf8, rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
 import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, wallClockSlices, type DayRange, type SourceDayTotals, type Zones } from './days';
 
 /**
- * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 8.6 s for
+ * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 6.4 s for
  * 1M rows on one thread); a range is aggregated in slices, two at a time, so MySQL uses both
  * cores (bench/RESULTS.md).
  */
 const AGGREGATION_SLICES = 4;
 const AGGREGATION_CONCURRENCY = 2;
+
+/** The fingerprint's SQL for this table: its UTF-8 and numeric columns used as they are (rowFingerprintSql). */
+async function fingerprintSqlOf(pool: Pool, table: string): Promise<string> {
+  return rowFingerprintSql(undefined, columnsStoredAsUtf8(await sourceColumnTypes(pool, table)));
+}
 
 /** Below every real `modified`: with no checkpoint, every row counts as changed since it. */
 const BEFORE_EVERYTHING = '0001-01-01 00:00:00';
@@ -34,7 +39,7 @@ function totalsOf(r: RowDataPacket): SourceDayTotals {
 export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
   // What totalsOf reads, the same for a quarter hour and for a second.
-  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${rowFingerprintSql()}) AS fingerprint, SUM(modified > ?) AS changed`;
+  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${await fingerprintSqlOf(pool, table)}) AS fingerprint, SUM(modified > ?) AS changed`;
   const t = `\`${table}\``;
   const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
     sourceQuery(
@@ -84,7 +89,7 @@ export async function sourceFingerprintsOfDay(pool: Pool, table: string, day: st
   const rows = await sourceQuery(
     pool,
     table,
-    `SELECT id, sold_at, ${rowFingerprintSql()} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
+    `SELECT id, sold_at, ${await fingerprintSqlOf(pool, table)} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
     [bounds.from, bounds.until, ...accepted.params],
   );
   const out = new Map<string, number>();

@@ -7,6 +7,7 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
+import type { ColumnType } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
@@ -53,4 +54,15 @@ export async function readRowsById(pool: Pool, table: string, ids: string[]): Pr
     for (const r of await sourceRows(pool, table, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)])) out.set(String(r.id), r);
   }
   return out;
+}
+
+/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive). */
+export async function sourceColumnTypes(pool: Pool, table: string): Promise<Map<string, ColumnType>> {
+  const rows = await sourceQuery(
+    pool,
+    table,
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  );
+  return new Map(rows.map((r) => [String(r.name).toLowerCase(), { type: String(r.type), charset: r.charset == null ? null : String(r.charset) }]));
 }

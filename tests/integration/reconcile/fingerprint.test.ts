@@ -5,7 +5,8 @@
  * largest BIGINT ids, and a table whose numeric columns are text.
  */
 import type { Pool } from 'mysql2/promise';
-import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { columnsStoredAsUtf8, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { sourceColumnTypes } from '../../../src/core/source/query';
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
@@ -34,14 +35,18 @@ const awkward: Partial<SourceRow>[] = [
 
 const textual: Partial<SourceRow>[] = [' 12 ', '12.0', '1e3', '', '１２', '-0', null].map((amount_sale) => sale({ amount_sale, store_id: ' 7' }));
 
+const latin1: Partial<SourceRow>[] = ['café', 'Ñandú ¿sí?', '', null, 'plain'].map((remark) => sale({ remark, card_company: remark === null ? null : `${remark}×` }));
+
 async function compare(table: string): Promise<number> {
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
-  const [rows] = await pool.query(`SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased FROM \`${table}\` t ORDER BY id`);
+  // Every column converted, and the table's own form (reconcile's: columns stored as UTF-8 used as they are).
+  const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, table));
+  const [rows] = await pool.query(`SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`);
   const disagreements: string[] = [];
-  for (const r of rows as (SourceRow & { fp: string; fp_aliased: string })[]) {
-    const { fp, fp_aliased, ...row } = r;
+  for (const r of rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]) {
+    const { fp, fp_aliased, fp_as_is, ...row } = r;
     const js = rowFingerprint(row);
-    if (String(js) !== String(fp) || fp !== fp_aliased) disagreements.push(`${String(row.id)}: JS ${js}, SQL ${fp}`);
+    if (String(js) !== String(fp) || fp !== fp_aliased || fp !== fp_as_is) disagreements.push(`${String(row.id)}: JS ${js}, SQL ${fp} / ${fp_aliased} / ${fp_as_is}`);
   }
   expect(disagreements).toEqual([]);
   const fingerprints = (rows as { fp: string }[]).map((r) => r.fp);
@@ -57,6 +62,9 @@ beforeAll(async () => {
   await createSourceTable(world.pool, 'textual_sales');
   await world.query('ALTER TABLE textual_sales MODIFY amount_sale VARCHAR(40) NULL, MODIFY store_id VARCHAR(40) NULL');
   await world.insertRows(textual, 'textual_sales');
+  await createSourceTable(world.pool, 'latin1_sales');
+  await world.query('ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) CHARACTER SET latin1 NULL');
+  await world.insertRows(latin1, 'latin1_sales');
 });
 
 afterAll(async () => {
@@ -71,6 +79,14 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
 
   it('agrees on text columns where the DDL has numbers', async () => {
     expect(await compare('textual_sales')).toBe(textual.length);
+  });
+
+  it('agrees on a table with latin1 columns, which the table\'s own form still converts', async () => {
+    const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, 'latin1_sales'));
+    expect(asIs.has('remark') || asIs.has('card_company')).toBe(false);
+    expect(asIs.has('raw_data') && asIs.has('sold_at') && asIs.has('id')).toBe(true);
+    expect(await compare('latin1_sales')).toBe(latin1.length);
+    expect(columnsStoredAsUtf8(await sourceColumnTypes(pool, 'platform_sales')).size).toBe(SOURCE_COLUMNS.length);
   });
 
   it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {

@@ -1,7 +1,7 @@
 /** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
 import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
-import { encodeValue, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { columnsStoredAsUtf8, encodeValue, rowFingerprint, rowFingerprintSql, storedAsUtf8 } from '../../../src/core/source/fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 
@@ -66,5 +66,22 @@ describe('row fingerprint', () => {
     const positions = SOURCE_COLUMNS.map((c) => sql.indexOf(`t.\`${c}\``));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('uses the columns stored as UTF-8 (and numbers, date-times) as they are, and converts the rest', () => {
+    expect(storedAsUtf8({ type: 'varchar', charset: 'utf8mb4' })).toBe(true);
+    expect(storedAsUtf8({ type: 'text', charset: 'utf8mb3' })).toBe(true);
+    expect(storedAsUtf8({ type: 'BIGINT', charset: null })).toBe(true);
+    expect(storedAsUtf8({ type: 'datetime', charset: null })).toBe(true);
+    expect(storedAsUtf8({ type: 'text', charset: 'latin1' })).toBe(false);
+    expect(storedAsUtf8({ type: 'varchar', charset: 'euckr' })).toBe(false);
+    expect(storedAsUtf8({ type: 'blob', charset: null })).toBe(false);
+    expect(storedAsUtf8({ type: 'double', charset: null })).toBe(false);
+    const asIs = columnsStoredAsUtf8(new Map([['remark', { type: 'text', charset: 'latin1' }], ['raw_data', { type: 'text', charset: 'utf8mb4' }], ['other', { type: 'int', charset: null }]]));
+    expect([...asIs]).toEqual(['raw_data']);
+    const sql = rowFingerprintSql('t', asIs);
+    expect(sql).toContain('CONVERT(t.`remark` USING utf8mb4)');
+    expect(sql).not.toContain('CONVERT(t.`raw_data`');
+    expect(sql).toContain("OCTET_LENGTH(t.`raw_data`), ':', t.`raw_data`");
   });
 });
