@@ -34,7 +34,7 @@ import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
 import { mapSourceRow } from '../src/core/sales/saleDocument';
 import { createMysqlPool } from '../src/core/source/mysql';
 import { resolveConfig } from '../src/core/config/config';
-import { sourceDayTotals } from '../src/core/reconcile/sourceSide';
+import { fingerprintSqlOf, sourceDayTotals } from '../src/core/reconcile/sourceSide';
 import { shiftDay } from '../src/core/time/businessDay';
 
 const ROOT = join(__dirname, '..');
@@ -530,7 +530,7 @@ async function measureReconcile(es: Client, db: string, prefix: string, from: st
   try {
     log(`reconcile: MySQL's per-day aggregation alone (the floor)`);
     let t = Date.now();
-    await sourceDayTotals(pool, config.table, zones, range, null);
+    await sourceDayTotals(pool, config.table, await fingerprintSqlOf(pool, config.table), zones, range, null);
     const floorMs = Date.now() - t;
     t = Date.now();
     await pool.query(`SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? GROUP BY day`, [`${from} 00:00:00`, `${shiftDay(to, 1)} 00:00:00`]);

@@ -15,6 +15,13 @@ const HEX = '0123456789abcdef';
 /** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 
+/** Decimal digits of a whole number ≥ 0. */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  return digits;
+}
+
 export class JsonBytes {
   buffer: Buffer;
   length = 0;
@@ -65,9 +72,7 @@ export class JsonBytes {
       buf[this.length++] = 0x2d;
       n = -n;
     }
-    let digits = 1;
-    for (let p = 10; p <= n; p *= 10) digits++;
-    let at = (this.length += digits);
+    let at = (this.length += decimalDigits(n));
     do {
       const q = Math.floor(n / 10);
       buf[--at] = 0x30 + (n - q * 10);
@@ -79,6 +84,32 @@ export class JsonBytes {
   text(text: string): void {
     this.ensure(text.length * 3);
     this.length += this.buffer.write(text, this.length);
+  }
+
+  /**
+   * `text` as UTF-8 at `at` (beyond `length`, which it leaves alone; room is the caller's), a
+   * byte at a time — for short texts cheaper than the encoder's native call; its byte count, or
+   * -1 (nothing usable written) when it holds a surrogate.
+   */
+  utf8At(at: number, text: string): number {
+    const buf = this.buffer;
+    const from = at;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        buf[at++] = c;
+      } else if (c < 0x800) {
+        buf[at++] = 0xc0 | (c >> 6);
+        buf[at++] = 0x80 | (c & 63);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        return -1;
+      } else {
+        buf[at++] = 0xe0 | (c >> 12);
+        buf[at++] = 0x80 | ((c >> 6) & 63);
+        buf[at++] = 0x80 | (c & 63);
+      }
+    }
+    return at - from;
   }
 
   /** A JSON string literal, or `null`. */

@@ -57,10 +57,10 @@ export function summarizeIds(ids: DayIds, cap = DRIFT_ID_CAP): DayDifferences {
   };
 }
 
-export async function drillDownDay(es: Client, salesIndex: string, pool: Pool, table: string, day: string, zones: Zones): Promise<DayIds> {
+export async function drillDownDay(es: Client, salesIndex: string, pool: Pool, table: string, fingerprintSql: string, day: string, zones: Zones): Promise<DayIds> {
   const documents: StoredSaleRef[] = [];
   const [source] = await Promise.all([
-    sourceFingerprintsOfDay(pool, table, day, zones),
+    sourceFingerprintsOfDay(pool, table, fingerprintSql, day, zones),
     (async () => {
       for await (const page of salesOfDay(es, salesIndex, day, ES_PAGE)) documents.push(...page);
     })(),

@@ -10,7 +10,7 @@ import { compareDays, type DayComparison, type DayRange, type DayTotals, type Un
 import { drillDownDay, summarizeIds, type DayIds } from './drillDown';
 import { indexDayTotals } from './indexSide';
 import { repairIds, type RepairDeps, type RepairOptions, type RepairStats } from './repair';
-import { sourceDayTotals } from './sourceSide';
+import { fingerprintSqlOf, sourceDayTotals } from './sourceSide';
 
 /** The clients and settings of a run; `onProgress` counts rows put through a repair. */
 export type ReconcileDeps = RepairDeps;
@@ -62,15 +62,16 @@ interface Compared {
 
 async function compare(deps: ReconcileDeps, range: DayRange | undefined, checkpoint: string | null, exactRows: number): Promise<Compared> {
   const zones: Zones = { tz: deps.config.tz, sourceTz: deps.config.sourceTz };
+  const fingerprintSql = await fingerprintSqlOf(deps.pool, deps.config.table);
   const [mysql, es] = await Promise.all([
-    sourceDayTotals(deps.pool, deps.config.table, zones, range, checkpoint),
+    sourceDayTotals(deps.pool, deps.config.table, fingerprintSql, zones, range, checkpoint),
     indexDayTotals(deps.es, deps.names.sales, range),
   ]);
   const days = compareDays(mysql, es, exactRows);
   const drift: Compared['drift'] = [];
   // One day at a time: a day's ids are held in memory, never more than one day's.
   for (const candidate of days.drift) {
-    const ids = await drillDownDay(deps.es, deps.names.sales, deps.pool, deps.config.table, candidate.day, zones);
+    const ids = await drillDownDay(deps.es, deps.names.sales, deps.pool, deps.config.table, fingerprintSql, candidate.day, zones);
     const comparison: DayComparison = { ...candidate, ...summarizeIds(ids) };
     const totalsDiffer = comparison.rows_diff !== 0 || comparison.amount_diff !== 0;
     // A candidate only for its size (or changed between the two reads) whose ids all agree is in sync.

@@ -19,8 +19,11 @@ import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallCloc
 const AGGREGATION_SLICES = 4;
 const AGGREGATION_CONCURRENCY = 2;
 
-/** The fingerprint's SQL for this table: its UTF-8 and numeric columns used as they are (rowFingerprintSql). */
-async function fingerprintSqlOf(pool: Pool, table: string): Promise<string> {
+/**
+ * The fingerprint's SQL for this table: its UTF-8 and numeric columns used as they are
+ * (rowFingerprintSql). One information_schema query: a comparison asks once and passes it on.
+ */
+export async function fingerprintSqlOf(pool: Pool, table: string): Promise<string> {
   return rowFingerprintSql(undefined, columnsStoredAsUtf8(await sourceColumnTypes(pool, table)));
 }
 
@@ -36,10 +39,10 @@ function totalsOf(r: RowDataPacket): SourceDayTotals {
  * Accepted rows per business day. `range` undefined means every day in the table.
  * `checkpointModified` (source wall clock) splits off rows the next ingest will copy anyway.
  */
-export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
+export async function sourceDayTotals(pool: Pool, table: string, fingerprintSql: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
   // What totalsOf reads, the same for a quarter hour and for a second.
-  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${await fingerprintSqlOf(pool, table)}) AS fingerprint, SUM(modified > ?) AS changed`;
+  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) AS changed`;
   const t = `\`${table}\``;
   const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
     sourceQuery(
@@ -83,13 +86,13 @@ export async function sourceDayTotals(pool: Pool, table: string, zones: Zones, r
  * The accepted rows of one business day: id -> fingerprint. MySQL reads the day's sold_at
  * range (with a margin for zone offsets and DST, cut to the day here), nothing else.
  */
-export async function sourceFingerprintsOfDay(pool: Pool, table: string, day: string, zones: Zones): Promise<Map<string, number>> {
+export async function sourceFingerprintsOfDay(pool: Pool, table: string, fingerprintSql: string, day: string, zones: Zones): Promise<Map<string, number>> {
   const accepted = acceptedRowCondition();
   const bounds = sourceWallClockBounds({ from: day, to: day }, zones, 18);
   const rows = await sourceQuery(
     pool,
     table,
-    `SELECT id, sold_at, ${await fingerprintSqlOf(pool, table)} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
+    `SELECT id, sold_at, ${fingerprintSql} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
     [bounds.from, bounds.until, ...accepted.params],
   );
   const out = new Map<string, number>();

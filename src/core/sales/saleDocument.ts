@@ -5,7 +5,7 @@
 import type { SourceRow } from '../source/row';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
-import { businessDayOf, readWallClock } from '../time/businessDay';
+import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
 
 export interface SaleDocument {
   id: string;
@@ -152,9 +152,9 @@ export interface MapOptions {
 }
 
 /** The last `will_deposited_at` read, and its reading. */
-let lastDeposited: { text: unknown; timeZone: string; reading: ReturnType<typeof readWallClock> } = { text: undefined, timeZone: '', reading: null };
+let lastDeposited: { text: unknown; timeZone: string; reading: WallClockReading | null } = { text: undefined, timeZone: '', reading: null };
 
-function readDeposited(text: string | null, timeZone: string): ReturnType<typeof readWallClock> {
+function readDeposited(text: string | null, timeZone: string): WallClockReading | null {
   if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone) lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
   return lastDeposited.reading;
 }

@@ -16,7 +16,7 @@
  * with more rows is compared id by id instead (reconcile.ts).
  */
 import { hash } from 'node:crypto';
-import { JsonBytes } from '../es/jsonBytes';
+import { JsonBytes, decimalDigits } from '../es/jsonBytes';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 /** Most rows a business day can have while Σ of 32-bit fingerprints stays below 2^53. */
@@ -35,34 +35,6 @@ const scratch = new JsonBytes(Buffer.allocUnsafe(16_384));
 /** Texts up to this long are encoded by the loop below; longer ones by Node's encoder, a native call then paying off. */
 const SHORT_TEXT = 64;
 
-/** Decimal digits of a whole number ≥ 0. */
-function digitsOf(n: number): number {
-  let digits = 1;
-  for (let p = 10; p <= n; p *= 10) digits++;
-  return digits;
-}
-
-/** `text` as UTF-8 at `at`, a byte at a time; its byte count, or -1 (nothing usable written) when it holds a surrogate. */
-function writeUtf8(buf: Buffer, at: number, text: string): number {
-  const from = at;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      buf[at++] = c;
-    } else if (c < 0x800) {
-      buf[at++] = 0xc0 | (c >> 6);
-      buf[at++] = 0x80 | (c & 63);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      return -1;
-    } else {
-      buf[at++] = 0xe0 | (c >> 12);
-      buf[at++] = 0x80 | ((c >> 6) & 63);
-      buf[at++] = 0x80 | (c & 63);
-    }
-  }
-  return at - from;
-}
-
 /** Appends one column's encodeValue bytes to `scratch`. */
 function encodeColumn(value: unknown): void {
   if (value === null || value === undefined) {
@@ -71,7 +43,7 @@ function encodeColumn(value: unknown): void {
   }
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
     // An INT: its text is its digits, one byte each.
-    scratch.number(digitsOf(value));
+    scratch.number(decimalDigits(value));
     scratch.ascii(':');
     scratch.number(value);
     return;
@@ -83,12 +55,12 @@ function encodeColumn(value: unknown): void {
   // The text goes after room for its length's digits as if it were ASCII, and moves when its
   // UTF-8 length has more digits: one pass over it, not a byte count and then a copy.
   const at = scratch.length;
-  const guess = digitsOf(text.length);
+  const guess = decimalDigits(text.length);
   const from = at + guess + 1;
   const buf = scratch.buffer;
-  let bytes = text.length <= SHORT_TEXT ? writeUtf8(buf, from, text) : -1;
+  let bytes = text.length <= SHORT_TEXT ? scratch.utf8At(from, text) : -1;
   if (bytes < 0) bytes = buf.write(text, from);
-  const digits = digitsOf(bytes);
+  const digits = decimalDigits(bytes);
   if (digits !== guess) buf.copyWithin(at + digits + 1, from, from + bytes);
   scratch.number(bytes);
   scratch.ascii(':');
