@@ -33,6 +33,7 @@ import { readChangedRows } from '../src/core/ingest/read';
 import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
 import { mapSourceRow } from '../src/core/sales/saleDocument';
 import { createMysqlPool } from '../src/core/source/mysql';
+import { describeSourceTable } from '../src/core/source/query';
 import { resolveConfig } from '../src/core/config/config';
 import { fingerprintSqlOf, sourceDayTotals } from '../src/core/reconcile/sourceSide';
 import { shiftDay } from '../src/core/time/businessDay';
@@ -237,9 +238,10 @@ async function bareLoader(es: Client, db: string, concurrency: number): Promise<
   let docs = 0;
   const ingestedAt = new Date().toISOString();
   try {
-    for await (const rows of readChangedRows(pool, config.table, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
-      for (const row of rows) {
-        const mapped = mapSourceRow(row, { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt });
+    const source = await describeSourceTable(pool, config.table);
+    for await (const { rows, fingerprints } of readChangedRows(pool, source, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+      for (let i = 0; i < rows.length; i++) {
+        const mapped = mapSourceRow(rows[i]!, { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt }, fingerprints[i]);
         if (!mapped.ok) continue;
         const lines = bulkLines({ kind: 'index', index, id: mapped.sale.doc.id, doc: mapped.sale.doc, version: mapped.sale.version, versionType: 'external_gte' });
         chunk.push(lines);

@@ -14,6 +14,7 @@
 const { PerformanceObserver } = require('node:perf_hooks');
 const { createMysqlPool } = require('../dist/core/source/mysql');
 const { readPlan } = require('../dist/core/ingest/read');
+const { describeSourceTable } = require('../dist/core/source/query');
 const { mapPage, judgePage, lookupKeys } = require('../dist/core/ingest/judge');
 const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
 const { writeLines } = require('../dist/core/es/bulkWrite');
@@ -53,10 +54,10 @@ async function main() {
   gcMs = 0;
   const started = cpuMs();
   let mark = started;
-  for await (const page of readPlan(pool, config.table, plan, INGEST_DEFAULTS.batchSize)) {
+  for await (const page of readPlan(pool, await describeSourceTable(pool, config.table), plan, INGEST_DEFAULTS.batchSize)) {
     let now = cpuMs();
     t.read += now - mark;
-    const mapped = mapPage(page.rows, ctx);
+    const mapped = mapPage(page.rows, ctx, page.fingerprints);
     t.map += -now + (now = cpuMs());
     lookupKeys(mapped);
     const outcome = judgePage(mapped, nothingStored, ctx);

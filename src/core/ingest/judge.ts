@@ -78,12 +78,14 @@ export function deadLetterOp(names: IndexNames, table: string, runId: string, at
 
 const WHOLE_NUMBER = /^-?\d+$/;
 
-export function mapPage(rows: readonly SourceRow[], ctx: JudgeContext): MappedPage {
+/** Maps a page of rows; `fingerprints[i]` is row i's when it was read with it. */
+export function mapPage(rows: readonly SourceRow[], ctx: JudgeContext, fingerprints?: readonly number[]): MappedPage {
   const page: MappedPage = { accepted: [], rejected: [] };
   // text_grams only for the documents judgePage writes.
   const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString(), deferTextGrams: true };
-  for (const row of rows) {
-    const mapped = mapSourceRow(row, opts);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const mapped = mapSourceRow(row, opts, fingerprints?.[i]);
     if (mapped.ok) page.accepted.push(mapped.sale);
     else page.rejected.push({ row, why: mapped.rejected, deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row) });
   }

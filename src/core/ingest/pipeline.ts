@@ -21,13 +21,14 @@ import type { Config } from '../config/config';
 import type { IndexNames } from '../es/indices';
 import type { RuleId } from '../rules/rules';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
+import { describeSourceTable } from '../source/query';
 import type { SourceRow } from '../source/row';
 import { StateStore, type Checkpoint } from '../state/store';
 import { CheckpointStage } from './checkpoint';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
 import { Lookups } from './lookups';
 import { planIngest, type IngestPlan } from './plan';
-import { countWindow, readPlan } from './read';
+import { countWindow, readPlan, type SourcePage } from './read';
 import { IngestSink } from './sink';
 
 export interface IngestOptions {
@@ -118,15 +119,16 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   // A dry run on a new prefix has no indices: nothing to look up there.
   const salesWereEmpty = (await es.count({ index: names.sales, ignore_unavailable: true })).count === 0;
   const total = deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
+  const source = await describeSourceTable(pool, config.table);
   const lookups = new Lookups(es, names, salesWereEmpty);
-  const sink = new IngestSink({ es, pool, names, table: config.table, runId: deps.runId, now: deps.now }, opts);
+  const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
   const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite) });
 
   /** Judges a page and hands its ops to the sink; the business days it touched. */
-  const judgeInto = async (rows: readonly SourceRow[]): Promise<Set<string>> => {
+  const judgeInto = async ({ rows, fingerprints }: SourcePage): Promise<Set<string>> => {
     const ctx = judging();
-    const mapped = mapPage(rows, ctx);
+    const mapped = mapPage(rows, ctx, fingerprints);
     const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
     tally(stats, outcome);
     if (!opts.dryRun) sink.append(outcome.ops);
@@ -143,13 +145,13 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     Object.assign(stats, { superseded: stats.superseded + w.superseded, retried: stats.retried + w.retried, rejected: stats.rejected + w.refused, accepted: stats.accepted - w.refused });
     await checkpoint.commit();
   };
-  for await (const page of readPlan(pool, config.table, plan, opts.batchSize)) {
+  for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
     // Between pages: everything handed to the sink so far is written and checkpointed below.
     if (deps.signal?.aborted) {
       stats.interrupted = true;
       break;
     }
-    checkpoint.passed(page.rows, page.positioned, await judgeInto(page.rows));
+    checkpoint.passed(page.rows, page.positioned, await judgeInto(page));
     deps.onProgress?.({ read: stats.read, total });
     // The page's documents are bytes in request bodies now, and collectable while this waits.
     if (!opts.dryRun) await sink.drain();

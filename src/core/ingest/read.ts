@@ -4,7 +4,7 @@
  * --batch-size rows and about MAX_PAGE_TEXT characters of column text, whichever is less.
  */
 import type { Pool } from 'mysql2/promise';
-import { sourceQuery, sourceRows } from '../source/query';
+import { sourceQuery, sourceRows, type FingerprintedRows, type SourceTable } from '../source/query';
 import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
 import type { IngestPlan } from './plan';
 
@@ -50,7 +50,7 @@ export function boundedPageRows(page: readonly SourceRow[], requested: number): 
 }
 
 /** Yields pages of rows in (modified, id) order inside the window. */
-export async function* readChangedRows(pool: Pool, table: string, window: ReadWindow, pageSize: number): AsyncGenerator<SourceRow[]> {
+export async function* readChangedRows(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<FingerprintedRows> {
   let position: KeysetPosition | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
@@ -63,13 +63,14 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
       sql = 'WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?';
       params = [position.modified, position.id, position.modified, window.untilModified, limit];
     }
-    const page = await sourceRows(pool, table, sql, params);
-    if (page.length === 0) return;
-    const last = page[page.length - 1]!;
+    const page = await sourceRows(pool, source, sql, params);
+    const { rows } = page;
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
     position = { modified: String(last.modified), id: String(last.id) };
     yield page;
-    if (page.length < limit) return;
-    limit = boundedPageRows(page, pageSize);
+    if (rows.length < limit) return;
+    limit = boundedPageRows(rows, pageSize);
   }
 }
 
@@ -77,21 +78,22 @@ export async function* readChangedRows(pool: Pool, table: string, window: ReadWi
  * Rows whose `modified` is NULL or a zero date are invisible to the cursor; they are read on
  * every run (there is an index on modified, so this is cheap) and go to the dead letter.
  */
-export async function* readUndatedRows(pool: Pool, table: string, pageSize: number): AsyncGenerator<SourceRow[]> {
+export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<FingerprintedRows> {
   let afterId: string | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
     const page = await sourceRows(
       pool,
-      table,
+      source,
       `WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
       afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, limit] : [FIRST_REAL_DATETIME, limit],
     );
-    if (page.length === 0) return;
+    const { rows } = page;
+    if (rows.length === 0) return;
     yield page;
-    if (page.length < limit) return;
-    afterId = String(page[page.length - 1]!.id);
-    limit = boundedPageRows(page, pageSize);
+    if (rows.length < limit) return;
+    afterId = String(rows[rows.length - 1]!.id);
+    limit = boundedPageRows(rows, pageSize);
   }
 }
 
@@ -132,9 +134,13 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
   }
 }
 
-/** A page for the stages downstream; `positioned` pages move the checkpoint (undated rows never do). */
+/**
+ * A page for the stages downstream; `positioned` pages move the checkpoint (undated rows never
+ * do). The rows given to a repair come without fingerprints: mapping computes them.
+ */
 export interface SourcePage {
   rows: SourceRow[];
+  fingerprints?: readonly number[];
   positioned: boolean;
 }
 
@@ -143,11 +149,11 @@ export interface SourcePage {
  * cursor, and go to the dead letter on every run) followed by the window — the next page read
  * while the current one is judged and written.
  */
-export async function* readPlan(pool: Pool, table: string, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
+export async function* readPlan(pool: Pool, source: SourceTable, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
     for await (const rows of plan.rows) yield { rows, positioned: false };
     return;
   }
-  for await (const rows of readUndatedRows(pool, table, pageSize)) yield { rows, positioned: false };
-  for await (const rows of readAhead(readChangedRows(pool, table, plan.window, pageSize), 1)) yield { rows, positioned: true };
+  for await (const page of readUndatedRows(pool, source, pageSize)) yield { ...page, positioned: false };
+  for await (const page of readAhead(readChangedRows(pool, source, plan.window, pageSize), 1)) yield { ...page, positioned: true };
 }

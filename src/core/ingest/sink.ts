@@ -12,13 +12,13 @@ import type { IndexNames } from '../es/indices';
 import { RunFailedError } from '../errors';
 import { RULE_IDS, anomalyId } from '../rules/rules';
 import { deadLetterOp } from './judge';
-import { readRowsById } from '../source/query';
+import { readRowsById, type SourceTable } from '../source/query';
 
 export interface SinkDeps {
   es: Client;
   pool: Pool;
   names: IndexNames;
-  table: string;
+  source: SourceTable;
   runId: string;
   now: () => Date;
 }
@@ -76,10 +76,10 @@ export class IngestSink {
     }
     if (refused.size === 0) return 0;
     const ids = [...refused.keys()];
-    const raw = await readRowsById(this.deps.pool, this.deps.table, ids);
+    const raw = await readRowsById(this.deps.pool, this.deps.source, ids);
     const at = this.deps.now().toISOString();
     const ops: BulkOp[] = ids.flatMap((id) => [
-      deadLetterOp(names, this.deps.table, this.deps.runId, at, raw.get(id) ?? { id }, { sourceId: id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${refused.get(id)}` }, 'sink'),
+      deadLetterOp(names, this.deps.source.name, this.deps.runId, at, raw.get(id) ?? { id }, { sourceId: id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${refused.get(id)}` }, 'sink'),
       { kind: 'delete', index: names.sales, id } as const,
       ...RULE_IDS.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const),
     ]);

@@ -18,7 +18,7 @@
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
-import { readRowsById } from '../source/query';
+import { describeSourceTable, readRowsById } from '../source/query';
 import { anomalyId, describeRules } from '../rules/rules';
 import { settleRepeatedAmounts } from '../rules/repeatedAmounts';
 import { JobLock } from '../runs/lock';
@@ -98,10 +98,11 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
       }
     }
 
+    const source = await describeSourceTable(pool, config.table);
     /** The rows MySQL has for these ids; documents of the ids it has not are deleted. */
     async function* rows(): AsyncGenerator<SourceRow[]> {
       for await (const page of idPages()) {
-        const found = await readRowsById(pool, config.table, page.map(([id]) => id));
+        const found = await readRowsById(pool, source, page.map(([id]) => id));
         const gone: BulkOp[] = [];
         for (const [id, day] of page) {
           if (found.has(id)) continue;

@@ -159,7 +159,8 @@ function readDeposited(text: string | null, timeZone: string): WallClockReading 
   return lastDeposited.reading;
 }
 
-export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
+/** A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it (source/query.ts). */
+export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: number): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);
   if (id === null) codes.push('MISSING_ID');
@@ -214,7 +215,7 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions): MappedRow {
     repeat_key: repeatKeyOf(storeId, cardNumber, saleDate, amountSale),
     anomaly_rules: [],
     ingested_at: opts.ingestedAt,
-    row_fingerprint: rowFingerprint(row),
+    row_fingerprint: fingerprint ?? rowFingerprint(row),
     text_grams: opts.deferTextGrams ? [] : gramsOf(row),
   };
   return { ok: true, sale: { doc, version: modified.ms } };

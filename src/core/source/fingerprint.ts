@@ -14,6 +14,11 @@
  * Sums stay exact: each fingerprint is below 2^32, so a day's sum is below 2^53 — exact in
  * Elasticsearch's double `sum` aggregation — up to FINGERPRINT_EXACT_ROWS rows a day; a day
  * with more rows is compared id by id instead (reconcile.ts).
+ *
+ * Ingest has MySQL write the encoding (rowEncodingSql) and reads each row as those bytes: their
+ * MD5 is the fingerprint (fingerprintOf) and `decodeSourceRow` reads the row back out of them.
+ * MySQL writes it in C for about 1 µs a row; mysql2 decoding 23 columns and this file encoding
+ * them again cost the CLI 3-4 µs (bench/RESULTS.md).
  */
 import { hash } from 'node:crypto';
 import { JsonBytes, decimalDigits } from '../es/jsonBytes';
@@ -102,7 +107,12 @@ export function rowFingerprint(row: SourceRow): number {
   encodeColumn(row.result_msg);
   encodeColumn(row.detail_status);
   encodeColumn(row.processing_status);
-  const d = hash('md5', scratch.buffer.subarray(0, scratch.length), 'binary');
+  return fingerprintOf(scratch.buffer.subarray(0, scratch.length));
+}
+
+/** The fingerprint of a row's canonical encoding: the first 32 bits of its MD5, unsigned. */
+export function fingerprintOf(encoding: Uint8Array): number {
+  const d = hash('md5', encoding, 'binary');
   return ((d.charCodeAt(0) << 24) | (d.charCodeAt(1) << 16) | (d.charCodeAt(2) << 8) | d.charCodeAt(3)) >>> 0;
 }
 
@@ -137,18 +147,109 @@ export function columnsStoredAsUtf8(types: ReadonlyMap<string, ColumnType>): Set
 }
 
 /**
- * The same fingerprint as a MySQL expression over the row's columns (optionally of a table
- * alias): an UNSIGNED integer, so SUM() of it is exact DECIMAL arithmetic in MySQL.
- * CONVERT(… USING utf8mb4) makes numbers and DATETIMEs their text and keeps the byte length
- * that of UTF-8, as Buffer.byteLength measures it; columns in `asIs` (storedAsUtf8) are used as
- * they are — the same bytes, and CONVERT, evaluated twice a column, was a third of MariaDB's
- * time over a million rows (9.0 -> 6.4 s).
+ * The canonical encoding of a row as a MySQL expression over its columns (optionally of a table
+ * alias). CONVERT(… USING utf8mb4) makes numbers and DATETIMEs their text and keeps the byte
+ * length that of UTF-8, as Buffer.byteLength measures it; columns in `asIs` (storedAsUtf8) are
+ * used as they are — the same bytes, and CONVERT, evaluated twice a column, was a third of
+ * MariaDB's time over a million rows (9.0 -> 6.4 s).
  */
-export function rowFingerprintSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
+export function rowEncodingSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
   const parts = SOURCE_COLUMNS.map((name) => {
     const column = `${alias ? `${alias}.` : ''}\`${name}\``;
     const text = asIs.has(name) ? column : `CONVERT(${column} USING utf8mb4)`;
     return `IFNULL(CONCAT(OCTET_LENGTH(${text}), ':', ${text}), 'N')`;
   });
-  return `CAST(CONV(LEFT(MD5(CONCAT(${parts.join(', ')})), 8), 16, 10) AS UNSIGNED)`;
+  return `CONCAT(${parts.join(', ')})`;
+}
+
+/** The fingerprint as a MySQL expression: an UNSIGNED integer, so SUM() of it is exact DECIMAL arithmetic in MySQL. */
+export function rowFingerprintSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
+  return `CAST(CONV(LEFT(MD5(${rowEncodingSql(alias, asIs)}), 8), 16, 10) AS UNSIGNED)`;
+}
+
+/**
+ * How a column's text becomes the value mysql2 hands over with source/mysql.ts's options:
+ * integer and floating-point types as numbers; everything else as text — BIGINT and DECIMAL
+ * (bigNumberStrings), date-times (dateStrings), and also binary strings and MySQL's JSON type,
+ * which mysql2 would make a Buffer or a parsed object and the sales document takes as text.
+ */
+export type ColumnKind = 'number' | 'text';
+
+const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year', 'float', 'double', 'real']);
+
+/** The kind of each source column, in SOURCE_COLUMNS order (a column information_schema does not describe: text). */
+export function columnKinds(types: ReadonlyMap<string, ColumnType>): ColumnKind[] {
+  return SOURCE_COLUMNS.map((c) => (NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : 'text'));
+}
+
+/** The column values of the row being decoded, in SOURCE_COLUMNS order (sourceRowOf copies them out). */
+const decoded: unknown[] = new Array(SOURCE_COLUMNS.length);
+
+/**
+ * A row read back out of its canonical encoding (rowEncodingSql's bytes), each column as mysql2
+ * would have handed it over (`kinds`); null when the bytes are not such an encoding.
+ */
+export function decodeSourceRow(encoding: Buffer, kinds: readonly ColumnKind[]): unknown[] | null {
+  const end = encoding.length;
+  let at = 0;
+  for (let k = 0; k < kinds.length; k++) {
+    if (at >= end) return null;
+    let c = encoding[at]!;
+    if (c === 0x4e) {
+      // N: NULL
+      decoded[k] = null;
+      at++;
+      continue;
+    }
+    let length = 0;
+    while (c !== 0x3a) {
+      if (c < 0x30 || c > 0x39 || at >= end) return null;
+      length = length * 10 + (c - 0x30);
+      c = encoding[++at]!;
+    }
+    const from = at + 1;
+    at = from + length;
+    if (at > end) return null;
+    decoded[k] = kinds[k] === 'number' ? numberAt(encoding, from, at) : textAt(encoding, from, at);
+  }
+  return at === end ? decoded : null;
+}
+
+/** An integer's digits as a number without a string; anything else (a float, an exponent) through Number(). */
+function numberAt(b: Buffer, from: number, to: number): number {
+  let i = from;
+  const negative = b[i] === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  for (; i < to; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9 || n > 9e14) return Number(b.latin1Slice(from, to));
+    n = n * 10 + d;
+  }
+  if (to === (negative ? from + 1 : from)) return Number(b.latin1Slice(from, to));
+  return negative ? -n : n;
+}
+
+/**
+ * UTF-8 bytes as a string. Short ASCII texts (most columns: codes, statuses, numbers as text)
+ * are made from their bytes here; a native slice costs about 50 ns a call, mostly the call.
+ */
+function textAt(b: Buffer, from: number, to: number): string {
+  switch (to - from) {
+    case 0:
+      return '';
+    case 1:
+      if (b[from]! < 0x80) return String.fromCharCode(b[from]!);
+      break;
+    case 2:
+      if ((b[from]! | b[from + 1]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!);
+      break;
+    case 3:
+      if ((b[from]! | b[from + 1]! | b[from + 2]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!);
+      break;
+    case 4:
+      if ((b[from]! | b[from + 1]! | b[from + 2]! | b[from + 3]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!, b[from + 3]!);
+      break;
+  }
+  return b.utf8Slice(from, to);
 }

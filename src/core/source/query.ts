@@ -2,12 +2,13 @@
  * The one way the product reads `platform_sales`: every statement goes through `sourceQuery`,
  * so a lost connection or a killed statement reads as what it is ("MySQL: reading … failed",
  * with a hint that fits the cause) rather than as a bare driver code; and whole rows come back
- * through `sourceRows`, the one place a result row becomes a SourceRow.
+ * through `sourceRows`, the one place a result row becomes a SourceRow — read as the canonical
+ * encoding MySQL makes of it (fingerprint.ts), which is also where its fingerprint comes from.
  */
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
-import type { ColumnType } from './fingerprint';
+import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind, type ColumnType } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
@@ -25,10 +26,10 @@ export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string
 /** Every source column, quoted, in SOURCE_COLUMNS order. */
 export const SOURCE_COLUMN_LIST = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
 
-/** A result row read as an array, in SOURCE_COLUMNS order, as a SourceRow. */
+/** Column values in SOURCE_COLUMNS order as a SourceRow. */
 export function sourceRowOf(v: readonly unknown[]): SourceRow {
-  // One object literal with every column: mysql2 builds a row object property by property
-  // (its storage grown again and again), 400 of a row's 2,050 bytes read (tests/unit/source).
+  // One object literal with every column: a row object built property by property has its
+  // storage grown again and again (mysql2's were 400 of a row's 2,050 bytes read; tests/unit/source).
   return {
     id: v[0], created: v[1], modified: v[2], remark: v[3], num_approval: v[4], card_company: v[5], card_category: v[6],
     card_number: v[7], amount_sale: v[8], amount_fee: v[9], amount_deposit: v[10], is_canceled: v[11], sold_at: v[12],
@@ -37,21 +38,62 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
   } as SourceRow;
 }
 
+/** The source table as `sourceRows` reads it, described once a run. */
+export interface SourceTable {
+  name: string;
+  /** `SELECT <the canonical encoding of a row> FROM <table>`: one column, the row's bytes. */
+  select: string;
+  /** Each column's SourceRow type, in SOURCE_COLUMNS order. */
+  kinds: readonly ColumnKind[];
+}
+
+export async function describeSourceTable(pool: Pool, table: string): Promise<SourceTable> {
+  const types = await sourceColumnTypes(pool, table);
+  return { name: table, select: `SELECT ${rowEncodingSql(undefined, columnsStoredAsUtf8(types))} FROM \`${table}\``, kinds: columnKinds(types) };
+}
+
+/** Rows as read, with `fingerprints[i]` row i's fingerprint. */
+export interface FingerprintedRows {
+  rows: SourceRow[];
+  fingerprints: number[];
+}
+
 /**
- * `SELECT <every source column> FROM <table> <rest>`. The pool reads DATETIMEs as strings and
- * BIGINTs as decimal strings (source/mysql.ts), which is what SourceRow describes: the one
- * conversion of a result row.
+ * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
+ * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
+ * strings), with their fingerprints. Each row arrives as one Buffer, its canonical encoding
+ * (mysql2's `typeCast: false`); its columns are read out of it (decodeSourceRow).
  */
-export async function sourceRows(pool: Pool, table: string, rest: string, params: unknown[]): Promise<SourceRow[]> {
-  const rows = await sourceQuery<unknown[][]>(pool, table, { sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${table}\` ${rest}`, rowsAsArray: true }, params);
-  return rows.map(sourceRowOf);
+export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<FingerprintedRows> {
+  const encoded = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
+  const rows: SourceRow[] = new Array(encoded.length);
+  const fingerprints: number[] = new Array(encoded.length);
+  for (let i = 0; i < encoded.length; i++) {
+    const bytes = encoded[i]![0] ?? null;
+    const values = bytes && decodeSourceRow(bytes, source.kinds);
+    if (!bytes || !values) throw unreadableRow(source.name, bytes, i === 0 ? undefined : rows[i - 1]);
+    rows[i] = sourceRowOf(values);
+    fingerprints[i] = fingerprintOf(bytes);
+  }
+  return { rows, fingerprints };
+}
+
+/**
+ * MySQL's CONCAT gives NULL for a result longer than max_allowed_packet: such a row could not be
+ * sent as its columns either (the server refuses a packet that large).
+ */
+function unreadableRow(table: string, bytes: Buffer | null, before: SourceRow | undefined): RunFailedError {
+  const where = before ? `the row after id ${String(before.id)} (modified ${String(before.modified)})` : 'a row';
+  return bytes
+    ? new RunFailedError(`MySQL: reading ${table} failed: ${where} came back in a form earlypay cannot read`, 're-run with --verbose and report it; nothing past the last checkpoint was recorded as done')
+    : new RunFailedError(`MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`, "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done");
 }
 
 /** The raw rows of these ids (dead-lettering documents Elasticsearch refused; reconcile's repair). */
-export async function readRowsById(pool: Pool, table: string, ids: string[]): Promise<Map<string, SourceRow>> {
+export async function readRowsById(pool: Pool, source: SourceTable, ids: string[]): Promise<Map<string, SourceRow>> {
   const out = new Map<string, SourceRow>();
   for (let i = 0; i < ids.length; i += 1_000) {
-    for (const r of await sourceRows(pool, table, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)])) out.set(String(r.id), r);
+    for (const r of (await sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)])).rows) out.set(String(r.id), r);
   }
   return out;
 }

@@ -1,12 +1,14 @@
 /**
  * The row fingerprint computed by MariaDB (rowFingerprintSql) must equal the one JavaScript
- * computes at ingest from the row as mysql2 returns it (rowFingerprint) — on awkward values:
- * NULL against '', Korean text, emoji, a raw_data of 60 KB, zero dates, negative amounts, the
- * largest BIGINT ids, and a table whose numeric columns are text.
+ * computes from the row as mysql2 returns it (rowFingerprint) — on awkward values: NULL against
+ * '', Korean text, emoji, a raw_data of 60 KB, zero dates, negative amounts, the largest BIGINT
+ * ids, and a table whose numeric columns are text. And ingest's reader (sourceRows: each row
+ * as the canonical encoding MariaDB makes of it) must give the rows mysql2 gives column by
+ * column, with those fingerprints.
  */
 import type { Pool } from 'mysql2/promise';
 import { columnsStoredAsUtf8, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
-import { sourceColumnTypes } from '../../../src/core/source/query';
+import { describeSourceTable, readRowsById, sourceColumnTypes, sourceRows } from '../../../src/core/source/query';
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
@@ -51,6 +53,12 @@ async function compare(table: string): Promise<number> {
   expect(disagreements).toEqual([]);
   const fingerprints = (rows as { fp: string }[]).map((r) => r.fp);
   expect(new Set(fingerprints).size).toBe(fingerprints.length);
+
+  // Ingest's reader: the same rows, value for value and type for type, and the same fingerprints.
+  const read = await sourceRows(pool, await describeSourceTable(pool, table), 'ORDER BY id', []);
+  const columns = (rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]).map(({ fp: _fp, fp_aliased: _a, fp_as_is: _i, ...row }) => row);
+  expect(read.rows).toEqual(columns);
+  expect(read.fingerprints.map(String)).toEqual(fingerprints.map(String));
   return fingerprints.length;
 }
 
@@ -87,6 +95,20 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
     expect(asIs.has('raw_data') && asIs.has('sold_at') && asIs.has('id')).toBe(true);
     expect(await compare('latin1_sales')).toBe(latin1.length);
     expect(columnsStoredAsUtf8(await sourceColumnTypes(pool, 'platform_sales')).size).toBe(SOURCE_COLUMNS.length);
+  });
+
+  it('reads rows by id through the same reader', async () => {
+    const found = await readRowsById(pool, await describeSourceTable(pool, 'platform_sales'), ['1', '9', 'no such id']);
+    expect([...found.keys()]).toEqual(['1', '9']);
+    const [[nine]] = (await pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales WHERE id = 9`)) as unknown as [SourceRow[]];
+    expect(found.get('9')).toEqual(nine);
+  });
+
+  it('fails a read with a clear message when a row is larger than max_allowed_packet (CONCAT gives NULL)', async () => {
+    const source = await describeSourceTable(pool, 'platform_sales');
+    // The reader's SELECT with the encoding of one row replaced by NULL, as MySQL sends it then.
+    const nulled = { ...source, select: `SELECT IF(id = 3, NULL, ${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\`` };
+    await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(/the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/);
   });
 
   it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {
