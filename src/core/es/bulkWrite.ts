@@ -103,12 +103,6 @@ export interface BulkWriteOptions {
   refresh?: boolean;
 }
 
-interface OpMeta {
-  kind: BulkOp['kind'];
-  index: string;
-  id: string;
-}
-
 /** The response fields read: the rest (index, id, shards, seq_no) was a tenth of the CLI's time in parsing. */
 const FILTER_PATH = 'errors,items.*.status,items.*.error';
 
@@ -120,12 +114,14 @@ interface BulkItem {
 /**
  * A request body being filled: the NDJSON is written into one Buffer as each op arrives, so the
  * op's text dies young instead of living (and being promoted, and marked) until the response —
- * garbage collection was a third of ingest's CPU. `ends[i]` is where op i's lines end.
+ * garbage collection was a third of ingest's CPU. `ends[i]` is where op i's lines end: all a
+ * body keeps of its ops. Their kinds come back in the response; an op's index and id are read
+ * from its action line when it fails (an object an op kept them, and a body lived long enough
+ * for every one of them to be promoted: most of what ingest's collections promoted).
  */
 class Body {
   readonly out: JsonBytes;
   readonly ends: number[] = [];
-  readonly metas: OpMeta[] = [];
 
   constructor(buffer: Buffer) {
     this.out = new JsonBytes(buffer);
@@ -139,16 +135,26 @@ class Body {
     return this.out.length;
   }
 
+  get ops(): number {
+    return this.ends.length;
+  }
+
   append(op: BulkOp): void {
     writeLines(op, this.out);
     this.ends.push(this.out.length);
-    this.metas.push({ kind: op.kind, index: op.index, id: op.id });
   }
+}
 
-  /** The lines of op i. */
-  lines(i: number): Buffer {
-    return this.out.buffer.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
-  }
+/** Op i's lines in a payload whose ops end at `ends`. */
+function linesOf(payload: Buffer, ends: readonly number[], i: number): Buffer {
+  return payload.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+}
+
+/** The index and id an op's action line names (`{"index":{"_index":…,"_id":…}}`). */
+function target(lines: Buffer): { index: string; id: string } {
+  const action = JSON.parse(lines.toString('utf8', 0, lines.indexOf(0x0a))) as Record<string, { _index: string; _id: string }>;
+  const named = Object.values(action)[0]!;
+  return { index: named._index, id: named._id };
 }
 
 export class BulkWriter {
@@ -209,7 +215,7 @@ export class BulkWriter {
   /** Sends what is buffered and waits for every request; the outcomes so far. */
   async flush(): Promise<BulkWriteResult> {
     await this.drain();
-    if (this.body.metas.length) {
+    if (this.body.ops) {
       const body = this.body;
       this.body = this.newBody();
       await this.post(body);
@@ -232,7 +238,7 @@ export class BulkWriter {
   private async post(body: Body): Promise<void> {
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     this.throwIfFailed();
-    const request: Promise<void> = this.send(body.buffer.subarray(0, body.length), body.metas, (i) => body.lines(i))
+    const request: Promise<void> = this.send(body.buffer.subarray(0, body.length), body.ends)
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
@@ -243,13 +249,13 @@ export class BulkWriter {
     this.inFlight.add(request);
   }
 
-  private async send(payload: Buffer, metas: OpMeta[], linesOf: (i: number) => Buffer): Promise<void> {
+  private async send(payload: Buffer, ends: readonly number[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let res: { items?: Record<string, BulkItem>[] };
       try {
         res = (await retryOn429(
           () => this.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: payload, querystring: { filter_path: FILTER_PATH } }),
-          () => (this.result.retried += metas.length),
+          () => (this.result.retried += ends.length),
         )) as typeof res;
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 429) throw err;
@@ -257,30 +263,33 @@ export class BulkWriter {
       }
       const items = res.items ?? [];
       const again: number[] = [];
-      for (let i = 0; i < metas.length; i++) {
-        const meta = metas[i]!;
-        const item = items[i] ? Object.values(items[i]!)[0] : undefined;
+      for (let i = 0; i < ends.length; i++) {
+        // An item is { <the op's kind>: { status, error? } }.
+        let kind = '';
+        let item: BulkItem | undefined;
+        for (const k in items[i]) {
+          kind = k;
+          item = items[i]![k];
+          break;
+        }
         const status = item?.status ?? 0;
         if (status >= 200 && status < 300) this.result.written++;
-        else if (status === 409 && meta.kind === 'index') this.result.superseded++;
-        else if (status === 404 && meta.kind === 'delete') this.result.alreadyGone++;
+        else if (status === 409 && kind === 'index') this.result.superseded++;
+        else if (status === 404 && kind === 'delete') this.result.alreadyGone++;
         else if (status === 429 && attempt < RETRIES_ON_429) again.push(i);
         else {
           const err = item?.error;
-          this.result.failed.push({ id: meta.id, index: meta.index, status, reason: err ? `${err.type}: ${err.reason}` : `status ${status}` });
+          this.result.failed.push({ ...target(linesOf(payload, ends, i)), status, reason: err ? `${err.type}: ${err.reason}` : `status ${status}` });
         }
       }
       if (again.length === 0) return;
       // Documents refused with 429 inside the response: sent again on their own, after a backoff.
       this.result.retried += again.length;
       await sleep(backoffMs(attempt));
-      const retry = again.map((i) => linesOf(i));
+      const retry = again.map((i) => linesOf(payload, ends, i));
       payload = Buffer.concat(retry);
-      const ends: number[] = [];
-      retry.reduce((end, b) => (ends.push(end + b.length), end + b.length), 0);
-      const previous = metas;
-      metas = again.map((i) => previous[i]!);
-      linesOf = (i) => payload.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+      let end = 0;
+      ends = retry.map((b) => (end += b.length));
     }
   }
 }
