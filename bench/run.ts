@@ -239,9 +239,9 @@ async function bareLoader(es: Client, db: string, concurrency: number): Promise<
   const ingestedAt = new Date().toISOString();
   try {
     const source = await describeSourceTable(pool, config.table);
-    for await (const { rows, fingerprints } of readChangedRows(pool, source, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+    for await (const { rows } of readChangedRows(pool, source, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
       for (let i = 0; i < rows.length; i++) {
-        const mapped = mapSourceRow(rows[i]!, { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt }, fingerprints[i]);
+        const mapped = mapSourceRow(rows.row(i), { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt }, rows.fingerprint(i));
         if (!mapped.ok) continue;
         const lines = bulkLines({ kind: 'index', index, id: mapped.sale.doc.id, doc: mapped.sale.doc, version: mapped.sale.version, versionType: 'external_gte' });
         chunk.push(lines);
@@ -719,7 +719,7 @@ async function run(): Promise<void> {
     '',
     '### The CLI\'s own work per row, without Elasticsearch',
     '',
-    `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ingest's stages in-process as ingest reads the table (keyset pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows, the next read ahead) — read (MySQL and mysql2's parsing), map (validation, the document with its fingerprint), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
+    `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ingest's stages in-process as ingest reads the table (keyset pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows, the next read ahead) — read (MySQL and mysql2's parsing; each row arrives as one Buffer, the canonical encoding MariaDB makes of it), map (the row decoded out of its encoding, validation, the document with its fingerprint: MD5 of the encoding), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
     '',
     `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs).map((k) => `${k} alone`).join(' | ')} |`,
     `|---|---:|---:|---:|---:|---:|---:|${Object.keys(stages[0]!.aloneUs).map(() => '---:').join('|')}|`,

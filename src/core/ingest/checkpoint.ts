@@ -4,25 +4,25 @@
  * cursor — forward only, except that a full run rewrites it (it read the whole table).
  */
 import type { Checkpoint, StateStore } from '../state/store';
-import type { SourceRow } from '../source/row';
 import type { IngestPlan } from './plan';
+import type { KeysetPosition } from './read';
 
 export class CheckpointStage {
   /** Every day marked changed in this run. */
   readonly days = new Set<string>();
   advanced = false;
   private pendingDays = new Set<string>();
-  private last: SourceRow | undefined;
+  private last: KeysetPosition | undefined;
 
   constructor(private readonly state: StateStore, private readonly table: string, private readonly plan: IngestPlan, public position: Checkpoint | null) {}
 
-  /** A page was judged (and handed to the sink): its days and, for cursor pages, its last row. */
-  passed(rows: readonly SourceRow[], positioned: boolean, days: Iterable<string>): void {
+  /** A page was judged (and handed to the sink): its days and, for cursor pages, where it ends. */
+  passed(position: KeysetPosition | undefined, days: Iterable<string>): void {
     for (const d of days) {
       this.pendingDays.add(d);
       this.days.add(d);
     }
-    if (positioned && rows.length) this.last = rows[rows.length - 1];
+    if (position) this.last = position;
   }
 
   /** Call once everything passed so far is written. */
@@ -32,7 +32,7 @@ export class CheckpointStage {
     const last = this.last;
     this.last = undefined;
     if (!last || !this.plan.mayAdvance) return;
-    const next = { modified: String(last.modified), id: String(last.id) };
+    const next = { modified: last.modified, id: last.id };
     const moves = !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
       await this.state.writeCheckpoint(this.table, next);

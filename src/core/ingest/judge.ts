@@ -20,6 +20,7 @@ import type { IndexNames } from '../es/indices';
 import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId, type SaleRuleContext } from '../rules/rules';
 import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleDoc } from '../sales/saleJson';
+import type { RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
 import type { BatchLookups, LookupKeys } from './lookups';
 
@@ -78,14 +79,13 @@ export function deadLetterOp(names: IndexNames, table: string, runId: string, at
 
 const WHOLE_NUMBER = /^-?\d+$/;
 
-/** Maps a page of rows; `fingerprints[i]` is row i's when it was read with it. */
-export function mapPage(rows: readonly SourceRow[], ctx: JudgeContext, fingerprints?: readonly number[]): MappedPage {
+export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
   const page: MappedPage = { accepted: [], rejected: [] };
   // text_grams only for the documents judgePage writes.
   const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString(), deferTextGrams: true };
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const mapped = mapSourceRow(row, opts, fingerprints?.[i]);
+    const row = rows.row(i);
+    const mapped = mapSourceRow(row, opts, rows.fingerprint(i));
     if (mapped.ok) page.accepted.push(mapped.sale);
     else page.rejected.push({ row, why: mapped.rejected, deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row) });
   }

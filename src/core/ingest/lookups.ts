@@ -1,8 +1,11 @@
 /**
  * Stage 4, lookups: what judging a batch needs from Elasticsearch, in at most three requests
- * sent together — the stored versions of its sales (one mget, skipped when the run started on
- * an empty sales index: a load into empty indices cannot need it), the dead-letter documents of
- * its rejected rows (one mget, only when there are any), and the weekly baselines not cached yet.
+ * sent together — the stored versions of its sales (one mget), the dead-letter documents of its
+ * rejected rows (one mget, only when there are any), and the weekly baselines not cached yet.
+ * An index that held nothing when the run started is not asked: a run reads each row once, so
+ * what it finds there is what this run wrote, and a load into empty indices asks nothing at all
+ * (each page then goes from its rows to its request bytes without waiting on a round trip that
+ * kept its documents alive across collections: bench/RESULTS.md).
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
@@ -37,20 +40,40 @@ export interface LookupKeys {
   sales: { store_id: string; sale_date: string }[];
 }
 
+/** Which of the indices the lookups read held no document when the run started. */
+export interface EmptyAtStart {
+  sales: boolean;
+  deadLetters: boolean;
+  baselines: boolean;
+}
+
+/** Counts the documents of the indices the lookups read (none yet on a new prefix, e.g. a dry run). */
+export async function emptyAtStart(es: Client, names: IndexNames): Promise<EmptyAtStart> {
+  const empty = async (index: string): Promise<boolean> => (await es.count({ index, ignore_unavailable: true })).count === 0;
+  const [sales, deadLetters, baselines] = await Promise.all([empty(names.sales), empty(names.deadletter), empty(names.weeklyAov)]);
+  return { sales, deadLetters, baselines };
+}
+
+const NOTHING: ReadonlyMap<string, never> = new Map<string, never>();
+
 export class Lookups {
   private readonly baselines: WeeklyBaselines;
+  private readonly baseline: BatchLookups['baseline'];
 
-  constructor(private readonly es: Client, private readonly names: IndexNames, private readonly salesWereEmpty: boolean) {
+  constructor(private readonly es: Client, private readonly names: IndexNames, private readonly empty: EmptyAtStart) {
     this.baselines = new WeeklyBaselines(es, names.weeklyAov);
+    this.baseline = empty.baselines ? () => null : (storeId, saleDate) => this.baselines.get(storeId, saleDate);
   }
 
   async forBatch(keys: LookupKeys): Promise<BatchLookups> {
+    const { empty } = this;
+    if (empty.sales && empty.deadLetters && empty.baselines) return { stored: NOTHING, deadLetters: NOTHING, baseline: this.baseline };
     const stored = new Map<string, StoredSale>();
     const deadLetters = new Map<string, StoredDeadLetter>();
     await Promise.all([
-      this.baselines.load(keys.sales),
+      empty.baselines ? undefined : this.baselines.load(keys.sales),
       (async () => {
-        if (this.salesWereEmpty || keys.saleIds.length === 0) return;
+        if (empty.sales || keys.saleIds.length === 0) return;
         // Only what judging reads: the response of a page is parsed on every run over existing sales.
         const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'], filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'] });
         for (const d of res.docs) {
@@ -63,11 +86,11 @@ export class Lookups {
         }
       })(),
       (async () => {
-        if (keys.deadLetterIds.length === 0) return;
+        if (empty.deadLetters || keys.deadLetterIds.length === 0) return;
         const res = await this.es.mget<StoredDeadLetter>({ index: this.names.deadletter, ids: keys.deadLetterIds, _source: ['row', 'reason_code'] });
         for (const d of res.docs) if ('found' in d && d.found && d._source) deadLetters.set(d._id, d._source);
       })(),
     ]);
-    return { stored, deadLetters, baseline: (storeId, saleDate) => this.baselines.get(storeId, saleDate) };
+    return { stored, deadLetters, baseline: this.baseline };
   }
 }

@@ -21,14 +21,14 @@ import type { Config } from '../config/config';
 import type { IndexNames } from '../es/indices';
 import type { RuleId } from '../rules/rules';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
-import { describeSourceTable } from '../source/query';
+import { describeSourceTable, type RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
 import { StateStore, type Checkpoint } from '../state/store';
 import { CheckpointStage } from './checkpoint';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
-import { Lookups } from './lookups';
+import { Lookups, emptyAtStart } from './lookups';
 import { planIngest, type IngestPlan } from './plan';
-import { countWindow, readPlan, type SourcePage } from './read';
+import { countWindow, readPlan } from './read';
 import { IngestSink } from './sink';
 
 export interface IngestOptions {
@@ -116,19 +116,18 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const plan = planIngest({ previous, full: opts.full, since: opts.since, rows: opts.rows, now: deps.now(), lagMs: opts.lagMs, overlapMs: opts.overlapMs, sourceTz: config.sourceTz });
   deps.verbose(`ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`);
   const stats = emptyStats(plan, opts.dryRun, previous);
-  // A dry run on a new prefix has no indices: nothing to look up there.
-  const salesWereEmpty = (await es.count({ index: names.sales, ignore_unavailable: true })).count === 0;
+  const empty = await emptyAtStart(es, names);
   const total = deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
   const source = await describeSourceTable(pool, config.table);
-  const lookups = new Lookups(es, names, salesWereEmpty);
+  const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
   const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite) });
 
   /** Judges a page and hands its ops to the sink; the business days it touched. */
-  const judgeInto = async ({ rows, fingerprints }: SourcePage): Promise<Set<string>> => {
+  const judgeInto = async (rows: RowPage): Promise<Set<string>> => {
     const ctx = judging();
-    const mapped = mapPage(rows, ctx, fingerprints);
+    const mapped = mapPage(rows, ctx);
     const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
     tally(stats, outcome);
     if (!opts.dryRun) sink.append(outcome.ops);
@@ -151,7 +150,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       stats.interrupted = true;
       break;
     }
-    checkpoint.passed(page.rows, page.positioned, await judgeInto(page));
+    checkpoint.passed(page.position, await judgeInto(page.rows));
     deps.onProgress?.({ read: stats.read, total });
     // The page's documents are bytes in request bodies now, and collectable while this waits.
     if (!opts.dryRun) await sink.drain();

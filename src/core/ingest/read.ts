@@ -1,11 +1,11 @@
 /**
  * Stage 2, read: `platform_sales` with a keyset cursor on (modified, id) — never OFFSET — one
  * bounded page at a time, so memory does not grow with the table: a page holds at most
- * --batch-size rows and about MAX_PAGE_TEXT characters of column text, whichever is less.
+ * --batch-size rows and about MAX_PAGE_BYTES of encoded rows, whichever is less. A page is its
+ * rows' encodings (source/query.ts), made SourceRows one at a time as they are judged.
  */
 import type { Pool } from 'mysql2/promise';
-import { sourceQuery, sourceRows, type FingerprintedRows, type SourceTable } from '../source/query';
-import { SOURCE_COLUMNS, type SourceRow } from '../source/row';
+import { listedRows, sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
 import type { IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -24,33 +24,28 @@ export interface ReadWindow {
 }
 
 /**
- * Column text a page may hold. A row costs several times its text while it is judged and
- * written (the row, its document, the NDJSON), and the CLI's heap is 256 MB (bin/earlypay):
- * `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
+ * Bytes of encoded rows a page may hold. A row costs several times its bytes while it is judged
+ * and written (its columns, its document, the NDJSON), and the CLI's heap is 256 MB
+ * (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
  */
-export const MAX_PAGE_TEXT = 4_000_000;
-const SAMPLED_ROWS = 64;
+export const MAX_PAGE_BYTES = 4_000_000;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
 
-/** Rows the next page may have: `requested`, or fewer when the rows read so far are large. */
-export function boundedPageRows(page: readonly SourceRow[], requested: number): number {
+/** Rows the next page may have: `requested`, or fewer when the rows of this one are large. */
+export function boundedPageRows(page: { length: number; bytes(): number }, requested: number): number {
   if (page.length === 0) return requested;
-  const step = Math.max(1, Math.floor(page.length / SAMPLED_ROWS));
-  let chars = 0;
-  let sampled = 0;
-  for (let i = 0; i < page.length; i += step, sampled++) {
-    const row = page[i]!;
-    for (const c of SOURCE_COLUMNS) {
-      const v = row[c];
-      chars += v == null ? 4 : typeof v === 'string' ? v.length + 8 : 12;
-    }
-  }
-  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_TEXT / (chars / sampled))));
+  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_BYTES / (page.bytes() / page.length))));
+}
+
+/** Where a page ends in (modified, id) order: its last row's. */
+function positionAfter(page: EncodedRows): KeysetPosition {
+  const last = page.row(page.length - 1);
+  return { modified: String(last.modified), id: String(last.id) };
 }
 
 /** Yields pages of rows in (modified, id) order inside the window. */
-export async function* readChangedRows(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<FingerprintedRows> {
+export async function* readChangedRows(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
   let position: KeysetPosition | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
@@ -63,12 +58,10 @@ export async function* readChangedRows(pool: Pool, source: SourceTable, window: 
       sql = 'WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?';
       params = [position.modified, position.id, position.modified, window.untilModified, limit];
     }
-    const page = await sourceRows(pool, source, sql, params);
-    const { rows } = page;
+    const rows = await sourceRows(pool, source, sql, params);
     if (rows.length === 0) return;
-    const last = rows[rows.length - 1]!;
-    position = { modified: String(last.modified), id: String(last.id) };
-    yield page;
+    position = positionAfter(rows);
+    yield { rows, position };
     if (rows.length < limit) return;
     limit = boundedPageRows(rows, pageSize);
   }
@@ -78,7 +71,7 @@ export async function* readChangedRows(pool: Pool, source: SourceTable, window: 
  * Rows whose `modified` is NULL or a zero date are invisible to the cursor; they are read on
  * every run (there is an index on modified, so this is cheap) and go to the dead letter.
  */
-export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<FingerprintedRows> {
+export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
   let afterId: string | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
@@ -88,12 +81,11 @@ export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize
       `WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
       afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, limit] : [FIRST_REAL_DATETIME, limit],
     );
-    const { rows } = page;
-    if (rows.length === 0) return;
-    yield page;
-    if (rows.length < limit) return;
-    afterId = String(rows[rows.length - 1]!.id);
-    limit = boundedPageRows(rows, pageSize);
+    if (page.length === 0) return;
+    yield { rows: page };
+    if (page.length < limit) return;
+    afterId = positionAfter(page).id;
+    limit = boundedPageRows(page, pageSize);
   }
 }
 
@@ -134,14 +126,10 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
   }
 }
 
-/**
- * A page for the stages downstream; `positioned` pages move the checkpoint (undated rows never
- * do). The rows given to a repair come without fingerprints: mapping computes them.
- */
+/** A page for the stages downstream; a page read by the cursor ends at `position`, where the checkpoint may move (undated and given rows never move it). */
 export interface SourcePage {
-  rows: SourceRow[];
-  fingerprints?: readonly number[];
-  positioned: boolean;
+  rows: RowPage;
+  position?: KeysetPosition;
 }
 
 /**
@@ -151,9 +139,9 @@ export interface SourcePage {
  */
 export async function* readPlan(pool: Pool, source: SourceTable, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
-    for await (const rows of plan.rows) yield { rows, positioned: false };
+    for await (const rows of plan.rows) yield { rows: listedRows(rows) };
     return;
   }
-  for await (const page of readUndatedRows(pool, source, pageSize)) yield { ...page, positioned: false };
-  for await (const page of readAhead(readChangedRows(pool, source, plan.window, pageSize), 1)) yield { ...page, positioned: true };
+  yield* readUndatedRows(pool, source, pageSize);
+  yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
 }

@@ -8,7 +8,7 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
-import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind, type ColumnType } from './fingerprint';
+import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, rowFingerprint, type ColumnKind, type ColumnType } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
@@ -52,48 +52,84 @@ export async function describeSourceTable(pool: Pool, table: string): Promise<So
   return { name: table, select: `SELECT ${rowEncodingSql(undefined, columnsStoredAsUtf8(types))} FROM \`${table}\``, kinds: columnKinds(types) };
 }
 
-/** Rows as read, with `fingerprints[i]` row i's fingerprint. */
-export interface FingerprintedRows {
-  rows: SourceRow[];
-  fingerprints: number[];
+/**
+ * A page of source rows, each made a SourceRow only when asked for: a page waits (read ahead,
+ * or for a free bulk request) while the one before is written, and 2,000 rows of column strings
+ * waiting were what garbage collection copied and promoted (bench/RESULTS.md).
+ */
+export interface RowPage {
+  readonly length: number;
+  row(i: number): SourceRow;
+  /** Row i's fingerprint (fingerprint.ts). */
+  fingerprint(i: number): number;
+}
+
+/** Rows read as their canonical encodings (one Buffer each), decoded when asked for. */
+export class EncodedRows implements RowPage {
+  constructor(readonly encodings: readonly Buffer[], private readonly kinds: readonly ColumnKind[], private readonly table: string) {}
+
+  get length(): number {
+    return this.encodings.length;
+  }
+
+  row(i: number): SourceRow {
+    const values = decodeSourceRow(this.encodings[i]!, this.kinds);
+    if (!values) throw new RunFailedError(`MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`, 're-run with --verbose and report it; nothing past the last checkpoint was recorded as done');
+    return sourceRowOf(values);
+  }
+
+  fingerprint(i: number): number {
+    return fingerprintOf(this.encodings[i]!);
+  }
+
+  /** Bytes of the rows' encodings: about the rows' text. */
+  bytes(): number {
+    let n = 0;
+    for (const e of this.encodings) n += e.length;
+    return n;
+  }
+}
+
+/** Rows given as SourceRows (reconcile's repair): their fingerprints computed from them. */
+export function listedRows(rows: readonly SourceRow[]): RowPage {
+  return { length: rows.length, row: (i) => rows[i]!, fingerprint: (i) => rowFingerprint(rows[i]!) };
 }
 
 /**
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
- * strings), with their fingerprints. Each row arrives as one Buffer, its canonical encoding
- * (mysql2's `typeCast: false`); its columns are read out of it (decodeSourceRow).
+ * strings). Each row arrives as one Buffer, its canonical encoding (mysql2's `typeCast: false`),
+ * checked here and decoded when a row is asked for (decodeSourceRow).
  */
-export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<FingerprintedRows> {
-  const encoded = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
-  const rows: SourceRow[] = new Array(encoded.length);
-  const fingerprints: number[] = new Array(encoded.length);
-  for (let i = 0; i < encoded.length; i++) {
-    const bytes = encoded[i]![0] ?? null;
-    const values = bytes && decodeSourceRow(bytes, source.kinds);
-    if (!bytes || !values) throw unreadableRow(source.name, bytes, i === 0 ? undefined : rows[i - 1]);
-    rows[i] = sourceRowOf(values);
-    fingerprints[i] = fingerprintOf(bytes);
+export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<EncodedRows> {
+  const result = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
+  const encodings: Buffer[] = new Array(result.length);
+  for (let i = 0; i < result.length; i++) {
+    const bytes = result[i]![0] ?? null;
+    if (!bytes) throw tooLarge(source.name, i === 0 ? undefined : new EncodedRows(encodings, source.kinds, source.name).row(i - 1));
+    encodings[i] = bytes;
   }
-  return { rows, fingerprints };
+  return new EncodedRows(encodings, source.kinds, source.name);
 }
 
 /**
  * MySQL's CONCAT gives NULL for a result longer than max_allowed_packet: such a row could not be
  * sent as its columns either (the server refuses a packet that large).
  */
-function unreadableRow(table: string, bytes: Buffer | null, before: SourceRow | undefined): RunFailedError {
+function tooLarge(table: string, before: SourceRow | undefined): RunFailedError {
   const where = before ? `the row after id ${String(before.id)} (modified ${String(before.modified)})` : 'a row';
-  return bytes
-    ? new RunFailedError(`MySQL: reading ${table} failed: ${where} came back in a form earlypay cannot read`, 're-run with --verbose and report it; nothing past the last checkpoint was recorded as done')
-    : new RunFailedError(`MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`, "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done");
+  return new RunFailedError(`MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`, "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done");
 }
 
 /** The raw rows of these ids (dead-lettering documents Elasticsearch refused; reconcile's repair). */
 export async function readRowsById(pool: Pool, source: SourceTable, ids: string[]): Promise<Map<string, SourceRow>> {
   const out = new Map<string, SourceRow>();
   for (let i = 0; i < ids.length; i += 1_000) {
-    for (const r of (await sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)])).rows) out.set(String(r.id), r);
+    const page = await sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
+    for (let j = 0; j < page.length; j++) {
+      const r = page.row(j);
+      out.set(String(r.id), r);
+    }
   }
   return out;
 }

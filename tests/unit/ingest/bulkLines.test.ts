@@ -1,5 +1,5 @@
 import { bulkLines, type BulkOp } from '../../../src/core/es/bulkWrite';
-import { boundedPageRows, MAX_PAGE_TEXT } from '../../../src/core/ingest/read';
+import { boundedPageRows, MAX_PAGE_BYTES } from '../../../src/core/ingest/read';
 import { row } from '../../support/sourceRow';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { writeSaleDoc } from '../../../src/core/sales/saleJson';
@@ -39,12 +39,12 @@ describe('bulkLines', () => {
 });
 
 describe('boundedPageRows', () => {
-  it('keeps --batch-size for ordinary rows and bounds a page of large rows by its text', () => {
-    expect(boundedPageRows([row(), row()], 2_000)).toBe(2_000);
-    const big = row({ raw_data: 'x'.repeat(20_000) });
-    const rows = boundedPageRows(Array.from({ length: 100 }, () => big), 100_000);
-    expect(rows).toBeLessThan(MAX_PAGE_TEXT / 20_000 + 1);
-    expect(rows).toBeGreaterThanOrEqual(100);
-    expect(boundedPageRows([], 7)).toBe(7);
+  const page = (rows: number, bytesEach: number): { length: number; bytes(): number } => ({ length: rows, bytes: () => rows * bytesEach });
+  it('keeps --batch-size for ordinary rows and bounds a page of large rows by their bytes', () => {
+    expect(boundedPageRows(page(2, 700), 2_000)).toBe(2_000);
+    const rows = boundedPageRows(page(100, 20_000), 100_000);
+    expect(rows).toBe(MAX_PAGE_BYTES / 20_000);
+    expect(boundedPageRows(page(100, 10_000_000), 100_000)).toBe(100);
+    expect(boundedPageRows(page(0, 0), 7)).toBe(7);
   });
 });

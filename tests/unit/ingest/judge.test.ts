@@ -5,6 +5,7 @@ import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
 import { diffSaleAnomalies } from '../../../src/core/rules/rules';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
+import { listedRows } from '../../../src/core/source/query';
 import { row } from '../../support/sourceRow';
 
 const names = indexNames('t');
@@ -25,7 +26,7 @@ const kinds = (ops: { kind: string; index: string; id: string }[]) => ops.map((o
 
 describe('judge', () => {
   it('into empty indices: a sale document, an anomaly per finding, a dead letter per rejected row', () => {
-    const page = mapPage([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), row({ id: '3', store_id: null })], ctx);
+    const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), row({ id: '3', store_id: null })]), ctx);
     const out = judgePage(page, found(), ctx);
     expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:3', 'index sales 1', 'index sales 2', 'upsert anomalies 2:DEPOSIT_MISMATCH']);
     expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 0, flagged: 1, withdrawn: 0, days: new Set(['2024-05-01']) });
@@ -34,7 +35,7 @@ describe('judge', () => {
 
   it('the documents it writes are mapSourceRow\'s, text_grams included; rows it does not write get none computed', () => {
     const texts = { remark: '배달 요청', result_msg: '정상승인', raw_data: '{"shopName":"소문난분식 일산점"}' };
-    const page = mapPage([row({ id: '1', ...texts }), row({ id: '2', ...texts })], ctx);
+    const page = mapPage(listedRows([row({ id: '1', ...texts }), row({ id: '2', ...texts })]), ctx);
     const full = mapSourceRow(row({ id: '1', ...texts }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: ctx.now.toISOString() });
     if (!full.ok) throw new Error('rejected');
     expect(full.sale.doc.text_grams).toEqual(['배달 달', '요청 청', '정상 상승 승인 인', '소문 문난 난분 분식 식', '일산 산점 점']);
@@ -45,14 +46,14 @@ describe('judge', () => {
   });
 
   it('asks the lookups for every id that may have a document, and the dead letters of rejected rows', () => {
-    const keys = lookupKeys(mapPage([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })], ctx));
+    const keys = lookupKeys(mapPage(listedRows([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })]), ctx));
     expect(keys.saleIds).toEqual(['1', '3']);
     expect(keys.deadLetterIds).toEqual(['platform_sales:3', expect.stringMatching(/^platform_sales:sha1:[0-9a-f]{40}$/)]);
   });
 
   it('a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no day', () => {
     const rejected = row({ id: '3', store_id: null });
-    const page = mapPage([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected], ctx);
+    const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
     const held = { row: JSON.parse(JSON.stringify(rejected)), reason_code: ['MISSING_STORE_ID'] };
     const out = judgePage(page, found({ 1: storedAs(row({ id: '1' })), 2: storedAs(row({ id: '2', amount_deposit: 1 }), ['DEPOSIT_MISMATCH']) }, { 'platform_sales:3': held }), ctx);
     expect(out.ops).toEqual([]);
@@ -62,12 +63,12 @@ describe('judge', () => {
   it('a changed row is written: other fingerprint, version, day or rules', () => {
     const stored = storedAs(row({ id: '1' }));
     for (const s of [{ ...stored, row_fingerprint: 1 }, { ...stored, version: 1 }, { ...stored, sale_date: '2024-04-30' }, { ...stored, anomaly_rules: ['DEPOSIT_MISMATCH'] }, { ...stored, row_fingerprint: undefined }]) {
-      const out = judgePage(mapPage([row({ id: '1' })], ctx), found({ 1: s }), ctx);
+      const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: s }), ctx);
       expect(out.unchanged).toBe(0);
       expect(kinds(out.ops)[0]).toBe('index sales 1');
     }
     // Moved from 04-30: both days changed. A rule that stopped firing: its anomaly goes.
-    const moved = judgePage(mapPage([row({ id: '1' })], ctx), found({ 1: { ...stored, sale_date: '2024-04-30', anomaly_rules: ['DEPOSIT_MISMATCH'] } }), ctx);
+    const moved = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: { ...stored, sale_date: '2024-04-30', anomaly_rules: ['DEPOSIT_MISMATCH'] } }), ctx);
     expect(moved.days).toEqual(new Set(['2024-05-01', '2024-04-30']));
     expect(kinds(moved.ops)).toEqual(['index sales 1', 'delete anomalies 1:DEPOSIT_MISMATCH']);
     expect(moved.cleared).toBe(1);
@@ -75,22 +76,22 @@ describe('judge', () => {
 
   it('REPEATED_AMOUNT is kept as stored (settling ranks it once), never cleared by the per-sale diff', () => {
     const stored = { ...storedAs(row({ id: '1' })), anomaly_rules: ['REPEATED_AMOUNT'], row_fingerprint: 7 };
-    const out = judgePage(mapPage([row({ id: '1' })], ctx), found({ 1: stored }), ctx);
+    const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: stored }), ctx);
     expect(kinds(out.ops)).toEqual(['index sales 1']);
     expect((out.ops[0] as { doc: { anomaly_rules: string[] } }).doc.anomaly_rules).toEqual(['REPEATED_AMOUNT']);
   });
 
   it('a row accepted once and invalid now is withdrawn with its anomalies', () => {
-    const out = judgePage(mapPage([row({ id: '5', card_number: '' })], ctx), found({ 5: { sale_date: '2024-05-01', anomaly_rules: ['DEPOSIT_MISMATCH'], version: 1 } }), ctx);
+    const out = judgePage(mapPage(listedRows([row({ id: '5', card_number: '' })]), ctx), found({ 5: { sale_date: '2024-05-01', anomaly_rules: ['DEPOSIT_MISMATCH'], version: 1 } }), ctx);
     expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:5', 'delete sales 5', 'delete anomalies 5:DEPOSIT_MISMATCH']);
     expect(out).toMatchObject({ withdrawn: 1, days: new Set(['2024-05-01']) });
   });
 
   it('overwrite (reconcile --repair) writes every sale at max(its version, the stored one)', () => {
     const stored = storedAs(row({ id: '1' }));
-    const out = judgePage(mapPage([row({ id: '1' })], ctx), found({ 1: { ...stored, version: stored.version + 5 } }), { ...ctx, overwrite: true });
+    const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: { ...stored, version: stored.version + 5 } }), { ...ctx, overwrite: true });
     expect(out.ops[0]).toMatchObject({ kind: 'index', version: stored.version + 5 });
-    const same = judgePage(mapPage([row({ id: '1' })], ctx), found({ 1: stored }), { ...ctx, overwrite: true });
+    const same = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: stored }), { ...ctx, overwrite: true });
     expect(same.unchanged).toBe(0);
   });
 });
