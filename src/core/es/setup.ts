@@ -130,11 +130,12 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
 }
 
 export async function ensureIndices(client: Client, prefix: string, layout: IndexLayout = {}): Promise<{ alias: string; index: string; action: IndexAction }[]> {
-  const results = [];
-  for (const def of INDEX_DEFINITIONS) {
+  // All at once: each `create` waits for its shard to start, and one after another the seven
+  // took about half a second of a first ingest's run (0.46 s measured on the stack of npm test).
+  const results = await Promise.all(INDEX_DEFINITIONS.map(async (def) => {
     const r = await ensureIndex(client, prefix, def, layout);
-    results.push({ alias: r.status.alias, index: r.index, action: r.action });
-  }
+    return { alias: r.status.alias, index: r.index, action: r.action };
+  }));
   // A new index's replicas are copied after `create` returns: a node lost before then takes the
   // only copy of its shards with it. Wait (bounded) until the copies that can be made are made;
   // replicas that cannot be placed (fewer nodes than copies) do not hold this up.
