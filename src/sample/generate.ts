@@ -14,7 +14,7 @@ import { tzOffset } from '@date-fns/tz';
 import { UsageError } from '../core/errors';
 import { RULE_IDS, type RuleId } from '../core/rules/rules';
 import type { RejectReason } from '../core/sales/saleDocument';
-import type { SourceRow } from '../core/source/row';
+import type { StringSourceRow } from '../core/source/row';
 import { assertTimeZone, isBusinessDay } from '../core/time/businessDay';
 import {
   CANCELED_STATUS, CANCEL_REMARKS, CARD_COMPANIES, CHECK_CARD_FEE_DISCOUNT, CHECK_CARD_SHARE, DISTRICTS, HOUR_WEIGHTS,
@@ -60,7 +60,7 @@ export type SampleLabel =
   | { kind: 'anomaly'; rule: RuleId };
 
 export interface SampleSale {
-  row: SourceRow;
+  row: StringSourceRow;
   label: SampleLabel;
 }
 
@@ -531,7 +531,7 @@ class SalesSimulation {
     return { row: this.toRow(d), label };
   }
 
-  private toRow(d: Draft): SourceRow {
+  private toRow(d: Draft): StringSourceRow {
     const id = this.nextId++;
     const rng = this.rng;
     const approval = String(rng.int(100_000_000)).padStart(8, '0');

@@ -7,7 +7,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../core/config/config';
 import { UsageError } from '../core/errors';
 import { createMysqlPool, mysqlPoolOptions } from '../core/source/mysql';
-import { SOURCE_COLUMNS, type SourceRow } from '../core/source/row';
+import { SOURCE_COLUMNS, type StringSourceRow } from '../core/source/row';
 import { SOURCE_COLUMN_LIST } from '../core/source/query';
 import { createSourceTable } from '../core/source/schema';
 import { SampleTally, generateSales, inBatches, resolveSampleOptions, type SampleOptions, type SampleSale } from './generate';
@@ -127,7 +127,7 @@ const SPECIAL_CHARS = /[\0\n\r\x1a'\\]/g;
 const ESCAPES: Record<string, string> = { '\0': '\\0', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', "'": "\\'", '\\': '\\\\' };
 
 // mysql2's escape() also escapes '"', which raw_data's JSON is full of; this is the generator's hot path.
-function sqlValue(value: SourceRow[keyof SourceRow]): string {
+function sqlValue(value: StringSourceRow[keyof StringSourceRow]): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') return String(value);
   return `'${value.replace(SPECIAL_CHARS, (c) => ESCAPES[c]!)}'`;

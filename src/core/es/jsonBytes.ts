@@ -10,6 +10,8 @@
  * Its byte half (`ascii`, `text`) also writes the row fingerprint's encoding (source/fingerprint.ts).
  */
 
+import type { SourceText } from '../source/utf8Text';
+
 const HEX = '0123456789abcdef';
 
 /** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
@@ -112,6 +114,47 @@ export class JsonBytes {
     return at - from;
   }
 
+  /** A source text as a JSON string literal, or `null`: a Utf8Text from its bytes, escaped as JSON.stringify would its string. */
+  sourceText(value: SourceText | null): void {
+    if (value === null || typeof value === 'string') this.string(value);
+    else this.utf8(value.bytes, value.start, value.end);
+  }
+
+  /**
+   * Valid UTF-8 text as a JSON string literal: its bytes copied, those JSON.stringify escapes
+   * escaped. (Valid UTF-8 holds no lone surrogate, the one thing it escapes beyond ASCII.)
+   */
+  utf8(bytes: Buffer, start: number, end: number): void {
+    this.ensure((end - start) * 6 + 2);
+    const buf = this.buffer;
+    let at = this.length;
+    buf[at++] = 0x22;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80 || ESCAPED[c] === 0) {
+        buf[at++] = c;
+      } else {
+        buf[at++] = 0x5c;
+        if (c === 0x22 || c === 0x5c) {
+          buf[at++] = c;
+        } else {
+          const short = SHORT_ESCAPES[c];
+          if (short !== undefined) {
+            buf[at++] = short;
+          } else {
+            buf[at++] = 0x75;
+            buf[at++] = 0x30;
+            buf[at++] = 0x30;
+            buf[at++] = HEX.charCodeAt(c >> 4);
+            buf[at++] = HEX.charCodeAt(c & 15);
+          }
+        }
+      }
+    }
+    buf[at++] = 0x22;
+    this.length = at;
+  }
+
   /** A JSON string literal, or `null`. */
   string(value: string | null): void {
     if (value === null) {
@@ -169,6 +212,12 @@ export class JsonBytes {
     return true;
   }
 }
+
+/** Bytes JSON.stringify escapes (0: copied as they are): `"`, `\\` and the control characters. */
+const ESCAPED = new Uint8Array(128);
+for (let c = 0; c < 0x20; c++) ESCAPED[c] = 1;
+ESCAPED[0x22] = 1;
+ESCAPED[0x5c] = 1;
 
 /** Key and punctuation bytes, encoded once. */
 export function asciiBytes(text: string): Uint8Array {

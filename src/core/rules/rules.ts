@@ -7,6 +7,7 @@ import type { RuleThresholds } from '../config/config';
 import type { SaleDocument } from '../sales/saleDocument';
 import { formatWon } from '../money';
 import { isoBefore } from '../time/businessDay';
+import { textOf } from '../source/utf8Text';
 
 export type RuleId =
   | 'OVER_WEEKLY_AOV'
@@ -211,7 +212,7 @@ export function anomalyUpsert(sale: SaleDocument, f: RuleFinding, at: string): {
     rule: f.rule,
     severity: f.severity,
     store_id: sale.store_id,
-    platform: sale.platform,
+    platform: textOf(sale.platform),
     card_number: sale.card_number,
     sale_date: sale.sale_date,
     sold_at: sale.sold_at,

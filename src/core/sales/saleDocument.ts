@@ -3,6 +3,7 @@
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
+import { Utf8Text, type SourceText } from '../source/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
 import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
@@ -11,10 +12,10 @@ export interface SaleDocument {
   id: string;
   created: string | null;
   modified: string;
-  remark: string | null;
-  num_approval: string | null;
-  card_company: string | null;
-  card_category: string | null;
+  remark: SourceText | null;
+  num_approval: SourceText | null;
+  card_company: SourceText | null;
+  card_category: SourceText | null;
   card_number: string;
   amount_sale: number;
   amount_fee: number | null;
@@ -22,15 +23,15 @@ export interface SaleDocument {
   is_canceled: boolean;
   sold_at: string;
   will_deposited_at: string | null;
-  raw_data: string | null;
-  platform: string | null;
+  raw_data: SourceText | null;
+  platform: SourceText | null;
   daily_sale_id: string | null;
   store_id: string;
   extra_payment_id: string | null;
-  result_code: string | null;
-  result_msg: string | null;
-  detail_status: string | null;
-  processing_status: string | null;
+  result_code: SourceText | null;
+  result_msg: SourceText | null;
+  detail_status: SourceText | null;
+  processing_status: SourceText | null;
   sale_date: string;
   counted: boolean;
   repeat_key: string;
@@ -110,6 +111,11 @@ function textOrNull(value: unknown): string | null {
   return String(value);
 }
 
+/** A text column as the document takes it: its bytes when it was read as bytes (source/utf8Text.ts). */
+function sourceText(value: unknown): SourceText | null {
+  return value instanceof Utf8Text ? value : textOrNull(value);
+}
+
 /** A counted sale (SPEC §5): not canceled and a positive amount. */
 export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number }): boolean {
   return !sale.is_canceled && sale.amount_sale > 0;
@@ -123,7 +129,7 @@ export function repeatKeyOf(storeId: string, cardNumber: string, saleDate: strin
 
 /** The `text_grams` of the texts `search --text` looks into, in a sale document or a source row. */
 function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown }): string[] {
-  return textGrams([textOrNull(r.remark), textOrNull(r.result_msg), textOrNull(r.raw_data)]);
+  return textGrams([sourceText(r.remark), sourceText(r.result_msg), sourceText(r.raw_data)]);
 }
 
 /** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */
@@ -190,10 +196,10 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     id,
     created: created ? created.iso : null,
     modified: modified.iso,
-    remark: textOrNull(row.remark),
-    num_approval: textOrNull(row.num_approval),
-    card_company: textOrNull(row.card_company),
-    card_category: textOrNull(row.card_category),
+    remark: sourceText(row.remark),
+    num_approval: sourceText(row.num_approval),
+    card_company: sourceText(row.card_company),
+    card_category: sourceText(row.card_category),
     card_number: cardNumber,
     amount_sale: amountSale,
     amount_fee: wholeNumber(row.amount_fee),
@@ -201,15 +207,15 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     is_canceled: isCanceled,
     sold_at: soldAt.iso,
     will_deposited_at: deposited ? deposited.iso : null,
-    raw_data: textOrNull(row.raw_data),
-    platform: textOrNull(row.platform),
+    raw_data: sourceText(row.raw_data),
+    platform: sourceText(row.platform),
     daily_sale_id: idString(row.daily_sale_id),
     store_id: storeId,
     extra_payment_id: idString(row.extra_payment_id),
-    result_code: textOrNull(row.result_code),
-    result_msg: textOrNull(row.result_msg),
-    detail_status: textOrNull(row.detail_status),
-    processing_status: textOrNull(row.processing_status),
+    result_code: sourceText(row.result_code),
+    result_msg: sourceText(row.result_msg),
+    detail_status: sourceText(row.detail_status),
+    processing_status: sourceText(row.processing_status),
     sale_date: saleDate,
     counted: isCountedSale({ is_canceled: isCanceled, amount_sale: amountSale }),
     repeat_key: repeatKeyOf(storeId, cardNumber, saleDate, amountSale),

@@ -16,6 +16,7 @@
  * unigram covers the last one).
  */
 import type { estypes } from '@elastic/elasticsearch';
+import type { SourceText } from '../source/utf8Text';
 
 /** The field (in the sales mapping) the grams are indexed in. */
 export const TEXT_GRAMS_FIELD = 'text_grams';
@@ -96,6 +97,36 @@ class DistinctGrams {
   addText(text: string): void {
     hangulRuns(text, (start, end) => this.add(cachedWordGrams(text.slice(start, end))));
   }
+
+  /**
+   * Each word of a text given as valid UTF-8 bytes: the words `addText` finds in the decoded
+   * text, only they are decoded. Every Hangul character is three bytes long (all lie in
+   * U+1100..U+FFDC); a four-byte character is a surrogate pair in the string, never Hangul.
+   */
+  addUtf8(bytes: Buffer, start: number, end: number): void {
+    let run = -1;
+    for (let i = start; i < end; ) {
+      const b = bytes[i]!;
+      let hangul = false;
+      let length = 1;
+      if (b >= 0xf0) {
+        length = 4;
+      } else if (b >= 0xe0) {
+        length = 3;
+        hangul = isHangul(((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f));
+      } else if (b >= 0xc0) {
+        length = 2;
+      }
+      if (hangul && run < 0) {
+        run = i;
+      } else if (!hangul && run >= 0) {
+        this.add(cachedWordGrams(bytes.utf8Slice(run, i)));
+        run = -1;
+      }
+      i += length;
+    }
+    if (run >= 0) this.add(cachedWordGrams(bytes.utf8Slice(run, end)));
+  }
 }
 
 const gramsOfShortText = remembered(CACHED, (text) => {
@@ -105,10 +136,17 @@ const gramsOfShortText = remembered(CACHED, (text) => {
 });
 
 /** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts, in order. */
-export function textGrams(texts: readonly (string | null | undefined)[]): string[] {
+export function textGrams(texts: readonly (SourceText | null | undefined)[]): string[] {
   const out = new DistinctGrams();
-  for (const text of texts) {
-    if (!text) continue;
+  for (const value of texts) {
+    if (!value) continue;
+    // A long text read as bytes is scanned as bytes; a short one (mostly the same few remarks
+    // and messages, their grams remembered) is decoded.
+    if (typeof value !== 'string' && value.byteLength > SHORT_TEXT) {
+      out.addUtf8(value.bytes, value.start, value.end);
+      continue;
+    }
+    const text = typeof value === 'string' ? value : value.toString();
     if (text.length > SHORT_TEXT) out.addText(text);
     else for (const g of gramsOfShortText(text)) out.add(g);
   }

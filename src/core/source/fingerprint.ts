@@ -20,15 +20,18 @@
  * MySQL writes it in C for about 1 µs a row; mysql2 decoding 23 columns and this file encoding
  * them again cost the CLI 3-4 µs (bench/RESULTS.md).
  */
+import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { JsonBytes, decimalDigits } from '../es/jsonBytes';
-import { SOURCE_COLUMNS, type SourceRow } from './row';
+import { SOURCE_COLUMNS, TEXT_AS_READ, type SourceRow } from './row';
+import { Utf8Text } from './utf8Text';
 
 /** Most rows a business day can have while Σ of 32-bit fingerprints stays below 2^53. */
 export const FINGERPRINT_EXACT_ROWS = 2 ** 21 - 1;
 
 /** The canonical encoding of one column value (see the file comment). */
 export function encodeValue(value: unknown): string {
+  if (value instanceof Utf8Text) return `${value.byteLength}:${value.toString()}`;
   if (value === null || value === undefined) return 'N';
   const text = String(value);
   return `${Buffer.byteLength(text, 'utf8')}:${text}`;
@@ -51,6 +54,13 @@ function encodeColumn(value: unknown): void {
     scratch.number(decimalDigits(value));
     scratch.ascii(':');
     scratch.number(value);
+    return;
+  }
+  if (value instanceof Utf8Text) {
+    scratch.ensure(value.byteLength + 24);
+    scratch.number(value.byteLength);
+    scratch.ascii(':');
+    scratch.length += value.bytes.copy(scratch.buffer, scratch.length, value.start, value.end);
     return;
   }
   const text = typeof value === 'string' ? value : String(value);
@@ -172,14 +182,15 @@ export function rowFingerprintSql(alias?: string, asIs: ReadonlySet<string> = ne
  * integer and floating-point types as numbers; everything else as text — BIGINT and DECIMAL
  * (bigNumberStrings), date-times (dateStrings), and also binary strings and MySQL's JSON type,
  * which mysql2 would make a Buffer or a parsed object and the sales document takes as text.
+ * The text of a TEXT_AS_READ column stays its bytes (`bytes`: a Utf8Text).
  */
-export type ColumnKind = 'number' | 'text';
+export type ColumnKind = 'number' | 'text' | 'bytes';
 
 const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year', 'float', 'double', 'real']);
 
 /** The kind of each source column, in SOURCE_COLUMNS order (a column information_schema does not describe: text). */
 export function columnKinds(types: ReadonlyMap<string, ColumnType>): ColumnKind[] {
-  return SOURCE_COLUMNS.map((c) => (NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : 'text'));
+  return SOURCE_COLUMNS.map((c) => (NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : TEXT_AS_READ.has(c) ? 'bytes' : 'text'));
 }
 
 /** The column values of the row being decoded, in SOURCE_COLUMNS order (sourceRowOf copies them out). */
@@ -187,10 +198,13 @@ const decoded: unknown[] = new Array(SOURCE_COLUMNS.length);
 
 /**
  * A row read back out of its canonical encoding (rowEncodingSql's bytes), each column as mysql2
- * would have handed it over (`kinds`); null when the bytes are not such an encoding.
+ * would have handed it over (`kinds`); null when the bytes are not such an encoding. A `bytes`
+ * column is a Utf8Text over `encoding` — when the row is valid UTF-8, as MySQL sends text in the
+ * connection's utf8mb4; otherwise, as for any text, the string mysql2 would have decoded.
  */
 export function decodeSourceRow(encoding: Buffer, kinds: readonly ColumnKind[]): unknown[] | null {
   const end = encoding.length;
+  const valid = isUtf8(encoding);
   let at = 0;
   for (let k = 0; k < kinds.length; k++) {
     if (at >= end) return null;
@@ -210,7 +224,8 @@ export function decodeSourceRow(encoding: Buffer, kinds: readonly ColumnKind[]):
     const from = at + 1;
     at = from + length;
     if (at > end) return null;
-    decoded[k] = kinds[k] === 'number' ? numberAt(encoding, from, at) : textAt(encoding, from, at);
+    const kind = kinds[k];
+    decoded[k] = kind === 'number' ? numberAt(encoding, from, at) : kind === 'bytes' && valid ? new Utf8Text(encoding, from, at) : textAt(encoding, from, at);
   }
   return at === end ? decoded : null;
 }

@@ -30,7 +30,7 @@ const QUERIES = [
 
 /** Every Hangul word of the query occurs inside a Hangul word of one of the sale's texts. */
 function containsAll(d: SaleDocument, query: string): boolean {
-  const words = [d.remark, d.result_msg, d.raw_data].flatMap((t) => (t ? hangulWords(t) : []));
+  const words = [d.remark, d.result_msg, d.raw_data].flatMap((t) => (t ? hangulWords(String(t)) : []));
   const latin = [d.remark, d.result_msg, d.raw_data].join(' ').toLowerCase();
   return hangulWords(query).every((q) => words.some((w) => w.includes(q))) &&
     (query.match(/[a-z]+/gi) ?? []).every((w) => latin.includes(w.toLowerCase()));

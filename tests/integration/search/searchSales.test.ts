@@ -78,10 +78,10 @@ describe('filters (compared with the same filter in TypeScript)', () => {
     ['--card with literal stars is not a pattern', ['--card', '5461-1***-****-7537'], () => false],
     ['--canceled', ['--canceled'], (d) => d.is_canceled],
     ['--not-canceled', ['--not-canceled'], (d) => !d.is_canceled],
-    ['--text Hangul', ['--text', '배민'], (d) => (d.remark ?? '').includes('배민')],
-    ['--text all words (and)', ['--text', '승인 거절'], (d) => (d.result_msg ?? '').includes('승인 거절')],
-    ['--text in raw_data', ['--text', 'ORD-777'], (d) => (d.raw_data ?? '').includes('ORD-777')],
-    ['--text with quotes and brackets', ['--text', '"refund (partial)" [urgent]'], (d) => (d.remark ?? '').includes('refund (partial)')],
+    ['--text Hangul', ['--text', '배민'], (d) => String(d.remark ?? '').includes('배민')],
+    ['--text all words (and)', ['--text', '승인 거절'], (d) => String(d.result_msg ?? '').includes('승인 거절')],
+    ['--text in raw_data', ['--text', 'ORD-777'], (d) => String(d.raw_data ?? '').includes('ORD-777')],
+    ['--text with quotes and brackets', ['--text', '"refund (partial)" [urgent]'], (d) => String(d.remark ?? '').includes('refund (partial)')],
     ['combined', ['--store', '51', '--not-canceled', '--min-amount', '10000', '--from', '2024-05-02'], (d) => d.store_id === '51' && !d.is_canceled && d.amount_sale >= 10_000 && d.sale_date >= '2024-05-02'],
   ];
   it.each(cases)('%s', async (_name, args, pred) => {

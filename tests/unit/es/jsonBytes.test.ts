@@ -55,3 +55,15 @@ describe('JsonBytes.number', () => {
     for (const n of values) expect([n, written((o) => o.number(n), 1).toString()]).toEqual([n, JSON.stringify(n)]);
   });
 });
+
+describe('JsonBytes.utf8 (a text read as its UTF-8 bytes)', () => {
+  it('writes valid UTF-8 as JSON.stringify writes its string: every escape, Hangul, emoji, U+2028, DEL', () => {
+    const int = randomInts(21);
+    const alphabet = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\r', '\b', '\f', '\u0000', '\u0001', '\u001f', '\u007f', '\u2028', '정', 'é', '€', '😀', '{', ':'];
+    for (let i = 0; i < 3_000; i++) {
+      const value = Array.from({ length: int(3) === 0 ? 500 + int(300) : int(40) }, () => alphabet[int(alphabet.length)]).join('');
+      const bytes = Buffer.concat([Buffer.from('pre'), Buffer.from(value), Buffer.from('post')]);
+      expect(written((o) => o.utf8(bytes, 3, bytes.length - 4), 1).equals(stringified(value))).toBe(true);
+    }
+  });
+});

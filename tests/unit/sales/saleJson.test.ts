@@ -2,8 +2,15 @@
 import { JsonBytes } from '../../../src/core/es/jsonBytes';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import { SALE_FIELDS, writeSaleJson } from '../../../src/core/sales/saleJson';
+import { columnKinds, encodeValue } from '../../../src/core/source/fingerprint';
+import { EncodedRows } from '../../../src/core/source/query';
+import { SOURCE_COLUMNS } from '../../../src/core/source/row';
+import { Utf8Text } from '../../../src/core/source/utf8Text';
 import { randomInts } from '../../support/random';
 import { row } from '../../support/sourceRow';
+
+/** information_schema's types of the table the DDL makes: its INT columns read as numbers. */
+const DDL_TYPES = new Map(['amount_sale', 'amount_fee', 'amount_deposit', 'is_canceled'].map((c) => [c, { type: 'int', charset: null }]));
 
 const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2026-12-01T22:00:00.000Z' };
 
@@ -42,4 +49,21 @@ describe('writeSaleJson', () => {
 
 it('names every field of a sale document, in its order', () => {
   expect(SALE_FIELDS).toEqual(Object.keys(doc({})));
+});
+
+describe('writeSaleJson of a row read as its encoding', () => {
+  it('writes the texts kept as their bytes (Utf8Text) as JSON.stringify writes them decoded', () => {
+    const int = randomInts(8);
+    const pieces = ['배달지연으로', '"quoted"', 'back\\slash', 'line\nbreak', 'tab\t', '\u0000', '😀', 'plain', ' ', '{"menu":"정상승인"}'];
+    const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
+    for (let i = 0; i < 300; i++) {
+      const r = row({ remark: text(int(6)), raw_data: text(int(3) === 0 ? 200 : int(20)), result_msg: text(int(4)), platform: text(int(2)), detail_status: text(int(2)) });
+      const page = new EncodedRows([Buffer.from(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))], columnKinds(DDL_TYPES), 'platform_sales');
+      const mapped = mapSourceRow(page.row(0), opts, page.fingerprint(0));
+      if (!mapped.ok) throw new Error('rejected');
+      expect(mapped.sale.doc.raw_data).toBeInstanceOf(Utf8Text);
+      sameBytes(mapped.sale.doc);
+      expect(JSON.parse(JSON.stringify(mapped.sale.doc))).toEqual(JSON.parse(JSON.stringify(doc(r))));
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/search/hangulGrams';
 import { textQuery } from '../../../src/core/search/salesQuery';
+import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { randomInts } from '../../support/random';
 
 describe('text_grams at ingest', () => {
   it('gives each Hangul word its bigrams and its last syllable', () => {
@@ -23,6 +25,16 @@ describe('text_grams at ingest', () => {
       const reference = Array.from(new Set(texts.flatMap((t) => (t ? hangulWords(t) : []))), wordGrams);
       expect(textGrams(texts)).toEqual(reference);
       expect(textGrams(texts)).toEqual(reference); // again, from the caches
+    }
+  });
+  it('finds the same words in a text read as its UTF-8 bytes (Utf8Text), short or long, whatever surrounds them', () => {
+    const int = randomInts(31);
+    const pieces = ['정상', '승인', '배달지연', 'ㄱㄴ', 'ᄀᄁ', 'ﾡﾢ', '😀', 'é', '€', 'ascii', ' ', '"', '{', '한'];
+    for (let i = 0; i < 2_000; i++) {
+      const text = Array.from({ length: int(4) === 0 ? 60 + int(80) : int(12) }, () => pieces[int(pieces.length)]).join('');
+      const bytes = Buffer.concat([Buffer.from('정x'), Buffer.from(text), Buffer.from('y승')]);
+      const asBytes = new Utf8Text(bytes, Buffer.byteLength('정x'), bytes.length - Buffer.byteLength('y승'));
+      expect(textGrams([null, asBytes, '요청'])).toEqual(textGrams([null, text, '요청']));
     }
   });
 });
