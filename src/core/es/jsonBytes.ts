@@ -24,6 +24,32 @@ export function decimalDigits(n: number): number {
   return digits;
 }
 
+/** Bytes JSON.stringify escapes (0: copied as they are): `"`, `\\` and the control characters. */
+const ESCAPED = new Uint8Array(128);
+for (let c = 0; c < 0x20; c++) ESCAPED[c] = 1;
+ESCAPED[0x22] = 1;
+ESCAPED[0x5c] = 1;
+
+/** Writes at `at` JSON.stringify's escape of an ASCII character ESCAPED marks; where it ends. */
+function escapeAt(buf: Buffer, at: number, c: number): number {
+  buf[at++] = 0x5c;
+  if (c === 0x22 || c === 0x5c) {
+    buf[at++] = c;
+    return at;
+  }
+  const short = SHORT_ESCAPES[c];
+  if (short !== undefined) {
+    buf[at++] = short;
+    return at;
+  }
+  buf[at++] = 0x75;
+  buf[at++] = 0x30;
+  buf[at++] = 0x30;
+  buf[at++] = HEX.charCodeAt(c >> 4);
+  buf[at++] = HEX.charCodeAt(c & 15);
+  return at;
+}
+
 export class JsonBytes {
   buffer: Buffer;
   length = 0;
@@ -131,25 +157,8 @@ export class JsonBytes {
     buf[at++] = 0x22;
     for (let i = start; i < end; i++) {
       const c = bytes[i]!;
-      if (c >= 0x80 || ESCAPED[c] === 0) {
-        buf[at++] = c;
-      } else {
-        buf[at++] = 0x5c;
-        if (c === 0x22 || c === 0x5c) {
-          buf[at++] = c;
-        } else {
-          const short = SHORT_ESCAPES[c];
-          if (short !== undefined) {
-            buf[at++] = short;
-          } else {
-            buf[at++] = 0x75;
-            buf[at++] = 0x30;
-            buf[at++] = 0x30;
-            buf[at++] = HEX.charCodeAt(c >> 4);
-            buf[at++] = HEX.charCodeAt(c & 15);
-          }
-        }
-      }
+      if (c >= 0x80 || ESCAPED[c] === 0) buf[at++] = c;
+      else at = escapeAt(buf, at, c);
     }
     buf[at++] = 0x22;
     this.length = at;
@@ -188,23 +197,10 @@ export class JsonBytes {
           buf[at++] = 0x80 | ((c >> 6) & 63);
           buf[at++] = 0x80 | (c & 63);
         }
-      } else if (c === 0x22 || c === 0x5c) {
-        buf[at++] = 0x5c;
+      } else if (ESCAPED[c] === 0) {
         buf[at++] = c;
-      } else if (c < 0x20) {
-        buf[at++] = 0x5c;
-        const short = SHORT_ESCAPES[c];
-        if (short !== undefined) {
-          buf[at++] = short;
-        } else {
-          buf[at++] = 0x75;
-          buf[at++] = 0x30;
-          buf[at++] = 0x30;
-          buf[at++] = HEX.charCodeAt(c >> 4);
-          buf[at++] = HEX.charCodeAt(c & 15);
-        }
       } else {
-        buf[at++] = c;
+        at = escapeAt(buf, at, c);
       }
     }
     buf[at++] = 0x22;
@@ -212,12 +208,6 @@ export class JsonBytes {
     return true;
   }
 }
-
-/** Bytes JSON.stringify escapes (0: copied as they are): `"`, `\\` and the control characters. */
-const ESCAPED = new Uint8Array(128);
-for (let c = 0; c < 0x20; c++) ESCAPED[c] = 1;
-ESCAPED[0x22] = 1;
-ESCAPED[0x5c] = 1;
 
 /** Key and punctuation bytes, encoded once. */
 export function asciiBytes(text: string): Uint8Array {
