@@ -36,6 +36,9 @@ describe('text_grams at ingest', () => {
       const asBytes = new Utf8Text(bytes, Buffer.byteLength('정x'), bytes.length - Buffer.byteLength('y승'));
       expect(textGrams([null, asBytes, '요청'])).toEqual(textGrams([null, text, '요청']));
     }
+    for (const text of [`a${'가나'.repeat(200)}b${'다'.repeat(256)}`, '라'.repeat(257), `${'마'.repeat(255)}😀`]) {
+      expect(textGrams([new Utf8Text(Buffer.from(text), 0, Buffer.byteLength(text))])).toEqual(textGrams([text]));
+    }
   });
 });
 
