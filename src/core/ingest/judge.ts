@@ -5,7 +5,8 @@
  *   accepted rows   the sales document (external version = modified), per-sale rule findings as
  *                   anomaly upserts, anomalies that stopped firing deleted (diffSaleAnomalies,
  *                   as `anomalies scan` diffs); REPEATED_AMOUNT is left to the settling after
- *                   the stream, which ranks each group once;
+ *                   the stream, which ranks each group once (a counted sale written is only
+ *                   counted, in the context's RepeatCandidates, when the run keeps them);
  *   rejected rows   a dead-letter document; a row that was accepted once and is invalid now
  *                   also loses its sales and anomaly documents (withdrawn);
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
@@ -17,6 +18,7 @@ import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
 import type { IndexNames } from '../es/indices';
+import type { RepeatCandidates } from '../rules/repeatCandidates';
 import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId, type SaleRuleContext } from '../rules/rules';
 import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleDoc } from '../sales/saleJson';
@@ -35,6 +37,8 @@ export interface JudgeContext {
   now: Date;
   /** reconcile --repair: write every sale, at max(its version, the stored one). */
   overwrite: boolean;
+  /** Told of every counted sale written, when the run started on an empty sales index (rules/repeatCandidates.ts). */
+  repeats?: RepeatCandidates;
 }
 
 export interface MappedPage {
@@ -137,6 +141,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
     fillTextGrams(doc);
     out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: writeSaleDoc });
+    if (doc.counted) ctx.repeats?.add(doc.repeat_key);
     for (const f of findings) {
       const { refresh, create } = anomalyUpsert(doc, f, at);
       out.ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(doc.id, f.rule), doc: refresh, upsert: create });

@@ -20,6 +20,7 @@ import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/config';
 import type { IndexNames } from '../es/indices';
 import type { RuleId } from '../rules/rules';
+import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import { describeSourceTable, type RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
@@ -122,7 +123,9 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
-  const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite) });
+  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
+  const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
+  const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite), repeats });
 
   /** Judges a page and hands its ops to the sink; the business days it touched. */
   const judgeInto = async (rows: RowPage): Promise<Set<string>> => {
@@ -165,7 +168,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
   if (!opts.dryRun && checkpoint.days.size) {
     const settleStarted = Date.now();
-    stats.repeated_amount = await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now }, [...checkpoint.days].sort());
+    stats.repeated_amount = await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now, candidates: repeats?.found() }, [...checkpoint.days].sort());
     deps.verbose(`REPEATED_AMOUNT ranked over ${checkpoint.days.size} day(s) in ${Date.now() - settleStarted} ms`);
   }
   return stats;

@@ -119,11 +119,12 @@ async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string
  * (`doc_count_error_upper_bound` 0; on an index of several shards a group's sales are spread
  * over them, and a shard holding more keys than its `shard_size` leaves out keys it holds once,
  * so a group split 1 + 2 went unseen). Otherwise the days are halved, down to a single day,
- * which is read key by key (repeatedKeysOfDay).
+ * which is read key by key (repeatedKeysOfDay). With `known` (SettleDeps.candidates) those keys
+ * stand for the aggregations.
  */
-async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number, groupsPerQuery: number): Promise<Set<string>> {
-  const keys = new Set<string>();
-  const withSales = await daysWithCountedSales(client, names.sales, days);
+async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number, groupsPerQuery: number, known?: ReadonlySet<string>): Promise<Set<string>> {
+  const keys = new Set<string>(known);
+  const withSales = known ? [] : await daysWithCountedSales(client, names.sales, days);
   const queue = withSales.length ? [withSales] : [];
   while (queue.length) {
     const chunk = queue.shift()!;
@@ -184,6 +185,12 @@ export interface SettleDeps {
   now: () => Date;
   /** Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small scale. */
   groupsPerQuery?: number;
+  /**
+   * Every repeat key on these days with `repeatedAmountFrom` counted sales or more is among these
+   * (RepeatCandidates, after a load into an empty sales index): they are looked up instead of
+   * aggregated. Groups flagged now are found as always.
+   */
+  candidates?: ReadonlySet<string>;
 }
 
 /** Makes REPEATED_AMOUNT exact for these business days. */
@@ -192,7 +199,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
   const result: SettleResult = { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
-  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom, deps.groupsPerQuery ?? GROUPS_PER_QUERY))];
+  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom, deps.groupsPerQuery ?? GROUPS_PER_QUERY, deps.candidates))];
   for (let i = 0; i < keys.length; i += 1_000) {
     const chunk = keys.slice(i, i + 1_000);
     const groups = await fetchRepeatGroups(client, names.sales, chunk);
@@ -206,8 +213,10 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
     const at = deps.now().toISOString();
     const ops: BulkOp[] = [];
     for (const members of groups.values()) {
-      result.groups++;
       const counted = members.filter((m) => m.source.counted);
+      // A group: enough counted sales to flag, or a flag to take back (a candidate key that is
+      // neither, which RepeatCandidates may name, is no group).
+      if (counted.length >= deps.repeatedAmountFrom || members.some((m) => m.source.anomaly_rules.includes(RULE) || existingDocs.has(m.source.id))) result.groups++;
       const expected = rankRepeatedAmounts(counted.map((m) => m.source), deps.repeatedAmountFrom);
       for (const m of members) {
         const sale = m.source;
