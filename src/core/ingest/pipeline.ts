@@ -3,16 +3,19 @@
  *
  *   plan        plan.ts        the window (full / incremental / since / repair) and whether the
  *                              checkpoint may move
- *   read        read.ts        MySQL keyset pages on (modified, id), bounded in rows and bytes;
+ *   read        read.ts        MySQL keyset pages on (modified, id), each row one Buffer (its
+ *                              encoding, made a row as it is judged), bounded in rows and bytes;
  *                              the next page is read while this one is judged and written
  *   judge       judge.ts       pure: accept or reject, map, per-sale rules, anomaly operations,
  *                              nothing at all for rows Elasticsearch already holds as they are
  *   lookups     lookups.ts     stored versions, dead letters, weekly baselines: one round trip
+ *                              (none for an index that held nothing when the run started)
  *   sink        sink.ts        the product's bulk writer; refused sales to the dead letter
  *   checkpoint  checkpoint.ts  days marked changed, then the checkpoint moved, after each segment
  *
  * After the stream, REPEATED_AMOUNT (a rule over groups of sales) is ranked once for every
- * business day that changed. An abort (SIGINT/SIGTERM) stops between pages: what was read is
+ * business day that changed (a load into an empty sales index hands over the repeat keys it
+ * counted, instead of an aggregation over every key). An abort (SIGINT/SIGTERM) stops between pages: what was read is
  * written and checkpointed, and the run ends as if the table ended there.
  */
 import type { Client } from '@elastic/elasticsearch';

@@ -99,7 +99,8 @@ export function listedRows(rows: readonly SourceRow[]): RowPage {
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
  * strings). Each row arrives as one Buffer, its canonical encoding (mysql2's `typeCast: false`),
- * checked here and decoded when a row is asked for (decodeSourceRow).
+ * decoded when the row is asked for (decodeSourceRow); a NULL (a row past max_allowed_packet)
+ * fails the read here.
  */
 export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<EncodedRows> {
   const result = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
