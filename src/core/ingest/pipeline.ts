@@ -15,8 +15,8 @@
  *
  * After the stream, REPEATED_AMOUNT (a rule over groups of sales) is ranked once for every
  * business day that changed (a load into an empty sales index hands over the repeat keys it
- * counted, instead of an aggregation over every key). An abort (SIGINT/SIGTERM) stops between pages: what was read is
- * written and checkpointed, and the run ends as if the table ended there.
+ * counted, instead of an aggregation over every key). An abort (SIGINT/SIGTERM) stops between
+ * pages: what was read is written and checkpointed, and the run ends as if the table ended there.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
