@@ -1,4 +1,6 @@
 /** One accepted source row, as mysql2 hands it over, for the unit tests of pure logic. */
+import { rowFingerprint } from '../../src/core/source/fingerprint';
+import type { RowPage } from '../../src/core/source/query';
 import type { SourceRow } from '../../src/core/source/row';
 
 export function row(over: Partial<SourceRow> = {}): SourceRow {
@@ -9,4 +11,9 @@ export function row(over: Partial<SourceRow> = {}): SourceRow {
     raw_data: '{"a":1}', platform: 'BAEMIN', daily_sale_id: '9', store_id: '1001', extra_payment_id: null,
     result_code: '0000', result_msg: '정상', detail_status: null, processing_status: null, ...over,
   };
+}
+
+/** Rows given as SourceRows, as a page the ingest stages take: their fingerprints computed from them. */
+export function listedRows(rows: readonly SourceRow[]): RowPage {
+  return { length: rows.length, row: (i) => rows[i]!, fingerprint: (i) => rowFingerprint(rows[i]!) };
 }

@@ -25,8 +25,7 @@ import type { IndexNames } from '../es/indices';
 import type { RuleId } from '../rules/rules';
 import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
-import { describeSourceTable, type RowPage } from '../source/query';
-import type { SourceRow } from '../source/row';
+import { describeSourceTable, type RowPage, type SourceTable } from '../source/query';
 import { StateStore, type Checkpoint } from '../state/store';
 import { CheckpointStage } from './checkpoint';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
@@ -50,7 +49,9 @@ export interface IngestOptions {
    * Re-ingest exactly these rows (reconcile --repair) instead of reading by checkpoint;
    * the checkpoint is left alone.
    */
-  rows?: AsyncIterable<SourceRow[]>;
+  rows?: AsyncIterable<RowPage>;
+  /** The table as the caller already described it (a repair reads its rows with it). */
+  source?: SourceTable;
   /**
    * With `rows`: the source is the truth whatever the versions say (a row restored with an
    * older `modified`). Each sale is written at max(its modified, the stored document's
@@ -122,7 +123,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const stats = emptyStats(plan, opts.dryRun, previous);
   const empty = await emptyAtStart(es, names);
   const total = deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
-  const source = await describeSourceTable(pool, config.table);
+  const source = opts.source ?? (await describeSourceTable(pool, config.table));
   const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
   const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);

@@ -3,7 +3,7 @@
  * Pure (the stored checkpoint and the clock are passed in).
  */
 import { RunFailedError } from '../errors';
-import type { SourceRow } from '../source/row';
+import type { RowPage } from '../source/query';
 import type { Checkpoint } from '../state/store';
 import { toWallClock, wallClockToInstant } from '../time/businessDay';
 import type { ReadWindow } from './read';
@@ -19,13 +19,13 @@ export type IngestPlan =
    */
   | { mode: 'since'; window: Required<ReadWindow>; mayAdvance: boolean }
   /** Exactly the given rows (reconcile --repair): the checkpoint is left alone. */
-  | { mode: 'repair'; rows: AsyncIterable<SourceRow[]>; window: ReadWindow & { fromModified?: undefined }; mayAdvance: false };
+  | { mode: 'repair'; rows: AsyncIterable<RowPage>; window: ReadWindow & { fromModified?: undefined }; mayAdvance: false };
 
 export interface PlanInput {
   previous: Checkpoint | null;
   full: boolean;
   since?: Date;
-  rows?: AsyncIterable<SourceRow[]>;
+  rows?: AsyncIterable<RowPage>;
   now: Date;
   lagMs: number;
   overlapMs: number;

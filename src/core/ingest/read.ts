@@ -5,7 +5,7 @@
  * rows' encodings (source/query.ts), made SourceRows one at a time as they are judged.
  */
 import type { Pool } from 'mysql2/promise';
-import { listedRows, sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
+import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
 import type { IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -139,7 +139,7 @@ export interface SourcePage {
  */
 export async function* readPlan(pool: Pool, source: SourceTable, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
-    for await (const rows of plan.rows) yield { rows: listedRows(rows) };
+    for await (const rows of plan.rows) yield { rows };
     return;
   }
   yield* readUndatedRows(pool, source, pageSize);

@@ -18,11 +18,10 @@
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
-import { describeSourceTable, readRowsById } from '../source/query';
+import { describeSourceTable, rowsById, type EncodedRows } from '../source/query';
 import { anomalyId, describeRules } from '../rules/rules';
 import { settleRepeatedAmounts } from '../rules/repeatedAmounts';
 import { JobLock } from '../runs/lock';
-import type { SourceRow } from '../source/row';
 import { StateStore } from '../state/store';
 import type { DayIds } from './drillDown';
 import { unfingerprintedSales } from './indexSide';
@@ -100,9 +99,13 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
 
     const source = await describeSourceTable(pool, config.table);
     /** The rows MySQL has for these ids; documents of the ids it has not are deleted. */
-    async function* rows(): AsyncGenerator<SourceRow[]> {
+    async function* rows(): AsyncGenerator<EncodedRows> {
       for await (const page of idPages()) {
-        const found = await readRowsById(pool, source, page.map(([id]) => id));
+        const found = new Set<string>();
+        for await (const read of rowsById(pool, source, page.map(([id]) => id))) {
+          for (let i = 0; i < read.length; i++) found.add(String(read.row(i).id));
+          if (read.length) yield read;
+        }
         const gone: BulkOp[] = [];
         for (const [id, day] of page) {
           if (found.has(id)) continue;
@@ -115,13 +118,12 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
           if (res.failed.length) throw new RunFailedError(`could not delete documents of rows deleted from MySQL: ${res.failed[0]!.reason}`);
           deps.verbose(`repair: deleted the documents of ${gone.length / (1 + ruleIds.length)} row(s) gone from MySQL`);
         }
-        if (found.size) yield [...found.values()];
       }
     }
 
     const ingest: IngestStats = await runIngestPipeline(
       { ...deps, onProgress: (p) => deps.onProgress?.(p.read) },
-      { ...INGEST_DEFAULTS, batchSize: opts.batchSize, concurrency: opts.concurrency, rows: rows(), overwrite: true },
+      { ...INGEST_DEFAULTS, batchSize: opts.batchSize, concurrency: opts.concurrency, rows: rows(), source, overwrite: true },
     );
     if (deletedDays.size) {
       await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now }, [...deletedDays].sort());

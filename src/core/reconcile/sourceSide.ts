@@ -5,9 +5,9 @@
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { sourceColumnTypes, sourceQuery } from '../source/query';
+import { describeSourceTable, sourceQuery } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
-import { columnsStoredAsUtf8, rowFingerprintSql } from '../source/fingerprint';
+import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
 import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, wallClockSlices, type DayRange, type SourceDayTotals, type Zones } from './days';
 
@@ -21,10 +21,11 @@ const AGGREGATION_CONCURRENCY = 2;
 
 /**
  * The fingerprint's SQL for this table: its UTF-8 and numeric columns used as they are
- * (rowFingerprintSql). One information_schema query: a comparison asks once and passes it on.
+ * (rowFingerprintSql), as ingest reads them. One information_schema query: a comparison asks
+ * once and passes it on.
  */
 export async function fingerprintSqlOf(pool: Pool, table: string): Promise<string> {
-  return rowFingerprintSql(undefined, columnsStoredAsUtf8(await sourceColumnTypes(pool, table)));
+  return rowFingerprintSql(undefined, (await describeSourceTable(pool, table)).asIs);
 }
 
 /** Below every real `modified`: with no checkpoint, every row counts as changed since it. */

@@ -31,7 +31,6 @@ export const FINGERPRINT_EXACT_ROWS = 2 ** 21 - 1;
 
 /** The canonical encoding of one column value (see the file comment). */
 export function encodeValue(value: unknown): string {
-  if (value instanceof Utf8Text) return `${value.byteLength}:${value.toString()}`;
   if (value === null || value === undefined) return 'N';
   const text = String(value);
   return `${Buffer.byteLength(text, 'utf8')}:${text}`;

@@ -8,7 +8,7 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
-import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, rowFingerprint, type ColumnKind, type ColumnType } from './fingerprint';
+import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind, type ColumnType } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
@@ -41,6 +41,8 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
 /** The source table as `sourceRows` reads it, described once a run. */
 export interface SourceTable {
   name: string;
+  /** The columns whose stored bytes already are their text in UTF-8 (fingerprint.ts's storedAsUtf8): used as they are, not converted. */
+  asIs: ReadonlySet<string>;
   /** `SELECT <the canonical encoding of a row> FROM <table>`: one column, the row's bytes. */
   select: string;
   /** Each column's SourceRow type, in SOURCE_COLUMNS order. */
@@ -49,7 +51,8 @@ export interface SourceTable {
 
 export async function describeSourceTable(pool: Pool, table: string): Promise<SourceTable> {
   const types = await sourceColumnTypes(pool, table);
-  return { name: table, select: `SELECT ${rowEncodingSql(undefined, columnsStoredAsUtf8(types))} FROM \`${table}\``, kinds: columnKinds(types) };
+  const asIs = columnsStoredAsUtf8(types);
+  return { name: table, asIs, select: `SELECT ${rowEncodingSql(undefined, asIs)} FROM \`${table}\``, kinds: columnKinds(types) };
 }
 
 /**
@@ -90,11 +93,6 @@ export class EncodedRows implements RowPage {
   }
 }
 
-/** Rows given as SourceRows (reconcile's repair): their fingerprints computed from them. */
-export function listedRows(rows: readonly SourceRow[]): RowPage {
-  return { length: rows.length, row: (i) => rows[i]!, fingerprint: (i) => rowFingerprint(rows[i]!) };
-}
-
 /**
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
@@ -105,12 +103,13 @@ export function listedRows(rows: readonly SourceRow[]): RowPage {
 export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<EncodedRows> {
   const result = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
   const encodings: Buffer[] = new Array(result.length);
+  const page = new EncodedRows(encodings, source.kinds, source.name);
   for (let i = 0; i < result.length; i++) {
     const bytes = result[i]![0] ?? null;
-    if (!bytes) throw tooLarge(source.name, i === 0 ? undefined : new EncodedRows(encodings, source.kinds, source.name).row(i - 1));
+    if (!bytes) throw tooLarge(source.name, i === 0 ? undefined : page.row(i - 1));
     encodings[i] = bytes;
   }
-  return new EncodedRows(encodings, source.kinds, source.name);
+  return page;
 }
 
 /**
@@ -122,11 +121,15 @@ function tooLarge(table: string, before: SourceRow | undefined): RunFailedError 
   return new RunFailedError(`MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`, "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done");
 }
 
-/** The raw rows of these ids (dead-lettering documents Elasticsearch refused; reconcile's repair). */
+/** The rows MySQL has of these ids, a page of 1,000 ids at a time (reconcile's repair). */
+export async function* rowsById(pool: Pool, source: SourceTable, ids: readonly string[]): AsyncGenerator<EncodedRows> {
+  for (let i = 0; i < ids.length; i += 1_000) yield sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
+}
+
+/** The raw rows of these ids, by id (dead-lettering documents Elasticsearch refused). */
 export async function readRowsById(pool: Pool, source: SourceTable, ids: string[]): Promise<Map<string, SourceRow>> {
   const out = new Map<string, SourceRow>();
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const page = await sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
+  for await (const page of rowsById(pool, source, ids)) {
     for (let j = 0; j < page.length; j++) {
       const r = page.row(j);
       out.set(String(r.id), r);

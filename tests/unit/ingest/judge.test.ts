@@ -5,8 +5,7 @@ import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
 import { diffSaleAnomalies } from '../../../src/core/rules/rules';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
-import { listedRows } from '../../../src/core/source/query';
-import { row } from '../../support/sourceRow';
+import { listedRows, row } from '../../support/sourceRow';
 
 const names = indexNames('t');
 const ctx: JudgeContext = {
