@@ -15,7 +15,7 @@
 const { PerformanceObserver } = require('node:perf_hooks');
 const { createMysqlPool } = require('../dist/core/source/mysql');
 const { readPlan } = require('../dist/core/ingest/read');
-const { describeSourceTable, sourceRowOf } = require('../dist/core/source/query');
+const { EncodedRows, describeSourceTable } = require('../dist/core/source/query');
 const { mapPage, judgePage, lookupKeys } = require('../dist/core/ingest/judge');
 const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
 const { writeLines } = require('../dist/core/es/bulkWrite');
@@ -23,7 +23,7 @@ const { JsonBytes } = require('../dist/core/es/jsonBytes');
 const { writeSaleJson } = require('../dist/core/sales/saleJson');
 const { indexNames } = require('../dist/core/es/indices');
 const { resolveConfig } = require('../dist/core/config/config');
-const { decodeSourceRow, fingerprintOf, rowFingerprint } = require('../dist/core/source/fingerprint');
+const { rowFingerprint } = require('../dist/core/source/fingerprint');
 const { textGrams } = require('../dist/core/search/hangulGrams');
 const { mapSourceRow } = require('../dist/core/sales/saleDocument');
 
@@ -81,12 +81,15 @@ async function main() {
   // The costliest parts, each alone over rows held in memory (the first KEPT_ROWS: the heap is the
   // CLI's), warm: the least of three passes.
   const mapOptions = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString() };
-  const keptRows = kept.map((e) => sourceRowOf(decodeSourceRow(e, source.kinds)));
-  const docs = keptRows.map((r, i) => mapSourceRow(r, mapOptions, fingerprintOf(kept[i]))).filter((m) => m.ok).map((m) => m.sale.doc);
+  // As ingest's pages hold them: decoded and fingerprinted by EncodedRows (source/query.ts).
+  const keptPage = new EncodedRows(kept, source.kinds, source.name);
+  const indices = kept.map((_, i) => i);
+  const keptRows = indices.map((i) => keptPage.row(i));
+  const docs = keptRows.map((r, i) => mapSourceRow(r, mapOptions, keptPage.fingerprint(i))).filter((m) => m.ok).map((m) => m.sale.doc);
   const alone = {};
   for (const [name, items, f] of [
-    ['decodeSourceRow (a row out of its encoding)', kept, (e) => sourceRowOf(decodeSourceRow(e, source.kinds)).id !== undefined],
-    ['fingerprintOf (MD5 of the encoding)', kept, (e) => fingerprintOf(e)],
+    ['decodeSourceRow (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
+    ['fingerprintOf (MD5 of the encoding)', indices, (i) => keptPage.fingerprint(i)],
     ['mapSourceRow (all of mapping but the fingerprint)', keptRows, (r) => mapSourceRow(r, mapOptions, 0).ok],
     ['rowFingerprint (encoding a row in JavaScript, as mapSourceRow does for rows without one)', keptRows, (r) => rowFingerprint(r)],
     ['textGrams', keptRows, (r) => textGrams([r.remark, r.result_msg, r.raw_data]).length],
