@@ -1,28 +1,40 @@
 /**
  * Stage 6, checkpoint: after each segment is safely in Elasticsearch, its changed business
  * days are marked for `daily`/`weekly` and the checkpoint moves to the last row read by the
- * cursor — forward only, except that a full run rewrites it (it read the whole table).
+ * cursor — forward only, except that a full run rewrites it (it read the whole table), placing
+ * it on the last row, in (modified, id) order, that every row before has been written.
  */
 import type { Checkpoint, StateStore } from '../state/store';
 import type { IngestPlan } from './plan';
-import type { KeysetPosition } from './read';
+import type { KeysetPosition, Reached } from './read';
+
+/** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
+export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
 export class CheckpointStage {
   /** Every day marked changed in this run. */
   readonly days = new Set<string>();
   advanced = false;
   private pendingDays = new Set<string>();
-  private last: KeysetPosition | undefined;
+  private last: Reached | undefined;
+  /** Where this run's full scan has put the checkpoint so far. */
+  private covered: KeysetPosition | null = null;
 
-  constructor(private readonly state: StateStore, private readonly table: string, private readonly plan: IngestPlan, public position: Checkpoint | null) {}
+  constructor(
+    private readonly state: StateStore,
+    private readonly table: string,
+    private readonly plan: IngestPlan,
+    public position: Checkpoint | null,
+    private readonly locate: LocateCovered,
+  ) {}
 
-  /** A page was judged (and handed to the sink): its days and, for cursor pages, where it ends. */
-  passed(position: KeysetPosition | undefined, days: Iterable<string>): void {
+  /** A page was judged (and handed to the sink): its days and, for the read's own pages, how far the read got. */
+  passed(reached: Reached | undefined, days: Iterable<string>): void {
     for (const d of days) {
       this.pendingDays.add(d);
       this.days.add(d);
     }
-    if (position) this.last = position;
+    if (reached) this.last = reached;
   }
 
   /** Call once everything passed so far is written. */
@@ -32,11 +44,12 @@ export class CheckpointStage {
     const last = this.last;
     this.last = undefined;
     if (!last || !this.plan.mayAdvance) return;
-    const next = { modified: last.modified, id: last.id };
+    const next = 'position' in last ? last.position : (this.covered = await this.locate(last.throughId, this.covered));
+    if (!next) return;
     const moves = !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
-      await this.state.writeCheckpoint(this.table, next);
-      this.position = next;
+      await this.state.writeCheckpoint(this.table, { modified: next.modified, id: next.id });
+      this.position = { modified: next.modified, id: next.id };
       this.advanced = true;
     }
   }

@@ -3,9 +3,10 @@
  *
  *   plan        plan.ts        the window (full / incremental / since / repair) and whether the
  *                              checkpoint may move
- *   read        read.ts        MySQL keyset pages on (modified, id), each row one Buffer (its
- *                              encoding, made a row as it is judged), bounded in rows and bytes;
- *                              the next page is read while this one is judged and written
+ *   read        read.ts        MySQL pages, each row one Buffer (its encoding, made a row as it
+ *                              is judged), bounded in rows and bytes: the whole table in id
+ *                              order (full), or keyset pages on (modified, id); the next page
+ *                              is read while this one is judged and written
  *   judge       judge.ts       pure: accept or reject, map, per-sale rules, anomaly operations,
  *                              nothing at all for rows Elasticsearch already holds as they are
  *   lookups     lookups.ts     stored versions, dead letters, weekly baselines: one round trip
@@ -31,7 +32,7 @@ import { CheckpointStage } from './checkpoint';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
 import { Lookups, emptyAtStart } from './lookups';
 import { planIngest, type IngestPlan } from './plan';
-import { countWindow, readPlan } from './read';
+import { countWindow, coveredPosition, readPlan } from './read';
 import { IngestSink } from './sink';
 
 export interface IngestOptions {
@@ -126,7 +127,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const source = opts.source ?? (await describeSourceTable(pool, config.table));
   const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
-  const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint);
+  const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint, (throughId, from) => coveredPosition(pool, config.table, plan.window, throughId, from));
   // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
   const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
   const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite), repeats });
@@ -157,7 +158,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       stats.interrupted = true;
       break;
     }
-    checkpoint.passed(page.position, await judgeInto(page.rows));
+    checkpoint.passed(page.reached, await judgeInto(page.rows));
     deps.onProgress?.({ read: stats.read, total });
     // The page's documents are bytes in request bodies now, and collectable while this waits.
     if (!opts.dryRun) await sink.drain();
