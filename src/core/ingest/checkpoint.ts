@@ -1,8 +1,9 @@
 /**
  * Stage 6, checkpoint: after each segment is safely in Elasticsearch, its changed business
  * days are marked for `daily`/`weekly` and the checkpoint moves to the last row read by the
- * cursor — forward only, except that a full run rewrites it (it read the whole table), placing
- * it on the last row, in (modified, id) order, that every row before has been written.
+ * cursor — forward only, except that a full run rewrites it (it reads the whole table), placing
+ * it on the last row, in (modified, id) order, up to which every row has been written, or
+ * removing it while there is none.
  */
 import type { Checkpoint, StateStore } from '../state/store';
 import type { IngestPlan } from './plan';
@@ -45,7 +46,16 @@ export class CheckpointStage {
     this.last = undefined;
     if (!last || !this.plan.mayAdvance) return;
     const next = 'position' in last ? last.position : (this.covered = await this.locate(last.throughId, this.covered));
-    if (!next) return;
+    if (!next) {
+      // A full run that has covered no row yet: the checkpoint before it may describe an index
+      // this run is rebuilding. Without one, the next run reads the whole table again.
+      if (this.position) {
+        await this.state.clearCheckpoint(this.table);
+        this.position = null;
+        this.advanced = true;
+      }
+      return;
+    }
     const moves = !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
       await this.state.writeCheckpoint(this.table, { modified: next.modified, id: next.id });

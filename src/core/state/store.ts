@@ -46,6 +46,11 @@ export class StateStore {
     });
   }
 
+  /** No checkpoint: the next ingest reads the whole table. */
+  async clearCheckpoint(table: string): Promise<void> {
+    await this.client.delete({ index: this.index, id: this.checkpointKey(table) }, { ignore: [404] });
+  }
+
   /** Records that these business days changed, for every recompute job. */
   async markChangedDays(days: Iterable<string>): Promise<number> {
     const now = new Date().toISOString();

@@ -5,8 +5,11 @@
  * cover only rows in Elasticsearch — where coveredPosition puts it, after a finished run, and
  * after a run stopped by SIGINT — and the run after a stopped one must make the index exact.
  */
+import { CheckpointStage } from '../../../src/core/ingest/checkpoint';
+import { planIngest } from '../../../src/core/ingest/plan';
 import { coveredPosition, type KeysetPosition } from '../../../src/core/ingest/read';
 import { createSourceTable } from '../../../src/core/source/schema';
+import { StateStore } from '../../../src/core/state/store';
 import { TestWorld } from '../../support';
 import {
   expectCheckpointCoversOnlyWrittenRows, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, spawnCli, waitFor,
@@ -98,4 +101,25 @@ describe('a full run in id order', () => {
     expect(full.json<{ checkpoint: KeysetPosition; unchanged: number }>()).toMatchObject({ checkpoint: order[order.length - 1], unchanged: expect.any(Number) });
     expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThan(ROWS * 0.99);
   }, 120_000);
+
+  it('a full run stopped before any row is covered leaves no checkpoint, so the next run reads the whole table again', async () => {
+    // The checkpoint before may describe an index the full run is rebuilding.
+    const state = new StateStore(world.es, world.names.state);
+    const before = await state.readCheckpoint('platform_sales');
+    expect(before).not.toBeNull();
+    const plan = planIngest({ previous: before, full: true, now: new Date(), lagMs: 0, overlapMs: 0, sourceTz: 'Asia/Seoul' });
+    const stage = new CheckpointStage(state, 'platform_sales', plan, before, (throughId, from) => coveredPosition(world.pool, 'platform_sales', plan.window, throughId, from));
+    // Row 5, backdated, is the first in (modified, id) order: through id 4 nothing is covered.
+    const order = await keysetOrder();
+    expect(order[0]!.id).toBe('5');
+    stage.passed({ throughId: '4' }, []);
+    await stage.commit();
+    expect(await state.readCheckpoint('platform_sales')).toBeNull();
+    expect(stage).toMatchObject({ position: null, advanced: true });
+    // Through id 16: rows 5 and 16 (both backdated) come first; row 27 is the next not read.
+    stage.passed({ throughId: '16' }, []);
+    await stage.commit();
+    expect(order.slice(0, 3).map((r) => r.id)).toEqual(['5', '16', '27']);
+    expect(await state.readCheckpoint('platform_sales')).toMatchObject(order[1]!);
+  }, 60_000);
 });
