@@ -23,6 +23,8 @@ export interface LockOptions {
 
 export class JobLock {
   private timer: NodeJS.Timeout | undefined;
+  /** The heartbeat on its way, until it is answered: one at a time. */
+  private beating: Promise<unknown> | undefined;
   private readonly id: string;
   private readonly holder: LockHolder;
 
@@ -51,9 +53,11 @@ export class JobLock {
     const every = this.options.heartbeatMs ?? HEARTBEAT_EVERY_MS;
     if (this.timer) clearInterval(this.timer); // acquire() re-entered after a vanished lock
     this.timer = setInterval(() => {
-      this.client
+      if (this.beating) return; // the last one is still on its way (a slow cluster)
+      this.beating = this.client
         .update({ index: this.index, id: this.id, doc: { heartbeat_at: new Date().toISOString() } })
-        .catch(() => undefined /* the run itself will fail on ES errors; the lock goes stale */);
+        .catch(() => undefined /* the run itself will fail on ES errors; the lock goes stale */)
+        .finally(() => (this.beating = undefined));
     }, every);
     this.timer.unref();
   }
@@ -92,6 +96,10 @@ export class JobLock {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // A heartbeat still on its way would land after the read below, and the delete, made on the
+    // version read, would fail: the lock would outlive its run (seen in the cluster test: the next
+    // ingest in the same process exited 75 — the holder's pid, its own, alive).
+    await this.beating;
     const current = await this.client.get<{ value: LockHolder }>({ index: this.index, id: this.id }, { ignore: [404] });
     if (!current.found || current._source?.value.run_id !== this.holder.run_id) return;
     await this.client.delete(
