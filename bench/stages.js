@@ -4,12 +4,12 @@
 // CLI's own work per row without Elasticsearch — the floor under ingest's CLI CPU per row.
 //
 // The ingest's stages run in-process over the table as a full ingest reads it (pages of
-// --batch-size in primary-key order, the next page read ahead): read (MySQL and mysql2's parsing: a row
-// arrives as one Buffer, its canonical encoding), map (the row decoded out of it, validation, the
-// document and its fingerprint), judge (rules, text_grams and bulk operations, into empty
-// indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer, as the bulk
-// writer fills one). Then, over the same rows held in memory, the costliest parts of mapping
-// timed alone. Garbage collection is counted where it happens (the stage whose allocation
+// --batch-size in primary-key order, the next page read ahead): read (MySQL and mysql2's parsing:
+// a row arrives as one Buffer, its canonical encoding), map (the row decoded out of it,
+// validation, the document and its fingerprint), judge (rules, text_grams and bulk operations,
+// into empty indices: nothing stored), serialize (the NDJSON lines into a request-sized buffer,
+// as the bulk writer fills one). Then, over the same rows held in memory, the costliest parts of
+// mapping timed alone. Garbage collection is counted where it happens (the stage whose allocation
 // triggered it), and its pause time reported beside. Prints one JSON object on stdout.
 const { PerformanceObserver } = require('node:perf_hooks');
 const { createMysqlPool } = require('../dist/core/source/mysql');

@@ -18,8 +18,8 @@ export class CheckpointStage {
   advanced = false;
   private pendingDays = new Set<string>();
   private last: Reached | undefined;
-  /** Where this run's full scan has put the checkpoint so far. */
-  private covered: KeysetPosition | null = null;
+  /** This run's full scan has placed the checkpoint (`position` is then where it put it). */
+  private scanned = false;
 
   constructor(
     private readonly state: StateStore,
@@ -45,7 +45,13 @@ export class CheckpointStage {
     const last = this.last;
     this.last = undefined;
     if (!last || !this.plan.mayAdvance) return;
-    const next = 'position' in last ? last.position : (this.covered = await this.locate(last.throughId, this.covered));
+    let next: KeysetPosition | null;
+    if ('position' in last) {
+      next = last.position;
+    } else {
+      next = await this.locate(last.throughId, this.scanned ? this.position : null);
+      this.scanned = true;
+    }
     if (!next) {
       // A full run that has covered no row yet: the checkpoint before it may describe an index
       // this run is rebuilding. Without one, the next run reads the whole table again.
@@ -58,8 +64,9 @@ export class CheckpointStage {
     }
     const moves = !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
-      await this.state.writeCheckpoint(this.table, { modified: next.modified, id: next.id });
-      this.position = { modified: next.modified, id: next.id };
+      const at = { modified: next.modified, id: next.id };
+      await this.state.writeCheckpoint(this.table, at);
+      this.position = at;
       this.advanced = true;
     }
   }

@@ -45,6 +45,26 @@ function positionAfter(page: EncodedRows): KeysetPosition {
   return { modified: String(last.modified), id: String(last.id) };
 }
 
+/** The rows after a keyset position, in (modified, id) order: the condition and its parameters. */
+function afterPosition(p: KeysetPosition): [string, unknown[]] {
+  return ['((modified = ? AND id > ?) OR modified > ?)', [p.modified, p.id, p.modified]];
+}
+
+/** Pages of the rows `where` keeps, in primary-key order, each with the id it read through. */
+async function* pagesInIdOrder(pool: Pool, source: SourceTable, where: string, params: readonly unknown[], pageSize: number): AsyncGenerator<{ rows: EncodedRows; throughId: string }> {
+  let throughId: string | undefined;
+  let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
+  for (;;) {
+    const after = throughId === undefined ? '' : 'AND id > ?';
+    const rows = await sourceRows(pool, source, `WHERE ${where} ${after} ORDER BY id LIMIT ?`, throughId === undefined ? [...params, limit] : [...params, throughId, limit]);
+    if (rows.length === 0) return;
+    throughId = positionAfter(rows).id;
+    yield { rows, throughId };
+    if (rows.length < limit) return;
+    limit = boundedPageRows(rows, pageSize);
+  }
+}
+
 /**
  * A full run's pages: every row of the table in primary-key order, undated ones included, up to
  * the window's `untilModified`. The clustered index read in order, with no secondary index to
@@ -53,18 +73,9 @@ function positionAfter(page: EncodedRows): KeysetPosition {
  * through which id it read; where that puts the checkpoint, which is in (modified, id) order,
  * `coveredPosition` finds.
  */
-export async function* readTableInIdOrder(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
-  let throughId: string | undefined;
-  let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
-  for (;;) {
-    const after = throughId !== undefined ? 'id > ? AND' : '';
-    const params = throughId !== undefined ? [throughId, window.untilModified, limit] : [window.untilModified, limit];
-    const rows = await sourceRows(pool, source, `WHERE ${after} (modified <= ? OR modified IS NULL) ORDER BY id LIMIT ?`, params);
-    if (rows.length === 0) return;
-    throughId = positionAfter(rows).id;
+export async function* readTableInIdOrder(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<SourcePage> {
+  for await (const { rows, throughId } of pagesInIdOrder(pool, source, '(modified <= ? OR modified IS NULL)', [window.untilModified], pageSize)) {
     yield { rows, reached: { throughId } };
-    if (rows.length < limit) return;
-    limit = boundedPageRows(rows, pageSize);
   }
 }
 
@@ -77,8 +88,7 @@ export async function* readTableInIdOrder(pool: Pool, source: SourceTable, windo
  * caught by the next run's overlap, as for the keyset cursor.
  */
 export async function coveredPosition(pool: Pool, table: string, window: ReadWindow, throughId: string, from: KeysetPosition | null): Promise<KeysetPosition | null> {
-  const keyset = from ? '((modified = ? AND id > ?) OR modified > ?)' : 'modified >= ?';
-  const start = from ? [from.modified, from.id, from.modified] : [FIRST_REAL_DATETIME];
+  const [keyset, start] = from ? afterPosition(from) : ['modified >= ?', [FIRST_REAL_DATETIME]];
   const positions = (sql: string, params: unknown[]) => sourceQuery<KeysetPosition[]>(pool, table, `SELECT modified, id FROM \`${table}\` WHERE ${sql} LIMIT 1`, params);
   const [unread] = await positions(`${keyset} AND modified <= ? AND id > ? ORDER BY modified, id`, [...start, window.untilModified, throughId]);
   const [covered] = unread
@@ -92,16 +102,8 @@ export async function* readChangedRows(pool: Pool, source: SourceTable, window: 
   let position: KeysetPosition | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
-    let sql: string;
-    let params: unknown[];
-    if (!position) {
-      sql = 'WHERE modified >= ? AND modified <= ? ORDER BY modified, id LIMIT ?';
-      params = [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified, limit];
-    } else {
-      sql = 'WHERE ((modified = ? AND id > ?) OR modified > ?) AND modified <= ? ORDER BY modified, id LIMIT ?';
-      params = [position.modified, position.id, position.modified, window.untilModified, limit];
-    }
-    const rows = await sourceRows(pool, source, sql, params);
+    const [from, fromParams] = position ? afterPosition(position) : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
+    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [...fromParams, window.untilModified, limit]);
     if (rows.length === 0) return;
     position = positionAfter(rows);
     yield { rows, reached: { position } };
@@ -114,22 +116,8 @@ export async function* readChangedRows(pool: Pool, source: SourceTable, window: 
  * Rows whose `modified` is NULL or a zero date are invisible to the cursor; they are read on
  * every run (there is an index on modified, so this is cheap) and go to the dead letter.
  */
-export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
-  let afterId: string | undefined;
-  let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
-  for (;;) {
-    const page = await sourceRows(
-      pool,
-      source,
-      `WHERE (modified IS NULL OR modified < ?) ${afterId !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
-      afterId !== undefined ? [FIRST_REAL_DATETIME, afterId, limit] : [FIRST_REAL_DATETIME, limit],
-    );
-    if (page.length === 0) return;
-    yield { rows: page };
-    if (page.length < limit) return;
-    afterId = positionAfter(page).id;
-    limit = boundedPageRows(page, pageSize);
-  }
+export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<SourcePage> {
+  for await (const { rows } of pagesInIdOrder(pool, source, '(modified IS NULL OR modified < ?)', [FIRST_REAL_DATETIME], pageSize)) yield { rows };
 }
 
 /** How many rows the window holds (for the progress bar's ETA). */

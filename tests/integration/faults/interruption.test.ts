@@ -13,7 +13,7 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import { TestWorld } from '../../support';
 import {
   expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
-  spawnCli, waitFor, type ProcessResult,
+  salesCount, spawnCli, waitFor, type ProcessResult,
 } from './support';
 
 const world = new TestWorld('fault-signals');
@@ -43,11 +43,6 @@ async function runOf(pid: number): Promise<Run | undefined> {
 async function lockHeld(): Promise<boolean> {
   const res = await world.es.get({ index: names().state, id: 'lock:ingest' }, { ignore: [404] });
   return res.found === true;
-}
-
-async function salesCount(): Promise<number> {
-  await world.es.indices.refresh({ index: names().sales });
-  return (await world.es.count({ index: names().sales })).count;
 }
 
 /** Starts an ingest, waits until `when` holds while it runs, then sends `signal`. */
@@ -85,7 +80,7 @@ afterAll(() => world.stop());
 
 describe('an ingest interrupted with SIGINT / SIGTERM', () => {
   it('SIGINT while the first segment is written: exit 130, one line, run interrupted, lock released, checkpoint past what was written', async () => {
-    const result = await ingestSignalled('SIGINT', async () => (await salesCount()) > 0);
+    const result = await ingestSignalled('SIGINT', async () => (await salesCount(world)) > 0);
     await expectInterrupted(result, 'SIGINT');
     // Stopped between batches: what was read is written and checkpointed, long before the segment's end.
     const cp = await readCheckpoint(world);
@@ -114,11 +109,11 @@ describe('an ingest interrupted with SIGINT / SIGTERM', () => {
 describe('an ingest killed with -9', () => {
   it('doctor reports the vanished run as a failure; the next ingest records it abandoned and the index ends exact', async () => {
     await insertGeneratedSales(world, ROWS + 1, MORE, ROWS);
-    const before = await salesCount();
+    const before = await salesCount(world);
     const run = spawnCli(['ingest', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
-    expect(await waitFor(async () => (await runOf(run.pid))?.status === 'running' && (await salesCount()) > before + 1_000, 240_000, 20, () => exited)).toBe(true);
+    expect(await waitFor(async () => (await runOf(run.pid))?.status === 'running' && (await salesCount(world)) > before + 1_000, 240_000, 20, () => exited)).toBe(true);
     process.kill(run.pid, 'SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     const killed = (await runOf(run.pid))!;

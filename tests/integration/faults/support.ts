@@ -239,6 +239,12 @@ export async function expectRejectsDeadLettered(world: TestWorld, es: Client, de
   return rejected.length;
 }
 
+/** Sales documents searchable now (the index refreshed first). */
+export async function salesCount(world: TestWorld): Promise<number> {
+  await world.es.indices.refresh({ index: world.names.sales });
+  return (await world.es.count({ index: world.names.sales })).count;
+}
+
 export interface Checkpoint {
   modified: string;
   id: string;

@@ -12,7 +12,7 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import { StateStore } from '../../../src/core/state/store';
 import { TestWorld } from '../../support';
 import {
-  expectCheckpointCoversOnlyWrittenRows, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, spawnCli, waitFor,
+  expectCheckpointCoversOnlyWrittenRows, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, salesCount, spawnCli, waitFor,
 } from '../faults/support';
 
 const world = new TestWorld('full-read');
@@ -72,11 +72,7 @@ describe('a full run in id order', () => {
     const run = spawnCli(['ingest', '--full', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
-    const salesCount = async (): Promise<number> => {
-      await world.es.indices.refresh({ index: world.names.sales });
-      return (await world.es.count({ index: world.names.sales })).count;
-    };
-    expect(await waitFor(async () => (await salesCount()) > 6_000, 240_000, 20, () => exited)).toBe(true);
+    expect(await waitFor(async () => (await salesCount(world)) > 6_000, 240_000, 20, () => exited)).toBe(true);
     process.kill(run.pid, 'SIGINT');
     const stopped = await run.done;
     expect(stopped.code).toBe(130);
