@@ -1,7 +1,8 @@
 /**
- * Stage 6, checkpoint: after each segment is safely in Elasticsearch, its changed business
- * days are marked for `daily`/`weekly` and the checkpoint moves to the last row read by the
- * cursor — forward only, except that a full run rewrites it (it reads the whole table), placing
+ * Stage 6, checkpoint: each segment is sealed where it ends (its days and how far its pages
+ * read), and once it is safely in Elasticsearch — while the next segment is already being read
+ * and written — its changed business days are marked for `daily`/`weekly` and the checkpoint
+ * moves to the last row its pages read — forward only, except that a full run rewrites it (it reads the whole table), placing
  * it on the last row, in (modified, id) order, up to which every row has been written, or
  * removing it while there is none.
  */
@@ -11,6 +12,12 @@ import type { KeysetPosition, Reached } from './read';
 
 /** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
+
+/** A segment as it ended: the days its pages touched and how far they read. */
+export interface SealedSegment {
+  days: ReadonlySet<string>;
+  last: Reached | undefined;
+}
 
 export class CheckpointStage {
   /** Every day marked changed in this run. */
@@ -38,12 +45,18 @@ export class CheckpointStage {
     if (reached) this.last = reached;
   }
 
-  /** Call once everything passed so far is written. */
-  async commit(): Promise<void> {
-    if (this.pendingDays.size) await this.state.markChangedDays(this.pendingDays);
+  /** Ends a segment with the pages passed so far (those passed afterwards are the next one's). */
+  seal(): SealedSegment {
+    const sealed = { days: this.pendingDays, last: this.last };
     this.pendingDays = new Set();
-    const last = this.last;
     this.last = undefined;
+    return sealed;
+  }
+
+  /** Call, segment after segment in the order they were sealed, once everything of the segment is written. */
+  async commit(segment: SealedSegment): Promise<void> {
+    if (segment.days.size) await this.state.markChangedDays(segment.days);
+    const last = segment.last;
     if (!last || !this.plan.mayAdvance) return;
     let next: KeysetPosition | null;
     if ('position' in last) {

@@ -13,6 +13,8 @@
  *                              (none for an index that held nothing when the run started)
  *   sink        sink.ts        the product's bulk writer; refused sales to the dead letter
  *   checkpoint  checkpoint.ts  days marked changed, then the checkpoint moved, after each segment
+ *                              is written — while the next one is read and written: the stream
+ *                              does not wait at a segment's end (Elasticsearch sat idle there)
  *
  * After the stream, REPEATED_AMOUNT (a rule over groups of sales) is ranked once for every
  * business day that changed (a load into an empty sales index hands over the repeat keys it
@@ -142,17 +144,28 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     return outcome.days;
   };
 
+  // A segment is committed once its writes are answered, while the next is read and written;
+  // the commits follow one another in order (a failed one fails the run at the next page).
+  let commits: Promise<void> = Promise.resolve();
+  let commitFailure: { error: unknown } | undefined;
   let rowsInSegment = 0;
-  let segmentStarted = Date.now();
-  const endSegment = async (): Promise<void> => {
+  const endSegment = (): void => {
     if (opts.dryRun) return;
-    const w = await sink.endSegment();
-    deps.verbose(`segment: ${rowsInSegment} row(s) written in ${Date.now() - segmentStarted} ms`);
-    segmentStarted = Date.now();
-    Object.assign(stats, { superseded: stats.superseded + w.superseded, retried: stats.retried + w.retried, rejected: stats.rejected + w.refused, accepted: stats.accepted - w.refused });
-    await checkpoint.commit();
+    const started = Date.now();
+    const rows = rowsInSegment;
+    const written = sink.endSegment();
+    written.catch(() => undefined); // awaited below, in its turn; a rejection before then is not unhandled
+    const sealed = checkpoint.seal();
+    commits = commits.then(async () => {
+      const w = await written;
+      Object.assign(stats, { superseded: stats.superseded + w.superseded, retried: stats.retried + w.retried, rejected: stats.rejected + w.refused, accepted: stats.accepted - w.refused });
+      await checkpoint.commit(sealed);
+      deps.verbose(`segment: ${rows} row(s) written and checkpointed ${Date.now() - started} ms after the segment's last page`);
+    });
+    commits.catch((error: unknown) => (commitFailure ??= { error }));
   };
   for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
+    if (commitFailure) throw commitFailure.error;
     // Between pages: everything handed to the sink so far is written and checkpointed below.
     if (deps.signal?.aborted) {
       stats.interrupted = true;
@@ -163,11 +176,12 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     // The page's documents are bytes in request bodies now, and collectable while this waits.
     if (!opts.dryRun) await sink.drain();
     if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
-      await endSegment();
+      endSegment();
       rowsInSegment = 0;
     }
   }
-  await endSegment();
+  endSegment();
+  await commits;
   Object.assign(stats, { checkpoint: checkpoint.position, checkpoint_advanced: checkpoint.advanced, days_changed: checkpoint.days.size });
   stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
 

@@ -31,7 +31,7 @@ export interface SegmentWritten {
 }
 
 export class IngestSink {
-  private writer: BulkWriter;
+  private readonly writer: BulkWriter;
 
   constructor(private readonly deps: SinkDeps, private readonly options: { concurrency: number; flushBytes: number }) {
     this.writer = new BulkWriter(deps.es, options);
@@ -42,15 +42,18 @@ export class IngestSink {
     this.writer.append(ops);
   }
 
-  /** Sends what filled up, waiting while the requests in flight are as many as allowed. */
+  /** Waits while the requests in flight are as many as allowed and a body more is ready (BulkWriter.drain). */
   drain(): Promise<void> {
     return this.writer.drain();
   }
 
-  /** Waits until everything written so far is in Elasticsearch, and accounts for it. */
+  /**
+   * Ends a segment where the ops appended so far end; resolves once all of them are in
+   * Elasticsearch, refused sales dead-lettered, and accounted for. Ops appended meanwhile
+   * belong to the next segment.
+   */
   async endSegment(): Promise<SegmentWritten> {
-    const result = await this.writer.flush();
-    this.writer = new BulkWriter(this.deps.es, this.options);
+    const result = await this.writer.seal();
     const refused = await this.deadLetterRefused(result);
     return { superseded: result.superseded, retried: result.retried, refused };
   }

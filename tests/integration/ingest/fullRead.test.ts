@@ -109,12 +109,12 @@ describe('a full run in id order', () => {
     const order = await keysetOrder();
     expect(order[0]!.id).toBe('5');
     stage.passed({ throughId: '4' }, []);
-    await stage.commit();
+    await stage.commit(stage.seal());
     expect(await state.readCheckpoint('platform_sales')).toBeNull();
     expect(stage).toMatchObject({ position: null, advanced: true });
     // Through id 16: rows 5 and 16 (both backdated) come first; row 27 is the next not read.
     stage.passed({ throughId: '16' }, []);
-    await stage.commit();
+    await stage.commit(stage.seal());
     expect(order.slice(0, 3).map((r) => r.id)).toEqual(['5', '16', '27']);
     expect(await state.readCheckpoint('platform_sales')).toMatchObject(order[1]!);
   }, 60_000);
