@@ -24,6 +24,8 @@ export class CheckpointStage {
   readonly days = new Set<string>();
   advanced = false;
   private pendingDays = new Set<string>();
+  /** Days `markBeforeWriting` has marked in this run. */
+  private readonly markedAhead = new Set<string>();
   private last: Reached | undefined;
   /** This run's full scan has placed the checkpoint (`position` is then where it put it). */
   private scanned = false;
@@ -35,6 +37,22 @@ export class CheckpointStage {
     public position: Checkpoint | null,
     private readonly locate: LocateCovered,
   ) {}
+
+  /**
+   * Marks the days a page is about to write, those this run has not marked yet, before the page
+   * goes to the sink: a run killed (-9, a crash) after writing rows and before its next commit
+   * would otherwise leave them written and their days unmarked, and the next run, finding the
+   * rows as they are, writes and marks nothing — `daily` would never recompute those days. The
+   * commit marks the segment's days again once they are written: a `daily` that ran in between
+   * may have recomputed a day before its rows arrived, and cleared the first mark.
+   */
+  async markBeforeWriting(days: ReadonlySet<string>): Promise<void> {
+    let fresh: string[] | undefined;
+    for (const d of days) if (!this.markedAhead.has(d)) (fresh ??= []).push(d);
+    if (!fresh) return;
+    await this.state.markChangedDays(fresh, { refresh: false });
+    for (const d of fresh) this.markedAhead.add(d);
+  }
 
   /** A page was judged (and handed to the sink): its days and, for the read's own pages, how far the read got. */
   passed(reached: Reached | undefined, days: Iterable<string>): void {

@@ -140,7 +140,10 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     const mapped = mapPage(rows, ctx);
     const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
     tally(stats, outcome);
-    if (!opts.dryRun) sink.append(outcome.ops);
+    if (!opts.dryRun) {
+      await checkpoint.markBeforeWriting(outcome.days);
+      sink.append(outcome.ops);
+    }
     return outcome.days;
   };
 

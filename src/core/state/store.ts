@@ -51,8 +51,11 @@ export class StateStore {
     await this.client.delete({ index: this.index, id: this.checkpointKey(table) }, { ignore: [404] });
   }
 
-  /** Records that these business days changed, for every recompute job. */
-  async markChangedDays(days: Iterable<string>): Promise<number> {
+  /**
+   * Records that these business days changed, for every recompute job. `refresh: false` leaves
+   * the marks to the next refresh (`changedDays` refreshes before it reads).
+   */
+  async markChangedDays(days: Iterable<string>, { refresh = true }: { refresh?: boolean } = {}): Promise<number> {
     const now = new Date().toISOString();
     const unique = new Set(days);
     const ops: BulkOp[] = [];
@@ -64,7 +67,7 @@ export class StateStore {
     }
     if (ops.length === 0) return 0;
     // Through the one bulk writer: a write queue that is full for a moment (429) is waited out, not a failed run.
-    const res = await writeBulk(this.client, ops, { refresh: true });
+    const res = await writeBulk(this.client, ops, { refresh });
     if (res.failed.length) throw new Error(`could not record changed days: ${res.failed[0]!.reason}`);
     return unique.size;
   }

@@ -10,6 +10,7 @@
  */
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { createSourceTable } from '../../../src/core/source/schema';
+import { StateStore } from '../../../src/core/state/store';
 import { TestWorld } from '../../support';
 import {
   expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
@@ -107,7 +108,11 @@ describe('an ingest interrupted with SIGINT / SIGTERM', () => {
 });
 
 describe('an ingest killed with -9', () => {
-  it('doctor reports the vanished run as a failure; the next ingest records it abandoned and the index ends exact', async () => {
+  it('doctor reports the vanished run as a failure; the days it wrote are marked for daily; the next ingest records it abandoned and the index ends exact', async () => {
+    // daily recomputes every marked day and clears the marks: what is marked after this, the killed run marked.
+    expect((await runCliProcess(['daily', ...world.args])).code).toBe(0);
+    const state = new StateStore(world.es, names().state);
+    expect(await state.changedDays('daily')).toEqual([]);
     await insertGeneratedSales(world, ROWS + 1, MORE, ROWS);
     const before = await salesCount(world);
     const run = spawnCli(['ingest', ...world.args]);
@@ -119,6 +124,12 @@ describe('an ingest killed with -9', () => {
     const killed = (await runOf(run.pid))!;
     expect(killed.status).toBe('running');
     expect(killed.heartbeat_at).toBeDefined();
+    // Killed before its first checkpoint: the days of the rows it wrote are marked all the same
+    // (before they were written), or daily would never recompute them — the next run finds those rows as they are.
+    const written = [...(await world.allDocs<{ sale_date: string }>(names().sales)).entries()].filter(([id]) => Number(id) > ROWS);
+    expect(written.length).toBeGreaterThan(1_000);
+    const marked = new Set((await state.changedDays('daily')).map((m) => m.day));
+    expect([...new Set(written.map(([, d]) => d.sale_date))].filter((day) => !marked.has(day))).toEqual([]);
 
     const doctor = await runCliProcess(['doctor', ...world.args, '--json']);
     expect(doctor.code).toBe(1);
