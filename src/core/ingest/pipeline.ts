@@ -167,21 +167,28 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     });
     commits.catch((error: unknown) => (commitFailure ??= { error }));
   };
-  for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
-    if (commitFailure) throw commitFailure.error;
-    // Between pages: everything handed to the sink so far is written and checkpointed below.
-    if (deps.signal?.aborted) {
-      stats.interrupted = true;
-      break;
+  try {
+    for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
+      if (commitFailure) throw commitFailure.error;
+      // Between pages: everything handed to the sink so far is written and checkpointed below.
+      if (deps.signal?.aborted) {
+        stats.interrupted = true;
+        break;
+      }
+      checkpoint.passed(page.reached, await judgeInto(page.rows));
+      deps.onProgress?.({ read: stats.read, total });
+      // The page's documents are bytes in request bodies now, and collectable while this waits.
+      if (!opts.dryRun) await sink.drain();
+      if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+        endSegment();
+        rowsInSegment = 0;
+      }
     }
-    checkpoint.passed(page.reached, await judgeInto(page.rows));
-    deps.onProgress?.({ read: stats.read, total });
-    // The page's documents are bytes in request bodies now, and collectable while this waits.
-    if (!opts.dryRun) await sink.drain();
-    if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
-      endSegment();
-      rowsInSegment = 0;
-    }
+  } catch (err) {
+    // A failed run writes nothing after it has failed: the commits of segments sealed before
+    // end first (a segment all written is checkpointed; one that is not, fails).
+    await commits.catch(() => undefined);
+    throw err;
   }
   endSegment();
   await commits;
