@@ -3,7 +3,8 @@
  *
  * Each op is serialized once into its NDJSON lines as it arrives; the lines are posted through
  * the client's transport in bodies of about `flushBytes`, `concurrency` requests in flight (the
- * caller waits when they are all busy, so memory stays bounded). The client's bulk helper is not
+ * caller waits when they are all busy and a body more is ready, so memory stays bounded); a run
+ * can be cut into segments (`seal`), each answered with its own outcomes. The client's bulk helper is not
  * used: it holds every document as an object until it serializes it, reaches each one through
  * an async generator and a callback, and keeps the serialized lines as strings until the
  * response (with HTTP it was 27 % of the CLI's CPU in an ingest profile, garbage collection
