@@ -174,6 +174,12 @@ class Segment {
     this.done = new Promise((resolve) => (this.resolve = resolve));
   }
 
+  /** No more bodies: the segment ends with its last one (at once when none is open). */
+  seal(): void {
+    this.sealed = true;
+    if (this.open === 0) this.resolve();
+  }
+
   /** A body of the segment ended: the last one of a sealed segment ends it. */
   ended(): void {
     if (--this.open === 0 && this.sealed) this.resolve();
@@ -258,26 +264,21 @@ export class BulkWriter {
   /**
    * Ends a segment: what was appended since the last seal is sent (the body being filled too,
    * however small), and the promise answers once every one of its requests has, with their
-   * outcomes; it rejects when a request failed (the first failure: every later segment rejects too). Appending goes on meanwhile, into the next segment:
-   * ingest seals each checkpointed segment and keeps Elasticsearch busy while the segment's
-   * last requests are answered.
+   * outcomes; it rejects when a request failed (the first failure: every later segment rejects
+   * too). Appending goes on meanwhile, into the next segment: ingest seals each checkpointed
+   * segment and keeps Elasticsearch busy while the segment's last requests are answered.
+   * `writeBulk` seals once, at the end.
    */
   seal(): Promise<BulkWriteResult> {
     if (this.body.ops) this.queue();
     const segment = this.segment;
-    segment.sealed = true;
-    if (segment.open === 0) segment.resolve();
+    segment.seal();
     this.segment = new Segment();
     this.sendReady();
     return segment.done.then(() => {
       this.throwIfFailed();
       return segment.result;
     });
-  }
-
-  /** Sends what is buffered and waits for every request; the outcomes since the last seal. */
-  flush(): Promise<BulkWriteResult> {
-    return this.seal();
   }
 
   /** Refreshes the indices written to (only ours: refreshing all would touch every index of the cluster). */
@@ -375,7 +376,7 @@ export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIte
   } else {
     await writer.write(ops);
   }
-  const result = await writer.flush();
+  const result = await writer.seal();
   if (options.refresh) await writer.refresh();
   return result;
 }

@@ -2,9 +2,9 @@
  * Stage 6, checkpoint: each segment is sealed where it ends (its days and how far its pages
  * read), and once it is safely in Elasticsearch — while the next segment is already being read
  * and written — its changed business days are marked for `daily`/`weekly` and the checkpoint
- * moves to the last row its pages read — forward only, except that a full run rewrites it (it reads the whole table), placing
- * it on the last row, in (modified, id) order, up to which every row has been written, or
- * removing it while there is none.
+ * moves to the last row its pages read: forward only, except that a full run rewrites it (it
+ * reads the whole table), placing it on the last row, in (modified, id) order, up to which every
+ * row has been written, or removing it while there is none.
  */
 import type { Checkpoint, StateStore } from '../state/store';
 import type { IngestPlan } from './plan';
@@ -20,12 +20,10 @@ export interface SealedSegment {
 }
 
 export class CheckpointStage {
-  /** Every day marked changed in this run. */
+  /** Every day marked changed in this run (by `markBeforeWriting`, then passed; in a dry run only passed). */
   readonly days = new Set<string>();
   advanced = false;
   private pendingDays = new Set<string>();
-  /** Days `markBeforeWriting` has marked in this run. */
-  private readonly markedAhead = new Set<string>();
   private last: Reached | undefined;
   /** This run's full scan has placed the checkpoint (`position` is then where it put it). */
   private scanned = false;
@@ -39,8 +37,8 @@ export class CheckpointStage {
   ) {}
 
   /**
-   * Marks the days a page is about to write, those this run has not marked yet, before the page
-   * goes to the sink: a run killed (-9, a crash) after writing rows and before its next commit
+   * Marks the days a page is about to write, those this run has not met yet (each page's days
+   * are `passed` once it is handed to the sink), before the page goes to the sink: a run killed (-9, a crash) after writing rows and before its next commit
    * would otherwise leave them written and their days unmarked, and the next run, finding the
    * rows as they are, writes and marks nothing — `daily` would never recompute those days. The
    * commit marks the segment's days again once they are written: a `daily` that ran in between
@@ -48,10 +46,8 @@ export class CheckpointStage {
    */
   async markBeforeWriting(days: ReadonlySet<string>): Promise<void> {
     let fresh: string[] | undefined;
-    for (const d of days) if (!this.markedAhead.has(d)) (fresh ??= []).push(d);
-    if (!fresh) return;
-    await this.state.markChangedDays(fresh, { refresh: false });
-    for (const d of fresh) this.markedAhead.add(d);
+    for (const d of days) if (!this.days.has(d)) (fresh ??= []).push(d);
+    if (fresh) await this.state.markChangedDays(fresh, { refresh: false });
   }
 
   /** A page was judged (and handed to the sink): its days and, for the read's own pages, how far the read got. */

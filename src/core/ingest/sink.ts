@@ -33,7 +33,7 @@ export interface SegmentWritten {
 export class IngestSink {
   private readonly writer: BulkWriter;
 
-  constructor(private readonly deps: SinkDeps, private readonly options: { concurrency: number; flushBytes: number }) {
+  constructor(private readonly deps: SinkDeps, options: { concurrency: number; flushBytes: number }) {
     this.writer = new BulkWriter(deps.es, options);
   }
 

@@ -80,7 +80,7 @@ describe('BulkWriter', () => {
     const deadline = Date.now() + 30_000;
     while (bulks.answered < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(bulks).toMatchObject({ sent: 4, answered: 4, maxInFlight: 1 });
-    expect(await writer.flush()).toMatchObject({ written: 8, failed: [] });
+    expect(await writer.seal()).toMatchObject({ written: 8, failed: [] });
     await client.close();
   });
 
