@@ -29,17 +29,22 @@ async function main() {
   let docs = 0;
   let failed = 0;
   const post = (body) => {
-    const request = es.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }, { requestTimeout: 120_000 }).then((res) => {
-      if (res.errors) failed += res.items.filter((i) => Object.values(i)[0].status >= 300).length;
-      inFlight.delete(request);
-    });
+    const request = es.transport
+      .request({ method: 'POST', path: '/_bulk', bulkBody: body }, { requestTimeout: 120_000 })
+      .then((res) => {
+        if (res.errors) failed += res.items.filter((i) => Object.values(i)[0].status >= 300).length;
+        inFlight.delete(request);
+      });
     inFlight.add(request);
   };
   try {
     let after = null;
     for (;;) {
       const [page] = await pool.query(
-        { sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY modified, id LIMIT ?`, rowsAsArray: true },
+        {
+          sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY modified, id LIMIT ?`,
+          rowsAsArray: true,
+        },
         after ? [after.modified, after.id, after.modified, INGEST_DEFAULTS.batchSize] : [INGEST_DEFAULTS.batchSize],
       );
       if (page.length === 0) break;

@@ -52,7 +52,16 @@ interface BenchArgs {
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { rows: 1_000_000, days: 60, stores: 200, seed: 42, concurrency: INGEST_DEFAULTS.concurrency, searchRuns: 60, keep: false, startDate: '2024-04-01' };
+  const args: BenchArgs = {
+    rows: 1_000_000,
+    days: 60,
+    stores: 200,
+    seed: 42,
+    concurrency: INGEST_DEFAULTS.concurrency,
+    searchRuns: 60,
+    keep: false,
+    startDate: '2024-04-01',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): number => {
@@ -68,7 +77,10 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--search-runs') args.searchRuns = value();
     else if (flag === '--keep') args.keep = true;
     else if (flag === '--start-date') args.startDate = String(argv[++i]);
-    else throw new Error(`unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep)`);
+    else
+      throw new Error(
+        `unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep)`,
+      );
   }
   if (args.rows < 10) throw new Error('--rows must be at least 10');
   return args;
@@ -107,7 +119,13 @@ function readCliLaunch(): Launch {
   const shebang = readFileSync(join(ROOT, 'bin', 'earlypay'), 'utf8').split('\n')[0]!;
   const m = /^#!\S*env -S((?:\s+\w+=\S*)*)\s+node\b(.*)$/.exec(shebang);
   if (!m) throw new Error(`bin/earlypay: unexpected shebang ${shebang}`);
-  const env = Object.fromEntries(m[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   return { env, nodeFlags: m[2]!.trim().split(/\s+/).filter(Boolean) };
 }
 
@@ -119,10 +137,18 @@ interface Launch {
 const CLI_LAUNCH = readCliLaunch();
 
 /** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
-async function runProcess(script: string, args: string[], launch: Launch = { env: {}, nodeFlags: [] }): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
+async function runProcess(
+  script: string,
+  args: string[],
+  launch: Launch = { env: {}, nodeFlags: [] },
+): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...launch.nodeFlags, script, ...args], { cwd: ROOT, env: { ...process.env, ...launch.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...launch.nodeFlags, script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...launch.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let fd3 = '';
@@ -132,16 +158,32 @@ async function runProcess(script: string, args: string[], launch: Launch = { env
     child.on('error', reject);
     child.on('close', (code) => {
       const report = fd3.trim() ? (JSON.parse(fd3.trim()) as { maxRssKb: number; cpuMs: number }) : undefined;
-      resolve({ ms: Date.now() - started, code: code ?? 1, stdout, stderr, maxRssKb: report?.maxRssKb, cpuMs: report?.cpuMs });
+      resolve({
+        ms: Date.now() - started,
+        code: code ?? 1,
+        stdout,
+        stderr,
+        maxRssKb: report?.maxRssKb,
+        cpuMs: report?.cpuMs,
+      });
     });
   });
 }
 
-async function earlypay(args: string[], expectedCode = 0): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
+async function earlypay(
+  args: string[],
+  expectedCode = 0,
+): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
   const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], CLI_LAUNCH);
-  if (r.code !== expectedCode) throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
+  if (r.code !== expectedCode)
+    throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n');
-  return { ms: r.ms, json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, maxRssKb: r.maxRssKb ?? 0, cpuMs: r.cpuMs ?? 0 };
+  return {
+    ms: r.ms,
+    json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>,
+    maxRssKb: r.maxRssKb ?? 0,
+    cpuMs: r.cpuMs ?? 0,
+  };
 }
 
 /** Whether `db` already holds a platform_sales of exactly `rows` rows (creating the database if missing). */
@@ -149,7 +191,10 @@ async function holdsRows(db: string, rows: number): Promise<'same' | 'other' | '
   const admin = await mysql.createConnection({ uri: MYSQL_URL });
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4`);
-    const [have] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'platform_sales'`, [db]);
+    const [have] = await admin.query(
+      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'platform_sales'`,
+      [db],
+    );
     if (Number((have as { n: number }[])[0]!.n) === 0) return 'none';
     const [count] = await admin.query(`SELECT COUNT(*) AS n FROM \`${db}\`.platform_sales`);
     return Number((count as { n: number }[])[0]!.n) === rows ? 'same' : 'other';
@@ -166,7 +211,19 @@ async function loadSample(db: string, a: BenchArgs, rows: number): Promise<{ ms:
   }
   log(`${db}: generating ${fmt(rows)} sample rows`);
   const r = await runProcess(join(ROOT, 'dist', 'sample', 'cli.js'), [
-    '--rows', String(rows), '--days', String(a.days), '--stores', String(a.stores), '--seed', String(a.seed), '--start-date', a.startDate, '--truncate', '--mysql-url', databaseUrl(db),
+    '--rows',
+    String(rows),
+    '--days',
+    String(a.days),
+    '--stores',
+    String(a.stores),
+    '--seed',
+    String(a.seed),
+    '--start-date',
+    a.startDate,
+    '--truncate',
+    '--mysql-url',
+    databaseUrl(db),
   ]);
   if (r.code !== 0) throw new Error(`sample generator exited ${r.code}: ${r.stderr.trim()}`);
   return { ms: r.ms };
@@ -225,7 +282,11 @@ async function deletePrefix(es: Client, prefix: string): Promise<void> {
  * the posting, at the ingest's concurrency — into a fresh index with the same mapping, and then
  * again over the same documents (what `ingest --full` on a populated index has to beat).
  */
-async function bareLoader(es: Client, db: string, concurrency: number): Promise<{ docs: number; bodies: number; empty: Timed; again: Timed }> {
+async function bareLoader(
+  es: Client,
+  db: string,
+  concurrency: number,
+): Promise<{ docs: number; bodies: number; empty: Timed; again: Timed }> {
   const prefix = 'bench-ceiling';
   await deletePrefix(es, prefix);
   await ensureIndices(es, prefix);
@@ -239,11 +300,27 @@ async function bareLoader(es: Client, db: string, concurrency: number): Promise<
   const ingestedAt = new Date().toISOString();
   try {
     const source = await describeSourceTable(pool, config.table);
-    for await (const { rows } of readChangedRows(pool, source, { untilModified: '9999-12-31 23:59:59' }, INGEST_DEFAULTS.batchSize)) {
+    for await (const { rows } of readChangedRows(
+      pool,
+      source,
+      { untilModified: '9999-12-31 23:59:59' },
+      INGEST_DEFAULTS.batchSize,
+    )) {
       for (let i = 0; i < rows.length; i++) {
-        const mapped = mapSourceRow(rows.row(i), { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt }, rows.fingerprint(i));
+        const mapped = mapSourceRow(
+          rows.row(i),
+          { sourceTz: config.sourceTz, businessTz: config.tz, ingestedAt },
+          rows.fingerprint(i),
+        );
         if (!mapped.ok) continue;
-        const lines = bulkLines({ kind: 'index', index, id: mapped.sale.doc.id, doc: mapped.sale.doc, version: mapped.sale.version, versionType: 'external_gte' });
+        const lines = bulkLines({
+          kind: 'index',
+          index,
+          id: mapped.sale.doc.id,
+          doc: mapped.sale.doc,
+          version: mapped.sale.version,
+          versionType: 'external_gte',
+        });
         chunk.push(lines);
         chunkBytes += Buffer.byteLength(lines);
         docs++;
@@ -267,7 +344,10 @@ async function bareLoader(es: Client, db: string, concurrency: number): Promise<
     async function worker(): Promise<void> {
       while (next < bodies.length) {
         const body = bodies[next++]!;
-        const res = (await es.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }, { requestTimeout: 120_000 })) as { errors: boolean; items: Record<string, { status: number }>[] };
+        const res = (await es.transport.request(
+          { method: 'POST', path: '/_bulk', bulkBody: body },
+          { requestTimeout: 120_000 },
+        )) as { errors: boolean; items: Record<string, { status: number }>[] };
         if (res.errors) failed += res.items.filter((i) => Object.values(i)[0]!.status >= 300).length;
       }
     }
@@ -334,9 +414,29 @@ async function loadLight(from: string, to: string, rows: number): Promise<void> 
   }
 }
 
-async function ingestRun(a: BenchArgs, db: string, prefix: string, loaderRate: number, extra: string[] = []): Promise<IngestRun & { json: Record<string, unknown> }> {
+async function ingestRun(
+  a: BenchArgs,
+  db: string,
+  prefix: string,
+  loaderRate: number,
+  extra: string[] = [],
+): Promise<IngestRun & { json: Record<string, unknown> }> {
   const cpuBefore = servicesCpu();
-  const run = await earlypay(['ingest', '--full', '--concurrency', String(a.concurrency), '--lag', '0s', '--es-url', ES_URL, '--mysql-url', databaseUrl(db), '--index-prefix', prefix, ...extra]);
+  const run = await earlypay([
+    'ingest',
+    '--full',
+    '--concurrency',
+    String(a.concurrency),
+    '--lag',
+    '0s',
+    '--es-url',
+    ES_URL,
+    '--mysql-url',
+    databaseUrl(db),
+    '--index-prefix',
+    prefix,
+    ...extra,
+  ]);
   const accepted = Number(run.json.accepted);
   const r = rate(accepted, run.ms);
   return {
@@ -369,7 +469,11 @@ async function cliStages(db: string, variant: Variant): Promise<StageFigures> {
   const r = await runProcess(join(ROOT, 'bench', 'stages.js'), [databaseUrl(db)], CLI_LAUNCH);
   if (r.code !== 0) throw new Error(`bench/stages.js exited ${r.code}: ${r.stderr.trim()}`);
   const figures = { variant, ...(JSON.parse(r.stdout.trim()) as Omit<StageFigures, 'variant'>) };
-  log(`  ${figures.totalUs.toFixed(1)} µs a row: ${Object.entries(figures.stagesUs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  log(
+    `  ${figures.totalUs.toFixed(1)} µs a row: ${Object.entries(figures.stagesUs)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
   return figures;
 }
 
@@ -387,40 +491,69 @@ async function referenceRun(es: Client, a: BenchArgs, db: string, docs: number):
   await deletePrefix(es, prefix);
   await ensureIndices(es, prefix);
   const cpuBefore = servicesCpu();
-  const r = await runProcess(join(ROOT, 'bench', 'reference.js'), [databaseUrl(db), ES_URL, indexNames(prefix).sales, String(a.concurrency)], CLI_LAUNCH);
+  const r = await runProcess(
+    join(ROOT, 'bench', 'reference.js'),
+    [databaseUrl(db), ES_URL, indexNames(prefix).sales, String(a.concurrency)],
+    CLI_LAUNCH,
+  );
   await deletePrefix(es, prefix);
   if (r.code !== 0) throw new Error(`bench/reference.js exited ${r.code}: ${r.stderr.trim()}`);
   const posted = Number((JSON.parse(r.stdout.trim()) as { docs: number }).docs);
   if (posted !== docs) throw new Error(`the reference loader posted ${posted} documents, the bare loader ${docs}`);
   const cpuMs = r.cpuMs ?? NaN;
-  return { ms: r.ms, rate: rate(docs, r.ms), cpu: cpuSince(cpuBefore, cpuMs / 1000), cpuUsPerRow: (cpuMs * 1000) / docs, maxRssMb: Math.round((r.maxRssKb ?? 0) / 1024) };
+  return {
+    ms: r.ms,
+    rate: rate(docs, r.ms),
+    cpu: cpuSince(cpuBefore, cpuMs / 1000),
+    cpuUsPerRow: (cpuMs * 1000) / docs,
+    maxRssMb: Math.round((r.maxRssKb ?? 0) / 1024),
+  };
 }
 
-async function measureSize(es: Client, a: BenchArgs, rows: number, variant: Variant): Promise<{ figures: IngestFigures; prefix: string; db: string; loadMs: number | null }> {
+async function measureSize(
+  es: Client,
+  a: BenchArgs,
+  rows: number,
+  variant: Variant,
+): Promise<{ figures: IngestFigures; prefix: string; db: string; loadMs: number | null }> {
   const sampleDb = `earlypay_bench_${rows}`;
   const { ms: loadMs } = variant === 'sample' ? await loadSample(sampleDb, a, rows) : { ms: null };
   const db = variant === 'sample' ? sampleDb : `${sampleDb}_light`;
   if (variant === 'light') await loadLight(sampleDb, db, rows);
   log(`${db}: bare loader at concurrency ${a.concurrency}`);
   const loader = await bareLoader(es, db, a.concurrency);
-  log(`  ${fmt(loader.docs)} docs: ${fmt(loader.empty.rate)} docs/s into empty indices, ${fmt(loader.again.rate)} docs/s again over them (${loader.bodies} bulk bodies)`);
+  log(
+    `  ${fmt(loader.docs)} docs: ${fmt(loader.empty.rate)} docs/s into empty indices, ${fmt(loader.again.rate)} docs/s again over them (${loader.bodies} bulk bodies)`,
+  );
   log(`${db}: issue 12's reference loader (streaming, its own process)`);
   const reference = await referenceRun(es, a, db, loader.docs);
-  log(`  ${seconds(reference.ms)} (${fmt(reference.rate)} docs/s), CPU ${reference.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${reference.maxRssMb} MB`);
+  log(
+    `  ${seconds(reference.ms)} (${fmt(reference.rate)} docs/s), CPU ${reference.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${reference.maxRssMb} MB`,
+  );
   const prefix = `bench-ingest-${variant}-${rows}`;
   await deletePrefix(es, prefix);
   log(`${db}: earlypay ingest --full into empty indices, then again over the same documents`);
   const empty = await ingestRun(a, db, prefix, loader.empty.rate);
   const again = await ingestRun(a, db, prefix, loader.again.rate);
   const accepted = Number(empty.json.accepted);
-  if (accepted !== loader.docs) throw new Error(`ingest accepted ${accepted} rows but the bare loader posted ${loader.docs}`);
-  for (const [name, r] of [['empty', empty], ['again', again]] as const) {
-    log(`  ${name}: ${fmt(accepted)} accepted in ${seconds(r.ms)} (${fmt(r.rate)} rows/s, ratio ${r.ratio.toFixed(2)}), CLI CPU ${r.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${r.maxRssMb} MB`);
+  if (accepted !== loader.docs)
+    throw new Error(`ingest accepted ${accepted} rows but the bare loader posted ${loader.docs}`);
+  for (const [name, r] of [
+    ['empty', empty],
+    ['again', again],
+  ] as const) {
+    log(
+      `  ${name}: ${fmt(accepted)} accepted in ${seconds(r.ms)} (${fmt(r.rate)} rows/s, ratio ${r.ratio.toFixed(2)}), CLI CPU ${r.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${r.maxRssMb} MB`,
+    );
   }
   const { json: _e, ...emptyRun } = empty;
   const { json: _a, ...againRun } = again;
   const figures: IngestFigures = {
-    rows, variant, accepted, rejected: Number(empty.json.rejected), flagged: Number(empty.json.flagged),
+    rows,
+    variant,
+    accepted,
+    rejected: Number(empty.json.rejected),
+    flagged: Number(empty.json.flagged),
     loader: { empty: loader.empty, again: loader.again, bodies: loader.bodies },
     reference,
     empty: emptyRun,
@@ -437,11 +570,22 @@ interface LargestBatch {
   run: IngestRun;
 }
 
-async function largestBatchRun(es: Client, a: BenchArgs, db: string, rows: number, loaderRate: number): Promise<LargestBatch> {
+async function largestBatchRun(
+  es: Client,
+  a: BenchArgs,
+  db: string,
+  rows: number,
+  loaderRate: number,
+): Promise<LargestBatch> {
   const prefix = 'bench-ingest-largest-batch';
   await deletePrefix(es, prefix);
-  log(`${db}: earlypay ingest --full --batch-size ${fmt(SIZE_LIMITS.batchSize)} into empty indices (memory at the largest page accepted)`);
-  const { json: _j, ...run } = await ingestRun(a, db, prefix, loaderRate, ['--batch-size', String(SIZE_LIMITS.batchSize)]);
+  log(
+    `${db}: earlypay ingest --full --batch-size ${fmt(SIZE_LIMITS.batchSize)} into empty indices (memory at the largest page accepted)`,
+  );
+  const { json: _j, ...run } = await ingestRun(a, db, prefix, loaderRate, [
+    '--batch-size',
+    String(SIZE_LIMITS.batchSize),
+  ]);
   log(`  ${seconds(run.ms)}, CLI CPU ${run.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${run.maxRssMb} MB`);
   await deletePrefix(es, prefix);
   return { batchSize: SIZE_LIMITS.batchSize, rows, run };
@@ -460,7 +604,13 @@ interface SearchFigure {
 }
 
 /** Typical operator searches, each run in-process through main() as `earlypay search …` does. */
-async function searchLatency(es: Client, prefix: string, from: string, to: string, runs: number): Promise<SearchFigure[]> {
+async function searchLatency(
+  es: Client,
+  prefix: string,
+  from: string,
+  to: string,
+  runs: number,
+): Promise<SearchFigure[]> {
   const sales = indexNames(prefix).sales;
   const sample = await es.search<{ store_id: string; card_number: string; sale_date: string }>({
     index: sales,
@@ -473,7 +623,10 @@ async function searchLatency(es: Client, prefix: string, from: string, to: strin
   const cases: [string, string[]][] = [
     ['one store, one week', ['sales', '--store', probe.store_id, '--from', weekStart, '--to', to]],
     ['one store, one day', ['sales', '--store', probe.store_id, '--from', probe.sale_date, '--to', probe.sale_date]],
-    ['platform + min amount + not canceled', ['sales', '--platform', 'BAEMIN', '--min-amount', '30000', '--not-canceled']],
+    [
+      'platform + min amount + not canceled',
+      ['sales', '--platform', 'BAEMIN', '--min-amount', '30000', '--not-canceled'],
+    ],
     ['card number (exact mask)', ['sales', '--card', probe.card_number]],
     ['card number (last four, wildcard)', ['sales', '--card', `*${probe.card_number.slice(-4)}`]],
     ['text in remark/result (Hangul)', ['sales', '--text', '배달', '--from', from, '--to', to]],
@@ -491,12 +644,32 @@ async function searchLatency(es: Client, prefix: string, from: string, to: strin
     for (let i = 0; i < runs + 5; i++) {
       lines = 0;
       const t = process.hrtime.bigint();
-      const code = await main(['node', 'earlypay', 'search', ...args, '--es-url', ES_URL, '--index-prefix', prefix, '--format', args.includes('csv') ? 'csv' : 'ndjson'], { stdout: sink, stderr: quiet, env: {} });
+      const code = await main(
+        [
+          'node',
+          'earlypay',
+          'search',
+          ...args,
+          '--es-url',
+          ES_URL,
+          '--index-prefix',
+          prefix,
+          '--format',
+          args.includes('csv') ? 'csv' : 'ndjson',
+        ],
+        { stdout: sink, stderr: quiet, env: {} },
+      );
       if (code !== 0) throw new Error(`search ${args.join(' ')} exited ${code}`);
       if (i >= 5) times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     times.sort((x, y) => x - y);
-    out.push({ name, args, hits: lines - (args.includes('csv') ? 1 : 0), p50: percentile(times, 0.5), p95: percentile(times, 0.95) });
+    out.push({
+      name,
+      args,
+      hits: lines - (args.includes('csv') ? 1 : 0),
+      p50: percentile(times, 0.5),
+      p95: percentile(times, 0.95),
+    });
     log(`  search ${name}: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
   }
   return out;
@@ -521,7 +694,15 @@ function driftDays(from: string, days: number): string[] {
  * query reconcile runs, in-process; and the count/sum without fingerprints beside it), then
  * the CLI in sync, with three drifting days, and --repair. The MySQL changes are undone after.
  */
-async function measureReconcile(es: Client, db: string, prefix: string, from: string, to: string, days: number, common: string[]): Promise<ReconcileFigures> {
+async function measureReconcile(
+  es: Client,
+  db: string,
+  prefix: string,
+  from: string,
+  to: string,
+  days: number,
+  common: string[],
+): Promise<ReconcileFigures> {
   const config = resolveConfig({ mysqlUrl: databaseUrl(db) }, {});
   const pool = createMysqlPool(config);
   const range = { from, to };
@@ -535,9 +716,14 @@ async function measureReconcile(es: Client, db: string, prefix: string, from: st
     await sourceDayTotals(pool, config.table, await fingerprintSqlOf(pool, config.table), zones, range, null);
     const floorMs = Date.now() - t;
     t = Date.now();
-    await pool.query(`SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? GROUP BY day`, [`${from} 00:00:00`, `${shiftDay(to, 1)} 00:00:00`]);
+    await pool.query(
+      `SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? GROUP BY day`,
+      [`${from} 00:00:00`, `${shiftDay(to, 1)} 00:00:00`],
+    );
     const floorPlainMs = Date.now() - t;
-    log(`  ${seconds(floorMs)} (count, sum and fingerprints per quarter hour); ${seconds(floorPlainMs)} for count and sum per day alone`);
+    log(
+      `  ${seconds(floorMs)} (count, sum and fingerprints per quarter hour); ${seconds(floorPlainMs)} for count and sum per day alone`,
+    );
 
     log(`reconcile --from ${from} --to ${to} (in sync)`);
     const inSync = await earlypay(['reconcile', '--from', from, '--to', to, ...common]);
@@ -545,18 +731,33 @@ async function measureReconcile(es: Client, db: string, prefix: string, from: st
 
     log(`drifting ${lost} (documents lost), ${remarked} (remarks), ${amended} (amounts), behind the ingest's back`);
     const sales = indexNames(prefix).sales;
-    const victims = await es.search({ index: sales, size: 3, query: { term: { sale_date: lost } }, sort: [{ id: 'asc' }], version: true });
-    for (const h of victims.hits.hits) await es.delete({ index: sales, id: h._id!, version: h._version!, version_type: 'external_gte' });
+    const victims = await es.search({
+      index: sales,
+      size: 3,
+      query: { term: { sale_date: lost } },
+      sort: [{ id: 'asc' }],
+      version: true,
+    });
+    for (const h of victims.hits.hits)
+      await es.delete({ index: sales, id: h._id!, version: h._version!, version_type: 'external_gte' });
     await es.indices.refresh({ index: sales });
-    await pool.query(`UPDATE \`${config.table}\` SET remark = ? WHERE sold_at >= ? AND sold_at < ? AND remark IS NULL ORDER BY id LIMIT 5`, [MARK, ...onDay(remarked!)]);
-    const [amendedRows] = await pool.query(`SELECT id FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? AND card_number <> '' ORDER BY id LIMIT 5`, onDay(amended!));
+    await pool.query(
+      `UPDATE \`${config.table}\` SET remark = ? WHERE sold_at >= ? AND sold_at < ? AND remark IS NULL ORDER BY id LIMIT 5`,
+      [MARK, ...onDay(remarked!)],
+    );
+    const [amendedRows] = await pool.query(
+      `SELECT id FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? AND card_number <> '' ORDER BY id LIMIT 5`,
+      onDay(amended!),
+    );
     const amendedIds = (amendedRows as { id: string }[]).map((r) => r.id);
     await pool.query(`UPDATE \`${config.table}\` SET amount_sale = amount_sale + 1 WHERE id IN (?)`, [amendedIds]);
 
     log(`reconcile (a few drifting days)`);
     const drifted = await earlypay(['reconcile', '--from', from, '--to', to, ...common], 4);
     const driftList = (drifted.json.drift ?? []) as { missing: number; extra: number; changed: number }[];
-    log(`  ${seconds(drifted.ms)}: ${driftList.length} day(s), ${driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0)} id(s)`);
+    log(
+      `  ${seconds(drifted.ms)}: ${driftList.length} day(s), ${driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0)} id(s)`,
+    );
     log(`reconcile --repair`);
     const repair = await earlypay(['reconcile', '--from', from, '--to', to, '--repair', ...common]);
     log(`  ${seconds(repair.ms)}`);
@@ -570,8 +771,17 @@ async function measureReconcile(es: Client, db: string, prefix: string, from: st
       floorPlainMs,
       days,
       inSync: { ms: inSync.ms, runMs: Number(inSync.json.duration_ms) },
-      drifted: { ms: drifted.ms, runMs: Number(drifted.json.duration_ms), days: driftList.length, ids: driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0) },
-      repair: { ms: repair.ms, runMs: Number(repair.json.duration_ms), ids: Number((repair.json.repair as { ids?: number } | null)?.ids ?? 0) },
+      drifted: {
+        ms: drifted.ms,
+        runMs: Number(drifted.json.duration_ms),
+        days: driftList.length,
+        ids: driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0),
+      },
+      repair: {
+        ms: repair.ms,
+        runMs: Number(repair.json.duration_ms),
+        ids: Number((repair.json.repair as { ids?: number } | null)?.ids ?? 0),
+      },
     };
   } finally {
     await pool.end();
@@ -580,7 +790,7 @@ async function measureReconcile(es: Client, db: string, prefix: string, from: st
 
 function cpuRow(name: string, ms: number, cpu: CpuUse): string {
   const sum = cpu.es + cpu.mysql + cpu.client;
-  return `| ${name} | ${seconds(ms)} | ${cpu.es.toFixed(1)} s | ${cpu.mysql.toFixed(1)} s | ${cpu.client.toFixed(1)} s | ${sum.toFixed(1)} s | ${Math.round((sum / (2 * ms / 1000)) * 100)} % |`;
+  return `| ${name} | ${seconds(ms)} | ${cpu.es.toFixed(1)} s | ${cpu.mysql.toFixed(1)} s | ${cpu.client.toFixed(1)} s | ${sum.toFixed(1)} s | ${Math.round((sum / ((2 * ms) / 1000)) * 100)} % |`;
 }
 
 function machine(): { cpu: string; cores: number; memGb: number; node: string; mariadb: string } {
@@ -590,7 +800,13 @@ function machine(): { cpu: string; cores: number; memGb: number; node: string; m
   } catch {
     // not on PATH
   }
-  return { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, mariadb };
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    mariadb,
+  };
 }
 
 async function run(): Promise<void> {
@@ -617,7 +833,10 @@ async function run(): Promise<void> {
   // The sample's business days (a few injected SALE_IN_FUTURE sales lie years later; not part of the range).
   const from = a.startDate;
   const to = shiftDay(a.startDate, a.days - 1);
-  const inRange = await es.count({ index: indexNames(bigRun.prefix).sales, query: { range: { sale_date: { gte: from, lte: to } } } });
+  const inRange = await es.count({
+    index: indexNames(bigRun.prefix).sales,
+    query: { range: { sale_date: { gte: from, lte: to } } },
+  });
   const common = ['--es-url', ES_URL, '--mysql-url', databaseUrl(bigRun.db), '--index-prefix', bigRun.prefix];
   log(`daily --from ${from} --to ${to}`);
   const daily = await earlypay(['daily', '--from', from, '--to', to, ...common]);
@@ -636,21 +855,26 @@ async function run(): Promise<void> {
   const sm = smallRun.figures;
   const dailyDocs = Number(daily.json.documents_written ?? daily.json.written ?? NaN);
   const peak = (f: IngestFigures): number => Math.max(f.empty.maxRssMb, f.again.maxRssMb);
-  const rssFlat = runs.filter((f) => f.rows === a.rows).every((f) => {
-    const smaller = runs.find((g) => g.variant === f.variant && g.rows === small)!;
-    return peak(f) <= Math.max(peak(smaller) * 1.25, peak(smaller) + 40);
-  });
+  const rssFlat = runs
+    .filter((f) => f.rows === a.rows)
+    .every((f) => {
+      const smaller = runs.find((g) => g.variant === f.variant && g.rows === small)!;
+      return peak(f) <= Math.max(peak(smaller) * 1.25, peak(smaller) + 40);
+    });
   const bigLightF = bigLight.figures;
-  const worstCpu = (path: 'empty' | 'again'): number => Math.max(...runs.filter((f) => f.rows === a.rows).map((f) => f[path].cpuUsPerRow));
+  const worstCpu = (path: 'empty' | 'again'): number =>
+    Math.max(...runs.filter((f) => f.rows === a.rows).map((f) => f[path].cpuUsPerRow));
   // The CLI's CPU a row as a multiple of the reference loader's in the same run: the issue set
   // 20 and 25 µs when its reference spent 17 µs, so 20/17 and 25/17 of it on any machine.
   const ofReference = (f: IngestFigures, p: 'empty' | 'again'): number => f[p].cpuUsPerRow / f.reference.cpuUsPerRow;
-  const worstOfReference = (p: 'empty' | 'again'): IngestFigures => runs.filter((f) => f.rows === a.rows).reduce((w, f) => (ofReference(f, p) > ofReference(w, p) ? f : w));
+  const worstOfReference = (p: 'empty' | 'again'): IngestFigures =>
+    runs.filter((f) => f.rows === a.rows).reduce((w, f) => (ofReference(f, p) > ofReference(w, p) ? f : w));
   const relative = (p: 'empty' | 'again', limitUs: number): string => {
     const f = worstOfReference(p);
     return `| the same as a multiple of the reference loader's CPU a row in this run (issue 12 measured it at 17 µs, so ${limitUs} µs is ${(limitUs / REFERENCE_ISSUE_US).toFixed(2)}× of it; worst variant) | ${ofReference(f, p).toFixed(2)}× (${f[p].cpuUsPerRow.toFixed(1)} µs against ${f.reference.cpuUsPerRow.toFixed(1)} µs, ${f.variant}) | ${ok(ofReference(f, p) <= limitUs / REFERENCE_ISSUE_US)} |`;
   };
-  const path = (f: IngestFigures, p: 'empty' | 'again'): string => `${(f[p].ratio).toFixed(2)} (${fmt(f[p].rate)} vs ${fmt(f.loader[p].rate)} docs/s)`;
+  const path = (f: IngestFigures, p: 'empty' | 'again'): string =>
+    `${(f[p].ratio).toFixed(2)} (${fmt(f[p].rate)} vs ${fmt(f.loader[p].rate)} docs/s)`;
   const worstP95 = Math.max(...searches.map((s) => s.p95));
   const md = [
     '# Benchmark results',
@@ -661,7 +885,10 @@ async function run(): Promise<void> {
     '## Machine and stack',
     '',
     `- ${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM; Elasticsearch, MariaDB and the CLI all on this machine`,
-    `- load average (1/5/15 min) at the start ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}: anything else running skews the figures`,
+    `- load average (1/5/15 min) at the start ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')}, at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}: anything else running skews the figures`,
     `- Node.js ${m.node}; Elasticsearch ${esVersion} (integ-test-zip, single node); ${m.mariadb}`,
     `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
     '',
@@ -687,25 +914,33 @@ async function run(): Promise<void> {
     '',
     '## Ingest',
     '',
-    'Bare loader: the same documents, read and mapped before the clock starts, pre-serialized into bulk bodies of the ingest\'s flush size with the same action lines (external versions), posted with the same concurrency into a fresh index created by `setup`\'s mapping, then posted again over them. Ingest: `earlypay ingest --full` as its own process, from start to exit (MySQL reads, validation, rules, dead letter, anomalies, REPEATED_AMOUNT ranking, checkpoints included), into empty indices and then again over what it wrote; rate = accepted rows / wall time. Again over the same documents, ingest finds every row unchanged (same version, fingerprint, day and rules) and writes nothing but the run document; the bare loader rewrites every document. The light variant is the sample with short texts (remark and result_msg cut to 8 characters) and no raw_data.',
+    "Bare loader: the same documents, read and mapped before the clock starts, pre-serialized into bulk bodies of the ingest's flush size with the same action lines (external versions), posted with the same concurrency into a fresh index created by `setup`'s mapping, then posted again over them. Ingest: `earlypay ingest --full` as its own process, from start to exit (MySQL reads, validation, rules, dead letter, anomalies, REPEATED_AMOUNT ranking, checkpoints included), into empty indices and then again over what it wrote; rate = accepted rows / wall time. Again over the same documents, ingest finds every row unchanged (same version, fingerprint, day and rules) and writes nothing but the run document; the bare loader rewrites every document. The light variant is the sample with short texts (remark and result_msg cut to 8 characters) and no raw_data.",
     '',
     '| documents | rows | accepted | path | loader docs/s | ingest wall | ingest rows/s | ratio | CLI CPU per row | peak RSS | indexed | unchanged |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...runs.flatMap((f) => (['empty', 'again'] as const).map((p) => `| ${f.variant} | ${fmt(f.rows)} | ${fmt(f.accepted)} | ${p === 'empty' ? 'into empty indices' : 'again over them'} | ${fmt(f.loader[p].rate)} | ${seconds(f[p].ms)} | ${fmt(f[p].rate)} | ${f[p].ratio.toFixed(2)} | ${f[p].cpuUsPerRow.toFixed(1)} µs | ${f[p].maxRssMb} MB | ${fmt(f[p].indexed)} | ${fmt(f[p].unchanged)} |`)),
+    ...runs.flatMap((f) =>
+      (['empty', 'again'] as const).map(
+        (p) =>
+          `| ${f.variant} | ${fmt(f.rows)} | ${fmt(f.accepted)} | ${p === 'empty' ? 'into empty indices' : 'again over them'} | ${fmt(f.loader[p].rate)} | ${seconds(f[p].ms)} | ${fmt(f[p].rate)} | ${f[p].ratio.toFixed(2)} | ${f[p].cpuUsPerRow.toFixed(1)} µs | ${f[p].maxRssMb} MB | ${fmt(f[p].indexed)} | ${fmt(f[p].unchanged)} |`,
+      ),
+    ),
     '',
     `Rejected rows ${fmt(big.rejected)} and per-sale flags ${fmt(big.flagged)} at ${fmt(a.rows)} sample rows.`,
     '',
-    '### The issue\'s reference loader: how fast this machine is',
+    "### The issue's reference loader: how fast this machine is",
     '',
     `Issue 12 measured "a bare Node loader on the same data — mysql2 keyset pages of 2,000 rows, the product's own mapSourceRow, one NDJSON string built per batch, _bulk through the client's transport at concurrency 2" at ${REFERENCE_ISSUE_US} µs of CPU a row, and set the CLI's targets (20 and 25 µs) beside it. \`bench/reference.js\` is that loader, run here as its own process with the CLI's node flags and environment, streaming from MySQL into a fresh index of \`setup\`'s mapping, before each ingest. Its CPU a row is the machine's speed on this work; the CLI's divided by it is not.`,
     '',
     '| documents | rows | reference wall | reference docs/s | reference CPU per row | CLI CPU per row into empty indices | over existing documents | reference peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...runs.map((f) => `| ${f.variant} | ${fmt(f.rows)} | ${seconds(f.reference.ms)} | ${fmt(f.reference.rate)} | ${f.reference.cpuUsPerRow.toFixed(1)} µs | ${f.empty.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'empty').toFixed(2)}×) | ${f.again.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'again').toFixed(2)}×) | ${f.reference.maxRssMb} MB |`),
+    ...runs.map(
+      (f) =>
+        `| ${f.variant} | ${fmt(f.rows)} | ${seconds(f.reference.ms)} | ${fmt(f.reference.rate)} | ${f.reference.cpuUsPerRow.toFixed(1)} µs | ${f.empty.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'empty').toFixed(2)}×) | ${f.again.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'again').toFixed(2)}×) | ${f.reference.maxRssMb} MB |`,
+    ),
     '',
     '### Where the time goes',
     '',
-    'CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a phase of W seconds has 2·W CPU seconds to give. The bare loader\'s "client" is the harness posting pre-serialized bodies; the reference loader\'s is its own process (reading MySQL, mapping, serializing, posting); the ingest\'s is the CLI process (reading MySQL, validating, checking rules, serializing, bulk requests).',
+    "CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a phase of W seconds has 2·W CPU seconds to give. The bare loader's \"client\" is the harness posting pre-serialized bodies; the reference loader's is its own process (reading MySQL, mapping, serializing, posting); the ingest's is the CLI process (reading MySQL, validating, checking rules, serializing, bulk requests).",
     '',
     '| phase | wall | Elasticsearch | MariaDB | client | sum | of 2·wall |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -717,13 +952,24 @@ async function run(): Promise<void> {
       cpuRow(`ingest --full, ${f.variant}, ${fmt(f.rows)} rows, again`, f.again.ms, f.again.cpu),
     ]),
     '',
-    '### The CLI\'s own work per row, without Elasticsearch',
+    "### The CLI's own work per row, without Elasticsearch",
     '',
     `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ingest's stages in-process as a full ingest reads the table (pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows in primary-key order, the next read ahead) — read (MySQL and mysql2's parsing; each row arrives as one Buffer, the canonical encoding MariaDB makes of it), map (the row decoded out of its encoding, validation, the document with its fingerprint: MD5 of the encoding), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
     '',
-    `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs).map((k) => `${k} alone`).join(' | ')} |`,
-    `|---|---:|---:|---:|---:|---:|---:|${Object.keys(stages[0]!.aloneUs).map(() => '---:').join('|')}|`,
-    ...stages.map((f) => `| ${f.variant} | ${f.stagesUs.read.toFixed(1)} µs | ${f.stagesUs.map.toFixed(1)} µs | ${f.stagesUs.judge.toFixed(1)} µs | ${f.stagesUs.serialize.toFixed(1)} µs | ${f.totalUs.toFixed(1)} µs | ${f.gcPauseUs.toFixed(1)} µs | ${Object.values(f.aloneUs).map((v) => `${v.toFixed(1)} µs`).join(' | ')} |`),
+    `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs)
+      .map((k) => `${k} alone`)
+      .join(' | ')} |`,
+    `|---|---:|---:|---:|---:|---:|---:|${Object.keys(stages[0]!.aloneUs)
+      .map(() => '---:')
+      .join('|')}|`,
+    ...stages.map(
+      (f) =>
+        `| ${f.variant} | ${f.stagesUs.read.toFixed(1)} µs | ${f.stagesUs.map.toFixed(1)} µs | ${f.stagesUs.judge.toFixed(1)} µs | ${f.stagesUs.serialize.toFixed(1)} µs | ${f.totalUs.toFixed(1)} µs | ${f.gcPauseUs.toFixed(1)} µs | ${Object.values(
+          f.aloneUs,
+        )
+          .map((v) => `${v.toFixed(1)} µs`)
+          .join(' | ')} |`,
+    ),
     '',
     `Sample generation (not part of any figure): ${smallRun.loadMs === null ? 'reused' : seconds(smallRun.loadMs)} for ${fmt(small)} rows, ${bigRun.loadMs === null ? 'reused' : seconds(bigRun.loadMs)} for ${fmt(a.rows)} rows.`,
     '',
@@ -747,11 +993,11 @@ async function run(): Promise<void> {
     '',
     '## JSON: why `src/core/sales/saleJson.ts` writes a sale itself (ad-hoc measurements, not made by this bench)',
     '',
-    '`JSON.stringify` of a sale builds its text in pieces (with Hangul in it, two bytes a character), and the bulk writer then encoded that text into the request buffer, flattening it first; the action line was a string too. `src/core/sales/saleJson.ts` and `src/core/es/jsonBytes.ts` write both straight into the request buffer: keys as pre-encoded bytes, strings encoded and escaped byte by byte, anything with a surrogate by `JSON.stringify` — exactly `JSON.stringify`\'s bytes (`tests/unit/es/jsonBytes.test.ts`, `tests/unit/sales/saleJson.test.ts`). Measured by hand on the 2-core machine above, 2026-12-01, with V8\'s sampling heap profiler (objects the collector freed included) over `ingest --full` of the 100,000-row sample into empty indices: 14.9 kB allocated a row before, 8.4 kB with the sale\'s JSON written this way, 7.0 kB with the action lines too (and text_grams without an intermediate Set). Its CPU alone is in the stages table above, beside `JSON.stringify`\'s: about the same, sometimes less, from run to run; what it saves is the garbage.',
+    "`JSON.stringify` of a sale builds its text in pieces (with Hangul in it, two bytes a character), and the bulk writer then encoded that text into the request buffer, flattening it first; the action line was a string too. `src/core/sales/saleJson.ts` and `src/core/es/jsonBytes.ts` write both straight into the request buffer: keys as pre-encoded bytes, strings encoded and escaped byte by byte, anything with a surrogate by `JSON.stringify` — exactly `JSON.stringify`'s bytes (`tests/unit/es/jsonBytes.test.ts`, `tests/unit/sales/saleJson.test.ts`). Measured by hand on the 2-core machine above, 2026-12-01, with V8's sampling heap profiler (objects the collector freed included) over `ingest --full` of the 100,000-row sample into empty indices: 14.9 kB allocated a row before, 8.4 kB with the sale's JSON written this way, 7.0 kB with the action lines too (and text_grams without an intermediate Set). Its CPU alone is in the stages table above, beside `JSON.stringify`'s: about the same, sometimes less, from run to run; what it saves is the garbage.",
     '',
     '## Garbage a row: what ingest allocates (ad-hoc measurements, not made by this bench)',
     '',
-    'Bytes allocated a row by `ingest --full` over the 100,000-row sample, from V8\'s sampling heap profiler with the objects the collector freed included (deterministic, unlike the CPU figures), measured by hand on the 2-core machine above, 2026-12-02. Into empty indices: 7,115 B; 6,662 B with the wall-clock ISO texts made as one flat string each (they were four slices and ropes a reading, four readings a row: the largest allocation), repeat_key joined flat, and no sorted copies to compare empty rule lists; 6,029 B with the rows read from mysql2 as arrays (its `rowsAsArray` option) and made SourceRows in one object literal (`sourceRowOf` in `src/core/source/query.ts`): mysql2 built each row object property by property, its storage grown again and again — reading alone went from 2,050 to 1,630 B a row, at the same CPU within noise. Over existing documents: 5,651 B, then 5,289 B (the stored sales\' lookups completed in place rather than copied). What remains is mostly the column strings themselves (about 950 B a row, mysql2\'s), the document (about 570 B), the ISO texts and the n-grams of the documents written.',
+    "Bytes allocated a row by `ingest --full` over the 100,000-row sample, from V8's sampling heap profiler with the objects the collector freed included (deterministic, unlike the CPU figures), measured by hand on the 2-core machine above, 2026-12-02. Into empty indices: 7,115 B; 6,662 B with the wall-clock ISO texts made as one flat string each (they were four slices and ropes a reading, four readings a row: the largest allocation), repeat_key joined flat, and no sorted copies to compare empty rule lists; 6,029 B with the rows read from mysql2 as arrays (its `rowsAsArray` option) and made SourceRows in one object literal (`sourceRowOf` in `src/core/source/query.ts`): mysql2 built each row object property by property, its storage grown again and again — reading alone went from 2,050 to 1,630 B a row, at the same CPU within noise. Over existing documents: 5,651 B, then 5,289 B (the stored sales' lookups completed in place rather than copied). What remains is mostly the column strings themselves (about 950 B a row, mysql2's), the document (about 570 B), the ISO texts and the n-grams of the documents written.",
     '',
     '## Tables: why `src/render/formats.ts` draws them itself (ad-hoc measurements, not made by this bench)',
     '',
@@ -766,7 +1012,10 @@ async function run(): Promise<void> {
     '',
     '| case | arguments | rows out | p50 | p95 |',
     '|---|---|---:|---:|---:|',
-    ...searches.map((s) => `| ${s.name} | \`${s.args.join(' ')}\` | ${fmt(s.hits)} | ${s.p50.toFixed(1)} ms | ${s.p95.toFixed(1)} ms |`),
+    ...searches.map(
+      (s) =>
+        `| ${s.name} | \`${s.args.join(' ')}\` | ${fmt(s.hits)} | ${s.p50.toFixed(1)} ms | ${s.p95.toFixed(1)} ms |`,
+    ),
     '',
   ].join('\n');
   mkdirSync(join(ROOT, 'bench'), { recursive: true });

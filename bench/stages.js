@@ -41,8 +41,14 @@ async function main() {
   const config = resolveConfig({ mysqlUrl: process.argv[2] }, {});
   const pool = createMysqlPool(config);
   const ctx = {
-    names: indexNames('bench-stages'), table: config.table, runId: 'bench-stages', sourceTz: config.sourceTz,
-    businessTz: config.tz, thresholds: config.rules, now: new Date(), overwrite: false,
+    names: indexNames('bench-stages'),
+    table: config.table,
+    runId: 'bench-stages',
+    sourceTz: config.sourceTz,
+    businessTz: config.tz,
+    thresholds: config.rules,
+    now: new Date(),
+    overwrite: false,
   };
   const nothingStored = { stored: new Map(), deadLetters: new Map(), baseline: () => null };
   const plan = { mode: 'full', window: { untilModified: '9999-12-31 23:59:59' }, mayAdvance: true };
@@ -84,19 +90,30 @@ async function main() {
   const keptPage = new EncodedRows(kept, source.kinds, source.name);
   const indices = kept.map((_, i) => i);
   const keptRows = indices.map((i) => keptPage.row(i));
-  const docs = keptRows.map((r, i) => mapSourceRow(r, mapOptions, keptPage.fingerprint(i))).filter((m) => m.ok).map((m) => m.sale.doc);
+  const docs = keptRows
+    .map((r, i) => mapSourceRow(r, mapOptions, keptPage.fingerprint(i)))
+    .filter((m) => m.ok)
+    .map((m) => m.sale.doc);
   const alone = {};
   for (const [name, items, f] of [
     ['decodeSourceRow (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
     ['fingerprintOf (MD5 of the encoding)', indices, (i) => keptPage.fingerprint(i)],
     ['mapSourceRow (all of mapping but the fingerprint)', keptRows, (r) => mapSourceRow(r, mapOptions, 0).ok],
-    ['rowFingerprint (encoding a row in JavaScript, as mapSourceRow does for rows without one)', keptRows, (r) => rowFingerprint(r)],
+    [
+      'rowFingerprint (encoding a row in JavaScript, as mapSourceRow does for rows without one)',
+      keptRows,
+      (r) => rowFingerprint(r),
+    ],
     ['textGrams', keptRows, (r) => textGrams([r.remark, r.result_msg, r.raw_data]).length],
-    ['writeSaleJson', docs, (d) => {
-      if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
-      writeSaleJson(d, out);
-      return true;
-    }],
+    [
+      'writeSaleJson',
+      docs,
+      (d) => {
+        if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
+        writeSaleJson(d, out);
+        return true;
+      },
+    ],
     ['JSON.stringify of the document (what writeSaleJson replaced)', docs, (d) => JSON.stringify(d).length],
   ]) {
     let sink = 0;
@@ -108,14 +125,16 @@ async function main() {
     if (sink < 0) throw new Error('unreachable');
   }
   const us = (ms) => (ms * 1000) / rows;
-  process.stdout.write(`${JSON.stringify({
-    rows,
-    totalUs: us(total),
-    stagesUs: { read: us(t.read), map: us(t.map), judge: us(t.judge), serialize: us(t.serialize) },
-    gcPauseUs: us(pipelineGcMs),
-    aloneUs: alone,
-    aloneRows: kept.length,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      rows,
+      totalUs: us(total),
+      stagesUs: { read: us(t.read), map: us(t.map), judge: us(t.judge), serialize: us(t.serialize) },
+      gcPauseUs: us(pipelineGcMs),
+      aloneUs: alone,
+      aloneRows: kept.length,
+    })}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -29,12 +29,26 @@ export function packageVersion(): string {
 }
 
 /** Every command, in the order `--help` lists them; each constructor takes the host (and, in tests, a run function). */
-export const COMMANDS: readonly ((host: CommandHost) => Command)[] = [setupCommand, doctorCommand, ingestCommand, dailyCommand, weeklyCommand, searchCommand, anomaliesCommand, reconcileCommand];
+export const COMMANDS: readonly ((host: CommandHost) => Command)[] = [
+  setupCommand,
+  doctorCommand,
+  ingestCommand,
+  dailyCommand,
+  weeklyCommand,
+  searchCommand,
+  anomaliesCommand,
+  reconcileCommand,
+];
 
 /** The program with its global flags; `commands` lets a test mount a command built with its own run function. */
-export function buildProgram(host: CommandHost, commands: readonly ((host: CommandHost) => Command)[] = COMMANDS): Command {
+export function buildProgram(
+  host: CommandHost,
+  commands: readonly ((host: CommandHost) => Command)[] = COMMANDS,
+): Command {
   const program = new Command('earlypay')
-    .description('Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, search.')
+    .description(
+      'Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, search.',
+    )
     .version(host.version, '-V, --version')
     .option('--es-url <url>', 'Elasticsearch URL (env ES_URL; default http://127.0.0.1:9200)')
     .option('--mysql-url <url>', 'MySQL URL (env MYSQL_URL; default mysql://root@127.0.0.1:3306/earlypay)')
@@ -156,7 +170,9 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
       if (!token.includes('=') && takesValue(token)) i++;
       continue;
     }
-    const sub = descending ? command.commands.find((c) => c.name() === token || c.aliases().includes(token)) : undefined;
+    const sub = descending
+      ? command.commands.find((c) => c.name() === token || c.aliases().includes(token))
+      : undefined;
     if (sub) {
       command = sub;
       path.push(sub.name());
@@ -172,12 +188,20 @@ export function helpHint(path: string[]): string {
 
 /** Commander's own refusals (unknown option, stray word, missing subcommand) as one usage error. */
 function usageErrorOf(err: CommanderError, invoked: InvokedCommand): UsageError | undefined {
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.executeSubCommandAsync') return undefined;
+  if (
+    err.code === 'commander.helpDisplayed' ||
+    err.code === 'commander.version' ||
+    err.code === 'commander.executeSubCommandAsync'
+  )
+    return undefined;
   if (err.code === 'commander.help') {
     if (err.exitCode === 0) return undefined;
     const subs = invoked.command.commands.map((c) => c.name());
     const what = invoked.path.length ? `\`earlypay ${invoked.path.join(' ')}\`` : 'earlypay';
-    return new UsageError(`${what} needs a ${invoked.path.length ? 'subcommand' : 'command'}: ${subs.join(', ')}`, helpHint(invoked.path));
+    return new UsageError(
+      `${what} needs a ${invoked.path.length ? 'subcommand' : 'command'}: ${subs.join(', ')}`,
+      helpHint(invoked.path),
+    );
   }
   return new UsageError(err.message.replace(/^error: /, ''), helpHint(invoked.path));
 }
@@ -214,7 +238,14 @@ function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }:
   writeFailure(stderr, 'earlypay', failure);
   if (invoked.verbose && err instanceof Error && err.stack) stderr.write(`${clean(err.stack)}\n`);
   if (invoked.json) {
-    const object = { command: invoked.path.join(' ') || null, ...details, status: jsonStatusOf(exitCode), exit_code: exitCode, error: message, hint: hint ?? null };
+    const object = {
+      command: invoked.path.join(' ') || null,
+      ...details,
+      status: jsonStatusOf(exitCode),
+      exit_code: exitCode,
+      error: message,
+      hint: hint ?? null,
+    };
     stdout.write(`${clean(JSON.stringify(object))}\n`);
   }
   return exitCode;

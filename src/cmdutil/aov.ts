@@ -16,8 +16,13 @@ export function describeDays(from: string, to: string, n: number, noun: string):
 }
 
 export function cronNote(r: { mode: string; changed_days_handled: number; changed_days_deferred: number }): string {
-  if (r.mode !== 'cron') return r.changed_days_handled ? ` [${formatCount(r.changed_days_handled)} changed-day mark(s) in the range cleared]` : '';
-  const deferred = r.changed_days_deferred ? `; ${formatCount(r.changed_days_deferred)} marked day(s) from today on left for a later run` : '';
+  if (r.mode !== 'cron')
+    return r.changed_days_handled
+      ? ` [${formatCount(r.changed_days_handled)} changed-day mark(s) in the range cleared]`
+      : '';
+  const deferred = r.changed_days_deferred
+    ? `; ${formatCount(r.changed_days_deferred)} marked day(s) from today on left for a later run`
+    : '';
   return ` [yesterday + ${formatCount(r.changed_days_handled)} changed day(s)${deferred}]`;
 }
 
@@ -39,23 +44,47 @@ export interface AovRun<R> {
 export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun<R>): Promise<number> {
   const { date, from, to, range } = spec.opts;
   const config = ctx.config();
-  const args = { date: date ?? null, from: from ?? null, to: to ?? null, mode: range ? 'range' : 'cron', ...spec.args, tz: config.tz, index_prefix: config.indexPrefix };
+  const args = {
+    date: date ?? null,
+    from: from ?? null,
+    to: to ?? null,
+    mode: range ? 'range' : 'cron',
+    ...spec.args,
+    tz: config.tz,
+    index_prefix: config.indexPrefix,
+  };
   return runJob(ctx, { command: spec.command, args, lock: spec.command }, async () => {
     const started = Date.now();
     // A bar only when it has something to show: several days, a person watching.
-    const wantBar = !ctx.flags.quiet && !ctx.flags.json && Boolean(ctx.stderr.isTTY) && (!range || range.from !== range.to);
+    const wantBar =
+      !ctx.flags.quiet && !ctx.flags.json && Boolean(ctx.stderr.isTTY) && (!range || range.from !== range.to);
     const progress = createProgress(ctx.stderr, spec.command, wantBar);
     let result: R;
     try {
-      result = await spec.run({ client: ctx.es(), names: ctx.names(), tz: config.tz, now: ctx.now, onProgress: wantBar ? (done, total) => progress.update(done, total) : undefined }, range);
+      result = await spec.run(
+        {
+          client: ctx.es(),
+          names: ctx.names(),
+          tz: config.tz,
+          now: ctx.now,
+          onProgress: wantBar ? (done, total) => progress.update(done, total) : undefined,
+        },
+        range,
+      );
     } finally {
       progress.stop();
     }
-    return { counts: { ...(result as Record<string, unknown>) }, summary: spec.summarize(result, Date.now() - started) };
+    return {
+      counts: { ...(result as Record<string, unknown>) },
+      summary: spec.summarize(result, Date.now() - started),
+    };
   });
 }
 
 /** --date, or --from with --to: business days (or window ends). */
 export function addDayOptions(cmd: Command, what: { date: string; from: string; to: string }): Command {
-  return cmd.option('--date <day>', what.date, businessDayArg).option('--from <day>', what.from, businessDayArg).option('--to <day>', what.to, businessDayArg);
+  return cmd
+    .option('--date <day>', what.date, businessDayArg)
+    .option('--from <day>', what.from, businessDayArg)
+    .option('--to <day>', what.to, businessDayArg);
 }

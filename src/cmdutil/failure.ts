@@ -25,11 +25,19 @@ export interface FailureContext {
   explain?: (err: unknown) => { message: string; hint?: string };
 }
 
-export function failureOf(err: unknown, { clean, usageHint, explain = explainDependencyFailure }: FailureContext): Failure {
+export function failureOf(
+  err: unknown,
+  { clean, usageHint, explain = explainDependencyFailure }: FailureContext,
+): Failure {
   let failure: Failure;
   if (err instanceof EarlypayError) {
     // A usage error always says where to look next, even when it carries no hint of its own.
-    failure = { exitCode: err.exitCode, message: clean(err.message), hint: err.hint ?? (err instanceof UsageError ? usageHint : undefined), details: err.details };
+    failure = {
+      exitCode: err.exitCode,
+      message: clean(err.message),
+      hint: err.hint ?? (err instanceof UsageError ? usageHint : undefined),
+      details: err.details,
+    };
   } else {
     const explained = explain(err);
     failure = { exitCode: ExitCode.runFailed, message: clean(explained.message), hint: explained.hint };

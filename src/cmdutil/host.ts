@@ -16,13 +16,26 @@ export interface CommandHost {
   exitCode: number;
 }
 
-export function createHost(init: { stdout: Stream; stderr: Stream; env: NodeJS.ProcessEnv; version: string; now?: () => Date }): CommandHost {
+export function createHost(init: {
+  stdout: Stream;
+  stderr: Stream;
+  env: NodeJS.ProcessEnv;
+  version: string;
+  now?: () => Date;
+}): CommandHost {
   const host: CommandHost = {
     ...init,
     exitCode: ExitCode.ok,
     async execute(cmd, action) {
       const flags = cmd.optsWithGlobals() as GlobalFlags & GlobalOutputFlags;
-      const ctx = createContext({ stdout: init.stdout, stderr: init.stderr, env: init.env, flags, version: init.version, now: init.now });
+      const ctx = createContext({
+        stdout: init.stdout,
+        stderr: init.stderr,
+        env: init.env,
+        flags,
+        version: init.version,
+        now: init.now,
+      });
       try {
         host.exitCode = await action(ctx);
       } finally {

@@ -4,7 +4,15 @@
  * object with --json) at the end. The job body only does its work and reports counts.
  */
 import type { Context } from './context';
-import { EarlypayError, ExitCode, InterruptedError, RunFailedError, describeFailure, type DriftError, type RejectedRowsError } from '../core/errors';
+import {
+  EarlypayError,
+  ExitCode,
+  InterruptedError,
+  RunFailedError,
+  describeFailure,
+  type DriftError,
+  type RejectedRowsError,
+} from '../core/errors';
 import { JobLock } from '../core/runs/lock';
 import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
 import { openInterruption, untilInterrupted, type Interruption } from './signals';
@@ -73,10 +81,17 @@ export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) =>
   }
 }
 
-async function runFramed(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>, interruption: Interruption): Promise<number> {
+async function runFramed(
+  ctx: Context,
+  spec: JobSpec,
+  body: (run: JobRun) => Promise<JobOutcome>,
+  interruption: Interruption,
+): Promise<number> {
   await ensureReady(ctx, !spec.dryRun);
   const names = ctx.names();
-  const recorder = spec.dryRun ? undefined : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
+  const recorder = spec.dryRun
+    ? undefined
+    : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
   const runId = recorder?.runId ?? newRunId(spec.command);
   const lock = spec.lock && !spec.dryRun ? new JobLock(ctx.es(), names.state, spec.lock, runId) : undefined;
   await lock?.acquire();
@@ -85,7 +100,9 @@ async function runFramed(ctx: Context, spec: JobSpec, body: (run: JobRun) => Pro
     if (lock) {
       // Holding the lock, no other run of this job is alive: a `running` one whose process is gone was abandoned.
       for (const { run, reason } of await abandonGoneRuns(ctx.es(), names.runs, spec.command, runId)) {
-        ctx.log.warn(`the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; recorded as abandoned`);
+        ctx.log.warn(
+          `the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; recorded as abandoned`,
+        );
       }
     }
     await recorder?.start();
@@ -105,10 +122,18 @@ async function runFramed(ctx: Context, spec: JobSpec, body: (run: JobRun) => Pro
       }
     }
     if (interruption.received) {
-      const done = outcome ? `stopped at a safe point: ${outcome.summary}` : 'stopped before it finished; nothing unfinished was recorded as done';
+      const done = outcome
+        ? `stopped at a safe point: ${outcome.summary}`
+        : 'stopped before it finished; nothing unfinished was recorded as done';
       const message = `${spec.command} interrupted by ${interruption.received}, ${done}; ${lock ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
       const error = new InterruptedError(interruption.received, message);
-      await recorder?.finish({ status: 'interrupted', exitCode: error.exitCode, counts: outcome?.counts, summary: outcome?.summary, error: message });
+      await recorder?.finish({
+        status: 'interrupted',
+        exitCode: error.exitCode,
+        counts: outcome?.counts,
+        summary: outcome?.summary,
+        error: message,
+      });
       throw error;
     }
     outcome = outcome!;

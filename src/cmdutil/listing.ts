@@ -12,7 +12,14 @@ import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
 import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/es/pager';
-import { OUTPUT_FORMATS, columnsFor, createRecordWriter, type Column, type DataRecord, type OutputFormat } from '../render/formats';
+import {
+  OUTPUT_FORMATS,
+  columnsFor,
+  createRecordWriter,
+  type Column,
+  type DataRecord,
+  type OutputFormat,
+} from '../render/formats';
 import { formatCount, formatDuration } from '../render/style';
 
 /** Rows shown when neither --limit nor --all is given, in every format. */
@@ -31,10 +38,14 @@ export interface ListingOptions {
  * The checks across the listing flags, made where the flags are parsed: returns the options
  * with the format chosen (`--format`, else `--json`, else table on a terminal / NDJSON).
  */
-export function checkListingOptions<O extends ListingOptions>(opts: O, out: OutputTarget): O & { format: OutputFormat } {
+export function checkListingOptions<O extends ListingOptions>(
+  opts: O,
+  out: OutputTarget,
+): O & { format: OutputFormat } {
   if (opts.all && opts.limit !== undefined) throw new UsageError('use either --limit or --all, not both');
   const format = chooseFormat(opts.format, out.json, out.stdout);
-  if (opts.bom && format !== 'csv') throw new UsageError(`--bom goes with --format csv, not ${format}`, 'e.g. --format csv --bom > sales.csv');
+  if (opts.bom && format !== 'csv')
+    throw new UsageError(`--bom goes with --format csv, not ${format}`, 'e.g. --format csv --bom > sales.csv');
   return { ...opts, format };
 }
 
@@ -54,21 +65,33 @@ export interface Listing {
 export function explainSearchError(err: unknown, index: string): never {
   const type = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
   if (type === 'index_not_found_exception') {
-    throw new RunFailedError(`index ${index} does not exist`, 'run `earlypay setup` (and `earlypay ingest`), or check --index-prefix');
+    throw new RunFailedError(
+      `index ${index} does not exist`,
+      'run `earlypay setup` (and `earlypay ingest`), or check --index-prefix',
+    );
   }
   throw err;
 }
 
 /** Runs a listing (options checked by checkListingOptions) and writes it; a summary line goes to stderr. */
-export async function runListing(ctx: Context, opts: ListingOptions & { format: OutputFormat }, listing: Listing): Promise<number> {
+export async function runListing(
+  ctx: Context,
+  opts: ListingOptions & { format: OutputFormat },
+  listing: Listing,
+): Promise<number> {
   const started = Date.now();
   const format = opts.format;
   const columns = opts.fields || format !== 'table' ? columnsFor(listing.plan.fields) : listing.tableColumns;
   const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: ctx.outStyle, bom: opts.bom });
   const toRecord = listing.toRecord ?? ((h: estypes.SearchHit<DataRecord>) => h._source ?? {});
-  const limit = opts.all ? undefined : opts.limit ?? DEFAULT_LIMIT;
+  const limit = opts.all ? undefined : (opts.limit ?? DEFAULT_LIMIT);
   const es = ctx.es();
-  const base = { index: listing.index, query: listing.plan.query, sort: listing.plan.sort, source: listing.plan.source };
+  const base = {
+    index: listing.index,
+    query: listing.plan.query,
+    sort: listing.plan.sort,
+    source: listing.plan.source,
+  };
   let total: { value: number; relation: 'eq' | 'gte' } | undefined;
   const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
   try {
@@ -77,7 +100,8 @@ export async function runListing(ctx: Context, opts: ListingOptions & { format: 
       total = page.total;
       for (const hit of page.hits) await writer.write(toRecord(hit));
     } else {
-      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) await writer.write(toRecord(hit));
+      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats))
+        await writer.write(toRecord(hit));
     }
   } catch (err) {
     explainSearchError(err, listing.index);
@@ -91,18 +115,36 @@ export async function runListing(ctx: Context, opts: ListingOptions & { format: 
       line = `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ${listing.noun}, ${listing.order}; --limit N or --all for more`;
     } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
-    ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`);
+    ctx.log.verbose(
+      `query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`,
+    );
   }
   return ExitCode.ok;
 }
 
 /** Adds --sort (unless `sort` is null), --limit, --all, --fields and --format to a listing command. */
-export function addListingOptions(cmd: Command, sort: { fields: readonly string[]; default: string } | null, fieldsHelp: string): Command {
-  if (sort) cmd.option('--sort <field[:asc|desc]>', `order by one of: ${sort.fields.join(', ')} (default ${sort.default})`);
+export function addListingOptions(
+  cmd: Command,
+  sort: { fields: readonly string[]; default: string } | null,
+  fieldsHelp: string,
+): Command {
+  if (sort)
+    cmd.option('--sort <field[:asc|desc]>', `order by one of: ${sort.fields.join(', ')} (default ${sort.default})`);
   return cmd
-    .addOption(new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`).argParser(limitArg).conflicts('all'))
-    .addOption(new Option('--all', 'every match, streamed (point in time + search_after; no 10,000 cap)').conflicts('limit'))
+    .addOption(
+      new Option('--limit <n>', `at most N rows (default ${DEFAULT_LIMIT}, in every format)`)
+        .argParser(limitArg)
+        .conflicts('all'),
+    )
+    .addOption(
+      new Option('--all', 'every match, streamed (point in time + search_after; no 10,000 cap)').conflicts('limit'),
+    )
     .option('--fields <a,b,...>', fieldsHelp)
-    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)').choices([...OUTPUT_FORMATS]))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise; --json = json)',
+      ).choices([...OUTPUT_FORMATS]),
+    )
     .option('--bom', 'with --format csv: start with a UTF-8 byte-order mark, so Excel shows Korean text correctly');
 }

@@ -8,7 +8,8 @@ import type { Stream } from '../render/style';
 
 export function parseFormat(value: string): OutputFormat {
   const v = value.trim().toLowerCase() as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(v)) throw new UsageError(`unknown format "${value}"`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
+  if (!OUTPUT_FORMATS.includes(v))
+    throw new UsageError(`unknown format "${value}"`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
   return v;
 }
 
@@ -16,8 +17,13 @@ export function parseFormat(value: string): OutputFormat {
  * `--format` wins; `--json` (global) means json; otherwise a table for a terminal and
  * NDJSON for a pipe or file.
  */
-export function chooseFormat(requested: OutputFormat | undefined, jsonFlag: boolean | undefined, stdout: Stream): OutputFormat {
-  if (requested && jsonFlag && requested !== 'json') throw new UsageError(`--json conflicts with --format ${requested}`, 'use one of them');
+export function chooseFormat(
+  requested: OutputFormat | undefined,
+  jsonFlag: boolean | undefined,
+  stdout: Stream,
+): OutputFormat {
+  if (requested && jsonFlag && requested !== 'json')
+    throw new UsageError(`--json conflicts with --format ${requested}`, 'use one of them');
   if (requested) return requested;
   if (jsonFlag) return 'json';
   return stdout.isTTY ? 'table' : 'ndjson';

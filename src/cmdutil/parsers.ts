@@ -5,9 +5,12 @@ import { UsageError } from '../core/errors';
 
 /** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
-  if (!isBusinessDay(value)) throw new InvalidArgumentError(`"${value}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
+  if (!isBusinessDay(value))
+    throw new InvalidArgumentError(`"${value}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
   if (value < FIRST_BUSINESS_DAY || value > LAST_BUSINESS_DAY) {
-    throw new InvalidArgumentError(`${value} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`);
+    throw new InvalidArgumentError(
+      `${value} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`,
+    );
   }
   return value;
 }
@@ -43,7 +46,11 @@ export function intInRange(min: number, max: number, tooBig: string): (value: st
 }
 
 export const batchSizeArg = intInRange(1, SIZE_LIMITS.batchSize, 'larger pages do not make a run faster, only bigger');
-export const concurrencyArg = intInRange(1, SIZE_LIMITS.concurrency, 'more requests in flight only queue on the cluster');
+export const concurrencyArg = intInRange(
+  1,
+  SIZE_LIMITS.concurrency,
+  'more requests in flight only queue on the cluster',
+);
 export const limitArg = intInRange(1, SIZE_LIMITS.limit, 'use --all to stream every match');
 export const amountArg = intInRange(-SIZE_LIMITS.amount, SIZE_LIMITS.amount, 'amounts are MySQL INT values');
 /** Index layout, as the config file's `shards`/`replicas` allow. */
@@ -91,7 +98,9 @@ export function dayRangeOf(opts: DayFlags, ends: 'both' | 'either' = 'both'): Pa
   if (opts.date && (opts.from || opts.to)) throw new UsageError('use either --date or --from/--to, not both');
   if (opts.date) return { from: opts.date, to: opts.date };
   if (!opts.from && !opts.to) return undefined;
-  if (ends === 'both' && (!opts.from || !opts.to)) throw new UsageError('--from and --to go together', 'e.g. --from 2024-05-01 --to 2024-05-31');
-  if (opts.from && opts.to && opts.from > opts.to) throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
+  if (ends === 'both' && (!opts.from || !opts.to))
+    throw new UsageError('--from and --to go together', 'e.g. --from 2024-05-01 --to 2024-05-31');
+  if (opts.from && opts.to && opts.from > opts.to)
+    throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`, 'swap them');
   return { from: opts.from, to: opts.to };
 }

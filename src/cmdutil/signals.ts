@@ -60,7 +60,10 @@ export interface ProcessGuard {
   release(code: number): void;
 }
 
-export function guardProcess(stderr: Stream, exit: (code: number) => void = (code) => process.exit(code)): ProcessGuard {
+export function guardProcess(
+  stderr: Stream,
+  exit: (code: number) => void = (code) => process.exit(code),
+): ProcessGuard {
   let signals = 0;
   const onSignal = (signal: StopSignal): void => {
     signals++;

@@ -11,7 +11,14 @@ import { addListingOptions, checkListingOptions, runListing, type ListingOptions
 import { chooseFormat } from '../cmdutil/output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import { describeRules } from '../core/rules/rules';
-import { ANOMALY_FIELDS, ANOMALY_STATUSES, buildAnomalySearch, parseAnomalyId, parseRules, parseStatus } from '../core/search/anomalyQuery';
+import {
+  ANOMALY_FIELDS,
+  ANOMALY_STATUSES,
+  buildAnomalySearch,
+  parseAnomalyId,
+  parseRules,
+  parseStatus,
+} from '../core/search/anomalyQuery';
 import { parseFields, parseStoreIds } from '../core/search/salesQuery';
 import { resolveAnomalies } from '../core/anomalies/resolve';
 import { scanAnomalies, type ScanResult } from '../core/anomalies/scan';
@@ -33,7 +40,11 @@ export const ANOMALY_TABLE_COLUMNS: Column[] = [
   { key: 'id', header: 'id' },
   { key: 'sold_at', header: 'sold at', kind: 'time' },
   { key: 'store_id', header: 'store' },
-  { key: 'rule', header: 'rule', paint: (c, r, s) => (r.severity === 'high' ? s.red(c) : r.severity === 'medium' ? s.yellow(c) : c) },
+  {
+    key: 'rule',
+    header: 'rule',
+    paint: (c, r, s) => (r.severity === 'high' ? s.red(c) : r.severity === 'medium' ? s.yellow(c) : c),
+  },
   { key: 'amount_sale', header: 'amount (won)', kind: 'won' },
   { key: 'status', header: 'status', paint: (c, _r, s) => (c === 'resolved' ? s.green(c) : c) },
   { key: 'reason', header: 'reason', width: 64 },
@@ -77,7 +88,8 @@ export interface AnomaliesResolveOptions {
 export type CheckedResolveOptions = AnomaliesResolveOptions & { ids: string[] };
 
 export function checkAnomaliesResolve(ids: string[], opts: AnomaliesResolveOptions): CheckedResolveOptions {
-  if (opts.note.trim() === '') throw new UsageError('--note is empty', 'say why, e.g. --note "confirmed with the store: catering order"');
+  if (opts.note.trim() === '')
+    throw new UsageError('--note is empty', 'say why, e.g. --note "confirmed with the store: catering order"');
   const malformed = ids.filter((id) => !parseAnomalyId(id));
   if (malformed.length) {
     throw new UsageError(
@@ -90,10 +102,20 @@ export function checkAnomaliesResolve(ids: string[], opts: AnomaliesResolveOptio
 
 export async function runAnomaliesResolve(ctx: Context, opts: CheckedResolveOptions): Promise<number> {
   const { ids } = opts;
-  const result = await resolveAnomalies(ctx.es(), ctx.names().anomalies, ids, opts.note, ctx.now(), Boolean(opts.force));
+  const result = await resolveAnomalies(
+    ctx.es(),
+    ctx.names().anomalies,
+    ids,
+    opts.note,
+    ctx.now(),
+    Boolean(opts.force),
+  );
   if (!ctx.flags.json && !ctx.flags.quiet) {
-    const parts = [`resolved ${formatCount(result.resolved.length)} anomal${result.resolved.length === 1 ? 'y' : 'ies'}`];
-    if (result.re_resolved.length) parts.push(`${formatCount(result.re_resolved.length)} already resolved (note replaced, --force)`);
+    const parts = [
+      `resolved ${formatCount(result.resolved.length)} anomal${result.resolved.length === 1 ? 'y' : 'ies'}`,
+    ];
+    if (result.re_resolved.length)
+      parts.push(`${formatCount(result.re_resolved.length)} already resolved (note replaced, --force)`);
     if (result.unknown.length) parts.push(`${formatCount(result.unknown.length)} not found`);
     ctx.stdout.write(`anomalies resolve: ${parts.join(', ')}\n`);
   }
@@ -105,7 +127,10 @@ export async function runAnomaliesResolve(ctx: Context, opts: CheckedResolveOpti
     failure.details = { ...result };
     throw failure;
   }
-  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ command: 'anomalies resolve', status: 'ok', exit_code: ExitCode.ok, ...result })}\n`);
+  if (ctx.flags.json)
+    ctx.stdout.write(
+      `${JSON.stringify({ command: 'anomalies resolve', status: 'ok', exit_code: ExitCode.ok, ...result })}\n`,
+    );
   return ExitCode.ok;
 }
 
@@ -126,9 +151,12 @@ export async function runAnomaliesRules(ctx: Context, opts: { format: OutputForm
   ];
   const writer = createRecordWriter(format, { stream: ctx.stdout, columns, style: ctx.outStyle });
   for (const r of rules) {
-    const thresholds = format === 'table'
-      ? Object.entries(r.thresholds).map(([k, v]) => `${k} = ${v}`).join('\n') || '—'
-      : r.thresholds;
+    const thresholds =
+      format === 'table'
+        ? Object.entries(r.thresholds)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join('\n') || '—'
+        : r.thresholds;
     await writer.write({ rule: r.id, severity: r.severity, thresholds, description: r.description });
   }
   await writer.end();
@@ -143,7 +171,9 @@ export interface AnomaliesScanOptions {
 }
 
 export function summarizeScan(r: ScanResult, ms: number): string {
-  const rules = Object.entries(r.by_rule).map(([k, n]) => `${k} ${formatCount(n)}`).join(', ');
+  const rules = Object.entries(r.by_rule)
+    .map(([k, n]) => `${k} ${formatCount(n)}`)
+    .join(', ');
   return [
     `anomalies scan ${r.from}..${r.to}: checked ${formatCount(r.sales_checked)} sales`,
     `anomalies created ${formatCount(r.anomalies_created + r.repeated_amount.newlyFlagged)}, updated ${formatCount(r.anomalies_updated)}, removed ${formatCount(r.anomalies_removed + r.repeated_amount.unflagged + r.orphans_removed)}`,
@@ -167,7 +197,17 @@ export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions)
     const progress = createProgress(ctx.stderr, 'scan', !ctx.flags.quiet);
     let result: ScanResult;
     try {
-      result = await scanAnomalies({ client: ctx.es(), names: ctx.names(), thresholds: config.rules, now: ctx.now, onProgress: (n) => progress.update(n) }, opts.from, opts.to);
+      result = await scanAnomalies(
+        {
+          client: ctx.es(),
+          names: ctx.names(),
+          thresholds: config.rules,
+          now: ctx.now,
+          onProgress: (n) => progress.update(n),
+        },
+        opts.from,
+        opts.to,
+      );
     } finally {
       progress.stop();
     }
@@ -177,7 +217,10 @@ export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions)
 
 // --- commander -----------------------------------------------------------------------------
 
-export function anomaliesListCommand(host: CommandHost, runF: RunF<CheckedAnomaliesListOptions> = runAnomaliesList): Command {
+export function anomaliesListCommand(
+  host: CommandHost,
+  runF: RunF<CheckedAnomaliesListOptions> = runAnomaliesList,
+): Command {
   const cmd = new Command('list')
     .description('flagged sales, newest first (open ones unless --status)')
     .option('--rule <rules>', 'rule id(s), comma-separated (see `earlypay anomalies rules`)')
@@ -202,9 +245,14 @@ export function anomaliesListCommand(host: CommandHost, runF: RunF<CheckedAnomal
     });
 }
 
-export function anomaliesResolveCommand(host: CommandHost, runF: RunF<CheckedResolveOptions> = runAnomaliesResolve): Command {
+export function anomaliesResolveCommand(
+  host: CommandHost,
+  runF: RunF<CheckedResolveOptions> = runAnomaliesResolve,
+): Command {
   return new Command('resolve')
-    .description('mark anomalies as resolved with a note; exits 1 if some ids do not exist (the others are still resolved)')
+    .description(
+      'mark anomalies as resolved with a note; exits 1 if some ids do not exist (the others are still resolved)',
+    )
     .argument('<id...>', 'anomaly ids: <sale_id>:<RULE>')
     .requiredOption('--note <text>', 'why it is fine (kept while the rule still fires)')
     .option('--force', 'also replace the note of anomalies that are resolved already (refused without it)')
@@ -221,11 +269,26 @@ export function anomaliesResolveCommand(host: CommandHost, runF: RunF<CheckedRes
     });
 }
 
-export function anomaliesRulesCommand(host: CommandHost, runF: RunF<{ format: OutputFormat }> = runAnomaliesRules): Command {
+export function anomaliesRulesCommand(
+  host: CommandHost,
+  runF: RunF<{ format: OutputFormat }> = runAnomaliesRules,
+): Command {
   return new Command('rules')
     .description('the anomaly rules with the thresholds in force (config file "rules")')
-    .addOption(new Option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise)').choices([...OUTPUT_FORMATS]))
-    .addHelpText('after', examples('earlypay anomalies rules', 'earlypay anomalies rules --format json', 'earlypay --config prod.json anomalies rules'))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'table | json | ndjson | csv (default: table on a terminal, ndjson otherwise)',
+      ).choices([...OUTPUT_FORMATS]),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'earlypay anomalies rules',
+        'earlypay anomalies rules --format json',
+        'earlypay --config prod.json anomalies rules',
+      ),
+    )
     .action(async (opts: { format?: OutputFormat }, c: Command) => {
       const checked = checkAnomaliesRules(opts, outputTarget(host, c));
       await host.execute(c, (ctx) => runF(ctx, checked));
@@ -234,7 +297,9 @@ export function anomaliesRulesCommand(host: CommandHost, runF: RunF<{ format: Ou
 
 export function anomaliesScanCommand(host: CommandHost, runF: RunF<AnomaliesScanOptions> = runAnomaliesScan): Command {
   return new Command('scan')
-    .description('re-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist now; removes stale anomalies, keeps resolutions')
+    .description(
+      're-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist now; removes stale anomalies, keeps resolutions',
+    )
     .requiredOption('--from <day>', 'first business day', businessDayArg)
     .requiredOption('--to <day>', 'last business day (inclusive)', businessDayArg)
     .addHelpText(

@@ -40,8 +40,14 @@ export function dailyCommand(host: CommandHost, runF: RunF<AovOptions<DailyComma
   const cmd = new Command('daily').description(
     'compute the daily average order value (객단가) per store: total, transactions, distinct customers, unit price; default: yesterday plus every day ingest marked as changed',
   );
-  return addDayOptions(cmd, { date: 'one business day (YYYY-MM-DD)', from: 'first business day of a range (with --to)', to: 'last business day of the range, inclusive' })
-    .addOption(new Option('--concurrency <n>', 'days computed at once').argParser(concurrencyArg).default(DAILY_CONCURRENCY))
+  return addDayOptions(cmd, {
+    date: 'one business day (YYYY-MM-DD)',
+    from: 'first business day of a range (with --to)',
+    to: 'last business day of the range, inclusive',
+  })
+    .addOption(
+      new Option('--concurrency <n>', 'days computed at once').argParser(concurrencyArg).default(DAILY_CONCURRENCY),
+    )
     .addHelpText(
       'after',
       `

@@ -64,10 +64,18 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         name: 'cluster',
         status: cluster.status === 'red' ? 'fail' : cluster.status === 'yellow' ? 'warn' : 'ok',
         detail: describeCluster(cluster),
-        hint: cluster.status === 'yellow' ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`' : undefined,
+        hint:
+          cluster.status === 'yellow'
+            ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`'
+            : undefined,
       });
     } catch (err) {
-      checks.push({ name: 'elasticsearch', status: 'fail', detail: explainDependencyFailure(err).message, hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL' });
+      checks.push({
+        name: 'elasticsearch',
+        status: 'fail',
+        detail: explainDependencyFailure(err).message,
+        hint: 'start it (`npm run stack:up` on a dev machine) or fix --es-url / ES_URL',
+      });
     }
 
     try {
@@ -77,7 +85,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({ name: 'mysql', status: 'ok', detail: `${redactUrl(config.mysqlUrl)} — ${server.version}` });
       const table = await inspectSourceTable(pool, config.table);
       if (!table.exists) {
-        checks.push({ name: 'source table', status: 'fail', detail: `table ${config.table} not found in ${server.db}`, hint: 'check MYSQL_URL / EARLYPAY_TABLE' });
+        checks.push({
+          name: 'source table',
+          status: 'fail',
+          detail: `table ${config.table} not found in ${server.db}`,
+          hint: 'check MYSQL_URL / EARLYPAY_TABLE',
+        });
       } else if (table.missingColumns.length) {
         checks.push({
           name: 'source table',
@@ -90,12 +103,24 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checks.push({
           name: 'source table',
           status: keyset ? 'ok' : 'warn',
-          detail: keyset ? `${config.table} with an index on (modified, id)` : `${config.table} has no index on (modified, id)`,
-          hint: keyset ? undefined : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table without it`,
+          detail: keyset
+            ? `${config.table} with an index on (modified, id)`
+            : `${config.table} has no index on (modified, id)`,
+          hint: keyset
+            ? undefined
+            : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table without it`,
         });
       }
     } catch (err) {
-      checks.push({ name: 'mysql', status: 'fail', detail: explainDependencyFailure(err).message, hint: mysqlFailureHint(err, 'the jobs resume from their checkpoints').replace(/; `earlypay doctor` checks the connection$/, '') });
+      checks.push({
+        name: 'mysql',
+        status: 'fail',
+        detail: explainDependencyFailure(err).message,
+        hint: mysqlFailureHint(err, 'the jobs resume from their checkpoints').replace(
+          /; `earlypay doctor` checks the connection$/,
+          '',
+        ),
+      });
     }
 
     if (!esUp) return checks;
@@ -107,7 +132,10 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       status: missing.length || wrong.length ? 'fail' : 'ok',
       detail:
         missing.length || wrong.length
-          ? [...missing.map((s) => `${s.alias} missing`), ...wrong.map((s) => `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`)].join('; ')
+          ? [
+              ...missing.map((s) => `${s.alias} missing`),
+              ...wrong.map((s) => `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`),
+            ].join('; ')
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
     });
@@ -116,7 +144,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     const state = new StateStore(es, names.state);
     const checkpoint = await state.readCheckpoint(config.table);
     if (!checkpoint) {
-      checks.push({ name: 'checkpoint', status: 'warn', detail: 'no ingest checkpoint yet', hint: 'run `earlypay ingest` (the first run copies everything)' });
+      checks.push({
+        name: 'checkpoint',
+        status: 'warn',
+        detail: 'no ingest checkpoint yet',
+        hint: 'run `earlypay ingest` (the first run copies everything)',
+      });
     } else if (mysqlUp) {
       const { latest, pending } = await sourceBacklog(ctx.mysql(), config.table, checkpoint);
       checks.push({
@@ -126,7 +159,11 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
-      checks.push({ name: 'checkpoint', status: 'ok', detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)})` });
+      checks.push({
+        name: 'checkpoint',
+        status: 'ok',
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)})`,
+      });
     }
 
     const runs = await lastRuns(es, names.runs);
@@ -146,13 +183,19 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     checks.push({
       name: 'pending recompute',
       status: 'ok',
-      detail: pendingDetail(dailyMarks.map((m) => m.day), today(config.tz, ctx.now())),
+      detail: pendingDetail(
+        dailyMarks.map((m) => m.day),
+        today(config.tz, ctx.now()),
+      ),
     });
     checks.push({
       name: 'dead letter',
       status: deadletters > 0 ? 'warn' : 'ok',
       detail: `${deadletters.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
-      hint: deadletters > 0 ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'` : undefined,
+      hint:
+        deadletters > 0
+          ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'`
+          : undefined,
     });
     return checks;
   } finally {
@@ -161,13 +204,21 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
 }
 
 /** The last reconcile's outcome (in sync, drift found, repaired, drift remains), from its run document. */
-export function reconcileOutcome(run: Pick<RunDocument, 'status' | 'counts'>): { outcome: string; warn: boolean; hint?: string } | null {
+export function reconcileOutcome(
+  run: Pick<RunDocument, 'status' | 'counts'>,
+): { outcome: string; warn: boolean; hint?: string } | null {
   const outcome = run.counts?.outcome;
   if (run.status !== 'succeeded' || typeof outcome !== 'string') return null;
   const drifting = outcome === 'drift found' || outcome === 'drift remains';
-  const days = Array.isArray(run.counts?.remaining) ? (run.counts.remaining as { day: string }[]).map((d) => d.day) : [];
+  const days = Array.isArray(run.counts?.remaining)
+    ? (run.counts.remaining as { day: string }[]).map((d) => d.day)
+    : [];
   const span = days.length ? ` --from ${days[0]} --to ${days[days.length - 1]}` : '';
-  return { outcome, warn: drifting, hint: drifting ? `\`earlypay reconcile${span}\` lists the ids; \`--repair\` rewrites them` : undefined };
+  return {
+    outcome,
+    warn: drifting,
+    hint: drifting ? `\`earlypay reconcile${span}\` lists the ids; \`--repair\` rewrites them` : undefined,
+  };
 }
 
 /**
@@ -184,7 +235,7 @@ export function lastRunCheck(job: string, run: RunDocument, now: number): Check 
     return {
       name,
       status: 'fail',
-      detail: `${run.status === 'abandoned' ? run.error ?? 'abandoned' : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
+      detail: `${run.status === 'abandoned' ? (run.error ?? 'abandoned') : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
       hint: `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the README if runs keep vanishing`,
     };
   }
@@ -196,7 +247,14 @@ export function lastRunCheck(job: string, run: RunDocument, now: number): Check 
     name,
     status: failed || interrupted || stale || drift?.warn ? 'warn' : 'ok',
     detail: `${drift ? `${drift.outcome}, ` : ''}${base}${(failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : ''}`,
-    hint: failed || interrupted ? `re-run \`earlypay ${job}\`; it resumes safely` : drift?.warn ? drift.hint : stale ? 'is the cron entry installed? see crontab.example' : undefined,
+    hint:
+      failed || interrupted
+        ? `re-run \`earlypay ${job}\`; it resumes safely`
+        : drift?.warn
+          ? drift.hint
+          : stale
+            ? 'is the cron entry installed? see crontab.example'
+            : undefined,
   };
 }
 
@@ -217,12 +275,18 @@ export async function runDoctor(ctx: Context): Promise<number> {
   if (ctx.flags.json) {
     ctx.stdout.write(`${JSON.stringify({ command: 'doctor', status, checks })}\n`);
   } else {
-    const icon: Record<CheckStatus, string> = { ok: ctx.style.green('✓'), warn: ctx.style.yellow('!'), fail: ctx.style.red('✗') };
+    const icon: Record<CheckStatus, string> = {
+      ok: ctx.style.green('✓'),
+      warn: ctx.style.yellow('!'),
+      fail: ctx.style.red('✗'),
+    };
     for (const c of checks) {
       ctx.stdout.write(`${icon[c.status]} ${ctx.style.bold(c.name)}: ${c.detail}\n`);
       if (c.hint && c.status !== 'ok') ctx.stdout.write(`    → ${c.hint}\n`);
     }
-    ctx.stdout.write(`doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`);
+    ctx.stdout.write(
+      `doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`,
+    );
   }
   return failed ? ExitCode.runFailed : ExitCode.ok;
 }
@@ -230,6 +294,9 @@ export async function runDoctor(ctx: Context): Promise<number> {
 export function doctorCommand(host: CommandHost, runF: RunF<Record<string, never>> = runDoctor): Command {
   return new Command('doctor')
     .description('check connections, versions, indices, checkpoint lag and the last runs; exit 1 if something is wrong')
-    .addHelpText('after', examples('earlypay doctor', 'earlypay doctor --json | jq \'.checks[] | select(.status != "ok")\''))
+    .addHelpText(
+      'after',
+      examples('earlypay doctor', 'earlypay doctor --json | jq \'.checks[] | select(.status != "ok")\''),
+    )
     .action(async (_opts: unknown, cmd: Command) => host.execute(cmd, (ctx) => runF(ctx, {})));
 }

@@ -22,7 +22,9 @@ export interface IngestCommandOptions {
 }
 
 export function summarizeIngest(s: IngestStats, ms: number): string {
-  const rules = Object.entries(s.by_rule).map(([r, n]) => `${r} ${formatCount(n!)}`).join(', ');
+  const rules = Object.entries(s.by_rule)
+    .map(([r, n]) => `${r} ${formatCount(n!)}`)
+    .join(', ');
   const parts = [
     `ingest (${s.mode}${s.dry_run ? ', dry run: nothing written' : ''}): read ${formatCount(s.read)} rows`,
     `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted - s.unchanged : s.indexed)}`,
@@ -33,7 +35,9 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
     s.repeated_amount ? `REPEATED_AMOUNT ranked: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,
-    s.checkpoint ? `checkpoint ${s.checkpoint.modified} #${s.checkpoint.id}${s.checkpoint_advanced ? '' : ' (unchanged)'}` : 'no checkpoint',
+    s.checkpoint
+      ? `checkpoint ${s.checkpoint.modified} #${s.checkpoint.id}${s.checkpoint_advanced ? '' : ' (unchanged)'}`
+      : 'no checkpoint',
     formatDuration(ms),
   ];
   return parts.filter(Boolean).join(', ');
@@ -50,15 +54,39 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
   let since: Date | undefined;
   if (opts.since) {
     const parsed = parseUserTime(opts.since, config.sourceTz);
-    if (!parsed) throw new UsageError(`--since "${opts.since}" is not a time`, 'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01');
+    if (!parsed)
+      throw new UsageError(
+        `--since "${opts.since}" is not a time`,
+        'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01',
+      );
     const day = businessDayOf(parsed, config.sourceTz);
     if (day < FIRST_BUSINESS_DAY || day > LAST_BUSINESS_DAY) {
-      throw new UsageError(`--since ${opts.since} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`, 'use --full to read the whole table');
+      throw new UsageError(
+        `--since ${opts.since} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`,
+        'use --full to read the whole table',
+      );
     }
     since = parsed;
   }
-  const args = { full: Boolean(opts.full), since: opts.since ?? null, batch_size: opts.batchSize, concurrency: opts.concurrency, dry_run: Boolean(opts.dryRun), lag_ms: opts.lag, overlap_ms: opts.overlap, table: config.table, index_prefix: config.indexPrefix };
-  const job = { command: 'ingest', args, lock: 'ingest', dryRun: Boolean(opts.dryRun), stopsAtSafePoint: true, rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)' };
+  const args = {
+    full: Boolean(opts.full),
+    since: opts.since ?? null,
+    batch_size: opts.batchSize,
+    concurrency: opts.concurrency,
+    dry_run: Boolean(opts.dryRun),
+    lag_ms: opts.lag,
+    overlap_ms: opts.overlap,
+    table: config.table,
+    index_prefix: config.indexPrefix,
+  };
+  const job = {
+    command: 'ingest',
+    args,
+    lock: 'ingest',
+    dryRun: Boolean(opts.dryRun),
+    stopsAtSafePoint: true,
+    rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)',
+  };
   return runJob(ctx, job, async (run) => {
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
@@ -96,7 +124,10 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
       counts: { ...stats },
       summary: summarizeIngest(stats, Date.now() - started),
       attention: failRejects
-        ? new RejectedRowsError(`${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects)`, `see the ${ctx.names().deadletter} index (\`earlypay doctor\` shows how)`)
+        ? new RejectedRowsError(
+            `${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects)`,
+            `see the ${ctx.names().deadletter} index (\`earlypay doctor\` shows how)`,
+          )
         : undefined,
     };
   });
@@ -107,10 +138,24 @@ export function ingestCommand(host: CommandHost, runF: RunF<IngestCommandOptions
     .description('copy new and changed sales from MySQL into Elasticsearch, checking each against the anomaly rules')
     .option('--full', 'read the whole table, not just rows changed since the checkpoint')
     .option('--since <time>', 'read rows modified since this time (ISO 8601 or YYYY-MM-DD, source time zone)')
-    .addOption(new Option('--batch-size <n>', 'rows per MySQL read').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize))
-    .addOption(new Option('--concurrency <n>', 'bulk requests in flight').argParser(concurrencyArg).default(INGEST_DEFAULTS.concurrency))
-    .addOption(new Option('--lag <duration>', 'leave rows modified this recently for the next run').argParser(durationArg).default(INGEST_DEFAULTS.lagMs, '2m'))
-    .addOption(new Option('--overlap <duration>', 're-read this much before the checkpoint to catch late commits').argParser(durationArg).default(INGEST_DEFAULTS.overlapMs, '10m'))
+    .addOption(
+      new Option('--batch-size <n>', 'rows per MySQL read').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'bulk requests in flight')
+        .argParser(concurrencyArg)
+        .default(INGEST_DEFAULTS.concurrency),
+    )
+    .addOption(
+      new Option('--lag <duration>', 'leave rows modified this recently for the next run')
+        .argParser(durationArg)
+        .default(INGEST_DEFAULTS.lagMs, '2m'),
+    )
+    .addOption(
+      new Option('--overlap <duration>', 're-read this much before the checkpoint to catch late commits')
+        .argParser(durationArg)
+        .default(INGEST_DEFAULTS.overlapMs, '10m'),
+    )
     .option('--dry-run', 'read, validate and check rules, but write nothing')
     .option('--fail-on-rejects', 'exit 3 when any row was rejected')
     .addHelpText(

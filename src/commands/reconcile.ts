@@ -6,7 +6,12 @@ import { runJob } from '../cmdutil/job';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
-import { DEFAULT_RECONCILE_DAYS, defaultReconcileRange, type DayComparison, type DayRange } from '../core/reconcile/days';
+import {
+  DEFAULT_RECONCILE_DAYS,
+  defaultReconcileRange,
+  type DayComparison,
+  type DayRange,
+} from '../core/reconcile/days';
 import { DRIFT_ID_CAP } from '../core/reconcile/drillDown';
 import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
 import { today } from '../core/time/businessDay';
@@ -43,17 +48,32 @@ const SAMPLE_IDS = 3;
 /** A few ids of each kind: `missing 12, 13; extra 999999; changed 7 (+4)`. */
 export function sampleIds(d: DayComparison): string {
   const part = (label: string, ids: string[], total: number): string | null =>
-    total === 0 ? null : `${label} ${ids.slice(0, SAMPLE_IDS).join(', ')}${total > SAMPLE_IDS ? ` (+${formatCount(total - SAMPLE_IDS)})` : ''}`;
-  return [part('missing', d.missing_ids, d.missing), part('extra', d.extra_ids, d.extra), part('changed', d.changed_ids, d.changed)].filter(Boolean).join('; ');
+    total === 0
+      ? null
+      : `${label} ${ids.slice(0, SAMPLE_IDS).join(', ')}${total > SAMPLE_IDS ? ` (+${formatCount(total - SAMPLE_IDS)})` : ''}`;
+  return [
+    part('missing', d.missing_ids, d.missing),
+    part('extra', d.extra_ids, d.extra),
+    part('changed', d.changed_ids, d.changed),
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** The table of drifting days: each side's totals, what the drill-down found, a few ids. */
 export function renderDrift(days: DayComparison[], ctx: Context): string {
-  return renderRecordsTable(days.map((d) => ({ ...d, sample: sampleIds(d) })), DRIFT_COLUMNS, ctx.outStyle);
+  return renderRecordsTable(
+    days.map((d) => ({ ...d, sample: sampleIds(d) })),
+    DRIFT_COLUMNS,
+    ctx.outStyle,
+  );
 }
 
 function listDays(days: { day: string }[], max = 5): string {
-  const shown = days.slice(0, max).map((d) => d.day).join(', ');
+  const shown = days
+    .slice(0, max)
+    .map((d) => d.day)
+    .join(', ');
   return days.length > max ? `${shown}, … (${days.length - max} more)` : shown;
 }
 
@@ -71,7 +91,8 @@ function notFingerprintedNote(r: ReconcileResult): string | null {
 
 export function summarizeReconcile(r: ReconcileResult, ms: number): string {
   const span = r.from ? `${r.from}..${r.to}` : 'no data';
-  const sides = (t: { rows: number; amount: number }): string => `${formatCount(t.rows)} rows / ${formatWon(t.amount)} won`;
+  const sides = (t: { rows: number; amount: number }): string =>
+    `${formatCount(t.rows)} rows / ${formatWon(t.amount)} won`;
   const parts = [`reconcile ${span}: ${formatCount(r.days_with_data)} day(s) with data`];
   const ids = (key: 'missing' | 'extra' | 'changed'): number => r.drift.reduce((n, d) => n + d[key], 0);
   if (r.drifting_days === 0) parts.push(`in sync (MySQL and Elasticsearch: ${sides(r.mysql)})`);
@@ -101,10 +122,16 @@ export function summarizeReconcile(r: ReconcileResult, ms: number): string {
 /** Why the exit code is 4, in one line. */
 export function driftReason(r: ReconcileResult): string {
   const changed = r.remaining.reduce((n, d) => n + d.changed_since_checkpoint, 0);
-  const pending = changed ? `; ${formatCount(changed)} of their rows changed after the last ingest's checkpoint (the next \`earlypay ingest\` copies them)` : '';
+  const pending = changed
+    ? `; ${formatCount(changed)} of their rows changed after the last ingest's checkpoint (the next \`earlypay ingest\` copies them)`
+    : '';
   if (r.repair) {
-    const refused = r.repair.rejected ? `; ${formatCount(r.repair.rejected)} row(s) went to the dead letter during the repair` : '';
-    const newer = r.repair.superseded ? `; ${formatCount(r.repair.superseded)} row(s) got a newer version in Elasticsearch while the repair ran` : '';
+    const refused = r.repair.rejected
+      ? `; ${formatCount(r.repair.rejected)} row(s) went to the dead letter during the repair`
+      : '';
+    const newer = r.repair.superseded
+      ? `; ${formatCount(r.repair.superseded)} row(s) got a newer version in Elasticsearch while the repair ran`
+      : '';
     return `${formatCount(r.remaining_days)} day(s) still drift after the repair (${listDays(r.remaining)})${refused}${newer}${pending}`;
   }
   return `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch (${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${spanArgs(r.remaining)}\` rewrites exactly the differing ids`;
@@ -122,15 +149,36 @@ export function checkReconcile(opts: ReconcileCommandOptions): CheckedReconcileO
 export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions): Promise<number> {
   const { explicit } = opts;
   const config = ctx.config();
-  const range: DayRange | undefined = opts.all ? undefined : explicit ?? defaultReconcileRange(today(config.tz, ctx.now()));
-  const args = { from: range?.from ?? null, to: range?.to ?? null, all: Boolean(opts.all), repair: Boolean(opts.repair), batch_size: opts.batchSize, concurrency: opts.concurrency, table: config.table, index_prefix: config.indexPrefix, tz: config.tz };
+  const range: DayRange | undefined = opts.all
+    ? undefined
+    : (explicit ?? defaultReconcileRange(today(config.tz, ctx.now())));
+  const args = {
+    from: range?.from ?? null,
+    to: range?.to ?? null,
+    all: Boolean(opts.all),
+    repair: Boolean(opts.repair),
+    batch_size: opts.batchSize,
+    concurrency: opts.concurrency,
+    table: config.table,
+    index_prefix: config.indexPrefix,
+    tz: config.tz,
+  };
   return runJob(ctx, { command: 'reconcile', args, lock: 'reconcile' }, async (run) => {
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'repair', !ctx.flags.quiet);
     let result: ReconcileResult;
     try {
       result = await reconcile(
-        { es: ctx.es(), pool: ctx.mysql(), names: ctx.names(), config, runId: run.runId, now: ctx.now, verbose: ctx.log.verbose, onProgress: (n) => progress.update(n) },
+        {
+          es: ctx.es(),
+          pool: ctx.mysql(),
+          names: ctx.names(),
+          config,
+          runId: run.runId,
+          now: ctx.now,
+          verbose: ctx.log.verbose,
+          onProgress: (n) => progress.update(n),
+        },
         { range, repair: Boolean(opts.repair), batchSize: opts.batchSize, concurrency: opts.concurrency },
       );
     } finally {
@@ -138,9 +186,12 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     }
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
-        ctx.stdout.write(`Days that drift${result.repair ? ', before the repair' : ''} (missing/extra: in Elasticsearch, against MySQL; after checkpoint: rows the next ingest copies anyway):\n${renderDrift(result.drift, ctx)}\n`);
+        ctx.stdout.write(
+          `Days that drift${result.repair ? ', before the repair' : ''} (missing/extra: in Elasticsearch, against MySQL; after checkpoint: rows the next ingest copies anyway):\n${renderDrift(result.drift, ctx)}\n`,
+        );
       }
-      if (result.repair && result.remaining.length) ctx.stdout.write(`Still drifting after the repair:\n${renderDrift(result.remaining, ctx)}\n`);
+      if (result.repair && result.remaining.length)
+        ctx.stdout.write(`Still drifting after the repair:\n${renderDrift(result.remaining, ctx)}\n`);
     }
     const drifting = result.remaining_days > 0;
     return {
@@ -154,7 +205,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
 export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileOptions> = runReconcile): Command {
   return new Command('reconcile')
     .description(
-      'prove, per business day, that the sales index holds exactly MySQL\'s accepted rows (count, sum of amount_sale and ' +
+      "prove, per business day, that the sales index holds exactly MySQL's accepted rows (count, sum of amount_sale and " +
         'a fingerprint of every row); name the missing, extra and changed ids; exit 0 when in sync, 4 when days drift ' +
         '(after --repair: when drift remains)',
     )
@@ -162,9 +213,20 @@ export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileO
     .option('--from <day>', 'first business day (with --to)', businessDayArg)
     .option('--to <day>', 'last business day, inclusive', businessDayArg)
     .option('--all', 'every day that has sales in MySQL or Elasticsearch')
-    .option('--repair', 'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted there, mark the days for daily/weekly, then compare again')
-    .addOption(new Option('--batch-size <n>', 'ids per MySQL read during a repair').argParser(batchSizeArg).default(INGEST_DEFAULTS.batchSize))
-    .addOption(new Option('--concurrency <n>', 'bulk requests in flight during a repair').argParser(concurrencyArg).default(INGEST_DEFAULTS.concurrency))
+    .option(
+      '--repair',
+      'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted there, mark the days for daily/weekly, then compare again',
+    )
+    .addOption(
+      new Option('--batch-size <n>', 'ids per MySQL read during a repair')
+        .argParser(batchSizeArg)
+        .default(INGEST_DEFAULTS.batchSize),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'bulk requests in flight during a repair')
+        .argParser(concurrencyArg)
+        .default(INGEST_DEFAULTS.concurrency),
+    )
     .addHelpText(
       'after',
       `
@@ -181,7 +243,7 @@ Exit codes: 0 in sync (or repaired to sync), 4 drift remains, 1 a dependency fai
 ${examples(
   'earlypay reconcile                                # the last 35 days, nightly from cron',
   'earlypay reconcile --from 2024-05-01 --to 2024-05-31 --repair',
-  'earlypay reconcile --all --json | jq \'.drift[] | {day, missing_ids, extra_ids, changed_ids}\'',
+  "earlypay reconcile --all --json | jq '.drift[] | {day, missing_ids, extra_ids, changed_ids}'",
 )}`,
     )
     .action(async (opts: ReconcileCommandOptions, cmd: Command) => {

@@ -7,13 +7,32 @@ import { Command, Option } from 'commander';
 import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { amountArg, businessDayArg, dayRangeOf, type DayRange } from '../cmdutil/parsers';
-import { DEFAULT_LIMIT, addListingOptions, checkListingOptions, explainSearchError, runListing, type ListingOptions } from '../cmdutil/listing';
+import {
+  DEFAULT_LIMIT,
+  addListingOptions,
+  checkListingOptions,
+  explainSearchError,
+  runListing,
+  type ListingOptions,
+} from '../cmdutil/listing';
 import { ExitCode, UsageError } from '../core/errors';
 import {
-  SALES_FIELDS, SALES_SORTABLE, buildSalesSearch, parseFields, parseNamedList, parseSort, parseStoreIds, type SearchPlan,
+  SALES_FIELDS,
+  SALES_SORTABLE,
+  buildSalesSearch,
+  parseFields,
+  parseNamedList,
+  parseSort,
+  parseStoreIds,
+  type SearchPlan,
 } from '../core/search/salesQuery';
 import {
-  DAILY_FIELDS, DAILY_SORTABLE, WEEKLY_FIELDS, WEEKLY_SORTABLE, buildDailySearch, buildWeeklySearch,
+  DAILY_FIELDS,
+  DAILY_SORTABLE,
+  WEEKLY_FIELDS,
+  WEEKLY_SORTABLE,
+  buildDailySearch,
+  buildWeeklySearch,
 } from '../core/search/aovQuery';
 import { streamHits } from '../core/es/pager';
 import type { Column, OutputFormat } from '../render/formats';
@@ -119,7 +138,11 @@ export const WEEKLY_TABLE_COLUMNS: Column[] = [
 ];
 
 /** `search daily|weekly` options once checked across flags: the day range read, the format chosen. */
-export type CheckedAovOptions = SearchAovOptions & { range: Partial<DayRange> | undefined; format: OutputFormat; chartStore?: string };
+export type CheckedAovOptions = SearchAovOptions & {
+  range: Partial<DayRange> | undefined;
+  format: OutputFormat;
+  chartStore?: string;
+};
 
 export function checkSearchAov(opts: SearchAovOptions, out: OutputTarget): CheckedAovOptions {
   const range = dayRangeOf(opts, 'either');
@@ -127,7 +150,8 @@ export function checkSearchAov(opts: SearchAovOptions, out: OutputTarget): Check
     // A chart is no listing: the listing flags conflict with --chart (commander refuses them).
     const stores = opts.store !== undefined ? parseStoreIds(opts.store) : undefined;
     const [chartStore, ...more] = stores ?? [];
-    if (chartStore === undefined || more.length) throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
+    if (chartStore === undefined || more.length)
+      throw new UsageError('--chart needs exactly one --store', 'e.g. earlypay search weekly --store 50 --chart');
     return { ...opts, range, format: 'table', chartStore };
   }
   return { ...checkListingOptions(opts, out), range };
@@ -145,7 +169,13 @@ export async function runSearchDaily(ctx: Context, opts: CheckedAovOptions): Pro
     sort,
     fields: opts.fields !== undefined ? parseFields(opts.fields, DAILY_FIELDS) : undefined,
   });
-  return runListing(ctx, opts, { noun: 'daily documents', index: ctx.names().dailyAov, plan, tableColumns: DAILY_TABLE_COLUMNS, order: orderText(sort ?? { field: 'date', order: 'desc' }, 'date') });
+  return runListing(ctx, opts, {
+    noun: 'daily documents',
+    index: ctx.names().dailyAov,
+    plan,
+    tableColumns: DAILY_TABLE_COLUMNS,
+    order: orderText(sort ?? { field: 'date', order: 'desc' }, 'date'),
+  });
 }
 
 export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Promise<number> {
@@ -159,24 +189,42 @@ export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Pr
     sort,
     fields: opts.fields !== undefined ? parseFields(opts.fields, WEEKLY_FIELDS) : undefined,
   });
-  return runListing(ctx, opts, { noun: 'weekly documents', index: ctx.names().weeklyAov, plan, tableColumns: WEEKLY_TABLE_COLUMNS, order: orderText(sort ?? { field: 'end_date', order: 'desc' }, 'end_date') });
+  return runListing(ctx, opts, {
+    noun: 'weekly documents',
+    index: ctx.names().weeklyAov,
+    plan,
+    tableColumns: WEEKLY_TABLE_COLUMNS,
+    order: orderText(sort ?? { field: 'end_date', order: 'desc' }, 'end_date'),
+  });
 }
 
 /** One store's weekly AOV (unit_price) by end date, as a terminal line chart on stdout. */
 async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRange> | undefined): Promise<number> {
   const stores = [store];
-  const plan = buildWeeklySearch({ ...range, stores, sort: { field: 'end_date', order: 'asc' }, fields: ['end_date', 'unit_price'] });
+  const plan = buildWeeklySearch({
+    ...range,
+    stores,
+    sort: { field: 'end_date', order: 'asc' },
+    fields: ['end_date', 'unit_price'],
+  });
   const index = ctx.names().weeklyAov;
   const points: { date: string; value: number }[] = [];
   try {
-    for await (const hit of streamHits<{ end_date: string; unit_price: number }>(ctx.es(), { index, query: plan.query, sort: plan.sort, source: plan.source })) {
+    for await (const hit of streamHits<{ end_date: string; unit_price: number }>(ctx.es(), {
+      index,
+      query: plan.query,
+      sort: plan.sort,
+      source: plan.source,
+    })) {
       points.push({ date: hit._source!.end_date, value: hit._source!.unit_price });
     }
   } catch (err) {
     explainSearchError(err, index);
   }
   if (points.length === 0) {
-    ctx.stderr.write(`no weekly documents for store ${store}${range?.from || range?.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`);
+    ctx.stderr.write(
+      `no weekly documents for store ${store}${range?.from || range?.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`,
+    );
     return ExitCode.ok;
   }
   const first = points[0]!.date;
@@ -186,7 +234,9 @@ async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRan
   const title = `Store ${store}: weekly average order value (won), windows ending ${first} … ${last} (${shiftDay(first, -6)} onwards)`;
   ctx.stdout.write(renderLineChart(points, { title, width }));
   if (!ctx.flags.quiet) {
-    ctx.stderr.write(`${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`);
+    ctx.stderr.write(
+      `${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`,
+    );
   }
   return ExitCode.ok;
 }
@@ -202,11 +252,18 @@ export function searchSalesCommand(host: CommandHost, runF: RunF<CheckedSalesOpt
     .option('--to <day>', 'last business day (inclusive)', businessDayArg)
     .option('--min-amount <won>', 'amount_sale at least this', amountArg)
     .option('--max-amount <won>', 'amount_sale at most this', amountArg)
-    .option('--card <mask>', 'masked card number, exact; a leading/trailing * matches the end/start ("*7537", "5461-11*")')
+    .option(
+      '--card <mask>',
+      'masked card number, exact; a leading/trailing * matches the end/start ("*7537", "5461-11*")',
+    )
     .addOption(new Option('--canceled', 'only canceled sales').conflicts('notCanceled'))
     .addOption(new Option('--not-canceled', 'only sales that are not canceled').conflicts('canceled'))
     .option('--text <words>', 'every word must occur in remark, result_msg or raw_data (plain words; no query syntax)');
-  addListingOptions(cmd, { fields: SALES_SORTABLE, default: 'sold_at:desc, then id' }, `columns to output (default: every field but raw_data, which is shown only when named here): ${SALES_FIELDS.join(', ')}`);
+  addListingOptions(
+    cmd,
+    { fields: SALES_SORTABLE, default: 'sold_at:desc, then id' },
+    `columns to output (default: every field but raw_data, which is shown only when named here): ${SALES_FIELDS.join(', ')}`,
+  );
   return cmd
     .addHelpText(
       'after',
@@ -231,7 +288,11 @@ export function searchDailyCommand(host: CommandHost, runF: RunF<CheckedAovOptio
     .option('--from <day>', 'first business day', businessDayArg)
     .option('--to <day>', 'last business day (inclusive)', businessDayArg)
     .option('--store <ids>', 'store id, or several comma-separated');
-  addListingOptions(cmd, { fields: DAILY_SORTABLE, default: 'date:desc, then store_id' }, `columns: ${DAILY_FIELDS.join(', ')}`);
+  addListingOptions(
+    cmd,
+    { fields: DAILY_SORTABLE, default: 'date:desc, then store_id' },
+    `columns: ${DAILY_FIELDS.join(', ')}`,
+  );
   return cmd
     .addHelpText(
       'after',
@@ -249,13 +310,26 @@ export function searchDailyCommand(host: CommandHost, runF: RunF<CheckedAovOptio
 
 export function searchWeeklyCommand(host: CommandHost, runF: RunF<CheckedAovOptions> = runSearchWeekly): Command {
   const cmd = new Command('weekly')
-    .description('weekly (trailing 7-day) AOV documents by the day their window ends; --chart plots one store\'s trend')
+    .description("weekly (trailing 7-day) AOV documents by the day their window ends; --chart plots one store's trend")
     .option('--store <ids>', 'store id, or several comma-separated (exactly one with --chart)')
-    .addOption(new Option('--date <day>', 'windows ending on this business day').argParser(businessDayArg).conflicts(['from', 'to']))
+    .addOption(
+      new Option('--date <day>', 'windows ending on this business day')
+        .argParser(businessDayArg)
+        .conflicts(['from', 'to']),
+    )
     .option('--from <day>', 'first end date', businessDayArg)
     .option('--to <day>', 'last end date (inclusive)', businessDayArg)
-    .addOption(new Option('--chart', 'a terminal line chart of the store\'s weekly AOV (unit_price) over the range (every window when no range)').conflicts(['format', 'fields', 'limit', 'all', 'sort']));
-  addListingOptions(cmd, { fields: WEEKLY_SORTABLE, default: 'end_date:desc, then store_id' }, `columns: ${WEEKLY_FIELDS.join(', ')}`);
+    .addOption(
+      new Option(
+        '--chart',
+        "a terminal line chart of the store's weekly AOV (unit_price) over the range (every window when no range)",
+      ).conflicts(['format', 'fields', 'limit', 'all', 'sort']),
+    );
+  addListingOptions(
+    cmd,
+    { fields: WEEKLY_SORTABLE, default: 'end_date:desc, then store_id' },
+    `columns: ${WEEKLY_FIELDS.join(', ')}`,
+  );
   return cmd
     .addHelpText(
       'after',
@@ -281,6 +355,10 @@ export function searchCommand(host: CommandHost): Command {
       'after',
       `\nOutput: a table on a terminal, NDJSON when piped (choose with --format; --json means --format json).\n` +
         `At most ${DEFAULT_LIMIT} rows unless --limit N or --all; the line on stderr says when there are more.\n` +
-        examples('earlypay search sales --store 50 --from 2024-05-01', 'earlypay search daily --date 2024-05-01', 'earlypay search weekly --store 50 --chart'),
+        examples(
+          'earlypay search sales --store 50 --from 2024-05-01',
+          'earlypay search daily --date 2024-05-01',
+          'earlypay search weekly --store 50 --chart',
+        ),
     );
 }

@@ -24,7 +24,10 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
   // A malformed URL is a usage error (exit 2) before anything is changed.
   if (kibanaUrl) parseKibanaUrl(kibanaUrl);
 
-  const results = await ensureIndices(ctx.es(), config.indexPrefix, { shards: opts.shards ?? config.shards, replicas: opts.replicas ?? config.replicas });
+  const results = await ensureIndices(ctx.es(), config.indexPrefix, {
+    shards: opts.shards ?? config.shards,
+    replicas: opts.replicas ?? config.replicas,
+  });
   const changed = results.filter((r) => r.action !== 'current').length;
   if (!ctx.flags.json && !ctx.flags.quiet) {
     const mark: Record<IndexAction, string> = {
@@ -33,7 +36,13 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
       upgraded: ctx.style.cyan('mapping upgraded'),
       reindexed: ctx.style.cyan('reindexed'),
     };
-    ctx.stderr.write(renderTable(['alias', 'index', 'result'], results.map((r) => [r.alias, r.index, mark[r.action]]), ctx.style) + '\n');
+    ctx.stderr.write(
+      renderTable(
+        ['alias', 'index', 'result'],
+        results.map((r) => [r.alias, r.index, mark[r.action]]),
+        ctx.style,
+      ) + '\n',
+    );
   }
 
   let kibana: { url: string; imported: number } | undefined;
@@ -50,7 +59,9 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
 
   const durationMs = Date.now() - started;
   if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`,
+    );
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {
@@ -62,13 +73,27 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
 
 export function setupCommand(host: CommandHost, runF: RunF<SetupOptions> = runSetup): Command {
   return new Command('setup')
-    .description('create or upgrade every index and mapping (safe to run again); with --kibana-url also import the dashboards')
-    .option('--kibana-url <url>', 'import the Kibana saved objects (index patterns, visualizations, dashboard) into this Kibana (env KIBANA_URL)')
+    .description(
+      'create or upgrade every index and mapping (safe to run again); with --kibana-url also import the dashboards',
+    )
+    .option(
+      '--kibana-url <url>',
+      'import the Kibana saved objects (index patterns, visualizations, dashboard) into this Kibana (env KIBANA_URL)',
+    )
     .option('--shards <n>', 'primary shards of the indices setup creates (default 1; config key "shards")', shardsArg)
-    .option('--replicas <n>', 'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key "replicas")', replicasArg)
+    .option(
+      '--replicas <n>',
+      'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key "replicas")',
+      replicasArg,
+    )
     .addHelpText(
       'after',
-      examples('earlypay setup', 'earlypay setup --index-prefix staging --json', 'earlypay setup --kibana-url http://127.0.0.1:5601', 'ES_URL=http://es1:9200,http://es2:9200,http://es3:9200 earlypay setup --shards 3 --replicas 1'),
+      examples(
+        'earlypay setup',
+        'earlypay setup --index-prefix staging --json',
+        'earlypay setup --kibana-url http://127.0.0.1:5601',
+        'ES_URL=http://es1:9200,http://es2:9200,http://es3:9200 earlypay setup --shards 3 --replicas 1',
+      ),
     )
     .action(async (opts: SetupOptions, cmd: Command) => host.execute(cmd, (ctx) => runF(ctx, opts)));
 }

@@ -30,7 +30,11 @@ export function weeklyCommand(host: CommandHost, runF: RunF<AovOptions<WeeklyCom
   const cmd = new Command('weekly').description(
     'compute the trailing 7-day average order value per store (window E-6..E) from the daily documents; default: the window ending yesterday plus every window touching a changed day',
   );
-  return addDayOptions(cmd, { date: "the window's last business day E (YYYY-MM-DD)", from: 'first window end of a range (with --to)', to: 'last window end of the range, inclusive' })
+  return addDayOptions(cmd, {
+    date: "the window's last business day E (YYYY-MM-DD)",
+    from: 'first window end of a range (with --to)',
+    to: 'last window end of the range, inclusive',
+  })
     .addHelpText(
       'after',
       `

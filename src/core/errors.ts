@@ -22,7 +22,10 @@ export abstract class EarlypayError extends Error {
    * one `--json` object the CLI prints for every outcome.
    */
   details?: Record<string, unknown>;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -63,7 +66,10 @@ export function jsonStatusOf(exitCode: number): 'ok' | 'attention' | 'error' {
 /** SIGINT (130) or SIGTERM (143) stopped the run at a safe point; the message says what was done. */
 export class InterruptedError extends EarlypayError {
   readonly exitCode: ExitCodeValue;
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM', message: string) {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+  ) {
     super(message);
     this.exitCode = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
   }
@@ -77,7 +83,8 @@ export function describeFailure(err: unknown): string {
     const esReason = e.meta?.body?.error;
     // "all shards failed" says nothing; the first root cause says what the shards refused.
     const root = esReason?.root_cause?.[0];
-    if (esReason?.reason && root?.reason && root.reason !== esReason.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}: ${root.type ?? 'error'}: ${root.reason}`;
+    if (esReason?.reason && root?.reason && root.reason !== esReason.reason)
+      return `${esReason.type ?? 'error'}: ${esReason.reason}: ${root.type ?? 'error'}: ${root.reason}`;
     if (esReason?.reason) return `${esReason.type ?? 'error'}: ${esReason.reason}`;
     if (e.code && !e.message.includes(e.code)) return `${e.code}: ${e.message}`;
     return e.message || e.name;

@@ -8,17 +8,22 @@ import { redactUrl } from './config/config';
 
 /** MySQL error codes that come from the setup (URL, grants, schema): the same run fails the same way again. */
 const MYSQL_SETUP_CODES: Record<string, string> = {
-  ER_NO_SUCH_TABLE: 'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot help)',
-  ER_BAD_DB_ERROR: 'the database does not exist: check the database name in --mysql-url / MYSQL_URL (re-running cannot help)',
-  ER_ACCESS_DENIED_ERROR: 'MySQL refused the user or password: check --mysql-url / MYSQL_URL / MYSQL_PASSWORD (re-running cannot help)',
+  ER_NO_SUCH_TABLE:
+    'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot help)',
+  ER_BAD_DB_ERROR:
+    'the database does not exist: check the database name in --mysql-url / MYSQL_URL (re-running cannot help)',
+  ER_ACCESS_DENIED_ERROR:
+    'MySQL refused the user or password: check --mysql-url / MYSQL_URL / MYSQL_PASSWORD (re-running cannot help)',
   ER_DBACCESS_DENIED_ERROR: 'the user may not use this database: GRANT SELECT on it (re-running cannot help)',
   ER_TABLEACCESS_DENIED_ERROR: 'the user may not read the table: GRANT SELECT on it (re-running cannot help)',
   ER_COLUMNACCESS_DENIED_ERROR: 'the user may not read a column: GRANT SELECT on the table (re-running cannot help)',
-  ER_BAD_FIELD_ERROR: 'the table lacks a column the product reads (SPEC §3 schema): `earlypay doctor` names it (re-running cannot help)',
+  ER_BAD_FIELD_ERROR:
+    'the table lacks a column the product reads (SPEC §3 schema): `earlypay doctor` names it (re-running cannot help)',
 };
 
 /** Connection-level MySQL failures: a re-run resumes from the checkpoint. */
-const MYSQL_TRANSIENT = /^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
+const MYSQL_TRANSIENT =
+  /^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
 const MYSQL_UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/;
 
 function codeOf(err: unknown): string | undefined {
@@ -33,7 +38,8 @@ function codeOf(err: unknown): string | undefined {
 export function mysqlFailureHint(err: unknown, resumeNote: string): string {
   const code = codeOf(err);
   if (code && MYSQL_SETUP_CODES[code]) return MYSQL_SETUP_CODES[code];
-  if (code && MYSQL_UNREACHABLE.test(code)) return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
+  if (code && MYSQL_UNREACHABLE.test(code))
+    return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
   if (code && MYSQL_TRANSIENT.test(code)) return `the connection was lost: re-run it (${resumeNote})`;
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;
 }
@@ -46,7 +52,11 @@ export interface DependencyFailure {
 
 /** Connection failures read as "which service, where" and the hint says what to do. */
 export function explainDependencyFailure(err: unknown): DependencyFailure {
-  if (err instanceof esErrors.ConnectionError || err instanceof esErrors.TimeoutError || err instanceof esErrors.NoLivingConnectionsError) {
+  if (
+    err instanceof esErrors.ConnectionError ||
+    err instanceof esErrors.TimeoutError ||
+    err instanceof esErrors.NoLivingConnectionsError
+  ) {
     const url = (err as { meta?: { meta?: { connection?: { url?: URL } } } }).meta?.meta?.connection?.url;
     return {
       message: `Elasticsearch${url ? ` at ${redactUrl(url.toString())}` : ''} is unreachable (${err.message})`,
@@ -55,7 +65,13 @@ export function explainDependencyFailure(err: unknown): DependencyFailure {
   }
   const code = codeOf(err);
   if (code && (MYSQL_UNREACHABLE.test(code) || MYSQL_TRANSIENT.test(code) || MYSQL_SETUP_CODES[code])) {
-    return { message: `MySQL failed: ${describeFailure(err)}`, hint: mysqlFailureHint(err, 'jobs resume from their checkpoints') };
+    return {
+      message: `MySQL failed: ${describeFailure(err)}`,
+      hint: mysqlFailureHint(err, 'jobs resume from their checkpoints'),
+    };
   }
-  return { message: describeFailure(err), hint: 're-run with --verbose for the details; `earlypay doctor` checks every dependency' };
+  return {
+    message: describeFailure(err),
+    hint: 're-run with --verbose for the details; `earlypay doctor` checks every dependency',
+  };
 }

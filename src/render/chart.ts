@@ -53,10 +53,12 @@ export function renderLineChart(points: ChartPoint[], opts: ChartOptions): strin
   const last = shown[n - 1]!.date;
   let xLabels: string;
   if (n === 1) xLabels = `${' '.repeat(axisCol)}${first}`;
-  else if (n >= first.length + last.length + 2) xLabels = `${' '.repeat(axisCol)}${first}${' '.repeat(n - first.length - last.length)}${last}`;
+  else if (n >= first.length + last.length + 2)
+    xLabels = `${' '.repeat(axisCol)}${first}${' '.repeat(n - first.length - last.length)}${last}`;
   else xLabels = `${' '.repeat(axisCol)}${first} … ${last}`;
   const axis = `${' '.repeat(axisCol)}└${'─'.repeat(Math.max(0, n - 1))}`;
   const lines = [opts.title, body, axis, xLabels];
-  if (shown.length < points.length) lines.push(`${' '.repeat(axisCol)}(${points.length} points thinned to ${shown.length} to fit the width)`);
+  if (shown.length < points.length)
+    lines.push(`${' '.repeat(axisCol)}(${points.length} points thinned to ${shown.length} to fit the width)`);
   return `${lines.join('\n')}\n`;
 }

@@ -54,7 +54,11 @@ export function tableCell(value: unknown, kind: ColumnKind = 'text'): string {
     case 'number':
       return typeof value === 'number' ? String(Number(value.toFixed(4))) : String(value);
     default:
-      return Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      return Array.isArray(value)
+        ? value.join(', ')
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
   }
 }
 
@@ -109,16 +113,21 @@ function cellWidth(cell: string): number {
 
 export function renderRecordsTable(records: DataRecord[], columns: Column[], style: Chalk): string {
   const head = columns.map((c) => style.bold(c.header ?? c.key));
-  const rows = records.map((r) => columns.map((c) => {
-    const cell = tableCell(r[c.key], c.kind);
-    return c.paint && style.level > 0 ? c.paint(cell, r, style) : cell;
-  }));
+  const rows = records.map((r) =>
+    columns.map((c) => {
+      const cell = tableCell(r[c.key], c.kind);
+      return c.paint && style.level > 0 ? c.paint(cell, r, style) : cell;
+    }),
+  );
   const headWidths = head.map(cellWidth);
   const rowWidths = rows.map((row) => row.map(cellWidth));
   // What cli-table3 chooses on its own: the widest cell plus one space of padding each side.
-  const colWidths = columns.map((c, i) => c.width ?? rowWidths.reduce((w, ws) => Math.max(w, ws[i]!), headWidths[i]!) + 2);
+  const colWidths = columns.map(
+    (c, i) => c.width ?? rowWidths.reduce((w, ws) => Math.max(w, ws[i]!), headWidths[i]!) + 2,
+  );
   const aligns = columns.map((c): 'left' | 'right' => (RIGHT.includes(c.kind ?? 'text') ? 'right' : 'left'));
-  const border = (left: string, middle: string, right: string): string => `${left}${colWidths.map((w) => '─'.repeat(w)).join(middle)}${right}`;
+  const border = (left: string, middle: string, right: string): string =>
+    `${left}${colWidths.map((w) => '─'.repeat(w)).join(middle)}${right}`;
   const draw = (cells: string[], widths: number[]): string[] => {
     if (cells.every((cell, i) => widths[i]! <= colWidths[i]! - 2 && !cell.includes('\n'))) {
       const padded = cells.map((cell, i) => {
@@ -208,13 +217,31 @@ export function createRecordWriter(format: OutputFormat, opts: WriterOptions): R
 
 /** How each document field reads in a table (fields not listed are text). */
 export const FIELD_KINDS: Record<string, ColumnKind> = {
-  amount_sale: 'won', amount_fee: 'won', amount_deposit: 'won', total_sale: 'won', unit_price: 'won', canceled_amount: 'won',
-  num_transactions: 'count', num_customers: 'count', num_canceled: 'count', days_with_sales: 'count',
-  baseline: 'number', threshold: 'number',
-  is_canceled: 'bool', counted: 'bool',
-  anomaly_rules: 'list', platforms: 'list',
-  sold_at: 'time', created: 'time', modified: 'time', will_deposited_at: 'time', ingested_at: 'time', computed_at: 'time',
-  detected_at: 'time', updated_at: 'time', resolved_at: 'time',
+  amount_sale: 'won',
+  amount_fee: 'won',
+  amount_deposit: 'won',
+  total_sale: 'won',
+  unit_price: 'won',
+  canceled_amount: 'won',
+  num_transactions: 'count',
+  num_customers: 'count',
+  num_canceled: 'count',
+  days_with_sales: 'count',
+  baseline: 'number',
+  threshold: 'number',
+  is_canceled: 'bool',
+  counted: 'bool',
+  anomaly_rules: 'list',
+  platforms: 'list',
+  sold_at: 'time',
+  created: 'time',
+  modified: 'time',
+  will_deposited_at: 'time',
+  ingested_at: 'time',
+  computed_at: 'time',
+  detected_at: 'time',
+  updated_at: 'time',
+  resolved_at: 'time',
 };
 
 /** Columns for a list of field names, kinds from FIELD_KINDS. */

@@ -31,7 +31,9 @@ export function createProgress(stderr: Stream, label: string, enabled: boolean):
       if (!bar) {
         bar = new SingleBar({
           stream: stderr as unknown as NodeJS.WritableStream,
-          format: total ? `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}` : `${label} {value} rows | {rate} rows/s`,
+          format: total
+            ? `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`
+            : `${label} {value} rows | {rate} rows/s`,
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 50,

@@ -2,7 +2,12 @@
 import Table from 'cli-table3';
 import type { Chalk } from 'chalk';
 
-export function renderTable(head: string[], rows: (string | number)[][], style: Chalk, align?: ('left' | 'right')[]): string {
+export function renderTable(
+  head: string[],
+  rows: (string | number)[][],
+  style: Chalk,
+  align?: ('left' | 'right')[],
+): string {
   const table = new Table({
     head: head.map((h) => style.bold(h)),
     style: { head: [], border: [] },

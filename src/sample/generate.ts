@@ -17,9 +17,21 @@ import type { RejectReason } from '../core/sales/saleDocument';
 import type { StringSourceRow } from '../core/source/row';
 import { assertTimeZone, isBusinessDay } from '../core/time/businessDay';
 import {
-  CANCELED_STATUS, CANCEL_REMARKS, CARD_COMPANIES, CHECK_CARD_FEE_DISCOUNT, CHECK_CARD_SHARE, DISTRICTS, HOUR_WEIGHTS,
-  NORMAL_STATUS, PLATFORMS, REMARKS, STORE_CATEGORIES, WEEKDAY_WEIGHTS,
-  type CardCompany, type PlatformProfile, type StoreCategory,
+  CANCELED_STATUS,
+  CANCEL_REMARKS,
+  CARD_COMPANIES,
+  CHECK_CARD_FEE_DISCOUNT,
+  CHECK_CARD_SHARE,
+  DISTRICTS,
+  HOUR_WEIGHTS,
+  NORMAL_STATUS,
+  PLATFORMS,
+  REMARKS,
+  STORE_CATEGORIES,
+  WEEKDAY_WEIGHTS,
+  type CardCompany,
+  type PlatformProfile,
+  type StoreCategory,
 } from './catalog';
 import { SeededRandom, WeightedChoice, hashInts } from './random';
 
@@ -69,7 +81,11 @@ export interface SampleSale {
  * key, so MySQL refuses such a row before the product could ever read it.
  */
 export const SAMPLE_REJECT_REASONS: readonly RejectReason[] = [
-  'INVALID_SOLD_AT', 'INVALID_MODIFIED', 'MISSING_STORE_ID', 'INVALID_AMOUNT_SALE', 'MISSING_CARD_NUMBER',
+  'INVALID_SOLD_AT',
+  'INVALID_MODIFIED',
+  'MISSING_STORE_ID',
+  'INVALID_AMOUNT_SALE',
+  'MISSING_CARD_NUMBER',
 ];
 
 /** Every anomaly rule gets injected, in rotation. */
@@ -79,8 +95,12 @@ export const SAMPLE_ANOMALY_RULES: readonly RuleId[] = RULE_IDS;
 export const ZERO_DATETIME = '0000-00-00 00:00:00';
 
 const NORMAL: SampleLabel = Object.freeze({ kind: 'normal' });
-const REJECT_LABELS = new Map(SAMPLE_REJECT_REASONS.map((reason) => [reason, Object.freeze({ kind: 'reject', reason }) as SampleLabel]));
-const ANOMALY_LABELS = new Map(SAMPLE_ANOMALY_RULES.map((rule) => [rule, Object.freeze({ kind: 'anomaly', rule }) as SampleLabel]));
+const REJECT_LABELS = new Map(
+  SAMPLE_REJECT_REASONS.map((reason) => [reason, Object.freeze({ kind: 'reject', reason }) as SampleLabel]),
+);
+const ANOMALY_LABELS = new Map(
+  SAMPLE_ANOMALY_RULES.map((rule) => [rule, Object.freeze({ kind: 'anomaly', rule }) as SampleLabel]),
+);
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -103,7 +123,8 @@ export function resolveSampleOptions(input: Partial<SampleOptions> = {}): Sample
     if (value !== undefined) (o as unknown as Record<string, unknown>)[key] = value;
   }
   const wholeAtLeast = (name: string, value: number, min: number): void => {
-    if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${name} must be a whole number ≥ ${min} (got ${value})`);
+    if (!Number.isSafeInteger(value) || value < min)
+      throw new UsageError(`${name} must be a whole number ≥ ${min} (got ${value})`);
   };
   wholeAtLeast('rows', o.rows, 0);
   wholeAtLeast('days', o.days, 1);
@@ -116,7 +137,10 @@ export function resolveSampleOptions(input: Partial<SampleOptions> = {}): Sample
   } catch {
     throw new UsageError(`unknown time zone "${o.sourceTz}"`, 'use an IANA name such as Asia/Seoul');
   }
-  for (const [name, rate] of [['rejectRate', o.rejectRate], ['anomalyRate', o.anomalyRate]] as const) {
+  for (const [name, rate] of [
+    ['rejectRate', o.rejectRate],
+    ['anomalyRate', o.anomalyRate],
+  ] as const) {
     if (!(rate >= 0 && rate <= 0.5)) throw new UsageError(`${name} must be between 0 and 0.5 (got ${rate})`);
   }
   return o;
@@ -234,7 +258,10 @@ interface Burst {
   length: number;
 }
 
-const COMPANY_BY_SHARE = new WeightedChoice<CardCompany>(CARD_COMPANIES, CARD_COMPANIES.map((c) => c.share));
+const COMPANY_BY_SHARE = new WeightedChoice<CardCompany>(
+  CARD_COMPANIES,
+  CARD_COMPANIES.map((c) => c.share),
+);
 
 class SalesSimulation {
   private readonly rng: SeededRandom;
@@ -315,7 +342,11 @@ class SalesSimulation {
           const rule = this.chooseRule(draft, seconds.length - i);
           if (rule === 'REPEATED_AMOUNT') {
             this.avoidRepeats(draft, 1);
-            burst = { template: draft, position: 1, length: Math.min(seconds.length - i, this.rng.chance(0.3) ? 4 : 3) };
+            burst = {
+              template: draft,
+              position: 1,
+              length: Math.min(seconds.length - i, this.rng.chance(0.3) ? 4 : 3),
+            };
             yield this.burstMember(burst, soldMs);
           } else {
             yield this.anomaly(draft, rule);
@@ -330,7 +361,10 @@ class SalesSimulation {
   /** Rows per (day, hour), by weekday and hour-of-day weights with a little day-to-day noise; sums to `rows` exactly. */
   private *hourSlots(): Generator<{ day: number; startMs: number; count: number }> {
     const firstWeekday = new Date(this.firstDayMs + KST_OFFSET).getUTCDay();
-    const dayWeights = Array.from({ length: this.o.days }, (_, d) => WEEKDAY_WEIGHTS[(firstWeekday + d) % 7]! * (0.9 + 0.2 * this.rng.next()));
+    const dayWeights = Array.from(
+      { length: this.o.days },
+      (_, d) => WEEKDAY_WEIGHTS[(firstWeekday + d) % 7]! * (0.9 + 0.2 * this.rng.next()),
+    );
     const hourTotal = HOUR_WEIGHTS.reduce((a, b) => a + b, 0);
     const total = dayWeights.reduce((a, b) => a + b, 0) * hourTotal;
     let cumulative = 0;
@@ -360,7 +394,10 @@ class SalesSimulation {
     const amount = Math.max(unit, Math.round(menuPrice / unit) * unit) + tip;
     const feeRate = platform.creditFeeRate - (card.category === '체크' ? CHECK_CARD_FEE_DISCOUNT : 0) + store.feeAdjust;
     const canceled = mayCancel && rng.chance(CANCEL_RATE);
-    const createdMs = Math.min(this.snapshotMs, soldMs + (rng.chance(0.05) ? rng.between(3600, 6 * 3600) : rng.between(20, 900)) * SECOND);
+    const createdMs = Math.min(
+      this.snapshotMs,
+      soldMs + (rng.chance(0.05) ? rng.between(3600, 6 * 3600) : rng.between(20, 900)) * SECOND,
+    );
     let modifiedMs = createdMs;
     if (canceled) modifiedMs = createdMs + rng.between(300, 2 * 86_400) * SECOND;
     else if (rng.chance(LATE_UPDATE_RATE)) modifiedMs = createdMs + rng.between(3600, 5 * 86_400) * SECOND;
@@ -396,7 +433,8 @@ class SalesSimulation {
    * (store, card, amount): by chance, regulars would otherwise form REPEATED_AMOUNT groups.
    */
   private avoidRepeats(d: Draft, maxEarlier: number): void {
-    while ((this.repeatsToday.get(repeatKey(d.store, d.card, d.amount)) ?? 0) >= maxEarlier) setAmount(d, d.amount + 100);
+    while ((this.repeatsToday.get(repeatKey(d.store, d.card, d.amount)) ?? 0) >= maxEarlier)
+      setAmount(d, d.amount + 100);
   }
 
   /**
@@ -539,11 +577,12 @@ class SalesSimulation {
     const status = d.canceled ? CANCELED_STATUS : NORMAL_STATUS;
     const kstDay = Math.floor((d.soldMs + KST_OFFSET) / DAY);
     // Built as text: JSON.stringify of a fresh object per row is the generator's biggest cost.
-    const rawData = rng.chance(RAW_DATA_MISSING_RATE) ? null
-      : `{"orderNo":"${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}",${d.store.rawDataShop}`
-        + `,"orderType":"${d.tip > 0 ? 'DELIVERY' : 'TAKEOUT'}","menu":${JSON.stringify(d.menu)},"menuAmount":${d.amount - d.tip},"deliveryTip":${d.tip}`
-        + `,"payment":{"method":"CARD","company":${JSON.stringify(d.card.company)},"cardType":${JSON.stringify(d.card.category)},"installment":0,"approvalNo":"${approval}"}`
-        + `,"approvedAt":"${kstIso(d.soldMs)}","status":"${status.detail_status}"}`;
+    const rawData = rng.chance(RAW_DATA_MISSING_RATE)
+      ? null
+      : `{"orderNo":"${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}",${d.store.rawDataShop}` +
+        `,"orderType":"${d.tip > 0 ? 'DELIVERY' : 'TAKEOUT'}","menu":${JSON.stringify(d.menu)},"menuAmount":${d.amount - d.tip},"deliveryTip":${d.tip}` +
+        `,"payment":{"method":"CARD","company":${JSON.stringify(d.card.company)},"cardType":${JSON.stringify(d.card.category)},"installment":0,"approvalNo":"${approval}"}` +
+        `,"approvedAt":"${kstIso(d.soldMs)}","status":"${status.detail_status}"}`;
     return {
       id,
       created: this.wallClock(d.createdMs),

@@ -10,7 +10,14 @@ import { createMysqlPool, mysqlPoolOptions } from '../core/source/mysql';
 import { SOURCE_COLUMNS, type StringSourceRow } from '../core/source/row';
 import { SOURCE_COLUMN_LIST } from '../core/source/query';
 import { createSourceTable } from '../core/source/schema';
-import { SampleTally, generateSales, inBatches, resolveSampleOptions, type SampleOptions, type SampleSale } from './generate';
+import {
+  SampleTally,
+  generateSales,
+  inBatches,
+  resolveSampleOptions,
+  type SampleOptions,
+  type SampleSale,
+} from './generate';
 
 export interface LoadSampleOptions {
   /** Default `platform_sales`. */
@@ -41,15 +48,22 @@ type MysqlTarget = Pick<Config, 'mysqlUrl' | 'mysqlPassword'>;
  */
 const MODES_TO_DROP = new Set(['NO_ZERO_DATE', 'NO_ZERO_IN_DATE', 'NO_BACKSLASH_ESCAPES']);
 
-export async function loadSample(target: MysqlTarget, sample: Partial<SampleOptions> = {}, options: LoadSampleOptions = {}): Promise<LoadSampleResult> {
+export async function loadSample(
+  target: MysqlTarget,
+  sample: Partial<SampleOptions> = {},
+  options: LoadSampleOptions = {},
+): Promise<LoadSampleResult> {
   const started = Date.now();
   const resolved = resolveSampleOptions(sample);
   const table = options.table ?? 'platform_sales';
   const batchSize = options.batchSize ?? 2_000;
   const concurrency = options.concurrency ?? 2;
-  if (!/^[A-Za-z0-9_]+$/.test(table)) throw new UsageError(`invalid table name "${table}"`, 'letters, digits and "_" only');
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new UsageError(`batch size must be a positive whole number (got ${batchSize})`);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be a positive whole number (got ${concurrency})`);
+  if (!/^[A-Za-z0-9_]+$/.test(table))
+    throw new UsageError(`invalid table name "${table}"`, 'letters, digits and "_" only');
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new UsageError(`batch size must be a positive whole number (got ${batchSize})`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`concurrency must be a positive whole number (got ${concurrency})`);
 
   const database = await ensureDatabase(target);
   const pool = createMysqlPool(target, { connectionLimit: concurrency });
@@ -82,7 +96,10 @@ async function ensureDatabase(target: MysqlTarget): Promise<string> {
 
 async function assertIdsFree(pool: Pool, table: string, sample: SampleOptions): Promise<void> {
   const last = sample.firstId + sample.rows - 1;
-  const [[row]] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table}\` WHERE id BETWEEN ? AND ?`, [sample.firstId, last]);
+  const [[row]] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table}\` WHERE id BETWEEN ? AND ?`, [
+    sample.firstId,
+    last,
+  ]);
   const taken = Number(row!.n);
   if (taken > 0) {
     throw new UsageError(
@@ -93,22 +110,30 @@ async function assertIdsFree(pool: Pool, table: string, sample: SampleOptions): 
 }
 
 /** Each connection takes the next batch, inserts it, and comes back for more until none is left. */
-async function insertAll(pool: Pool, table: string, batches: Iterator<SampleSale[]>, concurrency: number, onBatch: (batch: SampleSale[]) => void): Promise<void> {
+async function insertAll(
+  pool: Pool,
+  table: string,
+  batches: Iterator<SampleSale[]>,
+  concurrency: number,
+  onBatch: (batch: SampleSale[]) => void,
+): Promise<void> {
   const connections: PoolConnection[] = [];
   let failed = false;
   try {
     for (let i = 0; i < concurrency; i++) connections.push(await loadingSession(pool));
-    await Promise.all(connections.map(async (conn) => {
-      try {
-        for (let next = batches.next(); !next.done && !failed; next = batches.next()) {
-          await conn.query(insertStatement(table, next.value));
-          onBatch(next.value);
+    await Promise.all(
+      connections.map(async (conn) => {
+        try {
+          for (let next = batches.next(); !next.done && !failed; next = batches.next()) {
+            await conn.query(insertStatement(table, next.value));
+            onBatch(next.value);
+          }
+        } catch (err) {
+          failed = true;
+          throw err;
         }
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }));
+      }),
+    );
   } finally {
     for (const conn of connections) conn.release();
   }
@@ -117,14 +142,24 @@ async function insertAll(pool: Pool, table: string, batches: Iterator<SampleSale
 async function loadingSession(pool: Pool): Promise<PoolConnection> {
   const conn = await pool.getConnection();
   const [[row]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS mode');
-  const mode = String(row!.mode ?? '').split(',').filter((m) => m !== '' && !MODES_TO_DROP.has(m)).join(',');
+  const mode = String(row!.mode ?? '')
+    .split(',')
+    .filter((m) => m !== '' && !MODES_TO_DROP.has(m))
+    .join(',');
   await conn.query('SET SESSION sql_mode = ?', [mode]);
   return conn;
 }
 
 /** What a single-quoted MySQL string literal must escape (the session has NO_BACKSLASH_ESCAPES off). */
 const SPECIAL_CHARS = /[\0\n\r\x1a'\\]/g;
-const ESCAPES: Record<string, string> = { '\0': '\\0', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', "'": "\\'", '\\': '\\\\' };
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  "'": "\\'",
+  '\\': '\\\\',
+};
 
 // mysql2's escape() also escapes '"', which raw_data's JSON is full of; this is the generator's hot path.
 function sqlValue(value: StringSourceRow[keyof StringSourceRow]): string {

@@ -77,8 +77,12 @@ export class SeededRandom {
 export class WeightedChoice<T> {
   private readonly cumulative: Float64Array;
 
-  constructor(private readonly items: readonly T[], weights: readonly number[]) {
-    if (items.length === 0 || items.length !== weights.length) throw new Error('WeightedChoice needs one weight per item');
+  constructor(
+    private readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
+    if (items.length === 0 || items.length !== weights.length)
+      throw new Error('WeightedChoice needs one weight per item');
     this.cumulative = new Float64Array(weights.length);
     let sum = 0;
     weights.forEach((w, i) => {

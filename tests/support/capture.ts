@@ -2,7 +2,10 @@
 export class Capture {
   text = '';
   /** `columns` is what a terminal reports as its width (charts read it); unset like a pipe's. */
-  constructor(readonly isTTY = false, readonly columns?: number) {}
+  constructor(
+    readonly isTTY = false,
+    readonly columns?: number,
+  ) {}
   write(s: string): boolean {
     this.text += s;
     return true;

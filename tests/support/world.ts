@@ -58,7 +58,10 @@ export class TestWorld {
   private admin?: Connection;
   pool!: Pool;
 
-  constructor(kind: string, readonly esUrl = ES_URL) {
+  constructor(
+    kind: string,
+    readonly esUrl = ES_URL,
+  ) {
     this.prefix = uniqueName(kind);
     this.database = this.prefix.replace(/-/g, '_');
     // one URL or a comma-separated list of a cluster's nodes, as ES_URL takes them
@@ -83,9 +86,21 @@ export class TestWorld {
 
   async start(): Promise<this> {
     const u = new URL(MYSQL_URL);
-    this.admin = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username) || 'root', password: decodeURIComponent(u.password) || undefined });
+    this.admin = await mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username) || 'root',
+      password: decodeURIComponent(u.password) || undefined,
+    });
     await this.admin.query(`CREATE DATABASE \`${this.database}\` CHARACTER SET utf8mb4`);
-    this.pool = mysql.createPool({ uri: this.mysqlUrl, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectionLimit: 2, multipleStatements: false });
+    this.pool = mysql.createPool({
+      uri: this.mysqlUrl,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      connectionLimit: 2,
+      multipleStatements: false,
+    });
     return this;
   }
 
@@ -93,7 +108,9 @@ export class TestWorld {
     await this.pool?.end().catch(() => undefined);
     await this.admin?.query(`DROP DATABASE IF EXISTS \`${this.database}\``).catch(() => undefined);
     await this.admin?.end().catch(() => undefined);
-    await this.es.indices.delete({ index: `${this.prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+    await this.es.indices
+      .delete({ index: `${this.prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] })
+      .catch(() => undefined);
     await this.es.close();
   }
 
@@ -114,14 +131,22 @@ export class TestWorld {
     const cols = SOURCE_COLUMNS;
     const placeholders = rows.map(() => `(${cols.map(() => '?').join(',')})`).join(',');
     const values = rows.flatMap((r) => cols.map((c) => (r[c] === undefined ? null : r[c])));
-    await this.pool.query(`INSERT INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(',')}) VALUES ${placeholders}`, values);
+    await this.pool.query(
+      `INSERT INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(',')}) VALUES ${placeholders}`,
+      values,
+    );
   }
 
   /** Every document of an index (alias), by id; scrolled, so never capped at 10,000. */
   async allDocs<T>(alias: string): Promise<Map<string, T>> {
     await this.es.indices.refresh({ index: alias });
     const out = new Map<string, T>();
-    for await (const res of this.es.helpers.scrollSearch<T>({ index: alias, size: 5000, sort: ['_doc'], query: { match_all: {} } })) {
+    for await (const res of this.es.helpers.scrollSearch<T>({
+      index: alias,
+      size: 5000,
+      sort: ['_doc'],
+      query: { match_all: {} },
+    })) {
       for (const h of res.body.hits.hits) out.set(h._id!, h._source!);
     }
     return out;

@@ -13,7 +13,8 @@ describe('mapInOrder', () => {
       await sleep(n * 3);
       running--;
       return n * 10;
-    })) out.push(v);
+    }))
+      out.push(v);
     expect(out).toEqual([50, 10, 40, 20, 30, 0]);
     expect(peak).toBe(2);
   });
@@ -27,7 +28,8 @@ describe('mapInOrder', () => {
         settled++;
         if (n === 1) throw new Error('boom');
         return n;
-      })) void _;
+      }))
+        void _;
     };
     await expect(run()).rejects.toThrow('boom');
     expect(started).toEqual([1, 2]);

@@ -19,7 +19,14 @@ export interface ResolveResult {
  * An operator's note is a record of why a finding was accepted: resolving an anomaly that is
  * resolved already replaces it only with `force`; otherwise nothing is written at all.
  */
-export async function resolveAnomalies(client: Client, index: string, ids: string[], note: string, now: Date, force = false): Promise<ResolveResult> {
+export async function resolveAnomalies(
+  client: Client,
+  index: string,
+  ids: string[],
+  note: string,
+  now: Date,
+  force = false,
+): Promise<ResolveResult> {
   const result: ResolveResult = { resolved: [], re_resolved: [], unknown: [] };
   const unique = [...new Set(ids)];
   if (unique.length === 0) return result;
@@ -32,7 +39,9 @@ export async function resolveAnomalies(client: Client, index: string, ids: strin
   if (known.length === 0) return result;
   const alreadyResolved = known.filter((id) => existing.get(id) === 'resolved');
   if (alreadyResolved.length && !force) {
-    const shown = alreadyResolved.slice(0, 5).join(', ') + (alreadyResolved.length > 5 ? `, … (${alreadyResolved.length - 5} more)` : '');
+    const shown =
+      alreadyResolved.slice(0, 5).join(', ') +
+      (alreadyResolved.length > 5 ? `, … (${alreadyResolved.length - 5} more)` : '');
     throw new UsageError(
       `already resolved, with a note: ${shown}; nothing was changed`,
       'add --force to replace their note, or leave them out (see the note with `earlypay anomalies --status resolved --fields id,note`)',
@@ -40,13 +49,20 @@ export async function resolveAnomalies(client: Client, index: string, ids: strin
   }
   const res = await client.bulk({
     refresh: 'wait_for',
-    operations: known.flatMap((id) => [{ update: { _index: index, _id: id, retry_on_conflict: 3 } }, { doc: { status: 'resolved', note, resolved_at: at, updated_at: at } }]),
+    operations: known.flatMap((id) => [
+      { update: { _index: index, _id: id, retry_on_conflict: 3 } },
+      { doc: { status: 'resolved', note, resolved_at: at, updated_at: at } },
+    ]),
   });
   res.items.forEach((item, i) => {
     const id = known[i]!;
     const r = item.update!;
     if (r.status === 404) result.unknown.push(id);
-    else if (r.error) throw new RunFailedError(`could not resolve ${id}: ${r.error.type}: ${r.error.reason ?? ''}`, 're-run the command; resolving is idempotent');
+    else if (r.error)
+      throw new RunFailedError(
+        `could not resolve ${id}: ${r.error.type}: ${r.error.reason ?? ''}`,
+        're-run the command; resolving is idempotent',
+      );
     else if (existing.get(id) === 'resolved') result.re_resolved.push(id);
     else result.resolved.push(id);
   });

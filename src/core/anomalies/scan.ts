@@ -20,7 +20,15 @@ import type { RuleThresholds } from '../config/config';
 import { writeBulk, type BulkOp, type BulkWriteResult } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import type { SaleDocument } from '../sales/saleDocument';
-import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type AnomalyDocument } from '../rules/rules';
+import {
+  GROUP_RULE,
+  anomalyId,
+  anomalyUpsert,
+  diffSaleAnomalies,
+  evaluateSaleRules,
+  sameRules,
+  type AnomalyDocument,
+} from '../rules/rules';
 import { WeeklyBaselines } from '../rules/baselines';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import { daysBetween } from '../time/businessDay';
@@ -57,7 +65,20 @@ export interface ScanResult {
 }
 
 /** The fields a finding refreshes on an anomaly document; `updated_at` is not content. */
-const CONTENT_KEYS = ['sale_id', 'rule', 'severity', 'store_id', 'platform', 'card_number', 'sale_date', 'sold_at', 'amount_sale', 'baseline', 'threshold', 'reason'] as const;
+const CONTENT_KEYS = [
+  'sale_id',
+  'rule',
+  'severity',
+  'store_id',
+  'platform',
+  'card_number',
+  'sale_date',
+  'sold_at',
+  'amount_sale',
+  'baseline',
+  'threshold',
+  'reason',
+] as const;
 
 function sameContent(stored: Partial<AnomalyDocument>, fresh: Partial<AnomalyDocument>): boolean {
   return CONTENT_KEYS.every((k) => JSON.stringify(stored[k] ?? null) === JSON.stringify(fresh[k] ?? null));
@@ -66,18 +87,33 @@ function sameContent(stored: Partial<AnomalyDocument>, fresh: Partial<AnomalyDoc
 function assertWritten(result: BulkWriteResult, what: string): void {
   if (result.failed.length === 0) return;
   const f = result.failed[0]!;
-  throw new RunFailedError(`Elasticsearch refused ${result.failed.length} write(s) while ${what}, e.g. ${f.index}/${f.id}: ${f.reason}`, 're-run the scan; it is idempotent');
+  throw new RunFailedError(
+    `Elasticsearch refused ${result.failed.length} write(s) while ${what}, e.g. ${f.index}/${f.id}: ${f.reason}`,
+    're-run the scan; it is idempotent',
+  );
 }
 
 export async function scanAnomalies(deps: ScanDeps, from: string, to: string): Promise<ScanResult> {
   const { client, names, thresholds } = deps;
   const result: ScanResult = {
-    from, to, sales_checked: 0, anomalies_created: 0, anomalies_updated: 0, anomalies_unchanged: 0, anomalies_removed: 0,
-    resolved_kept: 0, sales_updated: 0, sales_superseded: 0, orphans_removed: 0, by_rule: {},
+    from,
+    to,
+    sales_checked: 0,
+    anomalies_created: 0,
+    anomalies_updated: 0,
+    anomalies_unchanged: 0,
+    anomalies_removed: 0,
+    resolved_kept: 0,
+    sales_updated: 0,
+    sales_superseded: 0,
+    orphans_removed: 0,
+    by_rule: {},
     repeated_amount: { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 },
   };
   const count = (rule: string): void => void (result.by_rule[rule] = (result.by_rule[rule] ?? 0) + 1);
-  const inRange: estypes.QueryDslQueryContainer = { range: { sale_date: { gte: from, lte: to, format: 'yyyy-MM-dd' } } };
+  const inRange: estypes.QueryDslQueryContainer = {
+    range: { sale_date: { gte: from, lte: to, format: 'yyyy-MM-dd' } },
+  };
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
 
   // --- 1. per-sale rules ----------------------------------------------------------------
@@ -93,7 +129,12 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       index: names.anomalies,
       size: 10_000,
       track_total_hits: false,
-      query: { bool: { filter: [{ terms: { sale_id: sales.map((s) => s.sale.id) } }], must_not: [{ term: { rule: GROUP_RULE } }] } },
+      query: {
+        bool: {
+          filter: [{ terms: { sale_id: sales.map((s) => s.sale.id) } }],
+          must_not: [{ term: { rule: GROUP_RULE } }],
+        },
+      },
     });
     for (const hit of res.hits.hits) {
       const doc = hit._source!;
@@ -105,7 +146,11 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     const at = now.toISOString();
     const ops: BulkOp[] = [];
     for (const { sale, version } of sales) {
-      const findings = evaluateSaleRules(sale, { thresholds, now, baseline: baselines.get(sale.store_id, sale.sale_date) });
+      const findings = evaluateSaleRules(sale, {
+        thresholds,
+        now,
+        baseline: baselines.get(sale.store_id, sale.sale_date),
+      });
       const existing = stored.get(sale.id) ?? new Map<string, Partial<AnomalyDocument>>();
       for (const f of findings) {
         count(f.rule);
@@ -118,9 +163,18 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
         }
         if (before) result.anomalies_updated++;
         else result.anomalies_created++;
-        ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(sale.id, f.rule), doc: refresh, upsert: create });
+        ops.push({
+          kind: 'upsert',
+          index: names.anomalies,
+          id: anomalyId(sale.id, f.rule),
+          doc: refresh,
+          upsert: create,
+        });
       }
-      const diff = diffSaleAnomalies(findings, { rules: existing.keys(), groupRule: sale.anomaly_rules.includes(GROUP_RULE) });
+      const diff = diffSaleAnomalies(findings, {
+        rules: existing.keys(),
+        groupRule: sale.anomaly_rules.includes(GROUP_RULE),
+      });
       for (const rule of diff.cleared) {
         result.anomalies_removed++;
         ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, rule) });
@@ -128,7 +182,14 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       const rules = diff.rules;
       if (!sameRules(rules, sale.anomaly_rules)) {
         result.sales_updated++;
-        ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: rules }, version, versionType: 'external_gte' });
+        ops.push({
+          kind: 'index',
+          index: names.sales,
+          id: sale.id,
+          doc: { ...sale, anomaly_rules: rules },
+          version,
+          versionType: 'external_gte',
+        });
       }
     }
     if (ops.length) {
@@ -140,7 +201,13 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     deps.onProgress?.(result.sales_checked);
   };
 
-  for await (const hit of streamHits<SaleDocument>(client, { index: names.sales, query: inRange, sort: [], version: true, pageSize: PAGE })) {
+  for await (const hit of streamHits<SaleDocument>(client, {
+    index: names.sales,
+    query: inRange,
+    sort: [],
+    version: true,
+    pageSize: PAGE,
+  })) {
     result.sales_checked++;
     page.push({ sale: hit._source!, version: hit._version! });
     if (page.length >= PAGE) await flush();
@@ -161,13 +228,18 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     if (orphans.length === 0) return;
     const batch = orphans;
     orphans = [];
-    const res = await client.mget<{ sale_date: string; anomaly_rules: string[] }>({ index: names.sales, ids: [...new Set(batch.map((o) => o.sale_id))], _source: ['sale_date', 'anomaly_rules'] });
+    const res = await client.mget<{ sale_date: string; anomaly_rules: string[] }>({
+      index: names.sales,
+      ids: [...new Set(batch.map((o) => o.sale_id))],
+      _source: ['sale_date', 'anomaly_rules'],
+    });
     const sales = new Map<string, { sale_date: string; anomaly_rules: string[] }>();
     for (const d of res.docs) if ('found' in d && d.found && d._source) sales.set(d._id, d._source);
     const ops: BulkOp[] = [];
     for (const o of batch) {
       const sale = sales.get(o.sale_id);
-      const stale = !sale || ((sale.sale_date < from || sale.sale_date > to) && !(sale.anomaly_rules ?? []).includes(o.rule));
+      const stale =
+        !sale || ((sale.sale_date < from || sale.sale_date > to) && !(sale.anomaly_rules ?? []).includes(o.rule));
       if (stale) ops.push({ kind: 'delete', index: names.anomalies, id: o.id });
     }
     if (ops.length) {
@@ -176,7 +248,13 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       result.orphans_removed += ops.length;
     }
   };
-  for await (const hit of streamHits<{ sale_id: string; rule: string }>(client, { index: names.anomalies, query: inRange, sort: [], source: { includes: ['sale_id', 'rule'] }, pageSize: PAGE })) {
+  for await (const hit of streamHits<{ sale_id: string; rule: string }>(client, {
+    index: names.anomalies,
+    query: inRange,
+    sort: [],
+    source: { includes: ['sale_id', 'rule'] },
+    pageSize: PAGE,
+  })) {
     orphans.push({ id: hit._id!, sale_id: hit._source!.sale_id, rule: hit._source!.rule });
     if (orphans.length >= PAGE) await sweep();
   }

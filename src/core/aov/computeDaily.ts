@@ -19,10 +19,23 @@ import type { BulkOp } from '../es/bulkWrite';
 import { nextAfter, type AfterKey } from '../es/composite';
 import { RunFailedError } from '../errors';
 import {
-  CustomerTally, InconsistentAggregationError, dailyAovId, dailyDocuments, type DailyAovDocument, type StoreDayTotals,
+  CustomerTally,
+  InconsistentAggregationError,
+  dailyAovId,
+  dailyDocuments,
+  type DailyAovDocument,
+  type StoreDayTotals,
 } from './dailyAov';
 import {
-  CUSTOMERS_FILTER_PATH, CUSTOMER_PAGE, DAYS_PAGE, TOTALS_PAGE, customerSlices, customersRequest, daysFilters, salesPerDayRequest, storeTotalsOf,
+  CUSTOMERS_FILTER_PATH,
+  CUSTOMER_PAGE,
+  DAYS_PAGE,
+  TOTALS_PAGE,
+  customerSlices,
+  customersRequest,
+  daysFilters,
+  salesPerDayRequest,
+  storeTotalsOf,
   storeTotalsRequest,
   type StoreTotalsBucket,
 } from './queries';
@@ -56,15 +69,25 @@ export interface DailyResult {
 
 /** Keeps one point in time alive across concurrent requests (its id may change per response). */
 class Snapshot {
-  constructor(private readonly client: Client, public id: string) {}
+  constructor(
+    private readonly client: Client,
+    public id: string,
+  ) {}
 
   static async open(client: Client, index: string): Promise<Snapshot> {
     const pit = await client.openPointInTime({ index, keep_alive: '2m' });
     return new Snapshot(client, pit.id);
   }
 
-  async search<T = unknown>(body: estypes.SearchRequest, filterPath?: string[]): Promise<estypes.SearchResponse<unknown, T>> {
-    const res = await this.client.search<unknown, T>({ ...body, pit: { id: this.id, keep_alive: '2m' }, ...(filterPath ? { filter_path: filterPath } : {}) });
+  async search<T = unknown>(
+    body: estypes.SearchRequest,
+    filterPath?: string[],
+  ): Promise<estypes.SearchResponse<unknown, T>> {
+    const res = await this.client.search<unknown, T>({
+      ...body,
+      pit: { id: this.id, keep_alive: '2m' },
+      ...(filterPath ? { filter_path: filterPath } : {}),
+    });
     if (res.pit_id) this.id = res.pit_id;
     return res;
   }
@@ -86,7 +109,9 @@ async function salesPerDay(snapshot: Snapshot, days: readonly string[]): Promise
   for (const filter of daysFilters('sale_date', days)) {
     let after: AfterKey | undefined;
     do {
-      const res = await snapshot.search<{ days: { buckets: { key: { day: string }; doc_count: number }[]; after_key?: AfterKey } }>(salesPerDayRequest(filter, after));
+      const res = await snapshot.search<{
+        days: { buckets: { key: { day: string }; doc_count: number }[]; after_key?: AfterKey };
+      }>(salesPerDayRequest(filter, after));
       const agg = res.aggregations?.days;
       for (const b of agg?.buckets ?? []) perDay.set(b.key.day, b.doc_count);
       after = nextAfter(agg, DAYS_PAGE);
@@ -100,7 +125,9 @@ async function storeTotals(snapshot: Snapshot, day: string): Promise<{ totals: S
   let sales = 0;
   let after: AfterKey | undefined;
   do {
-    const res = await snapshot.search<{ stores: { buckets: StoreTotalsBucket[]; after_key?: AfterKey } }>(storeTotalsRequest(day, after));
+    const res = await snapshot.search<{ stores: { buckets: StoreTotalsBucket[]; after_key?: AfterKey } }>(
+      storeTotalsRequest(day, after),
+    );
     const agg = res.aggregations?.stores;
     for (const b of agg?.buckets ?? []) {
       totals.push(storeTotalsOf(b, day));
@@ -111,13 +138,17 @@ async function storeTotals(snapshot: Snapshot, day: string): Promise<{ totals: S
   return { totals, sales };
 }
 
-async function countCustomers(snapshot: Snapshot, day: string, storeIds: string[], tally: CustomerTally): Promise<void> {
+async function countCustomers(
+  snapshot: Snapshot,
+  day: string,
+  storeIds: string[],
+  tally: CustomerTally,
+): Promise<void> {
   let after: AfterKey | undefined;
   do {
-    const res = await snapshot.search<{ customers?: { buckets?: { key: { store: string }; doc_count: number }[]; after_key?: AfterKey } }>(
-      customersRequest(day, storeIds, after),
-      CUSTOMERS_FILTER_PATH,
-    );
+    const res = await snapshot.search<{
+      customers?: { buckets?: { key: { store: string }; doc_count: number }[]; after_key?: AfterKey };
+    }>(customersRequest(day, storeIds, after), CUSTOMERS_FILTER_PATH);
     const agg = res.aggregations?.customers;
     for (const b of agg?.buckets ?? []) tally.add(String(b.key.store), b.doc_count);
     after = nextAfter(agg, CUSTOMER_PAGE);
@@ -131,7 +162,11 @@ async function computeDay(snapshot: Snapshot, day: string, computedAt: string): 
   try {
     return { day, docs: dailyDocuments(day, totals, tally, computedAt), sales };
   } catch (err) {
-    if (err instanceof InconsistentAggregationError) throw new RunFailedError(`daily AOV aggregations disagree: ${err.message}`, 'check the sales documents of that day (`earlypay search sales --from D --to D --store S`)');
+    if (err instanceof InconsistentAggregationError)
+      throw new RunFailedError(
+        `daily AOV aggregations disagree: ${err.message}`,
+        'check the sales documents of that day (`earlypay search sales --from D --to D --store S`)',
+      );
     throw err;
   }
 }
@@ -139,7 +174,15 @@ async function computeDay(snapshot: Snapshot, day: string, computedAt: string): 
 /** Computes and writes the daily documents of `days` (ascending, distinct), then removes stale ones. */
 export async function computeDailyAov(deps: DailyDeps, days: readonly string[]): Promise<DailyResult> {
   const { client } = deps;
-  const result: DailyResult = { days: days.length, stores: 0, written: 0, removed: 0, sales: 0, counted_sales: 0, days_without_sales: 0 };
+  const result: DailyResult = {
+    days: days.length,
+    stores: 0,
+    written: 0,
+    removed: 0,
+    sales: 0,
+    counted_sales: 0,
+    days_without_sales: 0,
+  };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: deps.salesIndex });
   const snapshot = await Snapshot.open(client, deps.salesIndex);
@@ -151,7 +194,9 @@ export async function computeDailyAov(deps: DailyDeps, days: readonly string[]):
     result.days_without_sales = days.length - daysWithSales.length;
     deps.onProgress?.(0, total);
     async function* ops(): AsyncGenerator<BulkOp> {
-      for await (const outcome of mapInOrder(daysWithSales, deps.concurrency ?? 2, (day) => computeDay(snapshot, day, deps.computedAt))) {
+      for await (const outcome of mapInOrder(daysWithSales, deps.concurrency ?? 2, (day) =>
+        computeDay(snapshot, day, deps.computedAt),
+      )) {
         result.sales += outcome.sales;
         for (const doc of outcome.docs) {
           result.counted_sales += doc.num_transactions;
@@ -161,7 +206,13 @@ export async function computeDailyAov(deps: DailyDeps, days: readonly string[]):
         deps.onProgress?.(result.sales, total);
       }
     }
-    const replaced = await replaceDocumentsOfDays(client, { index: deps.dailyIndex, dayField: 'date', job: 'daily' }, days, deps.computedAt, ops());
+    const replaced = await replaceDocumentsOfDays(
+      client,
+      { index: deps.dailyIndex, dayField: 'date', job: 'daily' },
+      days,
+      deps.computedAt,
+      ops(),
+    );
     result.written = replaced.written;
     result.removed = replaced.removed;
   } finally {

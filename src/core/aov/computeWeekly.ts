@@ -13,7 +13,14 @@ import type { Client } from '@elastic/elasticsearch';
 import type { BulkOp } from '../es/bulkWrite';
 import { streamHits } from '../es/pager';
 import { replaceDocumentsOfDays } from './replaceDays';
-import { spansForEnds, weeklyAovId, weeklyDocumentsForStore, type DailyFigures, type DailySpan, type WeeklyAovDocument } from './weeklyAov';
+import {
+  spansForEnds,
+  weeklyAovId,
+  weeklyDocumentsForStore,
+  type DailyFigures,
+  type DailySpan,
+  type WeeklyAovDocument,
+} from './weeklyAov';
 
 export interface WeeklyDeps {
   client: Client;
@@ -38,7 +45,13 @@ interface DailyHit extends DailyFigures {
 }
 
 /** The weekly documents of one span, one store at a time. */
-async function* spanDocuments(client: Client, dailyIndex: string, span: DailySpan, computedAt: string, onDaily: () => void): AsyncGenerator<WeeklyAovDocument> {
+async function* spanDocuments(
+  client: Client,
+  dailyIndex: string,
+  span: DailySpan,
+  computedAt: string,
+  onDaily: () => void,
+): AsyncGenerator<WeeklyAovDocument> {
   let store: string | undefined;
   let dailies: DailyFigures[] = [];
   const hits = streamHits<DailyHit>(client, {
@@ -55,7 +68,12 @@ async function* spanDocuments(client: Client, dailyIndex: string, span: DailySpa
       store = d.store_id;
       dailies = [];
     }
-    dailies.push({ date: d.date, total_sale: d.total_sale, num_customers: d.num_customers, num_transactions: d.num_transactions });
+    dailies.push({
+      date: d.date,
+      total_sale: d.total_sale,
+      num_customers: d.num_customers,
+      num_transactions: d.num_transactions,
+    });
   }
   if (store !== undefined) yield* weeklyDocumentsForStore(store, dailies, span.ends, computedAt);
 }
@@ -64,7 +82,13 @@ async function* spanDocuments(client: Client, dailyIndex: string, span: DailySpa
 export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]): Promise<WeeklyResult> {
   const { client } = deps;
   const sortedEnds = [...new Set(ends)].sort();
-  const result: WeeklyResult = { windows: sortedEnds.length, stores: 0, written: 0, removed: 0, daily_documents_read: 0 };
+  const result: WeeklyResult = {
+    windows: sortedEnds.length,
+    stores: 0,
+    written: 0,
+    removed: 0,
+    daily_documents_read: 0,
+  };
   if (sortedEnds.length === 0) return result;
   await client.indices.refresh({ index: deps.dailyIndex });
   const stores = new Set<string>();
@@ -72,7 +96,10 @@ export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]
   // The total only sizes a progress bar: no count queries when nobody watches one.
   let total = 0;
   if (deps.onProgress) {
-    for (const span of spans) total += (await client.count({ index: deps.dailyIndex, query: { range: { date: { gte: span.from, lte: span.to } } } })).count;
+    for (const span of spans)
+      total += (
+        await client.count({ index: deps.dailyIndex, query: { range: { date: { gte: span.from, lte: span.to } } } })
+      ).count;
   }
   deps.onProgress?.(0, total);
   const onDaily = (): void => {
@@ -88,7 +115,13 @@ export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]
     }
     deps.onProgress?.(result.daily_documents_read, total);
   }
-  const replaced = await replaceDocumentsOfDays(client, { index: deps.weeklyIndex, dayField: 'end_date', job: 'weekly' }, sortedEnds, deps.computedAt, ops());
+  const replaced = await replaceDocumentsOfDays(
+    client,
+    { index: deps.weeklyIndex, dayField: 'end_date', job: 'weekly' },
+    sortedEnds,
+    deps.computedAt,
+    ops(),
+  );
   result.written = replaced.written;
   result.removed = replaced.removed;
   result.stores = stores.size;

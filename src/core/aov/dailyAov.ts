@@ -46,7 +46,9 @@ export interface StoreCustomers {
 /** ⌊total / customers⌋ in whole won (SPEC §5); only defined when there is a customer. */
 export function unitPrice(totalSale: number, customers: number): number {
   if (!Number.isSafeInteger(totalSale) || !Number.isSafeInteger(customers) || customers <= 0) {
-    throw new RangeError(`unit price needs a whole total and at least one customer (total ${totalSale}, customers ${customers})`);
+    throw new RangeError(
+      `unit price needs a whole total and at least one customer (total ${totalSale}, customers ${customers})`,
+    );
   }
   return Math.floor(totalSale / customers);
 }
@@ -93,14 +95,22 @@ export class InconsistentAggregationError extends Error {}
  * The daily documents of one day: a document for every store with at least one counted sale,
  * none for a store whose sales that day were all canceled or non-positive.
  */
-export function dailyDocuments(date: string, totals: Iterable<StoreDayTotals>, customers: CustomerTally, computedAt: string): DailyAovDocument[] {
+export function dailyDocuments(
+  date: string,
+  totals: Iterable<StoreDayTotals>,
+  customers: CustomerTally,
+  computedAt: string,
+): DailyAovDocument[] {
   const docs: DailyAovDocument[] = [];
   const seen = new Set<string>();
   for (const t of totals) {
     seen.add(t.storeId);
     const c = customers.get(t.storeId);
     if (t.countedSales === 0) {
-      if (c) throw new InconsistentAggregationError(`store ${t.storeId} on ${date}: ${c.customers} customer(s) but no counted sale`);
+      if (c)
+        throw new InconsistentAggregationError(
+          `store ${t.storeId} on ${date}: ${c.customers} customer(s) but no counted sale`,
+        );
       continue;
     }
     if (!c || c.sales !== t.countedSales) {
@@ -122,7 +132,10 @@ export function dailyDocuments(date: string, totals: Iterable<StoreDayTotals>, c
     });
   }
   for (const storeId of customers.stores()) {
-    if (!seen.has(storeId)) throw new InconsistentAggregationError(`store ${storeId} on ${date}: customers counted but the store has no totals`);
+    if (!seen.has(storeId))
+      throw new InconsistentAggregationError(
+        `store ${storeId} on ${date}: customers counted but the store has no totals`,
+      );
   }
   return docs;
 }

@@ -54,12 +54,19 @@ function yesterdayIn(tz: string, now: Date): string {
   return shiftDay(today(tz, now), -1);
 }
 
-async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined): Promise<{ plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
+async function planFor(
+  deps: AovJobDeps,
+  job: 'daily' | 'weekly',
+  range: DayRangeInput | undefined,
+): Promise<{ plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
   const state = new StateStore(deps.client, deps.names.state);
   const yesterday = yesterdayIn(deps.tz, deps.now());
   const marks = await state.changedDays(job);
   if (range) {
-    const plan = job === 'daily' ? rangeDailyPlan(range.from, range.to, marks) : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
+    const plan =
+      job === 'daily'
+        ? rangeDailyPlan(range.from, range.to, marks)
+        : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
     return { plan, state, mode: 'range' };
   }
   const plan = job === 'daily' ? cronDailyPlan(yesterday, marks) : cronWeeklyPlan(yesterday, marks);
@@ -77,7 +84,12 @@ function coverage(plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
 }
 
 /** Plans the days, computes them with the run's `computed_at`, then clears the handled marks. */
-async function runRecomputeJob<R>(deps: AovJobDeps, job: 'daily' | 'weekly', range: DayRangeInput | undefined, compute: (days: string[], computedAt: string) => Promise<R>): Promise<R & Coverage> {
+async function runRecomputeJob<R>(
+  deps: AovJobDeps,
+  job: 'daily' | 'weekly',
+  range: DayRangeInput | undefined,
+  compute: (days: string[], computedAt: string) => Promise<R>,
+): Promise<R & Coverage> {
   const { plan, state, mode } = await planFor(deps, job, range);
   const result = await compute(plan.days, computedAtStamp());
   await state.clearChangedDays(job, plan.handled);
@@ -87,13 +99,19 @@ async function runRecomputeJob<R>(deps: AovJobDeps, job: 'daily' | 'weekly', ran
 export function runDailyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<DailyJobResult> {
   const { client, names, concurrency, onProgress } = deps;
   return runRecomputeJob(deps, 'daily', range, (days, computedAt) =>
-    computeDailyAov({ client, salesIndex: names.sales, dailyIndex: names.dailyAov, computedAt, concurrency, onProgress }, days),
+    computeDailyAov(
+      { client, salesIndex: names.sales, dailyIndex: names.dailyAov, computedAt, concurrency, onProgress },
+      days,
+    ),
   );
 }
 
 export function runWeeklyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<WeeklyJobResult> {
   const { client, names, onProgress } = deps;
   return runRecomputeJob(deps, 'weekly', range, (ends, computedAt) =>
-    computeWeeklyAov({ client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, computedAt, onProgress }, ends),
+    computeWeeklyAov(
+      { client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, computedAt, onProgress },
+      ends,
+    ),
   );
 }

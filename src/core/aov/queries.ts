@@ -55,7 +55,10 @@ export function daysFilters(field: string, days: readonly string[]): estypes.Que
 }
 
 /** Sales per business day among some days: which days have anything to aggregate at all. */
-export function salesPerDayRequest(filter: estypes.QueryDslQueryContainer, after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+export function salesPerDayRequest(
+  filter: estypes.QueryDslQueryContainer,
+  after?: AfterKey,
+): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
   return {
     size: 0,
     track_total_hits: false,
@@ -79,14 +82,21 @@ function onDay(day: string): estypes.QueryDslQueryContainer {
 const COUNTED: estypes.QueryDslQueryContainer = { term: { counted: true } };
 
 /** Per store, every sale of the day: counted count/sum/platforms, canceled count/sum. */
-export function storeTotalsRequest(day: string, after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+export function storeTotalsRequest(
+  day: string,
+  after?: AfterKey,
+): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
   return {
     size: 0,
     track_total_hits: false,
     query: { bool: { filter: [onDay(day)] } },
     aggs: {
       stores: {
-        composite: { size: TOTALS_PAGE, sources: [{ store: { terms: { field: 'store_id' } } }], ...(after ? { after } : {}) },
+        composite: {
+          size: TOTALS_PAGE,
+          sources: [{ store: { terms: { field: 'store_id' } } }],
+          ...(after ? { after } : {}),
+        },
         aggs: {
           counted: {
             filter: COUNTED,
@@ -103,7 +113,11 @@ export function storeTotalsRequest(day: string, after?: AfterKey): Pick<estypes.
 }
 
 /** One (store, card) bucket per distinct customer of the given stores on the day. */
-export function customersRequest(day: string, storeIds: readonly string[], after?: AfterKey): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
+export function customersRequest(
+  day: string,
+  storeIds: readonly string[],
+  after?: AfterKey,
+): Pick<estypes.SearchRequest, 'query' | 'aggs' | 'size' | 'track_total_hits'> {
   return {
     size: 0,
     track_total_hits: false,
@@ -121,12 +135,21 @@ export function customersRequest(day: string, storeIds: readonly string[], after
 }
 
 /** Only what the customers fold reads: keeps ~20,000-bucket responses small. */
-export const CUSTOMERS_FILTER_PATH = ['pit_id', 'aggregations.customers.after_key', 'aggregations.customers.buckets.key.store', 'aggregations.customers.buckets.doc_count'];
+export const CUSTOMERS_FILTER_PATH = [
+  'pit_id',
+  'aggregations.customers.after_key',
+  'aggregations.customers.buckets.key.store',
+  'aggregations.customers.buckets.doc_count',
+];
 
 export interface StoreTotalsBucket {
   key: { store: string };
   doc_count: number;
-  counted: { doc_count: number; total: { value: number | null }; platforms: { buckets: { key: string }[]; sum_other_doc_count?: number } };
+  counted: {
+    doc_count: number;
+    total: { value: number | null };
+    platforms: { buckets: { key: string }[]; sum_other_doc_count?: number };
+  };
   canceled: { doc_count: number; amount: { value: number | null } };
 }
 

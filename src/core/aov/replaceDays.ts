@@ -14,7 +14,13 @@ import { RunFailedError } from '../errors';
 import { streamHits } from '../es/pager';
 import { daysFilters } from './queries';
 
-export async function removeStaleDocuments(client: Client, index: string, dayField: 'date' | 'end_date', days: readonly string[], computedAt: string): Promise<number> {
+export async function removeStaleDocuments(
+  client: Client,
+  index: string,
+  dayField: 'date' | 'end_date',
+  days: readonly string[],
+  computedAt: string,
+): Promise<number> {
   if (days.length === 0) return 0;
   await client.indices.refresh({ index });
   let removed = 0;
@@ -30,7 +36,9 @@ export async function removeStaleDocuments(client: Client, index: string, dayFie
     }
     const res = await writeBulk(client, deletes());
     if (res.failed.length > 0) {
-      throw new RunFailedError(`could not remove ${res.failed.length} stale document(s) from ${index}: ${res.failed[0]!.reason}`);
+      throw new RunFailedError(
+        `could not remove ${res.failed.length} stale document(s) from ${index}: ${res.failed[0]!.reason}`,
+      );
     }
     removed += res.written;
   }

@@ -68,7 +68,12 @@ export function rangeDailyPlan<M extends MarkedDay>(from: string, to: string, ma
  * An explicit `weekly --from --to` run satisfies a mark for day D when it computed every window
  * the cron form would recompute for D: those ending D … D+6, none after yesterday.
  */
-export function rangeWeeklyPlan<M extends MarkedDay>(from: string, to: string, yesterday: string, marks: readonly M[]): CronPlan<M> {
+export function rangeWeeklyPlan<M extends MarkedDay>(
+  from: string,
+  to: string,
+  yesterday: string,
+  marks: readonly M[],
+): CronPlan<M> {
   const covered = (m: M): boolean => {
     if (m.day > yesterday) return false;
     const lastEnd = shiftDay(m.day, WINDOW_DAYS - 1) < yesterday ? shiftDay(m.day, WINDOW_DAYS - 1) : yesterday;

@@ -41,7 +41,12 @@ export function windowStart(endDate: string): string {
  * daily documents (any order; days outside the window are ignored). Null when the store has
  * no daily document in the window.
  */
-export function weeklyDocument(storeId: string, endDate: string, dailies: Iterable<DailyFigures>, computedAt: string): WeeklyAovDocument | null {
+export function weeklyDocument(
+  storeId: string,
+  endDate: string,
+  dailies: Iterable<DailyFigures>,
+  computedAt: string,
+): WeeklyAovDocument | null {
   const start = windowStart(endDate);
   let total = 0;
   let customers = 0;
@@ -74,7 +79,12 @@ export function weeklyDocument(storeId: string, endDate: string, dailies: Iterab
  * by date: a sliding window, so a long range costs one pass over the dailies and the ends.
  * Ends whose window holds no daily document yield nothing.
  */
-export function weeklyDocumentsForStore(storeId: string, dailiesByDate: readonly DailyFigures[], ends: readonly string[], computedAt: string): WeeklyAovDocument[] {
+export function weeklyDocumentsForStore(
+  storeId: string,
+  dailiesByDate: readonly DailyFigures[],
+  ends: readonly string[],
+  computedAt: string,
+): WeeklyAovDocument[] {
   const docs: WeeklyAovDocument[] = [];
   let lo = 0; // first daily still inside the window
   let hi = 0; // first daily after the window
@@ -82,7 +92,8 @@ export function weeklyDocumentsForStore(storeId: string, dailiesByDate: readonly
   let customers = 0;
   let transactions = 0;
   for (let i = 1; i < dailiesByDate.length; i++) {
-    if (dailiesByDate[i]!.date <= dailiesByDate[i - 1]!.date) throw new RangeError(`daily documents of store ${storeId} are not in strictly ascending date order`);
+    if (dailiesByDate[i]!.date <= dailiesByDate[i - 1]!.date)
+      throw new RangeError(`daily documents of store ${storeId} are not in strictly ascending date order`);
   }
   let previousEnd = '';
   for (const end of ends) {

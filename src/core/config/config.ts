@@ -86,14 +86,18 @@ export const DEFAULTS = {
 } as const;
 
 /** Where a config file's mistakes are explained: its keys, not a command's flags. */
-const CONFIG_FILE_HINT = 'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
+const CONFIG_FILE_HINT =
+  'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
 
 function readConfigFile(path: string): FileConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`, 'check the --config path (or EARLYPAY_CONFIG)');
+    throw new UsageError(
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      'check the --config path (or EARLYPAY_CONFIG)',
+    );
   }
   let json: unknown;
   try {
@@ -122,7 +126,12 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const pick = (flag: string | undefined, envName: string, fileValue: string | undefined): string | undefined =>
     nonEmpty(flag) ?? nonEmpty(env[envName]) ?? nonEmpty(fileValue);
   /** Names where a value came from, as the user wrote it: `--tz`, `EARLYPAY_TZ`, or the file's key `tz`. */
-  const origin = (flagName: string | undefined, flag: string | undefined, envName: string, fileKey: keyof FileConfig): string => {
+  const origin = (
+    flagName: string | undefined,
+    flag: string | undefined,
+    envName: string,
+    fileKey: keyof FileConfig,
+  ): string => {
     if (flagName && nonEmpty(flag)) return flagName;
     if (nonEmpty(env[envName])) return envName;
     if (nonEmpty(file[fileKey] as string | undefined)) return `key "${fileKey}" of config file ${configPath}`;
@@ -140,20 +149,45 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
 
   const esWhere = origin('--es-url', flags.esUrl, 'ES_URL', 'esUrl');
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
-  const esHint = fileHint(esWhere, 'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)');
-  const esNodes = esUrl.split(',').map((u) => u.trim()).filter(Boolean);
-  if (esNodes.length === 0) throw new UsageError(`invalid Elasticsearch URL "${redactUrl(esUrl)}" (${esWhere})`, esHint);
+  const esHint = fileHint(
+    esWhere,
+    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)',
+  );
+  const esNodes = esUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (esNodes.length === 0)
+    throw new UsageError(`invalid Elasticsearch URL "${redactUrl(esUrl)}" (${esWhere})`, esHint);
   for (const node of esNodes) assertUrl(node, ['http:', 'https:'], 'Elasticsearch URL', esWhere, esHint);
-  assertUrl(mysqlUrl, ['mysql:', 'mariadb:'], 'MySQL URL', mysqlWhere, fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'));
+  assertUrl(
+    mysqlUrl,
+    ['mysql:', 'mariadb:'],
+    'MySQL URL',
+    mysqlWhere,
+    fileHint(mysqlWhere, 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay'),
+  );
   if (kibanaUrl) {
     const where = origin('--kibana-url', flags.kibanaUrl, 'KIBANA_URL', 'kibanaUrl');
-    assertUrl(kibanaUrl, ['http:', 'https:'], 'Kibana URL', where, fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'));
+    assertUrl(
+      kibanaUrl,
+      ['http:', 'https:'],
+      'Kibana URL',
+      where,
+      fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'),
+    );
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
     const where = origin('--index-prefix', flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', 'indexPrefix');
-    throw new UsageError(`invalid index prefix "${indexPrefix}" (${where})`, 'use lowercase letters, digits, "-", "_" or "."');
+    throw new UsageError(
+      `invalid index prefix "${indexPrefix}" (${where})`,
+      'use lowercase letters, digits, "-", "_" or "."',
+    );
   }
-  for (const [where, zone] of [[origin('--tz', flags.tz, 'EARLYPAY_TZ', 'tz'), tz], [origin(undefined, undefined, 'EARLYPAY_SOURCE_TZ', 'sourceTz'), sourceTz]] as const) {
+  for (const [where, zone] of [
+    [origin('--tz', flags.tz, 'EARLYPAY_TZ', 'tz'), tz],
+    [origin(undefined, undefined, 'EARLYPAY_SOURCE_TZ', 'sourceTz'), sourceTz],
+  ] as const) {
     try {
       assertTimeZone(zone);
     } catch {
@@ -161,7 +195,10 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     }
   }
   if (!/^[A-Za-z0-9_]+$/.test(table)) {
-    throw new UsageError(`invalid source table name "${table}" (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`, 'letters, digits and "_" only');
+    throw new UsageError(
+      `invalid source table name "${table}" (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`,
+      'letters, digits and "_" only',
+    );
   }
 
   const apiKey = nonEmpty(env.ES_API_KEY) ?? nonEmpty(file.esApiKey);
@@ -218,7 +255,8 @@ function assertUrl(value: string, protocols: string[], what: string, where: stri
   }
 }
 
-const PERCENT_ENCODE_HINT = 'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
+const PERCENT_ENCODE_HINT =
+  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
 
 const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
 

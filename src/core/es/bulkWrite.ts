@@ -22,7 +22,12 @@ import { RunFailedError } from '../errors';
 
 export type BulkOp =
   | {
-      kind: 'index'; index: string; id: string; doc: object; version?: number; versionType?: 'external' | 'external_gte';
+      kind: 'index';
+      index: string;
+      id: string;
+      doc: object;
+      version?: number;
+      versionType?: 'external' | 'external_gte';
       /**
        * Writes `doc`'s JSON (exactly JSON.stringify's bytes) straight into the request: ingest's
        * sales (sales/saleJson.ts). Given the doc, so that an op needs no closure of its own.
@@ -156,7 +161,10 @@ function linesOf(payload: Buffer, ends: readonly number[], i: number): Buffer {
 
 /** The index and id an op's action line names (`{"index":{"_index":…,"_id":…}}`). */
 function target(lines: Buffer): { index: string; id: string } {
-  const action = JSON.parse(lines.toString('utf8', 0, lines.indexOf(0x0a))) as Record<string, { _index: string; _id: string }>;
+  const action = JSON.parse(lines.toString('utf8', 0, lines.indexOf(0x0a))) as Record<
+    string,
+    { _index: string; _id: string }
+  >;
   const named = Object.values(action)[0]!;
   return { index: named._index, id: named._id };
 }
@@ -208,7 +216,10 @@ export class BulkWriter {
   private readonly concurrency: number;
   private readonly flushBytes: number;
 
-  constructor(private readonly client: Client, options: BulkWriteOptions = {}) {
+  constructor(
+    private readonly client: Client,
+    options: BulkWriteOptions = {},
+  ) {
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.flushBytes = options.flushBytes ?? 5_000_000;
     this.body = this.newBody();
@@ -328,12 +339,21 @@ export class BulkWriter {
       let res: { items?: Record<string, BulkItem>[] };
       try {
         res = (await retryOn429(
-          () => this.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: payload, querystring: { filter_path: FILTER_PATH } }),
+          () =>
+            this.client.transport.request({
+              method: 'POST',
+              path: '/_bulk',
+              bulkBody: payload,
+              querystring: { filter_path: FILTER_PATH },
+            }),
           () => (result.retried += ends.length),
         )) as typeof res;
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 429) throw err;
-        throw new RunFailedError(`Elasticsearch kept refusing bulk requests (429 too many requests) after ${RETRIES_ON_429} retries`, 'the cluster is overloaded; re-run later or lower --concurrency');
+        throw new RunFailedError(
+          `Elasticsearch kept refusing bulk requests (429 too many requests) after ${RETRIES_ON_429} retries`,
+          'the cluster is overloaded; re-run later or lower --concurrency',
+        );
       }
       const items = res.items ?? [];
       const again: number[] = [];
@@ -353,7 +373,11 @@ export class BulkWriter {
         else if (status === 429 && attempt < RETRIES_ON_429) again.push(i);
         else {
           const err = item?.error;
-          result.failed.push({ ...target(linesOf(payload, ends, i)), status, reason: err ? `${err.type}: ${err.reason}` : `status ${status}` });
+          result.failed.push({
+            ...target(linesOf(payload, ends, i)),
+            status,
+            reason: err ? `${err.type}: ${err.reason}` : `status ${status}`,
+          });
         }
       }
       if (again.length === 0) return;
@@ -369,7 +393,11 @@ export class BulkWriter {
 }
 
 /** Writes ops in one go: a BulkWriter filled and flushed (and the touched indices refreshed when asked). */
-export async function writeBulk(client: Client, ops: Iterable<BulkOp> | AsyncIterable<BulkOp>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
+export async function writeBulk(
+  client: Client,
+  ops: Iterable<BulkOp> | AsyncIterable<BulkOp>,
+  options: BulkWriteOptions = {},
+): Promise<BulkWriteResult> {
   const writer = new BulkWriter(client, options);
   if (Symbol.asyncIterator in ops) {
     for await (const op of ops) await writer.write([op]);

@@ -43,7 +43,10 @@ export async function retryOn429<T>(send: () => Promise<T>, onRetry?: () => void
  */
 class RetryingTransport extends SniffingTransport {}
 const send = SniffingTransport.prototype.request;
-RetryingTransport.prototype.request = async function retrying(this: SniffingTransport, ...args: Parameters<typeof send>) {
+RetryingTransport.prototype.request = async function retrying(
+  this: SniffingTransport,
+  ...args: Parameters<typeof send>
+) {
   if (/(^|\/)_bulk$/.test(args[0].path)) return send.apply(this, args);
   return retryOn429(() => send.apply(this, args));
 } as typeof send;
@@ -63,13 +66,18 @@ export class ConnectionRefusedError extends errors.ConnectionError {
 /** The connection of a single-node client: a refusal ends the request instead of being retried. */
 class RefusalIsFinalConnection extends UndiciConnection {}
 const connect = UndiciConnection.prototype.request;
-RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(this: UndiciConnection, ...args: Parameters<typeof connect>) {
+RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(
+  this: UndiciConnection,
+  ...args: Parameters<typeof connect>
+) {
   try {
     return await connect.apply(this, args);
   } catch (err) {
     if (err instanceof errors.ConnectionError && /\bECONNREFUSED\b/.test(err.message)) {
       // Shaped like the transport's own errors, so reports name the node's URL.
-      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<typeof errors.ConnectionError>[1]);
+      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<
+        typeof errors.ConnectionError
+      >[1]);
     }
     throw err;
   }
@@ -86,7 +94,10 @@ export function retriesFor(nodes: number): number {
   return Math.max(3, nodes);
 }
 
-export function createEsClient(config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>, options: Partial<ClientOptions> = {}): Client {
+export function createEsClient(
+  config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>,
+  options: Partial<ClientOptions> = {},
+): Client {
   let tls: ClientOptions['tls'];
   if (config.esCaCert) {
     try {

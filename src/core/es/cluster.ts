@@ -32,7 +32,12 @@ export async function clusterOverview(client: Client): Promise<ClusterOverview> 
 
 /** One line: "green, 3 nodes (es1 9.2.0, …); shards: 12 primaries, 24 active, 0 unassigned". */
 export function describeCluster(c: ClusterOverview): string {
-  const moving = [c.relocatingShards && `${c.relocatingShards} relocating`, c.initializingShards && `${c.initializingShards} initializing`].filter(Boolean);
-  return `${c.status}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'} (${c.nodes.map((n) => `${n.name} ${n.version}`).join(', ')}); ` +
-    `shards: ${c.primaryShards} primaries, ${c.activeShards} active, ${c.unassignedShards} unassigned${moving.length ? `, ${moving.join(', ')}` : ''}`;
+  const moving = [
+    c.relocatingShards && `${c.relocatingShards} relocating`,
+    c.initializingShards && `${c.initializingShards} initializing`,
+  ].filter(Boolean);
+  return (
+    `${c.status}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'} (${c.nodes.map((n) => `${n.name} ${n.version}`).join(', ')}); ` +
+    `shards: ${c.primaryShards} primaries, ${c.activeShards} active, ${c.unassignedShards} unassigned${moving.length ? `, ${moving.join(', ')}` : ''}`
+  );
 }

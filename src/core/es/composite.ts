@@ -7,7 +7,10 @@ import type { estypes } from '@elastic/elasticsearch';
 export type AfterKey = Record<string, string | number | null>;
 
 /** The after_key to continue from, or undefined on the last page. */
-export function nextAfter(agg: { buckets?: unknown[]; after_key?: AfterKey } | undefined, pageSize: number): AfterKey | undefined {
+export function nextAfter(
+  agg: { buckets?: unknown[]; after_key?: AfterKey } | undefined,
+  pageSize: number,
+): AfterKey | undefined {
   if (!agg?.after_key || !agg.buckets || agg.buckets.length < pageSize) return undefined;
   return agg.after_key;
 }

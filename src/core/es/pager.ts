@@ -45,7 +45,11 @@ function isShardDocRejection(err: unknown): boolean {
 }
 
 /** Every hit of `query` in `sort` order, through a point in time (see streamPages). */
-export async function* streamHits<T>(client: Client, opts: StreamOptions, stats?: StreamStats): AsyncGenerator<estypes.SearchHit<T>> {
+export async function* streamHits<T>(
+  client: Client,
+  opts: StreamOptions,
+  stats?: StreamStats,
+): AsyncGenerator<estypes.SearchHit<T>> {
   for await (const page of streamPages<T>(client, opts, stats)) yield* page;
 }
 
@@ -53,7 +57,11 @@ export async function* streamHits<T>(client: Client, opts: StreamOptions, stats?
  * Every hit of `query` in `sort` order, a page at a time, through a point in time. `stats`
  * (optional) is filled in as the stream advances.
  */
-export async function* streamPages<T>(client: Client, opts: StreamOptions, stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true }): AsyncGenerator<estypes.SearchHit<T>[]> {
+export async function* streamPages<T>(
+  client: Client,
+  opts: StreamOptions,
+  stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true },
+): AsyncGenerator<estypes.SearchHit<T>[]> {
   const keepAlive = opts.keepAlive ?? '2m';
   const pageSize = Math.min(opts.pageSize ?? PAGE_SIZE, SINGLE_REQUEST_MAX);
   const pit = await client.openPointInTime({ index: opts.index, keep_alive: keepAlive });
@@ -96,7 +104,10 @@ export async function* streamPages<T>(client: Client, opts: StreamOptions, stats
       after = hits[hits.length - 1]!.sort;
     }
   } finally {
-    stats.pitClosed = await client.closePointInTime({ id: pitId }).then((r) => r.succeeded, () => false);
+    stats.pitClosed = await client.closePointInTime({ id: pitId }).then(
+      (r) => r.succeeded,
+      () => false,
+    );
   }
 }
 
@@ -118,6 +129,9 @@ export async function searchPage<T>(client: Client, opts: StreamOptions & { max:
     track_total_hits: SINGLE_REQUEST_MAX,
   });
   const total = res.hits.total;
-  const t = typeof total === 'number' ? { value: total, relation: 'eq' as const } : { value: total?.value ?? 0, relation: (total?.relation ?? 'eq') as 'eq' | 'gte' };
+  const t =
+    typeof total === 'number'
+      ? { value: total, relation: 'eq' as const }
+      : { value: total?.value ?? 0, relation: (total?.relation ?? 'eq') as 'eq' | 'gte' };
   return { hits: res.hits.hits, total: t };
 }

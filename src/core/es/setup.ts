@@ -35,7 +35,9 @@ export interface IndexLayout {
 export function indexSettings(layout: IndexLayout = {}): estypes.IndicesIndexSettings {
   return {
     number_of_shards: layout.shards ?? 1,
-    ...(layout.replicas === undefined ? { auto_expand_replicas: '0-1' } : { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' }),
+    ...(layout.replicas === undefined
+      ? { auto_expand_replicas: '0-1' }
+      : { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' }),
   };
 }
 
@@ -69,7 +71,14 @@ export async function inspectIndices(client: Client, prefix: string): Promise<In
   return Promise.all(INDEX_DEFINITIONS.map((def) => inspectIndex(client, prefix, def)));
 }
 
-async function createVersioned(client: Client, prefix: string, def: IndexDefinition, version: number, withAlias: boolean, layout: IndexLayout): Promise<string> {
+async function createVersioned(
+  client: Client,
+  prefix: string,
+  def: IndexDefinition,
+  version: number,
+  withAlias: boolean,
+  layout: IndexLayout,
+): Promise<string> {
   const index = concreteName(prefix, def, version);
   await client.indices.create({
     index,
@@ -82,7 +91,12 @@ async function createVersioned(client: Client, prefix: string, def: IndexDefinit
 }
 
 /** Brings one index to its current definition; returns what it did. */
-export async function ensureIndex(client: Client, prefix: string, def: IndexDefinition, layout: IndexLayout = {}): Promise<{ status: IndexStatus; action: IndexAction; index: string }> {
+export async function ensureIndex(
+  client: Client,
+  prefix: string,
+  def: IndexDefinition,
+  layout: IndexLayout = {},
+): Promise<{ status: IndexStatus; action: IndexAction; index: string }> {
   const status = await inspectIndex(client, prefix, def);
   switch (status.state) {
     case 'missing': {
@@ -96,7 +110,11 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
       }
     }
     case 'current':
-      return { status, action: (await applyReplicas(client, status.index!, layout)) ? 'upgraded' : 'current', index: status.index! };
+      return {
+        status,
+        action: (await applyReplicas(client, status.index!, layout)) ? 'upgraded' : 'current',
+        index: status.index!,
+      };
     case 'newer':
       throw new Error(
         `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
@@ -129,17 +147,28 @@ export async function ensureIndex(client: Client, prefix: string, def: IndexDefi
   }
 }
 
-export async function ensureIndices(client: Client, prefix: string, layout: IndexLayout = {}): Promise<{ alias: string; index: string; action: IndexAction }[]> {
+export async function ensureIndices(
+  client: Client,
+  prefix: string,
+  layout: IndexLayout = {},
+): Promise<{ alias: string; index: string; action: IndexAction }[]> {
   // All at once: each `create` waits for its shard to start, and one after another the seven
   // took about half a second of a first ingest's run (0.46 s measured on the stack of npm test).
-  const results = await Promise.all(INDEX_DEFINITIONS.map(async (def) => {
-    const r = await ensureIndex(client, prefix, def, layout);
-    return { alias: r.status.alias, index: r.index, action: r.action };
-  }));
+  const results = await Promise.all(
+    INDEX_DEFINITIONS.map(async (def) => {
+      const r = await ensureIndex(client, prefix, def, layout);
+      return { alias: r.status.alias, index: r.index, action: r.action };
+    }),
+  );
   // A new index's replicas are copied after `create` returns: a node lost before then takes the
   // only copy of its shards with it. Wait (bounded) until the copies that can be made are made;
   // replicas that cannot be placed (fewer nodes than copies) do not hold this up.
-  await client.cluster.health({ index: results.map((r) => r.index), wait_for_events: 'languid', wait_for_no_initializing_shards: true, timeout: '60s' });
+  await client.cluster.health({
+    index: results.map((r) => r.index),
+    wait_for_events: 'languid',
+    wait_for_no_initializing_shards: true,
+    timeout: '60s',
+  });
   return results;
 }
 
@@ -149,11 +178,19 @@ export async function ensureIndices(client: Client, prefix: string, layout: Inde
  */
 async function applyReplicas(client: Client, index: string, layout: IndexLayout): Promise<boolean> {
   if (layout.replicas === undefined) return false;
-  const got = await client.indices.getSettings({ index, name: ['index.number_of_replicas', 'index.auto_expand_replicas'], flat_settings: true });
+  const got = await client.indices.getSettings({
+    index,
+    name: ['index.number_of_replicas', 'index.auto_expand_replicas'],
+    flat_settings: true,
+  });
   const settings = (Object.values(got)[0]?.settings ?? {}) as Record<string, string | undefined>;
   const auto = settings['index.auto_expand_replicas'];
-  if (settings['index.number_of_replicas'] === String(layout.replicas) && (auto === undefined || auto === 'false')) return false;
-  await client.indices.putSettings({ index, settings: { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' } });
+  if (settings['index.number_of_replicas'] === String(layout.replicas) && (auto === undefined || auto === 'false'))
+    return false;
+  await client.indices.putSettings({
+    index,
+    settings: { number_of_replicas: layout.replicas, auto_expand_replicas: 'false' },
+  });
   return true;
 }
 
@@ -164,16 +201,31 @@ async function applyReplicas(client: Client, index: string, layout: IndexLayout)
  */
 async function copyIndex(client: Client, from: string, to: string, rewrite: IndexDefinition['rewrite']): Promise<void> {
   const ops = (async function* () {
-    for await (const res of client.helpers.scrollSearch<Record<string, unknown>>({ index: from, size: 2_000, version: true, sort: ['_doc'], query: { match_all: {} } })) {
+    for await (const res of client.helpers.scrollSearch<Record<string, unknown>>({
+      index: from,
+      size: 2_000,
+      version: true,
+      sort: ['_doc'],
+      query: { match_all: {} },
+    })) {
       for (const hit of res.body.hits.hits) {
         const doc = rewrite ? rewrite(hit._source!) : hit._source!;
-        yield { kind: 'index' as const, index: to, id: hit._id!, doc, version: hit._version, versionType: 'external_gte' as const };
+        yield {
+          kind: 'index' as const,
+          index: to,
+          id: hit._id!,
+          doc,
+          version: hit._version,
+          versionType: 'external_gte' as const,
+        };
       }
     }
   })();
   const result = await writeBulk(client, ops, { refresh: true });
   if (result.failed.length) {
-    throw new Error(`copying ${from} to ${to} failed for ${result.failed.length} document(s), e.g. ${result.failed[0]!.id}: ${result.failed[0]!.reason}`);
+    throw new Error(
+      `copying ${from} to ${to} failed for ${result.failed.length} document(s), e.g. ${result.failed[0]!.id}: ${result.failed[0]!.reason}`,
+    );
   }
 }
 

@@ -89,7 +89,8 @@ export class CheckpointStage {
       }
       return;
     }
-    const moves = !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
+    const moves =
+      !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
       const at = { modified: next.modified, id: next.id };
       await this.state.writeCheckpoint(this.table, at);

@@ -19,7 +19,16 @@ import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
 import type { IndexNames } from '../es/indices';
 import type { RepeatCandidates } from '../rules/repeatCandidates';
-import { GROUP_RULE, anomalyId, anomalyUpsert, diffSaleAnomalies, evaluateSaleRules, sameRules, type RuleId, type SaleRuleContext } from '../rules/rules';
+import {
+  GROUP_RULE,
+  anomalyId,
+  anomalyUpsert,
+  diffSaleAnomalies,
+  evaluateSaleRules,
+  sameRules,
+  type RuleId,
+  type SaleRuleContext,
+} from '../rules/rules';
 import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleDoc } from '../sales/saleJson';
 import type { RowPage } from '../source/query';
@@ -67,7 +76,15 @@ export function deadLetterId(table: string, sourceId: string | null, row: unknow
   return `${table}:sha1:${createHash('sha1').update(JSON.stringify(row)).digest('hex')}`;
 }
 
-export function deadLetterOp(names: IndexNames, table: string, runId: string, at: string, row: unknown, rejected: { sourceId: string | null; codes: string[]; reason: string }, stage: string): BulkOp {
+export function deadLetterOp(
+  names: IndexNames,
+  table: string,
+  runId: string,
+  at: string,
+  row: unknown,
+  rejected: { sourceId: string | null; codes: string[]; reason: string },
+  stage: string,
+): BulkOp {
   const doc = {
     source_id: rejected.sourceId,
     source_table: table,
@@ -78,7 +95,13 @@ export function deadLetterOp(names: IndexNames, table: string, runId: string, at
     run_id: runId,
     last_seen: at,
   };
-  return { kind: 'upsert', index: names.deadletter, id: deadLetterId(table, rejected.sourceId, row), doc, upsert: { ...doc, first_seen: at } };
+  return {
+    kind: 'upsert',
+    index: names.deadletter,
+    id: deadLetterId(table, rejected.sourceId, row),
+    doc,
+    upsert: { ...doc, first_seen: at },
+  };
 }
 
 const WHOLE_NUMBER = /^-?\d+$/;
@@ -86,12 +109,22 @@ const WHOLE_NUMBER = /^-?\d+$/;
 export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
   const page: MappedPage = { accepted: [], rejected: [] };
   // text_grams only for the documents judgePage writes.
-  const opts = { sourceTz: ctx.sourceTz, businessTz: ctx.businessTz, ingestedAt: ctx.now.toISOString(), deferTextGrams: true };
+  const opts = {
+    sourceTz: ctx.sourceTz,
+    businessTz: ctx.businessTz,
+    ingestedAt: ctx.now.toISOString(),
+    deferTextGrams: true,
+  };
   for (let i = 0; i < rows.length; i++) {
     const row = rows.row(i);
     const mapped = mapSourceRow(row, opts, rows.fingerprint(i));
     if (mapped.ok) page.accepted.push(mapped.sale);
-    else page.rejected.push({ row, why: mapped.rejected, deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row) });
+    else
+      page.rejected.push({
+        row,
+        why: mapped.rejected,
+        deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row),
+      });
   }
   return page;
 }
@@ -106,7 +139,17 @@ export function lookupKeys(page: MappedPage): LookupKeys {
 export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeContext): BatchOutcome {
   const { names } = ctx;
   const at = ctx.now.toISOString();
-  const out: BatchOutcome = { ops: [], accepted: page.accepted.length, rejected: page.rejected.length, unchanged: 0, flagged: 0, byRule: new Map(), cleared: 0, withdrawn: 0, days: new Set() };
+  const out: BatchOutcome = {
+    ops: [],
+    accepted: page.accepted.length,
+    rejected: page.rejected.length,
+    unchanged: 0,
+    flagged: 0,
+    byRule: new Map(),
+    cleared: 0,
+    withdrawn: 0,
+    days: new Set(),
+  };
 
   for (const { row, why, deadLetterId: id } of page.rejected) {
     const held = found.deadLetters.get(id);
@@ -116,7 +159,8 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
     if (!before || !why.sourceId) continue;
     out.ops.push({ kind: 'delete', index: names.sales, id: why.sourceId });
-    for (const rule of before.anomaly_rules) out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(why.sourceId, rule as RuleId) });
+    for (const rule of before.anomaly_rules)
+      out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(why.sourceId, rule as RuleId) });
     out.days.add(before.sale_date);
     out.withdrawn++;
   }
@@ -130,9 +174,19 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (findings.length) out.flagged++;
     for (const f of findings) out.byRule.set(f.rule, (out.byRule.get(f.rule) ?? 0) + 1);
     const before = found.stored.get(doc.id);
-    const diff = diffSaleAnomalies(findings, { rules: before?.anomaly_rules ?? [], groupRule: before?.anomaly_rules.includes(GROUP_RULE) ?? false });
+    const diff = diffSaleAnomalies(findings, {
+      rules: before?.anomaly_rules ?? [],
+      groupRule: before?.anomaly_rules.includes(GROUP_RULE) ?? false,
+    });
     doc.anomaly_rules = diff.rules;
-    if (!ctx.overwrite && before && before.version === sale.version && before.row_fingerprint === doc.row_fingerprint && before.sale_date === doc.sale_date && sameRules(before.anomaly_rules, diff.rules)) {
+    if (
+      !ctx.overwrite &&
+      before &&
+      before.version === sale.version &&
+      before.row_fingerprint === doc.row_fingerprint &&
+      before.sale_date === doc.sale_date &&
+      sameRules(before.anomaly_rules, diff.rules)
+    ) {
       out.unchanged++;
       continue;
     }
@@ -140,11 +194,25 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (before && before.sale_date !== doc.sale_date) out.days.add(before.sale_date);
     const version = ctx.overwrite ? Math.max(sale.version, before?.version ?? 0) : sale.version;
     fillTextGrams(doc);
-    out.ops.push({ kind: 'index', index: names.sales, id: doc.id, doc, version, versionType: 'external_gte', writeDoc: writeSaleDoc });
+    out.ops.push({
+      kind: 'index',
+      index: names.sales,
+      id: doc.id,
+      doc,
+      version,
+      versionType: 'external_gte',
+      writeDoc: writeSaleDoc,
+    });
     if (doc.counted) ctx.repeats?.add(doc.repeat_key);
     for (const f of findings) {
       const { refresh, create } = anomalyUpsert(doc, f, at);
-      out.ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(doc.id, f.rule), doc: refresh, upsert: create });
+      out.ops.push({
+        kind: 'upsert',
+        index: names.anomalies,
+        id: anomalyId(doc.id, f.rule),
+        doc: refresh,
+        upsert: create,
+      });
     }
     for (const rule of diff.cleared) {
       out.cleared++;

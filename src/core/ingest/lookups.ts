@@ -49,8 +49,13 @@ export interface EmptyAtStart {
 
 /** Counts the documents of the indices the lookups read (none yet on a new prefix, e.g. a dry run). */
 export async function emptyAtStart(es: Client, names: IndexNames): Promise<EmptyAtStart> {
-  const empty = async (index: string): Promise<boolean> => (await es.count({ index, ignore_unavailable: true })).count === 0;
-  const [sales, deadLetters, baselines] = await Promise.all([empty(names.sales), empty(names.deadletter), empty(names.weeklyAov)]);
+  const empty = async (index: string): Promise<boolean> =>
+    (await es.count({ index, ignore_unavailable: true })).count === 0;
+  const [sales, deadLetters, baselines] = await Promise.all([
+    empty(names.sales),
+    empty(names.deadletter),
+    empty(names.weeklyAov),
+  ]);
   return { sales, deadLetters, baselines };
 }
 
@@ -60,14 +65,19 @@ export class Lookups {
   private readonly baselines: WeeklyBaselines;
   private readonly baseline: BatchLookups['baseline'];
 
-  constructor(private readonly es: Client, private readonly names: IndexNames, private readonly empty: EmptyAtStart) {
+  constructor(
+    private readonly es: Client,
+    private readonly names: IndexNames,
+    private readonly empty: EmptyAtStart,
+  ) {
     this.baselines = new WeeklyBaselines(es, names.weeklyAov);
     this.baseline = empty.baselines ? () => null : (storeId, saleDate) => this.baselines.get(storeId, saleDate);
   }
 
   async forBatch(keys: LookupKeys): Promise<BatchLookups> {
     const { empty } = this;
-    if (empty.sales && empty.deadLetters && empty.baselines) return { stored: NOTHING, deadLetters: NOTHING, baseline: this.baseline };
+    if (empty.sales && empty.deadLetters && empty.baselines)
+      return { stored: NOTHING, deadLetters: NOTHING, baseline: this.baseline };
     const stored = new Map<string, StoredSale>();
     const deadLetters = new Map<string, StoredDeadLetter>();
     await Promise.all([
@@ -75,7 +85,12 @@ export class Lookups {
       (async () => {
         if (empty.sales || keys.saleIds.length === 0) return;
         // Only what judging reads: the response of a page is parsed on every run over existing sales.
-        const res = await this.es.mget<Omit<StoredSale, 'version'>>({ index: this.names.sales, ids: keys.saleIds, _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'], filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'] });
+        const res = await this.es.mget<Omit<StoredSale, 'version'>>({
+          index: this.names.sales,
+          ids: keys.saleIds,
+          _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'],
+          filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'],
+        });
         for (const d of res.docs) {
           if (!('found' in d && d.found && d._source)) continue;
           // The parsed source itself, completed: a copy of it per stored sale was garbage at once.
@@ -87,7 +102,11 @@ export class Lookups {
       })(),
       (async () => {
         if (empty.deadLetters || keys.deadLetterIds.length === 0) return;
-        const res = await this.es.mget<StoredDeadLetter>({ index: this.names.deadletter, ids: keys.deadLetterIds, _source: ['row', 'reason_code'] });
+        const res = await this.es.mget<StoredDeadLetter>({
+          index: this.names.deadletter,
+          ids: keys.deadLetterIds,
+          _source: ['row', 'reason_code'],
+        });
         for (const d of res.docs) if ('found' in d && d.found && d._source) deadLetters.set(d._id, d._source);
       })(),
     ]);

@@ -121,18 +121,42 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const { es, pool, names, config } = deps;
   const state = new StateStore(es, names.state);
   const previous = await state.readCheckpoint(config.table);
-  const plan = planIngest({ previous, full: opts.full, since: opts.since, rows: opts.rows, now: deps.now(), lagMs: opts.lagMs, overlapMs: opts.overlapMs, sourceTz: config.sourceTz });
-  deps.verbose(`ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`);
+  const plan = planIngest({
+    previous,
+    full: opts.full,
+    since: opts.since,
+    rows: opts.rows,
+    now: deps.now(),
+    lagMs: opts.lagMs,
+    overlapMs: opts.overlapMs,
+    sourceTz: config.sourceTz,
+  });
+  deps.verbose(
+    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
+  );
   const stats = emptyStats(plan, opts.dryRun, previous);
   const empty = await emptyAtStart(es, names);
-  const total = deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
+  const total =
+    deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
   const source = opts.source ?? (await describeSourceTable(pool, config.table));
   const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
-  const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint, (throughId, from) => coveredPosition(pool, config.table, plan.window, throughId, from));
+  const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint, (throughId, from) =>
+    coveredPosition(pool, config.table, plan.window, throughId, from),
+  );
   // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
   const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
-  const judging = (): JudgeContext => ({ names, table: config.table, runId: deps.runId, sourceTz: config.sourceTz, businessTz: config.tz, thresholds: config.rules, now: deps.now(), overwrite: Boolean(opts.overwrite), repeats });
+  const judging = (): JudgeContext => ({
+    names,
+    table: config.table,
+    runId: deps.runId,
+    sourceTz: config.sourceTz,
+    businessTz: config.tz,
+    thresholds: config.rules,
+    now: deps.now(),
+    overwrite: Boolean(opts.overwrite),
+    repeats,
+  });
 
   /** Judges a page and hands its ops to the sink; the business days it touched. */
   const judgeInto = async (rows: RowPage): Promise<Set<string>> => {
@@ -161,9 +185,16 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     const sealed = checkpoint.seal();
     commits = commits.then(async () => {
       const w = await written;
-      Object.assign(stats, { superseded: stats.superseded + w.superseded, retried: stats.retried + w.retried, rejected: stats.rejected + w.refused, accepted: stats.accepted - w.refused });
+      Object.assign(stats, {
+        superseded: stats.superseded + w.superseded,
+        retried: stats.retried + w.retried,
+        rejected: stats.rejected + w.refused,
+        accepted: stats.accepted - w.refused,
+      });
       await checkpoint.commit(sealed);
-      deps.verbose(`segment: ${rows} row(s) written and checkpointed ${Date.now() - started} ms after the segment's last page`);
+      deps.verbose(
+        `segment: ${rows} row(s) written and checkpointed ${Date.now() - started} ms after the segment's last page`,
+      );
     });
     commits.catch((error: unknown) => (commitFailure ??= { error }));
   };
@@ -192,12 +223,25 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   }
   endSegment();
   await commits;
-  Object.assign(stats, { checkpoint: checkpoint.position, checkpoint_advanced: checkpoint.advanced, days_changed: checkpoint.days.size });
+  Object.assign(stats, {
+    checkpoint: checkpoint.position,
+    checkpoint_advanced: checkpoint.advanced,
+    days_changed: checkpoint.days.size,
+  });
   stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
 
   if (!opts.dryRun && checkpoint.days.size) {
     const settleStarted = Date.now();
-    stats.repeated_amount = await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now, candidates: repeats?.found() }, [...checkpoint.days].sort());
+    stats.repeated_amount = await settleRepeatedAmounts(
+      {
+        client: es,
+        names,
+        repeatedAmountFrom: config.rules.repeatedAmountFrom,
+        now: deps.now,
+        candidates: repeats?.found(),
+      },
+      [...checkpoint.days].sort(),
+    );
     deps.verbose(`REPEATED_AMOUNT ranked over ${checkpoint.days.size} day(s) in ${Date.now() - settleStarted} ms`);
   }
   return stats;
@@ -205,10 +249,25 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
 
 function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | null): IngestStats {
   return {
-    mode: plan.mode, dry_run: dryRun, window: { from: plan.window.fromModified ?? null, until: plan.window.untilModified },
-    read: 0, accepted: 0, indexed: 0, unchanged: 0, superseded: 0, rejected: 0, withdrawn: 0, flagged: 0, by_rule: {}, anomalies_cleared: 0,
-    days_changed: 0, retried: 0, checkpoint: previous ? { modified: previous.modified, id: previous.id } : null,
-    checkpoint_advanced: false, repeated_amount: null, interrupted: false,
+    mode: plan.mode,
+    dry_run: dryRun,
+    window: { from: plan.window.fromModified ?? null, until: plan.window.untilModified },
+    read: 0,
+    accepted: 0,
+    indexed: 0,
+    unchanged: 0,
+    superseded: 0,
+    rejected: 0,
+    withdrawn: 0,
+    flagged: 0,
+    by_rule: {},
+    anomalies_cleared: 0,
+    days_changed: 0,
+    retried: 0,
+    checkpoint: previous ? { modified: previous.modified, id: previous.id } : null,
+    checkpoint_advanced: false,
+    repeated_amount: null,
+    interrupted: false,
   };
 }
 

@@ -19,7 +19,12 @@ export type IngestPlan =
    */
   | { mode: 'since'; window: Required<ReadWindow>; mayAdvance: boolean }
   /** Exactly the given rows (reconcile --repair): the checkpoint is left alone. */
-  | { mode: 'repair'; rows: AsyncIterable<RowPage>; window: ReadWindow & { fromModified?: undefined }; mayAdvance: false };
+  | {
+      mode: 'repair';
+      rows: AsyncIterable<RowPage>;
+      window: ReadWindow & { fromModified?: undefined };
+      mayAdvance: false;
+    };
 
 export interface PlanInput {
   previous: Checkpoint | null;
@@ -38,10 +43,22 @@ export function planIngest(input: PlanInput): IngestPlan {
   if (input.rows) return { mode: 'repair', rows: input.rows, window: { untilModified }, mayAdvance: false };
   if (input.since) {
     const fromModified = toWallClock(input.since, input.sourceTz);
-    return { mode: 'since', window: { fromModified, untilModified }, mayAdvance: previous !== null && fromModified <= previous.modified };
+    return {
+      mode: 'since',
+      window: { fromModified, untilModified },
+      mayAdvance: previous !== null && fromModified <= previous.modified,
+    };
   }
   if (input.full || !previous) return { mode: 'full', window: { untilModified }, mayAdvance: true };
   const at = wallClockToInstant(previous.modified, input.sourceTz);
-  if (!at) throw new RunFailedError(`the stored checkpoint "${previous.modified}" is not a date-time`, 'run `earlypay ingest --full` once');
-  return { mode: 'incremental', window: { fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz), untilModified }, mayAdvance: true };
+  if (!at)
+    throw new RunFailedError(
+      `the stored checkpoint "${previous.modified}" is not a date-time`,
+      'run `earlypay ingest --full` once',
+    );
+  return {
+    mode: 'incremental',
+    window: { fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz), untilModified },
+    mayAdvance: true,
+  };
 }

@@ -51,12 +51,23 @@ function afterPosition(p: KeysetPosition): [string, unknown[]] {
 }
 
 /** Pages of the rows `where` keeps, in primary-key order, each with the id it read through. */
-async function* pagesInIdOrder(pool: Pool, source: SourceTable, where: string, params: readonly unknown[], pageSize: number): AsyncGenerator<{ rows: EncodedRows; throughId: string }> {
+async function* pagesInIdOrder(
+  pool: Pool,
+  source: SourceTable,
+  where: string,
+  params: readonly unknown[],
+  pageSize: number,
+): AsyncGenerator<{ rows: EncodedRows; throughId: string }> {
   let throughId: string | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
     const after = throughId === undefined ? '' : 'AND id > ?';
-    const rows = await sourceRows(pool, source, `WHERE ${where} ${after} ORDER BY id LIMIT ?`, throughId === undefined ? [...params, limit] : [...params, throughId, limit]);
+    const rows = await sourceRows(
+      pool,
+      source,
+      `WHERE ${where} ${after} ORDER BY id LIMIT ?`,
+      throughId === undefined ? [...params, limit] : [...params, throughId, limit],
+    );
     if (rows.length === 0) return;
     throughId = positionAfter(rows).id;
     yield { rows, throughId };
@@ -73,8 +84,19 @@ async function* pagesInIdOrder(pool: Pool, source: SourceTable, where: string, p
  * through which id it read; where that puts the checkpoint, which is in (modified, id) order,
  * `coveredPosition` finds.
  */
-export async function* readTableInIdOrder(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<SourcePage> {
-  for await (const { rows, throughId } of pagesInIdOrder(pool, source, '(modified <= ? OR modified IS NULL)', [window.untilModified], pageSize)) {
+export async function* readTableInIdOrder(
+  pool: Pool,
+  source: SourceTable,
+  window: ReadWindow,
+  pageSize: number,
+): AsyncGenerator<SourcePage> {
+  for await (const { rows, throughId } of pagesInIdOrder(
+    pool,
+    source,
+    '(modified <= ? OR modified IS NULL)',
+    [window.untilModified],
+    pageSize,
+  )) {
     yield { rows, reached: { throughId } };
   }
 }
@@ -87,23 +109,53 @@ export async function* readTableInIdOrder(pool: Pool, source: SourceTable, windo
  * moves over. Null when no row is covered yet. Rows whose `modified` comes late to MySQL are
  * caught by the next run's overlap, as for the keyset cursor.
  */
-export async function coveredPosition(pool: Pool, table: string, window: ReadWindow, throughId: string, from: KeysetPosition | null): Promise<KeysetPosition | null> {
+export async function coveredPosition(
+  pool: Pool,
+  table: string,
+  window: ReadWindow,
+  throughId: string,
+  from: KeysetPosition | null,
+): Promise<KeysetPosition | null> {
   const [keyset, start] = from ? afterPosition(from) : ['modified >= ?', [FIRST_REAL_DATETIME]];
-  const positions = (sql: string, params: unknown[]) => sourceQuery<KeysetPosition[]>(pool, table, `SELECT modified, id FROM \`${table}\` WHERE ${sql} LIMIT 1`, params);
-  const [unread] = await positions(`${keyset} AND modified <= ? AND id > ? ORDER BY modified, id`, [...start, window.untilModified, throughId]);
+  const positions = (sql: string, params: unknown[]) =>
+    sourceQuery<KeysetPosition[]>(pool, table, `SELECT modified, id FROM \`${table}\` WHERE ${sql} LIMIT 1`, params);
+  const [unread] = await positions(`${keyset} AND modified <= ? AND id > ? ORDER BY modified, id`, [
+    ...start,
+    window.untilModified,
+    throughId,
+  ]);
   const [covered] = unread
-    ? await positions('modified >= ? AND ((modified = ? AND id < ?) OR modified < ?) ORDER BY modified DESC, id DESC', [FIRST_REAL_DATETIME, unread.modified, unread.id, unread.modified])
-    : await positions('modified >= ? AND modified <= ? ORDER BY modified DESC, id DESC', [FIRST_REAL_DATETIME, window.untilModified]);
+    ? await positions('modified >= ? AND ((modified = ? AND id < ?) OR modified < ?) ORDER BY modified DESC, id DESC', [
+        FIRST_REAL_DATETIME,
+        unread.modified,
+        unread.id,
+        unread.modified,
+      ])
+    : await positions('modified >= ? AND modified <= ? ORDER BY modified DESC, id DESC', [
+        FIRST_REAL_DATETIME,
+        window.untilModified,
+      ]);
   return covered ? { modified: String(covered.modified), id: String(covered.id) } : null;
 }
 
 /** Yields pages of rows in (modified, id) order inside the window. */
-export async function* readChangedRows(pool: Pool, source: SourceTable, window: ReadWindow, pageSize: number): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
+export async function* readChangedRows(
+  pool: Pool,
+  source: SourceTable,
+  window: ReadWindow,
+  pageSize: number,
+): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
   let position: KeysetPosition | undefined;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
   for (;;) {
-    const [from, fromParams] = position ? afterPosition(position) : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
-    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [...fromParams, window.untilModified, limit]);
+    const [from, fromParams] = position
+      ? afterPosition(position)
+      : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
+    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [
+      ...fromParams,
+      window.untilModified,
+      limit,
+    ]);
     if (rows.length === 0) return;
     position = positionAfter(rows);
     yield { rows, reached: { position } };
@@ -117,7 +169,14 @@ export async function* readChangedRows(pool: Pool, source: SourceTable, window: 
  * every run (there is an index on modified, so this is cheap) and go to the dead letter.
  */
 export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize: number): AsyncGenerator<SourcePage> {
-  for await (const { rows } of pagesInIdOrder(pool, source, '(modified IS NULL OR modified < ?)', [FIRST_REAL_DATETIME], pageSize)) yield { rows };
+  for await (const { rows } of pagesInIdOrder(
+    pool,
+    source,
+    '(modified IS NULL OR modified < ?)',
+    [FIRST_REAL_DATETIME],
+    pageSize,
+  ))
+    yield { rows };
 }
 
 /** How many rows the window holds (for the progress bar's ETA). */
@@ -174,7 +233,12 @@ export type Reached = { position: KeysetPosition } | { throughId: string };
  * undated rows (they never reach the cursor, and go to the dead letter on every run) followed by
  * the window. The next page is read while the current one is judged and written.
  */
-export async function* readPlan(pool: Pool, source: SourceTable, plan: IngestPlan, pageSize: number): AsyncGenerator<SourcePage> {
+export async function* readPlan(
+  pool: Pool,
+  source: SourceTable,
+  plan: IngestPlan,
+  pageSize: number,
+): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
     for await (const rows of plan.rows) yield { rows };
     return;

@@ -33,7 +33,10 @@ export interface SegmentWritten {
 export class IngestSink {
   private readonly writer: BulkWriter;
 
-  constructor(private readonly deps: SinkDeps, options: { concurrency: number; flushBytes: number }) {
+  constructor(
+    private readonly deps: SinkDeps,
+    options: { concurrency: number; flushBytes: number },
+  ) {
     this.writer = new BulkWriter(deps.es, options);
   }
 
@@ -63,10 +66,18 @@ export class IngestSink {
     const refused = new Map<string, string>();
     const fatal: BulkWriteResult['failed'] = [];
     // The sale document's own refusal, when there is one, gives the reason.
-    const salesFirst = [...result.failed].sort((a, b) => Number(b.index === names.sales) - Number(a.index === names.sales));
+    const salesFirst = [...result.failed].sort(
+      (a, b) => Number(b.index === names.sales) - Number(a.index === names.sales),
+    );
     for (const f of salesFirst) {
       const perDocument = f.status >= 400 && f.status < 500 && f.status !== 429;
-      const saleId = !perDocument ? null : f.index === names.sales ? f.id : f.index === names.anomalies ? f.id.slice(0, f.id.lastIndexOf(':')) : null;
+      const saleId = !perDocument
+        ? null
+        : f.index === names.sales
+          ? f.id
+          : f.index === names.anomalies
+            ? f.id.slice(0, f.id.lastIndexOf(':'))
+            : null;
       if (saleId === null) fatal.push(f);
       else if (!refused.has(saleId)) refused.set(saleId, f.reason);
     }
@@ -74,7 +85,9 @@ export class IngestSink {
       const f = fatal[0]!;
       throw new RunFailedError(
         `Elasticsearch refused ${fatal.length} write(s), e.g. ${f.index}/${f.id}: ${f.reason}`,
-        f.status === 429 ? 'the cluster is overloaded; re-run later or lower --concurrency' : 're-run; nothing past the last checkpoint was recorded as done',
+        f.status === 429
+          ? 'the cluster is overloaded; re-run later or lower --concurrency'
+          : 're-run; nothing past the last checkpoint was recorded as done',
       );
     }
     if (refused.size === 0) return 0;
@@ -82,7 +95,15 @@ export class IngestSink {
     const raw = await readRowsById(this.deps.pool, this.deps.source, ids);
     const at = this.deps.now().toISOString();
     const ops: BulkOp[] = ids.flatMap((id) => [
-      deadLetterOp(names, this.deps.source.name, this.deps.runId, at, raw.get(id) ?? { id }, { sourceId: id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${refused.get(id)}` }, 'sink'),
+      deadLetterOp(
+        names,
+        this.deps.source.name,
+        this.deps.runId,
+        at,
+        raw.get(id) ?? { id },
+        { sourceId: id, codes: ['ES_REFUSED'], reason: `Elasticsearch refused the document: ${refused.get(id)}` },
+        'sink',
+      ),
       { kind: 'delete', index: names.sales, id } as const,
       ...RULE_IDS.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const),
     ]);

@@ -15,7 +15,11 @@ export async function probeElasticsearch(es: Client): Promise<ElasticsearchProbe
   // GET / lives in an optional module (rest-root) that minimal distributions lack.
   const health = await es.cluster.health();
   const nodes = await es.nodes.info({ node_id: '_local', metric: '_none' as never, filter_path: 'nodes.*.version' });
-  return { version: Object.values(nodes.nodes ?? {})[0]?.version ?? 'unknown', status: health.status, clusterName: health.cluster_name };
+  return {
+    version: Object.values(nodes.nodes ?? {})[0]?.version ?? 'unknown',
+    status: health.status,
+    clusterName: health.cluster_name,
+  };
 }
 
 export async function countDocuments(es: Client, index: string): Promise<number> {

@@ -18,9 +18,7 @@ export async function inspectSourceServer(pool: Pool): Promise<SourceServer> {
   return { version: String(v!.version), db: String(v!.db) };
 }
 
-export type SourceTable =
-  | { exists: false }
-  | { exists: true; missingColumns: string[]; keysetIndex: boolean };
+export type SourceTable = { exists: false } | { exists: true; missingColumns: string[]; keysetIndex: boolean };
 
 export async function inspectSourceTable(pool: Pool, table: string): Promise<SourceTable> {
   const [idx] = await pool.query<RowDataPacket[]>(
@@ -33,7 +31,11 @@ export async function inspectSourceTable(pool: Pool, table: string): Promise<Sou
   );
   if (Number(t!.n) === 0) return { exists: false };
   const missing = missingColumns([...(await sourceColumnTypes(pool, table)).keys()]);
-  return { exists: true, missingColumns: missing, keysetIndex: idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id')) };
+  return {
+    exists: true,
+    missingColumns: missing,
+    keysetIndex: idx.some((r) => String(r.cols).toLowerCase().startsWith('modified,id')),
+  };
 }
 
 /** The columns ingest and reconcile select that the table does not have (MySQL column names are case-insensitive). */
@@ -53,7 +55,11 @@ export interface SourceBacklog {
 }
 
 /** How many rows the next ingest has to copy: those after the checkpoint's (modified, id). */
-export async function sourceBacklog(pool: Pool, table: string, checkpoint: { modified: string; id: string | number }): Promise<SourceBacklog> {
+export async function sourceBacklog(
+  pool: Pool,
+  table: string,
+  checkpoint: { modified: string; id: string | number },
+): Promise<SourceBacklog> {
   const [[m]] = await pool.query<RowDataPacket[]>(`SELECT MAX(modified) AS latest FROM \`${table}\``);
   const [[p]] = await pool.query<RowDataPacket[]>(
     `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) LIMIT ${BACKLOG_COUNT_CAP + 1}) pending`,

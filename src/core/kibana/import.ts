@@ -28,7 +28,8 @@ export interface KibanaImportResult {
 
 export const KIBANA_TIMEOUT_MS = 15_000;
 
-const MANUAL_IMPORT = 'or import kibana-saved-objects/*.ndjson by hand: Kibana → Stack Management → Saved Objects → Import';
+const MANUAL_IMPORT =
+  'or import kibana-saved-objects/*.ndjson by hand: Kibana → Stack Management → Saved Objects → Import';
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
@@ -54,10 +55,16 @@ export function parseKibanaUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`invalid Kibana URL "${redactUrl(value)}"`, 'set --kibana-url or KIBANA_URL, e.g. http://127.0.0.1:5601');
+    throw new UsageError(
+      `invalid Kibana URL "${redactUrl(value)}"`,
+      'set --kibana-url or KIBANA_URL, e.g. http://127.0.0.1:5601',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`invalid Kibana URL "${redactUrl(value)}": expected http: or https:`, 'set --kibana-url or KIBANA_URL, e.g. http://127.0.0.1:5601');
+    throw new UsageError(
+      `invalid Kibana URL "${redactUrl(value)}": expected http: or https:`,
+      'set --kibana-url or KIBANA_URL, e.g. http://127.0.0.1:5601',
+    );
   }
   return url;
 }
@@ -100,7 +107,8 @@ function describeImportError(e: ImportErrorItem): string {
 export async function importSavedObjects(opts: KibanaImportOptions): Promise<KibanaImportResult> {
   const base = parseKibanaUrl(opts.kibanaUrl);
   let auth = opts.auth;
-  if (!auth && base.username) auth = { username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) };
+  if (!auth && base.username)
+    auth = { username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) };
   const secrets = secretsOf(auth, base);
   const clean = (s: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), s);
   const shown = displayKibanaUrl(base.toString());
@@ -146,25 +154,36 @@ export async function importSavedObjects(opts: KibanaImportOptions): Promise<Kib
   }
   if (!response.ok) {
     const k = (json ?? {}) as { message?: unknown; error?: unknown };
-    const detail = typeof k.message === 'string' ? k.message : typeof k.error === 'string' ? k.error : body.trim().slice(0, 200);
+    const detail =
+      typeof k.message === 'string' ? k.message : typeof k.error === 'string' ? k.error : body.trim().slice(0, 200);
     const hint =
       response.status === 401 || response.status === 403
         ? 'set KIBANA_API_KEY, or KIBANA_USERNAME and KIBANA_PASSWORD, for a user allowed to manage saved objects'
         : response.status === 404
           ? `is ${shown} Kibana (with its base path, if any)? ${MANUAL_IMPORT}`
           : MANUAL_IMPORT;
-    throw new RunFailedError(clean(`Kibana import failed: HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`.trim()), hint);
+    throw new RunFailedError(
+      clean(
+        `Kibana import failed: HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`.trim(),
+      ),
+      hint,
+    );
   }
   const result = json as { success?: unknown; successCount?: unknown; errors?: ImportErrorItem[] } | undefined;
   if (!result || typeof result !== 'object' || typeof result.success !== 'boolean') {
-    throw new RunFailedError(clean(`Kibana import failed: unexpected answer from ${shown}: ${body.trim().slice(0, 200)}`), `is ${shown} Kibana? ${MANUAL_IMPORT}`);
+    throw new RunFailedError(
+      clean(`Kibana import failed: unexpected answer from ${shown}: ${body.trim().slice(0, 200)}`),
+      `is ${shown} Kibana? ${MANUAL_IMPORT}`,
+    );
   }
   const errors = Array.isArray(result.errors) ? result.errors : [];
   if (!result.success || errors.length > 0) {
     const first = errors.slice(0, 3).map(describeImportError).join('; ');
     const more = errors.length > 3 ? `; and ${errors.length - 3} more` : '';
     throw new RunFailedError(
-      clean(`Kibana import failed: ${errors.length} of the saved objects were not imported: ${first || 'no detail given'}${more}`),
+      clean(
+        `Kibana import failed: ${errors.length} of the saved objects were not imported: ${first || 'no detail given'}${more}`,
+      ),
       MANUAL_IMPORT,
     );
   }
@@ -178,12 +197,14 @@ function isTimeout(err: unknown): boolean {
 
 /** `fetch failed` says nothing; its cause (ECONNREFUSED 127.0.0.1:9, ENOTFOUND host) does. */
 function networkReason(err: unknown, endpoint: URL): string {
-  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string; message?: string }[] } })?.cause;
+  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string; message?: string }[] } })
+    ?.cause;
   const first = cause?.errors?.[0];
   if (cause?.code && first?.message) return first.message;
   // The fetch standard's "bad ports" (e.g. 9, 25, 6000) are refused before any connection.
   if (cause?.message === 'bad port') return `port ${endpoint.port} is a reserved port fetch refuses to connect to`;
-  if (cause?.message) return cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message;
+  if (cause?.message)
+    return cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message;
   if (cause?.code) return cause.code;
   return err instanceof Error ? err.message : String(err);
 }

@@ -44,7 +44,8 @@ export function parseSavedObjects(text: string, source = 'ndjson'): SavedObject[
     } catch (err) {
       throw new Error(`${source}:${i + 1}: not valid JSON (${(err as Error).message})`);
     }
-    if (!isSavedObject(value)) throw new Error(`${source}:${i + 1}: not a saved object (needs id, type, attributes, references)`);
+    if (!isSavedObject(value))
+      throw new Error(`${source}:${i + 1}: not a saved object (needs id, type, attributes, references)`);
     objects.push(value);
   });
   return objects;
@@ -66,7 +67,9 @@ function isSavedObject(v: unknown): v is SavedObject {
 
 /** Every `*.ndjson` file of the directory, in name order. */
 export function loadSavedObjectFiles(dir = savedObjectsDir()): { file: string; objects: SavedObject[] }[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ndjson'))
+    .sort();
   if (files.length === 0) throw new Error(`no *.ndjson saved objects in ${dir}`);
   return files.map((file) => ({ file, objects: parseSavedObjects(readFileSync(join(dir, file), 'utf8'), file) }));
 }
@@ -87,7 +90,11 @@ export function toNdjson(objects: readonly SavedObject[]): string {
  * get the prefix too, and the other titles say which prefix they show. The default prefix
  * returns the objects unchanged. Pure: the input is not modified.
  */
-export function withIndexPrefix(objects: readonly SavedObject[], prefix: string, shippedPrefix: string = DEFAULTS.indexPrefix): SavedObject[] {
+export function withIndexPrefix(
+  objects: readonly SavedObject[],
+  prefix: string,
+  shippedPrefix: string = DEFAULTS.indexPrefix,
+): SavedObject[] {
   const copy = structuredClone(objects) as SavedObject[];
   if (prefix === shippedPrefix) return copy;
   const from = `${shippedPrefix}-`;
@@ -166,7 +173,8 @@ export function referencedFields(objects: readonly SavedObject[]): FieldUse[] {
     const base = { objectId: o.id, objectType: o.type };
     if (o.type === 'index-pattern') {
       const time = o.attributes.timeFieldName;
-      if (typeof time === 'string' && time) uses.push({ ...base, indexPatternId: o.id, field: time, where: 'timeFieldName' });
+      if (typeof time === 'string' && time)
+        uses.push({ ...base, indexPatternId: o.id, field: time, where: 'timeFieldName' });
       continue;
     }
     if (o.type !== 'visualization' && o.type !== 'search') continue;

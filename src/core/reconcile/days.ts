@@ -34,7 +34,11 @@ export function defaultReconcileRange(today: string, days = DEFAULT_RECONCILE_DA
  * business days `range` — with half a day to spare on each side, so that offsets and DST
  * never cut a day short. Rows outside the days are filtered by their business day.
  */
-export function sourceWallClockBounds(range: DayRange, zones: Zones, marginHours = 36): { from: string; until: string } {
+export function sourceWallClockBounds(
+  range: DayRange,
+  zones: Zones,
+  marginHours = 36,
+): { from: string; until: string } {
   const noon = (day: string): Date => wallClockToInstant(`${day} 12:00:00`, zones.tz)!;
   const margin = marginHours * 3_600_000;
   return {
@@ -48,12 +52,18 @@ export function sourceWallClockBounds(range: DayRange, zones: Zones, marginHours
  * midnights, so that no quarter hour lies in two pieces (MySQL groups by quarter hour, and a
  * quarter that spans two business days is re-read whole).
  */
-export function wallClockSlices(bounds: { from: string; until: string }, slices: number): { from: string; until: string }[] {
+export function wallClockSlices(
+  bounds: { from: string; until: string },
+  slices: number,
+): { from: string; until: string }[] {
   const cuts = daysBetween(shiftDay(bounds.from.slice(0, 10), 1), bounds.until.slice(0, 10))
     .map((day) => `${day} 00:00:00`)
     .filter((cut) => cut > bounds.from && cut < bounds.until);
   const pieces = Math.max(1, Math.min(slices, cuts.length + 1));
-  const chosen = Array.from({ length: pieces - 1 }, (_, i) => cuts[Math.round(((i + 1) * (cuts.length + 1)) / pieces) - 1]).filter((c): c is string => c !== undefined);
+  const chosen = Array.from(
+    { length: pieces - 1 },
+    (_, i) => cuts[Math.round(((i + 1) * (cuts.length + 1)) / pieces) - 1],
+  ).filter((c): c is string => c !== undefined);
   const edges = [bounds.from, ...new Set(chosen), bounds.until];
   return edges.slice(1).map((until, i) => ({ from: edges[i]!, until }));
 }
@@ -153,7 +163,15 @@ export function addTotals<T extends DayTotals>(into: Map<string, T>, day: string
   for (const key of Object.keys(add) as (keyof T)[]) (current[key] as number) += add[key] as number;
 }
 
-export const NO_DIFFERENCES: DayDifferences = { missing: 0, extra: 0, changed: 0, unfingerprinted: 0, missing_ids: [], extra_ids: [], changed_ids: [] };
+export const NO_DIFFERENCES: DayDifferences = {
+  missing: 0,
+  extra: 0,
+  changed: 0,
+  unfingerprinted: 0,
+  missing_ids: [],
+  extra_ids: [],
+  changed_ids: [],
+};
 
 /**
  * Day by day, MySQL's accepted rows against the sales index. A day is a candidate for drift
@@ -162,9 +180,21 @@ export const NO_DIFFERENCES: DayDifferences = { missing: 0, extra: 0, changed: 0
  * candidate (the drill-down decides). A day whose documents are not all fingerprinted yet and
  * whose count and amount agree is listed in `not_fingerprinted`, not as drift.
  */
-export function compareDays(mysql: ReadonlyMap<string, SourceDayTotals>, es: ReadonlyMap<string, IndexDayTotals>, exactRows: number): Comparison {
+export function compareDays(
+  mysql: ReadonlyMap<string, SourceDayTotals>,
+  es: ReadonlyMap<string, IndexDayTotals>,
+  exactRows: number,
+): Comparison {
   const days = [...new Set([...mysql.keys(), ...es.keys()])].sort();
-  const out: Comparison = { days_with_data: days.length, first_day: days[0] ?? null, last_day: days[days.length - 1] ?? null, mysql: { rows: 0, amount: 0 }, es: { rows: 0, amount: 0 }, drift: [], not_fingerprinted: [] };
+  const out: Comparison = {
+    days_with_data: days.length,
+    first_day: days[0] ?? null,
+    last_day: days[days.length - 1] ?? null,
+    mysql: { rows: 0, amount: 0 },
+    es: { rows: 0, amount: 0 },
+    drift: [],
+    not_fingerprinted: [],
+  };
   for (const day of days) {
     const m = mysql.get(day) ?? { rows: 0, amount: 0, fingerprint: 0, changed: 0 };
     const e = es.get(day) ?? { rows: 0, amount: 0, fingerprint: 0, fingerprinted: 0 };
@@ -179,9 +209,16 @@ export function compareDays(mysql: ReadonlyMap<string, SourceDayTotals>, es: Rea
     if (!totalsDiffer && !allFingerprinted) out.not_fingerprinted.push({ day, documents: e.rows - e.fingerprinted });
     if (totalsDiffer || fingerprintDiffers || (tooBig && allFingerprinted)) {
       out.drift.push({
-        day, mysql_rows: m.rows, mysql_amount: m.amount, es_rows: e.rows, es_amount: e.amount,
-        rows_diff: e.rows - m.rows, amount_diff: e.amount - m.amount, fingerprint_differs: fingerprintDiffers,
-        changed_since_checkpoint: m.changed, ...NO_DIFFERENCES,
+        day,
+        mysql_rows: m.rows,
+        mysql_amount: m.amount,
+        es_rows: e.rows,
+        es_amount: e.amount,
+        rows_diff: e.rows - m.rows,
+        amount_diff: e.amount - m.amount,
+        fingerprint_differs: fingerprintDiffers,
+        changed_since_checkpoint: m.changed,
+        ...NO_DIFFERENCES,
       });
     }
   }

@@ -23,7 +23,7 @@ export interface DayIds {
   unfingerprinted: string[];
 }
 
-const byId = (a: string, b: string): number => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
+const byId = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /** Pure: MySQL's id -> fingerprint against the day's documents. */
 export function differingIds(source: ReadonlyMap<string, number>, documents: readonly StoredSaleRef[]): DayIds {
@@ -57,7 +57,15 @@ export function summarizeIds(ids: DayIds, cap = DRIFT_ID_CAP): DayDifferences {
   };
 }
 
-export async function drillDownDay(es: Client, salesIndex: string, pool: Pool, table: string, fingerprintSql: string, day: string, zones: Zones): Promise<DayIds> {
+export async function drillDownDay(
+  es: Client,
+  salesIndex: string,
+  pool: Pool,
+  table: string,
+  fingerprintSql: string,
+  day: string,
+  zones: Zones,
+): Promise<DayIds> {
   const documents: StoredSaleRef[] = [];
   const [source] = await Promise.all([
     sourceFingerprintsOfDay(pool, table, fingerprintSql, day, zones),

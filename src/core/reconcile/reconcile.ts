@@ -6,7 +6,14 @@
  */
 import { FINGERPRINT_EXACT_ROWS } from '../source/fingerprint';
 import { StateStore } from '../state/store';
-import { compareDays, type DayComparison, type DayRange, type DayTotals, type UnfingerprintedDay, type Zones } from './days';
+import {
+  compareDays,
+  type DayComparison,
+  type DayRange,
+  type DayTotals,
+  type UnfingerprintedDay,
+  type Zones,
+} from './days';
 import { drillDownDay, summarizeIds, type DayIds } from './drillDown';
 import { indexDayTotals } from './indexSide';
 import { repairIds, type RepairDeps, type RepairOptions, type RepairStats } from './repair';
@@ -60,7 +67,12 @@ interface Compared {
   not_fingerprinted: UnfingerprintedDay[];
 }
 
-async function compare(deps: ReconcileDeps, range: DayRange | undefined, checkpoint: string | null, exactRows: number): Promise<Compared> {
+async function compare(
+  deps: ReconcileDeps,
+  range: DayRange | undefined,
+  checkpoint: string | null,
+  exactRows: number,
+): Promise<Compared> {
   const zones: Zones = { tz: deps.config.tz, sourceTz: deps.config.sourceTz };
   const fingerprintSql = await fingerprintSqlOf(deps.pool, deps.config.table);
   const [mysql, es] = await Promise.all([
@@ -71,7 +83,15 @@ async function compare(deps: ReconcileDeps, range: DayRange | undefined, checkpo
   const drift: Compared['drift'] = [];
   // One day at a time: a day's ids are held in memory, never more than one day's.
   for (const candidate of days.drift) {
-    const ids = await drillDownDay(deps.es, deps.names.sales, deps.pool, deps.config.table, fingerprintSql, candidate.day, zones);
+    const ids = await drillDownDay(
+      deps.es,
+      deps.names.sales,
+      deps.pool,
+      deps.config.table,
+      fingerprintSql,
+      candidate.day,
+      zones,
+    );
     const comparison: DayComparison = { ...candidate, ...summarizeIds(ids) };
     const totalsDiffer = comparison.rows_diff !== 0 || comparison.amount_diff !== 0;
     // A candidate only for its size (or changed between the two reads) whose ids all agree is in sync.
@@ -82,11 +102,18 @@ async function compare(deps: ReconcileDeps, range: DayRange | undefined, checkpo
 
 export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Promise<ReconcileResult> {
   const exactRows = opts.exactRows ?? FINGERPRINT_EXACT_ROWS;
-  const checkpoint = (await new StateStore(deps.es, deps.names.state).readCheckpoint(deps.config.table))?.modified ?? null;
+  const checkpoint =
+    (await new StateStore(deps.es, deps.names.state).readCheckpoint(deps.config.table))?.modified ?? null;
   const first = await compare(deps, opts.range, checkpoint, exactRows);
-  deps.verbose(`reconcile: ${first.days_with_data} day(s) with data, ${first.drift.length} drifting, ${first.not_fingerprinted.length} not fingerprinted yet`);
+  deps.verbose(
+    `reconcile: ${first.days_with_data} day(s) with data, ${first.drift.length} drifting, ${first.not_fingerprinted.length} not fingerprinted yet`,
+  );
   const drift = first.drift.map((d) => d.comparison);
-  const notFingerprinted = (list: UnfingerprintedDay[]): ReconcileResult['not_fingerprinted'] => ({ days: list.length, documents: list.reduce((n, d) => n + d.documents, 0), list });
+  const notFingerprinted = (list: UnfingerprintedDay[]): ReconcileResult['not_fingerprinted'] => ({
+    days: list.length,
+    documents: list.reduce((n, d) => n + d.documents, 0),
+    list,
+  });
   const result: ReconcileResult = {
     outcome: drift.length ? 'drift found' : 'in sync',
     from: opts.range?.from ?? first.first_day,
@@ -105,7 +132,14 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Pr
   };
   if (!opts.repair || (drift.length === 0 && first.not_fingerprinted.length === 0)) return result;
 
-  result.repair = await repairIds(deps, { drift: first.drift.map((d) => ({ day: d.comparison.day, ids: d.ids })), fill: first.not_fingerprinted.map((d) => d.day) }, opts);
+  result.repair = await repairIds(
+    deps,
+    {
+      drift: first.drift.map((d) => ({ day: d.comparison.day, ids: d.ids })),
+      fill: first.not_fingerprinted.map((d) => d.day),
+    },
+    opts,
+  );
   const after = await compare(deps, opts.range, checkpoint, exactRows);
   result.remaining = after.drift.map((d) => d.comparison);
   result.remaining_days = result.remaining.length;

@@ -73,7 +73,8 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     /** id -> the day its document is on (for deletes), in the order the drill-down named them. */
     const targets = new Map<string, string | undefined>();
     for (const { day, ids } of plan.drift) {
-      for (const id of [...ids.missing, ...ids.changed, ...ids.unfingerprinted]) if (!targets.has(id)) targets.set(id, undefined);
+      for (const id of [...ids.missing, ...ids.changed, ...ids.unfingerprinted])
+        if (!targets.has(id)) targets.set(id, undefined);
       for (const doc of ids.extra) targets.set(doc.id, day);
     }
     const touchedDays = new Set(plan.drift.map((d) => d.day));
@@ -102,20 +103,28 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     async function* rows(): AsyncGenerator<EncodedRows> {
       for await (const page of idPages()) {
         const found = new Set<string>();
-        for await (const read of rowsById(pool, source, page.map(([id]) => id))) {
+        for await (const read of rowsById(
+          pool,
+          source,
+          page.map(([id]) => id),
+        )) {
           for (let i = 0; i < read.length; i++) found.add(String(read.row(i).id));
           if (read.length) yield read;
         }
         const gone: BulkOp[] = [];
         for (const [id, day] of page) {
           if (found.has(id)) continue;
-          gone.push({ kind: 'delete', index: names.sales, id }, ...ruleIds.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const));
+          gone.push(
+            { kind: 'delete', index: names.sales, id },
+            ...ruleIds.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(id, rule) }) as const),
+          );
           if (day !== undefined) deletedDays.add(day);
           deleted++;
         }
         if (gone.length) {
           const res = await writeBulk(es, gone, { refresh: true });
-          if (res.failed.length) throw new RunFailedError(`could not delete documents of rows deleted from MySQL: ${res.failed[0]!.reason}`);
+          if (res.failed.length)
+            throw new RunFailedError(`could not delete documents of rows deleted from MySQL: ${res.failed[0]!.reason}`);
           deps.verbose(`repair: deleted the documents of ${gone.length / (1 + ruleIds.length)} row(s) gone from MySQL`);
         }
       }
@@ -123,10 +132,20 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
 
     const ingest: IngestStats = await runIngestPipeline(
       { ...deps, onProgress: (p) => deps.onProgress?.(p.read) },
-      { ...INGEST_DEFAULTS, batchSize: opts.batchSize, concurrency: opts.concurrency, rows: rows(), source, overwrite: true },
+      {
+        ...INGEST_DEFAULTS,
+        batchSize: opts.batchSize,
+        concurrency: opts.concurrency,
+        rows: rows(),
+        source,
+        overwrite: true,
+      },
     );
     if (deletedDays.size) {
-      await settleRepeatedAmounts({ client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now }, [...deletedDays].sort());
+      await settleRepeatedAmounts(
+        { client: es, names, repeatedAmountFrom: config.rules.repeatedAmountFrom, now: deps.now },
+        [...deletedDays].sort(),
+      );
     }
     for (const d of deletedDays) touchedDays.add(d);
     await new StateStore(es, names.state).markChangedDays(touchedDays);

@@ -9,7 +9,16 @@ import { describeSourceTable, sourceQuery } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
-import { addTotals, businessDayOfQuarter, businessDayOfWallClock, sourceWallClockBounds, wallClockSlices, type DayRange, type SourceDayTotals, type Zones } from './days';
+import {
+  addTotals,
+  businessDayOfQuarter,
+  businessDayOfWallClock,
+  sourceWallClockBounds,
+  wallClockSlices,
+  type DayRange,
+  type SourceDayTotals,
+  type Zones,
+} from './days';
 
 /**
  * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 6.4 s for
@@ -33,14 +42,26 @@ const BEFORE_EVERYTHING = '0001-01-01 00:00:00';
 
 function totalsOf(r: RowDataPacket): SourceDayTotals {
   // DECIMAL sums arrive as strings; exact as numbers while below 2^53 (fingerprint.ts).
-  return { rows: Number(r.n), amount: Number(r.amount ?? 0), fingerprint: Number(r.fingerprint ?? 0), changed: Number(r.changed ?? 0) };
+  return {
+    rows: Number(r.n),
+    amount: Number(r.amount ?? 0),
+    fingerprint: Number(r.fingerprint ?? 0),
+    changed: Number(r.changed ?? 0),
+  };
 }
 
 /**
  * Accepted rows per business day. `range` undefined means every day in the table.
  * `checkpointModified` (source wall clock) splits off rows the next ingest will copy anyway.
  */
-export async function sourceDayTotals(pool: Pool, table: string, fingerprintSql: string, zones: Zones, range: DayRange | undefined, checkpointModified: string | null): Promise<Map<string, SourceDayTotals>> {
+export async function sourceDayTotals(
+  pool: Pool,
+  table: string,
+  fingerprintSql: string,
+  zones: Zones,
+  range: DayRange | undefined,
+  checkpointModified: string | null,
+): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
   // What totalsOf reads, the same for a quarter hour and for a second.
   const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) AS changed`;
@@ -87,7 +108,13 @@ export async function sourceDayTotals(pool: Pool, table: string, fingerprintSql:
  * The accepted rows of one business day: id -> fingerprint. MySQL reads the day's sold_at
  * range (with a margin for zone offsets and DST, cut to the day here), nothing else.
  */
-export async function sourceFingerprintsOfDay(pool: Pool, table: string, fingerprintSql: string, day: string, zones: Zones): Promise<Map<string, number>> {
+export async function sourceFingerprintsOfDay(
+  pool: Pool,
+  table: string,
+  fingerprintSql: string,
+  day: string,
+  zones: Zones,
+): Promise<Map<string, number>> {
   const accepted = acceptedRowCondition();
   const bounds = sourceWallClockBounds({ from: day, to: day }, zones, 18);
   const rows = await sourceQuery(
@@ -98,6 +125,7 @@ export async function sourceFingerprintsOfDay(pool: Pool, table: string, fingerp
   );
   const out = new Map<string, number>();
   // The id as the document's id (mapSourceRow's idString: leading zeros cannot occur in a BIGINT).
-  for (const r of rows) if (businessDayOfWallClock(String(r.sold_at), zones) === day) out.set(String(r.id), Number(r.fingerprint));
+  for (const r of rows)
+    if (businessDayOfWallClock(String(r.sold_at), zones) === day) out.set(String(r.id), Number(r.fingerprint));
   return out;
 }

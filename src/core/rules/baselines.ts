@@ -17,7 +17,10 @@ export class WeeklyBaselines {
   private readonly cache = new Map<string, Map<string, WeeklyBaseline | null>>();
   private cached = 0;
 
-  constructor(private readonly client: Client, private readonly weeklyIndex: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly weeklyIndex: string,
+  ) {}
 
   /** Fetches the baselines these sales need that are not cached yet. */
   async load(sales: Iterable<{ store_id: string; sale_date: string }>): Promise<void> {
@@ -47,7 +50,11 @@ export class WeeklyBaselines {
     const ids = [...missing.keys()];
     for (let i = 0; i < ids.length; i += 5_000) {
       const chunk = ids.slice(i, i + 5_000);
-      const res = await this.client.mget<WeeklyBaseline>({ index: this.weeklyIndex, ids: chunk, _source: ['store_id', 'start_date', 'end_date', 'unit_price'] });
+      const res = await this.client.mget<WeeklyBaseline>({
+        index: this.weeklyIndex,
+        ids: chunk,
+        _source: ['store_id', 'start_date', 'end_date', 'unit_price'],
+      });
       for (const doc of res.docs) {
         const key = missing.get(doc._id);
         if (!key) continue;

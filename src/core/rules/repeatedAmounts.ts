@@ -24,16 +24,32 @@ export interface StoredSale {
 }
 
 /** Every hit of a query, through the one pager (a point in time and search_after). */
-function searchAll<T>(client: Client, index: string, query: estypes.QueryDslQueryContainer, sort: estypes.SortCombinations[], extra: Pick<StreamOptions, 'source' | 'version'> = {}): AsyncGenerator<estypes.SearchHit<T>> {
+function searchAll<T>(
+  client: Client,
+  index: string,
+  query: estypes.QueryDslQueryContainer,
+  sort: estypes.SortCombinations[],
+  extra: Pick<StreamOptions, 'source' | 'version'> = {},
+): AsyncGenerator<estypes.SearchHit<T>> {
   return streamHits<T>(client, { index, query, sort, pageSize: PAGE, ...extra });
 }
 
 /** All sales (counted or not) of the given repeat keys, with their versions. */
-export async function fetchRepeatGroups(client: Client, salesIndex: string, keys: string[]): Promise<Map<string, StoredSale[]>> {
+export async function fetchRepeatGroups(
+  client: Client,
+  salesIndex: string,
+  keys: string[],
+): Promise<Map<string, StoredSale[]>> {
   const groups = new Map<string, StoredSale[]>();
   for (let i = 0; i < keys.length; i += 1_000) {
     const chunk = keys.slice(i, i + 1_000);
-    for await (const hit of searchAll<SaleDocument>(client, salesIndex, { terms: { repeat_key: chunk } }, [{ repeat_key: 'asc' }, { id: 'asc' }], { version: true })) {
+    for await (const hit of searchAll<SaleDocument>(
+      client,
+      salesIndex,
+      { terms: { repeat_key: chunk } },
+      [{ repeat_key: 'asc' }, { id: 'asc' }],
+      { version: true },
+    )) {
       const sale = hit._source!;
       const list = groups.get(sale.repeat_key) ?? [];
       list.push({ source: sale, version: hit._version! });
@@ -55,7 +71,9 @@ export function dayFilters(field: string, days: readonly string[]): estypes.Quer
   const runs = contiguousRuns([...days].sort());
   const filters: estypes.QueryDslQueryContainer[] = [];
   for (let i = 0; i < runs.length; i += RUNS_PER_QUERY) {
-    const ranges = runs.slice(i, i + RUNS_PER_QUERY).map((r) => ({ range: { [field]: { gte: r.from, lte: r.to, format: 'yyyy-MM-dd' } } }));
+    const ranges = runs
+      .slice(i, i + RUNS_PER_QUERY)
+      .map((r) => ({ range: { [field]: { gte: r.from, lte: r.to, format: 'yyyy-MM-dd' } } }));
     filters.push(ranges.length === 1 ? ranges[0]! : { bool: { should: ranges, minimum_should_match: 1 } });
   }
   return filters;
@@ -72,7 +90,8 @@ async function daysWithCountedSales(client: Client, salesIndex: string, days: re
       // At most 36,525 days (2000..2099), below search.max_buckets.
       aggs: { days: { terms: { field: 'sale_date', size: 40_000, format: 'yyyy-MM-dd', order: { _key: 'asc' } } } },
     });
-    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate).buckets as estypes.AggregationsStringTermsBucket[];
+    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate)
+      .buckets as estypes.AggregationsStringTermsBucket[];
     for (const b of buckets) found.push(String(b.key_as_string ?? b.key));
   }
   return found.sort();
@@ -93,7 +112,13 @@ function countedOn(dayFilter: estypes.QueryDslQueryContainer): estypes.QueryDslQ
  * aggregation, exact whatever the shards and the number of keys): the way for a day whose
  * groups the terms aggregation below cannot return exactly.
  */
-async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string, from: number, keys: Set<string>): Promise<void> {
+async function repeatedKeysOfDay(
+  client: Client,
+  salesIndex: string,
+  day: string,
+  from: number,
+  keys: Set<string>,
+): Promise<void> {
   let after: AfterKey | undefined;
   do {
     const res = await client.search({
@@ -101,7 +126,15 @@ async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string
       size: 0,
       track_total_hits: false,
       query: countedOn(dayFilters('sale_date', [day])[0]!),
-      aggs: { keys: { composite: { size: KEYS_PER_PAGE, sources: [{ key: { terms: { field: 'repeat_key' } } }], ...(after ? { after } : {}) } } },
+      aggs: {
+        keys: {
+          composite: {
+            size: KEYS_PER_PAGE,
+            sources: [{ key: { terms: { field: 'repeat_key' } } }],
+            ...(after ? { after } : {}),
+          },
+        },
+      },
     });
     const agg = res.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
     const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
@@ -122,7 +155,14 @@ async function repeatedKeysOfDay(client: Client, salesIndex: string, day: string
  * which is read key by key (repeatedKeysOfDay). With `known` (SettleDeps.candidates) those keys
  * stand for the aggregations.
  */
-async function candidateKeys(client: Client, names: IndexNames, days: string[], from: number, groupsPerQuery: number, known?: ReadonlySet<string>): Promise<Set<string>> {
+async function candidateKeys(
+  client: Client,
+  names: IndexNames,
+  days: string[],
+  from: number,
+  groupsPerQuery: number,
+  known?: ReadonlySet<string>,
+): Promise<Set<string>> {
   const keys = new Set<string>(known);
   const withSales = known ? [] : await daysWithCountedSales(client, names.sales, days);
   const queue = withSales.length ? [withSales] : [];
@@ -157,13 +197,23 @@ async function candidateKeys(client: Client, names: IndexNames, days: string[], 
   }
   // Groups flagged now, which may no longer deserve it.
   for (const dayFilter of dayFilters('sale_date', days)) {
-    for await (const hit of searchAll<{ repeat_key: string }>(client, names.sales, { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } }, [{ id: 'asc' }], { source: ['repeat_key'] })) {
+    for await (const hit of searchAll<{ repeat_key: string }>(
+      client,
+      names.sales,
+      { bool: { filter: [dayFilter, { term: { anomaly_rules: RULE } }] } },
+      [{ id: 'asc' }],
+      { source: ['repeat_key'] },
+    )) {
       keys.add(hit._source!.repeat_key);
     }
-    for await (const hit of searchAll<{ store_id: string; card_number: string; sale_date: string; amount_sale: number }>(
-      client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }],
-      { source: ['store_id', 'card_number', 'sale_date', 'amount_sale'] },
-    )) {
+    for await (const hit of searchAll<{
+      store_id: string;
+      card_number: string;
+      sale_date: string;
+      amount_sale: number;
+    }>(client, names.anomalies, { bool: { filter: [dayFilter, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }], {
+      source: ['store_id', 'card_number', 'sale_date', 'amount_sale'],
+    })) {
       const a = hit._source!;
       keys.add(repeatKeyOf(a.store_id, a.card_number, a.sale_date, a.amount_sale));
     }
@@ -199,14 +249,29 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
   const result: SettleResult = { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
-  const keys = [...(await candidateKeys(client, names, days, deps.repeatedAmountFrom, deps.groupsPerQuery ?? GROUPS_PER_QUERY, deps.candidates))];
+  const keys = [
+    ...(await candidateKeys(
+      client,
+      names,
+      days,
+      deps.repeatedAmountFrom,
+      deps.groupsPerQuery ?? GROUPS_PER_QUERY,
+      deps.candidates,
+    )),
+  ];
   for (let i = 0; i < keys.length; i += 1_000) {
     const chunk = keys.slice(i, i + 1_000);
     const groups = await fetchRepeatGroups(client, names.sales, chunk);
     const memberIds = [...groups.values()].flat().map((m) => m.source.id);
     const existingDocs = new Set<string>();
     for (let j = 0; j < memberIds.length; j += 10_000) {
-      for await (const hit of searchAll<{ sale_id: string }>(client, names.anomalies, { bool: { filter: [{ terms: { sale_id: memberIds.slice(j, j + 10_000) } }, { term: { rule: RULE } }] } }, [{ sale_id: 'asc' }], { source: ['sale_id'] })) {
+      for await (const hit of searchAll<{ sale_id: string }>(
+        client,
+        names.anomalies,
+        { bool: { filter: [{ terms: { sale_id: memberIds.slice(j, j + 10_000) } }, { term: { rule: RULE } }] } },
+        [{ sale_id: 'asc' }],
+        { source: ['sale_id'] },
+      )) {
         existingDocs.add(hit._source!.sale_id);
       }
     }
@@ -216,8 +281,15 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
       const counted = members.filter((m) => m.source.counted);
       // A group: enough counted sales to flag, or a flag to take back (a candidate key that is
       // neither, which RepeatCandidates may name, is no group).
-      if (counted.length >= deps.repeatedAmountFrom || members.some((m) => m.source.anomaly_rules.includes(RULE) || existingDocs.has(m.source.id))) result.groups++;
-      const expected = rankRepeatedAmounts(counted.map((m) => m.source), deps.repeatedAmountFrom);
+      if (
+        counted.length >= deps.repeatedAmountFrom ||
+        members.some((m) => m.source.anomaly_rules.includes(RULE) || existingDocs.has(m.source.id))
+      )
+        result.groups++;
+      const expected = rankRepeatedAmounts(
+        counted.map((m) => m.source),
+        deps.repeatedAmountFrom,
+      );
       for (const m of members) {
         const sale = m.source;
         const should = expected.get(sale.id);
@@ -225,16 +297,37 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
         if (should) {
           result.flagged++;
           const { refresh, create } = anomalyUpsert(sale, should, at);
-          ops.push({ kind: 'upsert', index: names.anomalies, id: anomalyId(sale.id, RULE), doc: refresh, upsert: create });
+          ops.push({
+            kind: 'upsert',
+            index: names.anomalies,
+            id: anomalyId(sale.id, RULE),
+            doc: refresh,
+            upsert: create,
+          });
           if (!hasRule) {
             result.newlyFlagged++;
-            ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: [...sale.anomaly_rules, RULE].sort() }, version: m.version, versionType: 'external_gte' });
+            ops.push({
+              kind: 'index',
+              index: names.sales,
+              id: sale.id,
+              doc: { ...sale, anomaly_rules: [...sale.anomaly_rules, RULE].sort() },
+              version: m.version,
+              versionType: 'external_gte',
+            });
           }
         } else {
-          if (existingDocs.has(sale.id)) ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
+          if (existingDocs.has(sale.id))
+            ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
           if (hasRule) {
             result.unflagged++;
-            ops.push({ kind: 'index', index: names.sales, id: sale.id, doc: { ...sale, anomaly_rules: sale.anomaly_rules.filter((r) => r !== RULE) }, version: m.version, versionType: 'external_gte' });
+            ops.push({
+              kind: 'index',
+              index: names.sales,
+              id: sale.id,
+              doc: { ...sale, anomaly_rules: sale.anomaly_rules.filter((r) => r !== RULE) },
+              version: m.version,
+              versionType: 'external_gte',
+            });
           } else if (existingDocs.has(sale.id)) {
             result.unflagged++;
           }

@@ -30,25 +30,71 @@ export interface RuleDescription {
 
 export function describeRules(t: RuleThresholds): RuleDescription[] {
   return [
-    { id: 'OVER_WEEKLY_AOV', severity: 'high', description: "counted sale above factor × the store's weekly AOV ending the day before", thresholds: { factor: t.overWeeklyAovFactor } },
-    { id: 'REPEATED_AMOUNT', severity: 'medium', description: 'same card, same amount, same store, same business day: the Nth and later sale (by sold_at, id)', thresholds: { from_occurrence: t.repeatedAmountFrom } },
-    { id: 'DEPOSIT_MISMATCH', severity: 'medium', description: 'amount_deposit differs from amount_sale − amount_fee on a non-canceled sale', thresholds: { tolerance_won: 0 } },
-    { id: 'FEE_RATE_OUT_OF_RANGE', severity: 'low', description: 'amount_fee / amount_sale outside the sane range on a non-canceled sale', thresholds: { min_rate: t.feeRateMin, max_rate: t.feeRateMax } },
-    { id: 'NON_POSITIVE_AMOUNT', severity: 'high', description: 'amount_sale ≤ 0 on a sale that is not canceled', thresholds: { min_amount: 1 } },
-    { id: 'SETTLEMENT_BEFORE_SALE', severity: 'medium', description: 'will_deposited_at is earlier than sold_at', thresholds: {} },
-    { id: 'SALE_IN_FUTURE', severity: 'high', description: 'sold_at later than now (plus a clock-skew allowance)', thresholds: { tolerance_minutes: t.futureToleranceMinutes } },
+    {
+      id: 'OVER_WEEKLY_AOV',
+      severity: 'high',
+      description: "counted sale above factor × the store's weekly AOV ending the day before",
+      thresholds: { factor: t.overWeeklyAovFactor },
+    },
+    {
+      id: 'REPEATED_AMOUNT',
+      severity: 'medium',
+      description: 'same card, same amount, same store, same business day: the Nth and later sale (by sold_at, id)',
+      thresholds: { from_occurrence: t.repeatedAmountFrom },
+    },
+    {
+      id: 'DEPOSIT_MISMATCH',
+      severity: 'medium',
+      description: 'amount_deposit differs from amount_sale − amount_fee on a non-canceled sale',
+      thresholds: { tolerance_won: 0 },
+    },
+    {
+      id: 'FEE_RATE_OUT_OF_RANGE',
+      severity: 'low',
+      description: 'amount_fee / amount_sale outside the sane range on a non-canceled sale',
+      thresholds: { min_rate: t.feeRateMin, max_rate: t.feeRateMax },
+    },
+    {
+      id: 'NON_POSITIVE_AMOUNT',
+      severity: 'high',
+      description: 'amount_sale ≤ 0 on a sale that is not canceled',
+      thresholds: { min_amount: 1 },
+    },
+    {
+      id: 'SETTLEMENT_BEFORE_SALE',
+      severity: 'medium',
+      description: 'will_deposited_at is earlier than sold_at',
+      thresholds: {},
+    },
+    {
+      id: 'SALE_IN_FUTURE',
+      severity: 'high',
+      description: 'sold_at later than now (plus a clock-skew allowance)',
+      thresholds: { tolerance_minutes: t.futureToleranceMinutes },
+    },
   ];
 }
 
 export const RULE_IDS: readonly RuleId[] = describeRules({
-  overWeeklyAovFactor: 2, repeatedAmountFrom: 3, feeRateMin: 0, feeRateMax: 0.3, futureToleranceMinutes: 10,
+  overWeeklyAovFactor: 2,
+  repeatedAmountFrom: 3,
+  feeRateMin: 0,
+  feeRateMax: 0.3,
+  futureToleranceMinutes: 10,
 }).map((r) => r.id);
 
 export function severityOf(rule: RuleId): Severity {
-  return ({
-    OVER_WEEKLY_AOV: 'high', REPEATED_AMOUNT: 'medium', DEPOSIT_MISMATCH: 'medium', FEE_RATE_OUT_OF_RANGE: 'low',
-    NON_POSITIVE_AMOUNT: 'high', SETTLEMENT_BEFORE_SALE: 'medium', SALE_IN_FUTURE: 'high',
-  } as const)[rule];
+  return (
+    {
+      OVER_WEEKLY_AOV: 'high',
+      REPEATED_AMOUNT: 'medium',
+      DEPOSIT_MISMATCH: 'medium',
+      FEE_RATE_OUT_OF_RANGE: 'low',
+      NON_POSITIVE_AMOUNT: 'high',
+      SETTLEMENT_BEFORE_SALE: 'medium',
+      SALE_IN_FUTURE: 'high',
+    } as const
+  )[rule];
 }
 
 export interface RuleFinding {
@@ -74,7 +120,12 @@ export interface SaleRuleContext {
   baseline: WeeklyBaseline | null | undefined;
 }
 
-function finding(rule: RuleId, reason: string, baseline: number | null = null, threshold: number | null = null): RuleFinding {
+function finding(
+  rule: RuleId,
+  reason: string,
+  baseline: number | null = null,
+  threshold: number | null = null,
+): RuleFinding {
   return { rule, severity: severityOf(rule), baseline, threshold, reason };
 }
 
@@ -87,50 +138,65 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
   if (sale.counted && ctx.baseline && ctx.baseline.unit_price > 0) {
     const limit = t.overWeeklyAovFactor * ctx.baseline.unit_price;
     if (sale.amount_sale > limit) {
-      out.push(finding(
-        'OVER_WEEKLY_AOV',
-        `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ${ctx.baseline.end_date}).`,
-        ctx.baseline.unit_price,
-        limit,
-      ));
+      out.push(
+        finding(
+          'OVER_WEEKLY_AOV',
+          `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ${ctx.baseline.end_date}).`,
+          ctx.baseline.unit_price,
+          limit,
+        ),
+      );
     }
   }
 
   if (!sale.is_canceled && sale.amount_fee !== null && sale.amount_deposit !== null) {
     const expected = sale.amount_sale - sale.amount_fee;
     if (sale.amount_deposit !== expected) {
-      out.push(finding(
-        'DEPOSIT_MISMATCH',
-        `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ${won(sale.amount_fee)} (expected ${won(expected)}).`,
-        expected,
-        0,
-      ));
+      out.push(
+        finding(
+          'DEPOSIT_MISMATCH',
+          `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ${won(sale.amount_fee)} (expected ${won(expected)}).`,
+          expected,
+          0,
+        ),
+      );
     }
   }
 
   if (!sale.is_canceled && sale.amount_fee !== null && sale.amount_sale > 0) {
     const rate = sale.amount_fee / sale.amount_sale;
     if (rate < t.feeRateMin || rate > t.feeRateMax) {
-      out.push(finding(
-        'FEE_RATE_OUT_OF_RANGE',
-        `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
-        rate,
-        rate < t.feeRateMin ? t.feeRateMin : t.feeRateMax,
-      ));
+      out.push(
+        finding(
+          'FEE_RATE_OUT_OF_RANGE',
+          `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
+          rate,
+          rate < t.feeRateMin ? t.feeRateMin : t.feeRateMax,
+        ),
+      );
     }
   }
 
   if (!sale.is_canceled && sale.amount_sale <= 0) {
-    out.push(finding('NON_POSITIVE_AMOUNT', `Sale amount is ${won(sale.amount_sale)} but the sale is not canceled.`, null, 0));
+    out.push(
+      finding('NON_POSITIVE_AMOUNT', `Sale amount is ${won(sale.amount_sale)} but the sale is not canceled.`, null, 0),
+    );
   }
 
   if (sale.will_deposited_at && isoBefore(sale.will_deposited_at, sale.sold_at)) {
-    out.push(finding('SETTLEMENT_BEFORE_SALE', `Settlement is planned for ${sale.will_deposited_at}, before the sale itself at ${sale.sold_at}.`));
+    out.push(
+      finding(
+        'SETTLEMENT_BEFORE_SALE',
+        `Settlement is planned for ${sale.will_deposited_at}, before the sale itself at ${sale.sold_at}.`,
+      ),
+    );
   }
 
   const latest = ctx.now.getTime() + t.futureToleranceMinutes * 60_000;
   if (Date.parse(sale.sold_at) > latest) {
-    out.push(finding('SALE_IN_FUTURE', `Sale time ${sale.sold_at} is in the future (checked at ${ctx.now.toISOString()}).`));
+    out.push(
+      finding('SALE_IN_FUTURE', `Sale time ${sale.sold_at} is in the future (checked at ${ctx.now.toISOString()}).`),
+    );
   }
   return out;
 }
@@ -162,19 +228,23 @@ export function rankRepeatedAmounts(members: RepeatMember[], from: number): Map<
   ordered.forEach((m, i) => {
     const occurrence = i + 1;
     if (occurrence >= from) {
-      flagged.set(m.id, finding(
-        'REPEATED_AMOUNT',
-        `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
-        ordered.length,
-        from,
-      ));
+      flagged.set(
+        m.id,
+        finding(
+          'REPEATED_AMOUNT',
+          `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
+          ordered.length,
+          from,
+        ),
+      );
     }
   });
   return flagged;
 }
 
 function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const s =
+    n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${s}`;
 }
 
@@ -206,7 +276,11 @@ export function anomalyId(saleId: string, rule: RuleId): string {
  * The anomaly document for a finding. Written as an upsert: `finding` fields are refreshed
  * on every check, while status, note and detected_at survive (an operator's resolution is kept).
  */
-export function anomalyUpsert(sale: SaleDocument, f: RuleFinding, at: string): { refresh: Partial<AnomalyDocument>; create: AnomalyDocument } {
+export function anomalyUpsert(
+  sale: SaleDocument,
+  f: RuleFinding,
+  at: string,
+): { refresh: Partial<AnomalyDocument>; create: AnomalyDocument } {
   const refresh = {
     sale_id: sale.id,
     rule: f.rule,
@@ -239,7 +313,10 @@ export interface SaleAnomalyDiff {
  * What the per-sale rules change on one sale: ingest (against the rules the stored document
  * carried) and `anomalies scan` (against the anomaly documents stored) both diff this way.
  */
-export function diffSaleAnomalies(findings: readonly RuleFinding[], before: { rules: Iterable<string>; groupRule: boolean }): SaleAnomalyDiff {
+export function diffSaleAnomalies(
+  findings: readonly RuleFinding[],
+  before: { rules: Iterable<string>; groupRule: boolean },
+): SaleAnomalyDiff {
   const rules = findings.map((f) => f.rule);
   const cleared: RuleId[] = [];
   for (const rule of before.rules) {

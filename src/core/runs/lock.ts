@@ -40,12 +40,24 @@ export class JobLock {
   }
 
   private document(): object {
-    return { key: this.id, kind: 'lock', value: this.holder, heartbeat_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+    return {
+      key: this.id,
+      kind: 'lock',
+      value: this.holder,
+      heartbeat_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    };
   }
 
   async acquire(): Promise<void> {
     try {
-      await this.client.index({ index: this.index, id: this.id, op_type: 'create', document: this.document(), refresh: true });
+      await this.client.index({
+        index: this.index,
+        id: this.id,
+        op_type: 'create',
+        document: this.document(),
+        refresh: true,
+      });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
       await this.takeOverIfStale();
@@ -63,7 +75,10 @@ export class JobLock {
   }
 
   private async takeOverIfStale(): Promise<void> {
-    const current = await this.client.get<{ value: LockHolder; heartbeat_at: string }>({ index: this.index, id: this.id }, { ignore: [404] });
+    const current = await this.client.get<{ value: LockHolder; heartbeat_at: string }>(
+      { index: this.index, id: this.id },
+      { ignore: [404] },
+    );
     if (!current.found) return this.acquire();
     const held = current._source!;
     const gone = goneReason(
@@ -103,7 +118,13 @@ export class JobLock {
     const current = await this.client.get<{ value: LockHolder }>({ index: this.index, id: this.id }, { ignore: [404] });
     if (!current.found || current._source?.value.run_id !== this.holder.run_id) return;
     await this.client.delete(
-      { index: this.index, id: this.id, if_seq_no: current._seq_no, if_primary_term: current._primary_term, refresh: true },
+      {
+        index: this.index,
+        id: this.id,
+        if_seq_no: current._seq_no,
+        if_primary_term: current._primary_term,
+        refresh: true,
+      },
       { ignore: [404, 409] },
     );
   }

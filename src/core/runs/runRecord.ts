@@ -74,7 +74,13 @@ export class RunRecorder {
   }
 
   /** Best effort: a run that failed because Elasticsearch is down cannot record that in Elasticsearch. */
-  async finish(result: { status: RunStatus; exitCode: number; counts?: Record<string, unknown>; summary?: string; error?: string }): Promise<void> {
+  async finish(result: {
+    status: RunStatus;
+    exitCode: number;
+    counts?: Record<string, unknown>;
+    summary?: string;
+    error?: string;
+  }): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     const ended = new Date();
@@ -98,14 +104,22 @@ export class RunRecorder {
 /** Why a `running` run's process is gone, seen from this host now; undefined if it may be alive. */
 export function runGoneReason(run: RunDocument, now = Date.now()): string | undefined {
   if (run.status !== 'running') return undefined;
-  return goneReason({ host: run.host, pid: run.pid, heartbeatAt: run.heartbeat_at, startedAt: run.started_at }, { host: hostname(), now, alive: processAlive });
+  return goneReason(
+    { host: run.host, pid: run.pid, heartbeatAt: run.heartbeat_at, startedAt: run.started_at },
+    { host: hostname(), now, alive: processAlive },
+  );
 }
 
 /**
  * Records every `running` run of this command whose process is gone as `abandoned`. Called by
  * the next run once it holds the job's lock, so no live run of the job can be among them.
  */
-export async function abandonGoneRuns(client: Client, index: string, command: string, byRunId: string): Promise<{ run: RunDocument; reason: string }[]> {
+export async function abandonGoneRuns(
+  client: Client,
+  index: string,
+  command: string,
+  byRunId: string,
+): Promise<{ run: RunDocument; reason: string }[]> {
   const res = await client.search<RunDocument>({
     index,
     size: 100,
@@ -126,7 +140,10 @@ export async function abandonGoneRuns(client: Client, index: string, command: st
       error: `abandoned: ${reason}; found by run ${byRunId}`,
     };
     // Only if nobody changed it meanwhile (it may have just finished after all).
-    await client.update({ index, id: hit._id!, doc, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term, refresh: true }, { ignore: [409] });
+    await client.update(
+      { index, id: hit._id!, doc, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term, refresh: true },
+      { ignore: [409] },
+    );
     abandoned.push({ run: { ...run, ...doc }, reason });
   }
   return abandoned;
@@ -144,6 +161,11 @@ export async function lastRuns(client: Client, index: string): Promise<RunDocume
       },
     },
   });
-  const buckets = (res.aggregations?.by_command as { buckets: { last: { hits: { hits: { _source: RunDocument }[] } } }[] } | undefined)?.buckets ?? [];
+  const buckets =
+    (
+      res.aggregations?.by_command as
+        | { buckets: { last: { hits: { hits: { _source: RunDocument }[] } } }[] }
+        | undefined
+    )?.buckets ?? [];
   return buckets.map((b) => b.last.hits.hits[0]!._source);
 }

@@ -158,10 +158,15 @@ export interface MapOptions {
 }
 
 /** The last `will_deposited_at` read, and its reading. */
-let lastDeposited: { text: unknown; timeZone: string; reading: WallClockReading | null } = { text: undefined, timeZone: '', reading: null };
+let lastDeposited: { text: unknown; timeZone: string; reading: WallClockReading | null } = {
+  text: undefined,
+  timeZone: '',
+  reading: null,
+};
 
 function readDeposited(text: string | null, timeZone: string): WallClockReading | null {
-  if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone) lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
+  if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone)
+    lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
   return lastDeposited.reading;
 }
 
@@ -182,7 +187,10 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
   if (cardNumber === '') codes.push('MISSING_CARD_NUMBER');
 
   if (codes.length > 0 || !soldAt || !modified || id === null || storeId === null || amountSale === null) {
-    return { ok: false, rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') } };
+    return {
+      ok: false,
+      rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') },
+    };
   }
 
   // A row never updated has created = modified, and rows read together share their settlement
@@ -191,7 +199,8 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
   const deposited = readDeposited(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
   // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
-  const saleDate = opts.businessTz === opts.sourceTz ? soldAt.iso.slice(0, 10) : businessDayOf(new Date(soldAt.ms), opts.businessTz);
+  const saleDate =
+    opts.businessTz === opts.sourceTz ? soldAt.iso.slice(0, 10) : businessDayOf(new Date(soldAt.ms), opts.businessTz);
   const doc: SaleDocument = {
     id,
     created: created ? created.iso : null,

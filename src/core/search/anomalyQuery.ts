@@ -11,16 +11,26 @@ import { dayRange, keywordIn, sourceFilter, type SearchPlan } from './salesQuery
 export type AnomalyStatusFilter = 'open' | 'resolved' | 'all';
 export const ANOMALY_STATUSES: readonly AnomalyStatusFilter[] = ['open', 'resolved', 'all'];
 
-export const ANOMALY_FIELDS: readonly string[] = ['id', ...Object.keys(definitionOf('anomalies').mappings.properties ?? {})];
+export const ANOMALY_FIELDS: readonly string[] = [
+  'id',
+  ...Object.keys(definitionOf('anomalies').mappings.properties ?? {}),
+];
 
 /** `--rule over_weekly_aov,REPEATED_AMOUNT`: rule ids, case-insensitive; unknown ones are a usage error. */
 export function parseRules(value: string): RuleId[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError('--rule is empty', `rules: ${RULE_IDS.join(', ')}`);
   const out: RuleId[] = [];
   for (const name of names) {
     const id = RULE_IDS.find((r) => r === name.toUpperCase().replace(/-/g, '_'));
-    if (!id) throw new UsageError(`unknown rule "${name}"`, `rules: ${RULE_IDS.join(', ')} (see \`earlypay anomalies rules\`)`);
+    if (!id)
+      throw new UsageError(
+        `unknown rule "${name}"`,
+        `rules: ${RULE_IDS.join(', ')} (see \`earlypay anomalies rules\`)`,
+      );
     if (!out.includes(id)) out.push(id);
   }
   return out;
@@ -28,7 +38,8 @@ export function parseRules(value: string): RuleId[] {
 
 export function parseStatus(value: string): AnomalyStatusFilter {
   const v = value.trim().toLowerCase() as AnomalyStatusFilter;
-  if (!ANOMALY_STATUSES.includes(v)) throw new UsageError(`unknown status "${value}"`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
+  if (!ANOMALY_STATUSES.includes(v))
+    throw new UsageError(`unknown status "${value}"`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
   return v;
 }
 
@@ -62,7 +73,10 @@ export function buildAnomalySearch(input: AnomalySearchInput): SearchPlan {
     query: filter.length ? { bool: { filter } } : { match_all: {} },
     // Newest sale first; (sale_id, rule) is the document's identity, so the order is total.
     sort: [{ sold_at: { order: 'desc' } }, { sale_id: { order: 'desc' } }, { rule: { order: 'asc' } }],
-    source: sourceFilter(input.fields?.filter((f) => f !== 'id'), []),
+    source: sourceFilter(
+      input.fields?.filter((f) => f !== 'id'),
+      [],
+    ),
     fields,
   };
 }

@@ -9,8 +9,28 @@ import { dayRange, keywordIn, sortWithTiebreaker, sourceFilter, type SearchPlan,
 export const DAILY_FIELDS: readonly string[] = Object.keys(definitionOf('dailyAov').mappings.properties ?? {});
 export const WEEKLY_FIELDS: readonly string[] = Object.keys(definitionOf('weeklyAov').mappings.properties ?? {});
 
-export const DAILY_SORTABLE: readonly string[] = ['date', 'store_id', 'total_sale', 'num_transactions', 'num_customers', 'unit_price', 'num_canceled', 'canceled_amount', 'computed_at'];
-export const WEEKLY_SORTABLE: readonly string[] = ['end_date', 'start_date', 'store_id', 'total_sale', 'num_customers', 'num_transactions', 'days_with_sales', 'unit_price', 'computed_at'];
+export const DAILY_SORTABLE: readonly string[] = [
+  'date',
+  'store_id',
+  'total_sale',
+  'num_transactions',
+  'num_customers',
+  'unit_price',
+  'num_canceled',
+  'canceled_amount',
+  'computed_at',
+];
+export const WEEKLY_SORTABLE: readonly string[] = [
+  'end_date',
+  'start_date',
+  'store_id',
+  'total_sale',
+  'num_customers',
+  'num_transactions',
+  'days_with_sales',
+  'unit_price',
+  'computed_at',
+];
 
 export const DAILY_DEFAULT_SORT: SortSpec = { field: 'date', order: 'desc' };
 export const WEEKLY_DEFAULT_SORT: SortSpec = { field: 'end_date', order: 'desc' };
@@ -24,14 +44,22 @@ export interface AovSearchInput {
   fields?: string[];
 }
 
-function plan(dateField: string, input: AovSearchInput, defaultSort: SortSpec, allFields: readonly string[]): SearchPlan {
+function plan(
+  dateField: string,
+  input: AovSearchInput,
+  defaultSort: SortSpec,
+  allFields: readonly string[],
+): SearchPlan {
   const filter: estypes.QueryDslQueryContainer[] = [];
   if (input.stores?.length) filter.push(keywordIn('store_id', input.stores));
   const days = dayRange(dateField, input.from, input.to);
   if (days) filter.push(days);
   const sort = input.sort ?? defaultSort;
   // The document id is <store_id>:<day>, so (day, store) is unique: store_id breaks ties on day sorts.
-  const tiebreak = sort.field === dateField ? [{ store_id: { order: 'asc' as const } }] : [{ [dateField]: { order: sort.order } }, { store_id: { order: 'asc' as const } }];
+  const tiebreak =
+    sort.field === dateField
+      ? [{ store_id: { order: 'asc' as const } }]
+      : [{ [dateField]: { order: sort.order } }, { store_id: { order: 'asc' as const } }];
   const primary = sortWithTiebreaker(sort, dateField).slice(0, 1);
   return {
     query: filter.length ? { bool: { filter } } : { match_all: {} },

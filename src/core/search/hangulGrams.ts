@@ -24,8 +24,14 @@ export const TEXT_GRAMS_FIELD = 'text_grams';
 /** Hangul syllables and jamo (all in the BMP, so one UTF-16 unit each). */
 function isHangul(c: number): boolean {
   if (c < 0x1100) return false; // ASCII and Latin, most of what a sale's texts hold
-  return (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) ||
-    (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff) || (c >= 0xffa0 && c <= 0xffdc);
+  return (
+    (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0x1100 && c <= 0x11ff) ||
+    (c >= 0x3130 && c <= 0x318f) ||
+    (c >= 0xa960 && c <= 0xa97f) ||
+    (c >= 0xd7b0 && c <= 0xd7ff) ||
+    (c >= 0xffa0 && c <= 0xffdc)
+  );
 }
 
 /**

@@ -30,15 +30,29 @@ export interface SearchPlan {
 }
 
 /** Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT), but the search-only n-grams. */
-export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {}).filter((f) => f !== TEXT_GRAMS_FIELD);
+export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {}).filter(
+  (f) => f !== TEXT_GRAMS_FIELD,
+);
 
 /** Fields only shown when asked for by name in --fields. */
 export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint'];
 
 /** Fields `--sort` accepts: doc-valued, single-valued, meaningful to order by. */
 export const SALES_SORTABLE: readonly string[] = [
-  'sold_at', 'sale_date', 'amount_sale', 'amount_fee', 'amount_deposit', 'store_id', 'platform',
-  'card_company', 'card_category', 'card_number', 'created', 'modified', 'will_deposited_at', 'ingested_at',
+  'sold_at',
+  'sale_date',
+  'amount_sale',
+  'amount_fee',
+  'amount_deposit',
+  'store_id',
+  'platform',
+  'card_company',
+  'card_category',
+  'card_number',
+  'created',
+  'modified',
+  'will_deposited_at',
+  'ingested_at',
 ];
 
 export const SALES_DEFAULT_SORT: SortSpec = { field: 'sold_at', order: 'desc' };
@@ -77,18 +91,35 @@ export function parseSort(value: string, allowed: readonly string[], defaultOrde
 
 /** Parses `--fields a,b` against the fields an index has; duplicates are dropped, order kept. */
 export function parseFields(value: string, allowed: readonly string[]): string[] {
-  const fields = [...new Set(value.split(',').map((f) => f.trim()).filter(Boolean))];
+  const fields = [
+    ...new Set(
+      value
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (fields.length === 0) throw new UsageError('--fields is empty', `choose from: ${allowed.join(', ')}`);
   const unknown = fields.filter((f) => !allowed.includes(f));
   if (unknown.length) {
-    throw new UsageError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} in --fields`, `choose from: ${allowed.join(', ')}`);
+    throw new UsageError(
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} in --fields`,
+      `choose from: ${allowed.join(', ')}`,
+    );
   }
   return fields;
 }
 
 /** A comma-separated list of ids or names (`50,51`); blanks dropped. */
 export function parseList(value: string): string[] {
-  return [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** At most this many ids in one --store (a terms filter, kept far below index.max_terms_count). */
@@ -97,17 +128,30 @@ export const MAX_STORE_IDS = 1_000;
 /** `--store 50,51`: store ids are whole numbers (store_id is a BIGINT); an empty or non-numeric list is a mistake. */
 export function parseStoreIds(value: string): string[] {
   const ids = parseList(value);
-  if (ids.length === 0) throw new UsageError('--store is empty', 'name a store id, e.g. --store 50 or --store 50,51; leave --store out for every store');
+  if (ids.length === 0)
+    throw new UsageError(
+      '--store is empty',
+      'name a store id, e.g. --store 50 or --store 50,51; leave --store out for every store',
+    );
   const bad = ids.filter((id) => !/^\d{1,19}$/.test(id));
-  if (bad.length) throw new UsageError(`--store "${bad[0]}" is not a store id`, 'store ids are whole numbers, e.g. --store 50 or --store 50,51');
-  if (ids.length > MAX_STORE_IDS) throw new UsageError(`--store names ${ids.length} stores; at most ${MAX_STORE_IDS}`, 'leave --store out for every store');
+  if (bad.length)
+    throw new UsageError(
+      `--store "${bad[0]}" is not a store id`,
+      'store ids are whole numbers, e.g. --store 50 or --store 50,51',
+    );
+  if (ids.length > MAX_STORE_IDS)
+    throw new UsageError(
+      `--store names ${ids.length} stores; at most ${MAX_STORE_IDS}`,
+      'leave --store out for every store',
+    );
   return ids;
 }
 
 /** A non-empty list flag (`--platform BAEMIN,YOGIYO`). */
 export function parseNamedList(value: string, flag: string, example: string): string[] {
   const names = parseList(value);
-  if (names.length === 0) throw new UsageError(`${flag} is empty`, `e.g. ${flag} ${example}; leave it out for no filter`);
+  if (names.length === 0)
+    throw new UsageError(`${flag} is empty`, `e.g. ${flag} ${example}; leave it out for no filter`);
   return names;
 }
 
@@ -143,9 +187,16 @@ export function escapeWildcard(text: string): string {
  */
 export function cardQuery(card: string): estypes.QueryDslQueryContainer {
   const value = card.trim();
-  if (value === '' || /^\*+$/.test(value)) throw new UsageError('--card needs a masked card number or part of one', 'e.g. --card 5461-11**-****-7537 or --card "*7537"');
+  if (value === '' || /^\*+$/.test(value))
+    throw new UsageError(
+      '--card needs a masked card number or part of one',
+      'e.g. --card 5461-11**-****-7537 or --card "*7537"',
+    );
   if (value.length > MAX_CARD_LENGTH) {
-    throw new UsageError(`--card is ${value.length} characters long; card numbers have at most ${MAX_CARD_LENGTH}`, 'e.g. --card 5461-11**-****-7537 or --card "*7537"');
+    throw new UsageError(
+      `--card is ${value.length} characters long; card numbers have at most ${MAX_CARD_LENGTH}`,
+      'e.g. --card 5461-11**-****-7537 or --card "*7537"',
+    );
   }
   const leading = value.startsWith('*');
   const trailing = value.endsWith('*') && value.length > 1;
@@ -194,13 +245,20 @@ export function keywordIn(field: string, values: string[], caseInsensitive = fal
 }
 
 /** Business-day range on a `yyyy-MM-dd` date field; undefined when both ends are open. */
-export function dayRange(field: string, from: string | undefined, to: string | undefined): estypes.QueryDslQueryContainer | undefined {
+export function dayRange(
+  field: string,
+  from: string | undefined,
+  to: string | undefined,
+): estypes.QueryDslQueryContainer | undefined {
   if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`, 'swap them');
   if (!from && !to) return undefined;
   return { range: { [field]: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}), format: 'yyyy-MM-dd' } } };
 }
 
-export function salesFilterClauses(f: SalesFilter): { filter: estypes.QueryDslQueryContainer[]; must: estypes.QueryDslQueryContainer[] } {
+export function salesFilterClauses(f: SalesFilter): {
+  filter: estypes.QueryDslQueryContainer[];
+  must: estypes.QueryDslQueryContainer[];
+} {
   const filter: estypes.QueryDslQueryContainer[] = [];
   const must: estypes.QueryDslQueryContainer[] = [];
   if (f.stores?.length) filter.push(keywordIn('store_id', f.stores));
@@ -211,7 +269,14 @@ export function salesFilterClauses(f: SalesFilter): { filter: estypes.QueryDslQu
     throw new UsageError(`--min-amount ${f.minAmount} is above --max-amount ${f.maxAmount}`, 'swap them');
   }
   if (f.minAmount !== undefined || f.maxAmount !== undefined) {
-    filter.push({ range: { amount_sale: { ...(f.minAmount !== undefined ? { gte: f.minAmount } : {}), ...(f.maxAmount !== undefined ? { lte: f.maxAmount } : {}) } } });
+    filter.push({
+      range: {
+        amount_sale: {
+          ...(f.minAmount !== undefined ? { gte: f.minAmount } : {}),
+          ...(f.maxAmount !== undefined ? { lte: f.maxAmount } : {}),
+        },
+      },
+    });
   }
   if (f.card !== undefined) filter.push(cardQuery(f.card));
   if (f.canceled !== undefined) filter.push({ term: { is_canceled: f.canceled } });
@@ -242,7 +307,8 @@ export function sourceFilter(fields: string[] | undefined, hidden: readonly stri
 
 export function buildSalesSearch(input: SalesSearchInput): SearchPlan {
   const { filter, must } = salesFilterClauses(input);
-  const query: estypes.QueryDslQueryContainer = filter.length || must.length ? { bool: { filter, must } } : { match_all: {} };
+  const query: estypes.QueryDslQueryContainer =
+    filter.length || must.length ? { bool: { filter, must } } : { match_all: {} };
   const sort = input.sort ?? SALES_DEFAULT_SORT;
   const fields = input.fields ?? SALES_FIELDS.filter((f) => !SALES_HIDDEN_BY_DEFAULT.includes(f));
   return {

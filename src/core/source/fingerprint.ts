@@ -132,7 +132,20 @@ export interface ColumnType {
 }
 
 /** Types whose text MySQL writes in ASCII digits and punctuation, whatever the connection's charset. */
-const ASCII_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'date', 'datetime', 'timestamp', 'time', 'year']);
+const ASCII_TYPES = new Set([
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'decimal',
+  'date',
+  'datetime',
+  'timestamp',
+  'time',
+  'year',
+]);
 /** Charsets whose bytes are the UTF-8 of the text (utf8mb3 is UTF-8 limited to the BMP; ASCII is a subset). */
 const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
 
@@ -149,10 +162,12 @@ export function storedAsUtf8(column: ColumnType): boolean {
 
 /** The source columns a table of these column types holds as storedAsUtf8 says (keys in lower case). */
 export function columnsStoredAsUtf8(types: ReadonlyMap<string, ColumnType>): Set<string> {
-  return new Set(SOURCE_COLUMNS.filter((c) => {
-    const t = types.get(c);
-    return t !== undefined && storedAsUtf8(t);
-  }));
+  return new Set(
+    SOURCE_COLUMNS.filter((c) => {
+      const t = types.get(c);
+      return t !== undefined && storedAsUtf8(t);
+    }),
+  );
 }
 
 /**
@@ -189,7 +204,9 @@ const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'intege
 
 /** The kind of each source column, in SOURCE_COLUMNS order (a column information_schema does not describe: text). */
 export function columnKinds(types: ReadonlyMap<string, ColumnType>): ColumnKind[] {
-  return SOURCE_COLUMNS.map((c) => (NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : TEXT_AS_READ.has(c) ? 'bytes' : 'text'));
+  return SOURCE_COLUMNS.map((c) =>
+    NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : TEXT_AS_READ.has(c) ? 'bytes' : 'text',
+  );
 }
 
 /** The column values of the row being decoded, in SOURCE_COLUMNS order (sourceRowOf copies them out). */
@@ -224,7 +241,12 @@ export function decodeSourceRow(encoding: Buffer, kinds: readonly ColumnKind[]):
     at = from + length;
     if (at > end) return null;
     const kind = kinds[k];
-    decoded[k] = kind === 'number' ? numberAt(encoding, from, at) : kind === 'bytes' && valid ? new Utf8Text(encoding, from, at) : textAt(encoding, from, at);
+    decoded[k] =
+      kind === 'number'
+        ? numberAt(encoding, from, at)
+        : kind === 'bytes' && valid
+          ? new Utf8Text(encoding, from, at)
+          : textAt(encoding, from, at);
   }
   return at === end ? decoded : null;
 }
@@ -259,10 +281,12 @@ function textAt(b: Buffer, from: number, to: number): string {
       if ((b[from]! | b[from + 1]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!);
       break;
     case 3:
-      if ((b[from]! | b[from + 1]! | b[from + 2]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!);
+      if ((b[from]! | b[from + 1]! | b[from + 2]!) < 0x80)
+        return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!);
       break;
     case 4:
-      if ((b[from]! | b[from + 1]! | b[from + 2]! | b[from + 3]!) < 0x80) return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!, b[from + 3]!);
+      if ((b[from]! | b[from + 1]! | b[from + 2]! | b[from + 3]!) < 0x80)
+        return String.fromCharCode(b[from]!, b[from + 1]!, b[from + 2]!, b[from + 3]!);
       break;
   }
   return b.utf8Slice(from, to);

@@ -3,12 +3,18 @@ import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 import type { Config } from '../config/config';
 import { UsageError } from '../errors';
 
-export function mysqlPoolOptions(config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>, extra: Partial<PoolOptions> = {}): PoolOptions {
+export function mysqlPoolOptions(
+  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>,
+  extra: Partial<PoolOptions> = {},
+): PoolOptions {
   let url: URL;
   try {
     url = new URL(config.mysqlUrl);
   } catch {
-    throw new UsageError('invalid MySQL URL', 'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay');
+    throw new UsageError(
+      'invalid MySQL URL',
+      'set --mysql-url or MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/earlypay',
+    );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new UsageError('the MySQL URL names no database', 'e.g. mysql://root@127.0.0.1:3306/earlypay');
@@ -29,6 +35,9 @@ export function mysqlPoolOptions(config: Pick<Config, 'mysqlUrl' | 'mysqlPasswor
   };
 }
 
-export function createMysqlPool(config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>, extra: Partial<PoolOptions> = {}): Pool {
+export function createMysqlPool(
+  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>,
+  extra: Partial<PoolOptions> = {},
+): Pool {
   return mysql.createPool(mysqlPoolOptions(config, extra));
 }

@@ -8,10 +8,23 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
-import { columnKinds, columnsStoredAsUtf8, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind, type ColumnType } from './fingerprint';
+import {
+  columnKinds,
+  columnsStoredAsUtf8,
+  decodeSourceRow,
+  fingerprintOf,
+  rowEncodingSql,
+  type ColumnKind,
+  type ColumnType,
+} from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
-export async function sourceQuery<T = RowDataPacket[]>(pool: Pool, table: string, sql: string | QueryOptions, params: unknown[]): Promise<T> {
+export async function sourceQuery<T = RowDataPacket[]>(
+  pool: Pool,
+  table: string,
+  sql: string | QueryOptions,
+  params: unknown[],
+): Promise<T> {
   try {
     const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
@@ -31,10 +44,29 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
   // One object literal with every column: a row object built property by property has its
   // storage grown again and again (mysql2's were 400 of a row's 2,050 bytes read; tests/unit/source).
   return {
-    id: v[0], created: v[1], modified: v[2], remark: v[3], num_approval: v[4], card_company: v[5], card_category: v[6],
-    card_number: v[7], amount_sale: v[8], amount_fee: v[9], amount_deposit: v[10], is_canceled: v[11], sold_at: v[12],
-    will_deposited_at: v[13], raw_data: v[14], platform: v[15], daily_sale_id: v[16], store_id: v[17], extra_payment_id: v[18],
-    result_code: v[19], result_msg: v[20], detail_status: v[21], processing_status: v[22],
+    id: v[0],
+    created: v[1],
+    modified: v[2],
+    remark: v[3],
+    num_approval: v[4],
+    card_company: v[5],
+    card_category: v[6],
+    card_number: v[7],
+    amount_sale: v[8],
+    amount_fee: v[9],
+    amount_deposit: v[10],
+    is_canceled: v[11],
+    sold_at: v[12],
+    will_deposited_at: v[13],
+    raw_data: v[14],
+    platform: v[15],
+    daily_sale_id: v[16],
+    store_id: v[17],
+    extra_payment_id: v[18],
+    result_code: v[19],
+    result_msg: v[20],
+    detail_status: v[21],
+    processing_status: v[22],
   } as SourceRow;
 }
 
@@ -52,7 +84,12 @@ export interface SourceTable {
 export async function describeSourceTable(pool: Pool, table: string): Promise<SourceTable> {
   const types = await sourceColumnTypes(pool, table);
   const asIs = columnsStoredAsUtf8(types);
-  return { name: table, asIs, select: `SELECT ${rowEncodingSql(undefined, asIs)} FROM \`${table}\``, kinds: columnKinds(types) };
+  return {
+    name: table,
+    asIs,
+    select: `SELECT ${rowEncodingSql(undefined, asIs)} FROM \`${table}\``,
+    kinds: columnKinds(types),
+  };
 }
 
 /**
@@ -69,7 +106,11 @@ export interface RowPage {
 
 /** Rows read as their canonical encodings (one Buffer each), decoded when asked for. */
 export class EncodedRows implements RowPage {
-  constructor(readonly encodings: readonly Buffer[], private readonly kinds: readonly ColumnKind[], private readonly table: string) {}
+  constructor(
+    readonly encodings: readonly Buffer[],
+    private readonly kinds: readonly ColumnKind[],
+    private readonly table: string,
+  ) {}
 
   get length(): number {
     return this.encodings.length;
@@ -77,7 +118,11 @@ export class EncodedRows implements RowPage {
 
   row(i: number): SourceRow {
     const values = decodeSourceRow(this.encodings[i]!, this.kinds);
-    if (!values) throw new RunFailedError(`MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`, 're-run with --verbose and report it; nothing past the last checkpoint was recorded as done');
+    if (!values)
+      throw new RunFailedError(
+        `MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`,
+        're-run with --verbose and report it; nothing past the last checkpoint was recorded as done',
+      );
     return sourceRowOf(values);
   }
 
@@ -100,8 +145,18 @@ export class EncodedRows implements RowPage {
  * decoded when the row is asked for (decodeSourceRow); a NULL (a row past max_allowed_packet)
  * fails the read here.
  */
-export async function sourceRows(pool: Pool, source: SourceTable, rest: string, params: unknown[]): Promise<EncodedRows> {
-  const result = await sourceQuery<(Buffer | null)[][]>(pool, source.name, { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false }, params);
+export async function sourceRows(
+  pool: Pool,
+  source: SourceTable,
+  rest: string,
+  params: unknown[],
+): Promise<EncodedRows> {
+  const result = await sourceQuery<(Buffer | null)[][]>(
+    pool,
+    source.name,
+    { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false },
+    params,
+  );
   const encodings: Buffer[] = new Array(result.length);
   const page = new EncodedRows(encodings, source.kinds, source.name);
   for (let i = 0; i < result.length; i++) {
@@ -118,12 +173,16 @@ export async function sourceRows(pool: Pool, source: SourceTable, rest: string, 
  */
 function tooLarge(table: string, before: SourceRow | undefined): RunFailedError {
   const where = before ? `the row after id ${String(before.id)} (modified ${String(before.modified)})` : 'a row';
-  return new RunFailedError(`MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`, "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done");
+  return new RunFailedError(
+    `MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`,
+    "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done",
+  );
 }
 
 /** The rows MySQL has of these ids, a page of 1,000 ids at a time (reconcile's repair). */
 export async function* rowsById(pool: Pool, source: SourceTable, ids: readonly string[]): AsyncGenerator<EncodedRows> {
-  for (let i = 0; i < ids.length; i += 1_000) yield sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
+  for (let i = 0; i < ids.length; i += 1_000)
+    yield sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
 }
 
 /** The raw rows of these ids, by id (dead-lettering documents Elasticsearch refused). */
@@ -146,5 +205,10 @@ export async function sourceColumnTypes(pool: Pool, table: string): Promise<Map<
     'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
     [table],
   );
-  return new Map(rows.map((r) => [String(r.name).toLowerCase(), { type: String(r.type), charset: r.charset == null ? null : String(r.charset) }]));
+  return new Map(
+    rows.map((r) => [
+      String(r.name).toLowerCase(),
+      { type: String(r.type), charset: r.charset == null ? null : String(r.charset) },
+    ]),
+  );
 }

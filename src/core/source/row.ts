@@ -38,13 +38,41 @@ export type StringSourceRow = { [K in keyof SourceRow]: Exclude<SourceRow[K], Ut
 
 /** The source columns in table order; used by the DDL, the generator and the reader. */
 export const SOURCE_COLUMNS: readonly (keyof SourceRow)[] = [
-  'id', 'created', 'modified', 'remark', 'num_approval', 'card_company', 'card_category',
-  'card_number', 'amount_sale', 'amount_fee', 'amount_deposit', 'is_canceled', 'sold_at',
-  'will_deposited_at', 'raw_data', 'platform', 'daily_sale_id', 'store_id', 'extra_payment_id',
-  'result_code', 'result_msg', 'detail_status', 'processing_status',
+  'id',
+  'created',
+  'modified',
+  'remark',
+  'num_approval',
+  'card_company',
+  'card_category',
+  'card_number',
+  'amount_sale',
+  'amount_fee',
+  'amount_deposit',
+  'is_canceled',
+  'sold_at',
+  'will_deposited_at',
+  'raw_data',
+  'platform',
+  'daily_sale_id',
+  'store_id',
+  'extra_payment_id',
+  'result_code',
+  'result_msg',
+  'detail_status',
+  'processing_status',
 ] as const;
 
 /** The columns the sales document takes as they are (no validation, no conversion): read, they stay bytes. */
 export const TEXT_AS_READ: ReadonlySet<keyof SourceRow> = new Set<keyof SourceRow>([
-  'remark', 'num_approval', 'card_company', 'card_category', 'raw_data', 'platform', 'result_code', 'result_msg', 'detail_status', 'processing_status',
+  'remark',
+  'num_approval',
+  'card_company',
+  'card_category',
+  'raw_data',
+  'platform',
+  'result_code',
+  'result_msg',
+  'detail_status',
+  'processing_status',
 ]);

@@ -7,7 +7,11 @@
  */
 export class Utf8Text {
   /** `bytes[start, end)` is the text, and valid UTF-8 (decodeSourceRow checks the row's bytes). */
-  constructor(readonly bytes: Buffer, readonly start: number, readonly end: number) {}
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {}
 
   get byteLength(): number {
     return this.end - this.start;

@@ -23,7 +23,10 @@ export interface DayMark {
 }
 
 export class StateStore {
-  constructor(private readonly client: Client, private readonly index: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly index: string,
+  ) {}
 
   private checkpointKey(table: string): string {
     return `checkpoint:ingest:${table}`;
@@ -42,7 +45,12 @@ export class StateStore {
     await this.client.index({
       index: this.index,
       id: this.checkpointKey(table),
-      document: { key: this.checkpointKey(table), kind: 'checkpoint', value: checkpoint, updated_at: new Date().toISOString() },
+      document: {
+        key: this.checkpointKey(table),
+        kind: 'checkpoint',
+        value: checkpoint,
+        updated_at: new Date().toISOString(),
+      },
     });
   }
 
@@ -62,7 +70,12 @@ export class StateStore {
     for (const day of unique) {
       for (const job of ['daily', 'weekly'] as RecomputeJob[]) {
         const key = `changed:${job}:${day}`;
-        ops.push({ kind: 'index', index: this.index, id: key, doc: { key, kind: `changed_${job}`, day, updated_at: now } });
+        ops.push({
+          kind: 'index',
+          index: this.index,
+          id: key,
+          doc: { key, kind: `changed_${job}`, day, updated_at: now },
+        });
       }
     }
     if (ops.length === 0) return 0;
@@ -92,7 +105,12 @@ export class StateStore {
   async clearChangedDays(job: RecomputeJob, marks: DayMark[]): Promise<void> {
     if (marks.length === 0) return;
     const operations = marks.map((m) => ({
-      delete: { _index: this.index, _id: `changed:${job}:${m.day}`, if_seq_no: m.seqNo, if_primary_term: m.primaryTerm },
+      delete: {
+        _index: this.index,
+        _id: `changed:${job}:${m.day}`,
+        if_seq_no: m.seqNo,
+        if_primary_term: m.primaryTerm,
+      },
     }));
     await this.client.bulk({ operations, refresh: true });
   }

@@ -109,7 +109,14 @@ const FIELDS = new Int32Array(6);
  * position; anything else goes through the regex.
  */
 function wallClockFieldsOf(text: string): boolean {
-  if (text.length === 19 && text[4] === '-' && text[7] === '-' && (text[10] === ' ' || text[10] === 'T') && text[13] === ':' && text[16] === ':') {
+  if (
+    text.length === 19 &&
+    text[4] === '-' &&
+    text[7] === '-' &&
+    (text[10] === ' ' || text[10] === 'T') &&
+    text[13] === ':' &&
+    text[16] === ':'
+  ) {
     FIELDS[0] = digitsAt(text, 0, 4);
     FIELDS[1] = digitsAt(text, 5, 7);
     FIELDS[2] = digitsAt(text, 8, 10);
@@ -151,7 +158,12 @@ let steadyOffsetRead: number | undefined;
 function wallClockMs(text: string, timeZone: string): number | null {
   steadyOffsetRead = undefined;
   if (!wallClockFieldsOf(text)) return null;
-  const y = FIELDS[0]!, mo = FIELDS[1]!, d = FIELDS[2]!, h = FIELDS[3]!, mi = FIELDS[4]!, s = FIELDS[5]!;
+  const y = FIELDS[0]!,
+    mo = FIELDS[1]!,
+    d = FIELDS[2]!,
+    h = FIELDS[3]!,
+    mi = FIELDS[4]!,
+    s = FIELDS[5]!;
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
   const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
@@ -194,10 +206,57 @@ function isoText(t: string, suffix: string): string {
   // Every character an argument of its own: an array spread into the call cost more than the strings saved.
   const c = (i: number): number => t.charCodeAt(i);
   if (suffix.length === 1) {
-    return String.fromCharCode(c(0), c(1), c(2), c(3), 0x2d, c(5), c(6), 0x2d, c(8), c(9), 0x54, c(11), c(12), 0x3a, c(14), c(15), 0x3a, c(17), c(18), 0x5a);
+    return String.fromCharCode(
+      c(0),
+      c(1),
+      c(2),
+      c(3),
+      0x2d,
+      c(5),
+      c(6),
+      0x2d,
+      c(8),
+      c(9),
+      0x54,
+      c(11),
+      c(12),
+      0x3a,
+      c(14),
+      c(15),
+      0x3a,
+      c(17),
+      c(18),
+      0x5a,
+    );
   }
   const o = (i: number): number => suffix.charCodeAt(i);
-  return String.fromCharCode(c(0), c(1), c(2), c(3), 0x2d, c(5), c(6), 0x2d, c(8), c(9), 0x54, c(11), c(12), 0x3a, c(14), c(15), 0x3a, c(17), c(18), o(0), o(1), o(2), o(3), o(4), o(5));
+  return String.fromCharCode(
+    c(0),
+    c(1),
+    c(2),
+    c(3),
+    0x2d,
+    c(5),
+    c(6),
+    0x2d,
+    c(8),
+    c(9),
+    0x54,
+    c(11),
+    c(12),
+    0x3a,
+    c(14),
+    c(15),
+    0x3a,
+    c(17),
+    c(18),
+    o(0),
+    o(1),
+    o(2),
+    o(3),
+    o(4),
+    o(5),
+  );
 }
 
 /**

@@ -28,10 +28,23 @@ function perSaleRules(d: SaleDocument, weekly: Weekly, now: Date): string[] {
   const counted = !d.is_canceled && d.amount_sale > 0;
   const base = weekly.get(`${d.store_id}:${shiftDay(d.sale_date, -1)}`);
   if (counted && base !== undefined && base > 0 && d.amount_sale > 2 * base) out.push('OVER_WEEKLY_AOV');
-  if (!d.is_canceled && d.amount_fee !== null && d.amount_deposit !== null && d.amount_deposit !== d.amount_sale - d.amount_fee) out.push('DEPOSIT_MISMATCH');
-  if (!d.is_canceled && d.amount_fee !== null && d.amount_sale > 0 && (d.amount_fee / d.amount_sale < 0 || d.amount_fee / d.amount_sale > 0.3)) out.push('FEE_RATE_OUT_OF_RANGE');
+  if (
+    !d.is_canceled &&
+    d.amount_fee !== null &&
+    d.amount_deposit !== null &&
+    d.amount_deposit !== d.amount_sale - d.amount_fee
+  )
+    out.push('DEPOSIT_MISMATCH');
+  if (
+    !d.is_canceled &&
+    d.amount_fee !== null &&
+    d.amount_sale > 0 &&
+    (d.amount_fee / d.amount_sale < 0 || d.amount_fee / d.amount_sale > 0.3)
+  )
+    out.push('FEE_RATE_OUT_OF_RANGE');
   if (!d.is_canceled && d.amount_sale <= 0) out.push('NON_POSITIVE_AMOUNT');
-  if (d.will_deposited_at && Date.parse(d.will_deposited_at) < Date.parse(d.sold_at)) out.push('SETTLEMENT_BEFORE_SALE');
+  if (d.will_deposited_at && Date.parse(d.will_deposited_at) < Date.parse(d.sold_at))
+    out.push('SETTLEMENT_BEFORE_SALE');
   if (Date.parse(d.sold_at) > now.getTime() + 10 * 60_000) out.push('SALE_IN_FUTURE');
   return out;
 }
@@ -39,7 +52,9 @@ function perSaleRules(d: SaleDocument, weekly: Weekly, now: Date): string[] {
 /** sale id -> sorted rules, for every sale (in range or not) */
 function expectedRules(docs: SaleDocument[], weekly: Weekly, now: Date): Map<string, string[]> {
   const rep = repeatedIds(docs);
-  return new Map(docs.map((d) => [d.id, [...perSaleRules(d, weekly, now), ...(rep.has(d.id) ? ['REPEATED_AMOUNT'] : [])].sort()]));
+  return new Map(
+    docs.map((d) => [d.id, [...perSaleRules(d, weekly, now), ...(rep.has(d.id) ? ['REPEATED_AMOUNT'] : [])].sort()]),
+  );
 }
 
 // --- fixtures ----------------------------------------------------------------------------
@@ -50,10 +65,25 @@ let docs: SaleDocument[] = [];
 
 async function setWeekly(entries: [string, number][]): Promise<void> {
   weekly = new Map([...(weekly ?? new Map()), ...entries]);
-  await world.indexDocs(world.names.weeklyAov, entries.map(([id, unit]) => {
-    const [store, end] = id.split(':') as [string, string];
-    return { id, doc: { store_id: store, start_date: shiftDay(end, -6), end_date: end, total_sale: unit * 10, num_customers: 10, num_transactions: 10, days_with_sales: 7, unit_price: unit } };
-  }));
+  await world.indexDocs(
+    world.names.weeklyAov,
+    entries.map(([id, unit]) => {
+      const [store, end] = id.split(':') as [string, string];
+      return {
+        id,
+        doc: {
+          store_id: store,
+          start_date: shiftDay(end, -6),
+          end_date: end,
+          total_sale: unit * 10,
+          num_customers: 10,
+          num_transactions: 10,
+          days_with_sales: 7,
+          unit_price: unit,
+        },
+      };
+    }),
+  );
 }
 
 async function scan(from = FROM, to = TO, extra: string[] = []) {
@@ -74,12 +104,18 @@ async function salesRules(): Promise<Map<string, string[]>> {
 
 function expectedAnomalyIds(docsNow: SaleDocument[], from = FROM, to = TO): string[] {
   const rules = expectedRules(docsNow, weekly, NOW);
-  return docsNow.filter((d) => d.sale_date >= from && d.sale_date <= to).flatMap((d) => rules.get(d.id)!.map((r) => `${d.id}:${r}`)).sort();
+  return docsNow
+    .filter((d) => d.sale_date >= from && d.sale_date <= to)
+    .flatMap((d) => rules.get(d.id)!.map((r) => `${d.id}:${r}`))
+    .sort();
 }
 
 beforeAll(async () => {
   await world.start();
-  await setWeekly([['50:2024-05-01', 10_000], ['50:2024-05-02', 8_000]]);
+  await setWeekly([
+    ['50:2024-05-01', 10_000],
+    ['50:2024-05-02', 8_000],
+  ]);
   const R = '9999-00**-****-0000';
   const rows = [
     row({ id: 1, amount_sale: 25_000 }), // OVER_WEEKLY_AOV (> 2 × 10,000)
@@ -106,7 +142,25 @@ beforeAll(async () => {
   });
   const stale = (saleId: string, rule: string, saleDate: string) => ({
     id: `${saleId}:${rule}`,
-    doc: { sale_id: saleId, rule, severity: 'high', store_id: '50', platform: 'BAEMIN', card_number: 'x', sale_date: saleDate, sold_at: `${saleDate}T12:00:00+09:00`, amount_sale: 12_000, baseline: 1, threshold: 2, reason: 'stale', status: 'open', note: null, detected_at: '2024-05-01T00:00:00Z', updated_at: '2024-05-01T00:00:00Z', resolved_at: null },
+    doc: {
+      sale_id: saleId,
+      rule,
+      severity: 'high',
+      store_id: '50',
+      platform: 'BAEMIN',
+      card_number: 'x',
+      sale_date: saleDate,
+      sold_at: `${saleDate}T12:00:00+09:00`,
+      amount_sale: 12_000,
+      baseline: 1,
+      threshold: 2,
+      reason: 'stale',
+      status: 'open',
+      note: null,
+      detected_at: '2024-05-01T00:00:00Z',
+      updated_at: '2024-05-01T00:00:00Z',
+      resolved_at: null,
+    },
   });
   await world.indexDocs(world.names.anomalies, [
     stale('16', 'OVER_WEEKLY_AOV', '2024-05-02'),
@@ -128,13 +182,32 @@ describe('anomalies scan', () => {
     expect(res.sales_checked).toBe(16);
     const inRange = await anomaliesInRange();
     expect([...inRange.keys()].sort()).toEqual(expectedAnomalyIds(docs));
-    expect([...inRange.keys()].sort()).toEqual([
-      '1:OVER_WEEKLY_AOV', '11:REPEATED_AMOUNT', '12:REPEATED_AMOUNT', '13:SALE_IN_FUTURE', '15:OVER_WEEKLY_AOV',
-      '3:DEPOSIT_MISMATCH', '4:FEE_RATE_OUT_OF_RANGE', '5:NON_POSITIVE_AMOUNT', '6:SETTLEMENT_BEFORE_SALE',
-    ].sort());
+    expect([...inRange.keys()].sort()).toEqual(
+      [
+        '1:OVER_WEEKLY_AOV',
+        '11:REPEATED_AMOUNT',
+        '12:REPEATED_AMOUNT',
+        '13:SALE_IN_FUTURE',
+        '15:OVER_WEEKLY_AOV',
+        '3:DEPOSIT_MISMATCH',
+        '4:FEE_RATE_OUT_OF_RANGE',
+        '5:NON_POSITIVE_AMOUNT',
+        '6:SETTLEMENT_BEFORE_SALE',
+      ].sort(),
+    );
     expect(res.orphans_removed).toBe(2);
     const a = inRange.get('1:OVER_WEEKLY_AOV')!;
-    expect(a).toEqual(expect.objectContaining({ sale_id: '1', store_id: '50', sale_date: '2024-05-02', amount_sale: 25_000, baseline: 10_000, threshold: 20_000, status: 'open' }));
+    expect(a).toEqual(
+      expect.objectContaining({
+        sale_id: '1',
+        store_id: '50',
+        sale_date: '2024-05-02',
+        amount_sale: 25_000,
+        baseline: 10_000,
+        threshold: 20_000,
+        status: 'open',
+      }),
+    );
     expect(a.reason).toMatch(/25,000 won.*10,000 won/);
     // Outside the range nothing changed.
     const all = await world.allDocs<AnomalyDocument>(world.names.anomalies);
@@ -156,22 +229,40 @@ describe('anomalies scan', () => {
 
   it('is idempotent: a second scan writes nothing', async () => {
     const res = await scan();
-    expect(res).toEqual(expect.objectContaining({ anomalies_created: 0, anomalies_updated: 0, anomalies_removed: 0, sales_updated: 0, orphans_removed: 0 }));
+    expect(res).toEqual(
+      expect.objectContaining({
+        anomalies_created: 0,
+        anomalies_updated: 0,
+        anomalies_removed: 0,
+        sales_updated: 0,
+        orphans_removed: 0,
+      }),
+    );
     expect(res.repeated_amount).toEqual(expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }));
     expect(await anomaliesInRange()).toEqual(first);
   });
 
   it('keeps an operator resolution on anomalies that still fire, removes stale ones', async () => {
-    const r = await world.cli(['anomalies', 'resolve', '1:OVER_WEEKLY_AOV', '3:DEPOSIT_MISMATCH', '--note', '케이터링 주문, 전화 확인'], { now: NOW });
+    const r = await world.cli(
+      ['anomalies', 'resolve', '1:OVER_WEEKLY_AOV', '3:DEPOSIT_MISMATCH', '--note', '케이터링 주문, 전화 확인'],
+      { now: NOW },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/resolved 2 anomalies/);
-    const resolvedAt = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('1:OVER_WEEKLY_AOV')!.resolved_at;
+    const resolvedAt = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get(
+      '1:OVER_WEEKLY_AOV',
+    )!.resolved_at;
     expect(resolvedAt).toBe(NOW.toISOString());
 
     // The source fixed sale 3's deposit (a newer version), and the baseline of 05-01 moved a bit.
-    const fixed = (await world.indexSales([row({ id: 3, amount_sale: 10_000, amount_fee: 300, amount_deposit: 9_700, modified: '2024-05-03 11:00:00' })], (d) => {
-      d.anomaly_rules = ['DEPOSIT_MISMATCH']; // as if flagged before the fix
-    }))[0]!;
+    const fixed = (
+      await world.indexSales(
+        [row({ id: 3, amount_sale: 10_000, amount_fee: 300, amount_deposit: 9_700, modified: '2024-05-03 11:00:00' })],
+        (d) => {
+          d.anomaly_rules = ['DEPOSIT_MISMATCH']; // as if flagged before the fix
+        },
+      )
+    )[0]!;
     docs = docs.map((d) => (d.id === '3' ? fixed : d));
     await setWeekly([['50:2024-05-01', 11_000]]);
 
@@ -180,13 +271,23 @@ describe('anomalies scan', () => {
     expect([...inRange.keys()].sort()).toEqual(expectedAnomalyIds(docs));
     expect(inRange.has('3:DEPOSIT_MISMATCH')).toBe(false);
     const kept = inRange.get('1:OVER_WEEKLY_AOV')!;
-    expect(kept).toEqual(expect.objectContaining({ status: 'resolved', note: '케이터링 주문, 전화 확인', resolved_at: resolvedAt, baseline: 11_000, threshold: 22_000 }));
+    expect(kept).toEqual(
+      expect.objectContaining({
+        status: 'resolved',
+        note: '케이터링 주문, 전화 확인',
+        resolved_at: resolvedAt,
+        baseline: 11_000,
+        threshold: 22_000,
+      }),
+    );
     expect(kept.reason).toMatch(/11,000 won/);
     expect(res.resolved_kept).toBe(1);
     expect(res.anomalies_updated).toBe(1);
     expect((await salesRules()).get('3')).toEqual([]);
     // The sale keeps the version the source gave it.
-    expect((await world.es.get({ index: world.names.sales, id: '3' }))._version).toBe(Date.parse('2024-05-03T11:00:00+09:00'));
+    expect((await world.es.get({ index: world.names.sales, id: '3' }))._version).toBe(
+      Date.parse('2024-05-03T11:00:00+09:00'),
+    );
   });
 
   it('removes a resolved anomaly once its rule no longer fires', async () => {
@@ -211,7 +312,11 @@ describe('anomalies scan', () => {
 
   it('records the run', async () => {
     await world.es.indices.refresh({ index: world.names.runs });
-    const runs = await world.es.search<{ command: string; status: string }>({ index: world.names.runs, query: { term: { command: 'anomalies scan' } }, size: 100 });
+    const runs = await world.es.search<{ command: string; status: string }>({
+      index: world.names.runs,
+      query: { term: { command: 'anomalies scan' } },
+      size: 100,
+    });
     expect(runs.hits.hits.length).toBeGreaterThanOrEqual(4);
     expect(runs.hits.hits.every((h) => h._source!.status === 'succeeded')).toBe(true);
   });
@@ -246,23 +351,45 @@ describe('anomalies list', () => {
     const all = [...(await world.allDocs<AnomalyDocument>(world.names.anomalies))].map(([id, a]) => ({ ...a, id }));
     const cases: [string[], (a: AnomalyDocument) => boolean][] = [
       [['--rule', 'repeated_amount'], (a) => a.rule === 'REPEATED_AMOUNT' && a.status === 'open'],
-      [['--rule', 'REPEATED_AMOUNT,SALE_IN_FUTURE'], (a) => ['REPEATED_AMOUNT', 'SALE_IN_FUTURE'].includes(a.rule) && a.status === 'open'],
-      [['--store', '50', '--from', '2024-05-03', '--to', '2024-05-04'], (a) => a.store_id === '50' && a.sale_date >= '2024-05-03' && a.sale_date <= '2024-05-04' && a.status === 'open'],
+      [
+        ['--rule', 'REPEATED_AMOUNT,SALE_IN_FUTURE'],
+        (a) => ['REPEATED_AMOUNT', 'SALE_IN_FUTURE'].includes(a.rule) && a.status === 'open',
+      ],
+      [
+        ['--store', '50', '--from', '2024-05-03', '--to', '2024-05-04'],
+        (a) => a.store_id === '50' && a.sale_date >= '2024-05-03' && a.sale_date <= '2024-05-04' && a.status === 'open',
+      ],
       [['--status', 'all'], () => true],
       [['--status', 'resolved'], (a) => a.status === 'resolved'],
     ];
     for (const [args, pred] of cases) {
       const r = await world.cli(['anomalies', ...args, '--all', '--fields', 'id', '--format', 'json']);
       expect(r.code).toBe(0);
-      expect((JSON.parse(r.stdout) as { id: string }[]).map((a) => a.id).sort()).toEqual(all.filter(pred).map((a) => a.id).sort());
+      expect((JSON.parse(r.stdout) as { id: string }[]).map((a) => a.id).sort()).toEqual(
+        all
+          .filter(pred)
+          .map((a) => a.id)
+          .sort(),
+      );
     }
   });
 
   it('table shows the reason sentence; csv parses back', async () => {
-    const t = await world.cli(['anomalies', '--rule', 'DEPOSIT_MISMATCH,SETTLEMENT_BEFORE_SALE', '--status', 'all'], { tty: true });
+    const t = await world.cli(['anomalies', '--rule', 'DEPOSIT_MISMATCH,SETTLEMENT_BEFORE_SALE', '--status', 'all'], {
+      tty: true,
+    });
     expect(t.stdout).toMatch(/Settlement is planned for/);
     expect(t.stdout).toMatch(/reason/);
-    const c = await world.cli(['anomalies', '--status', 'all', '--all', '--format', 'csv', '--fields', 'id,rule,reason,amount_sale']);
+    const c = await world.cli([
+      'anomalies',
+      '--status',
+      'all',
+      '--all',
+      '--format',
+      'csv',
+      '--fields',
+      'id,rule,reason,amount_sale',
+    ]);
     const recs = csvRecords<'id' | 'rule' | 'reason' | 'amount_sale'>(c.stdout);
     expect(recs.length).toBeGreaterThan(3);
     expect(recs.every((x) => x.id === `${x.id.split(':')[0]}:${x.rule}` && x.reason.length > 0)).toBe(true);
@@ -279,26 +406,59 @@ describe('anomalies list', () => {
 
 describe('anomalies resolve', () => {
   it('resolves the known ids, reports the unknown ones and exits 1', async () => {
-    const r = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '424242:OVER_WEEKLY_AOV', '--note', 'promo', '--json'], { now: NOW });
+    const r = await world.cli(
+      ['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '424242:OVER_WEEKLY_AOV', '--note', 'promo', '--json'],
+      { now: NOW },
+    );
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ resolved: ['4:FEE_RATE_OUT_OF_RANGE'], unknown: ['424242:OVER_WEEKLY_AOV'], exit_code: 1 }));
+    expect(JSON.parse(r.stdout)).toEqual(
+      expect.objectContaining({
+        resolved: ['4:FEE_RATE_OUT_OF_RANGE'],
+        unknown: ['424242:OVER_WEEKLY_AOV'],
+        exit_code: 1,
+      }),
+    );
     expect(r.stderr).toMatch(/no such anomaly: 424242:OVER_WEEKLY_AOV/);
     const a = (await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE');
     expect(a).toEqual(expect.objectContaining({ status: 'resolved', note: 'promo' }));
-    expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ command: 'anomalies resolve', status: 'error', error: 'no such anomaly: 424242:OVER_WEEKLY_AOV' }));
+    expect(JSON.parse(r.stdout)).toEqual(
+      expect.objectContaining({
+        command: 'anomalies resolve',
+        status: 'error',
+        error: 'no such anomaly: 424242:OVER_WEEKLY_AOV',
+      }),
+    );
   });
 
   it('refuses to replace the note of an anomaly resolved already, unless --force', async () => {
-    const again = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '5:NON_POSITIVE_AMOUNT', '--note', 'promo, checked twice']);
+    const again = await world.cli([
+      'anomalies',
+      'resolve',
+      '4:FEE_RATE_OUT_OF_RANGE',
+      '5:NON_POSITIVE_AMOUNT',
+      '--note',
+      'promo, checked twice',
+    ]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/^earlypay: already resolved, with a note: 4:FEE_RATE_OUT_OF_RANGE; nothing was changed\nhint: add --force/);
+    expect(again.stderr).toMatch(
+      /^earlypay: already resolved, with a note: 4:FEE_RATE_OUT_OF_RANGE; nothing was changed\nhint: add --force/,
+    );
     const before = await world.allDocs<AnomalyDocument>(world.names.anomalies);
     expect(before.get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo');
     expect(before.get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
-    const forced = await world.cli(['anomalies', 'resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'promo, checked twice', '--force']);
+    const forced = await world.cli([
+      'anomalies',
+      'resolve',
+      '4:FEE_RATE_OUT_OF_RANGE',
+      '--note',
+      'promo, checked twice',
+      '--force',
+    ]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/1 already resolved \(note replaced, --force\)/);
-    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe('promo, checked twice');
+    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('4:FEE_RATE_OUT_OF_RANGE')!.note).toBe(
+      'promo, checked twice',
+    );
   });
 
   it('rejects malformed ids and a missing or empty note before writing anything', async () => {
@@ -311,7 +471,9 @@ describe('anomalies resolve', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
-    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('5:NON_POSITIVE_AMOUNT')!.status).toBe('open');
+    expect((await world.allDocs<AnomalyDocument>(world.names.anomalies)).get('5:NON_POSITIVE_AMOUNT')!.status).toBe(
+      'open',
+    );
   });
 });
 
@@ -322,8 +484,21 @@ describe('anomalies rules', () => {
     writeFileSync(file, JSON.stringify({ rules: { overWeeklyAovFactor: 3, repeatedAmountFrom: 4 } }));
     const r = await world.cli(['anomalies', 'rules', '--format', 'json', '--config', file]);
     expect(r.code).toBe(0);
-    const rules = JSON.parse(r.stdout) as { rule: string; severity: string; thresholds: Record<string, number>; description: string }[];
-    expect(rules.map((x) => x.rule)).toEqual(['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT', 'DEPOSIT_MISMATCH', 'FEE_RATE_OUT_OF_RANGE', 'NON_POSITIVE_AMOUNT', 'SETTLEMENT_BEFORE_SALE', 'SALE_IN_FUTURE']);
+    const rules = JSON.parse(r.stdout) as {
+      rule: string;
+      severity: string;
+      thresholds: Record<string, number>;
+      description: string;
+    }[];
+    expect(rules.map((x) => x.rule)).toEqual([
+      'OVER_WEEKLY_AOV',
+      'REPEATED_AMOUNT',
+      'DEPOSIT_MISMATCH',
+      'FEE_RATE_OUT_OF_RANGE',
+      'NON_POSITIVE_AMOUNT',
+      'SETTLEMENT_BEFORE_SALE',
+      'SALE_IN_FUTURE',
+    ]);
     expect(rules[0]!.thresholds).toEqual({ factor: 3 });
     expect(rules[1]!.thresholds).toEqual({ from_occurrence: 4 });
     const t = await world.cli(['anomalies', 'rules'], { tty: true });
@@ -347,7 +522,18 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
       for (const end of ['2024-06-30', '2024-07-01', '2024-07-02']) {
         const unit = 8_000 + rand(6) * 1_000;
         rweekly.set(`${s}:${end}`, unit);
-        entries.push({ id: `${s}:${end}`, doc: { store_id: String(s), start_date: shiftDay(end, -6), end_date: end, total_sale: unit * 10, num_customers: 10, days_with_sales: 7, unit_price: unit } });
+        entries.push({
+          id: `${s}:${end}`,
+          doc: {
+            store_id: String(s),
+            start_date: shiftDay(end, -6),
+            end_date: end,
+            total_sale: unit * 10,
+            num_customers: 10,
+            days_with_sales: 7,
+            unit_price: unit,
+          },
+        });
       }
     }
     await rworld.indexDocs(rworld.names.weeklyAov, entries);
@@ -359,18 +545,20 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
       const day = 1 + rand(3);
       const h = 9 + rand(14);
       const m = rand(60);
-      rows.push(row({
-        id: 100_000 + i,
-        store_id: stores[rand(4)],
-        card_number: `1111-22**-****-${String(rand(12)).padStart(4, '0')}`,
-        amount_sale: amount,
-        amount_fee: fee,
-        amount_deposit: deposit,
-        is_canceled: rand(8) === 0 ? 1 : 0,
-        sold_at: `2024-07-0${day} ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`,
-        modified: '2024-07-04 00:00:00',
-        will_deposited_at: rand(30) === 0 ? '2024-06-30 00:00:00' : '2024-07-06 00:00:00',
-      }));
+      rows.push(
+        row({
+          id: 100_000 + i,
+          store_id: stores[rand(4)],
+          card_number: `1111-22**-****-${String(rand(12)).padStart(4, '0')}`,
+          amount_sale: amount,
+          amount_fee: fee,
+          amount_deposit: deposit,
+          is_canceled: rand(8) === 0 ? 1 : 0,
+          sold_at: `2024-07-0${day} ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`,
+          modified: '2024-07-04 00:00:00',
+          will_deposited_at: rand(30) === 0 ? '2024-06-30 00:00:00' : '2024-07-06 00:00:00',
+        }),
+      );
     }
     // Random stale flags, as a buggy earlier run might have left them.
     rdocs = await rworld.indexSales(rows, (d) => {
@@ -389,7 +577,15 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
     const wantIds = [...want].flatMap(([id, rules]) => rules.map((x) => `${id}:${x}`)).sort();
     expect([...got.keys()].sort()).toEqual(wantIds);
     expect(wantIds.length).toBeGreaterThan(100);
-    for (const rule of ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT', 'DEPOSIT_MISMATCH', 'FEE_RATE_OUT_OF_RANGE', 'NON_POSITIVE_AMOUNT', 'SETTLEMENT_BEFORE_SALE', 'SALE_IN_FUTURE']) {
+    for (const rule of [
+      'OVER_WEEKLY_AOV',
+      'REPEATED_AMOUNT',
+      'DEPOSIT_MISMATCH',
+      'FEE_RATE_OUT_OF_RANGE',
+      'NON_POSITIVE_AMOUNT',
+      'SETTLEMENT_BEFORE_SALE',
+      'SALE_IN_FUTURE',
+    ]) {
       expect([rule, wantIds.some((id) => id.endsWith(`:${rule}`))]).toEqual([rule, true]);
     }
     const sales = await rworld.allDocs<SaleDocument>(rworld.names.sales);
@@ -403,7 +599,16 @@ describe('scan on random data agrees with the rules in plain TypeScript', () => 
     const before = await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies);
     const r = await rworld.cli(['anomalies', 'scan', '--from', '2000-01-01', '--to', '2099-12-31', '--json'], { now });
     expect([r.code, r.stderr]).toEqual([0, '']);
-    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', sales_checked: 2_500, anomalies_created: 0, anomalies_removed: 0, orphans_removed: 0, repeated_amount: expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }) });
-    expect([...(await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual([...before.keys()].sort());
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'ok',
+      sales_checked: 2_500,
+      anomalies_created: 0,
+      anomalies_removed: 0,
+      orphans_removed: 0,
+      repeated_amount: expect.objectContaining({ newlyFlagged: 0, unflagged: 0 }),
+    });
+    expect([...(await rworld.allDocs<AnomalyDocument>(rworld.names.anomalies)).keys()].sort()).toEqual(
+      [...before.keys()].sort(),
+    );
   });
 });

@@ -16,7 +16,11 @@ const world = new TestWorld('repeated-first-load');
 
 beforeAll(async () => {
   await world.start();
-  await loadSample({ mysqlUrl: world.mysqlUrl, mysqlPassword: undefined }, { rows: 20_000, days: 10, stores: 8, seed: 5, anomalyRate: 0.02 }, { batchSize: 2_000, concurrency: 2 });
+  await loadSample(
+    { mysqlUrl: world.mysqlUrl, mysqlPassword: undefined },
+    { rows: 20_000, days: 10, stores: 8, seed: 5, anomalyRate: 0.02 },
+    { batchSize: 2_000, concurrency: 2 },
+  );
 });
 
 afterAll(async () => {
@@ -28,13 +32,19 @@ async function flagged(): Promise<{ expected: string[]; onSales: string[]; docum
   const anomalies = [...(await world.allDocs<AnomalyDocument>(`${world.prefix}-anomalies`)).values()];
   return {
     expected: [...repeatedIds(sales)].sort(),
-    onSales: sales.filter((d) => d.anomaly_rules.includes('REPEATED_AMOUNT')).map((d) => d.id).sort(),
-    documents: anomalies.filter((a) => a.rule === 'REPEATED_AMOUNT').map((a) => a.sale_id).sort(),
+    onSales: sales
+      .filter((d) => d.anomaly_rules.includes('REPEATED_AMOUNT'))
+      .map((d) => d.id)
+      .sort(),
+    documents: anomalies
+      .filter((a) => a.rule === 'REPEATED_AMOUNT')
+      .map((a) => a.sale_id)
+      .sort(),
   };
 }
 
 describe('REPEATED_AMOUNT on a first load', () => {
-  it('flags exactly the reference rule\'s sales, on the sales and as anomaly documents', async () => {
+  it("flags exactly the reference rule's sales, on the sales and as anomaly documents", async () => {
     const run = await world.cli(['ingest', '--full', '--json']);
     expect(run.code).toBe(0);
     const f = await flagged();
@@ -44,7 +54,7 @@ describe('REPEATED_AMOUNT on a first load', () => {
     expect(JSON.parse(run.stdout.trim().split('\n').pop()!).repeated_amount.flagged).toBe(f.expected.length);
   });
 
-  it('a second full ingest over the same rows (the aggregation\'s way) changes no flag', async () => {
+  it("a second full ingest over the same rows (the aggregation's way) changes no flag", async () => {
     const before = await flagged();
     const run = await world.cli(['ingest', '--full', '--json']);
     expect(run.code).toBe(0);

@@ -33,23 +33,39 @@ describe('daily and weekly against SQL (ES 8)', () => {
   it('a day with no sales at all writes nothing and says so', async () => {
     const r = await scenario.cli(['daily', '--date', '2023-01-01']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^daily 2023-01-01: 0 sales \(0 counted\), 0 store\(s\), 0 document\(s\) written, 0 stale removed, \d+ ms\n$/);
+    expect(r.stdout).toMatch(
+      /^daily 2023-01-01: 0 sales \(0 counted\), 0 store\(s\), 0 document\(s\) written, 0 stale removed, \d+ ms\n$/,
+    );
     const j = await scenario.cli(['daily', '--from', '2022-12-01', '--to', '2023-01-31', '--json']);
     expect(j.json()).toMatchObject({ days: 62, days_without_sales: 62, sales: 0, written: 0, removed: 0 });
     const w = await scenario.cli(['weekly', '--date', '2023-01-07', '--json']);
     expect(w.code).toBe(0);
-    expect(w.json()).toMatchObject({ command: 'weekly', status: 'ok', windows: 1, written: 0, removed: 0, daily_documents_read: 0 });
+    expect(w.json()).toMatchObject({
+      command: 'weekly',
+      status: 'ok',
+      windows: 1,
+      written: 0,
+      removed: 0,
+      daily_documents_read: 0,
+    });
   });
 
   it('prints a one-line summary naming days, stores, documents and duration', async () => {
     const r = await scenario.cli(['weekly', '--from', '2024-05-06', '--to', '2024-05-07']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^weekly windows ending 2024-05-06\.\.2024-05-07 \(2 windows\): [\d,]+ daily document\(s\) read, \d+ store\(s\), \d+ document\(s\) written, 0 stale removed, [\d.]+ m?s\n$/);
+    expect(r.stdout).toMatch(
+      /^weekly windows ending 2024-05-06\.\.2024-05-07 \(2 windows\): [\d,]+ daily document\(s\) read, \d+ store\(s\), \d+ document\(s\) written, 0 stale removed, [\d.]+ m?s\n$/,
+    );
   });
 
   it('records a run document for each run', async () => {
-    const runs = await scenario.world.allDocs<{ command: string; status: string; args: Record<string, unknown>; counts: Record<string, unknown> }>(scenario.names.runs);
+    const runs = await scenario.world.allDocs<{
+      command: string;
+      status: string;
+      args: Record<string, unknown>;
+      counts: Record<string, unknown>;
+    }>(scenario.names.runs);
     const daily = [...runs.values()].filter((x) => x.command === 'daily');
     expect(daily.length).toBeGreaterThanOrEqual(3);
     expect(daily.every((x) => x.status === 'succeeded')).toBe(true);
@@ -78,8 +94,15 @@ describe('daily and weekly against SQL (ES 8)', () => {
 
   it.each(['daily', 'weekly'])('a second %s while another holds the lock exits 75 at once', async (job) => {
     await scenario.world.es.index({
-      index: scenario.names.state, id: `lock:${job}`, refresh: true,
-      document: { key: `lock:${job}`, kind: 'lock', value: { run_id: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString() }, heartbeat_at: new Date().toISOString() },
+      index: scenario.names.state,
+      id: `lock:${job}`,
+      refresh: true,
+      document: {
+        key: `lock:${job}`,
+        kind: 'lock',
+        value: { run_id: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString() },
+        heartbeat_at: new Date().toISOString(),
+      },
     });
     try {
       const started = Date.now();
@@ -98,6 +121,8 @@ describe('daily and weekly against SQL (ES 8)', () => {
     expect(r.stdout).toMatch(/--date <day>/);
     expect(r.stdout).toMatch(/--from <day>/);
     expect(r.stdout).toMatch(/With no date/);
-    expect(r.stdout).toMatch(new RegExp(`Examples:\\n  \\$ earlypay ${job === 'daily' ? 'daily' : 'daily && earlypay weekly'}`));
+    expect(r.stdout).toMatch(
+      new RegExp(`Examples:\\n  \\$ earlypay ${job === 'daily' ? 'daily' : 'daily && earlypay weekly'}`),
+    );
   });
 });

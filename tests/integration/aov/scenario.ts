@@ -29,7 +29,6 @@ export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
-
 export class AovScenario {
   readonly world: TestWorld;
   private nextId = 1;
@@ -40,16 +39,35 @@ export class AovScenario {
 
   get names() {
     const p = this.world.prefix;
-    return { sales: `${p}-sales`, daily: `${p}-daily-aov`, weekly: `${p}-weekly-aov`, state: `${p}-state`, runs: `${p}-runs` };
+    return {
+      sales: `${p}-sales`,
+      daily: `${p}-daily-aov`,
+      weekly: `${p}-weekly-aov`,
+      state: `${p}-state`,
+      runs: `${p}-runs`,
+    };
   }
 
   sale(over: Partial<SourceRow> & { store_id: string | number; sold_at: string }): Partial<SourceRow> {
     const id = this.nextId++;
     const amount = Number(over.amount_sale ?? 10_000);
     return {
-      id: String(id), created: '2024-05-20 10:00:00', modified: '2024-05-20 10:00:00', card_number: `1234-56**-****-${String(id).padStart(5, '0')}`,
-      card_company: '신한', card_category: '신용', amount_sale: amount, amount_fee: Math.round(amount * 0.03), amount_deposit: amount - Math.round(amount * 0.03),
-      is_canceled: 0, will_deposited_at: null, platform: 'BAEMIN', daily_sale_id: '1', raw_data: null, remark: null, ...over,
+      id: String(id),
+      created: '2024-05-20 10:00:00',
+      modified: '2024-05-20 10:00:00',
+      card_number: `1234-56**-****-${String(id).padStart(5, '0')}`,
+      card_company: '신한',
+      card_category: '신용',
+      amount_sale: amount,
+      amount_fee: Math.round(amount * 0.03),
+      amount_deposit: amount - Math.round(amount * 0.03),
+      is_canceled: 0,
+      will_deposited_at: null,
+      platform: 'BAEMIN',
+      daily_sale_id: '1',
+      raw_data: null,
+      remark: null,
+      ...over,
     };
   }
 
@@ -61,7 +79,13 @@ export class AovScenario {
     // KST is the previous day in UTC).
     s({ store_id: 101, sold_at: '2024-04-30 23:59:59', card_number: 'CARD-A', amount_sale: 5_000 });
     s({ store_id: 101, sold_at: '2024-05-01 00:00:00', card_number: 'CARD-A', amount_sale: 10_000 });
-    s({ store_id: 101, sold_at: '2024-05-01 23:59:59', card_number: 'CARD-B', amount_sale: 20_000, platform: 'YOGIYO' });
+    s({
+      store_id: 101,
+      sold_at: '2024-05-01 23:59:59',
+      card_number: 'CARD-B',
+      amount_sale: 20_000,
+      platform: 'YOGIYO',
+    });
     s({ store_id: 101, sold_at: '2024-05-01 13:00:00', card_number: 'CARD-A', amount_sale: 1 });
     s({ store_id: 101, sold_at: '2024-05-02 00:00:00', card_number: 'CARD-A', amount_sale: 15_000 });
     s({ store_id: 101, sold_at: '2024-05-02 03:10:00', card_number: 'CARD-C', amount_sale: 7_000, platform: null });
@@ -89,9 +113,12 @@ export class AovScenario {
     // The busy store-day: more than 10,000 sales and more than 10,000 distinct customers.
     for (let i = 0; i < BIG_SALES; i++) {
       s({
-        store_id: BIG_STORE, sold_at: `${BIG_DAY} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
-        card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`, amount_sale: 1_000 + ((i * 37) % 50_000),
-        is_canceled: i % 97 === 0 ? 1 : 0, platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS'][i % 3],
+        store_id: BIG_STORE,
+        sold_at: `${BIG_DAY} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
+        card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`,
+        amount_sale: 1_000 + ((i * 37) % 50_000),
+        is_canceled: i % 97 === 0 ? 1 : 0,
+        platform: ['BAEMIN', 'YOGIYO', 'COUPANGEATS'][i % 3],
       });
     }
     // Noise: 25 stores over 11 days, repeat customers, big amounts, cancellations, null platforms.
@@ -101,9 +128,12 @@ export class AovScenario {
       const date = day === 30 ? '2024-04-30' : `2024-05-${String(day - 30).padStart(2, '0')}`;
       const r = rand(100);
       s({
-        store_id: 201 + rand(25), sold_at: `${date} ${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
-        card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`, amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
-        is_canceled: rand(12) === 0 ? 1 : 0, platform: [null, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(5)],
+        store_id: 201 + rand(25),
+        sold_at: `${date} ${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
+        card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`,
+        amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
+        is_canceled: rand(12) === 0 ? 1 : 0,
+        platform: [null, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'][rand(5)],
       });
     }
     // Rejected rows: never counted.
@@ -132,19 +162,52 @@ export class AovScenario {
     // A cancellation: store 230 loses its only counted sale.
     await w.query(`UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 230`, [at(1)]);
     // A sale moved to another day: store 231's 05-07 sale now happened on 05-09.
-    await w.query(`UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = '2024-05-07 19:00:00'`, [at(2)]);
+    await w.query(
+      `UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = '2024-05-07 19:00:00'`,
+      [at(2)],
+    );
     // The busy day: one single-sale customer canceled, one amount corrected.
-    await w.query(`UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-05000'`, [at(3), BIG_STORE]);
-    await w.query(`UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-00001' ORDER BY id LIMIT 1`, [at(4), BIG_STORE]);
+    await w.query(
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-05000'`,
+      [at(3), BIG_STORE],
+    );
+    await w.query(
+      `UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-00001' ORDER BY id LIMIT 1`,
+      [at(4), BIG_STORE],
+    );
     // A noise sale becomes non-positive, another one canceled.
-    await w.query(`UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`, [at(5)]);
-    await w.query(`UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`, [at(6)]);
+    await w.query(
+      `UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      [at(5)],
+    );
+    await w.query(
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      [at(6)],
+    );
     // Late-inserted rows with old sold_at: a new customer at 101 and a store's first sale.
     await w.insertRows([
-      this.sale({ store_id: 101, sold_at: '2024-05-01 12:00:00', card_number: 'CARD-LATE', amount_sale: 33_333, modified: at(7) }),
-      this.sale({ store_id: 240, sold_at: '2024-04-30 00:00:00', card_number: 'CARD-NEW', amount_sale: 2_500, modified: at(8) }),
+      this.sale({
+        store_id: 101,
+        sold_at: '2024-05-01 12:00:00',
+        card_number: 'CARD-LATE',
+        amount_sale: 33_333,
+        modified: at(7),
+      }),
+      this.sale({
+        store_id: 240,
+        sold_at: '2024-04-30 00:00:00',
+        card_number: 'CARD-NEW',
+        amount_sale: 2_500,
+        modified: at(8),
+      }),
       // Sold "today" for the cron run: its day is not over, so it waits.
-      this.sale({ store_id: 101, sold_at: `${TODAY_AT_CRON} 10:00:00`, card_number: 'CARD-TODAY', amount_sale: 4_000, modified: at(9) }),
+      this.sale({
+        store_id: 101,
+        sold_at: `${TODAY_AT_CRON} 10:00:00`,
+        card_number: 'CARD-TODAY',
+        amount_sale: 4_000,
+        modified: at(9),
+      }),
     ]);
   }
 
@@ -163,7 +226,8 @@ export class AovScenario {
 
   // --- the independent computation, in SQL --------------------------------------------------
 
-  private static readonly ACCEPTED = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
+  private static readonly ACCEPTED =
+    `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
     AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 
   /** Daily figures per (store, day) for days up to `lastDay`, straight from the source rows. */
@@ -187,8 +251,15 @@ export class AovScenario {
       const id = `${r.store_id}:${r.day}`;
       const c = cancels.get(id);
       out.set(id, {
-        store_id: r.store_id!, date: r.day!, total_sale: Number(r.total), num_transactions: Number(r.tx), num_customers: Number(r.customers),
-        unit_price: Number(r.unit_price), num_canceled: Number(c?.n ?? 0), canceled_amount: Number(c?.amount ?? 0), platforms: r.platforms ? r.platforms.split(',') : [],
+        store_id: r.store_id!,
+        date: r.day!,
+        total_sale: Number(r.total),
+        num_transactions: Number(r.tx),
+        num_customers: Number(r.customers),
+        unit_price: Number(r.unit_price),
+        num_canceled: Number(c?.n ?? 0),
+        canceled_amount: Number(c?.amount ?? 0),
+        platforms: r.platforms ? r.platforms.split(',') : [],
       });
     }
     return out;
@@ -211,8 +282,14 @@ export class AovScenario {
     const out = new Map<string, Omit<WeeklyDoc, 'computed_at'>>();
     for (const r of rows) {
       out.set(`${r.store_id}:${end}`, {
-        store_id: r.store_id!, start_date: r.start_date!, end_date: end, total_sale: Number(r.total), num_customers: Number(r.customers),
-        num_transactions: Number(r.tx), days_with_sales: Number(r.days), unit_price: Number(r.unit_price),
+        store_id: r.store_id!,
+        start_date: r.start_date!,
+        end_date: end,
+        total_sale: Number(r.total),
+        num_customers: Number(r.customers),
+        num_transactions: Number(r.tx),
+        days_with_sales: Number(r.days),
+        unit_price: Number(r.unit_price),
       });
     }
     return out;
@@ -232,8 +309,13 @@ export class AovScenario {
   async expectWeeklyMatchesSql(firstEnd: string, lastEnd: string): Promise<Map<string, WeeklyDoc>> {
     const docs = await this.world.allDocs<WeeklyDoc>(this.names.weekly);
     const expected = new Map<string, Omit<WeeklyDoc, 'computed_at'>>();
-    for (let e = firstEnd; e <= lastEnd; e = nextDay(e)) for (const [id, doc] of await this.sqlWeekly(e)) expected.set(id, doc);
-    const actual = new Map([...docs].filter(([, d]) => d.end_date >= firstEnd && d.end_date <= lastEnd).map(([id, d]) => [id, withoutComputedAt(d)]));
+    for (let e = firstEnd; e <= lastEnd; e = nextDay(e))
+      for (const [id, doc] of await this.sqlWeekly(e)) expected.set(id, doc);
+    const actual = new Map(
+      [...docs]
+        .filter(([, d]) => d.end_date >= firstEnd && d.end_date <= lastEnd)
+        .map(([id, d]) => [id, withoutComputedAt(d)]),
+    );
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [id, e] of expected) expect({ id, ...actual.get(id) }).toEqual({ id, ...e });
     return docs;
@@ -267,7 +349,14 @@ export function registerComparison(scenario: AovScenario): void {
     const r = await scenario.cli(['daily', '--from', FIRST_DAY, '--to', LAST_DAY, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = r.json<{ command: string; mode: string; days: number; written: number; removed: number; stores: number }>();
+    const out = r.json<{
+      command: string;
+      mode: string;
+      days: number;
+      written: number;
+      removed: number;
+      stores: number;
+    }>();
     expect(out).toMatchObject({ command: 'daily', mode: 'range', days: 11, removed: 0 });
     const docs = await scenario.expectDailyMatchesSql(LAST_DAY);
     expect(out.written).toBe(docs.size);
@@ -275,10 +364,26 @@ export function registerComparison(scenario: AovScenario): void {
     const big = docs.get(`${BIG_STORE}:${BIG_DAY}`)!;
     expect(big.num_transactions).toBeGreaterThan(10_000);
     expect(big.num_customers).toBeGreaterThan(10_000);
-    expect(docs.get('101:2024-05-01')).toMatchObject({ num_transactions: 3, num_customers: 2, total_sale: 30_001, unit_price: 15_000 });
-    expect(docs.get('101:2024-05-02')).toMatchObject({ num_transactions: 4, num_customers: 3, total_sale: 26_001, unit_price: 8_667 });
+    expect(docs.get('101:2024-05-01')).toMatchObject({
+      num_transactions: 3,
+      num_customers: 2,
+      total_sale: 30_001,
+      unit_price: 15_000,
+    });
+    expect(docs.get('101:2024-05-02')).toMatchObject({
+      num_transactions: 4,
+      num_customers: 3,
+      total_sale: 26_001,
+      unit_price: 8_667,
+    });
     expect(docs.get('101:2024-04-30')).toMatchObject({ total_sale: 5_000, num_customers: 1 });
-    expect(docs.get('102:2024-05-03')).toMatchObject({ num_transactions: 2, total_sale: 50_001, num_canceled: 3, canceled_amount: 17_000, unit_price: 25_000 });
+    expect(docs.get('102:2024-05-03')).toMatchObject({
+      num_transactions: 2,
+      total_sale: 50_001,
+      num_canceled: 3,
+      canceled_amount: 17_000,
+      unit_price: 25_000,
+    });
     expect(docs.has('103:2024-05-03')).toBe(false);
     expect(docs.get('104:2024-05-04')!.num_customers).toBe(1);
     expect(docs.get('105:2024-05-04')!.num_customers).toBe(1);
@@ -292,7 +397,13 @@ export function registerComparison(scenario: AovScenario): void {
     expect(out).toMatchObject({ windows: 17, removed: 0 });
     const docs = await scenario.expectWeeklyMatchesSql(FIRST_DAY, LAST_WINDOW_END);
     expect(out.written).toBe(docs.size);
-    expect(docs.get('101:2024-05-06')).toMatchObject({ start_date: '2024-04-30', days_with_sales: 3, total_sale: 61_002, num_customers: 6, unit_price: 10_167 });
+    expect(docs.get('101:2024-05-06')).toMatchObject({
+      start_date: '2024-04-30',
+      days_with_sales: 3,
+      total_sale: 61_002,
+      num_customers: 6,
+      unit_price: 10_167,
+    });
   });
 
   it('late and updated rows, then ingest and the cron form: equal to SQL again, stale store-days removed', async () => {
@@ -304,7 +415,14 @@ export function registerComparison(scenario: AovScenario): void {
     const daily = await scenario.cliAt(CRON_NOW, ['daily', '--json']);
     expect(daily.stderr).toBe('');
     expect(daily.code).toBe(0);
-    const d = daily.json<{ mode: string; from: string; to: string; removed: number; changed_days_handled: number; changed_days_deferred: number }>();
+    const d = daily.json<{
+      mode: string;
+      from: string;
+      to: string;
+      removed: number;
+      changed_days_handled: number;
+      changed_days_deferred: number;
+    }>();
     expect(d).toMatchObject({ mode: 'cron', to: LAST_WINDOW_END, changed_days_deferred: 1 });
     expect(d.changed_days_handled).toBeGreaterThanOrEqual(7);
     expect(d.removed).toBe(2); // 230:2024-05-06 and 231:2024-05-07
@@ -325,7 +443,11 @@ export function registerComparison(scenario: AovScenario): void {
     const weeklies = await scenario.expectWeeklyMatchesSql(FIRST_DAY, LAST_WINDOW_END);
     expect([...weeklies.keys()].some((id) => id.startsWith('230:'))).toBe(false);
     expect(weeklies.has('231:2024-05-07')).toBe(false);
-    expect(weeklies.get('240:2024-04-30')).toMatchObject({ start_date: '2024-04-24', days_with_sales: 1, total_sale: 2_500 });
+    expect(weeklies.get('240:2024-04-30')).toMatchObject({
+      start_date: '2024-04-24',
+      days_with_sales: 1,
+      total_sale: 2_500,
+    });
 
     // Handled marks are gone; the day not over yet stays marked for both jobs.
     expect((await scenario.state().changedDays('daily')).map((m) => m.day)).toEqual([TODAY_AT_CRON]);

@@ -5,7 +5,16 @@
  * mid-ingest → the ingest finishes, or exits 1 with one clear line and a re-run is exact;
  * search, doctor and the node list keep working with the node down.
  */
-import { OwnElasticsearch, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, runCliProcess, spawnCli, waitFor } from '../faults/support';
+import {
+  OwnElasticsearch,
+  expectOneClearLine,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  insertGeneratedSales,
+  runCliProcess,
+  spawnCli,
+  waitFor,
+} from '../faults/support';
 import { AovScenario, registerComparison } from '../aov/scenario';
 import { TestWorld } from '../../support';
 import { createSourceTable } from '../../../src/core/source/schema';
@@ -18,9 +27,13 @@ afterAll(() => cluster.down(), 300_000);
 
 async function expectThreeShardsOneReplica(world: TestWorld, alias: string): Promise<void> {
   const settings = await world.es.indices.getSettings({ index: alias, flat_settings: true });
-  expect(Object.values(settings)[0]!.settings).toMatchObject({ 'index.number_of_shards': '3', 'index.number_of_replicas': '1' });
+  expect(Object.values(settings)[0]!.settings).toMatchObject({
+    'index.number_of_shards': '3',
+    'index.number_of_replicas': '1',
+  });
   // Every shard holds some of the sales (the routing spreads the ids).
-  for (const shard of [0, 1, 2]) expect((await world.es.count({ index: alias, preference: `_shards:${shard}` })).count).toBeGreaterThan(0);
+  for (const shard of [0, 1, 2])
+    expect((await world.es.count({ index: alias, preference: `_shards:${shard}` })).count).toBeGreaterThan(0);
 }
 
 describe('daily and weekly equal SQL with the sales spread over 3 shards', () => {
@@ -60,10 +73,15 @@ describe('a node SIGKILLed mid-ingest', () => {
     const run = spawnCli(['ingest', ...world.args, '--json']);
     let exited = false;
     void run.done.then(() => (exited = true));
-    const reached = await waitFor(async () => {
-      await world.es.indices.refresh({ index: sales() });
-      return (await world.es.count({ index: sales() })).count >= 10_000;
-    }, 240_000, 200, () => exited);
+    const reached = await waitFor(
+      async () => {
+        await world.es.indices.refresh({ index: sales() });
+        return (await world.es.count({ index: sales() })).count >= 10_000;
+      },
+      240_000,
+      200,
+      () => exited,
+    );
     expect(reached).toBe(true);
     await cluster.killNode(1);
     const first = await run.done;
@@ -83,13 +101,46 @@ describe('a node SIGKILLed mid-ingest', () => {
     await expectThreeShardsOneReplica(world, sales());
 
     // Search with the node still down (ES_URL still names it: the client skips it).
-    const ids = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id).sort();
+    const ids = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { id: string }).id)
+        .sort();
     const sqlIds = async (where: string) =>
-      (await world.query<{ id: string }>(`SELECT CAST(id AS CHAR) AS id FROM platform_sales WHERE ${where} AND card_number <> '' AND sold_at >= '1000-01-01'`)).map((r) => r.id).sort();
-    const byStore = await world.cli(['search', 'sales', '--store', '6', '--all', '--fields', 'id', '--format', 'ndjson']);
+      (
+        await world.query<{ id: string }>(
+          `SELECT CAST(id AS CHAR) AS id FROM platform_sales WHERE ${where} AND card_number <> '' AND sold_at >= '1000-01-01'`,
+        )
+      )
+        .map((r) => r.id)
+        .sort();
+    const byStore = await world.cli([
+      'search',
+      'sales',
+      '--store',
+      '6',
+      '--all',
+      '--fields',
+      'id',
+      '--format',
+      'ndjson',
+    ]);
     expect(byStore.code).toBe(0);
     expect(ids(byStore.stdout)).toEqual(await sqlIds('store_id = 6'));
-    const byText = await world.cli(['search', 'sales', '--text', '지연', '--store', '6', '--all', '--fields', 'id', '--format', 'ndjson']);
+    const byText = await world.cli([
+      'search',
+      'sales',
+      '--text',
+      '지연',
+      '--store',
+      '6',
+      '--all',
+      '--fields',
+      'id',
+      '--format',
+      'ndjson',
+    ]);
     expect(byText.code).toBe(0);
     const withText = await sqlIds("store_id = 6 AND remark LIKE '%지연%'");
     expect(withText.length).toBeGreaterThan(0);
@@ -100,6 +151,8 @@ describe('a node SIGKILLed mid-ingest', () => {
     const checks = doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks;
     expect(checks.find((c) => c.name === 'elasticsearch')!.status).toBe('ok');
     const clusterCheck = checks.find((c) => c.name === 'cluster')!;
-    expect(clusterCheck.detail).toMatch(/^(green|yellow), 2 nodes \(.+\); shards: \d+ primaries, \d+ active, \d+ unassigned/);
+    expect(clusterCheck.detail).toMatch(
+      /^(green|yellow), 2 nodes \(.+\); shards: \d+ primaries, \d+ active, \d+ unassigned/,
+    );
   }, 900_000);
 });

@@ -27,11 +27,28 @@ function watchBulks(client: Client): { sent: number; answered: number; maxInFlig
 
 /** Index ops of documents of about `bytes` bytes each, ids `<from>`..`<from + n - 1>`, at an external version. */
 function docs(from: number, n: number, version = 1, bytes = 2_000): BulkOp[] {
-  return Array.from({ length: n }, (_, i) => ({ kind: 'index', index, id: String(from + i), doc: { n: from + i, pad: 'x'.repeat(bytes) }, version, versionType: 'external_gte' }) as const);
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      ({
+        kind: 'index',
+        index,
+        id: String(from + i),
+        doc: { n: from + i, pad: 'x'.repeat(bytes) },
+        version,
+        versionType: 'external_gte',
+      }) as const,
+  );
 }
 
 beforeAll(async () => {
-  await es.indices.create({ index, mappings: { dynamic: 'strict', properties: { n: { type: 'integer' }, pad: { type: 'keyword', index: false, doc_values: false } } } });
+  await es.indices.create({
+    index,
+    mappings: {
+      dynamic: 'strict',
+      properties: { n: { type: 'integer' }, pad: { type: 'keyword', index: false, doc_values: false } },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -47,15 +64,22 @@ describe('BulkWriter', () => {
     const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000 });
     writer.append(docs(0, 19));
     // A mapping refusal (a field the strict mapping has not) and a stale version (superseded).
-    writer.append([{ kind: 'index', index, id: 'refused', doc: { unknown: 1 }, version: 1, versionType: 'external_gte' }]);
+    writer.append([
+      { kind: 'index', index, id: 'refused', doc: { unknown: 1 }, version: 1, versionType: 'external_gte' },
+    ]);
     const a = writer.seal();
     // B is appended before A is answered: its own documents, one older than A's, a delete of one that is not there.
     writer.append(docs(100, 6));
-    writer.append([{ kind: 'index', index, id: '0', doc: { n: -1, pad: '' }, version: 0, versionType: 'external' }, { kind: 'delete', index, id: 'never-written' }]);
+    writer.append([
+      { kind: 'index', index, id: '0', doc: { n: -1, pad: '' }, version: 0, versionType: 'external' },
+      { kind: 'delete', index, id: 'never-written' },
+    ]);
     const b = writer.seal();
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra).toMatchObject({ written: 19, superseded: 0, alreadyGone: 0, retried: 0 });
-    expect(ra.failed).toEqual([expect.objectContaining({ index: expect.stringContaining(index), id: 'refused', status: 400 })]);
+    expect(ra.failed).toEqual([
+      expect.objectContaining({ index: expect.stringContaining(index), id: 'refused', status: 400 }),
+    ]);
     expect(rb).toMatchObject({ written: 6, superseded: 1, alreadyGone: 1, failed: [] });
     // 20 ops in A (10 bodies) and 8 in B (a body of two for each two docs), two requests at most in flight.
     expect(bulks.answered).toBe(bulks.sent);

@@ -4,10 +4,19 @@
  * so an ingest with many bulk requests in flight is refused again and again; the run must
  * still finish with every accepted row written once, and say how many were retried.
  */
-import { OwnElasticsearch, expectRejectsDeadLettered, expectSalesEqualSql, runCliProcess, worldOnOwnElasticsearch } from './support';
+import {
+  OwnElasticsearch,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  runCliProcess,
+  worldOnOwnElasticsearch,
+} from './support';
 
 const ROWS = 30_000;
-const es = new OwnElasticsearch(Number(process.env.FAULT_ES_PORT_429 ?? 9231), 'thread_pool.write.size=1 thread_pool.write.queue_size=1');
+const es = new OwnElasticsearch(
+  Number(process.env.FAULT_ES_PORT_429 ?? 9231),
+  'thread_pool.write.size=1 thread_pool.write.queue_size=1',
+);
 const world = worldOnOwnElasticsearch('fault-429', es, ROWS);
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter` });
 

@@ -8,8 +8,16 @@
  */
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import {
-  OwnElasticsearch, expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, readCheckpoint,
-  runCliProcess, spawnCli, waitFor, worldOnOwnElasticsearch,
+  OwnElasticsearch,
+  expectCheckpointCoversOnlyWrittenRows,
+  expectOneClearLine,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  readCheckpoint,
+  runCliProcess,
+  spawnCli,
+  waitFor,
+  worldOnOwnElasticsearch,
 } from './support';
 
 // Enough rows for the first checkpointed segment plus a good part of a second one.
@@ -25,12 +33,17 @@ describe('Elasticsearch killed mid-ingest', () => {
     void run.done.then(() => (exited = true));
     // Kill once the first segment is checkpointed and the second is being written.
     let killedAt = -1;
-    const reached = await waitFor(async () => {
-      if (!(await readCheckpoint(world))) return false;
-      await world.es.indices.refresh({ index: names().sales });
-      killedAt = (await world.es.count({ index: names().sales })).count;
-      return true;
-    }, 240_000, 100, () => exited);
+    const reached = await waitFor(
+      async () => {
+        if (!(await readCheckpoint(world))) return false;
+        await world.es.indices.refresh({ index: names().sales });
+        killedAt = (await world.es.count({ index: names().sales })).count;
+        return true;
+      },
+      240_000,
+      100,
+      () => exited,
+    );
     expect(reached).toBe(true);
     await es.kill();
     const failed = await run.done;
@@ -43,13 +56,17 @@ describe('Elasticsearch killed mid-ingest', () => {
 
     await es.up();
     // Every row up to the checkpoint is there: the checkpoint never ran ahead of the writes.
-    expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
+    expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(
+      INGEST_DEFAULTS.segmentRows * 0.9,
+    );
 
     // The dead run's lock is taken over (its process is gone); the re-run finishes the job.
     // The dead run could not record its failure in the Elasticsearch that was down: its run
     // document still says `running`, and the re-run records it abandoned (its process is gone).
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
-    expect(rerun.stderr).toMatch(/^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on .+\) is gone; recorded as abandoned\n$/);
+    expect(rerun.stderr).toMatch(
+      /^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on .+\) is gone; recorded as abandoned\n$/,
+    );
     expect(rerun.code).toBe(0);
     expect(rerun.json<{ mode: string }>().mode).toBe('incremental');
 

@@ -13,14 +13,28 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import { StateStore } from '../../../src/core/state/store';
 import { TestWorld } from '../../support';
 import {
-  expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
-  salesCount, spawnCli, waitFor, type ProcessResult,
+  expectCheckpointCoversOnlyWrittenRows,
+  expectOneClearLine,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  insertGeneratedSales,
+  readCheckpoint,
+  runCliProcess,
+  salesCount,
+  spawnCli,
+  waitFor,
+  type ProcessResult,
 } from './support';
 
 const world = new TestWorld('fault-signals');
 const ROWS = INGEST_DEFAULTS.segmentRows + 50_000;
 const MORE = 60_000;
-const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, runs: `${world.prefix}-runs`, state: `${world.prefix}-state` });
+const names = () => ({
+  sales: `${world.prefix}-sales`,
+  deadletter: `${world.prefix}-deadletter`,
+  runs: `${world.prefix}-runs`,
+  state: `${world.prefix}-state`,
+});
 
 interface Run {
   run_id: string;
@@ -47,7 +61,10 @@ async function lockHeld(): Promise<boolean> {
 }
 
 /** Starts an ingest, waits until `when` holds while it runs, then sends `signal`. */
-async function ingestSignalled(signal: NodeJS.Signals, when: () => Promise<boolean>): Promise<ProcessResult & { pid: number }> {
+async function ingestSignalled(
+  signal: NodeJS.Signals,
+  when: () => Promise<boolean>,
+): Promise<ProcessResult & { pid: number }> {
   const run = spawnCli(['ingest', ...world.args]);
   let exited = false;
   void run.done.then(() => (exited = true));
@@ -63,7 +80,11 @@ async function expectInterrupted(result: ProcessResult & { pid: number }, signal
   expect(result.stdout).toBe('');
   const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^earlypay: ingest interrupted by ${signal}, stopped at a safe point: ingest \\(\\w+\\): read [\\d,]+ rows, .*; lock released; re-run \`earlypay ingest\` to resume`));
+  expect(lines[0]).toMatch(
+    new RegExp(
+      `^earlypay: ingest interrupted by ${signal}, stopped at a safe point: ingest \\(\\w+\\): read [\\d,]+ rows, .*; lock released; re-run \`earlypay ingest\` to resume`,
+    ),
+  );
   expectOneClearLine(result.stderr);
   const run = await runOf(result.pid);
   expect(run).toMatchObject({ command: 'ingest', status: 'interrupted', exit_code: result.code });
@@ -118,7 +139,14 @@ describe('an ingest killed with -9', () => {
     const run = spawnCli(['ingest', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
-    expect(await waitFor(async () => (await runOf(run.pid))?.status === 'running' && (await salesCount(world)) > before + 1_000, 240_000, 20, () => exited)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await runOf(run.pid))?.status === 'running' && (await salesCount(world)) > before + 1_000,
+        240_000,
+        20,
+        () => exited,
+      ),
+    ).toBe(true);
     process.kill(run.pid, 'SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     const killed = (await runOf(run.pid))!;
@@ -126,24 +154,37 @@ describe('an ingest killed with -9', () => {
     expect(killed.heartbeat_at).toBeDefined();
     // Killed before its first checkpoint: the days of the rows it wrote are marked all the same
     // (before they were written), or daily would never recompute them — the next run finds those rows as they are.
-    const written = [...(await world.allDocs<{ sale_date: string }>(names().sales)).entries()].filter(([id]) => Number(id) > ROWS);
+    const written = [...(await world.allDocs<{ sale_date: string }>(names().sales)).entries()].filter(
+      ([id]) => Number(id) > ROWS,
+    );
     expect(written.length).toBeGreaterThan(1_000);
     const marked = new Set((await state.changedDays('daily')).map((m) => m.day));
     expect([...new Set(written.map(([, d]) => d.sale_date))].filter((day) => !marked.has(day))).toEqual([]);
 
     const doctor = await runCliProcess(['doctor', ...world.args, '--json']);
     expect(doctor.code).toBe(1);
-    const check = doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last ingest');
-    expect(check).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^abandoned: .*its process \(pid \d+ on .+\) is gone$/) });
+    const check = doctor
+      .json<{ checks: { name: string; status: string; detail: string }[] }>()
+      .checks.find((c) => c.name === 'last ingest');
+    expect(check).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^abandoned: .*its process \(pid \d+ on .+\) is gone$/),
+    });
 
     const next = await runCliProcess(['ingest', ...world.args, '--json']);
     expect(next.code).toBe(0);
-    expect(next.stderr).toMatch(new RegExp(`^warning: the previous ingest run ${killed.run_id} \\(started .+\\) was abandoned: its process \\(pid ${run.pid} on .+\\) is gone; recorded as abandoned\\n$`));
+    expect(next.stderr).toMatch(
+      new RegExp(
+        `^warning: the previous ingest run ${killed.run_id} \\(started .+\\) was abandoned: its process \\(pid ${run.pid} on .+\\) is gone; recorded as abandoned\\n$`,
+      ),
+    );
     expect(await runOf(run.pid)).toMatchObject({ status: 'abandoned', error: expect.stringContaining('is gone') });
     await expectSalesEqualSql(world, world.es, names().sales);
 
     const after = await runCliProcess(['doctor', ...world.args, '--json']);
-    expect(after.json<{ checks: { name: string; status: string }[] }>().checks.find((c) => c.name === 'last ingest')!.status).toBe('ok');
+    expect(
+      after.json<{ checks: { name: string; status: string }[] }>().checks.find((c) => c.name === 'last ingest')!.status,
+    ).toBe('ok');
   }, 600_000);
 });
 
@@ -153,14 +194,25 @@ describe('other jobs interrupted', () => {
     const run = spawnCli(scan);
     let exited = false;
     void run.done.then(() => (exited = true));
-    expect(await waitFor(async () => (await runOf(run.pid))?.status === 'running', 120_000, 10, () => exited)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await runOf(run.pid))?.status === 'running',
+        120_000,
+        10,
+        () => exited,
+      ),
+    ).toBe(true);
     process.kill(run.pid, 'SIGINT');
     const result = await run.done;
     expect(result.signal).toBeNull();
     expect(result.code).toBe(130);
-    expect(result.stderr).toBe('earlypay: anomalies scan interrupted by SIGINT, stopped before it finished; nothing unfinished was recorded as done; lock released; re-run `earlypay anomalies scan` to do it again\n');
+    expect(result.stderr).toBe(
+      'earlypay: anomalies scan interrupted by SIGINT, stopped before it finished; nothing unfinished was recorded as done; lock released; re-run `earlypay anomalies scan` to do it again\n',
+    );
     expect(await runOf(run.pid)).toMatchObject({ command: 'anomalies scan', status: 'interrupted', exit_code: 130 });
-    expect((await world.es.get({ index: names().state, id: 'lock:anomalies-scan' }, { ignore: [404] })).found).toBe(false);
+    expect((await world.es.get({ index: names().state, id: 'lock:anomalies-scan' }, { ignore: [404] })).found).toBe(
+      false,
+    );
 
     const again = await runCliProcess(scan);
     expect(again.stderr).toBe('');
@@ -192,7 +244,9 @@ describe('a command on a stopped service or cut short', () => {
       const r = await runCliProcess([cmd[0]!, ...refused, ...cmd.slice(1)]);
       expect(r.code).toBe(1);
       expectOneClearLine(r.stderr);
-      expect(r.stderr).toMatch(/^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9246\/ is unreachable \(connect ECONNREFUSED/);
+      expect(r.stderr).toMatch(
+        /^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9246\/ is unreachable \(connect ECONNREFUSED/,
+      );
       // Three retries with backoff took 7–10 s; a refusal is final on a single node. The client's
       // transport logs every retry under DEBUG=elasticsearch (with two nodes it does: the other is tried).
       const traced = await runCliProcess([cmd[0]!, ...refused, ...cmd.slice(1)], { DEBUG: 'elasticsearch' });
@@ -200,7 +254,18 @@ describe('a command on a stopped service or cut short', () => {
       expect(traced.stderr).toMatch(/ECONNREFUSED/);
       expect(traced.stderr).not.toMatch(/Retrying request/);
     }
-    const twoNodes = await runCliProcess(['daily', '--es-url', 'http://127.0.0.1:9246,http://127.0.0.1:9247', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix], { DEBUG: 'elasticsearch' });
+    const twoNodes = await runCliProcess(
+      [
+        'daily',
+        '--es-url',
+        'http://127.0.0.1:9246,http://127.0.0.1:9247',
+        '--mysql-url',
+        world.mysqlUrl,
+        '--index-prefix',
+        world.prefix,
+      ],
+      { DEBUG: 'elasticsearch' },
+    );
     expect(twoNodes.code).toBe(1);
     expect(twoNodes.stderr).toMatch(/Retrying request/);
   }, 120_000);
@@ -210,7 +275,14 @@ describe('a command on a stopped service or cut short', () => {
     let exited = false;
     void run.done.then(() => (exited = true));
     // Interrupted while it streams: some hits are out, far from all of them.
-    expect(await waitFor(async () => run.stdoutSoFar().split('\n').length > 100, 60_000, 10, () => exited)).toBe(true);
+    expect(
+      await waitFor(
+        async () => run.stdoutSoFar().split('\n').length > 100,
+        60_000,
+        10,
+        () => exited,
+      ),
+    ).toBe(true);
     process.kill(run.pid, 'SIGINT');
     const result = await run.done;
     expect(result.stdout.split('\n').length).toBeLessThan(ROWS);

@@ -12,7 +12,11 @@ import { GENERATED_ACCEPTED, expectRejectsDeadLettered, expectSalesEqualSql, ins
 
 const world = new TestWorld('fault-mapping');
 const ROWS = 3_000;
-const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, anomalies: `${world.prefix}-anomalies` });
+const names = () => ({
+  sales: `${world.prefix}-sales`,
+  deadletter: `${world.prefix}-deadletter`,
+  anomalies: `${world.prefix}-anomalies`,
+});
 const IMMENSE = `5461-11**-****-${'7'.repeat(40_000)}`;
 const REFUSED_IDS = ['1500', '1501'];
 /** What Elasticsearch can hold: the generated rows' rules, minus the immense card numbers. */
@@ -39,13 +43,25 @@ describe('a document Elasticsearch refuses', () => {
     expect(r.code).toBe(0);
     const out = r.json<{ rejected: number; indexed: number }>();
 
-    const dead = await world.es.mget<{ reason: string; reason_code: string[]; stage: string; row: { id: string; card_number: string } }>({
-      index: names().deadletter, ids: REFUSED_IDS.map((id) => `platform_sales:${id}`),
+    const dead = await world.es.mget<{
+      reason: string;
+      reason_code: string[];
+      stage: string;
+      row: { id: string; card_number: string };
+    }>({
+      index: names().deadletter,
+      ids: REFUSED_IDS.map((id) => `platform_sales:${id}`),
     });
     for (const d of dead.docs) {
       expect('found' in d && d.found).toBe(true);
-      const doc = (d as { _source: { reason: string; reason_code: string[]; stage: string; row: { id: string; card_number: string } } })._source;
-      expect(doc.reason).toMatch(/^Elasticsearch refused the document: document_parsing_exception: .*failed to parse field \[card_number\] of type \[keyword\]/);
+      const doc = (
+        d as {
+          _source: { reason: string; reason_code: string[]; stage: string; row: { id: string; card_number: string } };
+        }
+      )._source;
+      expect(doc.reason).toMatch(
+        /^Elasticsearch refused the document: document_parsing_exception: .*failed to parse field \[card_number\] of type \[keyword\]/,
+      );
       expect(doc.reason_code).toEqual(['ES_REFUSED']);
       expect(doc.stage).toBe('sink');
       expect(doc.row.card_number).toBe(IMMENSE);
@@ -56,7 +72,11 @@ describe('a document Elasticsearch refuses', () => {
     expect(out.rejected).toBe(rejected);
     expect(compared + rejected).toBe(ROWS);
     // Nothing half-written for the refused rows: no sale, no anomaly.
-    const anomalies = await world.es.search({ index: names().anomalies, size: 0, query: { terms: { sale_id: REFUSED_IDS } } });
+    const anomalies = await world.es.search({
+      index: names().anomalies,
+      size: 0,
+      query: { terms: { sale_id: REFUSED_IDS } },
+    });
     expect((anomalies.hits.total as { value: number }).value).toBe(0);
   });
 

@@ -12,14 +12,25 @@ import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { TestWorld } from '../../support';
 import {
-  expectCheckpointCoversOnlyWrittenRows, expectOneClearLine, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, runCliProcess,
-  spawnCli, waitFor,
+  expectCheckpointCoversOnlyWrittenRows,
+  expectOneClearLine,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  insertGeneratedSales,
+  readCheckpoint,
+  runCliProcess,
+  spawnCli,
+  waitFor,
 } from './support';
 
 const world = new TestWorld('fault-mysqlkill');
 const FIRST = INGEST_DEFAULTS.segmentRows + 40_000;
 const LATER = 40_000;
-const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, runs: `${world.prefix}-runs` });
+const names = () => ({
+  sales: `${world.prefix}-sales`,
+  deadletter: `${world.prefix}-deadletter`,
+  runs: `${world.prefix}-runs`,
+});
 const checkpoint = () => readCheckpoint(world);
 
 /** The reader's statement, running now in this test's database (never the test's own). */
@@ -47,7 +58,14 @@ async function ingestKilledMidRead(kill: 'CONNECTION' | 'QUERY', when: () => Pro
     expect(await waitFor(when, 240_000, 20, () => exited)).toBe(true);
     await locker.query('LOCK TABLES platform_sales WRITE');
     let reader: string | null = null;
-    expect(await waitFor(async () => (reader = await runningReader()) !== null, 120_000, 20, () => exited)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (reader = await runningReader()) !== null,
+        120_000,
+        20,
+        () => exited,
+      ),
+    ).toBe(true);
     await world.query(`KILL ${kill} ${Number(reader)}`);
   } finally {
     await locker.query('UNLOCK TABLES').catch(() => undefined);
@@ -71,10 +89,16 @@ describe('the MySQL connection killed mid-read', () => {
     expectOneClearLine(failed.stderr);
     expect(failed.stderr).toMatch(/^earlypay: MySQL: reading platform_sales failed: \S/);
     expect(failed.stdout).toBe('');
-    expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(INGEST_DEFAULTS.segmentRows * 0.9);
+    expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThanOrEqual(
+      INGEST_DEFAULTS.segmentRows * 0.9,
+    );
 
-    const runs = await world.allDocs<{ command: string; status: string; exit_code: number; error: string }>(names().runs);
-    expect([...runs.values()].filter((r) => r.status === 'failed').map((r) => [r.command, r.exit_code])).toEqual([['ingest', 1]]);
+    const runs = await world.allDocs<{ command: string; status: string; exit_code: number; error: string }>(
+      names().runs,
+    );
+    expect([...runs.values()].filter((r) => r.status === 'failed').map((r) => [r.command, r.exit_code])).toEqual([
+      ['ingest', 1],
+    ]);
 
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
     expect(rerun.stderr).toBe('');

@@ -20,7 +20,14 @@ const MYSQL_PASSWORD = `Sx9-${token()}-p@ss:w/rd%`;
 const WRONG_PASSWORD = `Wr0ng-${token()}-guess`;
 const ES_API_KEY = `VnVhQ2ZHY0JDZGJr-${token()}`;
 const ES_PASSWORD = `es-${token()}-hunter2`;
-const SECRETS = [MYSQL_PASSWORD, encodeURIComponent(MYSQL_PASSWORD), WRONG_PASSWORD, ES_API_KEY, ES_PASSWORD, Buffer.from(`elastic:${ES_PASSWORD}`).toString('base64')];
+const SECRETS = [
+  MYSQL_PASSWORD,
+  encodeURIComponent(MYSQL_PASSWORD),
+  WRONG_PASSWORD,
+  ES_API_KEY,
+  ES_PASSWORD,
+  Buffer.from(`elastic:${ES_PASSWORD}`).toString('base64'),
+];
 
 /** Every 8-character piece of every secret found in `text`: a partly masked secret is a leak too. */
 function leaksIn(text: string): string[] {
@@ -42,7 +49,10 @@ function mysqlUrl(password: string | null, port?: number): string {
 const outputs: { what: string; result: ProcessResult }[] = [];
 async function run(what: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
   const [command, ...rest] = args;
-  const result = await runCliProcess([command!, '--index-prefix', world.prefix, ...rest], { ES_URL: world.esUrl, ...env });
+  const result = await runCliProcess([command!, '--index-prefix', world.prefix, ...rest], {
+    ES_URL: world.esUrl,
+    ...env,
+  });
   outputs.push({ what, result });
   return result;
 }
@@ -62,39 +72,78 @@ afterAll(async () => {
 
 describe('secrets', () => {
   it('runs that succeed: password in the URL or in MYSQL_PASSWORD, API key or basic auth', async () => {
-    expect((await run('ingest, password in URL, API key', ['ingest', '--json'], { MYSQL_URL: mysqlUrl(MYSQL_PASSWORD), ES_API_KEY })).code).toBe(0);
-    expect((await run('ingest, MYSQL_PASSWORD, basic auth', ['ingest', '--full', '--verbose'], { MYSQL_URL: mysqlUrl(null), MYSQL_PASSWORD, ES_USERNAME: 'elastic', ES_PASSWORD })).code).toBe(0);
-    expect((await run('reconcile', ['reconcile', '--all', '--verbose'], { MYSQL_URL: mysqlUrl(MYSQL_PASSWORD), ES_API_KEY })).code).toBe(0);
+    expect(
+      (
+        await run('ingest, password in URL, API key', ['ingest', '--json'], {
+          MYSQL_URL: mysqlUrl(MYSQL_PASSWORD),
+          ES_API_KEY,
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await run('ingest, MYSQL_PASSWORD, basic auth', ['ingest', '--full', '--verbose'], {
+          MYSQL_URL: mysqlUrl(null),
+          MYSQL_PASSWORD,
+          ES_USERNAME: 'elastic',
+          ES_PASSWORD,
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (await run('reconcile', ['reconcile', '--all', '--verbose'], { MYSQL_URL: mysqlUrl(MYSQL_PASSWORD), ES_API_KEY }))
+        .code,
+    ).toBe(0);
     const doctor = await run('doctor', ['doctor', '--json'], { MYSQL_URL: mysqlUrl(MYSQL_PASSWORD), ES_API_KEY });
     expect(doctor.stdout).toContain(USER);
   }, 300_000);
 
   it('runs that fail: wrong password, MySQL or Elasticsearch unreachable, with --verbose', async () => {
-    const denied = await run('ingest, wrong password', ['ingest', '--full', '--verbose'], { MYSQL_URL: mysqlUrl(WRONG_PASSWORD), ES_API_KEY });
+    const denied = await run('ingest, wrong password', ['ingest', '--full', '--verbose'], {
+      MYSQL_URL: mysqlUrl(WRONG_PASSWORD),
+      ES_API_KEY,
+    });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/Access denied/);
-    const deniedEnv = await run('reconcile, wrong MYSQL_PASSWORD', ['reconcile', '--all'], { MYSQL_URL: mysqlUrl(null), MYSQL_PASSWORD: WRONG_PASSWORD, ES_USERNAME: 'elastic', ES_PASSWORD });
+    const deniedEnv = await run('reconcile, wrong MYSQL_PASSWORD', ['reconcile', '--all'], {
+      MYSQL_URL: mysqlUrl(null),
+      MYSQL_PASSWORD: WRONG_PASSWORD,
+      ES_USERNAME: 'elastic',
+      ES_PASSWORD,
+    });
     expect(deniedEnv.code).toBe(1);
-    const noMysql = await run('ingest, MySQL unreachable', ['ingest', '--verbose'], { MYSQL_URL: mysqlUrl(MYSQL_PASSWORD, 1), ES_API_KEY });
+    const noMysql = await run('ingest, MySQL unreachable', ['ingest', '--verbose'], {
+      MYSQL_URL: mysqlUrl(MYSQL_PASSWORD, 1),
+      ES_API_KEY,
+    });
     expect(noMysql.code).toBe(1);
     const noEs = await run('ingest, Elasticsearch unreachable, credentials in ES_URL', ['ingest', '--verbose'], {
-      MYSQL_URL: mysqlUrl(MYSQL_PASSWORD), ES_URL: `http://elastic:${encodeURIComponent(ES_PASSWORD)}@127.0.0.1:1`, ES_API_KEY,
+      MYSQL_URL: mysqlUrl(MYSQL_PASSWORD),
+      ES_URL: `http://elastic:${encodeURIComponent(ES_PASSWORD)}@127.0.0.1:1`,
+      ES_API_KEY,
     });
     expect(noEs.code).toBe(1);
     expect(noEs.stderr).toMatch(/Elasticsearch/);
-    const badUrl = await run('usage error, encoded password in a malformed URL', ['ingest'], { MYSQL_URL: `mysql//${USER}:${encodeURIComponent(MYSQL_PASSWORD)}@127.0.0.1` });
+    const badUrl = await run('usage error, encoded password in a malformed URL', ['ingest'], {
+      MYSQL_URL: `mysql//${USER}:${encodeURIComponent(MYSQL_PASSWORD)}@127.0.0.1`,
+    });
     expect(badUrl.code).toBe(2);
   }, 300_000);
 
   it('no secret, not even part of one, is on any stdout or stderr', () => {
     expect(outputs.length).toBe(9);
-    const leaks = outputs.flatMap(({ what, result }) => leaksIn(result.stdout + result.stderr).map((s) => `${what}: ${s}`));
+    const leaks = outputs.flatMap(({ what, result }) =>
+      leaksIn(result.stdout + result.stderr).map((s) => `${what}: ${s}`),
+    );
     expect(leaks).toEqual([]);
   });
 
   // A password typed with a raw "@" makes the URL unparseable; it must still be masked whole.
   it('a password with a raw "@" in a malformed URL is masked whole', async () => {
-    const r = await runCliProcess(['ingest', '--index-prefix', world.prefix], { ES_URL: world.esUrl, MYSQL_URL: `mysql//${USER}:${MYSQL_PASSWORD}@127.0.0.1` });
+    const r = await runCliProcess(['ingest', '--index-prefix', world.prefix], {
+      ES_URL: world.esUrl,
+      MYSQL_URL: `mysql//${USER}:${MYSQL_PASSWORD}@127.0.0.1`,
+    });
     expect(r.code).toBe(2);
     expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
   });
@@ -103,7 +152,11 @@ describe('secrets', () => {
     await world.es.indices.refresh({ index: `${world.prefix}-*` });
     const leaks: string[] = [];
     let documents = 0;
-    for await (const res of world.es.helpers.scrollSearch({ index: `${world.prefix}-*`, size: 1000, query: { match_all: {} } })) {
+    for await (const res of world.es.helpers.scrollSearch({
+      index: `${world.prefix}-*`,
+      size: 1000,
+      query: { match_all: {} },
+    })) {
       for (const h of res.body.hits.hits) {
         documents++;
         for (const s of leaksIn(JSON.stringify(h))) leaks.push(`${h._index}/${h._id}: ${s}`);

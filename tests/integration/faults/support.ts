@@ -20,9 +20,14 @@ const SHARED_PORTS = new Set([9200, 9201]);
  * `nodes` > 1 a cluster on port … port+nodes−1 (ES_NODES).
  */
 export class OwnElasticsearch {
-  constructor(readonly port: number, readonly settings = '', readonly nodes = 1) {
+  constructor(
+    readonly port: number,
+    readonly settings = '',
+    readonly nodes = 1,
+  ) {
     for (let p = port; p < port + nodes; p++) {
-      if (SHARED_PORTS.has(p)) throw new Error(`port ${p} belongs to the shared stack; fault tests use their own instance`);
+      if (SHARED_PORTS.has(p))
+        throw new Error(`port ${p} belongs to the shared stack; fault tests use their own instance`);
     }
   }
 
@@ -37,12 +42,24 @@ export class OwnElasticsearch {
   }
 
   private stack(command: 'up-es' | 'kill-es' | 'down-es', port = this.port, nodes = this.nodes): Promise<string> {
-    const env: NodeJS.ProcessEnv = { ...process.env, ES_PORT: String(port), ES_NODES: String(nodes), ES_HEAP: '512m', ES_SETTINGS: this.settings, STACK_TIMEOUT: '300' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ES_PORT: String(port),
+      ES_NODES: String(nodes),
+      ES_HEAP: '512m',
+      ES_SETTINGS: this.settings,
+      STACK_TIMEOUT: '300',
+    };
     return new Promise((resolve, reject) => {
-      execFile('bash', [join(REPO_DIR, 'scripts', 'stack.sh'), command], { env, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`stack.sh ${command} (port ${port}) failed: ${err.message}\n${stderr}`));
-        else resolve(stdout);
-      });
+      execFile(
+        'bash',
+        [join(REPO_DIR, 'scripts', 'stack.sh'), command],
+        { env, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`stack.sh ${command} (port ${port}) failed: ${err.message}\n${stderr}`));
+          else resolve(stdout);
+        },
+      );
     });
   }
 
@@ -91,12 +108,19 @@ export interface ProcessResult {
  * Runs `earlypay <args>` as a child process (ts-node, so it is always the current source),
  * with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
  */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { pid: number; done: Promise<ProcessResult>; stdoutSoFar: () => string } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args], {
-    cwd: REPO_DIR,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { pid: number; done: Promise<ProcessResult>; stdoutSoFar: () => string } {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args],
+    {
+      cwd: REPO_DIR,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -142,7 +166,13 @@ export const BASE_MODIFIED = '2024-05-01 00:00:00';
  * business days with realistic amounts, fees, cards and platforms. Every 997th row has an
  * empty card number and every 1499th a zero sold_at: both are rejected rows.
  */
-export async function insertGeneratedSales(world: TestWorld, start: number, count: number, offsetSeconds = 0, table = 'platform_sales'): Promise<void> {
+export async function insertGeneratedSales(
+  world: TestWorld,
+  start: number,
+  count: number,
+  offsetSeconds = 0,
+  table = 'platform_sales',
+): Promise<void> {
   const CHUNK = 50_000;
   for (let from = 0; from < count; from += CHUNK) {
     const n = Math.min(CHUNK, count - from);
@@ -183,17 +213,33 @@ interface CompactSale {
  * Every accepted row is in the sales index exactly once with its values, and nothing else
  * is: compared row by row (ids, amounts, store, card, cancellation, times).
  */
-export async function expectSalesEqualSql(world: TestWorld, es: Client, salesAlias: string, accepted = GENERATED_ACCEPTED, table = 'platform_sales'): Promise<number> {
+export async function expectSalesEqualSql(
+  world: TestWorld,
+  es: Client,
+  salesAlias: string,
+  accepted = GENERATED_ACCEPTED,
+  table = 'platform_sales',
+): Promise<number> {
   await es.indices.refresh({ index: salesAlias });
   const docs = new Map<string, CompactSale>();
   for await (const res of es.helpers.scrollSearch<SaleDocument>({
-    index: salesAlias, size: 5000, sort: ['_doc'], query: { match_all: {} },
+    index: salesAlias,
+    size: 5000,
+    sort: ['_doc'],
+    query: { match_all: {} },
     _source: ['amount_sale', 'store_id', 'card_number', 'is_canceled', 'sold_at', 'modified'],
   })) {
     for (const h of res.body.hits.hits) {
       expect(docs.has(h._id!)).toBe(false);
       const s = h._source!;
-      docs.set(h._id!, { amount_sale: s.amount_sale, store_id: s.store_id, card_number: s.card_number, is_canceled: s.is_canceled, sold_at: s.sold_at, modified: s.modified });
+      docs.set(h._id!, {
+        amount_sale: s.amount_sale,
+        store_id: s.store_id,
+        card_number: s.card_number,
+        is_canceled: s.is_canceled,
+        sold_at: s.sold_at,
+        modified: s.modified,
+      });
     }
   }
   const total = (await es.count({ index: salesAlias })).count;
@@ -203,7 +249,15 @@ export async function expectSalesEqualSql(world: TestWorld, es: Client, salesAli
   let afterId = '-1';
   const mismatches: string[] = [];
   for (;;) {
-    const rows = await world.query<{ id: string; amount_sale: number; store_id: string; card_number: string; is_canceled: number; sold_at: string; modified: string }>(
+    const rows = await world.query<{
+      id: string;
+      amount_sale: number;
+      store_id: string;
+      card_number: string;
+      is_canceled: number;
+      sold_at: string;
+      modified: string;
+    }>(
       `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE (${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
       [afterId],
     );
@@ -211,11 +265,16 @@ export async function expectSalesEqualSql(world: TestWorld, es: Client, salesAli
     for (const r of rows) {
       const d = docs.get(String(r.id));
       const expected: CompactSale = {
-        amount_sale: Number(r.amount_sale), store_id: String(r.store_id), card_number: String(r.card_number).trim(), is_canceled: Number(r.is_canceled) === 1,
-        sold_at: `${r.sold_at.replace(' ', 'T')}+09:00`, modified: `${r.modified.replace(' ', 'T')}+09:00`,
+        amount_sale: Number(r.amount_sale),
+        store_id: String(r.store_id),
+        card_number: String(r.card_number).trim(),
+        is_canceled: Number(r.is_canceled) === 1,
+        sold_at: `${r.sold_at.replace(' ', 'T')}+09:00`,
+        modified: `${r.modified.replace(' ', 'T')}+09:00`,
       };
       if (!d) mismatches.push(`${r.id}: missing in Elasticsearch`);
-      else if (JSON.stringify(d) !== JSON.stringify(expected)) mismatches.push(`${r.id}: ${JSON.stringify(d)} != ${JSON.stringify(expected)}`);
+      else if (JSON.stringify(d) !== JSON.stringify(expected))
+        mismatches.push(`${r.id}: ${JSON.stringify(d)} != ${JSON.stringify(expected)}`);
       docs.delete(String(r.id));
       compared++;
     }
@@ -228,11 +287,23 @@ export async function expectSalesEqualSql(world: TestWorld, es: Client, salesAli
 }
 
 /** The ids (as strings) of the rows that must be in the dead letter, and what is there. */
-export async function expectRejectsDeadLettered(world: TestWorld, es: Client, deadletterAlias: string, accepted = GENERATED_ACCEPTED, table = 'platform_sales'): Promise<number> {
+export async function expectRejectsDeadLettered(
+  world: TestWorld,
+  es: Client,
+  deadletterAlias: string,
+  accepted = GENERATED_ACCEPTED,
+  table = 'platform_sales',
+): Promise<number> {
   const rejected = await world.query<{ id: string }>(`SELECT id FROM \`${table}\` WHERE NOT (${accepted}) ORDER BY id`);
   await es.indices.refresh({ index: deadletterAlias });
   const dead = new Set<string>();
-  for await (const res of es.helpers.scrollSearch<{ source_id: string }>({ index: deadletterAlias, size: 5000, sort: ['_doc'], query: { match_all: {} }, _source: ['source_id'] })) {
+  for await (const res of es.helpers.scrollSearch<{ source_id: string }>({
+    index: deadletterAlias,
+    size: 5000,
+    sort: ['_doc'],
+    query: { match_all: {} },
+    _source: ['source_id'],
+  })) {
     for (const h of res.body.hits.hits) dead.add(h._source!.source_id);
   }
   expect([...dead].sort()).toEqual(rejected.map((r) => String(r.id)).sort());
@@ -251,7 +322,10 @@ export interface Checkpoint {
 }
 
 export async function readCheckpoint(world: TestWorld, table = 'platform_sales'): Promise<Checkpoint | null> {
-  const res = await world.es.get<{ value: Checkpoint }>({ index: `${world.prefix}-state`, id: `checkpoint:ingest:${table}` }, { ignore: [404] });
+  const res = await world.es.get<{ value: Checkpoint }>(
+    { index: `${world.prefix}-state`, id: `checkpoint:ingest:${table}` },
+    { ignore: [404] },
+  );
   return res.found ? res._source!.value : null;
 }
 
@@ -259,7 +333,10 @@ export async function readCheckpoint(world: TestWorld, table = 'platform_sales')
  * The checkpoint never runs ahead of the writes: every accepted row at or before it is in the
  * sales index. Returns how many rows it covers.
  */
-export async function expectCheckpointCoversOnlyWrittenRows(world: TestWorld, accepted = GENERATED_ACCEPTED): Promise<number> {
+export async function expectCheckpointCoversOnlyWrittenRows(
+  world: TestWorld,
+  accepted = GENERATED_ACCEPTED,
+): Promise<number> {
   const cp = await readCheckpoint(world);
   if (!cp) return 0;
   const covered = await world.query<{ id: string }>(
@@ -268,7 +345,11 @@ export async function expectCheckpointCoversOnlyWrittenRows(world: TestWorld, ac
   );
   const missing: string[] = [];
   for (let i = 0; i < covered.length; i += 10_000) {
-    const res = await world.es.mget({ index: `${world.prefix}-sales`, ids: covered.slice(i, i + 10_000).map((r) => String(r.id)), _source: false });
+    const res = await world.es.mget({
+      index: `${world.prefix}-sales`,
+      ids: covered.slice(i, i + 10_000).map((r) => String(r.id)),
+      _source: false,
+    });
     for (const d of res.docs) if (!('found' in d) || !d.found) missing.push(d._id);
   }
   expect(missing).toEqual([]);
@@ -279,7 +360,12 @@ export async function expectCheckpointCoversOnlyWrittenRows(world: TestWorld, ac
  * Polls `check` every `everyMs` (a throw counts as "not yet") until it returns true, or until
  * `timeoutMs` passes or `giveUp` says so (false).
  */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100, giveUp: () => boolean = () => false): Promise<boolean> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+  giveUp: () => boolean = () => false,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !giveUp()) {
     if (await check().catch(() => false)) return true;

@@ -12,7 +12,14 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import { StateStore } from '../../../src/core/state/store';
 import { TestWorld } from '../../support';
 import {
-  expectCheckpointCoversOnlyWrittenRows, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales, readCheckpoint, salesCount, spawnCli, waitFor,
+  expectCheckpointCoversOnlyWrittenRows,
+  expectRejectsDeadLettered,
+  expectSalesEqualSql,
+  insertGeneratedSales,
+  readCheckpoint,
+  salesCount,
+  spawnCli,
+  waitFor,
 } from '../faults/support';
 
 const world = new TestWorld('full-read');
@@ -21,7 +28,9 @@ const UNTIL = '9999-12-31 23:59:59';
 
 /** The dated rows in (modified, id) order, as SQL sorts them. */
 async function keysetOrder(): Promise<KeysetPosition[]> {
-  const rows = await world.query<KeysetPosition>(`SELECT modified, id FROM platform_sales WHERE modified >= '1000-01-01' ORDER BY modified, id`);
+  const rows = await world.query<KeysetPosition>(
+    `SELECT modified, id FROM platform_sales WHERE modified >= '1000-01-01' ORDER BY modified, id`,
+  );
   return rows.map((r) => ({ modified: String(r.modified), id: String(r.id) }));
 }
 
@@ -33,7 +42,9 @@ beforeAll(async () => {
   await world.query('UPDATE platform_sales SET modified = modified + INTERVAL 30000 SECOND WHERE id % 7 = 3');
   // Backdated by 20,000 s: read late by id, early by modified. A checkpoint on the last row read
   // by id would claim these covered before they are written.
-  await world.query('UPDATE platform_sales SET modified = modified - INTERVAL 20000 SECOND WHERE id % 11 = 5 AND id % 7 <> 3');
+  await world.query(
+    'UPDATE platform_sales SET modified = modified - INTERVAL 20000 SECOND WHERE id % 11 = 5 AND id % 7 <> 3',
+  );
 }, 300_000);
 
 afterAll(() => world.stop());
@@ -48,8 +59,20 @@ describe('a full run in id order', () => {
     };
     let from: KeysetPosition | null = null;
     for (const throughId of [0, 2, 3, 1_000, 9_999, 30_001, 45_000, 59_999, ROWS, ROWS + 5]) {
-      const direct = await coveredPosition(world.pool, 'platform_sales', { untilModified: UNTIL }, String(throughId), null);
-      const searchedOn = await coveredPosition(world.pool, 'platform_sales', { untilModified: UNTIL }, String(throughId), from);
+      const direct = await coveredPosition(
+        world.pool,
+        'platform_sales',
+        { untilModified: UNTIL },
+        String(throughId),
+        null,
+      );
+      const searchedOn = await coveredPosition(
+        world.pool,
+        'platform_sales',
+        { untilModified: UNTIL },
+        String(throughId),
+        from,
+      );
       expect(direct).toEqual(expected(throughId));
       // Searched from where a run stood before, it comes to the same place.
       expect(searchedOn).toEqual(direct ?? from);
@@ -65,14 +88,23 @@ describe('a full run in id order', () => {
     const until = '2024-05-01 03:00:00';
     const inWindow = order.filter((r) => r.modified <= until);
     expect(inWindow.length).toBeLessThan(order.length / 2);
-    expect(await coveredPosition(world.pool, 'platform_sales', { untilModified: until }, String(ROWS), null)).toEqual(inWindow[inWindow.length - 1]);
+    expect(await coveredPosition(world.pool, 'platform_sales', { untilModified: until }, String(ROWS), null)).toEqual(
+      inWindow[inWindow.length - 1],
+    );
   }, 120_000);
 
   it('stopped by SIGINT: the checkpoint covers only written rows; the next run makes the index exact and ends on the last row', async () => {
     const run = spawnCli(['ingest', '--full', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
-    expect(await waitFor(async () => (await salesCount(world)) > 6_000, 240_000, 20, () => exited)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await salesCount(world)) > 6_000,
+        240_000,
+        20,
+        () => exited,
+      ),
+    ).toBe(true);
     process.kill(run.pid, 'SIGINT');
     const stopped = await run.done;
     expect(stopped.code).toBe(130);
@@ -94,7 +126,10 @@ describe('a full run in id order', () => {
     const full = await world.cli(['ingest', '--full', '--json']);
     expect(full.code).toBe(0);
     const order = await keysetOrder();
-    expect(full.json<{ checkpoint: KeysetPosition; unchanged: number }>()).toMatchObject({ checkpoint: order[order.length - 1], unchanged: expect.any(Number) });
+    expect(full.json<{ checkpoint: KeysetPosition; unchanged: number }>()).toMatchObject({
+      checkpoint: order[order.length - 1],
+      unchanged: expect.any(Number),
+    });
     expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThan(ROWS * 0.99);
   }, 120_000);
 
@@ -103,8 +138,17 @@ describe('a full run in id order', () => {
     const state = new StateStore(world.es, world.names.state);
     const before = await state.readCheckpoint('platform_sales');
     expect(before).not.toBeNull();
-    const plan = planIngest({ previous: before, full: true, now: new Date(), lagMs: 0, overlapMs: 0, sourceTz: 'Asia/Seoul' });
-    const stage = new CheckpointStage(state, 'platform_sales', plan, before, (throughId, from) => coveredPosition(world.pool, 'platform_sales', plan.window, throughId, from));
+    const plan = planIngest({
+      previous: before,
+      full: true,
+      now: new Date(),
+      lagMs: 0,
+      overlapMs: 0,
+      sourceTz: 'Asia/Seoul',
+    });
+    const stage = new CheckpointStage(state, 'platform_sales', plan, before, (throughId, from) =>
+      coveredPosition(world.pool, 'platform_sales', plan.window, throughId, from),
+    );
     // Row 5, backdated, is the first in (modified, id) order: through id 4 nothing is covered.
     const order = await keysetOrder();
     expect(order[0]!.id).toBe('5');

@@ -10,16 +10,36 @@ import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import { TestWorld } from '../../support';
 
 const world = new TestWorld('ingest');
-const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter`, anomalies: `${world.prefix}-anomalies`, state: `${world.prefix}-state`, runs: `${world.prefix}-runs` });
+const names = () => ({
+  sales: `${world.prefix}-sales`,
+  deadletter: `${world.prefix}-deadletter`,
+  anomalies: `${world.prefix}-anomalies`,
+  state: `${world.prefix}-state`,
+  runs: `${world.prefix}-runs`,
+});
 
 let nextId = 1;
 function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
   const id = nextId++;
   return {
-    id: String(id), created: '2024-05-01 12:00:00', modified: '2024-05-01 12:00:00', card_number: `1234-56**-****-${String(id % 10000).padStart(4, '0')}`,
-    card_company: '국민', card_category: '체크', amount_sale: 10000 + id, amount_fee: 330, amount_deposit: 10000 + id - 330, is_canceled: 0,
-    sold_at: '2024-05-01 11:59:00', will_deposited_at: '2024-05-03 00:00:00', platform: 'KCP', store_id: '7', daily_sale_id: '1',
-    raw_data: JSON.stringify({ id, note: '원본 "quoted" \\ data' }), remark: id % 3 === 0 ? '배달 지연 문의' : null, ...over,
+    id: String(id),
+    created: '2024-05-01 12:00:00',
+    modified: '2024-05-01 12:00:00',
+    card_number: `1234-56**-****-${String(id % 10000).padStart(4, '0')}`,
+    card_company: '국민',
+    card_category: '체크',
+    amount_sale: 10000 + id,
+    amount_fee: 330,
+    amount_deposit: 10000 + id - 330,
+    is_canceled: 0,
+    sold_at: '2024-05-01 11:59:00',
+    will_deposited_at: '2024-05-03 00:00:00',
+    platform: 'KCP',
+    store_id: '7',
+    daily_sale_id: '1',
+    raw_data: JSON.stringify({ id, note: '원본 "quoted" \\ data' }),
+    remark: id % 3 === 0 ? '배달 지연 문의' : null,
+    ...over,
   };
 }
 
@@ -56,16 +76,40 @@ beforeAll(async () => {
   await createSourceTable(world.pool, 'platform_sales');
   const rows: Partial<SourceRow>[] = [];
   // Day boundaries in KST, night sales (previous UTC day), cancellations, non-positive amounts.
-  rows.push(sale({ sold_at: '2024-05-01 00:00:00' }), sale({ sold_at: '2024-05-01 23:59:59' }), sale({ sold_at: '2024-05-02 03:10:00' }));
-  rows.push(sale({ is_canceled: 1 }), sale({ amount_sale: 0, amount_fee: 0, amount_deposit: 0 }), sale({ amount_sale: -5000, amount_fee: 0, amount_deposit: -5000 }));
+  rows.push(
+    sale({ sold_at: '2024-05-01 00:00:00' }),
+    sale({ sold_at: '2024-05-01 23:59:59' }),
+    sale({ sold_at: '2024-05-02 03:10:00' }),
+  );
+  rows.push(
+    sale({ is_canceled: 1 }),
+    sale({ amount_sale: 0, amount_fee: 0, amount_deposit: 0 }),
+    sale({ amount_sale: -5000, amount_fee: 0, amount_deposit: -5000 }),
+  );
   // 40 rows sharing one modified second, to cross batch boundaries with --batch-size 7.
   for (let i = 0; i < 40; i++) rows.push(sale({ modified: '2024-05-01 13:00:00', created: '2024-05-01 13:00:00' }));
   // The same card paying the same amount four times at one store on one day.
-  for (let i = 0; i < 4; i++) rows.push(sale({ card_number: '9999-00**-****-0001', amount_sale: 7700, amount_fee: 0, amount_deposit: 7700, sold_at: `2024-05-01 1${i}:00:00`, store_id: '8' }));
+  for (let i = 0; i < 4; i++)
+    rows.push(
+      sale({
+        card_number: '9999-00**-****-0001',
+        amount_sale: 7700,
+        amount_fee: 0,
+        amount_deposit: 7700,
+        sold_at: `2024-05-01 1${i}:00:00`,
+        store_id: '8',
+      }),
+    );
   // Every kind of rejected row.
   rows.push(
-    sale({ sold_at: '0000-00-00 00:00:00' }), sale({ sold_at: null }), sale({ store_id: null }), sale({ amount_sale: null }),
-    sale({ card_number: '' }), sale({ card_number: null }), sale({ modified: '0000-00-00 00:00:00' }), sale({ modified: null }),
+    sale({ sold_at: '0000-00-00 00:00:00' }),
+    sale({ sold_at: null }),
+    sale({ store_id: null }),
+    sale({ amount_sale: null }),
+    sale({ card_number: '' }),
+    sale({ card_number: null }),
+    sale({ modified: '0000-00-00 00:00:00' }),
+    sale({ modified: null }),
   );
   await world.insertRows(rows);
 });
@@ -88,28 +132,68 @@ describe('ingest', () => {
     const r = await world.cli(['ingest', '--batch-size', '7', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = r.json<{ mode: string; read: number; indexed: number; rejected: number; checkpoint: { modified: string } }>();
+    const out = r.json<{
+      mode: string;
+      read: number;
+      indexed: number;
+      rejected: number;
+      checkpoint: { modified: string };
+    }>();
     expect(out.mode).toBe('full');
     expect(out.rejected).toBe(8);
     expect(out.indexed).toBe(nextId - 1 - 8);
     await expectEsEqualsSql();
 
-    const dead = await world.allDocs<{ source_id: string; reason: string; row: Record<string, unknown>; reason_code: string[] }>(names().deadletter);
+    const dead = await world.allDocs<{
+      source_id: string;
+      reason: string;
+      row: Record<string, unknown>;
+      reason_code: string[];
+    }>(names().deadletter);
     expect(dead.size).toBe(8);
     for (const d of dead.values()) {
       expect(d.reason).toMatch(/missing|not a valid/);
       expect(d.row.id).toBe(d.source_id);
     }
     const codes = [...dead.values()].flatMap((d) => d.reason_code).sort();
-    expect(codes).toEqual(['INVALID_AMOUNT_SALE', 'INVALID_MODIFIED', 'INVALID_MODIFIED', 'INVALID_SOLD_AT', 'INVALID_SOLD_AT', 'MISSING_CARD_NUMBER', 'MISSING_CARD_NUMBER', 'MISSING_STORE_ID']);
+    expect(codes).toEqual([
+      'INVALID_AMOUNT_SALE',
+      'INVALID_MODIFIED',
+      'INVALID_MODIFIED',
+      'INVALID_SOLD_AT',
+      'INVALID_SOLD_AT',
+      'MISSING_CARD_NUMBER',
+      'MISSING_CARD_NUMBER',
+      'MISSING_STORE_ID',
+    ]);
   });
 
   it('flags the 3rd and 4th identical payment, and the non-positive sale', async () => {
-    const anomalies = await world.allDocs<{ sale_id: string; rule: string; status: string; reason: string; amount_sale: number }>(names().anomalies);
-    const repeated = [...anomalies.values()].filter((a) => a.rule === 'REPEATED_AMOUNT').map((a) => a.sale_id).sort();
-    const [third, fourth] = (await world.query<{ id: string }>(`SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' ORDER BY sold_at, id`)).slice(2).map((r) => String(r.id));
+    const anomalies = await world.allDocs<{
+      sale_id: string;
+      rule: string;
+      status: string;
+      reason: string;
+      amount_sale: number;
+    }>(names().anomalies);
+    const repeated = [...anomalies.values()]
+      .filter((a) => a.rule === 'REPEATED_AMOUNT')
+      .map((a) => a.sale_id)
+      .sort();
+    const [third, fourth] = (
+      await world.query<{ id: string }>(
+        `SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' ORDER BY sold_at, id`,
+      )
+    )
+      .slice(2)
+      .map((r) => String(r.id));
     expect(repeated).toEqual([third, fourth].sort());
-    expect([...anomalies.values()].filter((a) => a.rule === 'NON_POSITIVE_AMOUNT').map((a) => a.amount_sale).sort()).toEqual([-5000, 0]);
+    expect(
+      [...anomalies.values()]
+        .filter((a) => a.rule === 'NON_POSITIVE_AMOUNT')
+        .map((a) => a.amount_sale)
+        .sort(),
+    ).toEqual([-5000, 0]);
     const docs = await world.allDocs<SaleDocument>(names().sales);
     expect(docs.get(third!)!.anomaly_rules).toEqual(['REPEATED_AMOUNT']);
   });
@@ -120,7 +204,12 @@ describe('ingest', () => {
       const out = new Map<string, number>();
       const n = names();
       await world.es.indices.refresh({ index: [n.sales, n.deadletter, n.anomalies, n.state] });
-      const res = await world.es.search({ index: [n.sales, n.deadletter, n.anomalies, n.state], size: 10_000, seq_no_primary_term: true, query: { match_all: {} } });
+      const res = await world.es.search({
+        index: [n.sales, n.deadletter, n.anomalies, n.state],
+        size: 10_000,
+        seq_no_primary_term: true,
+        query: { match_all: {} },
+      });
       for (const h of res.hits.hits) out.set(`${h._index}/${h._id}`, h._seq_no!);
       return out;
     };
@@ -129,7 +218,15 @@ describe('ingest', () => {
     // An overlap as long as the data: every row is read again.
     const r = await world.cli(['ingest', '--json', '--overlap', '20h']);
     expect(r.code).toBe(0);
-    const out = r.json<{ mode: string; read: number; accepted: number; indexed: number; unchanged: number; days_changed: number; checkpoint_advanced: boolean }>();
+    const out = r.json<{
+      mode: string;
+      read: number;
+      accepted: number;
+      indexed: number;
+      unchanged: number;
+      days_changed: number;
+      checkpoint_advanced: boolean;
+    }>();
     expect(out.mode).toBe('incremental');
     expect(out.read).toBe(nextId - 1);
     expect(out).toMatchObject({ indexed: 0, unchanged: out.accepted, days_changed: 0, checkpoint_advanced: false });
@@ -143,10 +240,21 @@ describe('ingest', () => {
     const [row] = await world.query<{ latest: string }>('SELECT MAX(modified) AS latest FROM platform_sales');
     const latest = row!.latest;
     // An update moves a sale to another day; a cancellation un-flags a repeated payment.
-    const moved = await world.query<{ id: string }>(`SELECT id FROM platform_sales WHERE sold_at = '2024-05-01 00:00:00'`);
-    await world.query(`UPDATE platform_sales SET sold_at = '2024-04-30 23:59:59', amount_sale = 55555, modified = '2024-05-02 09:00:00' WHERE id = ?`, [moved[0]!.id]);
-    const firstRepeat = (await world.query<{ id: string }>(`SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' ORDER BY sold_at, id`))[0]!;
-    await world.query(`UPDATE platform_sales SET is_canceled = 1, modified = '2024-05-02 09:00:01' WHERE id = ?`, [firstRepeat.id]);
+    const moved = await world.query<{ id: string }>(
+      `SELECT id FROM platform_sales WHERE sold_at = '2024-05-01 00:00:00'`,
+    );
+    await world.query(
+      `UPDATE platform_sales SET sold_at = '2024-04-30 23:59:59', amount_sale = 55555, modified = '2024-05-02 09:00:00' WHERE id = ?`,
+      [moved[0]!.id],
+    );
+    const firstRepeat = (
+      await world.query<{ id: string }>(
+        `SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' ORDER BY sold_at, id`,
+      )
+    )[0]!;
+    await world.query(`UPDATE platform_sales SET is_canceled = 1, modified = '2024-05-02 09:00:01' WHERE id = ?`, [
+      firstRepeat.id,
+    ]);
     // A late-committing row: modified a few minutes before the checkpoint (inside --overlap).
     const late = sale({ modified: latest.replace(/:\d\d$/, ':00'), sold_at: '2024-05-01 20:00:00' });
     late.modified = '2024-05-01 12:55:00';
@@ -161,10 +269,16 @@ describe('ingest', () => {
     // Only the 4th payment is still a repeat now (the 1st was canceled).
     const anomalies = await world.allDocs<{ sale_id: string; rule: string }>(names().anomalies);
     const repeated = [...anomalies.values()].filter((a) => a.rule === 'REPEATED_AMOUNT').map((a) => a.sale_id);
-    const stillCounted = await world.query<{ id: string }>(`SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' AND is_canceled = 0 ORDER BY sold_at, id`);
+    const stillCounted = await world.query<{ id: string }>(
+      `SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' AND is_canceled = 0 ORDER BY sold_at, id`,
+    );
     expect(repeated).toEqual([String(stillCounted[2]!.id)]);
 
-    const marks = await world.es.search<{ day: string }>({ index: names().state, size: 100, query: { term: { kind: 'changed_daily' } } });
+    const marks = await world.es.search<{ day: string }>({
+      index: names().state,
+      size: 100,
+      query: { term: { kind: 'changed_daily' } },
+    });
     const days = marks.hits.hits.map((h) => h._source!.day);
     expect(days).toEqual(expect.arrayContaining(['2024-04-30', '2024-05-01', '2024-05-02']));
   });
@@ -175,7 +289,9 @@ describe('ingest', () => {
     expect(r.code).toBe(0);
     expect(r.json<{ withdrawn: number }>().withdrawn).toBe(1);
     expect((await world.es.get({ index: names().sales, id: '3' }, { ignore: [404] })).found).toBe(false);
-    expect((await world.es.get({ index: names().deadletter, id: 'platform_sales:3' }, { ignore: [404] })).found).toBe(true);
+    expect((await world.es.get({ index: names().deadletter, id: 'platform_sales:3' }, { ignore: [404] })).found).toBe(
+      true,
+    );
     await expectEsEqualsSql();
   });
 
@@ -183,7 +299,14 @@ describe('ingest', () => {
     const [row] = await world.query<SourceRow>(`SELECT * FROM platform_sales WHERE id = 2`);
     // Elasticsearch already holds a newer version (as if a later run had written it).
     const newer = Date.parse(`${String(row!.modified).replace(' ', 'T')}+09:00`) + 60_000;
-    await world.es.index({ index: names().sales, id: '2', version: newer, version_type: 'external', document: { ...(await world.es.get<SaleDocument>({ index: names().sales, id: '2' }))._source, amount_sale: 1 }, refresh: true });
+    await world.es.index({
+      index: names().sales,
+      id: '2',
+      version: newer,
+      version_type: 'external',
+      document: { ...(await world.es.get<SaleDocument>({ index: names().sales, id: '2' }))._source, amount_sale: 1 },
+      refresh: true,
+    });
     const r = await world.cli(['ingest', '--full', '--json']);
     expect(r.code).toBe(0);
     expect(r.json<{ superseded: number }>().superseded).toBe(1);
@@ -193,11 +316,20 @@ describe('ingest', () => {
   it('--fail-on-rejects exits 3 and says why', async () => {
     const r = await world.cli(['ingest', '--full', '--fail-on-rejects']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^earlypay: 9 row\(s\) were rejected \(--fail-on-rejects\)\nhint: see the .*-deadletter index/);
+    expect(r.stderr).toMatch(
+      /^earlypay: 9 row\(s\) were rejected \(--fail-on-rejects\)\nhint: see the .*-deadletter index/,
+    );
     const json = await world.cli(['ingest', '--full', '--fail-on-rejects', '--json']);
     expect(json.code).toBe(3);
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'attention', exit_code: 3, rejected: 9, error: '9 row(s) were rejected (--fail-on-rejects)', run_id: expect.any(String) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: 'ingest',
+      status: 'attention',
+      exit_code: 3,
+      rejected: 9,
+      error: '9 row(s) were rejected (--fail-on-rejects)',
+      run_id: expect.any(String),
+    });
     const runs = await world.allDocs<{ command: string; status: string; exit_code: number }>(names().runs);
     expect([...runs.values()].filter((x) => x.exit_code === 3).every((x) => x.status === 'succeeded')).toBe(true);
   });
@@ -208,7 +340,12 @@ describe('ingest', () => {
     expect(table.stderr).toMatch(/ER_NO_SUCH_TABLE|doesn't exist/);
     expect(table.stderr).toMatch(/\nhint: the table does not exist: .*re-running cannot help/);
     expect(table.stderr).not.toMatch(/ingest resumes/);
-    expect(JSON.parse(table.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 1, hint: expect.stringMatching(/re-running cannot help/) });
+    expect(JSON.parse(table.stdout)).toMatchObject({
+      command: 'ingest',
+      status: 'error',
+      exit_code: 1,
+      hint: expect.stringMatching(/re-running cannot help/),
+    });
     await world.pool.query('CREATE TABLE lacks_fee LIKE platform_sales');
     await world.pool.query('ALTER TABLE lacks_fee DROP COLUMN amount_fee');
     const column = await world.cli(['ingest', '--full'], { env: { EARLYPAY_TABLE: 'lacks_fee' } });
@@ -217,15 +354,27 @@ describe('ingest', () => {
     expect(column.stderr).toMatch(/\nhint: the table lacks a column .*re-running cannot help/);
     const doctor = await world.cli(['doctor', '--json'], { env: { EARLYPAY_TABLE: 'lacks_fee' } });
     expect(doctor.code).toBe(1);
-    expect(doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'source table')).toMatchObject({
-      status: 'fail', detail: 'lacks_fee lacks column(s) the product reads: amount_fee',
+    expect(
+      doctor
+        .json<{ checks: { name: string; status: string; detail: string }[] }>()
+        .checks.find((c) => c.name === 'source table'),
+    ).toMatchObject({
+      status: 'fail',
+      detail: 'lacks_fee lacks column(s) the product reads: amount_fee',
     });
   });
 
   it('a second run while another holds the lock exits 75 at once', async () => {
     await world.es.index({
-      index: names().state, id: 'lock:ingest', refresh: true,
-      document: { key: 'lock:ingest', kind: 'lock', value: { run_id: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString() }, heartbeat_at: new Date().toISOString() },
+      index: names().state,
+      id: 'lock:ingest',
+      refresh: true,
+      document: {
+        key: 'lock:ingest',
+        kind: 'lock',
+        value: { run_id: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString() },
+        heartbeat_at: new Date().toISOString(),
+      },
     });
     const started = Date.now();
     const r = await world.cli(['ingest']);
@@ -234,14 +383,26 @@ describe('ingest', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     const json = await world.cli(['ingest', '--json']);
     expect(json.code).toBe(75);
-    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 75, error: expect.stringMatching(/holds the lock/) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: 'ingest',
+      status: 'error',
+      exit_code: 75,
+      error: expect.stringMatching(/holds the lock/),
+    });
     await world.es.delete({ index: names().state, id: 'lock:ingest', refresh: true });
   });
 
   it('takes over a lock whose holder died', async () => {
     await world.es.index({
-      index: names().state, id: 'lock:ingest', refresh: true,
-      document: { key: 'lock:ingest', kind: 'lock', value: { run_id: 'dead', host: hostname(), pid: 2 ** 22 + 7, started_at: new Date().toISOString() }, heartbeat_at: new Date().toISOString() },
+      index: names().state,
+      id: 'lock:ingest',
+      refresh: true,
+      document: {
+        key: 'lock:ingest',
+        kind: 'lock',
+        value: { run_id: 'dead', host: hostname(), pid: 2 ** 22 + 7, started_at: new Date().toISOString() },
+        heartbeat_at: new Date().toISOString(),
+      },
     });
     const r = await world.cli(['ingest']);
     expect(r.code).toBe(0);

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { ensureIndices } from '../../../src/core/es/setup';
 import { ES_URL } from '../../support';
-import { loadSavedObjects, referencedFields, withIndexPrefix, indexPatternOf, type SavedObject } from '../../../src/core/kibana/savedObjects';
+import {
+  loadSavedObjects,
+  referencedFields,
+  withIndexPrefix,
+  indexPatternOf,
+  type SavedObject,
+} from '../../../src/core/kibana/savedObjects';
 
 const targets = [
   { name: 'ES_URL', url: ES_URL },
@@ -19,7 +25,14 @@ const targets = [
 type FieldTypes = Map<string, string>;
 
 /** `path -> type` for every field of a mapping, multi-fields (`result_msg.keyword`) included. */
-function flattenMapping(properties: Record<string, { type?: string; properties?: Record<string, unknown>; fields?: Record<string, { type?: string }> }>, prefix = '', out: FieldTypes = new Map()): FieldTypes {
+function flattenMapping(
+  properties: Record<
+    string,
+    { type?: string; properties?: Record<string, unknown>; fields?: Record<string, { type?: string }> }
+  >,
+  prefix = '',
+  out: FieldTypes = new Map(),
+): FieldTypes {
   for (const [name, def] of Object.entries(properties)) {
     const path = prefix + name;
     out.set(path, def.type ?? 'object');
@@ -54,8 +67,20 @@ function aggregationOf(vis: { aggs: VisAgg[] }): Record<string, unknown> {
   for (const b of buckets.reverse()) {
     const body =
       b.type === 'date_histogram'
-        ? { date_histogram: { field: b.params.field, ...(b.params.interval === 'd' ? { calendar_interval: '1d' } : { fixed_interval: '3h' }), min_doc_count: 1 } }
-        : { terms: { field: b.params.field, size: b.params.size, order: metricAgg ? { [metric.id]: b.params.order } : { _count: b.params.order } } };
+        ? {
+            date_histogram: {
+              field: b.params.field,
+              ...(b.params.interval === 'd' ? { calendar_interval: '1d' } : { fixed_interval: '3h' }),
+              min_doc_count: 1,
+            },
+          }
+        : {
+            terms: {
+              field: b.params.field,
+              size: b.params.size,
+              order: metricAgg ? { [metric.id]: b.params.order } : { _count: b.params.order },
+            },
+          };
     inner = { [b.id]: { ...body, ...(inner ? { aggs: inner } : {}) } };
   }
   return inner!;
@@ -86,10 +111,66 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
     const now = new Date();
     const iso = now.toISOString();
     const day = iso.slice(0, 10);
-    await es.index({ index: `${prefix}-sales`, id: '1', refresh: true, document: { id: '1', store_id: '50', platform: 'BAEMIN', amount_sale: 12000, is_canceled: false, counted: true, sold_at: iso, modified: iso, sale_date: day, card_number: '5461-11**-****-7537' } });
-    await es.index({ index: `${prefix}-daily-aov`, id: `50:${day}`, refresh: true, document: { store_id: '50', date: day, total_sale: 12000, num_transactions: 1, num_customers: 1, unit_price: 12000 } });
-    await es.index({ index: `${prefix}-weekly-aov`, id: `50:${day}`, refresh: true, document: { store_id: '50', start_date: day, end_date: day, total_sale: 12000, num_customers: 1, days_with_sales: 1, unit_price: 12000 } });
-    await es.index({ index: `${prefix}-anomalies`, id: '1:REPEATED_AMOUNT', refresh: true, document: { sale_id: '1', rule: 'REPEATED_AMOUNT', store_id: '50', sale_date: day, sold_at: iso, amount_sale: 12000, reason: 'third identical sale', status: 'open', detected_at: iso } });
+    await es.index({
+      index: `${prefix}-sales`,
+      id: '1',
+      refresh: true,
+      document: {
+        id: '1',
+        store_id: '50',
+        platform: 'BAEMIN',
+        amount_sale: 12000,
+        is_canceled: false,
+        counted: true,
+        sold_at: iso,
+        modified: iso,
+        sale_date: day,
+        card_number: '5461-11**-****-7537',
+      },
+    });
+    await es.index({
+      index: `${prefix}-daily-aov`,
+      id: `50:${day}`,
+      refresh: true,
+      document: {
+        store_id: '50',
+        date: day,
+        total_sale: 12000,
+        num_transactions: 1,
+        num_customers: 1,
+        unit_price: 12000,
+      },
+    });
+    await es.index({
+      index: `${prefix}-weekly-aov`,
+      id: `50:${day}`,
+      refresh: true,
+      document: {
+        store_id: '50',
+        start_date: day,
+        end_date: day,
+        total_sale: 12000,
+        num_customers: 1,
+        days_with_sales: 1,
+        unit_price: 12000,
+      },
+    });
+    await es.index({
+      index: `${prefix}-anomalies`,
+      id: '1:REPEATED_AMOUNT',
+      refresh: true,
+      document: {
+        sale_id: '1',
+        rule: 'REPEATED_AMOUNT',
+        store_id: '50',
+        sale_date: day,
+        sold_at: iso,
+        amount_sale: 12000,
+        reason: 'third identical sale',
+        status: 'open',
+        detected_at: iso,
+      },
+    });
   });
 
   afterAll(async () => {
@@ -110,7 +191,8 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
       const type = mappings.get(alias)!.get(use.field);
       const allowed = allowedTypes(use.where, use.aggType);
       if (!type) problems.push(`${use.objectId} ${use.where}: ${use.field} not in ${alias}`);
-      else if (allowed && !allowed.includes(type)) problems.push(`${use.objectId} ${use.where}: ${use.field} is ${type} in ${alias}, needs ${allowed.join('|')}`);
+      else if (allowed && !allowed.includes(type))
+        problems.push(`${use.objectId} ${use.where}: ${use.field} is ${type} in ${alias}, needs ${allowed.join('|')}`);
     }
     expect(problems).toEqual([]);
   });
@@ -119,7 +201,9 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
     for (const v of objects.filter((o) => o.type === 'visualization')) {
       const ip = indexPatternOf(v)!;
       const vis = JSON.parse(v.attributes.visState as string) as { aggs: VisAgg[] };
-      const meta = JSON.parse((v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string } };
+      const meta = JSON.parse(
+        (v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
+      ) as { query: { query: string } };
       const res = await es.search({
         index: titleOf.get(ip),
         size: 0,
@@ -141,7 +225,9 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
   it('the saved search (status:open, sorted, with its columns) runs on the anomalies index', async () => {
     const search = objects.find((o) => o.type === 'search')!;
     const ip = indexPatternOf(search)!;
-    const meta = JSON.parse((search.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string } };
+    const meta = JSON.parse(
+      (search.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
+    ) as { query: { query: string } };
     const res = await es.search<Record<string, unknown>>({
       index: titleOf.get(ip),
       query: { query_string: { query: meta.query.query } },

@@ -38,7 +38,11 @@ describe('Kibana import: unreachable Kibana', () => {
 
   it('throws RunFailedError naming the URL, with a hint, and no password', async () => {
     const started = Date.now();
-    const err = await importSavedObjects({ kibanaUrl: CLOSED, ndjson: toNdjson(loadSavedObjects()), auth: kibanaAuth(env) }).catch((e: unknown) => e);
+    const err = await importSavedObjects({
+      kibanaUrl: CLOSED,
+      ndjson: toNdjson(loadSavedObjects()),
+      auth: kibanaAuth(env),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunFailedError);
     const e = err as RunFailedError;
     expect(e.message).toMatch(new RegExp(`^Kibana at ${urlPattern()} is unreachable \\(connect ECONNREFUSED .*\\)$`));
@@ -50,20 +54,28 @@ describe('Kibana import: unreachable Kibana', () => {
 
   it('keeps a password given in the URL out of the message', async () => {
     const withPassword = CLOSED.replace('http://', 'http://admin:s3cret@') + '/kibana';
-    const err = (await importSavedObjects({ kibanaUrl: withPassword, ndjson: '{}\n' }).catch((e: unknown) => e)) as RunFailedError;
+    const err = (await importSavedObjects({ kibanaUrl: withPassword, ndjson: '{}\n' }).catch(
+      (e: unknown) => e,
+    )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toContain(`Kibana at ${CLOSED.replace('http://', 'http://admin:***@')}/kibana is unreachable`);
     expect(`${err.message} ${err.hint}`).not.toContain('s3cret');
   });
 
   it('port 9 (the classic closed port) is refused by fetch itself, and said so', async () => {
-    const err = (await importSavedObjects({ kibanaUrl: 'http://127.0.0.1:9', ndjson: '{}\n' }).catch((e: unknown) => e)) as RunFailedError;
+    const err = (await importSavedObjects({ kibanaUrl: 'http://127.0.0.1:9', ndjson: '{}\n' }).catch(
+      (e: unknown) => e,
+    )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
-    expect(err.message).toBe('Kibana at http://127.0.0.1:9 is unreachable (port 9 is a reserved port fetch refuses to connect to)');
+    expect(err.message).toBe(
+      'Kibana at http://127.0.0.1:9 is unreachable (port 9 is a reserved port fetch refuses to connect to)',
+    );
   });
 
   it('an unknown host is reported the same way', async () => {
-    const err = (await importSavedObjects({ kibanaUrl: 'http://kibana.invalid:5601', ndjson: '{}\n' }).catch((e: unknown) => e)) as RunFailedError;
+    const err = (await importSavedObjects({ kibanaUrl: 'http://kibana.invalid:5601', ndjson: '{}\n' }).catch(
+      (e: unknown) => e,
+    )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toMatch(/^Kibana at http:\/\/kibana\.invalid:5601 is unreachable \(.+\)$/);
   });
@@ -95,12 +107,18 @@ describe('earlypay setup --kibana-url', () => {
   });
 
   it('creates the indices, then exits 1 with one line naming the unreachable Kibana and no secret', async () => {
-    const r = await cli(['setup', '--kibana-url', CLOSED, '--index-prefix', prefix], { ES_URL, KIBANA_USERNAME: 'admin', KIBANA_PASSWORD: 's3cret' });
+    const r = await cli(['setup', '--kibana-url', CLOSED, '--index-prefix', prefix], {
+      ES_URL,
+      KIBANA_USERNAME: 'admin',
+      KIBANA_PASSWORD: 's3cret',
+    });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     const failure = lines.filter((l) => l.startsWith('earlypay: '));
     expect(failure).toHaveLength(1);
-    expect(failure[0]).toMatch(new RegExp(`^earlypay: Kibana at ${urlPattern()} is unreachable \\(connect ECONNREFUSED`));
+    expect(failure[0]).toMatch(
+      new RegExp(`^earlypay: Kibana at ${urlPattern()} is unreachable \\(connect ECONNREFUSED`),
+    );
     expect(lines.some((l) => l.startsWith('hint: '))).toBe(true);
     expect(r.stderr + r.stdout).not.toContain('s3cret');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -147,7 +165,10 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
 
   it('uploads every object, rewritten for the index prefix, and reports the count (--json and text)', async () => {
     const total = loadSavedObjects().length;
-    const r = await cli(['setup', '--json', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL, KIBANA_API_KEY: 'a2V5OnNlY3JldA==' });
+    const r = await cli(['setup', '--json', '--kibana-url', kibanaUrl, '--index-prefix', prefix], {
+      ES_URL,
+      KIBANA_API_KEY: 'a2V5OnNlY3JldA==',
+    });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { status: string; kibana: { url: string; imported: number } };
     expect(out.status).toBe('ok');
@@ -162,7 +183,9 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
 
     const text = await cli(['setup', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^setup: 7 indices ready \\(0 changed\\); kibana: ${total} saved objects imported in \\d+ ms\\n$`));
+    expect(text.stdout).toMatch(
+      new RegExp(`^setup: 7 indices ready \\(0 changed\\); kibana: ${total} saved objects imported in \\d+ ms\\n$`),
+    );
     expect(text.stderr).toContain(`kibana: importing ${total} saved objects into ${kibanaUrl}`);
   });
 

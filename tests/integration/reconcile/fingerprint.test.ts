@@ -20,41 +20,76 @@ let pool: Pool;
 
 /** A row read by the reader with its texts kept as bytes (Utf8Text) decoded, as mysql2 gives them. */
 function decoded(row: SourceRow): SourceRow {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Utf8Text ? v.toString() : v])) as unknown as SourceRow;
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, v instanceof Utf8Text ? v.toString() : v]),
+  ) as unknown as SourceRow;
 }
 
 let nextId = 1;
 function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
-  return { id: String(nextId++), created: '2024-05-01 12:00:00', modified: '2024-05-01 12:00:00', card_number: '5461-11**-****-7537', amount_sale: 1000, sold_at: '2024-05-01 11:00:00', store_id: '7', is_canceled: 0, ...over };
+  return {
+    id: String(nextId++),
+    created: '2024-05-01 12:00:00',
+    modified: '2024-05-01 12:00:00',
+    card_number: '5461-11**-****-7537',
+    amount_sale: 1000,
+    sold_at: '2024-05-01 11:00:00',
+    store_id: '7',
+    is_canceled: 0,
+    ...over,
+  };
 }
 
 const awkward: Partial<SourceRow>[] = [
   sale(),
-  sale({ remark: '' }), sale({ remark: null }), sale({ remark: ' ' }), sale({ raw_data: '' }), sale({ raw_data: null }),
-  sale({ remark: '환불 요청 — 고객 변심', card_company: '국민', card_category: '체크', result_msg: '정상승인', platform: '배민' }),
+  sale({ remark: '' }),
+  sale({ remark: null }),
+  sale({ remark: ' ' }),
+  sale({ raw_data: '' }),
+  sale({ raw_data: null }),
+  sale({
+    remark: '환불 요청 — 고객 변심',
+    card_company: '국민',
+    card_category: '체크',
+    result_msg: '정상승인',
+    platform: '배민',
+  }),
   sale({ remark: '😀🎉👨‍👩‍👧', raw_data: '{"emoji":"🍗"}' }),
   sale({ raw_data: `{"items":"${'치킨😀'.repeat(6_000)}"}` }),
-  sale({ sold_at: '0000-00-00 00:00:00' }), sale({ modified: '0000-00-00 00:00:00', created: null, will_deposited_at: '2024-05-00 00:00:00' }),
+  sale({ sold_at: '0000-00-00 00:00:00' }),
+  sale({ modified: '0000-00-00 00:00:00', created: null, will_deposited_at: '2024-05-00 00:00:00' }),
   sale({ amount_sale: -2147483648, amount_fee: -1, amount_deposit: 2147483647 }),
-  sale({ id: '9223372036854775807', daily_sale_id: '-9223372036854775808', store_id: '9007199254740993', extra_payment_id: '18014398509481985' }),
-  sale({ is_canceled: 1, num_approval: '00012345', detail_status: 'a\tb\nc', processing_status: "it's \\ \"quoted\"" }),
+  sale({
+    id: '9223372036854775807',
+    daily_sale_id: '-9223372036854775808',
+    store_id: '9007199254740993',
+    extra_payment_id: '18014398509481985',
+  }),
+  sale({ is_canceled: 1, num_approval: '00012345', detail_status: 'a\tb\nc', processing_status: 'it\'s \\ "quoted"' }),
   sale({ card_number: '\u3000카드\u3000', result_code: '\u0000', remark: 'N', raw_data: '0:' }),
 ];
 
-const textual: Partial<SourceRow>[] = [' 12 ', '12.0', '1e3', '', '１２', '-0', null].map((amount_sale) => sale({ amount_sale, store_id: ' 7' }));
+const textual: Partial<SourceRow>[] = [' 12 ', '12.0', '1e3', '', '１２', '-0', null].map((amount_sale) =>
+  sale({ amount_sale, store_id: ' 7' }),
+);
 
-const latin1: Partial<SourceRow>[] = ['café', 'Ñandú ¿sí?', '', null, 'plain'].map((remark) => sale({ remark, card_company: remark === null ? null : `${remark}×` }));
+const latin1: Partial<SourceRow>[] = ['café', 'Ñandú ¿sí?', '', null, 'plain'].map((remark) =>
+  sale({ remark, card_company: remark === null ? null : `${remark}×` }),
+);
 
 async function compare(table: string): Promise<number> {
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
   // Every column converted, and the table's own form (reconcile's: columns stored as UTF-8 used as they are).
   const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, table));
-  const [rows] = await pool.query(`SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`);
+  const [rows] = await pool.query(
+    `SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
+  );
   const disagreements: string[] = [];
   for (const r of rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]) {
     const { fp, fp_aliased, fp_as_is, ...row } = r;
     const js = rowFingerprint(row);
-    if (String(js) !== String(fp) || fp !== fp_aliased || fp !== fp_as_is) disagreements.push(`${String(row.id)}: JS ${js}, SQL ${fp} / ${fp_aliased} / ${fp_as_is}`);
+    if (String(js) !== String(fp) || fp !== fp_aliased || fp !== fp_as_is)
+      disagreements.push(`${String(row.id)}: JS ${js}, SQL ${fp} / ${fp_aliased} / ${fp_as_is}`);
   }
   expect(disagreements).toEqual([]);
   const fingerprints = (rows as { fp: string }[]).map((r) => r.fp);
@@ -62,7 +97,9 @@ async function compare(table: string): Promise<number> {
 
   // Ingest's reader: the same rows, value for value and type for type, and the same fingerprints.
   const read = await sourceRows(pool, await describeSourceTable(pool, table), 'ORDER BY id', []);
-  const columns = (rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]).map(({ fp: _fp, fp_aliased: _a, fp_as_is: _i, ...row }) => row);
+  const columns = (rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]).map(
+    ({ fp: _fp, fp_aliased: _a, fp_as_is: _i, ...row }) => row,
+  );
   expect(Array.from({ length: read.length }, (_, i) => decoded(read.row(i)))).toEqual(columns);
   expect(Array.from({ length: read.length }, (_, i) => String(read.fingerprint(i)))).toEqual(fingerprints.map(String));
   return fingerprints.length;
@@ -77,7 +114,9 @@ beforeAll(async () => {
   await world.query('ALTER TABLE textual_sales MODIFY amount_sale VARCHAR(40) NULL, MODIFY store_id VARCHAR(40) NULL');
   await world.insertRows(textual, 'textual_sales');
   await createSourceTable(world.pool, 'latin1_sales');
-  await world.query('ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) CHARACTER SET latin1 NULL');
+  await world.query(
+    'ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) CHARACTER SET latin1 NULL',
+  );
   await world.insertRows(latin1, 'latin1_sales');
 });
 
@@ -95,7 +134,7 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
     expect(await compare('textual_sales')).toBe(textual.length);
   });
 
-  it('agrees on a table with latin1 columns, which the table\'s own form still converts', async () => {
+  it("agrees on a table with latin1 columns, which the table's own form still converts", async () => {
     const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, 'latin1_sales'));
     expect(asIs.has('remark') || asIs.has('card_company')).toBe(false);
     expect(asIs.has('raw_data') && asIs.has('sold_at') && asIs.has('id')).toBe(true);
@@ -106,19 +145,28 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
   it('reads rows by id through the same reader', async () => {
     const found = await readRowsById(pool, await describeSourceTable(pool, 'platform_sales'), ['1', '9', 'no such id']);
     expect([...found.keys()]).toEqual(['1', '9']);
-    const [[nine]] = (await pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales WHERE id = 9`)) as unknown as [SourceRow[]];
+    const [[nine]] = (await pool.query(
+      `SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales WHERE id = 9`,
+    )) as unknown as [SourceRow[]];
     expect(decoded(found.get('9')!)).toEqual(nine);
   });
 
   it('fails a read with a clear message when a row is larger than max_allowed_packet (CONCAT gives NULL)', async () => {
     const source = await describeSourceTable(pool, 'platform_sales');
     // The reader's SELECT with the encoding of one row replaced by NULL, as MySQL sends it then.
-    const nulled = { ...source, select: `SELECT IF(id = 3, NULL, ${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\`` };
-    await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(/the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/);
+    const nulled = {
+      ...source,
+      select: `SELECT IF(id = 3, NULL, ${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\``,
+    };
+    await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(
+      /the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/,
+    );
   });
 
   it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {
-    const [[sum]] = (await pool.query(`SELECT SUM(${rowFingerprintSql()}) AS s FROM platform_sales`)) as unknown as [{ s: string }[]];
+    const [[sum]] = (await pool.query(`SELECT SUM(${rowFingerprintSql()}) AS s FROM platform_sales`)) as unknown as [
+      { s: string }[],
+    ];
     const [rows] = await pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales`);
     const js = (rows as SourceRow[]).reduce((n, r) => n + BigInt(rowFingerprint(r)), 0n);
     expect(sum!.s).toBe(js.toString());

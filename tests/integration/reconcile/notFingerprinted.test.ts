@@ -30,7 +30,18 @@ interface ReconcileJson {
 let nextId = 1;
 function sale(soldAt: string): Partial<SourceRow> {
   const id = nextId++;
-  return { id: String(id), created: soldAt, modified: '2024-05-04 00:00:00', card_number: `1234-56**-****-${id}`, amount_sale: 1000 * id, amount_fee: 0, amount_deposit: 1000 * id, is_canceled: 0, sold_at: soldAt, store_id: '1' };
+  return {
+    id: String(id),
+    created: soldAt,
+    modified: '2024-05-04 00:00:00',
+    card_number: `1234-56**-****-${id}`,
+    amount_sale: 1000 * id,
+    amount_fee: 0,
+    amount_deposit: 1000 * id,
+    is_canceled: 0,
+    sold_at: soldAt,
+    store_id: '1',
+  };
 }
 
 beforeAll(async () => {
@@ -42,7 +53,11 @@ beforeAll(async () => {
   const v1 = { ...definitionOf('sales').mappings.properties };
   delete v1.row_fingerprint;
   delete v1.text_grams;
-  await world.es.indices.create({ index: `${sales()}-v1`, aliases: { [sales()]: {} }, mappings: { dynamic: 'strict', properties: v1, _meta: { earlypay_mapping_version: 1 } } });
+  await world.es.indices.create({
+    index: `${sales()}-v1`,
+    aliases: { [sales()]: {} },
+    mappings: { dynamic: 'strict', properties: v1, _meta: { earlypay_mapping_version: 1 } },
+  });
 });
 
 afterAll(() => world.stop());
@@ -51,21 +66,43 @@ describe('documents written before fingerprints', () => {
   it('setup upgrades the sales mapping', async () => {
     const r = await world.cli(['setup', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json<{ indices: { alias: string; action: string; index: string }[] }>().indices.find((i) => i.alias === sales())).toMatchObject({ action: 'reindexed', index: `${sales()}-v${definitionOf('sales').version}` });
+    expect(
+      r
+        .json<{ indices: { alias: string; action: string; index: string }[] }>()
+        .indices.find((i) => i.alias === sales()),
+    ).toMatchObject({ action: 'reindexed', index: `${sales()}-v${definitionOf('sales').version}` });
     const m = await world.es.indices.getMapping({ index: sales() });
     expect(Object.values(m)[0]!.mappings.properties!.row_fingerprint).toEqual({ type: 'long' });
   });
 
   it('are reported as not fingerprinted yet, with the command that fills them, never as drift', async () => {
-    const rows = ['2024-05-01 10:00:00', '2024-05-01 11:00:00', '2024-05-02 10:00:00', '2024-05-02 11:00:00', '2024-05-03 10:00:00'].map(sale);
+    const rows = [
+      '2024-05-01 10:00:00',
+      '2024-05-01 11:00:00',
+      '2024-05-02 10:00:00',
+      '2024-05-02 11:00:00',
+      '2024-05-03 10:00:00',
+    ].map(sale);
     await world.insertRows(rows);
     // What an earlier earlypay wrote: the same documents without the field.
-    const [read] = await world.pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales`);
+    const [read] = await world.pool.query(
+      `SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales`,
+    );
     for (const row of read as SourceRow[]) {
-      const mapped = mapSourceRow(row, { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: new Date().toISOString() });
+      const mapped = mapSourceRow(row, {
+        sourceTz: 'Asia/Seoul',
+        businessTz: 'Asia/Seoul',
+        ingestedAt: new Date().toISOString(),
+      });
       if (!mapped.ok) throw new Error('rejected');
       const { row_fingerprint: _none, ...old } = mapped.sale.doc;
-      await world.es.index({ index: sales(), id: old.id, document: old, version: mapped.sale.version, version_type: 'external_gte' });
+      await world.es.index({
+        index: sales(),
+        id: old.id,
+        document: old,
+        version: mapped.sale.version,
+        version_type: 'external_gte',
+      });
     }
     await world.es.indices.refresh({ index: sales() });
     // A silent remark change on 05-03 cannot be seen on a day without fingerprints (and is not claimed to be).
@@ -74,7 +111,9 @@ describe('documents written before fingerprints', () => {
     const r = await world.cli(['reconcile', ...RANGE]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/in sync .*, 3 day\(s\) not fingerprinted yet \(2024-05-01, 2024-05-02, 2024-05-03: 5 document\(s\) written before fingerprints, compared by count and amount only; `earlypay reconcile --repair --from 2024-05-01 --to 2024-05-03` fingerprints them\)/);
+    expect(r.stdout).toMatch(
+      /in sync .*, 3 day\(s\) not fingerprinted yet \(2024-05-01, 2024-05-02, 2024-05-03: 5 document\(s\) written before fingerprints, compared by count and amount only; `earlypay reconcile --repair --from 2024-05-01 --to 2024-05-03` fingerprints them\)/,
+    );
     expect(r.stdout).not.toMatch(/Days that drift/);
   });
 
@@ -93,7 +132,10 @@ describe('documents written before fingerprints', () => {
     const json = r.json<ReconcileJson>();
     expect(json.repair).toMatchObject({ deleted: 1, filled: 4, ids: 5 });
     expect(json.not_fingerprinted).toMatchObject({ days: 0, documents: 0 });
-    const missing = await world.es.count({ index: sales(), query: { bool: { must_not: [{ exists: { field: 'row_fingerprint' } }] } } });
+    const missing = await world.es.count({
+      index: sales(),
+      query: { bool: { must_not: [{ exists: { field: 'row_fingerprint' } }] } },
+    });
     expect(missing.count).toBe(0);
     expect((await world.es.get<{ remark: string }>({ index: sales(), id: '5' }))._source!.remark).toBe('x');
 
@@ -107,8 +149,22 @@ describe('documents written before fingerprints', () => {
     const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
     const pool = createMysqlPool(config);
     try {
-      const deps = { es: world.es, pool, names: indexNames(world.prefix), config, runId: 'test', now: () => new Date(), verbose: () => undefined };
-      const result = await reconcile(deps, { range: { from: '2024-05-01', to: '2024-05-03' }, repair: false, batchSize: 100, concurrency: 1, exactRows: 0 });
+      const deps = {
+        es: world.es,
+        pool,
+        names: indexNames(world.prefix),
+        config,
+        runId: 'test',
+        now: () => new Date(),
+        verbose: () => undefined,
+      };
+      const result = await reconcile(deps, {
+        range: { from: '2024-05-01', to: '2024-05-03' },
+        repair: false,
+        batchSize: 100,
+        concurrency: 1,
+        exactRows: 0,
+      });
       // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
       expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);
     } finally {

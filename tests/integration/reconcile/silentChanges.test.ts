@@ -39,7 +39,11 @@ describe.each([
 ])('reconcile finds every silent change and --repair undoes it (%s)', (_name, esUrl, kind) => {
   const scenario = new AovScenario(esUrl, kind);
   const world = scenario.world;
-  const names = () => ({ sales: `${world.prefix}-sales`, anomalies: `${world.prefix}-anomalies`, state: `${world.prefix}-state` });
+  const names = () => ({
+    sales: `${world.prefix}-sales`,
+    anomalies: `${world.prefix}-anomalies`,
+    state: `${world.prefix}-state`,
+  });
   /** The day's four sales (two per store), and the rows added for particular changes. */
   const byDay = new Map<string, Row[]>();
   let moved: Row;
@@ -52,7 +56,13 @@ describe.each([
   /** Removes a document the way an old loss looks (no newer tombstone; see reconcile.test.ts). */
   async function loseDocument(id: string): Promise<void> {
     const doc = await world.es.get({ index: names().sales, id });
-    await world.es.delete({ index: names().sales, id, version: doc._version, version_type: 'external_gte', refresh: true });
+    await world.es.delete({
+      index: names().sales,
+      id,
+      version: doc._version,
+      version_type: 'external_gte',
+      refresh: true,
+    });
   }
 
   beforeAll(async () => {
@@ -60,15 +70,33 @@ describe.each([
     await createSourceTable(world.pool);
     const rows: Row[] = [];
     for (const day of DAYS) {
-      const sales = [10, 12, 14, 16].map((h, i) =>
-        scenario.sale({ store_id: 301 + (i % 2), sold_at: `${day} ${h}:00:00`, modified: MODIFIED, amount_sale: 10_000 + i * 1_000, raw_data: '{"v":1}' }) as Row,
+      const sales = [10, 12, 14, 16].map(
+        (h, i) =>
+          scenario.sale({
+            store_id: 301 + (i % 2),
+            sold_at: `${day} ${h}:00:00`,
+            modified: MODIFIED,
+            amount_sale: 10_000 + i * 1_000,
+            raw_data: '{"v":1}',
+          }) as Row,
       );
       byDay.set(day, sales);
       rows.push(...sales);
     }
-    moved = scenario.sale({ store_id: 301, sold_at: '2024-05-06 23:59:30', modified: MODIFIED, amount_sale: 4_400 }) as Row;
+    moved = scenario.sale({
+      store_id: 301,
+      sold_at: '2024-05-06 23:59:30',
+      modified: MODIFIED,
+      amount_sale: 4_400,
+    }) as Row;
     // A sale flagged DEPOSIT_MISMATCH, later deleted at the source.
-    flagged = scenario.sale({ store_id: 302, sold_at: '2024-05-10 18:00:00', modified: MODIFIED, amount_sale: 9_000, amount_deposit: 1 }) as Row;
+    flagged = scenario.sale({
+      store_id: 302,
+      sold_at: '2024-05-10 18:00:00',
+      modified: MODIFIED,
+      amount_sale: 9_000,
+      amount_deposit: 1,
+    }) as Row;
     rows.push(moved, flagged);
     await world.insertRows(rows);
     const ingest = await scenario.cli(['ingest', '--json']);
@@ -84,13 +112,18 @@ describe.each([
   it('a fresh copy is in sync, every document fingerprinted', async () => {
     const r = await scenario.cli(['reconcile', ...RANGE, '--json']);
     expect(r.code).toBe(0);
-    expect(r.json<ReconcileJson>()).toMatchObject({ outcome: 'in sync', drifting_days: 0, not_fingerprinted: { days: 0, documents: 0 } });
+    expect(r.json<ReconcileJson>()).toMatchObject({
+      outcome: 'in sync',
+      drifting_days: 0,
+      not_fingerprinted: { days: 0, documents: 0 },
+    });
   });
 
   it('finds each kind of silent change alone, and several on one day, naming exactly the ids (exit 4)', async () => {
     const day = (d: number) => byDay.get(DAYS[d - 1]!)!;
     expected = new Map();
-    const expect1 = (d: number, e: Partial<{ missing: string[]; extra: string[]; changed: string[] }>) => expected.set(DAYS[d - 1]!, { missing: [], extra: [], changed: [], ...e });
+    const expect1 = (d: number, e: Partial<{ missing: string[]; extra: string[]; changed: string[] }>) =>
+      expected.set(DAYS[d - 1]!, { missing: [], extra: [], changed: [], ...e });
 
     // 05-01: two sales of one store-day changed by +1,000 and −1,000 won.
     const [a1, , b1] = day(1);
@@ -113,7 +146,9 @@ describe.each([
     );
     expect1(4, { changed: ids(a4!, b4!) });
     // 05-05: the whole day restored from an older backup: `modified` went back, other content.
-    await sql(`UPDATE platform_sales SET modified = '2024-05-05 20:00:00', amount_sale = amount_sale - 7, amount_fee = amount_fee - 7, remark = '복원' WHERE DATE(sold_at) = '2024-05-05'`);
+    await sql(
+      `UPDATE platform_sales SET modified = '2024-05-05 20:00:00', amount_sale = amount_sale - 7, amount_fee = amount_fee - 7, remark = '복원' WHERE DATE(sold_at) = '2024-05-05'`,
+    );
     expect1(5, { changed: ids(...day(5)) });
     // 05-06 23:59:30 -> 05-07 00:00:10 KST: a sale moved across midnight.
     await sql(`UPDATE platform_sales SET sold_at = '2024-05-07 00:00:10' WHERE id = ?`, [moved.id]);
@@ -125,7 +160,9 @@ describe.each([
     await sql(`UPDATE platform_sales SET remark = '' WHERE id = ?`, [day(9)[3]!.id]);
     expect1(9, { changed: ids(day(9)[3]!) });
     // 05-10: a flagged sale deleted at the source.
-    expect((await world.es.get({ index: names().anomalies, id: `${flagged.id}:DEPOSIT_MISMATCH` }, { ignore: [404] })).found).toBe(true);
+    expect(
+      (await world.es.get({ index: names().anomalies, id: `${flagged.id}:DEPOSIT_MISMATCH` }, { ignore: [404] })).found,
+    ).toBe(true);
     await sql('DELETE FROM platform_sales WHERE id = ?', [flagged.id]);
     expect1(10, { extra: [flagged.id] });
     // 05-11: several at once — an amount, a remark, a deletion, a row the ingest never saw
@@ -134,7 +171,12 @@ describe.each([
     await sql('UPDATE platform_sales SET amount_sale = 1 WHERE id = ?', [s1!.id]);
     await sql(`UPDATE platform_sales SET remark = '고객 요청' WHERE id = ?`, [s2!.id]);
     await sql('DELETE FROM platform_sales WHERE id = ?', [s3!.id]);
-    const unseen = scenario.sale({ store_id: 302, sold_at: '2024-05-11 20:00:00', modified: '2024-05-01 00:00:00', amount_sale: 5_500 }) as Row;
+    const unseen = scenario.sale({
+      store_id: 302,
+      sold_at: '2024-05-11 20:00:00',
+      modified: '2024-05-01 00:00:00',
+      amount_sale: 5_500,
+    }) as Row;
     await world.insertRows([unseen]);
     await loseDocument(s4!.id);
     expect1(11, { missing: ids(unseen, s4!), extra: [s3!.id], changed: ids(s1!, s2!) });
@@ -143,32 +185,57 @@ describe.each([
     expect(r.code).toBe(4);
     const json = r.json<ReconcileJson>();
     expect(json.outcome).toBe('drift found');
-    const found = new Map(json.drift.map((d) => [d.day, { missing: d.missing_ids, extra: d.extra_ids, changed: d.changed_ids }]));
+    const found = new Map(
+      json.drift.map((d) => [d.day, { missing: d.missing_ids, extra: d.extra_ids, changed: d.changed_ids }]),
+    );
     expect(Object.fromEntries(found)).toEqual(Object.fromEntries(expected));
-    for (const d of json.drift) expect([d.missing, d.extra, d.changed]).toEqual([d.missing_ids.length, d.extra_ids.length, d.changed_ids.length]);
+    for (const d of json.drift)
+      expect([d.missing, d.extra, d.changed]).toEqual([d.missing_ids.length, d.extra_ids.length, d.changed_ids.length]);
     // Count and Σ amount alone were blind to 05-01, 05-02, 05-03, 05-04, 05-08, 05-09.
-    expect(json.drift.filter((d) => d.fingerprint_differs).map((d) => d.day)).toEqual(['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-04', '2024-05-08', '2024-05-09']);
+    expect(json.drift.filter((d) => d.fingerprint_differs).map((d) => d.day)).toEqual([
+      '2024-05-01',
+      '2024-05-02',
+      '2024-05-03',
+      '2024-05-04',
+      '2024-05-08',
+      '2024-05-09',
+    ]);
 
     // Each day alone (--date) names the same ids: no day depends on another's drift.
     const alone = await scenario.cli(['reconcile', '--date', '2024-05-08', '--json']);
     expect(alone.code).toBe(4);
-    expect(alone.json<ReconcileJson>().drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-08', expected.get('2024-05-08')!.changed]]);
+    expect(alone.json<ReconcileJson>().drift.map((d) => [d.day, d.changed_ids])).toEqual([
+      ['2024-05-08', expected.get('2024-05-08')!.changed],
+    ]);
     const inSync = await scenario.cli(['reconcile', '--date', '2024-05-12']);
     expect(inSync.code).toBe(0);
 
     // The table names the ids too.
     const human = await scenario.cli(['reconcile', ...RANGE]);
-    expect(human.stdout).toMatch(new RegExp(`│ 2024-05-11 │ +4 │ +[\\d,]+ │ +3 │ +[\\d,]+ │ +2 │ +1 │ +2 │ missing ${expected.get('2024-05-11')!.missing.join(', ')}; extra ${s3!.id}; changed ${expected.get('2024-05-11')!.changed.join(', ')}`));
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `│ 2024-05-11 │ +4 │ +[\\d,]+ │ +3 │ +[\\d,]+ │ +2 │ +1 │ +2 │ missing ${expected.get('2024-05-11')!.missing.join(', ')}; extra ${s3!.id}; changed ${expected.get('2024-05-11')!.changed.join(', ')}`,
+      ),
+    );
     const doctor = await scenario.cli(['doctor', '--json']);
-    const last = doctor.json<{ checks: { name: string; status: string; detail: string; hint?: string }[] }>().checks.find((c) => c.name === 'last reconcile')!;
+    const last = doctor
+      .json<{ checks: { name: string; status: string; detail: string; hint?: string }[] }>()
+      .checks.find((c) => c.name === 'last reconcile')!;
     expect(last).toMatchObject({ status: 'warn' });
     expect(last.detail).toMatch(/^drift found, succeeded \(exit 4\) \d+ s ago/);
   });
 
   it('--repair waits for no one: while an ingest holds its lock it exits 75 and writes nothing', async () => {
     await world.es.index({
-      index: names().state, id: 'lock:ingest', refresh: true,
-      document: { key: 'lock:ingest', kind: 'lock', value: { run_id: 'ingest-elsewhere', host: hostname(), pid: process.pid, started_at: new Date().toISOString() }, heartbeat_at: new Date().toISOString() },
+      index: names().state,
+      id: 'lock:ingest',
+      refresh: true,
+      document: {
+        key: 'lock:ingest',
+        kind: 'lock',
+        value: { run_id: 'ingest-elsewhere', host: hostname(), pid: process.pid, started_at: new Date().toISOString() },
+        heartbeat_at: new Date().toISOString(),
+      },
     });
     try {
       const r = await scenario.cli(['reconcile', ...RANGE, '--repair']);
@@ -177,7 +244,9 @@ describe.each([
     } finally {
       await world.es.delete({ index: names().state, id: 'lock:ingest', refresh: true });
     }
-    expect((await scenario.cli(['reconcile', ...RANGE, '--json'])).json<ReconcileJson>().drifting_days).toBe(expected.size);
+    expect((await scenario.cli(['reconcile', ...RANGE, '--json'])).json<ReconcileJson>().drifting_days).toBe(
+      expected.size,
+    );
   });
 
   it('--repair rewrites exactly those ids, whatever the versions say, and exits 0', async () => {
@@ -193,7 +262,9 @@ describe.each([
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/in sync/);
     const doctor = await scenario.cli(['doctor', '--json']);
-    const last = doctor.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last reconcile')!;
+    const last = doctor
+      .json<{ checks: { name: string; status: string; detail: string }[] }>()
+      .checks.find((c) => c.name === 'last reconcile')!;
     expect(last).toMatchObject({ status: 'ok' });
     expect(last.detail).toMatch(/^in sync, succeeded \(exit 0\)/);
   });
@@ -201,7 +272,9 @@ describe.each([
   it('the sales index equals MySQL row by row, every field, after the repair', async () => {
     await expectSalesEqualSql(world, world.es, names().sales, ALL_ACCEPTED);
     const docs = await world.allDocs<SaleDocument>(names().sales);
-    const rows = await world.query<SourceRow>(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales ORDER BY id`);
+    const rows = await world.query<SourceRow>(
+      `SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales ORDER BY id`,
+    );
     expect(docs.size).toBe(rows.length);
     const differing: string[] = [];
     for (const row of rows) {
@@ -209,7 +282,8 @@ describe.each([
       if (!mapped.ok) throw new Error(`row ${String(row.id)} is rejected`);
       const { ingested_at: _a, anomaly_rules: _b, ...want } = mapped.sale.doc;
       const { ingested_at: _c, anomaly_rules: _d, ...have } = docs.get(String(row.id))!;
-      if (JSON.stringify(want, Object.keys(want).sort()) !== JSON.stringify(have, Object.keys(want).sort())) differing.push(String(row.id));
+      if (JSON.stringify(want, Object.keys(want).sort()) !== JSON.stringify(have, Object.keys(want).sort()))
+        differing.push(String(row.id));
     }
     expect(differing).toEqual([]);
     // The restored day kept its older `modified` in the document: the source won.
@@ -232,7 +306,10 @@ describe.each([
     const daily = await scenario.cliAt(CRON_NOW, ['daily', '--json']);
     expect(daily.stderr).toBe('');
     expect(daily.code).toBe(0);
-    expect(daily.json<{ mode: string; changed_days_handled: number }>()).toMatchObject({ mode: 'cron', changed_days_handled: expected.size });
+    expect(daily.json<{ mode: string; changed_days_handled: number }>()).toMatchObject({
+      mode: 'cron',
+      changed_days_handled: expected.size,
+    });
     const weekly = await scenario.cliAt(CRON_NOW, ['weekly', '--json']);
     expect(weekly.code).toBe(0);
     const dailies = await scenario.expectDailyMatchesSql('2024-05-16');
@@ -243,11 +320,15 @@ describe.each([
 
   it('after a repair to an older `modified`, a newer change still reaches Elasticsearch by ingest', async () => {
     const restored = byDay.get('2024-05-05')![1]!;
-    await sql(`UPDATE platform_sales SET amount_sale = 77000, modified = '2024-05-14 00:00:00' WHERE id = ?`, [restored.id]);
+    await sql(`UPDATE platform_sales SET amount_sale = 77000, modified = '2024-05-14 00:00:00' WHERE id = ?`, [
+      restored.id,
+    ]);
     const ingest = await scenario.cli(['ingest', '--json']);
     expect(ingest.code).toBe(0);
     expect(ingest.json<{ superseded: number }>().superseded).toBe(0);
-    expect((await world.es.get<SaleDocument>({ index: names().sales, id: restored.id }))._source!.amount_sale).toBe(77_000);
+    expect((await world.es.get<SaleDocument>({ index: names().sales, id: restored.id }))._source!.amount_sale).toBe(
+      77_000,
+    );
     expect((await scenario.cli(['reconcile', ...RANGE])).code).toBe(0);
   });
 });

@@ -19,7 +19,18 @@ const sales = () => `${world.prefix}-sales`;
 let nextId = 1;
 function sale(soldAt: string): Partial<SourceRow> {
   const id = nextId++;
-  return { id: String(id), created: soldAt, modified: '2024-06-01 00:00:00', card_number: `1234-56**-****-${id}`, amount_sale: 1000 * id, amount_fee: 0, amount_deposit: 1000 * id, is_canceled: 0, sold_at: soldAt, store_id: '1' };
+  return {
+    id: String(id),
+    created: soldAt,
+    modified: '2024-06-01 00:00:00',
+    card_number: `1234-56**-****-${id}`,
+    amount_sale: 1000 * id,
+    amount_fee: 0,
+    amount_deposit: 1000 * id,
+    is_canceled: 0,
+    sold_at: soldAt,
+    store_id: '1',
+  };
 }
 
 const EDGES = {
@@ -65,7 +76,9 @@ describe('reconcile with business days in another zone', () => {
     await world.es.delete({ index: sales(), id: doc.id, refresh: true });
     const r = await world.cli(['reconcile', ...TZ, '--all', '--json']);
     expect(r.code).toBe(4);
-    expect(r.json<{ drift: DayComparison[] }>().drift.map((d) => [d.day, d.rows_diff, d.amount_diff])).toEqual([[doc.sale_date, -1, -doc.amount_sale]]);
+    expect(r.json<{ drift: DayComparison[] }>().drift.map((d) => [d.day, d.rows_diff, d.amount_diff])).toEqual([
+      [doc.sale_date, -1, -doc.amount_sale],
+    ]);
     await world.es.index({ index: sales(), id: doc.id, document: doc, refresh: true });
   });
 });

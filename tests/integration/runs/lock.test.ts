@@ -35,7 +35,9 @@ describe('JobLock', () => {
     const first = new JobLock(world.es, world.names.state, 'ingest', 'first', { heartbeatMs: 5 });
     await first.acquire();
     await new Promise((r) => setTimeout(r, 30));
-    await expect(new JobLock(world.es, world.names.state, 'ingest', 'second').acquire()).rejects.toThrow(/holds the lock/);
+    await expect(new JobLock(world.es, world.names.state, 'ingest', 'second').acquire()).rejects.toThrow(
+      /holds the lock/,
+    );
     await first.release();
     const second = new JobLock(world.es, world.names.state, 'ingest', 'second');
     await second.acquire();

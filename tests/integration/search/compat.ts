@@ -16,7 +16,16 @@ export function registerSearchCompat(url: string, major: number): void {
   beforeAll(async () => {
     await world.start();
     const rows = [];
-    for (let i = 0; i < N; i++) rows.push(row({ id: 700_000 + i, store_id: 5, card_number: `1111-22**-****-${i}`, sold_at: `2024-05-02 1${i % 10}:00:00`, amount_sale: 1_000 + (i % 7) }));
+    for (let i = 0; i < N; i++)
+      rows.push(
+        row({
+          id: 700_000 + i,
+          store_id: 5,
+          card_number: `1111-22**-****-${i}`,
+          sold_at: `2024-05-02 1${i % 10}:00:00`,
+          amount_sale: 1_000 + (i % 7),
+        }),
+      );
     rows.push(row({ id: 800_001, store_id: 6, amount_sale: 0, amount_fee: 0, amount_deposit: 0 }));
     await world.indexSales(rows);
   });
@@ -32,7 +41,10 @@ export function registerSearchCompat(url: string, major: number): void {
     const client = createEsClient({ esNodes: [url], esAuth: undefined, esCaCert: undefined });
     const seen: { accept?: string; product?: string }[] = [];
     client.diagnostic.on('response', (_err, result) => {
-      seen.push({ accept: String(result?.meta.request.params.headers?.accept ?? ''), product: String(result?.headers?.['x-elastic-product'] ?? '') });
+      seen.push({
+        accept: String(result?.meta.request.params.headers?.accept ?? ''),
+        product: String(result?.headers?.['x-elastic-product'] ?? ''),
+      });
     });
     try {
       const health = await client.cluster.health();
@@ -42,7 +54,11 @@ export function registerSearchCompat(url: string, major: number): void {
       await client.close();
     }
     expect(seen).toHaveLength(2);
-    for (const s of seen) expect(s).toEqual({ accept: expect.stringContaining('application/vnd.elasticsearch+json; compatible-with=8'), product: 'Elasticsearch' });
+    for (const s of seen)
+      expect(s).toEqual({
+        accept: expect.stringContaining('application/vnd.elasticsearch+json; compatible-with=8'),
+        product: 'Elasticsearch',
+      });
   });
 
   it('search sales --all streams past 10,000 hits with _shard_doc as tiebreaker', async () => {
@@ -54,14 +70,26 @@ export function registerSearchCompat(url: string, major: number): void {
     expect(new Set(ids).size).toBe(N);
     const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
     let n = 0;
-    for await (const _ of streamHits(world.es, { index: world.names.sales, query: { match_all: {} }, sort: [{ sold_at: { order: 'asc' } }], source: false }, stats)) n++;
+    for await (const _ of streamHits(
+      world.es,
+      { index: world.names.sales, query: { match_all: {} }, sort: [{ sold_at: { order: 'asc' } }], source: false },
+      stats,
+    ))
+      n++;
     expect(n).toBe(N + 1);
     expect(stats.shardDocTiebreak).toBe(true);
     expect(stats.pitClosed).toBe(true);
   });
 
   it(`hostile text, csv and a scan work on ${major}.x`, async () => {
-    const t = await world.cli(['search', 'sales', '--text', '" * ? : \\ / ( ) { } [ ] ~ ^ ! 배민 😀', '--format', 'json']);
+    const t = await world.cli([
+      'search',
+      'sales',
+      '--text',
+      '" * ? : \\ / ( ) { } [ ] ~ ^ ! 배민 😀',
+      '--format',
+      'json',
+    ]);
     expect(t.code).toBe(0);
     expect(JSON.parse(t.stdout)).toEqual([]);
     const s = await world.cli(['anomalies', 'scan', '--from', '2024-05-02', '--to', '2024-05-02', '--json']);

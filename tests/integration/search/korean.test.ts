@@ -24,16 +24,38 @@ const TEXTS: Partial<SourceRow>[] = [
 ];
 
 const QUERIES = [
-  '승인', '지연', '승인 거절', '승인거절', '인거', '거절승인', '상승', '주문', '포장주문', '요청', '취소', '환불 refund',
-  '승', '청', '배달 지연', '배달지연', '지연으로', '단체 주문', '한도초과', '문의 고객', '없는말', '승인, 거절!',
+  '승인',
+  '지연',
+  '승인 거절',
+  '승인거절',
+  '인거',
+  '거절승인',
+  '상승',
+  '주문',
+  '포장주문',
+  '요청',
+  '취소',
+  '환불 refund',
+  '승',
+  '청',
+  '배달 지연',
+  '배달지연',
+  '지연으로',
+  '단체 주문',
+  '한도초과',
+  '문의 고객',
+  '없는말',
+  '승인, 거절!',
 ];
 
 /** Every Hangul word of the query occurs inside a Hangul word of one of the sale's texts. */
 function containsAll(d: SaleDocument, query: string): boolean {
   const words = [d.remark, d.result_msg, d.raw_data].flatMap((t) => (t ? hangulWords(String(t)) : []));
   const latin = [d.remark, d.result_msg, d.raw_data].join(' ').toLowerCase();
-  return hangulWords(query).every((q) => words.some((w) => w.includes(q))) &&
-    (query.match(/[a-z]+/gi) ?? []).every((w) => latin.includes(w.toLowerCase()));
+  return (
+    hangulWords(query).every((q) => words.some((w) => w.includes(q))) &&
+    (query.match(/[a-z]+/gi) ?? []).every((w) => latin.includes(w.toLowerCase()))
+  );
 }
 
 describe.each([
@@ -54,11 +76,18 @@ describe.each([
     const r = await world.cli(['search', 'sales', '--text', text, '--all', '--fields', 'id', '--format', 'ndjson']);
     expect(r.stderr).not.toMatch(/earlypay:/);
     expect(r.code).toBe(0);
-    return ndjson<{ id: string }>(r.stdout).map((d) => d.id).sort();
+    return ndjson<{ id: string }>(r.stdout)
+      .map((d) => d.id)
+      .sort();
   };
 
   it.each(QUERIES)('--text %j finds exactly the sales whose texts contain it', async (query) => {
-    expect(await ids(query)).toEqual(docs.filter((d) => containsAll(d, query)).map((d) => d.id).sort());
+    expect(await ids(query)).toEqual(
+      docs
+        .filter((d) => containsAll(d, query))
+        .map((d) => d.id)
+        .sort(),
+    );
   });
 
   it('finds words inside compounds and never what is not there', async () => {
@@ -94,9 +123,23 @@ describe('setup upgrades a sales index from before text_grams', () => {
     const setup = await world.cli(['setup', '--json']);
     expect(setup.code).toBe(0);
     const result = JSON.parse(setup.stdout) as { indices: { alias: string; index: string; action: string }[] };
-    expect(result.indices.find((r) => r.alias === world.names.sales)).toEqual({ alias: world.names.sales, index: `${world.prefix}-sales-v3`, action: 'reindexed' });
+    expect(result.indices.find((r) => r.alias === world.names.sales)).toEqual({
+      alias: world.names.sales,
+      index: `${world.prefix}-sales-v3`,
+      action: 'reindexed',
+    });
 
-    const r = await world.cli(['search', 'sales', '--text', '승인거절', '--all', '--fields', 'id', '--format', 'ndjson']);
+    const r = await world.cli([
+      'search',
+      'sales',
+      '--text',
+      '승인거절',
+      '--all',
+      '--fields',
+      'id',
+      '--format',
+      'ndjson',
+    ]);
     expect(ndjson<{ id: string }>(r.stdout).map((d) => d.id)).toEqual(['31001']);
     const count = await world.es.count({ index: world.names.sales });
     expect(count.count).toBe(TEXTS.length);

@@ -16,7 +16,15 @@ beforeAll(async () => {
   for (let i = 0; i < N; i++) {
     // Many identical sold_at values, so the tiebreakers matter.
     const sec = i % 300;
-    rows.push(row({ id: 500_000 + i, store_id: 77, sold_at: `2024-05-10 12:${String(Math.floor(sec / 60)).padStart(2, '0')}:${String(sec % 60).padStart(2, '0')}`, amount_sale: 1_000 + (i % 50) * 100, modified: '2024-05-10 13:00:00' }));
+    rows.push(
+      row({
+        id: 500_000 + i,
+        store_id: 77,
+        sold_at: `2024-05-10 12:${String(Math.floor(sec / 60)).padStart(2, '0')}:${String(sec % 60).padStart(2, '0')}`,
+        amount_sale: 1_000 + (i % 50) * 100,
+        modified: '2024-05-10 13:00:00',
+      }),
+    );
   }
   await world.indexSales(rows);
   await world.indexSales([row({ id: 900_001, store_id: 78, sold_at: '2024-05-10 12:00:00' })]);
@@ -43,7 +51,21 @@ function expectAllOnce(ids: string[]): void {
 }
 
 it('--all --format ndjson returns all 12,000 ids exactly once, in order', async () => {
-  const r = await world.cli(['search', 'sales', '--store', '77', '--from', '2024-05-10', '--to', '2024-05-10', '--all', '--format', 'ndjson', '--fields', 'id,sold_at']);
+  const r = await world.cli([
+    'search',
+    'sales',
+    '--store',
+    '77',
+    '--from',
+    '2024-05-10',
+    '--to',
+    '2024-05-10',
+    '--all',
+    '--format',
+    'ndjson',
+    '--fields',
+    'id,sold_at',
+  ]);
   expect(r.code).toBe(0);
   const rows = ndjson<{ id: string; sold_at: string }>(r.stdout);
   expectAllOnce(rows.map((x) => x.id));
@@ -61,7 +83,19 @@ it('--all --format json streams one array', async () => {
 });
 
 it('--all --format csv: one header, 12,000 rows', async () => {
-  const r = await world.cli(['search', 'sales', '--store', '77', '--all', '--format', 'csv', '--fields', 'id,amount_sale', '--sort', 'amount_sale:asc']);
+  const r = await world.cli([
+    'search',
+    'sales',
+    '--store',
+    '77',
+    '--all',
+    '--format',
+    'csv',
+    '--fields',
+    'id,amount_sale',
+    '--sort',
+    'amount_sale:asc',
+  ]);
   const recs = csvRecords<'id' | 'amount_sale'>(r.stdout);
   expectAllOnce(recs.map((x) => x.id));
   expect(r.stdout.split('\n').filter((l) => l.startsWith('id,')).length).toBe(1);
@@ -83,7 +117,12 @@ it('streamHits uses _shard_doc as the tiebreaker, closes the PIT at the end and 
   const plan = buildSalesSearch({ stores: ['77'] });
   const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
   const seen = new Set<string>();
-  for await (const hit of streamHits<{ id: string }>(world.es, { index: world.names.sales, query: plan.query, sort: plan.sort, source: { includes: ['id'] } }, stats)) seen.add(hit._id!);
+  for await (const hit of streamHits<{ id: string }>(
+    world.es,
+    { index: world.names.sales, query: plan.query, sort: plan.sort, source: { includes: ['id'] } },
+    stats,
+  ))
+    seen.add(hit._id!);
   expect(seen.size).toBe(N);
   expect(stats.pages).toBe(Math.ceil(N / PAGE_SIZE));
   expect(stats.pages).toBeGreaterThan(1);
@@ -92,12 +131,18 @@ it('streamHits uses _shard_doc as the tiebreaker, closes the PIT at the end and 
   expect(stats.pitClosed).toBe(true);
   expect(await pitIsGone(stats)).toBe(true);
   let n = 0;
-  for await (const _ of streamHits(world.es, { index: world.names.sales, query: plan.query, sort: [], source: false })) n++;
+  for await (const _ of streamHits(world.es, { index: world.names.sales, query: plan.query, sort: [], source: false }))
+    n++;
   expect(n).toBe(N);
   // Stopping early closes the PIT too.
   const early = fresh();
   let k = 0;
-  for await (const _ of streamHits(world.es, { index: world.names.sales, query: plan.query, sort: plan.sort, source: false }, early)) if (++k === PAGE_SIZE + 1_500) break;
+  for await (const _ of streamHits(
+    world.es,
+    { index: world.names.sales, query: plan.query, sort: plan.sort, source: false },
+    early,
+  ))
+    if (++k === PAGE_SIZE + 1_500) break;
   expect(early.pitClosed).toBe(true);
   expect(await pitIsGone(early)).toBe(true);
 });
@@ -105,24 +150,40 @@ it('streamHits uses _shard_doc as the tiebreaker, closes the PIT at the end and 
 it('an error in the consumer or in Elasticsearch mid-stream closes the PIT', async () => {
   const plan = buildSalesSearch({ stores: ['77'] });
   const consumer = fresh();
-  await expect((async () => {
-    let k = 0;
-    for await (const _ of streamHits(world.es, { index: world.names.sales, query: plan.query, sort: plan.sort, source: false }, consumer)) if (++k === PAGE_SIZE + 1_500) throw new Error('consumer failed');
-  })()).rejects.toThrow('consumer failed');
+  await expect(
+    (async () => {
+      let k = 0;
+      for await (const _ of streamHits(
+        world.es,
+        { index: world.names.sales, query: plan.query, sort: plan.sort, source: false },
+        consumer,
+      ))
+        if (++k === PAGE_SIZE + 1_500) throw new Error('consumer failed');
+    })(),
+  ).rejects.toThrow('consumer failed');
   expect(consumer.pitClosed).toBe(true);
   expect(await pitIsGone(consumer)).toBe(true);
 
   // Elasticsearch fails the second page: the index under the PIT is gone.
   const tmp = `${world.prefix}-tmp`;
-  await world.indexDocs(tmp, Array.from({ length: 2_500 }, (_, i) => ({ id: String(i), doc: { n: i } })));
+  await world.indexDocs(
+    tmp,
+    Array.from({ length: 2_500 }, (_, i) => ({ id: String(i), doc: { n: i } })),
+  );
   const failing = fresh();
   const close = jest.spyOn(world.es, 'closePointInTime');
-  const gen = streamHits(world.es, { index: tmp, query: { match_all: {} }, sort: [], source: false, pageSize: 1_000 }, failing);
+  const gen = streamHits(
+    world.es,
+    { index: tmp, query: { match_all: {} }, sort: [], source: false, pageSize: 1_000 },
+    failing,
+  );
   await gen.next();
   await world.es.indices.delete({ index: tmp });
-  await expect((async () => {
-    for (;;) if ((await gen.next()).done) break;
-  })()).rejects.toThrow();
+  await expect(
+    (async () => {
+      for (;;) if ((await gen.next()).done) break;
+    })(),
+  ).rejects.toThrow();
   // Searching a PIT over a deleted index answers 503, not 404: check the close was sent instead.
   expect(close).toHaveBeenCalledWith({ id: failing.pitId });
   close.mockRestore();

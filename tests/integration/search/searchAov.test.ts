@@ -4,9 +4,24 @@ import { csvRecords } from '../../unit/search/csv';
 import { daysBetween, shiftDay } from '../../../src/core/time/businessDay';
 
 const world = new SearchWorld();
-interface Daily { store_id: string; date: string; total_sale: number; num_transactions: number; num_customers: number; unit_price: number }
+interface Daily {
+  store_id: string;
+  date: string;
+  total_sale: number;
+  num_transactions: number;
+  num_customers: number;
+  unit_price: number;
+}
 const daily: Daily[] = [];
-const weekly: { store_id: string; start_date: string; end_date: string; total_sale: number; num_customers: number; days_with_sales: number; unit_price: number }[] = [];
+const weekly: {
+  store_id: string;
+  start_date: string;
+  end_date: string;
+  total_sale: number;
+  num_customers: number;
+  days_with_sales: number;
+  unit_price: number;
+}[] = [];
 
 beforeAll(async () => {
   await world.start();
@@ -15,17 +30,38 @@ beforeAll(async () => {
     days.forEach((date, i) => {
       const customers = 40 + ((i * 7) % 13);
       const total = customers * (15_000 + ((i * 373) % 5_000) + (store === '7' ? 3_000 : 0));
-      daily.push({ store_id: store, date, total_sale: total, num_transactions: customers + 3, num_customers: customers, unit_price: Math.floor(total / customers) });
+      daily.push({
+        store_id: store,
+        date,
+        total_sale: total,
+        num_transactions: customers + 3,
+        num_customers: customers,
+        unit_price: Math.floor(total / customers),
+      });
     });
     for (const end of days.slice(6)) {
       const window = daily.filter((d) => d.store_id === store && d.date >= shiftDay(end, -6) && d.date <= end);
       const t = window.reduce((s, d) => s + d.total_sale, 0);
       const c = window.reduce((s, d) => s + d.num_customers, 0);
-      weekly.push({ store_id: store, start_date: shiftDay(end, -6), end_date: end, total_sale: t, num_customers: c, days_with_sales: window.length, unit_price: Math.floor(t / c) });
+      weekly.push({
+        store_id: store,
+        start_date: shiftDay(end, -6),
+        end_date: end,
+        total_sale: t,
+        num_customers: c,
+        days_with_sales: window.length,
+        unit_price: Math.floor(t / c),
+      });
     }
   }
-  await world.indexDocs(world.names.dailyAov, daily.map((d) => ({ id: `${d.store_id}:${d.date}`, doc: { ...d, computed_at: '2024-06-01T00:05:00+09:00' } })));
-  await world.indexDocs(world.names.weeklyAov, weekly.map((w) => ({ id: `${w.store_id}:${w.end_date}`, doc: { ...w, computed_at: '2024-06-01T00:06:00+09:00' } })));
+  await world.indexDocs(
+    world.names.dailyAov,
+    daily.map((d) => ({ id: `${d.store_id}:${d.date}`, doc: { ...d, computed_at: '2024-06-01T00:05:00+09:00' } })),
+  );
+  await world.indexDocs(
+    world.names.weeklyAov,
+    weekly.map((w) => ({ id: `${w.store_id}:${w.end_date}`, doc: { ...w, computed_at: '2024-06-01T00:06:00+09:00' } })),
+  );
 });
 
 afterAll(() => world.stop());
@@ -40,7 +76,19 @@ describe('search daily', () => {
   });
 
   it('--store with --from/--to, newest first, csv', async () => {
-    const r = await world.cli(['search', 'daily', '--store', '51', '--from', '2024-05-10', '--to', '2024-05-20', '--all', '--format', 'csv']);
+    const r = await world.cli([
+      'search',
+      'daily',
+      '--store',
+      '51',
+      '--from',
+      '2024-05-10',
+      '--to',
+      '2024-05-20',
+      '--all',
+      '--format',
+      'csv',
+    ]);
     const recs = csvRecords(r.stdout);
     expect(recs.map((x) => x.date)).toEqual(daysBetween('2024-05-10', '2024-05-20').reverse());
     const want = daily.find((d) => d.store_id === '51' && d.date === '2024-05-15')!;
@@ -48,7 +96,18 @@ describe('search daily', () => {
   });
 
   it('--sort unit_price:desc --limit 3', async () => {
-    const r = await world.cli(['search', 'daily', '--date', '2024-05-02', '--sort', 'unit_price:desc', '--limit', '3', '--format', 'json']);
+    const r = await world.cli([
+      'search',
+      'daily',
+      '--date',
+      '2024-05-02',
+      '--sort',
+      'unit_price:desc',
+      '--limit',
+      '3',
+      '--format',
+      'json',
+    ]);
     const got = JSON.parse(r.stdout) as Daily[];
     const want = daily.filter((d) => d.date === '2024-05-02').sort((a, b) => b.unit_price - a.unit_price);
     expect(got.map((d) => d.unit_price)).toEqual(want.map((d) => d.unit_price));
@@ -68,7 +127,18 @@ describe('search daily', () => {
 
 describe('search weekly', () => {
   it('--store --from --to by end_date', async () => {
-    const r = await world.cli(['search', 'weekly', '--store', '50', '--from', '2024-05-01', '--to', '2024-05-07', '--format', 'ndjson']);
+    const r = await world.cli([
+      'search',
+      'weekly',
+      '--store',
+      '50',
+      '--from',
+      '2024-05-01',
+      '--to',
+      '2024-05-07',
+      '--format',
+      'ndjson',
+    ]);
     const got = ndjson<{ end_date: string; unit_price: number; start_date: string }>(r.stdout);
     expect(got.map((w) => w.end_date)).toEqual(daysBetween('2024-05-01', '2024-05-07').reverse());
     expect(got[0]!.start_date).toBe('2024-05-01');
@@ -76,7 +146,17 @@ describe('search weekly', () => {
   });
 
   it('--chart: a line chart of the AOV labelled with won and dates', async () => {
-    const r = await world.cli(['search', 'weekly', '--store', '7', '--from', '2024-05-01', '--to', '2024-05-31', '--chart']);
+    const r = await world.cli([
+      'search',
+      'weekly',
+      '--store',
+      '7',
+      '--from',
+      '2024-05-01',
+      '--to',
+      '2024-05-31',
+      '--chart',
+    ]);
     expect(r.code).toBe(0);
     const series = weekly.filter((w) => w.store_id === '7' && w.end_date >= '2024-05-01').map((w) => w.unit_price);
     expect(r.stdout).toMatch(/^Store 7: weekly average order value \(won\), windows ending 2024-05-01 … 2024-05-31/);

@@ -11,8 +11,25 @@ const world = new SearchWorld();
 let docs: SaleDocument[] = [];
 
 const HOSTILE = [
-  '"unterminated', 'a AND (b OR', '*', '?', 'remark:x', 'a\\b', '/re.*gex/', '(){}[]', '~1', '^2', '!not', 'a && b || c',
-  '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |', 'raw_data:{"k":1}', '😀🔥', '배민', '\u0007', 'SELECT * FROM x; --', '${jndi:x}',
+  '"unterminated',
+  'a AND (b OR',
+  '*',
+  '?',
+  'remark:x',
+  'a\\b',
+  '/re.*gex/',
+  '(){}[]',
+  '~1',
+  '^2',
+  '!not',
+  'a && b || c',
+  '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |',
+  'raw_data:{"k":1}',
+  '😀🔥',
+  '배민',
+  '\u0007',
+  'SELECT * FROM x; --',
+  '${jndi:x}',
 ];
 
 beforeAll(async () => {
@@ -23,19 +40,28 @@ beforeAll(async () => {
   for (let i = 0; i < 60; i++) {
     const day = 1 + (i % 6); // 2024-05-01 .. 05-06
     const hour = 9 + (i % 12);
-    rows.push(row({
-      id: 10_000 + i,
-      store_id: [50, 51, 7][i % 3],
-      platform: platforms[i % 4],
-      card_number: cards[i % 4],
-      amount_sale: 1_000 * (1 + ((i * 7) % 40)),
-      is_canceled: i % 10 === 0 ? 1 : 0,
-      sold_at: `2024-05-0${day} ${String(hour).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
-      modified: `2024-05-0${day} ${String(hour).padStart(2, '0')}:30:00`,
-      remark: i === 1 ? '배민 주문 취소 요청' : i === 2 ? 'customer said: "refund (partial)" [urgent]' : i === 3 ? '😀 great' : null,
-      result_msg: i === 4 ? '승인 거절: 한도 초과' : '정상 승인',
-      raw_data: i === 5 ? JSON.stringify({ order: 'ORD-777', memo: 'spicy & extra' }) : null,
-    }));
+    rows.push(
+      row({
+        id: 10_000 + i,
+        store_id: [50, 51, 7][i % 3],
+        platform: platforms[i % 4],
+        card_number: cards[i % 4],
+        amount_sale: 1_000 * (1 + ((i * 7) % 40)),
+        is_canceled: i % 10 === 0 ? 1 : 0,
+        sold_at: `2024-05-0${day} ${String(hour).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
+        modified: `2024-05-0${day} ${String(hour).padStart(2, '0')}:30:00`,
+        remark:
+          i === 1
+            ? '배민 주문 취소 요청'
+            : i === 2
+              ? 'customer said: "refund (partial)" [urgent]'
+              : i === 3
+                ? '😀 great'
+                : null,
+        result_msg: i === 4 ? '승인 거절: 한도 초과' : '정상 승인',
+        raw_data: i === 5 ? JSON.stringify({ order: 'ORD-777', memo: 'spicy & extra' }) : null,
+      }),
+    );
   }
   // A sale before midnight KST on 05-06 vs after: business day follows KST.
   rows.push(row({ id: 20_001, store_id: 99, sold_at: '2024-05-06 23:59:59', modified: '2024-05-07 00:00:00' }));
@@ -66,12 +92,20 @@ describe('filters (compared with the same filter in TypeScript)', () => {
     ['--store list', ['--store', '50,7'], (d) => d.store_id === '50' || d.store_id === '7'],
     ['--platform, case-insensitive', ['--platform', 'baemin'], (d) => d.platform === 'BAEMIN'],
     ['--platform list', ['--platform', 'yogiyo,KCP'], (d) => d.platform === 'YOGIYO' || d.platform === 'KCP'],
-    ['--from/--to (business days)', ['--from', '2024-05-02', '--to', '2024-05-03'], (d) => d.sale_date >= '2024-05-02' && d.sale_date <= '2024-05-03'],
+    [
+      '--from/--to (business days)',
+      ['--from', '2024-05-02', '--to', '2024-05-03'],
+      (d) => d.sale_date >= '2024-05-02' && d.sale_date <= '2024-05-03',
+    ],
     ['--from alone', ['--from', '2024-05-06'], (d) => d.sale_date >= '2024-05-06'],
     ['--to alone', ['--to', '2024-05-01'], (d) => d.sale_date <= '2024-05-01'],
     ['--min-amount', ['--min-amount', '30000'], (d) => d.amount_sale >= 30_000],
     ['--max-amount', ['--max-amount', '5000'], (d) => d.amount_sale <= 5_000],
-    ['--min/--max-amount', ['--min-amount', '10000', '--max-amount', '20000'], (d) => d.amount_sale >= 10_000 && d.amount_sale <= 20_000],
+    [
+      '--min/--max-amount',
+      ['--min-amount', '10000', '--max-amount', '20000'],
+      (d) => d.amount_sale >= 10_000 && d.amount_sale <= 20_000,
+    ],
     ['--card exact', ['--card', '5461-11**-****-7537'], (d) => d.card_number === '5461-11**-****-7537'],
     ['--card *suffix', ['--card', '*7537'], (d) => d.card_number.endsWith('7537')],
     ['--card prefix*', ['--card', '9410-*'], (d) => d.card_number.startsWith('9410-')],
@@ -81,8 +115,16 @@ describe('filters (compared with the same filter in TypeScript)', () => {
     ['--text Hangul', ['--text', '배민'], (d) => String(d.remark ?? '').includes('배민')],
     ['--text all words (and)', ['--text', '승인 거절'], (d) => String(d.result_msg ?? '').includes('승인 거절')],
     ['--text in raw_data', ['--text', 'ORD-777'], (d) => String(d.raw_data ?? '').includes('ORD-777')],
-    ['--text with quotes and brackets', ['--text', '"refund (partial)" [urgent]'], (d) => String(d.remark ?? '').includes('refund (partial)')],
-    ['combined', ['--store', '51', '--not-canceled', '--min-amount', '10000', '--from', '2024-05-02'], (d) => d.store_id === '51' && !d.is_canceled && d.amount_sale >= 10_000 && d.sale_date >= '2024-05-02'],
+    [
+      '--text with quotes and brackets',
+      ['--text', '"refund (partial)" [urgent]'],
+      (d) => String(d.remark ?? '').includes('refund (partial)'),
+    ],
+    [
+      'combined',
+      ['--store', '51', '--not-canceled', '--min-amount', '10000', '--from', '2024-05-02'],
+      (d) => d.store_id === '51' && !d.is_canceled && d.amount_sale >= 10_000 && d.sale_date >= '2024-05-02',
+    ],
   ];
   it.each(cases)('%s', async (_name, args, pred) => {
     const r = await search([...args, '--all', '--format', 'ndjson']);
@@ -93,7 +135,10 @@ describe('filters (compared with the same filter in TypeScript)', () => {
 
   it('business day is the KST calendar day of sold_at', async () => {
     const r = await search(['--store', '99', '--fields', 'id,sale_date', '--format', 'ndjson']);
-    expect(ndjson(r.stdout)).toEqual([{ id: '20002', sale_date: '2024-05-07' }, { id: '20001', sale_date: '2024-05-06' }]);
+    expect(ndjson(r.stdout)).toEqual([
+      { id: '20002', sale_date: '2024-05-07' },
+      { id: '20001', sale_date: '2024-05-06' },
+    ]);
   });
 });
 
@@ -138,7 +183,9 @@ describe('limit, sort, fields', () => {
   it('--sort amount_sale:asc with the id tiebreaker', async () => {
     const r = await search(['--sort', 'amount_sale:asc', '--all', '--fields', 'id,amount_sale', '--format', 'ndjson']);
     const got = ndjson<{ id: string; amount_sale: number }>(r.stdout);
-    const want = [...docs].sort((a, b) => a.amount_sale - b.amount_sale || (a.id < b.id ? -1 : 1)).map((d) => ({ id: d.id, amount_sale: d.amount_sale }));
+    const want = [...docs]
+      .sort((a, b) => a.amount_sale - b.amount_sale || (a.id < b.id ? -1 : 1))
+      .map((d) => ({ id: d.id, amount_sale: d.amount_sale }));
     expect(got).toEqual(want);
   });
 
@@ -151,7 +198,7 @@ describe('limit, sort, fields', () => {
   });
 
   it('raw_data only when asked for', async () => {
-    const dflt = ndjson(( await search(['--text', 'ORD-777', '--format', 'ndjson'])).stdout);
+    const dflt = ndjson((await search(['--text', 'ORD-777', '--format', 'ndjson'])).stdout);
     expect(dflt).toHaveLength(1);
     expect(dflt[0]).not.toHaveProperty('raw_data');
     expect(dflt[0]).toHaveProperty('remark');
@@ -174,7 +221,9 @@ describe('formats', () => {
     const r = await search([...args, '--format', 'json']);
     const arr = JSON.parse(r.stdout) as SaleDocument[];
     expect(arr.map((d) => d.id)).toEqual(want());
-    expect(arr[0]).toEqual(expect.objectContaining({ store_id: '50', sale_date: expect.any(String), anomaly_rules: [] }));
+    expect(arr[0]).toEqual(
+      expect.objectContaining({ store_id: '50', sale_date: expect.any(String), anomaly_rules: [] }),
+    );
   });
 
   it('--json means json', async () => {
@@ -188,9 +237,22 @@ describe('formats', () => {
   });
 
   it('csv: header row, values parse back', async () => {
-    const r = await search([...args, '--format', 'csv', '--fields', 'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules']);
+    const r = await search([
+      ...args,
+      '--format',
+      'csv',
+      '--fields',
+      'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules',
+    ]);
     const recs = csvRecords<'id' | 'amount_sale' | 'remark' | 'result_msg' | 'is_canceled' | 'anomaly_rules'>(r.stdout);
-    expect(Object.keys(recs[0]!)).toEqual(['id', 'amount_sale', 'remark', 'result_msg', 'is_canceled', 'anomaly_rules']);
+    expect(Object.keys(recs[0]!)).toEqual([
+      'id',
+      'amount_sale',
+      'remark',
+      'result_msg',
+      'is_canceled',
+      'anomaly_rules',
+    ]);
     expect(recs.map((x) => x.id)).toEqual(want());
     const byId = new Map(docs.map((d) => [d.id, d]));
     for (const rec of recs) {
@@ -202,7 +264,16 @@ describe('formats', () => {
     const quoted = csvRecords((await search(['--text', 'refund', '--format', 'csv', '--fields', 'id,remark'])).stdout);
     expect(quoted).toEqual([{ id: '10002', remark: 'customer said: "refund (partial)" [urgent]' }]);
     // --bom: the same CSV behind a UTF-8 byte-order mark, for Excel.
-    const withBom = (await search([...args, '--format', 'csv', '--bom', '--fields', 'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules'])).stdout;
+    const withBom = (
+      await search([
+        ...args,
+        '--format',
+        'csv',
+        '--bom',
+        '--fields',
+        'id,amount_sale,remark,result_msg,is_canceled,anomaly_rules',
+      ])
+    ).stdout;
     expect(withBom).toBe(`\uFEFF${r.stdout}`);
   });
 
@@ -216,7 +287,12 @@ describe('formats', () => {
   });
 
   it('empty result: exit 0, empty output in every format', async () => {
-    for (const [format, out] of [['json', '[]\n'], ['ndjson', ''], ['csv', /^id,created,/], ['table', '']] as const) {
+    for (const [format, out] of [
+      ['json', '[]\n'],
+      ['ndjson', ''],
+      ['csv', /^id,created,/],
+      ['table', ''],
+    ] as const) {
       const r = await search(['--store', '999999', '--format', format]);
       expect(r.code).toBe(0);
       if (typeof out === 'string') expect(r.stdout).toBe(out);
@@ -246,20 +322,50 @@ describe('usage and dependency errors', () => {
   });
 
   it('a prefix without indices: exit 1 and "run setup"', async () => {
-    const stdout = { text: '', write(s: string) { this.text += s; return true; } };
-    const stderr = { text: '', write(s: string) { this.text += s; return true; } };
+    const stdout = {
+      text: '',
+      write(s: string) {
+        this.text += s;
+        return true;
+      },
+    };
+    const stderr = {
+      text: '',
+      write(s: string) {
+        this.text += s;
+        return true;
+      },
+    };
     const { main } = await import('../../../src/cli');
-    const code = await main(['node', 'earlypay', 'search', 'sales', '--es-url', world.esUrl, '--index-prefix', `${world.prefix}-none`], { stdout, stderr, env: {} });
+    const code = await main(
+      ['node', 'earlypay', 'search', 'sales', '--es-url', world.esUrl, '--index-prefix', `${world.prefix}-none`],
+      { stdout, stderr, env: {} },
+    );
     expect(code).toBe(1);
     expect(stderr.text).toMatch(/index it-search-.*-none-sales does not exist/);
     expect(stderr.text).toMatch(/earlypay setup/);
   });
 
   it('Elasticsearch down: exit 1, one clear line', async () => {
-    const stdout = { text: '', write(s: string) { this.text += s; return true; } };
-    const stderr = { text: '', write(s: string) { this.text += s; return true; } };
+    const stdout = {
+      text: '',
+      write(s: string) {
+        this.text += s;
+        return true;
+      },
+    };
+    const stderr = {
+      text: '',
+      write(s: string) {
+        this.text += s;
+        return true;
+      },
+    };
     const { main } = await import('../../../src/cli');
-    const code = await main(['node', 'earlypay', 'search', 'sales', '--es-url', 'http://127.0.0.1:9', '--index-prefix', world.prefix], { stdout, stderr, env: {} });
+    const code = await main(
+      ['node', 'earlypay', 'search', 'sales', '--es-url', 'http://127.0.0.1:9', '--index-prefix', world.prefix],
+      { stdout, stderr, env: {} },
+    );
     expect(code).toBe(1);
     expect(stderr.text).toMatch(/Elasticsearch.*unreachable/);
     expect(stderr.text).not.toMatch(/\n\s+at /);

@@ -28,7 +28,11 @@ export class SearchWorld extends TestWorld {
   async indexSales(rows: SourceRow[], mutate?: (doc: SaleDocument) => void): Promise<SaleDocument[]> {
     const docs: { doc: SaleDocument; version: number }[] = [];
     for (const row of rows) {
-      const m = mapSourceRow(row, { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-06-01T00:00:00+09:00' });
+      const m = mapSourceRow(row, {
+        sourceTz: 'Asia/Seoul',
+        businessTz: 'Asia/Seoul',
+        ingestedAt: '2024-06-01T00:00:00+09:00',
+      });
       if (!m.ok) throw new Error(`test row ${row.id} rejected: ${m.rejected.reason}`);
       mutate?.(m.sale.doc);
       docs.push({ doc: m.sale.doc, version: m.sale.version });
@@ -36,7 +40,15 @@ export class SearchWorld extends TestWorld {
     const byDoc = new Map(docs.map((d) => [d.doc as object, d]));
     const stats = await this.es.helpers.bulk<SaleDocument>({
       datasource: docs.map((d) => d.doc),
-      onDocument: (doc) => ({ index: { _index: this.names.sales, _id: doc.id, version: byDoc.get(doc)!.version, version_type: 'external_gte' } }) as never,
+      onDocument: (doc) =>
+        ({
+          index: {
+            _index: this.names.sales,
+            _id: doc.id,
+            version: byDoc.get(doc)!.version,
+            version_type: 'external_gte',
+          },
+        }) as never,
       refreshOnCompletion: true,
       concurrency: 2,
     });
@@ -73,7 +85,8 @@ export function row(over: Partial<SourceRow> = {}): SourceRow {
     card_number: '5461-11**-****-7537',
     amount_sale: amount,
     amount_fee: fee,
-    amount_deposit: over.amount_deposit !== undefined ? over.amount_deposit : fee === null ? null : amount - Number(fee),
+    amount_deposit:
+      over.amount_deposit !== undefined ? over.amount_deposit : fee === null ? null : amount - Number(fee),
     is_canceled: 0,
     sold_at: '2024-05-02 12:00:00',
     will_deposited_at: '2024-05-05 00:00:00',
@@ -91,5 +104,8 @@ export function row(over: Partial<SourceRow> = {}): SourceRow {
 }
 
 export function ndjson<T = Record<string, unknown>>(text: string): T[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
 }

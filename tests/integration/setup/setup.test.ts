@@ -25,12 +25,22 @@ describe('setup', () => {
     const layout = new TestWorld('setup-layout');
     await layout.start();
     try {
-      const settingsOf = async (alias: string) => Object.values(await layout.es.indices.getSettings({ index: alias, flat_settings: true }))[0]!.settings as Record<string, string>;
+      const settingsOf = async (alias: string) =>
+        Object.values(await layout.es.indices.getSettings({ index: alias, flat_settings: true }))[0]!
+          .settings as Record<string, string>;
       expect((await layout.cli(['setup', '--shards', '2', '--json'])).code).toBe(0);
-      expect(await settingsOf(`${layout.prefix}-sales`)).toMatchObject({ 'index.number_of_shards': '2', 'index.auto_expand_replicas': '0-1' });
+      expect(await settingsOf(`${layout.prefix}-sales`)).toMatchObject({
+        'index.number_of_shards': '2',
+        'index.auto_expand_replicas': '0-1',
+      });
       const fixed = await layout.cli(['setup', '--replicas', '0', '--json']);
-      expect(fixed.json<{ indices: { action: string }[] }>().indices.map((i) => i.action)).toEqual(Array(7).fill('upgraded'));
-      expect(await settingsOf(`${layout.prefix}-daily-aov`)).toMatchObject({ 'index.number_of_replicas': '0', 'index.auto_expand_replicas': 'false' });
+      expect(fixed.json<{ indices: { action: string }[] }>().indices.map((i) => i.action)).toEqual(
+        Array(7).fill('upgraded'),
+      );
+      expect(await settingsOf(`${layout.prefix}-daily-aov`)).toMatchObject({
+        'index.number_of_replicas': '0',
+        'index.auto_expand_replicas': 'false',
+      });
       expect((await layout.cli(['setup', '--replicas', '0', '--json'])).json<{ changed: number }>().changed).toBe(0);
       const bad = await layout.cli(['setup', '--shards', '0']);
       expect(bad.code).toBe(2);
@@ -46,7 +56,11 @@ describe('setup', () => {
     const def = definitionOf('anomalies');
     const older = { ...def.mappings.properties };
     delete older.note;
-    await world.es.indices.create({ index: `${alias}-old`, aliases: { [alias]: {} }, mappings: { dynamic: 'strict', properties: older, _meta: { earlypay_mapping_version: 0 } } });
+    await world.es.indices.create({
+      index: `${alias}-old`,
+      aliases: { [alias]: {} },
+      mappings: { dynamic: 'strict', properties: older, _meta: { earlypay_mapping_version: 0 } },
+    });
     const r = await world.cli(['setup', '--json']);
     const row = r.json<{ indices: { alias: string; action: string }[] }>().indices.find((i) => i.alias === alias);
     expect(row!.action).toBe('upgraded');
@@ -57,10 +71,26 @@ describe('setup', () => {
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {
     const alias = `${world.prefix}-runs`;
     await world.es.indices.delete({ index: `${alias}-v2` });
-    await world.es.indices.create({ index: `${alias}-old`, aliases: { [alias]: {} }, mappings: { properties: { status: { type: 'text' }, command: { type: 'keyword' } }, _meta: { earlypay_mapping_version: 0 } } });
-    await world.es.index({ index: alias, id: 'r1', document: { status: 'succeeded', command: 'ingest' }, version: 77, version_type: 'external', refresh: true });
+    await world.es.indices.create({
+      index: `${alias}-old`,
+      aliases: { [alias]: {} },
+      mappings: {
+        properties: { status: { type: 'text' }, command: { type: 'keyword' } },
+        _meta: { earlypay_mapping_version: 0 },
+      },
+    });
+    await world.es.index({
+      index: alias,
+      id: 'r1',
+      document: { status: 'succeeded', command: 'ingest' },
+      version: 77,
+      version_type: 'external',
+      refresh: true,
+    });
     const r = await world.cli(['setup', '--json']);
-    const row = r.json<{ indices: { alias: string; action: string; index: string }[] }>().indices.find((i) => i.alias === alias);
+    const row = r
+      .json<{ indices: { alias: string; action: string; index: string }[] }>()
+      .indices.find((i) => i.alias === alias);
     expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v2` });
     const doc = await world.es.get({ index: alias, id: 'r1' });
     expect(doc._version).toBe(77);
@@ -85,19 +115,47 @@ describe('doctor', () => {
     await world.es.index({
       index: `${world.prefix}-runs`,
       id: 'daily-clock',
-      document: { run_id: 'daily-clock', command: 'daily', args: {}, started_at: startedAt, ended_at: startedAt, duration_ms: 1000, status: 'succeeded', exit_code: 0, host: 'h', pid: 1, version: 'test' },
+      document: {
+        run_id: 'daily-clock',
+        command: 'daily',
+        args: {},
+        started_at: startedAt,
+        ended_at: startedAt,
+        duration_ms: 1000,
+        status: 'succeeded',
+        exit_code: 0,
+        host: 'h',
+        pid: 1,
+        version: 'test',
+      },
       refresh: true,
     });
     const lastDaily = async (now: string) => {
       const r = await world.cli(['doctor', '--json'], { now: new Date(now) });
-      return r.json<{ checks: { name: string; status: string; detail: string }[] }>().checks.find((c) => c.name === 'last daily');
+      return r
+        .json<{ checks: { name: string; status: string; detail: string }[] }>()
+        .checks.find((c) => c.name === 'last daily');
     };
-    expect(await lastDaily('2024-05-01T01:00:00.000Z')).toMatchObject({ status: 'ok', detail: expect.stringContaining('succeeded (exit 0) 30 min ago') });
-    expect(await lastDaily('2024-05-04T00:30:00.000Z')).toMatchObject({ status: 'warn', detail: expect.stringContaining('3 days ago') });
+    expect(await lastDaily('2024-05-01T01:00:00.000Z')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('succeeded (exit 0) 30 min ago'),
+    });
+    expect(await lastDaily('2024-05-04T00:30:00.000Z')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('3 days ago'),
+    });
   });
 
   it('exits 1 with what to do when Elasticsearch is down', async () => {
-    const r = await runCli(['doctor', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
+    const r = await runCli([
+      'doctor',
+      '--es-url',
+      'http://127.0.0.1:9',
+      '--mysql-url',
+      world.mysqlUrl,
+      '--index-prefix',
+      world.prefix,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ elasticsearch: Elasticsearch at http:\/\/127\.0\.0\.1:9\/ is unreachable/);
     expect(r.stdout).toMatch(/→ start it/);
@@ -105,12 +163,37 @@ describe('doctor', () => {
   });
 
   it('a job with Elasticsearch down exits 1 in one line and a hint, without a stack trace', async () => {
-    const r = await runCli(['ingest', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
+    const r = await runCli([
+      'ingest',
+      '--es-url',
+      'http://127.0.0.1:9',
+      '--mysql-url',
+      world.mysqlUrl,
+      '--index-prefix',
+      world.prefix,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(/^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9\/ is unreachable .*\nhint: is it running/);
-    const json = await runCli(['ingest', '--json', '--es-url', 'http://127.0.0.1:9', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'error', exit_code: 1, error: expect.stringMatching(/unreachable/), hint: expect.stringMatching(/earlypay doctor/) });
+    expect(r.stderr).toMatch(
+      /^earlypay: Elasticsearch at http:\/\/127\.0\.0\.1:9\/ is unreachable .*\nhint: is it running/,
+    );
+    const json = await runCli([
+      'ingest',
+      '--json',
+      '--es-url',
+      'http://127.0.0.1:9',
+      '--mysql-url',
+      world.mysqlUrl,
+      '--index-prefix',
+      world.prefix,
+    ]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: 'ingest',
+      status: 'error',
+      exit_code: 1,
+      error: expect.stringMatching(/unreachable/),
+      hint: expect.stringMatching(/earlypay doctor/),
+    });
   });
 });
 

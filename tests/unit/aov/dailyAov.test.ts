@@ -1,4 +1,12 @@
-import { CustomerTally, InconsistentAggregationError, dailyAovId, dailyDocuments, unitPrice, wholeWon, type StoreDayTotals } from '../../../src/core/aov/dailyAov';
+import {
+  CustomerTally,
+  InconsistentAggregationError,
+  dailyAovId,
+  dailyDocuments,
+  unitPrice,
+  wholeWon,
+  type StoreDayTotals,
+} from '../../../src/core/aov/dailyAov';
 
 const AT = '2024-05-02T00:05:00.000Z';
 
@@ -57,7 +65,14 @@ describe('dailyDocuments', () => {
     const docs = dailyDocuments(
       '2024-05-01',
       [
-        totals({ storeId: '7', countedSales: 3, totalSale: 25_000, platforms: ['YOGIYO', 'BAEMIN'], canceledSales: 1, canceledAmount: 9_000 }),
+        totals({
+          storeId: '7',
+          countedSales: 3,
+          totalSale: 25_000,
+          platforms: ['YOGIYO', 'BAEMIN'],
+          canceledSales: 1,
+          canceledAmount: 9_000,
+        }),
         totals({ storeId: '8', countedSales: 1, totalSale: 7_700, platforms: ['KCP'] }),
         // store 9 had only canceled or non-positive sales: no document
         totals({ storeId: '9', countedSales: 0, canceledSales: 2, canceledAmount: 4_000 }),
@@ -66,8 +81,30 @@ describe('dailyDocuments', () => {
       AT,
     );
     expect(docs).toEqual([
-      { store_id: '7', date: '2024-05-01', total_sale: 25_000, num_transactions: 3, num_customers: 2, unit_price: 12_500, num_canceled: 1, canceled_amount: 9_000, platforms: ['BAEMIN', 'YOGIYO'], computed_at: AT },
-      { store_id: '8', date: '2024-05-01', total_sale: 7_700, num_transactions: 1, num_customers: 1, unit_price: 7_700, num_canceled: 0, canceled_amount: 0, platforms: ['KCP'], computed_at: AT },
+      {
+        store_id: '7',
+        date: '2024-05-01',
+        total_sale: 25_000,
+        num_transactions: 3,
+        num_customers: 2,
+        unit_price: 12_500,
+        num_canceled: 1,
+        canceled_amount: 9_000,
+        platforms: ['BAEMIN', 'YOGIYO'],
+        computed_at: AT,
+      },
+      {
+        store_id: '8',
+        date: '2024-05-01',
+        total_sale: 7_700,
+        num_transactions: 1,
+        num_customers: 1,
+        unit_price: 7_700,
+        num_canceled: 0,
+        canceled_amount: 0,
+        platforms: ['KCP'],
+        computed_at: AT,
+      },
     ]);
     expect(dailyAovId('7', '2024-05-01')).toBe('7:2024-05-01');
   });
@@ -75,9 +112,15 @@ describe('dailyDocuments', () => {
   it('refuses aggregations that disagree instead of writing a wrong figure', () => {
     const short = new CustomerTally();
     short.add('7', 2);
-    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 3, totalSale: 30_000 })], short, AT)).toThrow(InconsistentAggregationError);
-    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 0 })], short, AT)).toThrow(InconsistentAggregationError);
+    expect(() =>
+      dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 3, totalSale: 30_000 })], short, AT),
+    ).toThrow(InconsistentAggregationError);
+    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 0 })], short, AT)).toThrow(
+      InconsistentAggregationError,
+    );
     expect(() => dailyDocuments('2024-05-01', [], short, AT)).toThrow(/no totals/);
-    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '8', countedSales: 1, totalSale: 1 })], new CustomerTally(), AT)).toThrow(/0 in the per-card buckets/);
+    expect(() =>
+      dailyDocuments('2024-05-01', [totals({ storeId: '8', countedSales: 1, totalSale: 1 })], new CustomerTally(), AT),
+    ).toThrow(/0 in the per-card buckets/);
   });
 });

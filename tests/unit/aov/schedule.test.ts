@@ -22,15 +22,34 @@ describe('cronWeeklyPlan', () => {
   it('adds every window containing a changed day (ends D..D+6), none ending after yesterday', () => {
     const plan = cronWeeklyPlan('2024-05-10', [mark('2024-04-01'), mark('2024-05-08'), mark('2024-05-11')]);
     expect(plan.days).toEqual([
-      '2024-04-01', '2024-04-02', '2024-04-03', '2024-04-04', '2024-04-05', '2024-04-06', '2024-04-07',
-      '2024-05-08', '2024-05-09', '2024-05-10',
+      '2024-04-01',
+      '2024-04-02',
+      '2024-04-03',
+      '2024-04-04',
+      '2024-04-05',
+      '2024-04-06',
+      '2024-04-07',
+      '2024-05-08',
+      '2024-05-09',
+      '2024-05-10',
     ]);
     expect(plan.handled.map((m) => m.day)).toEqual(['2024-04-01', '2024-05-08']);
     expect(plan.deferred.map((m) => m.day)).toEqual(['2024-05-11']);
   });
   it('merges overlapping windows of neighbouring changed days', () => {
     const plan = cronWeeklyPlan('2024-06-30', [mark('2024-06-01'), mark('2024-06-03')]);
-    expect(plan.days).toEqual(['2024-06-01', '2024-06-02', '2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06', '2024-06-07', '2024-06-08', '2024-06-09', '2024-06-30']);
+    expect(plan.days).toEqual([
+      '2024-06-01',
+      '2024-06-02',
+      '2024-06-03',
+      '2024-06-04',
+      '2024-06-05',
+      '2024-06-06',
+      '2024-06-07',
+      '2024-06-08',
+      '2024-06-09',
+      '2024-06-30',
+    ]);
   });
 });
 
@@ -49,7 +68,9 @@ describe('explicit ranges clear the marks they satisfy', () => {
     expect(plan.handled.map((m) => m.day)).toEqual(['2024-05-01', '2024-05-03', '2024-05-10']);
     expect(plan.deferred.map((m) => m.day)).toEqual(['2024-04-28', '2024-05-20']);
     // 05-01 needs windows up to 05-07: covered; 04-28 starts before the range; 05-20 is in the future.
-    expect(rangeWeeklyPlan('2024-05-01', '2024-05-07', '2024-05-30', marks).handled.map((m) => m.day)).toEqual(['2024-05-01']);
+    expect(rangeWeeklyPlan('2024-05-01', '2024-05-07', '2024-05-30', marks).handled.map((m) => m.day)).toEqual([
+      '2024-05-01',
+    ]);
     expect(rangeWeeklyPlan('2024-05-01', '2024-05-06', '2024-05-30', marks).handled).toEqual([]);
   });
 });

@@ -1,8 +1,20 @@
-import { spansForEnds, weeklyAovId, weeklyDocument, weeklyDocumentsForStore, windowStart, type DailyFigures } from '../../../src/core/aov/weeklyAov';
+import {
+  spansForEnds,
+  weeklyAovId,
+  weeklyDocument,
+  weeklyDocumentsForStore,
+  windowStart,
+  type DailyFigures,
+} from '../../../src/core/aov/weeklyAov';
 import { daysBetween, shiftDay } from '../../../src/core/time/businessDay';
 
 const AT = '2024-05-08T00:10:00.000Z';
-const day = (date: string, total_sale: number, num_customers: number, num_transactions = num_customers): DailyFigures => ({ date, total_sale, num_customers, num_transactions });
+const day = (
+  date: string,
+  total_sale: number,
+  num_customers: number,
+  num_transactions = num_customers,
+): DailyFigures => ({ date, total_sale, num_customers, num_transactions });
 
 describe('weekly window', () => {
   it('covers E-6 .. E, across month and year ends', () => {
@@ -15,17 +27,36 @@ describe('weekly window', () => {
 
 describe('weeklyDocument', () => {
   it('sums totals and customers of the daily documents in the window (not an average of AOVs)', () => {
-    const doc = weeklyDocument('50', '2024-05-07', [day('2024-05-01', 10_000, 1), day('2024-05-03', 20_000, 3, 4), day('2024-05-07', 1, 1)], AT);
+    const doc = weeklyDocument(
+      '50',
+      '2024-05-07',
+      [day('2024-05-01', 10_000, 1), day('2024-05-03', 20_000, 3, 4), day('2024-05-07', 1, 1)],
+      AT,
+    );
     expect(doc).toEqual({
-      store_id: '50', start_date: '2024-05-01', end_date: '2024-05-07', total_sale: 30_001, num_customers: 5, num_transactions: 6, days_with_sales: 3, unit_price: 6_000, computed_at: AT,
+      store_id: '50',
+      start_date: '2024-05-01',
+      end_date: '2024-05-07',
+      total_sale: 30_001,
+      num_customers: 5,
+      num_transactions: 6,
+      days_with_sales: 3,
+      unit_price: 6_000,
+      computed_at: AT,
     });
   });
   it('ignores days outside the window; no document without a daily document in it', () => {
-    expect(weeklyDocument('50', '2024-05-07', [day('2024-04-30', 5_000, 1), day('2024-05-08', 5_000, 1)], AT)).toBeNull();
-    expect(weeklyDocument('50', '2024-05-07', [day('2024-04-30', 5_000, 1), day('2024-05-01', 3_000, 2)], AT)!.total_sale).toBe(3_000);
+    expect(
+      weeklyDocument('50', '2024-05-07', [day('2024-04-30', 5_000, 1), day('2024-05-08', 5_000, 1)], AT),
+    ).toBeNull();
+    expect(
+      weeklyDocument('50', '2024-05-07', [day('2024-04-30', 5_000, 1), day('2024-05-01', 3_000, 2)], AT)!.total_sale,
+    ).toBe(3_000);
   });
   it('refuses two daily documents for one day', () => {
-    expect(() => weeklyDocument('50', '2024-05-07', [day('2024-05-02', 1, 1), day('2024-05-02', 1, 1)], AT)).toThrow(/two daily documents/);
+    expect(() => weeklyDocument('50', '2024-05-07', [day('2024-05-02', 1, 1), day('2024-05-02', 1, 1)], AT)).toThrow(
+      /two daily documents/,
+    );
   });
 });
 
@@ -37,7 +68,9 @@ describe('weeklyDocumentsForStore (sliding window)', () => {
       return (seed >>> 8) % n;
     };
     const days = daysBetween('2024-01-20', '2024-03-10');
-    const dailies = days.filter(() => rand(3) !== 0).map((d) => day(d, 1 + rand(5_000_000), 1 + rand(40), 1 + rand(90)));
+    const dailies = days
+      .filter(() => rand(3) !== 0)
+      .map((d) => day(d, 1 + rand(5_000_000), 1 + rand(40), 1 + rand(90)));
     const ends = daysBetween('2024-01-15', '2024-03-20').filter(() => rand(4) !== 0);
     const sliding = weeklyDocumentsForStore('9', dailies, ends, AT);
     const reference = ends.map((e) => weeklyDocument('9', e, dailies, AT)).filter((d) => d !== null);
@@ -45,8 +78,14 @@ describe('weeklyDocumentsForStore (sliding window)', () => {
     expect(sliding.length).toBeGreaterThan(20);
   });
   it('yields nothing for windows without daily documents, and needs sorted input', () => {
-    expect(weeklyDocumentsForStore('9', [day('2024-05-01', 100, 1)], ['2024-04-29', '2024-05-07', '2024-05-08'], AT).map((d) => d.end_date)).toEqual(['2024-05-07']);
-    expect(() => weeklyDocumentsForStore('9', [day('2024-05-02', 1, 1), day('2024-05-01', 1, 1)], ['2024-05-07'], AT)).toThrow(/ascending/);
+    expect(
+      weeklyDocumentsForStore('9', [day('2024-05-01', 100, 1)], ['2024-04-29', '2024-05-07', '2024-05-08'], AT).map(
+        (d) => d.end_date,
+      ),
+    ).toEqual(['2024-05-07']);
+    expect(() =>
+      weeklyDocumentsForStore('9', [day('2024-05-02', 1, 1), day('2024-05-01', 1, 1)], ['2024-05-07'], AT),
+    ).toThrow(/ascending/);
     expect(() => weeklyDocumentsForStore('9', [], ['2024-05-07', '2024-05-07'], AT)).toThrow(/ascending/);
   });
 });

@@ -8,7 +8,12 @@ import { buildProgram, configureErrors } from '../../../src/cli';
 import { createHost, type CommandHost, type RunF } from '../../../src/cmdutil/host';
 import { UsageError } from '../../../src/core/errors';
 import { searchSalesCommand, searchDailyCommand, searchWeeklyCommand } from '../../../src/commands/search';
-import { anomaliesListCommand, anomaliesResolveCommand, anomaliesRulesCommand, anomaliesScanCommand } from '../../../src/commands/anomalies';
+import {
+  anomaliesListCommand,
+  anomaliesResolveCommand,
+  anomaliesRulesCommand,
+  anomaliesScanCommand,
+} from '../../../src/commands/anomalies';
 import { dailyCommand } from '../../../src/commands/daily';
 import { weeklyCommand } from '../../../src/commands/weekly';
 import { reconcileCommand } from '../../../src/commands/reconcile';
@@ -26,7 +31,12 @@ async function parse<O>(make: Make<O>, args: string[], { tty = false } = {}): Pr
     seen = opts;
     return 0;
   };
-  const host = createHost({ stdout: new Capture(tty), stderr: new Capture(), env: { ES_URL: 'http://127.0.0.1:9' }, version: 'test' });
+  const host = createHost({
+    stdout: new Capture(tty),
+    stderr: new Capture(),
+    env: { ES_URL: 'http://127.0.0.1:9' },
+    version: 'test',
+  });
   const program = buildProgram(host, [(h) => make(h, runF)]);
   configureErrors(program, new Capture());
   try {
@@ -56,7 +66,16 @@ describe('search sales', () => {
     expect((await parse(searchSalesCommand, ['sales'])).opts?.format).toBe('ndjson');
     expect((await parse(searchSalesCommand, ['sales'], { tty: true })).opts?.format).toBe('table');
     expect((await parse(searchSalesCommand, ['--json', 'sales'])).opts?.format).toBe('json');
-    const { opts } = await parse(searchSalesCommand, ['sales', '--format', 'csv', '--bom', '--store', '50', '--limit', '5']);
+    const { opts } = await parse(searchSalesCommand, [
+      'sales',
+      '--format',
+      'csv',
+      '--bom',
+      '--store',
+      '50',
+      '--limit',
+      '5',
+    ]);
     expect(opts).toMatchObject({ format: 'csv', bom: true, store: '50', limit: 5 });
   });
 
@@ -69,18 +88,24 @@ describe('search sales', () => {
     expect(err.hint).toBe(hint);
   });
 
-  it.each([
-    [['sales', '--canceled', '--not-canceled']],
-    [['sales', '--limit', '5', '--all']],
-  ])('%j is refused by the parser', async (args) => {
-    expect(await commanderRefusal(searchSalesCommand, args)).toMatch(/cannot be used with/);
-  });
+  it.each([[['sales', '--canceled', '--not-canceled']], [['sales', '--limit', '5', '--all']]])(
+    '%j is refused by the parser',
+    async (args) => {
+      expect(await commanderRefusal(searchSalesCommand, args)).toMatch(/cannot be used with/);
+    },
+  );
 });
 
 describe('search daily / weekly', () => {
   it('reads the day range: one day, or either end open', async () => {
-    expect((await parse(searchDailyCommand, ['daily', '--date', '2024-05-01'])).opts?.range).toEqual({ from: '2024-05-01', to: '2024-05-01' });
-    expect((await parse(searchDailyCommand, ['daily', '--from', '2024-05-01'])).opts?.range).toEqual({ from: '2024-05-01', to: undefined });
+    expect((await parse(searchDailyCommand, ['daily', '--date', '2024-05-01'])).opts?.range).toEqual({
+      from: '2024-05-01',
+      to: '2024-05-01',
+    });
+    expect((await parse(searchDailyCommand, ['daily', '--from', '2024-05-01'])).opts?.range).toEqual({
+      from: '2024-05-01',
+      to: undefined,
+    });
     expect((await parse(searchWeeklyCommand, ['weekly'])).opts?.range).toBeUndefined();
   });
 
@@ -90,9 +115,12 @@ describe('search daily / weekly', () => {
     expect(err.hint).toBe('swap them');
   });
 
-  it.each([[['weekly', '--chart']], [['weekly', '--chart', '--store', '50,51']]])('%j: --chart needs exactly one store', async (args) => {
-    expect((await usageError(searchWeeklyCommand, args)).message).toBe('--chart needs exactly one --store');
-  });
+  it.each([[['weekly', '--chart']], [['weekly', '--chart', '--store', '50,51']]])(
+    '%j: --chart needs exactly one store',
+    async (args) => {
+      expect((await usageError(searchWeeklyCommand, args)).message).toBe('--chart needs exactly one --store');
+    },
+  );
 
   it('a chart with one store is no listing: --bom and the format are not its business', async () => {
     const { opts } = await parse(searchWeeklyCommand, ['weekly', '--chart', '--store', '50', '--bom']);
@@ -102,32 +130,58 @@ describe('search daily / weekly', () => {
 
 describe('anomalies', () => {
   it('list: --from after --to, and the listing checks', async () => {
-    expect((await usageError(anomaliesListCommand, ['list', '--from', '2024-05-04', '--to', '2024-05-02'])).message).toMatch(/after --to/);
+    expect(
+      (await usageError(anomaliesListCommand, ['list', '--from', '2024-05-04', '--to', '2024-05-02'])).message,
+    ).toMatch(/after --to/);
     expect((await usageError(anomaliesListCommand, ['list', '--bom'])).message).toMatch(/--bom goes with --format csv/);
-    expect((await parse(anomaliesListCommand, ['list', '--rule', 'REPEATED_AMOUNT'])).opts).toMatchObject({ rule: 'REPEATED_AMOUNT', format: 'ndjson' });
+    expect((await parse(anomaliesListCommand, ['list', '--rule', 'REPEATED_AMOUNT'])).opts).toMatchObject({
+      rule: 'REPEATED_AMOUNT',
+      format: 'ndjson',
+    });
   });
 
   it('resolve: the note and the ids are checked before anything runs', async () => {
-    expect((await usageError(anomaliesResolveCommand, ['resolve', '4:FEE_RATE_OUT_OF_RANGE', 'garbage', '--note', 'x'])).message).toBe('not an anomaly id: "garbage"');
-    expect((await usageError(anomaliesResolveCommand, ['resolve', '5:NON_POSITIVE_AMOUNT', '--note', ' '])).message).toBe('--note is empty');
-    expect(await commanderRefusal(anomaliesResolveCommand, ['resolve', '5:NON_POSITIVE_AMOUNT'])).toMatch(/required option '--note <text>'/);
-    expect((await parse(anomaliesResolveCommand, ['resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'ok'])).opts).toEqual({ ids: ['4:FEE_RATE_OUT_OF_RANGE'], note: 'ok' });
+    expect(
+      (await usageError(anomaliesResolveCommand, ['resolve', '4:FEE_RATE_OUT_OF_RANGE', 'garbage', '--note', 'x']))
+        .message,
+    ).toBe('not an anomaly id: "garbage"');
+    expect(
+      (await usageError(anomaliesResolveCommand, ['resolve', '5:NON_POSITIVE_AMOUNT', '--note', ' '])).message,
+    ).toBe('--note is empty');
+    expect(await commanderRefusal(anomaliesResolveCommand, ['resolve', '5:NON_POSITIVE_AMOUNT'])).toMatch(
+      /required option '--note <text>'/,
+    );
+    expect((await parse(anomaliesResolveCommand, ['resolve', '4:FEE_RATE_OUT_OF_RANGE', '--note', 'ok'])).opts).toEqual(
+      { ids: ['4:FEE_RATE_OUT_OF_RANGE'], note: 'ok' },
+    );
   });
 
   it('rules: --json against --format', async () => {
-    expect((await usageError(anomaliesRulesCommand, ['--json', 'rules', '--format', 'table'])).message).toBe('--json conflicts with --format table');
+    expect((await usageError(anomaliesRulesCommand, ['--json', 'rules', '--format', 'table'])).message).toBe(
+      '--json conflicts with --format table',
+    );
     expect((await parse(anomaliesRulesCommand, ['rules'], { tty: true })).opts).toEqual({ format: 'table' });
   });
 
   it('scan: --from after --to', async () => {
-    expect((await usageError(anomaliesScanCommand, ['scan', '--from', '2024-05-04', '--to', '2024-05-02'])).message).toMatch(/after --to/);
+    expect(
+      (await usageError(anomaliesScanCommand, ['scan', '--from', '2024-05-04', '--to', '2024-05-02'])).message,
+    ).toMatch(/after --to/);
   });
 });
 
 describe('daily / weekly', () => {
   it.each([
-    [dailyCommand, ['daily', '--from', '2024-05-02', '--to', '2024-05-01'], /--from 2024-05-02 is after --to 2024-05-01/],
-    [dailyCommand, ['daily', '--date', '2024-05-01', '--from', '2024-05-01', '--to', '2024-05-02'], /either --date or --from\/--to/],
+    [
+      dailyCommand,
+      ['daily', '--from', '2024-05-02', '--to', '2024-05-01'],
+      /--from 2024-05-02 is after --to 2024-05-01/,
+    ],
+    [
+      dailyCommand,
+      ['daily', '--date', '2024-05-01', '--from', '2024-05-01', '--to', '2024-05-02'],
+      /either --date or --from\/--to/,
+    ],
     [dailyCommand, ['daily', '--from', '2024-05-01'], /--from and --to go together/],
     [weeklyCommand, ['weekly', '--to', '2024-05-01'], /--from and --to go together/],
   ] as [Make<unknown>, string[], RegExp][])('%#: %j', async (make, args, reason) => {
@@ -136,19 +190,29 @@ describe('daily / weekly', () => {
 
   it('no date is the cron mode; a date is a one-day range', async () => {
     expect((await parse(dailyCommand, ['daily'])).opts).toMatchObject({ range: undefined, concurrency: 2 });
-    expect((await parse(weeklyCommand, ['weekly', '--date', '2024-05-07'])).opts).toMatchObject({ range: { from: '2024-05-07', to: '2024-05-07' } });
+    expect((await parse(weeklyCommand, ['weekly', '--date', '2024-05-07'])).opts).toMatchObject({
+      range: { from: '2024-05-07', to: '2024-05-07' },
+    });
   });
 });
 
 describe('reconcile and ingest', () => {
   it('reconcile: --all against a day range, and the range itself', async () => {
-    expect((await usageError(reconcileCommand, ['reconcile', '--all', '--date', '2024-05-01'])).message).toMatch(/either --all or --date/);
-    expect((await usageError(reconcileCommand, ['reconcile', '--from', '2024-05-05'])).message).toMatch(/--from and --to go together/);
-    expect((await parse(reconcileCommand, ['reconcile', '--from', '2024-05-01', '--to', '2024-05-05'])).opts).toMatchObject({ explicit: { from: '2024-05-01', to: '2024-05-05' } });
+    expect((await usageError(reconcileCommand, ['reconcile', '--all', '--date', '2024-05-01'])).message).toMatch(
+      /either --all or --date/,
+    );
+    expect((await usageError(reconcileCommand, ['reconcile', '--from', '2024-05-05'])).message).toMatch(
+      /--from and --to go together/,
+    );
+    expect(
+      (await parse(reconcileCommand, ['reconcile', '--from', '2024-05-01', '--to', '2024-05-05'])).opts,
+    ).toMatchObject({ explicit: { from: '2024-05-01', to: '2024-05-05' } });
   });
 
   it('ingest: --full against --since', async () => {
-    expect((await usageError(ingestCommand, ['ingest', '--full', '--since', '2024-05-01'])).message).toBe('use either --full or --since, not both');
+    expect((await usageError(ingestCommand, ['ingest', '--full', '--since', '2024-05-01'])).message).toBe(
+      'use either --full or --since, not both',
+    );
     expect((await parse(ingestCommand, ['ingest', '--dry-run'])).opts).toMatchObject({ dryRun: true });
   });
 });

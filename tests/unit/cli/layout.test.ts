@@ -23,7 +23,9 @@ function importsOf(file: string): string[] {
 
 function violations(folder: string, allowed: (target: string, file: string) => boolean): string[] {
   return filesUnder(join(SRC, folder)).flatMap((file) =>
-    importsOf(file).filter((target) => !allowed(target, file)).map((target) => `${relative(SRC, file)} -> ${target}`),
+    importsOf(file)
+      .filter((target) => !allowed(target, file))
+      .map((target) => `${relative(SRC, file)} -> ${target}`),
   );
 }
 

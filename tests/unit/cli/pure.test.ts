@@ -37,16 +37,31 @@ describe('day runs', () => {
   });
 
   it('folds consecutive days into ranges, across month and year ends', () => {
-    expect(contiguousRuns(['2023-12-31', '2024-01-01', '2024-01-02', '2024-01-04', '2024-02-28', '2024-02-29', '2024-03-01'])).toEqual([
-      { from: '2023-12-31', to: '2024-01-02' }, { from: '2024-01-04', to: '2024-01-04' }, { from: '2024-02-28', to: '2024-03-01' },
+    expect(
+      contiguousRuns([
+        '2023-12-31',
+        '2024-01-01',
+        '2024-01-02',
+        '2024-01-04',
+        '2024-02-28',
+        '2024-02-29',
+        '2024-03-01',
+      ]),
+    ).toEqual([
+      { from: '2023-12-31', to: '2024-01-02' },
+      { from: '2024-01-04', to: '2024-01-04' },
+      { from: '2024-02-28', to: '2024-03-01' },
     ]);
     expect(contiguousRuns([])).toEqual([]);
   });
 
   it('a century of days is one range, not 36,525 clauses; scattered days split into capped queries', () => {
     const century: string[] = [];
-    for (let d = new Date(Date.UTC(2000, 0, 1)); d.getUTCFullYear() < 2100; d.setUTCDate(d.getUTCDate() + 1)) century.push(d.toISOString().slice(0, 10));
-    expect(dayFilters('sale_date', century)).toEqual([{ range: { sale_date: { gte: '2000-01-01', lte: '2099-12-31', format: 'yyyy-MM-dd' } } }]);
+    for (let d = new Date(Date.UTC(2000, 0, 1)); d.getUTCFullYear() < 2100; d.setUTCDate(d.getUTCDate() + 1))
+      century.push(d.toISOString().slice(0, 10));
+    expect(dayFilters('sale_date', century)).toEqual([
+      { range: { sale_date: { gte: '2000-01-01', lte: '2099-12-31', format: 'yyyy-MM-dd' } } },
+    ]);
     const everyOther = century.filter((_, i) => i % 2 === 0);
     const filters = dayFilters('sale_date', everyOther);
     expect(filters.length).toBe(Math.ceil(everyOther.length / 256));
@@ -70,7 +85,10 @@ describe('MySQL failure hints fit the cause', () => {
 
   it('doctor names the columns a table lacks', () => {
     expect(missingColumns(SOURCE_COLUMNS.map((c) => c.toUpperCase()))).toEqual([]);
-    expect(missingColumns(SOURCE_COLUMNS.filter((c) => c !== 'amount_fee' && c !== 'raw_data'))).toEqual(['amount_fee', 'raw_data']);
+    expect(missingColumns(SOURCE_COLUMNS.filter((c) => c !== 'amount_fee' && c !== 'raw_data'))).toEqual([
+      'amount_fee',
+      'raw_data',
+    ]);
   });
 });
 
@@ -95,7 +113,9 @@ describe('config file', () => {
   });
   it('names the file key of a bad value, and points at the README, not a command', () => {
     const path = file('{"tz":"Mars/Olympus"}');
-    expect(() => resolveConfig({ config: path }, {})).toThrow(`unknown time zone "Mars/Olympus" (key "tz" of config file ${path})`);
+    expect(() => resolveConfig({ config: path }, {})).toThrow(
+      `unknown time zone "Mars/Olympus" (key "tz" of config file ${path})`,
+    );
     expect(() => resolveConfig({ tz: 'Mars/Olympus' }, {})).toThrow('(--tz)');
     expect(() => resolveConfig({}, { EARLYPAY_TZ: 'Mars/Olympus' })).toThrow('(EARLYPAY_TZ)');
     try {
@@ -106,11 +126,15 @@ describe('config file', () => {
     }
   });
   it('a password with a reserved character that works once percent-encoded', () => {
-    expect(resolveConfig({ mysqlUrl: 'mysql://app:pa%25s%23s@db:3306/sales' }, {}).mysqlUrl).toBe('mysql://app:pa%25s%23s@db:3306/sales');
+    expect(resolveConfig({ mysqlUrl: 'mysql://app:pa%25s%23s@db:3306/sales' }, {}).mysqlUrl).toBe(
+      'mysql://app:pa%25s%23s@db:3306/sales',
+    );
     expect(() => resolveConfig({ mysqlUrl: 'mysql://app:pa%s#s@db:3306/sales' }, {})).toThrow(/percent-encoded/);
   });
   it('URL credentials are masked in any text', () => {
-    expect(scrubUrlCredentials('see mysql://u:p@ss@host:3306/db and http://e:x@es:9200/')).toBe('see mysql://u:***@host:3306/db and http://e:***@es:9200/');
+    expect(scrubUrlCredentials('see mysql://u:p@ss@host:3306/db and http://e:x@es:9200/')).toBe(
+      'see mysql://u:***@host:3306/db and http://e:***@es:9200/',
+    );
   });
 });
 
@@ -124,20 +148,40 @@ describe('--text words as Elasticsearch counts them', () => {
 
 describe('tables', () => {
   const columns: Column[] = [
-    { key: 'id' }, { key: 'store', header: '가맹점' }, { key: 'amount', kind: 'won' }, { key: 'reason', width: 20 },
+    { key: 'id' },
+    { key: 'store', header: '가맹점' },
+    { key: 'amount', kind: 'won' },
+    { key: 'reason', width: 20 },
   ];
-  const records = Array.from({ length: 120 }, (_, i) => ({ id: String(i * i), store: '가'.repeat(i % 4), amount: i * 12_345, reason: 'long '.repeat(i % 7) }));
+  const records = Array.from({ length: 120 }, (_, i) => ({
+    id: String(i * i),
+    store: '가'.repeat(i % 4),
+    amount: i * 12_345,
+    reason: 'long '.repeat(i % 7),
+  }));
 
   it('draws exactly what cli-table3 draws, wrapping included', () => {
     const style = makeStyle(false);
-    const table = new Table({ head: columns.map((c) => style.bold(c.header ?? c.key)), style: { head: [], border: [] }, colAligns: ['left', 'left', 'right', 'left'], colWidths: columns.map((c) => c.width ?? null), wordWrap: true });
-    for (const r of records) table.push([r.id, r.store, r.amount.toLocaleString('en-US'), r.reason.trimEnd() === '' ? r.reason : r.reason]);
+    const table = new Table({
+      head: columns.map((c) => style.bold(c.header ?? c.key)),
+      style: { head: [], border: [] },
+      colAligns: ['left', 'left', 'right', 'left'],
+      colWidths: columns.map((c) => c.width ?? null),
+      wordWrap: true,
+    });
+    for (const r of records)
+      table.push([r.id, r.store, r.amount.toLocaleString('en-US'), r.reason.trimEnd() === '' ? r.reason : r.reason]);
     expect(renderRecordsTable(records, columns, style)).toBe(table.toString());
   });
 
   it('CSV with --bom starts with a UTF-8 byte-order mark', async () => {
     let out = '';
-    const writer = createRecordWriter('csv', { stream: { write: (s: string) => ((out += s), true) }, columns: [{ key: 'store' }], style: makeStyle(false), bom: true });
+    const writer = createRecordWriter('csv', {
+      stream: { write: (s: string) => ((out += s), true) },
+      columns: [{ key: 'store' }],
+      style: makeStyle(false),
+      bom: true,
+    });
     await writer.write({ store: '가맹점' });
     await writer.end();
     expect(out).toBe('\uFEFFstore\n가맹점\n');

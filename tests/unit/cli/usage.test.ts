@@ -8,10 +8,12 @@ import { main, buildProgram, invokedCommand, helpHint } from '../../../src/cli';
 import { createHost } from '../../../src/cmdutil/host';
 import { Capture } from '../../support/capture';
 
-
 const OFFLINE = { ES_URL: 'http://127.0.0.1:9', MYSQL_URL: 'mysql://root@127.0.0.1:9/earlypay' };
 
-async function run(args: string[], env: NodeJS.ProcessEnv = OFFLINE): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = OFFLINE,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await main(['node', 'earlypay', ...args], { stdout, stderr, env: { ...env } });
@@ -42,7 +44,9 @@ describe('the usage hint names the command typed, never an option value', () => 
   });
 
   it('walks the tree as commander does', () => {
-    const program = buildProgram(createHost({ stdout: new Capture(), stderr: new Capture(), env: {}, version: 'test' }));
+    const program = buildProgram(
+      createHost({ stdout: new Capture(), stderr: new Capture(), env: {}, version: 'test' }),
+    );
     const at = (...args: string[]) => invokedCommand(program, ['node', 'earlypay', ...args]);
     expect(at('--index-prefix', 'search', 'search', 'daily', '--store', 'sales').path).toEqual(['search', 'daily']);
     expect(at('-q', 'reconcile', '--json').path).toEqual(['reconcile']);
@@ -63,7 +67,11 @@ describe('words a command does not take', () => {
   });
 
   it('`search` and `earlypay` alone need a subcommand', async () => {
-    expectUsage(await run(['search']), /`earlypay search` needs a subcommand: sales, daily, weekly/, 'see `earlypay search --help`');
+    expectUsage(
+      await run(['search']),
+      /`earlypay search` needs a subcommand: sales, daily, weekly/,
+      'see `earlypay search --help`',
+    );
     expectUsage(await run([]), /earlypay needs a command: setup, doctor, ingest/, 'see `earlypay --help`');
   });
 });
@@ -89,8 +97,14 @@ describe('bounds', () => {
   });
 
   it('input Elasticsearch would refuse is refused before it is sent', async () => {
-    expectUsage(await run(['search', 'sales', '--card', `*${'7'.repeat(500)}`]), /--card is 501 characters long; card numbers have at most 32/);
-    expectUsage(await run(['search', 'sales', '--text', Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ')]), /--text has 20,000 words/);
+    expectUsage(
+      await run(['search', 'sales', '--card', `*${'7'.repeat(500)}`]),
+      /--card is 501 characters long; card numbers have at most 32/,
+    );
+    expectUsage(
+      await run(['search', 'sales', '--text', Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ')]),
+      /--text has 20,000 words/,
+    );
   });
 
   it.each([
@@ -111,7 +125,13 @@ describe('--json: one object on stdout, whatever the outcome', () => {
     expect(r.code).toBe(2);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ command: 'daily', status: 'error', exit_code: 2, error: expect.stringMatching(/too many arguments/), hint: 'see `earlypay daily --help`' });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      command: 'daily',
+      status: 'error',
+      exit_code: 2,
+      error: expect.stringMatching(/too many arguments/),
+      hint: 'see `earlypay daily --help`',
+    });
     expect(r.stdout + r.stderr).not.toMatch(/PASSWORD/);
   });
 

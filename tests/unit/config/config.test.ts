@@ -14,12 +14,23 @@ function file(content: object | string): string {
 describe('resolveConfig', () => {
   it('uses the defaults', () => {
     const c = resolveConfig({}, {});
-    expect(c).toMatchObject({ esUrl: 'http://127.0.0.1:9200', mysqlUrl: 'mysql://root@127.0.0.1:3306/earlypay', indexPrefix: 'earlypay', tz: 'Asia/Seoul', table: 'platform_sales' });
+    expect(c).toMatchObject({
+      esUrl: 'http://127.0.0.1:9200',
+      mysqlUrl: 'mysql://root@127.0.0.1:3306/earlypay',
+      indexPrefix: 'earlypay',
+      tz: 'Asia/Seoul',
+      table: 'platform_sales',
+    });
     expect(c.rules.overWeeklyAovFactor).toBe(2);
   });
 
   it('flags > env > config file > defaults', () => {
-    const path = file({ esUrl: 'http://file:9200', indexPrefix: 'fromfile', tz: 'UTC', rules: { overWeeklyAovFactor: 3 } });
+    const path = file({
+      esUrl: 'http://file:9200',
+      indexPrefix: 'fromfile',
+      tz: 'UTC',
+      rules: { overWeeklyAovFactor: 3 },
+    });
     const env = { ES_URL: 'http://env:9200', EARLYPAY_CONFIG: path };
     const c = resolveConfig({ esUrl: 'http://flag:9200' }, env);
     expect(c.esUrl).toBe('http://flag:9200');
@@ -30,11 +41,23 @@ describe('resolveConfig', () => {
   });
 
   it('takes a comma-separated list of nodes from the flag, ES_URL or the config file', () => {
-    expect(resolveConfig({ esUrl: 'http://es1:9200, http://es2:9200,,https://es3:9243 ' }, {}).esNodes).toEqual(['http://es1:9200', 'http://es2:9200', 'https://es3:9243']);
-    expect(resolveConfig({}, { ES_URL: 'http://a:9200,http://b:9200' }).esNodes).toEqual(['http://a:9200', 'http://b:9200']);
-    expect(resolveConfig({ config: file({ esUrl: 'http://f1:9200,http://f2:9200' }) }, {}).esNodes).toEqual(['http://f1:9200', 'http://f2:9200']);
+    expect(resolveConfig({ esUrl: 'http://es1:9200, http://es2:9200,,https://es3:9243 ' }, {}).esNodes).toEqual([
+      'http://es1:9200',
+      'http://es2:9200',
+      'https://es3:9243',
+    ]);
+    expect(resolveConfig({}, { ES_URL: 'http://a:9200,http://b:9200' }).esNodes).toEqual([
+      'http://a:9200',
+      'http://b:9200',
+    ]);
+    expect(resolveConfig({ config: file({ esUrl: 'http://f1:9200,http://f2:9200' }) }, {}).esNodes).toEqual([
+      'http://f1:9200',
+      'http://f2:9200',
+    ]);
     expect(resolveConfig({}, {}).esNodes).toEqual(['http://127.0.0.1:9200']);
-    expect(() => resolveConfig({ esUrl: 'http://es1:9200,es2:9200' }, {})).toThrow(/invalid Elasticsearch URL "es2:9200"/);
+    expect(() => resolveConfig({ esUrl: 'http://es1:9200,es2:9200' }, {})).toThrow(
+      /invalid Elasticsearch URL "es2:9200"/,
+    );
     expect(() => resolveConfig({ esUrl: ' , ' }, {})).toThrow(UsageError);
   });
 
@@ -55,7 +78,10 @@ describe('resolveConfig', () => {
   });
 
   it('keeps secrets out of text', () => {
-    const c = resolveConfig({ mysqlUrl: 'mysql://app:hunter22@db:3306/sales' }, { ES_API_KEY: 'abcdef123', MYSQL_PASSWORD: 'pw-from-env' });
+    const c = resolveConfig(
+      { mysqlUrl: 'mysql://app:hunter22@db:3306/sales' },
+      { ES_API_KEY: 'abcdef123', MYSQL_PASSWORD: 'pw-from-env' },
+    );
     expect(redactUrl(c.mysqlUrl)).toBe('mysql://app:***@db:3306/sales');
     expect(redactSecrets('failed hunter22 abcdef123 pw-from-env', c)).toBe('failed *** *** ***');
   });

@@ -9,7 +9,15 @@ function bulkAction(op: BulkOp): [object, object | undefined] {
   switch (op.kind) {
     case 'index':
       return [
-        { index: { _index: op.index, _id: op.id, ...(op.version !== undefined ? { version: op.version, version_type: op.versionType ?? 'external_gte' } : {}) } },
+        {
+          index: {
+            _index: op.index,
+            _id: op.id,
+            ...(op.version !== undefined
+              ? { version: op.version, version_type: op.versionType ?? 'external_gte' }
+              : {}),
+          },
+        },
         op.doc,
       ];
     case 'upsert':
@@ -21,11 +29,23 @@ function bulkAction(op: BulkOp): [object, object | undefined] {
 
 describe('bulkLines', () => {
   it('writes the same NDJSON as the action objects, for every kind of op, a sale written by its own writer included', () => {
-    const mapped = mapSourceRow(row({ remark: '배달 "지연"\t' }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2026-12-01T00:00:00.000Z' });
+    const mapped = mapSourceRow(row({ remark: '배달 "지연"\t' }), {
+      sourceTz: 'Asia/Seoul',
+      businessTz: 'Asia/Seoul',
+      ingestedAt: '2026-12-01T00:00:00.000Z',
+    });
     if (!mapped.ok) throw new Error('rejected');
     const sale = mapped.sale.doc;
     const ops: BulkOp[] = [
-      { kind: 'index', index: 'sales', id: sale.id, doc: sale, version: mapped.sale.version, versionType: 'external_gte', writeDoc: writeSaleDoc },
+      {
+        kind: 'index',
+        index: 'sales',
+        id: sale.id,
+        doc: sale,
+        version: mapped.sale.version,
+        versionType: 'external_gte',
+        writeDoc: writeSaleDoc,
+      },
       { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
       { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
       { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },
@@ -33,13 +53,21 @@ describe('bulkLines', () => {
     ];
     for (const op of ops) {
       const [action, body] = bulkAction(op);
-      expect(bulkLines(op)).toBe([action, body].filter((x) => x !== undefined).map((x) => `${JSON.stringify(x)}\n`).join(''));
+      expect(bulkLines(op)).toBe(
+        [action, body]
+          .filter((x) => x !== undefined)
+          .map((x) => `${JSON.stringify(x)}\n`)
+          .join(''),
+      );
     }
   });
 });
 
 describe('boundedPageRows', () => {
-  const page = (rows: number, bytesEach: number): { length: number; bytes(): number } => ({ length: rows, bytes: () => rows * bytesEach });
+  const page = (rows: number, bytesEach: number): { length: number; bytes(): number } => ({
+    length: rows,
+    bytes: () => rows * bytesEach,
+  });
   it('keeps --batch-size for ordinary rows and bounds a page of large rows by their bytes', () => {
     expect(boundedPageRows(page(2, 700), 2_000)).toBe(2_000);
     const rows = boundedPageRows(page(100, 20_000), 100_000);

@@ -9,35 +9,79 @@ import { listedRows, row } from '../../support/sourceRow';
 
 const names = indexNames('t');
 const ctx: JudgeContext = {
-  names, table: 'platform_sales', runId: 'run-1', sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul',
-  thresholds: RuleThresholdsSchema.parse({}), now: new Date('2024-07-01T00:00:00Z'), overwrite: false,
+  names,
+  table: 'platform_sales',
+  runId: 'run-1',
+  sourceTz: 'Asia/Seoul',
+  businessTz: 'Asia/Seoul',
+  thresholds: RuleThresholdsSchema.parse({}),
+  now: new Date('2024-07-01T00:00:00Z'),
+  overwrite: false,
 };
-function found(stored: Record<string, StoredSale> = {}, deadLetters: Record<string, StoredDeadLetter> = {}): BatchLookups {
-  return { stored: new Map(Object.entries(stored)), deadLetters: new Map(Object.entries(deadLetters)), baseline: () => null };
+function found(
+  stored: Record<string, StoredSale> = {},
+  deadLetters: Record<string, StoredDeadLetter> = {},
+): BatchLookups {
+  return {
+    stored: new Map(Object.entries(stored)),
+    deadLetters: new Map(Object.entries(deadLetters)),
+    baseline: () => null,
+  };
 }
 /** What Elasticsearch holds after this row was written as the judge wrote it. */
 function storedAs(r: ReturnType<typeof row>, rules: string[] = []): StoredSale {
   const m = mapSourceRow(r, { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: 'x' });
   if (!m.ok) throw new Error('rejected');
-  return { sale_date: m.sale.doc.sale_date, anomaly_rules: rules, row_fingerprint: m.sale.doc.row_fingerprint, version: m.sale.version };
+  return {
+    sale_date: m.sale.doc.sale_date,
+    anomaly_rules: rules,
+    row_fingerprint: m.sale.doc.row_fingerprint,
+    version: m.sale.version,
+  };
 }
-const kinds = (ops: { kind: string; index: string; id: string }[]) => ops.map((o) => `${o.kind} ${o.index.replace('t-', '')} ${o.id}`);
+const kinds = (ops: { kind: string; index: string; id: string }[]) =>
+  ops.map((o) => `${o.kind} ${o.index.replace('t-', '')} ${o.id}`);
 
 describe('judge', () => {
   it('into empty indices: a sale document, an anomaly per finding, a dead letter per rejected row', () => {
-    const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), row({ id: '3', store_id: null })]), ctx);
+    const page = mapPage(
+      listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), row({ id: '3', store_id: null })]),
+      ctx,
+    );
     const out = judgePage(page, found(), ctx);
-    expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:3', 'index sales 1', 'index sales 2', 'upsert anomalies 2:DEPOSIT_MISMATCH']);
-    expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 0, flagged: 1, withdrawn: 0, days: new Set(['2024-05-01']) });
+    expect(kinds(out.ops)).toEqual([
+      'upsert deadletter platform_sales:3',
+      'index sales 1',
+      'index sales 2',
+      'upsert anomalies 2:DEPOSIT_MISMATCH',
+    ]);
+    expect(out).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      unchanged: 0,
+      flagged: 1,
+      withdrawn: 0,
+      days: new Set(['2024-05-01']),
+    });
     expect(out.ops[1]).toMatchObject({ version: Date.parse('2024-05-01T12:00:05+09:00'), versionType: 'external_gte' });
   });
 
-  it('the documents it writes are mapSourceRow\'s, text_grams included; rows it does not write get none computed', () => {
+  it("the documents it writes are mapSourceRow's, text_grams included; rows it does not write get none computed", () => {
     const texts = { remark: '배달 요청', result_msg: '정상승인', raw_data: '{"shopName":"소문난분식 일산점"}' };
     const page = mapPage(listedRows([row({ id: '1', ...texts }), row({ id: '2', ...texts })]), ctx);
-    const full = mapSourceRow(row({ id: '1', ...texts }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: ctx.now.toISOString() });
+    const full = mapSourceRow(row({ id: '1', ...texts }), {
+      sourceTz: 'Asia/Seoul',
+      businessTz: 'Asia/Seoul',
+      ingestedAt: ctx.now.toISOString(),
+    });
     if (!full.ok) throw new Error('rejected');
-    expect(full.sale.doc.text_grams).toEqual(['배달 달', '요청 청', '정상 상승 승인 인', '소문 문난 난분 분식 식', '일산 산점 점']);
+    expect(full.sale.doc.text_grams).toEqual([
+      '배달 달',
+      '요청 청',
+      '정상 상승 승인 인',
+      '소문 문난 난분 분식 식',
+      '일산 산점 점',
+    ]);
     const out = judgePage(page, found({ 2: storedAs(row({ id: '2', ...texts })) }), ctx);
     expect(kinds(out.ops)).toEqual(['index sales 1']);
     expect((out.ops[0] as { doc: object }).doc).toEqual(full.sale.doc);
@@ -45,29 +89,51 @@ describe('judge', () => {
   });
 
   it('asks the lookups for every id that may have a document, and the dead letters of rejected rows', () => {
-    const keys = lookupKeys(mapPage(listedRows([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })]), ctx));
+    const keys = lookupKeys(
+      mapPage(listedRows([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })]), ctx),
+    );
     expect(keys.saleIds).toEqual(['1', '3']);
-    expect(keys.deadLetterIds).toEqual(['platform_sales:3', expect.stringMatching(/^platform_sales:sha1:[0-9a-f]{40}$/)]);
+    expect(keys.deadLetterIds).toEqual([
+      'platform_sales:3',
+      expect.stringMatching(/^platform_sales:sha1:[0-9a-f]{40}$/),
+    ]);
   });
 
   it('a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no day', () => {
     const rejected = row({ id: '3', store_id: null });
     const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
     const held = { row: JSON.parse(JSON.stringify(rejected)), reason_code: ['MISSING_STORE_ID'] };
-    const out = judgePage(page, found({ 1: storedAs(row({ id: '1' })), 2: storedAs(row({ id: '2', amount_deposit: 1 }), ['DEPOSIT_MISMATCH']) }, { 'platform_sales:3': held }), ctx);
+    const out = judgePage(
+      page,
+      found(
+        { 1: storedAs(row({ id: '1' })), 2: storedAs(row({ id: '2', amount_deposit: 1 }), ['DEPOSIT_MISMATCH']) },
+        { 'platform_sales:3': held },
+      ),
+      ctx,
+    );
     expect(out.ops).toEqual([]);
     expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 2, flagged: 1, days: new Set() });
   });
 
   it('a changed row is written: other fingerprint, version, day or rules', () => {
     const stored = storedAs(row({ id: '1' }));
-    for (const s of [{ ...stored, row_fingerprint: 1 }, { ...stored, version: 1 }, { ...stored, sale_date: '2024-04-30' }, { ...stored, anomaly_rules: ['DEPOSIT_MISMATCH'] }, { ...stored, row_fingerprint: undefined }]) {
+    for (const s of [
+      { ...stored, row_fingerprint: 1 },
+      { ...stored, version: 1 },
+      { ...stored, sale_date: '2024-04-30' },
+      { ...stored, anomaly_rules: ['DEPOSIT_MISMATCH'] },
+      { ...stored, row_fingerprint: undefined },
+    ]) {
       const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: s }), ctx);
       expect(out.unchanged).toBe(0);
       expect(kinds(out.ops)[0]).toBe('index sales 1');
     }
     // Moved from 04-30: both days changed. A rule that stopped firing: its anomaly goes.
-    const moved = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: { ...stored, sale_date: '2024-04-30', anomaly_rules: ['DEPOSIT_MISMATCH'] } }), ctx);
+    const moved = judgePage(
+      mapPage(listedRows([row({ id: '1' })]), ctx),
+      found({ 1: { ...stored, sale_date: '2024-04-30', anomaly_rules: ['DEPOSIT_MISMATCH'] } }),
+      ctx,
+    );
     expect(moved.days).toEqual(new Set(['2024-05-01', '2024-04-30']));
     expect(kinds(moved.ops)).toEqual(['index sales 1', 'delete anomalies 1:DEPOSIT_MISMATCH']);
     expect(moved.cleared).toBe(1);
@@ -81,25 +147,50 @@ describe('judge', () => {
   });
 
   it('a row accepted once and invalid now is withdrawn with its anomalies', () => {
-    const out = judgePage(mapPage(listedRows([row({ id: '5', card_number: '' })]), ctx), found({ 5: { sale_date: '2024-05-01', anomaly_rules: ['DEPOSIT_MISMATCH'], version: 1 } }), ctx);
-    expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:5', 'delete sales 5', 'delete anomalies 5:DEPOSIT_MISMATCH']);
+    const out = judgePage(
+      mapPage(listedRows([row({ id: '5', card_number: '' })]), ctx),
+      found({ 5: { sale_date: '2024-05-01', anomaly_rules: ['DEPOSIT_MISMATCH'], version: 1 } }),
+      ctx,
+    );
+    expect(kinds(out.ops)).toEqual([
+      'upsert deadletter platform_sales:5',
+      'delete sales 5',
+      'delete anomalies 5:DEPOSIT_MISMATCH',
+    ]);
     expect(out).toMatchObject({ withdrawn: 1, days: new Set(['2024-05-01']) });
   });
 
   it('overwrite (reconcile --repair) writes every sale at max(its version, the stored one)', () => {
     const stored = storedAs(row({ id: '1' }));
-    const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: { ...stored, version: stored.version + 5 } }), { ...ctx, overwrite: true });
+    const out = judgePage(
+      mapPage(listedRows([row({ id: '1' })]), ctx),
+      found({ 1: { ...stored, version: stored.version + 5 } }),
+      { ...ctx, overwrite: true },
+    );
     expect(out.ops[0]).toMatchObject({ kind: 'index', version: stored.version + 5 });
-    const same = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: stored }), { ...ctx, overwrite: true });
+    const same = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: stored }), {
+      ...ctx,
+      overwrite: true,
+    });
     expect(same.unchanged).toBe(0);
   });
 });
 
 describe('diffSaleAnomalies (ingest and anomalies scan)', () => {
-  const f = (rule: 'DEPOSIT_MISMATCH' | 'SALE_IN_FUTURE') => ({ rule, severity: 'medium' as const, baseline: null, threshold: null, reason: '' });
+  const f = (rule: 'DEPOSIT_MISMATCH' | 'SALE_IN_FUTURE') => ({
+    rule,
+    severity: 'medium' as const,
+    baseline: null,
+    threshold: null,
+    reason: '',
+  });
   it('new rules sorted, stopped rules cleared, the group rule carried and never cleared', () => {
-    expect(diffSaleAnomalies([f('SALE_IN_FUTURE'), f('DEPOSIT_MISMATCH')], { rules: ['FEE_RATE_OUT_OF_RANGE', 'REPEATED_AMOUNT', 'DEPOSIT_MISMATCH'], groupRule: true }))
-      .toEqual({ rules: ['DEPOSIT_MISMATCH', 'REPEATED_AMOUNT', 'SALE_IN_FUTURE'], cleared: ['FEE_RATE_OUT_OF_RANGE'] });
+    expect(
+      diffSaleAnomalies([f('SALE_IN_FUTURE'), f('DEPOSIT_MISMATCH')], {
+        rules: ['FEE_RATE_OUT_OF_RANGE', 'REPEATED_AMOUNT', 'DEPOSIT_MISMATCH'],
+        groupRule: true,
+      }),
+    ).toEqual({ rules: ['DEPOSIT_MISMATCH', 'REPEATED_AMOUNT', 'SALE_IN_FUTURE'], cleared: ['FEE_RATE_OUT_OF_RANGE'] });
     expect(diffSaleAnomalies([], { rules: [], groupRule: false })).toEqual({ rules: [], cleared: [] });
   });
 });

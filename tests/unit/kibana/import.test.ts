@@ -48,12 +48,17 @@ function json(status: number, body: unknown): (res: ServerResponse) => void {
   };
 }
 
-const NDJSON = '{"id":"earlypay-index-sales","type":"index-pattern","attributes":{"title":"earlypay-sales"},"references":[]}\n';
+const NDJSON =
+  '{"id":"earlypay-index-sales","type":"index-pattern","attributes":{"title":"earlypay-sales"},"references":[]}\n';
 
 describe('importSavedObjects', () => {
   it('posts the ndjson as multipart field "file" (earlypay.ndjson) with kbn-xsrf and overwrite=true', async () => {
     reply = json(200, { success: true, successCount: 11, successResults: [] });
-    const result = await importSavedObjects({ kibanaUrl: `${base}/`, ndjson: NDJSON, auth: { apiKey: 'a2V5OnNlY3JldA==' } });
+    const result = await importSavedObjects({
+      kibanaUrl: `${base}/`,
+      ndjson: NDJSON,
+      auth: { apiKey: 'a2V5OnNlY3JldA==' },
+    });
     expect(result).toEqual({ successCount: 11 });
     const [req] = recorded;
     expect(req!.method).toBe('POST');
@@ -67,16 +72,29 @@ describe('importSavedObjects', () => {
 
   it('keeps a base path and sends URL credentials as Basic auth, not in the URL', async () => {
     reply = json(200, { success: true, successCount: 1 });
-    await importSavedObjects({ kibanaUrl: base.replace('http://', 'http://elastic:pa%3Ass@') + '/kibana', ndjson: NDJSON });
+    await importSavedObjects({
+      kibanaUrl: base.replace('http://', 'http://elastic:pa%3Ass@') + '/kibana',
+      ndjson: NDJSON,
+    });
     expect(recorded[0]!.url).toBe('/kibana/api/saved_objects/_import?overwrite=true');
     expect(recorded[0]!.headers.authorization).toBe(`Basic ${Buffer.from('elastic:pa:ss').toString('base64')}`);
   });
 
-  it('non-2xx: RunFailedError with the status and Kibana\'s message, and an auth hint on 401', async () => {
-    reply = json(401, { statusCode: 401, error: 'Unauthorized', message: '[security_exception]: unable to authenticate user [admin]' });
-    const err = (await importSavedObjects({ kibanaUrl: base, ndjson: NDJSON, auth: { username: 'admin', password: 's3cret' } }).catch((e: unknown) => e)) as RunFailedError;
+  it("non-2xx: RunFailedError with the status and Kibana's message, and an auth hint on 401", async () => {
+    reply = json(401, {
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: '[security_exception]: unable to authenticate user [admin]',
+    });
+    const err = (await importSavedObjects({
+      kibanaUrl: base,
+      ndjson: NDJSON,
+      auth: { username: 'admin', password: 's3cret' },
+    }).catch((e: unknown) => e)) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
-    expect(err.message).toBe('Kibana import failed: HTTP 401 Unauthorized: [security_exception]: unable to authenticate user [admin]');
+    expect(err.message).toBe(
+      'Kibana import failed: HTTP 401 Unauthorized: [security_exception]: unable to authenticate user [admin]',
+    );
     expect(err.hint).toMatch(/KIBANA_API_KEY/);
     expect(recorded[0]!.headers.authorization).toBe(`Basic ${Buffer.from('admin:s3cret').toString('base64')}`);
     expect(`${err.message}${err.hint}`).not.toContain('s3cret');
@@ -87,27 +105,39 @@ describe('importSavedObjects', () => {
       success: false,
       successCount: 7,
       errors: [
-        { id: 'earlypay-vis-daily-aov', type: 'visualization', meta: { title: 'x' }, error: { type: 'missing_references', references: [{ type: 'index-pattern', id: 'earlypay-index-daily-aov' }] } },
+        {
+          id: 'earlypay-vis-daily-aov',
+          type: 'visualization',
+          meta: { title: 'x' },
+          error: {
+            type: 'missing_references',
+            references: [{ type: 'index-pattern', id: 'earlypay-index-daily-aov' }],
+          },
+        },
         { id: 'earlypay-dashboard', type: 'dashboard', error: { type: 'conflict' } },
         { id: 'a', type: 'search', error: { type: 'unknown', message: 'boom', statusCode: 500 } },
         { id: 'b', type: 'search', error: { type: 'unknown' } },
       ],
     });
-    const err = (await importSavedObjects({ kibanaUrl: base, ndjson: NDJSON }).catch((e: unknown) => e)) as RunFailedError;
+    const err = (await importSavedObjects({ kibanaUrl: base, ndjson: NDJSON }).catch(
+      (e: unknown) => e,
+    )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toBe(
       'Kibana import failed: 4 of the saved objects were not imported: visualization earlypay-vis-daily-aov: missing references index-pattern/earlypay-index-daily-aov; dashboard earlypay-dashboard: conflict; search a: unknown (boom); and 1 more',
     );
   });
 
-  it('a 2xx that is not Kibana\'s answer is a failure, not a silent success', async () => {
+  it("a 2xx that is not Kibana's answer is a failure, not a silent success", async () => {
     reply = (res) => res.end('<html>proxy login</html>');
     await expect(importSavedObjects({ kibanaUrl: base, ndjson: NDJSON })).rejects.toThrow(/unexpected answer/);
   });
 
   it('gives up after the timeout with one line', async () => {
     reply = () => undefined; // never answers
-    const err = (await importSavedObjects({ kibanaUrl: base, ndjson: NDJSON, timeoutMs: 300 }).catch((e: unknown) => e)) as RunFailedError;
+    const err = (await importSavedObjects({ kibanaUrl: base, ndjson: NDJSON, timeoutMs: 300 }).catch(
+      (e: unknown) => e,
+    )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toBe(`Kibana at ${base} did not answer within 300 ms`);
   });
@@ -116,7 +146,9 @@ describe('importSavedObjects', () => {
 describe('kibanaAuth', () => {
   const es = { username: 'es-user', password: 'es-pass' };
   it('prefers KIBANA_API_KEY, then KIBANA_USERNAME/PASSWORD, then the Elasticsearch credentials', () => {
-    expect(kibanaAuth({ KIBANA_API_KEY: 'k', KIBANA_USERNAME: 'u', KIBANA_PASSWORD: 'p' }, es)).toEqual({ apiKey: 'k' });
+    expect(kibanaAuth({ KIBANA_API_KEY: 'k', KIBANA_USERNAME: 'u', KIBANA_PASSWORD: 'p' }, es)).toEqual({
+      apiKey: 'k',
+    });
     expect(kibanaAuth({ KIBANA_USERNAME: 'u', KIBANA_PASSWORD: 'p' }, es)).toEqual({ username: 'u', password: 'p' });
     expect(kibanaAuth({}, es)).toEqual(es);
     expect(kibanaAuth({}, { apiKey: 'es-key' })).toEqual({ apiKey: 'es-key' });

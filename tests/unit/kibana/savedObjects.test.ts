@@ -24,7 +24,9 @@ describe('kibana-saved-objects/*.ndjson', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
-      const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
       expect(parseSavedObjects(lines.join('\n'), file)).toHaveLength(lines.length);
     }
@@ -45,7 +47,9 @@ describe('kibana-saved-objects/*.ndjson', () => {
   });
 
   it('has the index patterns with their time fields', () => {
-    const patterns = Object.fromEntries(ofType('index-pattern').map((o) => [o.attributes.title, o.attributes.timeFieldName]));
+    const patterns = Object.fromEntries(
+      ofType('index-pattern').map((o) => [o.attributes.title, o.attributes.timeFieldName]),
+    );
     expect(patterns).toEqual({
       'earlypay-sales': 'sold_at',
       'earlypay-daily-aov': 'date',
@@ -58,7 +62,11 @@ describe('kibana-saved-objects/*.ndjson', () => {
     for (const o of objects) {
       for (const ref of o.references) {
         const target = byId.get(ref.id);
-        expect({ from: o.id, ref: ref.name, found: target?.type }).toEqual({ from: o.id, ref: ref.name, found: ref.type });
+        expect({ from: o.id, ref: ref.name, found: target?.type }).toEqual({
+          from: o.id,
+          ref: ref.name,
+          found: ref.type,
+        });
       }
     }
   });
@@ -71,7 +79,9 @@ describe('kibana-saved-objects/*.ndjson', () => {
       expect(vis.title).toBe(v.attributes.title);
       expect(['line', 'histogram', 'area', 'horizontal_bar']).toContain(vis.type);
       expect(vis.aggs.length).toBeGreaterThan(0);
-      const meta = JSON.parse((v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { indexRefName: string };
+      const meta = JSON.parse(
+        (v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
+      ) as { indexRefName: string };
       expect(meta.indexRefName).toBe(INDEX_REF_NAME);
       expect(byId.get(indexPatternOf(v)!)?.type).toBe('index-pattern');
     }
@@ -82,7 +92,9 @@ describe('kibana-saved-objects/*.ndjson', () => {
     expect(search).toBeDefined();
     expect(search!.attributes.columns).toEqual(['rule', 'store_id', 'amount_sale', 'reason']);
     expect(indexPatternOf(search!)).toBe('earlypay-index-anomalies');
-    const meta = JSON.parse((search!.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string } };
+    const meta = JSON.parse(
+      (search!.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
+    ) as { query: { query: string } };
     expect(meta.query.query).toBe('status:open');
   });
 
@@ -93,7 +105,12 @@ describe('kibana-saved-objects/*.ndjson', () => {
     expect(dash.attributes.title).toBe('EarlyPay — sales, AOV and anomalies');
     const referenced = new Set(dash.references.map((r) => r.id));
     for (const o of [...ofType('visualization'), ...ofType('search')]) expect(referenced).toContain(o.id);
-    const panels = JSON.parse(dash.attributes.panelsJSON as string) as { panelIndex: string; panelRefName: string; type: string; gridData: { i: string } }[];
+    const panels = JSON.parse(dash.attributes.panelsJSON as string) as {
+      panelIndex: string;
+      panelRefName: string;
+      type: string;
+      gridData: { i: string };
+    }[];
     expect(panels).toHaveLength(dash.references.length);
     for (const p of panels) {
       const ref = dash.references.find((r) => r.name === `${p.panelIndex}:${p.panelRefName}`);
@@ -107,7 +124,8 @@ describe('kibana-saved-objects/*.ndjson', () => {
 describe('referencedFields', () => {
   it('lists time fields, aggregation fields, columns, sort and query fields', () => {
     const uses = referencedFields(objects);
-    const has = (objectId: string, field: string, where: RegExp): boolean => uses.some((u) => u.objectId === objectId && u.field === field && where.test(u.where));
+    const has = (objectId: string, field: string, where: RegExp): boolean =>
+      uses.some((u) => u.objectId === objectId && u.field === field && where.test(u.where));
     expect(has('earlypay-index-sales', 'sold_at', /timeFieldName/)).toBe(true);
     expect(has('earlypay-vis-daily-aov', 'unit_price', /avg/)).toBe(true);
     expect(has('earlypay-vis-daily-aov', 'date', /date_histogram/)).toBe(true);
@@ -137,7 +155,10 @@ describe('withIndexPrefix', () => {
     const staged = withIndexPrefix(objects, 'staging');
     expect(JSON.stringify(objects)).toBe(before);
 
-    const titles = staged.filter((o) => o.type === 'index-pattern').map((o) => o.attributes.title).sort();
+    const titles = staged
+      .filter((o) => o.type === 'index-pattern')
+      .map((o) => o.attributes.title)
+      .sort();
     expect(titles).toEqual(['staging-anomalies', 'staging-daily-aov', 'staging-sales', 'staging-weekly-aov']);
     const ids = new Set(staged.map((o) => o.id));
     for (const o of staged) {
@@ -154,7 +175,12 @@ describe('withIndexPrefix', () => {
   });
 
   it('only rewrites the leading prefix of each pattern in a title', () => {
-    const o: SavedObject = { id: 'earlypay-x', type: 'index-pattern', attributes: { title: 'earlypay-sales,other-earlypay-sales' }, references: [] };
+    const o: SavedObject = {
+      id: 'earlypay-x',
+      type: 'index-pattern',
+      attributes: { title: 'earlypay-sales,other-earlypay-sales' },
+      references: [],
+    };
     expect(withIndexPrefix([o], 'it-1')[0]!.attributes.title).toBe('it-1-sales,other-earlypay-sales');
     expect(withIndexPrefix([o], 'it-1')[0]!.id).toBe('it-1-x');
   });
@@ -162,7 +188,9 @@ describe('withIndexPrefix', () => {
 
 describe('parseSavedObjects', () => {
   it('names the file and line of a bad line', () => {
-    expect(() => parseSavedObjects('{"id":"a","type":"t","attributes":{},"references":[]}\n{oops', 'x.ndjson')).toThrow(/x\.ndjson:2: not valid JSON/);
+    expect(() => parseSavedObjects('{"id":"a","type":"t","attributes":{},"references":[]}\n{oops', 'x.ndjson')).toThrow(
+      /x\.ndjson:2: not valid JSON/,
+    );
     expect(() => parseSavedObjects('{"id":"a"}', 'y.ndjson')).toThrow(/y\.ndjson:1: not a saved object/);
   });
 

@@ -5,7 +5,13 @@
  * values next to mapSourceRow. tests/integration/reconcile/acceptance.test.ts runs the same
  * conditions inside MariaDB.
  */
-import { JS_TRIMMED_RANGES, NOT_BLANK_PATTERN, WHOLE_NUMBER_PATTERN, acceptanceChecks, acceptedRowCondition } from '../../../src/core/source/acceptance';
+import {
+  JS_TRIMMED_RANGES,
+  NOT_BLANK_PATTERN,
+  WHOLE_NUMBER_PATTERN,
+  acceptanceChecks,
+  acceptedRowCondition,
+} from '../../../src/core/source/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import type { SourceRow } from '../../../src/core/source/row';
 
@@ -13,11 +19,30 @@ const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '20
 
 function row(over: Partial<SourceRow> = {}): SourceRow {
   return {
-    id: '101', created: '2024-05-01 12:00:05', modified: '2024-05-01 12:00:05', remark: null, num_approval: null,
-    card_company: '신한', card_category: '신용', card_number: '5461-11**-****-7537', amount_sale: 23000, amount_fee: 0,
-    amount_deposit: 23000, is_canceled: 0, sold_at: '2024-05-01 12:00:00', will_deposited_at: null, raw_data: null,
-    platform: 'BAEMIN', daily_sale_id: null, store_id: '1001', extra_payment_id: null, result_code: null, result_msg: null,
-    detail_status: null, processing_status: null, ...over,
+    id: '101',
+    created: '2024-05-01 12:00:05',
+    modified: '2024-05-01 12:00:05',
+    remark: null,
+    num_approval: null,
+    card_company: '신한',
+    card_category: '신용',
+    card_number: '5461-11**-****-7537',
+    amount_sale: 23000,
+    amount_fee: 0,
+    amount_deposit: 23000,
+    is_canceled: 0,
+    sold_at: '2024-05-01 12:00:00',
+    will_deposited_at: null,
+    raw_data: null,
+    platform: 'BAEMIN',
+    daily_sale_id: null,
+    store_id: '1001',
+    extra_payment_id: null,
+    result_code: null,
+    result_msg: null,
+    detail_status: null,
+    processing_status: null,
+    ...over,
   };
 }
 
@@ -45,15 +70,41 @@ describe('the SQL acceptance predicate', () => {
 
   const blank = asJs(NOT_BLANK_PATTERN);
   it.each([
-    ['5461-11**-****-7537'], [''], [' '], ['\t'], ['\n\r'], ['\u3000'], ['\u00a0'], ['\ufeff'], ['\u2028'], [' x '],
-    ['\u0085'], ['\u200b'], ['\u180e'], ['\u3000카드\u3000'], ['0'],
+    ['5461-11**-****-7537'],
+    [''],
+    [' '],
+    ['\t'],
+    ['\n\r'],
+    ['\u3000'],
+    ['\u00a0'],
+    ['\ufeff'],
+    ['\u2028'],
+    [' x '],
+    ['\u0085'],
+    ['\u200b'],
+    ['\u180e'],
+    ['\u3000카드\u3000'],
+    ['0'],
   ])('card_number %j: the pattern and mapSourceRow agree', (card) => {
     expect(blank.test(card)).toBe(!codesOf(row({ card_number: card })).includes('MISSING_CARD_NUMBER'));
   });
 
   const whole = asJs(WHOLE_NUMBER_PATTERN);
   it.each([
-    ['12'], ['-12'], ['0'], ['-0'], [' 12 '], ['\u300012\u3000'], ['12.0'], ['1e3'], [''], ['１２'], ['12a'], ['+12'], ['\t-7\n'], ['--1'],
+    ['12'],
+    ['-12'],
+    ['0'],
+    ['-0'],
+    [' 12 '],
+    ['\u300012\u3000'],
+    ['12.0'],
+    ['1e3'],
+    [''],
+    ['１２'],
+    ['12a'],
+    ['+12'],
+    ['\t-7\n'],
+    ['--1'],
   ])('amount_sale / store_id %j: the pattern and mapSourceRow agree', (value) => {
     expect(whole.test(value)).toBe(!codesOf(row({ amount_sale: value })).includes('INVALID_AMOUNT_SALE'));
     expect(whole.test(value)).toBe(!codesOf(row({ store_id: value })).includes('MISSING_STORE_ID'));
@@ -62,7 +113,14 @@ describe('the SQL acceptance predicate', () => {
 
   it('has one condition per reject reason, and the row condition is their conjunction', () => {
     const checks = acceptanceChecks();
-    expect(Object.keys(checks).sort()).toEqual(['INVALID_AMOUNT_SALE', 'INVALID_MODIFIED', 'INVALID_SOLD_AT', 'MISSING_CARD_NUMBER', 'MISSING_ID', 'MISSING_STORE_ID']);
+    expect(Object.keys(checks).sort()).toEqual([
+      'INVALID_AMOUNT_SALE',
+      'INVALID_MODIFIED',
+      'INVALID_SOLD_AT',
+      'MISSING_CARD_NUMBER',
+      'MISSING_ID',
+      'MISSING_STORE_ID',
+    ]);
     const all = acceptedRowCondition('s');
     expect(all.sql).toContain('s.`card_number`');
     expect(all.params).toHaveLength(Object.values(checks).reduce((n, c) => n + c.params.length, 0));
@@ -71,8 +129,13 @@ describe('the SQL acceptance predicate', () => {
 
   it('matches the datetime rules of mapSourceRow (years before 100 and zero parts are invalid)', () => {
     for (const [value, valid] of [
-      ['2024-05-01 00:00:00', true], ['0000-00-00 00:00:00', false], ['2024-05-00 10:00:00', false], ['2024-00-10 10:00:00', false],
-      ['0050-01-01 00:00:00', false], ['0100-01-01 00:00:00', true], ['9999-12-31 23:59:59', true],
+      ['2024-05-01 00:00:00', true],
+      ['0000-00-00 00:00:00', false],
+      ['2024-05-00 10:00:00', false],
+      ['2024-00-10 10:00:00', false],
+      ['0050-01-01 00:00:00', false],
+      ['0100-01-01 00:00:00', true],
+      ['9999-12-31 23:59:59', true],
     ] as const) {
       expect([value, !codesOf(row({ sold_at: value })).includes('INVALID_SOLD_AT')]).toEqual([value, valid]);
     }

@@ -1,6 +1,12 @@
 import {
-  businessDayOfQuarter, businessDayOfWallClock, compareDays, defaultReconcileRange, sourceWallClockBounds, wallClockSlices,
-  type IndexDayTotals, type SourceDayTotals,
+  businessDayOfQuarter,
+  businessDayOfWallClock,
+  compareDays,
+  defaultReconcileRange,
+  sourceWallClockBounds,
+  wallClockSlices,
+  type IndexDayTotals,
+  type SourceDayTotals,
 } from '../../../src/core/reconcile/days';
 
 const seoul = { tz: 'Asia/Seoul', sourceTz: 'Asia/Seoul' };
@@ -43,16 +49,28 @@ describe('reconcile: ranges', () => {
   });
 
   it('source bounds cover the days with a margin, in the source zone', () => {
-    expect(sourceWallClockBounds({ from: '2024-05-01', to: '2024-05-02' }, seoul)).toEqual({ from: '2024-04-30 00:00:00', until: '2024-05-04 00:00:00' });
+    expect(sourceWallClockBounds({ from: '2024-05-01', to: '2024-05-02' }, seoul)).toEqual({
+      from: '2024-04-30 00:00:00',
+      until: '2024-05-04 00:00:00',
+    });
     const utc = sourceWallClockBounds({ from: '2024-05-01', to: '2024-05-01' }, { tz: 'UTC', sourceTz: 'Asia/Seoul' });
     expect(utc.from <= '2024-05-01 09:00:00' && utc.until >= '2024-05-02 09:00:00').toBe(true);
   });
-
 });
 
 describe('reconcile: comparing days', () => {
-  const src = (rows: number, amount: number, fingerprint: number, changed = 0): SourceDayTotals => ({ rows, amount, fingerprint, changed });
-  const idx = (rows: number, amount: number, fingerprint: number, fingerprinted = rows): IndexDayTotals => ({ rows, amount, fingerprint, fingerprinted });
+  const src = (rows: number, amount: number, fingerprint: number, changed = 0): SourceDayTotals => ({
+    rows,
+    amount,
+    fingerprint,
+    changed,
+  });
+  const idx = (rows: number, amount: number, fingerprint: number, fingerprinted = rows): IndexDayTotals => ({
+    rows,
+    amount,
+    fingerprint,
+    fingerprinted,
+  });
 
   it('reports days where the count, the sum or the fingerprints differ, including days on one side only', () => {
     const mysql = new Map<string, SourceDayTotals>([
@@ -75,7 +93,9 @@ describe('reconcile: comparing days', () => {
     expect([c.first_day, c.last_day]).toEqual(['2024-05-01', '2024-05-06']);
     expect(c.mysql).toEqual({ rows: 21, amount: 2007 });
     expect(c.es).toEqual({ rows: 23, amount: 1920 });
-    expect(c.drift.map((d) => [d.day, d.rows_diff, d.amount_diff, d.fingerprint_differs, d.changed_since_checkpoint])).toEqual([
+    expect(
+      c.drift.map((d) => [d.day, d.rows_diff, d.amount_diff, d.fingerprint_differs, d.changed_since_checkpoint]),
+    ).toEqual([
       ['2024-05-02', 0, -100, false, 1],
       ['2024-05-03', 1, 0, false, 0],
       ['2024-05-04', 2, 20, false, 0],
@@ -86,8 +106,14 @@ describe('reconcile: comparing days', () => {
   });
 
   it('a day with documents written before fingerprints is compared by count and amount only, never as false drift', () => {
-    const mysql = new Map([['2024-05-01', src(3, 300, 999)], ['2024-05-02', src(3, 300, 999)]]);
-    const es = new Map([['2024-05-01', idx(3, 300, 5, 1)], ['2024-05-02', idx(3, 301, 5, 1)]]);
+    const mysql = new Map([
+      ['2024-05-01', src(3, 300, 999)],
+      ['2024-05-02', src(3, 300, 999)],
+    ]);
+    const es = new Map([
+      ['2024-05-01', idx(3, 300, 5, 1)],
+      ['2024-05-02', idx(3, 301, 5, 1)],
+    ]);
     const c = compareDays(mysql, es, 1_000);
     expect(c.not_fingerprinted).toEqual([{ day: '2024-05-01', documents: 2 }]);
     expect(c.drift.map((d) => d.day)).toEqual(['2024-05-02']);
@@ -99,7 +125,12 @@ describe('reconcile: comparing days', () => {
   });
 
   it('nothing on either side is in sync', () => {
-    expect(compareDays(new Map(), new Map(), 1_000)).toMatchObject({ days_with_data: 0, first_day: null, drift: [], not_fingerprinted: [] });
+    expect(compareDays(new Map(), new Map(), 1_000)).toMatchObject({
+      days_with_data: 0,
+      first_day: null,
+      drift: [],
+      not_fingerprinted: [],
+    });
   });
 });
 
@@ -116,17 +147,23 @@ describe('wallClockSlices: the pieces MySQL aggregates two at a time', () => {
       expect(slices[i]!.from).toMatch(/^\d{4}-\d{2}-\d{2} 00:00:00$/);
     }
     // Roughly even: 62 days in four pieces of 15 or 16.
-    const days = slices.map((s) => (Date.parse(`${s.until.replace(' ', 'T')}Z`) - Date.parse(`${s.from.replace(' ', 'T')}Z`)) / 86_400_000);
+    const days = slices.map(
+      (s) => (Date.parse(`${s.until.replace(' ', 'T')}Z`) - Date.parse(`${s.from.replace(' ', 'T')}Z`)) / 86_400_000,
+    );
     for (const d of days) expect(d).toBeGreaterThan(14);
   });
 
   it('a span without a midnight inside stays whole; never more pieces than midnights allow', () => {
-    expect(wallClockSlices({ from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' }, 4)).toEqual([{ from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' }]);
+    expect(wallClockSlices({ from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' }, 4)).toEqual([
+      { from: '2024-05-01 09:30:00', until: '2024-05-01 23:45:00' },
+    ]);
     expect(wallClockSlices({ from: '2024-05-01 09:30:00', until: '2024-05-02 13:00:00' }, 4)).toEqual([
       { from: '2024-05-01 09:30:00', until: '2024-05-02 00:00:00' },
       { from: '2024-05-02 00:00:00', until: '2024-05-02 13:00:00' },
     ]);
     // A bound that is itself a midnight is not cut again.
-    expect(wallClockSlices({ from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' }, 4)).toEqual([{ from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' }]);
+    expect(wallClockSlices({ from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' }, 4)).toEqual([
+      { from: '2024-05-01 00:00:00', until: '2024-05-02 00:00:00' },
+    ]);
   });
 });

@@ -1,11 +1,22 @@
 import { differingIds, summarizeIds } from '../../../src/core/reconcile/drillDown';
 import type { StoredSaleRef } from '../../../src/core/reconcile/indexSide';
 
-const doc = (id: string, row_fingerprint?: number): StoredSaleRef => ({ id, sale_date: '2024-05-01', anomaly_rules: [], row_fingerprint });
+const doc = (id: string, row_fingerprint?: number): StoredSaleRef => ({
+  id,
+  sale_date: '2024-05-01',
+  anomaly_rules: [],
+  row_fingerprint,
+});
 
 describe('reconcile drill-down', () => {
   it('sorts every id of a day into missing, extra, changed and not fingerprinted', () => {
-    const source = new Map([['1', 11], ['2', 22], ['3', 33], ['10', 100], ['4', 44]]);
+    const source = new Map([
+      ['1', 11],
+      ['2', 22],
+      ['3', 33],
+      ['10', 100],
+      ['4', 44],
+    ]);
     const ids = differingIds(source, [doc('1', 11), doc('2', 99), doc('3'), doc('5', 55), doc('9', 9)]);
     expect(ids.missing).toEqual(['4', '10']);
     expect(ids.extra.map((d) => d.id)).toEqual(['5', '9']);
@@ -23,6 +34,14 @@ describe('reconcile drill-down', () => {
   });
 
   it('a day that agrees has no differing ids', () => {
-    expect(summarizeIds(differingIds(new Map([['7', 70]]), [doc('7', 70)]))).toEqual({ missing: 0, extra: 0, changed: 0, unfingerprinted: 0, missing_ids: [], extra_ids: [], changed_ids: [] });
+    expect(summarizeIds(differingIds(new Map([['7', 70]]), [doc('7', 70)]))).toEqual({
+      missing: 0,
+      extra: 0,
+      changed: 0,
+      unfingerprinted: 0,
+      missing_ids: [],
+      extra_ids: [],
+      changed_ids: [],
+    });
   });
 });

@@ -1,14 +1,22 @@
 /** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
 import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
-import { columnsStoredAsUtf8, encodeValue, rowFingerprint, rowFingerprintSql, storedAsUtf8 } from '../../../src/core/source/fingerprint';
+import {
+  columnsStoredAsUtf8,
+  encodeValue,
+  rowFingerprint,
+  rowFingerprintSql,
+  storedAsUtf8,
+} from '../../../src/core/source/fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 
 describe('row fingerprint', () => {
   it('is 32 bits of MD5 over length-prefixed column texts, NULL as N', () => {
     const r = row();
-    const encoding = SOURCE_COLUMNS.map((c) => (r[c] === null ? 'N' : `${Buffer.byteLength(String(r[c]))}:${String(r[c])}`)).join('');
+    const encoding = SOURCE_COLUMNS.map((c) =>
+      r[c] === null ? 'N' : `${Buffer.byteLength(String(r[c]))}:${String(r[c])}`,
+    ).join('');
     expect(rowFingerprint(r)).toBe(createHash('md5').update(encoding).digest().readUInt32BE(0));
     expect(encodeValue(null)).toBe('N');
     expect(encodeValue('')).toBe('0:');
@@ -18,8 +26,24 @@ describe('row fingerprint', () => {
   });
 
   it('equals MD5 of the joined encodeValue texts on awkward rows: long, multi-byte, astral, lengths of every width', () => {
-    const reference = (r: SourceRow): number => createHash('md5').update(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join('')).digest().readUInt32BE(0);
-    const texts = ['', 'a', 'é', '정상승인', '😀x', 'ascii only, forty characters long.......', 'x'.repeat(99), 'y'.repeat(100), `${'배달'.repeat(3_000)}`, 'z'.repeat(70_000), '\u0000\n"\\'];
+    const reference = (r: SourceRow): number =>
+      createHash('md5')
+        .update(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))
+        .digest()
+        .readUInt32BE(0);
+    const texts = [
+      '',
+      'a',
+      'é',
+      '정상승인',
+      '😀x',
+      'ascii only, forty characters long.......',
+      'x'.repeat(99),
+      'y'.repeat(100),
+      `${'배달'.repeat(3_000)}`,
+      'z'.repeat(70_000),
+      '\u0000\n"\\',
+    ];
     for (const remark of texts) {
       for (const raw of [null, remark, `{"menu":"${remark}"}`]) {
         const r = row({ remark, raw_data: raw, amount_sale: remark.length, card_number: remark || 'c' });
@@ -36,15 +60,21 @@ describe('row fingerprint', () => {
     const base = rowFingerprint(row());
     for (const c of SOURCE_COLUMNS) {
       const value = row()[c];
-      const other: Partial<SourceRow> = { [c]: value === null ? '' : value === '' ? null : typeof value === 'number' ? value + 1 : `${value}x` };
+      const other: Partial<SourceRow> = {
+        [c]: value === null ? '' : value === '' ? null : typeof value === 'number' ? value + 1 : `${value}x`,
+      };
       expect([c, rowFingerprint(row(other))]).not.toEqual([c, base]);
     }
     expect(rowFingerprint(row({ remark: null }))).not.toBe(rowFingerprint(row({ remark: '' })));
-    expect(rowFingerprint(row({ remark: '', raw_data: 'a' }))).not.toBe(rowFingerprint(row({ remark: 'a', raw_data: '' })));
+    expect(rowFingerprint(row({ remark: '', raw_data: 'a' }))).not.toBe(
+      rowFingerprint(row({ remark: 'a', raw_data: '' })),
+    );
   });
 
   it('a BIGINT as string or as number, an INT as number: the same text, the same fingerprint', () => {
-    expect(rowFingerprint(row({ id: 101, amount_sale: '23000' }))).toBe(rowFingerprint(row({ id: '101', amount_sale: 23000 })));
+    expect(rowFingerprint(row({ id: 101, amount_sale: '23000' }))).toBe(
+      rowFingerprint(row({ id: '101', amount_sale: 23000 })),
+    );
   });
 
   it('is an unsigned 32-bit integer', () => {
@@ -55,7 +85,11 @@ describe('row fingerprint', () => {
   });
 
   it('goes into the sales document from the raw row', () => {
-    const mapped = mapSourceRow(row({ store_id: ' 1001 ' }), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-07-01T00:00:00.000Z' });
+    const mapped = mapSourceRow(row({ store_id: ' 1001 ' }), {
+      sourceTz: 'Asia/Seoul',
+      businessTz: 'Asia/Seoul',
+      ingestedAt: '2024-07-01T00:00:00.000Z',
+    });
     if (!mapped.ok) throw new Error('rejected');
     expect(mapped.sale.doc.row_fingerprint).toBe(rowFingerprint(row({ store_id: ' 1001 ' })));
     expect(mapped.sale.doc.row_fingerprint).not.toBe(rowFingerprint(row()));
@@ -77,7 +111,13 @@ describe('row fingerprint', () => {
     expect(storedAsUtf8({ type: 'varchar', charset: 'euckr' })).toBe(false);
     expect(storedAsUtf8({ type: 'blob', charset: null })).toBe(false);
     expect(storedAsUtf8({ type: 'double', charset: null })).toBe(false);
-    const asIs = columnsStoredAsUtf8(new Map([['remark', { type: 'text', charset: 'latin1' }], ['raw_data', { type: 'text', charset: 'utf8mb4' }], ['other', { type: 'int', charset: null }]]));
+    const asIs = columnsStoredAsUtf8(
+      new Map([
+        ['remark', { type: 'text', charset: 'latin1' }],
+        ['raw_data', { type: 'text', charset: 'utf8mb4' }],
+        ['other', { type: 'int', charset: null }],
+      ]),
+    );
     expect([...asIs]).toEqual(['raw_data']);
     const sql = rowFingerprintSql('t', asIs);
     expect(sql).toContain('CONVERT(t.`remark` USING utf8mb4)');

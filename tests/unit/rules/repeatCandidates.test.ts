@@ -7,7 +7,12 @@ describe('RepeatCandidates', () => {
     const int = randomInts(3);
     const times = new Map<string, number>();
     const sales: string[] = [];
-    for (const [keys, n] of [[80_000, 1], [6_000, 2], [1_000, 3], [500, 5]] as const) {
+    for (const [keys, n] of [
+      [80_000, 1],
+      [6_000, 2],
+      [1_000, 3],
+      [500, 5],
+    ] as const) {
       for (let k = 0; k < keys; k++) {
         const key = `${int(200)}|5461-11**-****-${times.size}|2024-05-${String(1 + int(30)).padStart(2, '0')}|${int(50) * 100}`;
         times.set(key, n);

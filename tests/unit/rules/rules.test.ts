@@ -6,12 +6,23 @@ import { row } from '../../support/sourceRow';
 const thresholds = RuleThresholdsSchema.parse({});
 const now = new Date('2024-07-01T00:00:00Z');
 function sale(over = {}): SaleDocument {
-  const r = mapSourceRow(row(over), { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: now.toISOString() });
+  const r = mapSourceRow(row(over), {
+    sourceTz: 'Asia/Seoul',
+    businessTz: 'Asia/Seoul',
+    ingestedAt: now.toISOString(),
+  });
   if (!r.ok) throw new Error('rejected');
   return r.sale.doc;
 }
 const rules = (d: SaleDocument, baseline?: number) =>
-  evaluateSaleRules(d, { thresholds, now, baseline: baseline === undefined ? null : { store_id: d.store_id, start_date: '2024-04-24', end_date: '2024-04-30', unit_price: baseline } }).map((f) => f.rule);
+  evaluateSaleRules(d, {
+    thresholds,
+    now,
+    baseline:
+      baseline === undefined
+        ? null
+        : { store_id: d.store_id, start_date: '2024-04-24', end_date: '2024-04-30', unit_price: baseline },
+  }).map((f) => f.rule);
 
 describe('per-sale rules', () => {
   it('a normal sale fires nothing (the old system inverted this)', () => {
@@ -19,10 +30,14 @@ describe('per-sale rules', () => {
   });
 
   it('OVER_WEEKLY_AOV fires strictly above 2 × the baseline, and never without one', () => {
-    expect(rules(sale({ amount_sale: 40001, amount_fee: 2720, amount_deposit: 37281 }), 20000)).toEqual(['OVER_WEEKLY_AOV']);
+    expect(rules(sale({ amount_sale: 40001, amount_fee: 2720, amount_deposit: 37281 }), 20000)).toEqual([
+      'OVER_WEEKLY_AOV',
+    ]);
     expect(rules(sale({ amount_sale: 40000, amount_fee: 2720, amount_deposit: 37280 }), 20000)).toEqual([]);
     expect(rules(sale({ amount_sale: 400000, amount_fee: 27200, amount_deposit: 372800 }))).toEqual([]);
-    expect(rules(sale({ amount_sale: 400000, amount_fee: 27200, amount_deposit: 372800, is_canceled: 1 }), 20000)).toEqual([]);
+    expect(
+      rules(sale({ amount_sale: 400000, amount_fee: 27200, amount_deposit: 372800, is_canceled: 1 }), 20000),
+    ).toEqual([]);
   });
 
   it('data-integrity rules', () => {
@@ -35,9 +50,13 @@ describe('per-sale rules', () => {
 
   it('every finding has a readable reason', () => {
     const f = evaluateSaleRules(sale({ amount_sale: 90000, amount_fee: 6120, amount_deposit: 83880 }), {
-      thresholds, now, baseline: { store_id: '1001', start_date: '2024-04-24', end_date: '2024-04-30', unit_price: 21000 },
+      thresholds,
+      now,
+      baseline: { store_id: '1001', start_date: '2024-04-24', end_date: '2024-04-30', unit_price: 21000 },
     });
-    expect(f[0]!.reason).toBe("Sale of 90,000 won is over 2 × store 1001's weekly average order value of 21,000 won (2024-04-24 to 2024-04-30).");
+    expect(f[0]!.reason).toBe(
+      "Sale of 90,000 won is over 2 × store 1001's weekly average order value of 21,000 won (2024-04-24 to 2024-04-30).",
+    );
   });
 
   it('lists every rule with its thresholds', () => {
@@ -48,14 +67,31 @@ describe('per-sale rules', () => {
 describe('REPEATED_AMOUNT', () => {
   const m = (id: string, sold_at: string) => ({ id, sold_at, amount_sale: 5000, card_number: 'c' });
   it('flags the 3rd and later by (sold_at, id)', () => {
-    const flagged = rankRepeatedAmounts([m('5', '2024-05-01T10:00:00+09:00'), m('2', '2024-05-01T09:00:00+09:00'), m('10', '2024-05-01T10:00:00+09:00'), m('9', '2024-05-01T11:00:00+09:00')], 3);
+    const flagged = rankRepeatedAmounts(
+      [
+        m('5', '2024-05-01T10:00:00+09:00'),
+        m('2', '2024-05-01T09:00:00+09:00'),
+        m('10', '2024-05-01T10:00:00+09:00'),
+        m('9', '2024-05-01T11:00:00+09:00'),
+      ],
+      3,
+    );
     expect([...flagged.keys()].sort()).toEqual(['10', '9']);
   });
   it('orders ids numerically, not as text', () => {
-    const flagged = rankRepeatedAmounts([m('10', '2024-05-01T10:00:00+09:00'), m('9', '2024-05-01T10:00:00+09:00'), m('100', '2024-05-01T10:00:00+09:00')], 3);
+    const flagged = rankRepeatedAmounts(
+      [
+        m('10', '2024-05-01T10:00:00+09:00'),
+        m('9', '2024-05-01T10:00:00+09:00'),
+        m('100', '2024-05-01T10:00:00+09:00'),
+      ],
+      3,
+    );
     expect([...flagged.keys()]).toEqual(['100']);
   });
   it('two sales are not a repetition', () => {
-    expect(rankRepeatedAmounts([m('1', '2024-05-01T10:00:00+09:00'), m('2', '2024-05-01T10:00:00+09:00')], 3).size).toBe(0);
+    expect(
+      rankRepeatedAmounts([m('1', '2024-05-01T10:00:00+09:00'), m('2', '2024-05-01T10:00:00+09:00')], 3).size,
+    ).toBe(0);
   });
 });

@@ -9,8 +9,15 @@ describe('mapSourceRow', () => {
     const r = mapSourceRow(row(), opts);
     if (!r.ok) throw new Error('rejected');
     expect(r.sale.doc).toMatchObject({
-      id: '101', store_id: '1001', daily_sale_id: '9', amount_sale: 23000, is_canceled: false, counted: true,
-      sold_at: '2024-05-01T12:00:00+09:00', sale_date: '2024-05-01', will_deposited_at: '2024-05-03T00:00:00+09:00',
+      id: '101',
+      store_id: '1001',
+      daily_sale_id: '9',
+      amount_sale: 23000,
+      is_canceled: false,
+      counted: true,
+      sold_at: '2024-05-01T12:00:00+09:00',
+      sale_date: '2024-05-01',
+      will_deposited_at: '2024-05-03T00:00:00+09:00',
       repeat_key: '1001|5461-11**-****-7537|2024-05-01|23000',
     });
     expect(r.sale.version).toBe(Date.parse('2024-05-01T12:00:05+09:00'));

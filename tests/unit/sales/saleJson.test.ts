@@ -10,7 +10,9 @@ import { randomInts } from '../../support/random';
 import { row } from '../../support/sourceRow';
 
 /** information_schema's types of the table the DDL makes: its INT columns read as numbers. */
-const DDL_TYPES = new Map(['amount_sale', 'amount_fee', 'amount_deposit', 'is_canceled'].map((c) => [c, { type: 'int', charset: null }]));
+const DDL_TYPES = new Map(
+  ['amount_sale', 'amount_fee', 'amount_deposit', 'is_canceled'].map((c) => [c, { type: 'int', charset: null }]),
+);
 
 const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2026-12-01T22:00:00.000Z' };
 
@@ -29,20 +31,56 @@ function sameBytes(d: SaleDocument): void {
 describe('writeSaleJson', () => {
   it('writes a sale as JSON.stringify does, nulls, canceled sales and anomaly rules included', () => {
     sameBytes(doc({}));
-    sameBytes(doc({ created: null, will_deposited_at: null, remark: null, raw_data: null, amount_fee: null, amount_deposit: null, daily_sale_id: null, result_msg: null }));
-    sameBytes({ ...doc({ is_canceled: 1, amount_sale: -5000 }), anomaly_rules: ['DEPOSIT_MISMATCH', 'REPEATED_AMOUNT'] });
+    sameBytes(
+      doc({
+        created: null,
+        will_deposited_at: null,
+        remark: null,
+        raw_data: null,
+        amount_fee: null,
+        amount_deposit: null,
+        daily_sale_id: null,
+        result_msg: null,
+      }),
+    );
+    sameBytes({
+      ...doc({ is_canceled: 1, amount_sale: -5000 }),
+      anomaly_rules: ['DEPOSIT_MISMATCH', 'REPEATED_AMOUNT'],
+    });
   });
 
   it('writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone surrogates, long raw_data', () => {
     const int = randomInts(5);
-    const pieces = ['배달지연으로', '"quoted"', 'back\\slash', 'line\nbreak', 'tab\t', '\u0000', '😀', '\udc00', 'plain', ' ', '{"menu":"정상승인"}'];
+    const pieces = [
+      '배달지연으로',
+      '"quoted"',
+      'back\\slash',
+      'line\nbreak',
+      'tab\t',
+      '\u0000',
+      '😀',
+      '\udc00',
+      'plain',
+      ' ',
+      '{"menu":"정상승인"}',
+    ];
     const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
     for (let i = 0; i < 500; i++) {
-      sameBytes(doc({
-        remark: text(int(6)), raw_data: text(int(3) === 0 ? 200 : int(20)), result_msg: text(int(4)), card_company: text(int(2)),
-        card_category: text(int(2)), card_number: `${text(1)}-${int(10_000)}`, platform: text(int(2)), num_approval: text(int(2)),
-        result_code: text(int(2)), detail_status: text(int(2)), processing_status: text(int(2)),
-      }));
+      sameBytes(
+        doc({
+          remark: text(int(6)),
+          raw_data: text(int(3) === 0 ? 200 : int(20)),
+          result_msg: text(int(4)),
+          card_company: text(int(2)),
+          card_category: text(int(2)),
+          card_number: `${text(1)}-${int(10_000)}`,
+          platform: text(int(2)),
+          num_approval: text(int(2)),
+          result_code: text(int(2)),
+          detail_status: text(int(2)),
+          processing_status: text(int(2)),
+        }),
+      );
     }
   });
 });
@@ -54,11 +92,32 @@ it('names every field of a sale document, in its order', () => {
 describe('writeSaleJson of a row read as its encoding', () => {
   it('writes the texts kept as their bytes (Utf8Text) as JSON.stringify writes them decoded', () => {
     const int = randomInts(8);
-    const pieces = ['배달지연으로', '"quoted"', 'back\\slash', 'line\nbreak', 'tab\t', '\u0000', '😀', 'plain', ' ', '{"menu":"정상승인"}'];
+    const pieces = [
+      '배달지연으로',
+      '"quoted"',
+      'back\\slash',
+      'line\nbreak',
+      'tab\t',
+      '\u0000',
+      '😀',
+      'plain',
+      ' ',
+      '{"menu":"정상승인"}',
+    ];
     const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
     for (let i = 0; i < 300; i++) {
-      const r = row({ remark: text(int(6)), raw_data: text(int(3) === 0 ? 200 : int(20)), result_msg: text(int(4)), platform: text(int(2)), detail_status: text(int(2)) });
-      const page = new EncodedRows([Buffer.from(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))], columnKinds(DDL_TYPES), 'platform_sales');
+      const r = row({
+        remark: text(int(6)),
+        raw_data: text(int(3) === 0 ? 200 : int(20)),
+        result_msg: text(int(4)),
+        platform: text(int(2)),
+        detail_status: text(int(2)),
+      });
+      const page = new EncodedRows(
+        [Buffer.from(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))],
+        columnKinds(DDL_TYPES),
+        'platform_sales',
+      );
       const mapped = mapSourceRow(page.row(0), opts, page.fingerprint(0));
       if (!mapped.ok) throw new Error('rejected');
       expect(mapped.sale.doc.raw_data).toBeInstanceOf(Utf8Text);

@@ -2,7 +2,6 @@
 import { main } from '../../../src/sample/cli';
 import { Capture } from '../../support/capture';
 
-
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -37,9 +36,15 @@ describe('npm run sample', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^sample: 20,000 rows generated \(dry run, nothing written\) in .* rows\/s\) \| [\d,]+ accepted by construction/);
-    expect(lines[0]).toMatch(/\| \d+ rejects \(INVALID_SOLD_AT \d+, INVALID_MODIFIED \d+, MISSING_STORE_ID \d+, INVALID_AMOUNT_SALE \d+, MISSING_CARD_NUMBER \d+\)/);
-    expect(lines[0]).toMatch(/\| \d+ injected anomalies \(OVER_WEEKLY_AOV \d+, REPEATED_AMOUNT \d+, .*SALE_IN_FUTURE \d+\)/);
+    expect(lines[0]).toMatch(
+      /^sample: 20,000 rows generated \(dry run, nothing written\) in .* rows\/s\) \| [\d,]+ accepted by construction/,
+    );
+    expect(lines[0]).toMatch(
+      /\| \d+ rejects \(INVALID_SOLD_AT \d+, INVALID_MODIFIED \d+, MISSING_STORE_ID \d+, INVALID_AMOUNT_SALE \d+, MISSING_CARD_NUMBER \d+\)/,
+    );
+    expect(lines[0]).toMatch(
+      /\| \d+ injected anomalies \(OVER_WEEKLY_AOV \d+, REPEATED_AMOUNT \d+, .*SALE_IN_FUTURE \d+\)/,
+    );
     expect(lines[0]).toMatch(/seed 5, 8 stores, 10 days from 2024-04-01, ids 1–20000$/);
   });
 

@@ -4,13 +4,24 @@
  */
 import { createHash } from 'node:crypto';
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
-import { evaluateSaleRules, rankRepeatedAmounts, type RuleId, type WeeklyBaseline } from '../../../src/core/rules/rules';
+import {
+  evaluateSaleRules,
+  rankRepeatedAmounts,
+  type RuleId,
+  type WeeklyBaseline,
+} from '../../../src/core/rules/rules';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
 import { shiftDay } from '../../../src/core/time/businessDay';
 import {
-  SAMPLE_ANOMALY_RULES, SAMPLE_REJECT_REASONS, SampleTally, generateSales, inBatches, resolveSampleOptions,
-  type SampleOptions, type SampleSale,
+  SAMPLE_ANOMALY_RULES,
+  SAMPLE_REJECT_REASONS,
+  SampleTally,
+  generateSales,
+  inBatches,
+  resolveSampleOptions,
+  type SampleOptions,
+  type SampleSale,
 } from '../../../src/sample/generate';
 
 const TZ = 'Asia/Seoul';
@@ -53,7 +64,9 @@ function judge(sales: SampleSale[]): Map<string, Set<RuleId>> {
         customers += day.cards.size;
       }
     }
-    return customers === 0 ? null : { store_id: store, start_date: shiftDay(end, -6), end_date: end, unit_price: Math.floor(total / customers) };
+    return customers === 0
+      ? null
+      : { store_id: store, start_date: shiftDay(end, -6), end_date: end, unit_price: Math.floor(total / customers) };
   };
   const fired = new Map<string, Set<RuleId>>();
   const groups = new Map<string, SaleDocument[]>();
@@ -63,13 +76,21 @@ function judge(sales: SampleSale[]): Map<string, Set<RuleId>> {
     if (d.counted) groups.set(d.repeat_key, [...(groups.get(d.repeat_key) ?? []), d]);
   }
   for (const members of groups.values()) {
-    for (const id of rankRepeatedAmounts(members, thresholds.repeatedAmountFrom).keys()) fired.get(id)!.add('REPEATED_AMOUNT');
+    for (const id of rankRepeatedAmounts(members, thresholds.repeatedAmountFrom).keys())
+      fired.get(id)!.add('REPEATED_AMOUNT');
   }
   return fired;
 }
 
 describe('sample generator', () => {
-  const modest: Partial<SampleOptions> = { rows: 10_000, days: 21, stores: 12, seed: 7, rejectRate: 0.01, anomalyRate: 0.01 };
+  const modest: Partial<SampleOptions> = {
+    rows: 10_000,
+    days: 21,
+    stores: 12,
+    seed: 7,
+    rejectRate: 0.01,
+    anomalyRate: 0.01,
+  };
   const sales = sample(modest);
 
   it('is deterministic: the same options give byte-identical rows, another seed different ones', () => {
@@ -88,7 +109,9 @@ describe('sample generator', () => {
   });
 
   it('sells within the period, in KST, at every hour including the night', () => {
-    const accepted = sales.filter((s) => s.label.kind !== 'reject' && !(s.label.kind === 'anomaly' && s.label.rule === 'SALE_IN_FUTURE'));
+    const accepted = sales.filter(
+      (s) => s.label.kind !== 'reject' && !(s.label.kind === 'anomaly' && s.label.rule === 'SALE_IN_FUTURE'),
+    );
     const soldAt = accepted.map((s) => s.row.sold_at!);
     expect(soldAt.every((t) => t >= '2024-04-01 00:00:00' && t <= '2024-04-21 23:59:59')).toBe(true);
     const hours = new Set(soldAt.map((t) => t.slice(11, 13)));
@@ -111,10 +134,17 @@ describe('sample generator', () => {
       const amount = r.amount_sale as number;
       const fee = r.amount_fee as number;
       const rate = fee / amount;
-      return r.amount_deposit !== amount - fee || amount % 100 !== 0 || rate < 0.009 || rate > 0.036
-        || !/^\d{4}-\d{2}\*\*-\*\*\*\*-\d{4}$/.test(r.card_number ?? '')
-        || r.created! < r.sold_at! || r.modified! < r.created! || r.will_deposited_at! <= r.sold_at!
-        || (r.raw_data !== null && typeof JSON.parse(r.raw_data) !== 'object');
+      return (
+        r.amount_deposit !== amount - fee ||
+        amount % 100 !== 0 ||
+        rate < 0.009 ||
+        rate > 0.036 ||
+        !/^\d{4}-\d{2}\*\*-\*\*\*\*-\d{4}$/.test(r.card_number ?? '') ||
+        r.created! < r.sold_at! ||
+        r.modified! < r.created! ||
+        r.will_deposited_at! <= r.sold_at! ||
+        (r.raw_data !== null && typeof JSON.parse(r.raw_data) !== 'object')
+      );
     });
     expect(inconsistent).toEqual([]);
     const amounts = normal.map((r) => r.amount_sale as number);
@@ -125,7 +155,9 @@ describe('sample generator', () => {
   it('looks like Korean card sales: platforms, card companies, repeat customers, cancellations, updates, remarks', () => {
     const rows = sales.map((s) => s.row);
     expect(new Set(rows.map((r) => r.platform))).toEqual(new Set(['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP']));
-    expect(new Set(rows.map((r) => r.card_company))).toEqual(new Set(['신한', '국민', '삼성', '현대', '롯데', '하나', '우리', 'BC', 'NH']));
+    expect(new Set(rows.map((r) => r.card_company))).toEqual(
+      new Set(['신한', '국민', '삼성', '현대', '롯데', '하나', '우리', 'BC', 'NH']),
+    );
     expect(new Set(rows.map((r) => r.card_category))).toEqual(new Set(['신용', '체크']));
     const cards = new Set(rows.map((r) => `${r.store_id}|${r.card_number}`));
     expect(cards.size).toBeLessThan(rows.length / 3);
@@ -139,13 +171,17 @@ describe('sample generator', () => {
 
   it('contains every rejection the table can hold, and the product rejects each for exactly that reason', () => {
     const rejects = sales.filter((s) => s.label.kind === 'reject');
-    expect(new Set(rejects.map((s) => s.label.kind === 'reject' && s.label.reason))).toEqual(new Set(SAMPLE_REJECT_REASONS));
+    expect(new Set(rejects.map((s) => s.label.kind === 'reject' && s.label.reason))).toEqual(
+      new Set(SAMPLE_REJECT_REASONS),
+    );
     const misjudged = rejects.filter((s) => {
       const mapped = mapSourceRow(s.row, mapOptions);
       return mapped.ok || s.label.kind !== 'reject' || mapped.rejected.codes.join() !== s.label.reason;
     });
     expect(misjudged).toEqual([]);
-    const zeroDates = rejects.filter((s) => s.row.sold_at === '0000-00-00 00:00:00' || s.row.modified === '0000-00-00 00:00:00');
+    const zeroDates = rejects.filter(
+      (s) => s.row.sold_at === '0000-00-00 00:00:00' || s.row.modified === '0000-00-00 00:00:00',
+    );
     expect(zeroDates.length).toBeGreaterThan(0);
     expect(sales.filter((s) => s.label.kind !== 'reject').every((s) => mapSourceRow(s.row, mapOptions).ok)).toBe(true);
   });
@@ -190,6 +226,12 @@ describe('sample generator', () => {
     expect(() => resolveSampleOptions({ startDate: '2024-02-30' })).toThrow(/not a date/);
     expect(() => resolveSampleOptions({ sourceTz: 'Mars/Olympus' })).toThrow(/unknown time zone/);
     expect(() => resolveSampleOptions({ rejectRate: 0.9 })).toThrow(/rejectRate/);
-    expect(resolveSampleOptions({ rows: 10 })).toMatchObject({ rows: 10, days: 60, stores: 50, seed: 42, startDate: '2024-04-01' });
+    expect(resolveSampleOptions({ rows: 10 })).toMatchObject({
+      rows: 10,
+      days: 60,
+      stores: 50,
+      seed: 42,
+      startDate: '2024-04-01',
+    });
   });
 });

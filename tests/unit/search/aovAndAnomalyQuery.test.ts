@@ -5,16 +5,25 @@ import { UsageError } from '../../../src/core/errors';
 describe('daily and weekly searches', () => {
   it('daily: one date for all stores, newest first then store', () => {
     const plan = buildDailySearch({ from: '2024-05-01', to: '2024-05-01' });
-    expect(plan.query).toEqual({ bool: { filter: [{ range: { date: { gte: '2024-05-01', lte: '2024-05-01', format: 'yyyy-MM-dd' } } }] } });
+    expect(plan.query).toEqual({
+      bool: { filter: [{ range: { date: { gte: '2024-05-01', lte: '2024-05-01', format: 'yyyy-MM-dd' } } }] },
+    });
     expect(plan.sort).toEqual([{ date: { order: 'desc' } }, { store_id: { order: 'asc' } }]);
   });
   it('weekly: by end_date, store filter, custom sort keeps a total order', () => {
     const plan = buildWeeklySearch({ stores: ['50'], sort: { field: 'unit_price', order: 'asc' } });
     expect(plan.query).toEqual({ bool: { filter: [{ term: { store_id: '50' } }] } });
-    expect(plan.sort).toEqual([{ unit_price: { order: 'asc' } }, { end_date: { order: 'asc' } }, { store_id: { order: 'asc' } }]);
+    expect(plan.sort).toEqual([
+      { unit_price: { order: 'asc' } },
+      { end_date: { order: 'asc' } },
+      { store_id: { order: 'asc' } },
+    ]);
   });
   it('weekly sorted by store: end_date breaks ties', () => {
-    expect(buildWeeklySearch({ sort: { field: 'store_id', order: 'desc' } }).sort).toEqual([{ store_id: { order: 'desc' } }, { end_date: { order: 'desc' } }]);
+    expect(buildWeeklySearch({ sort: { field: 'store_id', order: 'desc' } }).sort).toEqual([
+      { store_id: { order: 'desc' } },
+      { end_date: { order: 'desc' } },
+    ]);
   });
   it('rejects a reversed range', () => {
     expect(() => buildDailySearch({ from: '2024-05-02', to: '2024-05-01' })).toThrow(UsageError);
@@ -29,7 +38,13 @@ describe('anomaly search', () => {
     expect(plan.fields[0]).toBe('id');
   });
   it('filters rule, store, days; status all drops the status filter', () => {
-    const plan = buildAnomalySearch({ rules: ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT'], stores: ['7'], from: '2024-05-01', to: '2024-05-02', status: 'all' });
+    const plan = buildAnomalySearch({
+      rules: ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT'],
+      stores: ['7'],
+      from: '2024-05-01',
+      to: '2024-05-02',
+      status: 'all',
+    });
     expect((plan.query as any).bool.filter).toEqual([
       { terms: { rule: ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT'] } },
       { term: { store_id: '7' } },

@@ -1,6 +1,12 @@
 import { makeStyle } from '../../../src/render/style';
 import {
-  columnsFor, createRecordWriter, csvCell, tableCell, type Column, type DataRecord, type OutputFormat,
+  columnsFor,
+  createRecordWriter,
+  csvCell,
+  tableCell,
+  type Column,
+  type DataRecord,
+  type OutputFormat,
 } from '../../../src/render/formats';
 import { chooseFormat, parseFormat } from '../../../src/cmdutil/output';
 import { renderLineChart, thin } from '../../../src/render/chart';
@@ -8,10 +14,23 @@ import { UsageError } from '../../../src/core/errors';
 import { csvRecords, parseCsv } from './csv';
 import { Capture } from '../../support/capture';
 
-
 const records: DataRecord[] = [
-  { id: '1', remark: 'plain', amount_sale: 1234567, is_canceled: false, anomaly_rules: ['A', 'B'], sold_at: '2024-05-01T13:05:00+09:00' },
-  { id: '2', remark: 'comma, "quote" and\nnewline', amount_sale: -500, is_canceled: true, anomaly_rules: [], sold_at: '2024-05-01T23:59:59+09:00' },
+  {
+    id: '1',
+    remark: 'plain',
+    amount_sale: 1234567,
+    is_canceled: false,
+    anomaly_rules: ['A', 'B'],
+    sold_at: '2024-05-01T13:05:00+09:00',
+  },
+  {
+    id: '2',
+    remark: 'comma, "quote" and\nnewline',
+    amount_sale: -500,
+    is_canceled: true,
+    anomaly_rules: [],
+    sold_at: '2024-05-01T23:59:59+09:00',
+  },
   { id: '3', remark: '배민 주문 😀 =SUM(A1)', amount_sale: 0, is_canceled: false, anomaly_rules: ['C'] },
 ];
 const columns: Column[] = columnsFor(['id', 'remark', 'amount_sale', 'is_canceled', 'anomaly_rules', 'sold_at']);
@@ -76,7 +95,11 @@ describe('formats', () => {
 
   it('colours only with a colour style', async () => {
     const out = new Capture(true);
-    const w = createRecordWriter('table', { stream: out, columns: [{ key: 'id', paint: (c, _r, s) => s.red(c) }], style: makeStyle(true) });
+    const w = createRecordWriter('table', {
+      stream: out,
+      columns: [{ key: 'id', paint: (c, _r, s) => s.red(c) }],
+      style: makeStyle(true),
+    });
     await w.write({ id: 'x' });
     await w.end();
     expect(out.text).toMatch(/\u001b\[31mx/);
@@ -118,7 +141,10 @@ describe('formats', () => {
 });
 
 describe('chart', () => {
-  const points = Array.from({ length: 30 }, (_, i) => ({ date: `2024-05-${String(i + 1).padStart(2, '0')}`, value: 20_000 + (i % 7) * 1_500 }));
+  const points = Array.from({ length: 30 }, (_, i) => ({
+    date: `2024-05-${String(i + 1).padStart(2, '0')}`,
+    value: 20_000 + (i % 7) * 1_500,
+  }));
 
   it('labels won with separators and the first and last dates', () => {
     const text = renderLineChart(points, { title: 'Store 50', width: 100 });
@@ -132,15 +158,37 @@ describe('chart', () => {
 
   it('thins a series wider than the terminal, keeping first and last', () => {
     const long = Array.from({ length: 400 }, (_, i) => ({ date: `d${i}`, value: i }));
-    expect(thin(long, 10).map((p) => p.date)).toEqual(['d0', 'd44', 'd89', 'd133', 'd177', 'd222', 'd266', 'd310', 'd355', 'd399']);
-    const text = renderLineChart(long.map((p, i) => ({ date: `2024-01-01+${i}`, value: p.value * 100 })), { title: 't', width: 60 });
+    expect(thin(long, 10).map((p) => p.date)).toEqual([
+      'd0',
+      'd44',
+      'd89',
+      'd133',
+      'd177',
+      'd222',
+      'd266',
+      'd310',
+      'd355',
+      'd399',
+    ]);
+    const text = renderLineChart(
+      long.map((p, i) => ({ date: `2024-01-01+${i}`, value: p.value * 100 })),
+      { title: 't', width: 60 },
+    );
     expect(text).toContain('thinned');
     for (const line of text.split('\n').slice(1, -2)) expect(line.length).toBeLessThanOrEqual(60);
   });
 
   it('handles one point and a flat series', () => {
     expect(renderLineChart([{ date: '2024-05-01', value: 15000 }], { title: 't' })).toContain('15,000');
-    expect(renderLineChart([{ date: 'a', value: 5 }, { date: 'b', value: 5 }], { title: 't' })).toContain('5');
+    expect(
+      renderLineChart(
+        [
+          { date: 'a', value: 5 },
+          { date: 'b', value: 5 },
+        ],
+        { title: 't' },
+      ),
+    ).toContain('5');
     expect(renderLineChart([], { title: 't' })).toContain('no data');
   });
 });

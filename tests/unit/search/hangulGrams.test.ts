@@ -8,7 +8,10 @@ describe('text_grams at ingest', () => {
     expect(wordGrams('정상승인')).toBe('정상 상승 승인 인');
     expect(wordGrams('승')).toBe('승');
     expect(textGrams(['배달지연으로 (고객 요청)', null, '{"msg":"정상승인","code":"0000"}'])).toEqual([
-      '배달 달지 지연 연으 으로 로', '고객 객', '요청 청', '정상 상승 승인 인',
+      '배달 달지 지연 연으 으로 로',
+      '고객 객',
+      '요청 청',
+      '정상 상승 승인 인',
     ]);
   });
   it('keeps each distinct word once and ignores everything not Hangul', () => {
@@ -16,7 +19,27 @@ describe('text_grams at ingest', () => {
     expect(hangulWords('ARS승인/취소!')).toEqual(['승인', '취소']);
   });
   it('gives, for short and long texts alike and however many words, each distinct word of all texts in order of first appearance', () => {
-    const words = ['정상', '승인', '취소', '배달', '지연', '고객', '요청', '환불', '부분', '취소됨', '가', '나다', '라마바', '사', '아자', '차카', '타파하', '거너', '더러'];
+    const words = [
+      '정상',
+      '승인',
+      '취소',
+      '배달',
+      '지연',
+      '고객',
+      '요청',
+      '환불',
+      '부분',
+      '취소됨',
+      '가',
+      '나다',
+      '라마바',
+      '사',
+      '아자',
+      '차카',
+      '타파하',
+      '거너',
+      '더러',
+    ];
     let seed = 7;
     const pick = (): string => words[(seed = (seed * 48_271) % 2_147_483_647) % words.length]!;
     for (let n = 1; n < 60; n++) {
@@ -31,7 +54,9 @@ describe('text_grams at ingest', () => {
     const int = randomInts(31);
     const pieces = ['정상', '승인', '배달지연', 'ㄱㄴ', 'ᄀᄁ', 'ﾡﾢ', '😀', 'é', '€', 'ascii', ' ', '"', '{', '한'];
     for (let i = 0; i < 2_000; i++) {
-      const text = Array.from({ length: int(4) === 0 ? 60 + int(80) : int(12) }, () => pieces[int(pieces.length)]).join('');
+      const text = Array.from({ length: int(4) === 0 ? 60 + int(80) : int(12) }, () => pieces[int(pieces.length)]).join(
+        '',
+      );
       const bytes = Buffer.concat([Buffer.from('정x'), Buffer.from(text), Buffer.from('y승')]);
       const asBytes = new Utf8Text(bytes, Buffer.byteLength('정x'), bytes.length - Buffer.byteLength('y승'));
       expect(textGrams([null, asBytes, '요청'])).toEqual(textGrams([null, text, '요청']));
@@ -93,7 +118,12 @@ describe('a Hangul query word matches exactly the texts that contain it', () => 
 describe('--text with Hangul', () => {
   it('needs every Hangul word (as n-grams) and every other word', () => {
     expect(textQuery('승인 거절')).toEqual({
-      bool: { must: [{ match_phrase: { text_grams: { query: '승인', slop: 0 } } }, { match_phrase: { text_grams: { query: '거절', slop: 0 } } }] },
+      bool: {
+        must: [
+          { match_phrase: { text_grams: { query: '승인', slop: 0 } } },
+          { match_phrase: { text_grams: { query: '거절', slop: 0 } } },
+        ],
+      },
     });
     const mixed = textQuery('배달 ORD-777');
     expect(mixed.bool!.must).toEqual([

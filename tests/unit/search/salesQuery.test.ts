@@ -1,5 +1,13 @@
 import {
-  SALES_SORTABLE, buildSalesSearch, cardQuery, escapeWildcard, parseFields, parseList, parseSort, SALES_FIELDS, textQuery,
+  SALES_SORTABLE,
+  buildSalesSearch,
+  cardQuery,
+  escapeWildcard,
+  parseFields,
+  parseList,
+  parseSort,
+  SALES_FIELDS,
+  textQuery,
 } from '../../../src/core/search/salesQuery';
 import { UsageError } from '../../../src/core/errors';
 
@@ -20,8 +28,14 @@ describe('buildSalesSearch', () => {
 
   it('turns every filter into a filter clause', () => {
     const plan = buildSalesSearch({
-      stores: ['50'], platforms: ['baemin'], from: '2024-05-01', to: '2024-05-07', minAmount: 1000, maxAmount: 50000,
-      card: '5461-11**-****-7537', canceled: false,
+      stores: ['50'],
+      platforms: ['baemin'],
+      from: '2024-05-01',
+      to: '2024-05-07',
+      minAmount: 1000,
+      maxAmount: 50000,
+      card: '5461-11**-****-7537',
+      canceled: false,
     });
     expect(filters(plan)).toEqual([
       { term: { store_id: '50' } },
@@ -38,12 +52,20 @@ describe('buildSalesSearch', () => {
     const plan = buildSalesSearch({ stores: ['50', '51'], platforms: ['BAEMIN', 'yogiyo'] });
     expect(filters(plan)[0]).toEqual({ terms: { store_id: ['50', '51'] } });
     expect(filters(plan)[1]).toEqual({
-      bool: { should: [{ term: { platform: { value: 'BAEMIN', case_insensitive: true } } }, { term: { platform: { value: 'yogiyo', case_insensitive: true } } }], minimum_should_match: 1 },
+      bool: {
+        should: [
+          { term: { platform: { value: 'BAEMIN', case_insensitive: true } } },
+          { term: { platform: { value: 'yogiyo', case_insensitive: true } } },
+        ],
+        minimum_should_match: 1,
+      },
     });
   });
 
   it('allows open-ended ranges', () => {
-    expect(filters(buildSalesSearch({ from: '2024-05-01' }))).toEqual([{ range: { sale_date: { gte: '2024-05-01', format: 'yyyy-MM-dd' } } }]);
+    expect(filters(buildSalesSearch({ from: '2024-05-01' }))).toEqual([
+      { range: { sale_date: { gte: '2024-05-01', format: 'yyyy-MM-dd' } } },
+    ]);
     expect(filters(buildSalesSearch({ maxAmount: 0 }))).toEqual([{ range: { amount_sale: { lte: 0 } } }]);
     expect(filters(buildSalesSearch({ canceled: true }))).toEqual([{ term: { is_canceled: true } }]);
   });
@@ -62,8 +84,23 @@ describe('buildSalesSearch', () => {
 
 describe('--text never reaches a query parser as syntax', () => {
   const hostile = [
-    '"unterminated', 'a AND (b OR', '*', '?', 'field:value', 'a\\b', '/regex/', '(){}[]', '~1', '^2', '!not', 'a && b || c',
-    '😀🔥 emoji', '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |', 'raw_data:{"k":1}', '\u0000\u0007', '   x   ',
+    '"unterminated',
+    'a AND (b OR',
+    '*',
+    '?',
+    'field:value',
+    'a\\b',
+    '/regex/',
+    '(){}[]',
+    '~1',
+    '^2',
+    '!not',
+    'a && b || c',
+    '😀🔥 emoji',
+    '" * ? : \\ / ( ) { } [ ] ~ ^ ! + - = && || > < |',
+    'raw_data:{"k":1}',
+    '\u0000\u0007',
+    '   x   ',
   ];
   it.each(hostile)('%j becomes a multi_match with the text verbatim', (text) => {
     const plan = buildSalesSearch({ text });
@@ -118,16 +155,22 @@ describe('parseSort', () => {
     expect(parseSort('amount_sale', SALES_SORTABLE)).toEqual({ field: 'amount_sale', order: 'desc' });
     expect(parseSort('sold_at:ASC', SALES_SORTABLE)).toEqual({ field: 'sold_at', order: 'asc' });
   });
-  it.each(['raw_data', 'remark', 'amount_sale:up', 'sold_at:asc:desc', '', '_id', 'id;drop', 'script:asc'])('rejects %j and lists the sortable fields', (v) => {
-    expect(() => parseSort(v, SALES_SORTABLE)).toThrow(UsageError);
-    try {
-      parseSort(v, SALES_SORTABLE);
-    } catch (err) {
-      expect((err as UsageError).hint).toContain('sold_at, sale_date, amount_sale');
-    }
-  });
+  it.each(['raw_data', 'remark', 'amount_sale:up', 'sold_at:asc:desc', '', '_id', 'id;drop', 'script:asc'])(
+    'rejects %j and lists the sortable fields',
+    (v) => {
+      expect(() => parseSort(v, SALES_SORTABLE)).toThrow(UsageError);
+      try {
+        parseSort(v, SALES_SORTABLE);
+      } catch (err) {
+        expect((err as UsageError).hint).toContain('sold_at, sale_date, amount_sale');
+      }
+    },
+  );
   it('puts the sort first and id as tiebreaker in the same direction', () => {
-    expect(buildSalesSearch({ sort: { field: 'amount_sale', order: 'asc' } }).sort).toEqual([{ amount_sale: { order: 'asc' } }, { id: { order: 'asc' } }]);
+    expect(buildSalesSearch({ sort: { field: 'amount_sale', order: 'asc' } }).sort).toEqual([
+      { amount_sale: { order: 'asc' } },
+      { id: { order: 'asc' } },
+    ]);
   });
   it('sorts only on keyword/number/date fields of the mapping', () => {
     for (const f of SALES_SORTABLE) expect(SALES_FIELDS).toContain(f);

@@ -1,4 +1,15 @@
-import { businessDayOf, daysBetween, isBusinessDay, isoBefore, parseUserTime, shiftDay, startOfBusinessDay, toOffsetIso, toWallClock, wallClockToInstant } from '../../../src/core/time/businessDay';
+import {
+  businessDayOf,
+  daysBetween,
+  isBusinessDay,
+  isoBefore,
+  parseUserTime,
+  shiftDay,
+  startOfBusinessDay,
+  toOffsetIso,
+  toWallClock,
+  wallClockToInstant,
+} from '../../../src/core/time/businessDay';
 
 describe('business days', () => {
   it('accepts only real calendar dates', () => {
@@ -66,10 +77,21 @@ describe('shiftDay', () => {
 describe('isoBefore', () => {
   it('orders instants as Date.parse does, whatever their offsets, fractions and forms', () => {
     const texts = [
-      '2024-05-01T13:05:00+09:00', '2024-05-01T13:05:01+09:00', '2024-05-01T04:05:00Z', '2024-05-01T04:05:00.500Z',
-      '2024-05-01T13:05:00.250+09:00', '2024-05-01T13:05:00.750+09:00', '2024-05-01T00:05:00-04:00', '2024-04-30T23:59:59-05:00',
-      '2024-03-10T01:59:59-05:00', '2024-03-10T03:00:00-04:00', '2023-12-31T23:59:59+14:00', '2024-01-01T00:00:00Z', '2024-05-01T13:05:00+05:30',
+      '2024-05-01T13:05:00+09:00',
+      '2024-05-01T13:05:01+09:00',
+      '2024-05-01T04:05:00Z',
+      '2024-05-01T04:05:00.500Z',
+      '2024-05-01T13:05:00.250+09:00',
+      '2024-05-01T13:05:00.750+09:00',
+      '2024-05-01T00:05:00-04:00',
+      '2024-04-30T23:59:59-05:00',
+      '2024-03-10T01:59:59-05:00',
+      '2024-03-10T03:00:00-04:00',
+      '2023-12-31T23:59:59+14:00',
+      '2024-01-01T00:00:00Z',
+      '2024-05-01T13:05:00+05:30',
     ];
-    for (const a of texts) for (const b of texts) expect([a, b, isoBefore(a, b)]).toEqual([a, b, Date.parse(a) < Date.parse(b)]);
+    for (const a of texts)
+      for (const b of texts) expect([a, b, isoBefore(a, b)]).toEqual([a, b, Date.parse(a) < Date.parse(b)]);
   });
 });

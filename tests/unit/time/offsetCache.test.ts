@@ -5,9 +5,24 @@
  */
 import { TZDate, tz } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { businessDayOf, readWallClock, toOffsetIso, toWallClock, wallClockToInstant } from '../../../src/core/time/businessDay';
+import {
+  businessDayOf,
+  readWallClock,
+  toOffsetIso,
+  toWallClock,
+  wallClockToInstant,
+} from '../../../src/core/time/businessDay';
 
-const ZONES = ['Asia/Seoul', 'UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham'];
+const ZONES = [
+  'Asia/Seoul',
+  'UTC',
+  'America/New_York',
+  'Europe/Berlin',
+  'Australia/Lord_Howe',
+  'Asia/Kathmandu',
+  'America/St_Johns',
+  'Pacific/Chatham',
+];
 
 function referenceInstant(value: string, timeZone: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value)!;
@@ -28,8 +43,17 @@ function seeded(seed: number): () => number {
 function instantsFor(timeZone: string): number[] {
   const out: number[] = [];
   const random = seeded(ZONES.indexOf(timeZone) + 1);
-  for (let i = 0; i < 800; i++) out.push(Date.UTC(1990, 0, 1) + Math.floor(random() * (Date.UTC(2040, 0, 1) - Date.UTC(1990, 0, 1))));
-  const transitionDays = ['2024-03-10', '2024-11-03', '2024-03-31', '2024-10-27', '2024-04-07', '2024-10-06', '2024-09-29'];
+  for (let i = 0; i < 800; i++)
+    out.push(Date.UTC(1990, 0, 1) + Math.floor(random() * (Date.UTC(2040, 0, 1) - Date.UTC(1990, 0, 1))));
+  const transitionDays = [
+    '2024-03-10',
+    '2024-11-03',
+    '2024-03-31',
+    '2024-10-27',
+    '2024-04-07',
+    '2024-10-06',
+    '2024-09-29',
+  ];
   for (const day of transitionDays) {
     const start = Date.parse(`${day}T00:00:00Z`) - 86_400_000;
     for (let t = start; t < start + 3 * 86_400_000; t += 17 * 60_000 + 13_000) out.push(t);
@@ -57,7 +81,11 @@ describe.each(ZONES)('cached offsets in %s', (timeZone) => {
       expect(wallClockToInstant(wall, timeZone)?.getTime() ?? null).toBe(reference);
       // What ingest writes: the instant, and its ISO text without converting back.
       const reading = readWallClock(wall, timeZone);
-      expect(reading && { ms: reading.ms, iso: reading.iso }).toEqual(reference === null ? null : { ms: reference, iso: format(new TZDate(reference, timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX") });
+      expect(reading && { ms: reading.ms, iso: reading.iso }).toEqual(
+        reference === null
+          ? null
+          : { ms: reference, iso: format(new TZDate(reference, timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX") },
+      );
     }
   });
 });
@@ -66,8 +94,16 @@ it('rejects rolled-over dates and two-digit years on the fast path too', () => {
   expect(wallClockToInstant('2023-02-29 12:00:00', 'Asia/Seoul')).toBeNull();
   expect(wallClockToInstant('2024-04-31 00:00:00', 'Asia/Seoul')).toBeNull();
   expect(wallClockToInstant('1900-02-29 00:00:00', 'Asia/Seoul')).toBeNull();
-  expect(readWallClock('2000-02-29 23:59:59', 'Asia/Seoul')).toEqual({ ms: Date.parse('2000-02-29T23:59:59+09:00'), iso: '2000-02-29T23:59:59+09:00' });
-  expect(readWallClock('2024-05-01T13:05:00', 'UTC')).toEqual({ ms: Date.parse('2024-05-01T13:05:00Z'), iso: '2024-05-01T13:05:00Z' });
+  expect(readWallClock('2000-02-29 23:59:59', 'Asia/Seoul')).toEqual({
+    ms: Date.parse('2000-02-29T23:59:59+09:00'),
+    iso: '2000-02-29T23:59:59+09:00',
+  });
+  expect(readWallClock('2024-05-01T13:05:00', 'UTC')).toEqual({
+    ms: Date.parse('2024-05-01T13:05:00Z'),
+    iso: '2024-05-01T13:05:00Z',
+  });
   expect(readWallClock(' 2024-05-01 13:05:00.5 ', 'Asia/Seoul')?.iso).toBe('2024-05-01T13:05:00+09:00');
-  expect(wallClockToInstant('0099-05-01 00:00:00', 'Asia/Seoul')?.getTime() ?? null).toBe(referenceInstant('0099-05-01 00:00:00', 'Asia/Seoul'));
+  expect(wallClockToInstant('0099-05-01 00:00:00', 'Asia/Seoul')?.getTime() ?? null).toBe(
+    referenceInstant('0099-05-01 00:00:00', 'Asia/Seoul'),
+  );
 });
