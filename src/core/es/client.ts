@@ -36,6 +36,39 @@ export async function retryOn429<T>(send: () => Promise<T>, onRetry?: () => void
   }
 }
 
+/** What an error keeps of the request that failed (see `leanError`). */
+interface Diagnostic {
+  body?: unknown;
+  statusCode?: number | null;
+  meta?: { attempts?: number; aborted?: boolean; connection?: { url?: URL | string } | null };
+}
+
+/**
+ * The client's errors redact their diagnostic by copying it key by key, the request's body with
+ * it: a bulk request's 5 MB Buffer became millions of entries, and one failed bulk request ran
+ * the CLI's heap out (a heap abort instead of one line). The client is made with redaction
+ * off (nothing is copied), and every error leaves the transport holding only what the product
+ * reads: the answer's body and status, and the node's URL without credentials — no request, no
+ * headers, no body.
+ */
+function leanError(err: unknown): unknown {
+  const e = err as { meta?: Diagnostic } | null;
+  if (!e || typeof e !== 'object' || !e.meta || typeof e.meta !== 'object') return err;
+  const { body, statusCode, meta } = e.meta;
+  const url = meta?.connection?.url;
+  const node = url instanceof URL ? `${url.origin}${url.pathname}` : typeof url === 'string' ? url : undefined;
+  e.meta = {
+    body,
+    statusCode,
+    meta: {
+      attempts: meta?.attempts,
+      aborted: meta?.aborted,
+      connection: node && URL.canParse(node) ? { url: new URL(node) } : null,
+    },
+  };
+  return err;
+}
+
 /**
  * A checkpoint, lock or run document written while a queue is full failed the whole run: every
  * request is retried here — except bulk requests, which the bulk writer retries with the same
@@ -47,8 +80,12 @@ RetryingTransport.prototype.request = async function retrying(
   this: SniffingTransport,
   ...args: Parameters<typeof send>
 ) {
-  if (/(^|\/)_bulk$/.test(args[0].path)) return send.apply(this, args);
-  return retryOn429(() => send.apply(this, args));
+  try {
+    if (/(^|\/)_bulk$/.test(args[0].path)) return await send.apply(this, args);
+    return await retryOn429(() => send.apply(this, args));
+  } catch (err) {
+    throw leanError(err);
+  }
 } as typeof send;
 
 /**
@@ -58,7 +95,7 @@ RetryingTransport.prototype.request = async function retrying(
  */
 export class ConnectionRefusedError extends errors.ConnectionError {
   constructor(message: string, meta?: ConstructorParameters<typeof errors.ConnectionError>[1]) {
-    super(message, meta);
+    super(message, meta, { redaction: { type: 'off', additionalKeys: [] } });
     this.name = 'ConnectionRefusedError';
   }
 }
@@ -75,9 +112,9 @@ RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(
   } catch (err) {
     if (err instanceof errors.ConnectionError && /\bECONNREFUSED\b/.test(err.message)) {
       // Shaped like the transport's own errors, so reports name the node's URL.
-      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<
-        typeof errors.ConnectionError
-      >[1]);
+      throw new ConnectionRefusedError(err.message, {
+        meta: { connection: { url: this.url } },
+      } as ConstructorParameters<typeof errors.ConnectionError>[1]);
     }
     throw err;
   }
@@ -116,6 +153,8 @@ export function createEsClient(
     tls,
     requestTimeout: 60_000,
     maxRetries: retriesFor(config.esNodes.length),
+    // Nothing copied into errors: leanError keeps what is read of them (above).
+    redaction: { type: 'off' },
     ...options,
   });
 }
