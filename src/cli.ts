@@ -55,6 +55,14 @@ export function buildProgram(
     .option('--index-prefix <prefix>', 'prefix of every index name (env EARLYPAY_INDEX_PREFIX; default earlypay)')
     .option('--tz <zone>', 'business time zone for day boundaries (env EARLYPAY_TZ; default Asia/Seoul)')
     .option('--config <file>', 'JSON config file (env EARLYPAY_CONFIG); flags > env > file > defaults')
+    .option(
+      '--es-timeout <duration>',
+      'fail a run when one Elasticsearch request takes longer (env EARLYPAY_ES_TIMEOUT; default 60s)',
+    )
+    .option(
+      '--mysql-timeout <duration>',
+      'fail a run when one MySQL statement takes longer (env EARLYPAY_MYSQL_TIMEOUT; default 60s)',
+    )
     .option('--json', 'machine-readable result on stdout')
     .option('-q, --quiet', 'print nothing but errors (and --json output)')
     .option('-v, --verbose', 'more detail on stderr')

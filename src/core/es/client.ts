@@ -1,7 +1,7 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
 import { Client, SniffingTransport, UndiciConnection, errors, type ClientOptions } from '@elastic/elasticsearch';
-import type { Config } from '../config/config';
+import { TIME_LIMITS, type Config } from '../config/config';
 import { UsageError } from '../errors';
 
 /**
@@ -132,7 +132,7 @@ export function retriesFor(nodes: number): number {
 }
 
 export function createEsClient(
-  config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>,
+  config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'> & Partial<Pick<Config, 'esTimeoutMs'>>,
   options: Partial<ClientOptions> = {},
 ): Client {
   let tls: ClientOptions['tls'];
@@ -151,7 +151,7 @@ export function createEsClient(
     nodes: [...config.esNodes],
     auth: config.esAuth,
     tls,
-    requestTimeout: 60_000,
+    requestTimeout: config.esTimeoutMs ?? TIME_LIMITS.esTimeout.default,
     maxRetries: retriesFor(config.esNodes.length),
     // Nothing copied into errors: leanError keeps what is read of them (above).
     redaction: { type: 'off' },
