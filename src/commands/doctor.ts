@@ -12,7 +12,7 @@ import { StateStore } from '../core/state/store';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
 import { ExitCode } from '../core/errors';
-import { redactUrl } from '../core/config/config';
+import { TIME_LIMITS, redactUrl } from '../core/config/config';
 import { today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 
@@ -173,7 +173,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checks.push({ name: `last ${job}`, status: 'warn', detail: 'never ran', hint: 'see crontab.example' });
         continue;
       }
-      checks.push(lastRunCheck(job, run, now));
+      checks.push(lastRunCheck(job, run, now, config.lockStaleAfterMs));
     }
 
     const [dailyMarks, deadletters] = await Promise.all([
@@ -225,12 +225,17 @@ export function reconcileOutcome(
  * How the last run of a job ended. A run whose process is gone while it says `running` (kill -9,
  * a crash, a reboot) is a failure: it did not finish, and nothing else will say so.
  */
-export function lastRunCheck(job: string, run: RunDocument, now: number): Check {
+export function lastRunCheck(
+  job: string,
+  run: RunDocument,
+  now: number,
+  staleAfterMs: number = TIME_LIMITS.lockStaleAfter.default,
+): Check {
   const name = `last ${job}`;
   const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
   const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
   const base = `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at, now)}${took}`;
-  const gone = runGoneReason(run, now);
+  const gone = runGoneReason(run, now, staleAfterMs);
   if (gone || run.status === 'abandoned') {
     return {
       name,

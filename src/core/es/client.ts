@@ -19,6 +19,20 @@ export function backoffMs(attempt: number): number {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `work` has settled (however), or after `ms` at the latest: for what a run does on its way out. */
+export async function settledWithin(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 function is429(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 429;
 }
@@ -69,6 +83,34 @@ function leanError(err: unknown): unknown {
   return err;
 }
 
+/** Resolves while this process may write, and throws once it may not (a job lock it lost: runs/lock.ts). */
+export type WriteFence = () => Promise<void>;
+const fences = new WeakMap<object, WriteFence>();
+
+/**
+ * From now on every write through this client first waits for `fence` (undefined: no fence):
+ * a job frame fences its client with its locks, so a run that lost one writes nothing more,
+ * whichever module the write comes from.
+ */
+export function fenceWrites(client: Client, fence: WriteFence | undefined): void {
+  if (fence) fences.set(client.transport, fence);
+  else fences.delete(client.transport);
+}
+
+/**
+ * The request options of a write that is conditional on its own document's version (a lock's
+ * heartbeat, a run document): that condition fences it, so it does not wait for the lease
+ * (which such a write is how the lease is proved).
+ */
+export const SELF_FENCED = { context: { selfFenced: true } };
+
+/** Requests that read, whatever their method (searches, counts, multi-gets, points in time, refreshes). */
+const READS = /(^|\/)(_search|_count|_mget|_msearch|_pit|_refresh|_field_caps|_search\/scroll)(\/|$)/;
+
+function isWrite(params: { method: string; path: string }): boolean {
+  return params.method !== 'GET' && params.method !== 'HEAD' && !READS.test(params.path);
+}
+
 /**
  * A checkpoint, lock or run document written while a queue is full failed the whole run: every
  * request is retried here — except bulk requests, which the bulk writer retries with the same
@@ -81,6 +123,8 @@ RetryingTransport.prototype.request = async function retrying(
   ...args: Parameters<typeof send>
 ) {
   try {
+    const fence = fences.get(this);
+    if (fence && isWrite(args[0]) && !args[1]?.context?.selfFenced) await fence();
     if (/(^|\/)_bulk$/.test(args[0].path)) return await send.apply(this, args);
     return await retryOn429(() => send.apply(this, args));
   } catch (err) {

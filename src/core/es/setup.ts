@@ -71,6 +71,14 @@ export async function inspectIndices(client: Client, prefix: string): Promise<In
   return Promise.all(INDEX_DEFINITIONS.map((def) => inspectIndex(client, prefix, def)));
 }
 
+/** The aliases of these whose index has unassigned primary shards (red): every request touching them would hang. */
+export async function redIndices(client: Client, statuses: readonly IndexStatus[]): Promise<string[]> {
+  const present = statuses.filter((s) => s.index !== null);
+  if (present.length === 0) return [];
+  const health = await client.cluster.health({ index: present.map((s) => s.index!), level: 'indices' });
+  return present.filter((s) => health.indices?.[s.index!]?.status === 'red').map((s) => s.alias);
+}
+
 async function createVersioned(
   client: Client,
   prefix: string,
@@ -221,12 +229,8 @@ async function copyIndex(client: Client, from: string, to: string, rewrite: Inde
       }
     }
   })();
-  const result = await writeBulk(client, ops, { refresh: true });
-  if (result.failed.length) {
-    throw new Error(
-      `copying ${from} to ${to} failed for ${result.failed.length} document(s), e.g. ${result.failed[0]!.id}: ${result.failed[0]!.reason}`,
-    );
-  }
+  // Into the versioned index itself: the alias moves to it once it holds everything.
+  await writeBulk(client, ops, { refresh: true, requireAlias: false, what: `copying ${from} to ${to}` });
 }
 
 function errorType(err: unknown): string | undefined {

@@ -299,7 +299,7 @@ describe('anomalies scan', () => {
   });
 
   it('waits for the lock: exit 75 while another scan holds it', async () => {
-    const lock = new JobLock(world.es, world.names.state, 'anomalies-scan', 'other-run');
+    const lock = new JobLock(world.es, world.names.state, 'anomalies-scan', 'other-run', { staleAfterMs: 120_000 });
     await lock.acquire();
     try {
       const r = await world.cli(['anomalies', 'scan', '--from', FROM, '--to', TO], { now: NOW });
