@@ -2,7 +2,9 @@
  * REPEATED_AMOUNT (SPEC §5) written out again in plain TypeScript, not with the production rule
  * functions: the sales the anomaly tests expect flagged.
  */
+import type { AnomalyDocument } from '../../../src/core/rules/rules';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
+import type { TestWorld } from '../../support';
 
 /** The ids of the counted sales from the 3rd of each group (store, card, business day, amount), ordered by sold_at then id. */
 export function repeatedIds(docs: SaleDocument[]): Set<string> {
@@ -18,4 +20,23 @@ export function repeatedIds(docs: SaleDocument[]): Set<string> {
     g.slice(2).forEach((d) => out.add(d.id));
   }
   return out;
+}
+
+/** The REPEATED_AMOUNT flags the rule expects over a world's sales as they are, and those on the sales and as anomaly documents. */
+export async function repeatedAmountFlags(
+  world: TestWorld,
+): Promise<{ expected: string[]; onSales: string[]; documents: string[] }> {
+  const sales = [...(await world.allDocs<SaleDocument>(world.names.sales)).values()];
+  const anomalies = [...(await world.allDocs<AnomalyDocument>(world.names.anomalies)).values()];
+  return {
+    expected: [...repeatedIds(sales)].sort(),
+    onSales: sales
+      .filter((d) => d.anomaly_rules.includes('REPEATED_AMOUNT'))
+      .map((d) => d.id)
+      .sort(),
+    documents: anomalies
+      .filter((a) => a.rule === 'REPEATED_AMOUNT')
+      .map((a) => a.sale_id)
+      .sort(),
+  };
 }
