@@ -134,12 +134,21 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         missing.length || wrong.length
           ? [
               ...missing.map((s) => `${s.alias} missing`),
-              ...wrong.map((s) => `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`),
+              ...wrong.map((s) =>
+                s.state === 'not-an-alias'
+                  ? `${s.alias} is a concrete index, not the alias earlypay writes through`
+                  : `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`,
+              ),
             ].join('; ')
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
-      hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
+      hint:
+        missing.length || wrong.length
+          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a concrete index Elasticsearch made up into a proper one'
+          : undefined,
     });
-    if (missing.length || clusterRed) return checks;
+    // The checks below read the indices: on a missing one, or one that is not what this earlypay
+    // wrote (a concrete index with dynamic mappings where the alias belongs), they would fail raw.
+    if (missing.length || wrong.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
     const checkpoint = await state.readCheckpoint(config.table);

@@ -1,5 +1,6 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { Client, SniffingTransport, UndiciConnection, errors, type ClientOptions } from '@elastic/elasticsearch';
 import { TIME_LIMITS, type Config } from '../config/config';
 import { UsageError } from '../errors';
@@ -111,21 +112,76 @@ function isWrite(params: { method: string; path: string }): boolean {
   return params.method !== 'GET' && params.method !== 'HEAD' && !READS.test(params.path);
 }
 
+/** A fenced bulk body goes out in pieces of this size, each only once the fence has let it. */
+const FENCED_CHUNK = 256 * 1024;
+
+/**
+ * A bulk body sent piece by piece, each piece only while `fence` holds. A process stopped in the
+ * middle of sending a 5 MB body (SIGSTOP, a frozen VM) would otherwise, once resumed, send the
+ * rest before any of its own code ran again — the socket's queue is the runtime's — and
+ * Elasticsearch would apply writes made under a lock another run holds by then. Cut short, the
+ * request is never complete, and Elasticsearch applies none of it.
+ */
+function fencedBody(body: Buffer, fence: WriteFence): Readable {
+  let offset = 0;
+  return new Readable({
+    highWaterMark: FENCED_CHUNK,
+    read() {
+      if (offset >= body.length) {
+        this.push(null);
+        return;
+      }
+      fence().then(
+        () => {
+          const end = Math.min(body.length, offset + FENCED_CHUNK);
+          const piece = body.subarray(offset, end);
+          offset = end;
+          this.push(piece);
+        },
+        (err: unknown) => this.destroy(err as Error),
+      );
+    },
+  });
+}
+
+type Request = Parameters<typeof SniffingTransport.prototype.request>;
+
+/**
+ * A fenced bulk request: its body streamed under the fence. The transport does not send a
+ * streamed body twice, so a dropped connection is retried here, with a fresh stream over the
+ * same bytes (on the next node, the transport having marked the last one dead).
+ */
+async function sendFencedBulk(transport: SniffingTransport, fence: WriteFence, [params, options]: Request) {
+  const retries = retriesFor(transport.connectionPool.size);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const bulkBody = fencedBody(params.bulkBody as Buffer, fence);
+      return await send.call(transport, { ...params, bulkBody }, options);
+    } catch (err) {
+      const dropped = err instanceof errors.ConnectionError && !(err instanceof ConnectionRefusedError);
+      if (!dropped || attempt >= retries) throw err;
+    }
+  }
+}
+
 /**
  * A checkpoint, lock or run document written while a queue is full failed the whole run: every
  * request is retried here — except bulk requests, which the bulk writer retries with the same
- * policy itself so that it can count the retried documents in the run's summary.
+ * policy itself so that it can count the retried documents in the run's summary. A write waits
+ * for the client's fence first (fenceWrites).
  */
 class RetryingTransport extends SniffingTransport {}
 const send = SniffingTransport.prototype.request;
-RetryingTransport.prototype.request = async function retrying(
-  this: SniffingTransport,
-  ...args: Parameters<typeof send>
-) {
+RetryingTransport.prototype.request = async function retrying(this: SniffingTransport, ...args: Request) {
   try {
     const fence = fences.get(this);
-    if (fence && isWrite(args[0]) && !args[1]?.context?.selfFenced) await fence();
-    if (/(^|\/)_bulk$/.test(args[0].path)) return await send.apply(this, args);
+    const fenced = fence && isWrite(args[0]) && !args[1]?.context?.selfFenced ? fence : undefined;
+    if (fenced) await fenced();
+    if (/(^|\/)_bulk$/.test(args[0].path)) {
+      return await (fenced && Buffer.isBuffer(args[0].bulkBody)
+        ? sendFencedBulk(this, fenced, args)
+        : send.apply(this, args));
+    }
     return await retryOn429(() => send.apply(this, args));
   } catch (err) {
     throw leanError(err);

@@ -43,6 +43,10 @@ function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
 
+function errorType(err: unknown): string | undefined {
+  return (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+}
+
 /** Local time that only moves forward (a wall clock set back must not stretch a lease). */
 const monotonic = (): number => performance.now();
 
@@ -163,6 +167,7 @@ export class JobLock {
             index: this.index,
             id: this.id,
             doc: { heartbeat_at: new Date().toISOString() },
+            require_alias: true,
             if_seq_no: version.seqNo,
             if_primary_term: version.primaryTerm,
           },
@@ -170,11 +175,24 @@ export class JobLock {
         );
         this.held(res, sent);
       } catch (err) {
+        if (errorType(err) === 'index_not_found_exception') throw this.indexGone();
         if (statusOf(err) === 409 || statusOf(err) === 404) throw await this.lostTo(err);
         throw err;
       }
     })().finally(() => (this.beating = undefined));
     return this.beating;
+  }
+
+  /** The state index itself is gone (deleted under the run): the lock with it. */
+  private indexGone(): LockLostError {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.version = null;
+    this.lost ??= new LockLostError(
+      `the state index ${this.index} is gone (deleted while this ${this.job} run held its lock there); it stopped without writing anything more`,
+      'run `earlypay setup` to recreate it (the next ingest then reads the whole table again, writing only what differs), then re-run',
+    );
+    return this.lost;
   }
 
   /** Records the loss (and who holds the lock now, when that can be read) and returns the error. */

@@ -86,6 +86,7 @@ export class RunRecorder {
             index: this.index,
             id: this.doc.run_id,
             doc: { heartbeat_at: this.doc.heartbeat_at },
+            require_alias: true,
             if_seq_no: over.seqNo,
             if_primary_term: over.primaryTerm,
           },
@@ -192,7 +193,15 @@ export async function abandonGoneRuns(
     };
     // Only if nobody changed it meanwhile (it may have just finished after all).
     await client.update(
-      { index, id: hit._id!, doc, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term, refresh: true },
+      {
+        index,
+        id: hit._id!,
+        doc,
+        if_seq_no: hit._seq_no,
+        if_primary_term: hit._primary_term,
+        refresh: true,
+        require_alias: true,
+      },
       { ignore: [409] },
     );
     abandoned.push({ run: { ...run, ...doc }, reason });

@@ -161,7 +161,7 @@ export class StateStore {
         if_primary_term: m.primaryTerm,
       },
     }));
-    await this.client.bulk({ operations, refresh: true });
+    await this.client.bulk({ operations, refresh: true, require_alias: true });
   }
 }
 

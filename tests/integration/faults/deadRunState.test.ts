@@ -15,7 +15,7 @@ import { StateStore } from '../../../src/core/state/store';
 import { loadSample } from '../../../src/sample/load';
 import { TestWorld } from '../../support';
 import { repeatedAmountFlags } from '../anomalies/reference';
-import { runCliProcess, salesCount, spawnCli, waitFor } from './support';
+import { runCliProcess, salesCount, spawnCliUntil } from './support';
 
 const world = new TestWorld('fault-deadrun');
 const ROWS = 150_000;
@@ -39,17 +39,7 @@ async function lockHeld(job: string): Promise<boolean> {
 
 describe('an ingest killed (-9) before its end', () => {
   it('leaves the days it wrote to the next run, which settles REPEATED_AMOUNT on them exactly', async () => {
-    const run = spawnCli(['ingest', ...world.args]);
-    let exited = false;
-    void run.done.then(() => (exited = true));
-    expect(
-      await waitFor(
-        async () => (await salesCount(world)) > 40_000,
-        240_000,
-        50,
-        () => exited,
-      ),
-    ).toBe(true);
+    const run = await spawnCliUntil(['ingest', ...world.args], async () => (await salesCount(world)) > 40_000);
     process.kill(run.pid, 'SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     // The days it wrote wait to be settled.
@@ -108,18 +98,12 @@ describe('reconcile --repair and the ingest lock', () => {
     }
     await world.es.indices.refresh({ index: world.names.sales });
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      const run = spawnCli(['reconcile', '--all', '--repair', ...world.args]);
-      let exited = false;
-      void run.done.then(() => (exited = true));
       // Mid-repair: documents are coming back.
       const before = await salesCount(world);
-      const reached = await waitFor(
+      const run = await spawnCliUntil(
+        ['reconcile', '--all', '--repair', ...world.args],
         async () => (await salesCount(world)) > before + 2_000,
-        240_000,
-        50,
-        () => exited,
       );
-      if (!reached) throw new Error(`the repair ended first: ${JSON.stringify(await run.done)}`);
       process.kill(run.pid, signal);
       const result = await run.done;
       if (signal === 'SIGTERM') {

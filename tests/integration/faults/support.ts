@@ -248,6 +248,32 @@ export function spawnCli(
   return { pid: child.pid!, done, stdoutSoFar: () => stdout };
 }
 
+/** A CLI process the test started, and whether it has ended. */
+export interface RunningCli {
+  pid: number;
+  done: Promise<ProcessResult>;
+  exited(): boolean;
+}
+
+/**
+ * Starts `earlypay <args>` and resolves once `when` holds while it runs — the moment a test
+ * strikes at; fails the test when the run ended first.
+ */
+export async function spawnCliUntil(
+  args: string[],
+  when: () => Promise<boolean>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningCli> {
+  const run = spawnCli(args, env);
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  if (!(await waitFor(when, 240_000, 20, () => exited)))
+    throw new Error(
+      `earlypay ${args[0]} ended before the moment the test waited for: ${JSON.stringify(await run.done)}`,
+    );
+  return { pid: run.pid, done: run.done, exited: () => exited };
+}
+
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
   return spawnCli(args, env).done;
 }

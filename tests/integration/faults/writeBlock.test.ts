@@ -15,8 +15,7 @@ import {
   expectSalesEqualSql,
   runCliProcess,
   salesCount,
-  spawnCli,
-  waitFor,
+  spawnCliUntil,
   worldWithGeneratedSales,
 } from './support';
 
@@ -29,17 +28,7 @@ async function setWriteBlock(on: boolean): Promise<void> {
 
 describe('a write block on the sales index mid-ingest', () => {
   it('fails the run with one line naming the block; no valid row is dead-lettered; a re-run after lifting it is exact', async () => {
-    const run = spawnCli(['ingest', ...world.args]);
-    let exited = false;
-    void run.done.then(() => (exited = true));
-    expect(
-      await waitFor(
-        async () => (await salesCount(world)) > 20_000,
-        240_000,
-        50,
-        () => exited,
-      ),
-    ).toBe(true);
+    const run = await spawnCliUntil(['ingest', ...world.args], async () => (await salesCount(world)) > 20_000);
     await setWriteBlock(true);
     let failed: Awaited<typeof run.done>;
     try {
