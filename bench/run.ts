@@ -19,7 +19,8 @@
  * aggregation (reconcile's exact SQL, run alone in-process) as the floor.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { sectionOf } from './sections';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -1019,7 +1020,10 @@ async function run(): Promise<void> {
     '',
   ].join('\n');
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md);
+  const results = join(ROOT, 'bench', 'RESULTS.md');
+  // What `npm run chaos` wrote there stays.
+  const chaos = existsSync(results) ? sectionOf(readFileSync(results, 'utf8'), 'chaos') : '';
+  writeFileSync(results, chaos ? `${md.trimEnd()}\n\n${chaos}\n` : md);
   log('wrote bench/RESULTS.md');
   if (!a.keep) {
     await deletePrefix(es, smallLight.prefix);
