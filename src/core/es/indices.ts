@@ -84,7 +84,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'dailyAov',
     suffix: 'daily-aov',
-    version: 1,
+    version: 2, // v2: provisional (`daily --today`), added in place
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -98,13 +98,14 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         canceled_amount: long,
         platforms: keyword,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
   {
     key: 'weeklyAov',
     suffix: 'weekly-aov',
-    version: 1,
+    version: 2, // v2: provisional (`weekly --today`), added in place
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -117,6 +118,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         days_with_sales: long,
         unit_price: long,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
