@@ -115,7 +115,7 @@ async function runFramed(
     } catch (err) {
       // Cut short by the interruption (or failing on its way out of it): that is what happened.
       if (!interruption.received) {
-        const message = redactSecrets(describeFailure(err), ctx.config());
+        const message = redactSecrets(describeFailure(err));
         const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
         await recorder?.finish({ status: 'failed', exitCode, error: message });
         throw err;

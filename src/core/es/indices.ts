@@ -211,6 +211,12 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
 ];
 
+/**
+ * Elasticsearch refuses index names longer than 255 bytes; the longest name earlypay makes is
+ * `<prefix>-<longest suffix>-v<version>`, with room left for versions up to 999.
+ */
+export const MAX_INDEX_PREFIX_BYTES = 255 - Math.max(...INDEX_DEFINITIONS.map((d) => `-${d.suffix}-v999`.length));
+
 export type IndexNames = Record<IndexKey, string>;
 
 /** The alias names for a prefix: `earlypay-sales`, `earlypay-daily-aov`, … */

@@ -139,12 +139,14 @@ export function parseStoreIds(value: string): string[] {
       `--store "${bad[0]}" is not a store id`,
       'store ids are whole numbers, e.g. --store 50 or --store 50,51',
     );
-  if (ids.length > MAX_STORE_IDS)
+  // store_id is a number in MySQL: `--store 007` means store 7, which is how documents hold it.
+  const normalised = [...new Set(ids.map((id) => id.replace(/^0+(?=\d)/, '')))];
+  if (normalised.length > MAX_STORE_IDS)
     throw new UsageError(
-      `--store names ${ids.length} stores; at most ${MAX_STORE_IDS}`,
+      `--store names ${normalised.length} stores; at most ${MAX_STORE_IDS}`,
       'leave --store out for every store',
     );
-  return ids;
+  return normalised;
 }
 
 /** A non-empty list flag (`--platform BAEMIN,YOGIYO`). */

@@ -6,6 +6,7 @@ import {
   parseFields,
   parseList,
   parseSort,
+  parseStoreIds,
   SALES_FIELDS,
   textQuery,
 } from '../../../src/core/search/salesQuery';
@@ -189,5 +190,14 @@ describe('parseFields / parseList', () => {
   });
   it('splits comma lists', () => {
     expect(parseList('50, 51,,50')).toEqual(['50', '51']);
+  });
+});
+
+describe('parseStoreIds', () => {
+  it('reads store ids as the numbers they are in MySQL: leading zeros go, duplicates too', () => {
+    expect(parseStoreIds('007')).toEqual(['7']);
+    expect(parseStoreIds('0')).toEqual(['0']);
+    expect(parseStoreIds('000')).toEqual(['0']);
+    expect(parseStoreIds('50, 050,7')).toEqual(['50', '7']);
   });
 });
