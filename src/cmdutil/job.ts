@@ -18,6 +18,7 @@ import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
 import { openInterruption, untilInterrupted, type Interruption } from './signals';
 import { ensureIndices, inspectIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
+import { watchJobMetrics } from './metrics';
 
 export interface JobOutcome {
   /** Numbers for the summary, the JSON object and the runs index. */
@@ -73,9 +74,10 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
 }
 
 export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>): Promise<number> {
+  const metrics = watchJobMetrics(ctx, spec);
   const interruption = openInterruption();
   try {
-    return await runFramed(ctx, spec, body, interruption);
+    return await metrics.settle(runFramed(ctx, spec, metrics.observe(body), interruption));
   } finally {
     interruption.close();
   }
