@@ -20,6 +20,7 @@ import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
 import { guardProcess } from './cmdutil/signals';
+import { GuardedOutput, settleOutput } from './cmdutil/streams';
 
 export function packageVersion(): string {
   try {
@@ -82,17 +83,17 @@ export function buildProgram(
 }
 
 /** Every command and subcommand fails fast and in one line on a usage error. */
-export function configureErrors(cmd: Command, stderr: Stream): void {
+export function configureErrors(cmd: Command, stdout: Stream): void {
   cmd.exitOverride();
   // A stray word (`daily 2024-05-01`) is a mistake to report, never something to ignore.
   cmd.allowExcessArguments(false);
   cmd.configureOutput({
-    writeOut: (s) => void process.stdout.write(s),
+    writeOut: (s) => void stdout.write(s), // help and version, to the stdout everything goes to
     // Commander writes the help here when a subcommand is missing; main() prints one line instead.
     writeErr: () => undefined,
     outputError: () => undefined, // cli.main prints the one-line reason itself
   });
-  for (const sub of cmd.commands) configureErrors(sub, stderr);
+  for (const sub of cmd.commands) configureErrors(sub, stdout);
 }
 
 export interface MainIO {
@@ -107,35 +108,37 @@ export interface MainIO {
  * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (cmdutil/signals.ts).
  */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
-  const guard = io.stdout ? undefined : guardProcess(io.stderr ?? process.stderr);
-  const code = await runCli(argv, io);
+  // As the process: its streams guarded (cmdutil/streams.ts), its signals answered.
+  const stdout = io.stdout ?? new GuardedOutput(process.stdout, 'stdout');
+  const stderr = io.stderr ?? new GuardedOutput(process.stderr, 'stderr');
+  const guard = io.stdout ? undefined : guardProcess(stderr);
+  const code = await runCli(argv, { ...io, stdout, stderr });
   guard?.release(code);
   return code;
 }
 
-async function runCli(argv: string[], io: MainIO): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+async function runCli(argv: string[], io: MainIO & { stdout: Stream; stderr: Stream }): Promise<number> {
+  const { stdout, stderr } = io;
   const env = io.env ?? process.env;
   const host = createHost({ stdout, stderr, env, version: packageVersion(), now: io.now });
   const program = buildProgram(host);
-  configureErrors(program, stderr);
-  if (io.stdout) {
-    // Help text goes to the injected stream in tests.
-    const write = (s: string): void => void stdout.write(s);
-    const walk = (c: Command): void => {
-      c.configureOutput({ writeOut: write });
-      c.commands.forEach(walk);
-    };
-    walk(program);
-  }
+  configureErrors(program, stdout);
   const invoked = invokedCommand(program, argv);
+  let code: number;
   try {
     await program.parseAsync(argv);
-    return host.exitCode;
+    code = host.exitCode;
   } catch (err) {
-    return reportFailure(err, { stdout, stderr, invoked });
+    code = reportFailure(err, { stdout, stderr, invoked });
   }
+  // Output that could not be written (a full disk) fails a command that had done its work, help
+  // and --version included; a job has checked it before recording its run as succeeded.
+  try {
+    await settleOutput(stdout);
+  } catch (err) {
+    if (code === ExitCode.ok) code = reportFailure(err, { stdout, stderr, invoked });
+  }
+  return code;
 }
 
 /** The (sub)command a command line names and the global output flags it sets, read without running it. */

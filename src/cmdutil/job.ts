@@ -19,6 +19,7 @@ import { openInterruption, untilInterrupted, type Interruption } from './signals
 import { ensureIndices, inspectIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
 import { watchJobMetrics } from './metrics';
+import { settleOutput } from './streams';
 
 export interface JobOutcome {
   /** Numbers for the summary, the JSON object and the runs index. */
@@ -141,14 +142,26 @@ async function runFramed(
     outcome = outcome!;
     const { attention } = outcome;
     const exitCode = attention?.exitCode ?? ExitCode.ok;
-    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     const result = { command: spec.command, run_id: runId, duration_ms: Date.now() - started, ...outcome.counts };
     if (!ctx.flags.json && !ctx.flags.quiet) ctx.stdout.write(`${outcome.summary}\n`);
+    if (ctx.flags.json && !attention)
+      ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
+    // Succeeded only once its output is written: a full disk under stdout fails the run.
+    const written = await settleOutput(ctx.stdout).catch((err: unknown) => err);
+    if (written) {
+      await recorder?.finish({
+        status: 'failed',
+        exitCode: ExitCode.runFailed,
+        counts: outcome.counts,
+        error: describeFailure(written),
+      });
+      throw written;
+    }
+    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     if (attention) {
       attention.details = result;
       throw attention;
     }
-    if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
     return exitCode;
   } finally {
     await lock?.release().catch(() => undefined);

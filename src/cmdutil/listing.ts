@@ -8,6 +8,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Context } from './context';
 import type { OutputTarget } from './host';
 import { limitArg } from './parsers';
+import { settleOutput } from './streams';
 import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
@@ -98,16 +99,23 @@ export async function runListing(
     if (limit !== undefined && limit <= SINGLE_REQUEST_MAX) {
       const page = await searchPage<DataRecord>(es, { ...base, max: limit });
       total = page.total;
-      for (const hit of page.hits) await writer.write(toRecord(hit));
-    } else {
-      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats))
+      for (const hit of page.hits) {
+        if (ctx.stdout.writable === false) break; // the reader is gone (`| head`): fetch no more
         await writer.write(toRecord(hit));
+      }
+    } else {
+      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) {
+        if (ctx.stdout.writable === false) break;
+        await writer.write(toRecord(hit));
+      }
     }
   } catch (err) {
     explainSearchError(err, listing.index);
   }
   const written = await writer.end();
-  if (!ctx.flags.quiet) {
+  await settleOutput(ctx.stdout); // a full disk fails the listing here, before a summary of rows never written
+  // No count of rows that never reached a reader (`| head`, a full disk: the CLI says that).
+  if (!ctx.flags.quiet && ctx.stdout.writable !== false) {
     const took = formatDuration(Date.now() - started);
     let line: string;
     if (written === 0) line = `no ${listing.noun} match`;
