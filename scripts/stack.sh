@@ -76,8 +76,8 @@
 #   Source one with `. .stack/env`.  Progress goes to stderr; only KEY=VALUE lines go to stdout.
 #
 # Missing tools are installed with apt-get (root, or passwordless sudo): unzip, curl, maven,
-# openjdk-17-jre-headless, procps, mariadb-server, mariadb-client, prometheus (`tools`).  The Elasticsearch zip is
-# fetched with Maven (`dependency:copy`), i.e. from whatever repository Maven is configured for;
+# openjdk-17-jre-headless, procps, mariadb-server, mariadb-client; prometheus for promtool
+# (`tools`).  The Elasticsearch zip is fetched with Maven (`dependency:copy`), i.e. from whatever repository Maven is configured for;
 # ~/.m2 is used when the artifact is already there.
 #
 # Docker: docker-compose.yml (Elasticsearch 8.19, Kibana, MySQL 8) is there for users with a
@@ -103,7 +103,7 @@ usage() {
 
 cmd=${1:-}
 case $cmd in
-  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql | tools) ;;
+  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql | browser | tools) ;;
   -h | --help | help) usage; exit 0 ;;
   *) usage; die "unknown command '${cmd}'" ;;
 esac
@@ -138,4 +138,9 @@ case $cmd in
   up-mysql) my_up; print_urls_mysql ;;
   down-mysql) my_down ;;
   tools) need promtool prometheus ;;
+  # The report test (tests/integration/report) opens the page in headless Chromium, with a CJK font.
+  browser)
+    need chromium chromium
+    fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || apt_install fonts-noto-cjk
+    ;;
 esac

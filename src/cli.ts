@@ -19,6 +19,7 @@ import { weeklyCommand } from './commands/weekly';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
+import { reportCommand } from './commands/report';
 import { guardProcess } from './cmdutil/signals';
 import { GuardedOutput, settleOutput } from './cmdutil/streams';
 
@@ -40,6 +41,7 @@ export const COMMANDS: readonly ((host: CommandHost) => Command)[] = [
   searchCommand,
   anomaliesCommand,
   reconcileCommand,
+  reportCommand,
 ];
 
 /** The program with its global flags; `commands` lets a test mount a command built with its own run function. */

@@ -76,7 +76,7 @@ describe('the package', () => {
       'bin/earlypay',
       'dist/cli.js',
       'dist/core/ingest/pipeline.js',
-      'kibana-saved-objects/earlypay.ndjson',
+      'kibana-saved-objects/earlypay-kibana8.ndjson',
       'docs/alerts/earlypay.rules.yml',
       'crontab.example',
     ]) {
