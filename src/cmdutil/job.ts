@@ -95,6 +95,7 @@ async function runFramed(
   const recorder = spec.dryRun
     ? undefined
     : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
+  if (recorder) recorder.doc.tz = ctx.config().tz;
   const runId = recorder?.runId ?? newRunId(spec.command);
   const lock = spec.lock && !spec.dryRun ? new JobLock(ctx.es(), names.state, spec.lock, runId) : undefined;
   await lock?.acquire();

@@ -62,9 +62,25 @@ export interface Listing {
   toRecord?: (hit: estypes.SearchHit<DataRecord>) => DataRecord;
 }
 
+interface EsError {
+  type?: string;
+  reason?: string;
+}
+
 /** Index missing reads as "run setup", not as an Elasticsearch exception. */
 export function explainSearchError(err: unknown, index: string): never {
-  const type = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+  const error = (err as { meta?: { body?: { error?: EsError & { root_cause?: EsError[] } } } }).meta?.body?.error;
+  const type = error?.type;
+  // An index older than the sort (ids sorted by their number since mapping version 4 of sales).
+  const unmapped = /No mapping found for \[([\w.]+?)(?:\.number)?\] in order to sort on/.exec(
+    [error?.reason, ...(error?.root_cause ?? []).map((c) => c.reason)].join(' '),
+  );
+  if (unmapped) {
+    throw new RunFailedError(
+      `index ${index} cannot sort by ${unmapped[1]}: its mapping is older than this earlypay`,
+      'run `earlypay setup` to upgrade the indices',
+    );
+  }
   if (type === 'index_not_found_exception') {
     throw new RunFailedError(
       `index ${index} does not exist`,

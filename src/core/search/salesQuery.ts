@@ -7,7 +7,7 @@
  * `term` or a `wildcard` whose user characters are escaped.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { definitionOf } from '../es/indices';
+import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
 import { UsageError } from '../errors';
 import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
 
@@ -296,10 +296,15 @@ export function salesFilterClauses(f: SalesFilter): {
   return { filter, must };
 }
 
+/** One sort key: an id by its number (`store_id.number`: 9 before 10), anything else by its value. */
+export function sortClause(field: string, order: SortOrder): estypes.SortCombinations {
+  return { [NUMERIC_IDS.includes(field) ? `${field}.${ID_NUMBER}` : field]: { order } };
+}
+
 /** Sort with a unique tiebreaker, so pages and repeated runs come back in one stable order. */
 export function sortWithTiebreaker(sort: SortSpec, tiebreaker: string): estypes.SortCombinations[] {
-  const out: estypes.SortCombinations[] = [{ [sort.field]: { order: sort.order } }];
-  if (sort.field !== tiebreaker) out.push({ [tiebreaker]: { order: sort.order } });
+  const out: estypes.SortCombinations[] = [sortClause(sort.field, sort.order)];
+  if (sort.field !== tiebreaker) out.push(sortClause(tiebreaker, sort.order));
   return out;
 }
 

@@ -20,7 +20,7 @@ describe('buildSalesSearch', () => {
   it('without filters matches everything, newest first with id as tiebreaker, raw_data and the search n-grams excluded', () => {
     const plan = buildSalesSearch({});
     expect(plan.query).toEqual({ match_all: {} });
-    expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { id: { order: 'desc' } }]);
+    expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { 'id.number': { order: 'desc' } }]);
     expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams'] });
     expect(plan.fields).not.toContain('raw_data');
     expect(SALES_FIELDS).not.toContain('text_grams');
@@ -170,7 +170,7 @@ describe('parseSort', () => {
   it('puts the sort first and id as tiebreaker in the same direction', () => {
     expect(buildSalesSearch({ sort: { field: 'amount_sale', order: 'asc' } }).sort).toEqual([
       { amount_sale: { order: 'asc' } },
-      { id: { order: 'asc' } },
+      { 'id.number': { order: 'asc' } },
     ]);
   });
   it('sorts only on keyword/number/date fields of the mapping', () => {
