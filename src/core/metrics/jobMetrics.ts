@@ -140,6 +140,9 @@ export async function measureIngestFacts(deps: {
   sourceTz: string;
 }): Promise<JobFacts> {
   const checkpoint = await new StateStore(deps.es, deps.names.state).readCheckpoint(deps.table);
+  // The run's own dead letters may not be searchable yet (the refresh interval): count them too.
+  // A user without the privilege to refresh gets the count as it stands.
+  await deps.es.indices.refresh({ index: deps.names.deadletter }, { ignore: [403] });
   const [lag, deadletterRows] = await Promise.all([
     checkpoint ? measureSourceLag(deps.pool, deps.table, checkpoint, deps.sourceTz) : undefined,
     countDocuments(deps.es, deps.names.deadletter),
