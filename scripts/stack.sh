@@ -77,8 +77,8 @@
 #
 # Missing tools are installed with apt-get (root, or passwordless sudo): unzip, curl, maven,
 # openjdk-17-jre-headless, procps, mariadb-server, mariadb-client; prometheus for promtool
-# (`tools`).  The Elasticsearch zip is fetched with Maven (`dependency:copy`), i.e. from whatever repository Maven is configured for;
-# ~/.m2 is used when the artifact is already there.
+# (`tools`).  The Elasticsearch zip is fetched with Maven (`dependency:copy`), i.e. from
+# whatever repository Maven is configured for; ~/.m2 is used when the artifact is already there.
 #
 # Docker: docker-compose.yml (Elasticsearch 8.19, Kibana, MySQL 8) is there for users with a
 # Docker engine (`docker compose -p earlypay up -d --wait`, see the README); this script never

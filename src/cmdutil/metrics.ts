@@ -92,6 +92,7 @@ function assertWritableDirectory(dir: string): void {
   if (problem)
     throw new UsageError(
       `metrics directory ${dir} ${problem}`,
-      'create it for the user that runs earlypay (the node exporter reads its *.prom files), or fix --metrics-dir / EARLYPAY_METRICS_DIR / metricsDir',
+      'create it for the user that runs earlypay (the node exporter reads its *.prom files), ' +
+        'or fix --metrics-dir / EARLYPAY_METRICS_DIR / metricsDir',
     );
 }

@@ -88,7 +88,10 @@ export class GuardedOutput implements Stream {
   }
 }
 
-/** Waits for a guarded output to be written and reports its failure; other streams (tests' captures) have nothing to wait for. */
+/**
+ * Waits for a guarded output to be written and reports its failure; other streams (tests'
+ * captures) have nothing to wait for.
+ */
 export async function settleOutput(stream: Stream): Promise<void> {
   if (stream instanceof GuardedOutput) await stream.settle();
 }

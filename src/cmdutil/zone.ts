@@ -13,7 +13,8 @@ export async function checkDataZone(ctx: Context, doing: string, remedy: string)
   const tz = ctx.config().tz;
   if (!zone || zone.tz === tz) return;
   throw new UsageError(
-    `the sales were ingested with business time zone ${zone.tz} (ingest run ${zone.runId}); ${doing} in ${tz} would put rows on other days`,
+    `the sales were ingested with business time zone ${zone.tz} (ingest run ${zone.runId}); ` +
+      `${doing} in ${tz} would put rows on other days`,
     `give --tz ${zone.tz} (or EARLYPAY_TZ), or ${remedy}`,
   );
 }

@@ -158,10 +158,11 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       });
     } else if (mysqlUp) {
       const { latest, pending } = await sourceBacklog(ctx.mysql(), config.table, checkpoint);
+      const lag = lagDetail(sourceLagSeconds(latest, checkpoint.modified, config.sourceTz));
       checks.push({
         name: 'checkpoint',
         status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lagDetail(sourceLagSeconds(latest, checkpoint.modified, config.sourceTz))}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lag}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {

@@ -258,7 +258,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   }
   if (indexPrefix.length > MAX_INDEX_PREFIX_BYTES) {
     throw new UsageError(
-      `index prefix ${quoted(indexPrefix, 40)} is ${indexPrefix.length} characters long; at most ${MAX_INDEX_PREFIX_BYTES} (${prefixWhere()})`,
+      `index prefix ${quoted(indexPrefix, 40)} is ${indexPrefix.length} characters long; ` +
+        `at most ${MAX_INDEX_PREFIX_BYTES} (${prefixWhere()})`,
       'Elasticsearch allows index names of 255 bytes, and earlypay adds up to "-weekly-aov-v999" to the prefix',
     );
   }

@@ -21,7 +21,10 @@ export interface IndexDefinition {
    * document is indexed).
    */
   copyBelow?: number;
-  /** In that copy, documents of an index older than `rewriteBelow` go through `rewrite` (a new field computed from the others). */
+  /**
+   * In that copy, documents of an index older than `rewriteBelow` go through `rewrite` (a new
+   * field computed from the others).
+   */
   rewriteBelow?: number;
   rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }

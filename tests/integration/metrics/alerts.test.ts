@@ -1,4 +1,4 @@
-/** The alert rules shipped in docs/alerts: valid for Prometheus, and each fires when it should (promtool's rule tests). */
+/** The alert rules in docs/alerts: valid for Prometheus, each firing when it should (promtool's rule tests). */
 import { join } from 'node:path';
 import { promtool } from './promtool';
 

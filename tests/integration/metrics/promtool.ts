@@ -1,4 +1,4 @@
-/** promtool (Debian's prometheus package; `scripts/stack.sh tools` installs it): the reference reader of metrics and rules. */
+/** promtool (Debian's prometheus; `scripts/stack.sh tools` installs it): the reference reader of metrics and rules. */
 import { spawnSync } from 'node:child_process';
 
 export interface PromtoolResult {
