@@ -349,12 +349,12 @@ describe('the daily and weekly indices of an earlier version', () => {
 
   it('are upgraded in place by setup (documents kept, read as final); jobs refuse them until then', async () => {
     const def = definitionOf('dailyAov');
-    const { provisional: _added, ...v1 } = def.mappings.properties!;
+    const { provisional: _added, ...v2 } = def.mappings.properties!;
     const alias = world.names.dailyAov;
     await world.es.indices.create({
-      index: `${alias}-v1`,
+      index: `${alias}-v2`,
       aliases: { [alias]: { is_write_index: true } },
-      mappings: { dynamic: 'strict', properties: v1, _meta: { earlypay_mapping_version: 1 } },
+      mappings: { dynamic: 'strict', properties: v2, _meta: { earlypay_mapping_version: 2 } },
     });
     const old = {
       store_id: '7',
@@ -372,13 +372,13 @@ describe('the daily and weekly indices of an earlier version', () => {
 
     const refused = await world.cli(['daily', '--today']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/daily-aov is outdated \(mapping version 1, expected 2\)/);
+    expect(refused.stderr).toMatch(/daily-aov is outdated \(mapping version 2, expected 3\)/);
     expect(refused.stderr).toMatch(/run `earlypay setup`/);
 
     const setup = await world.cli(['setup', '--json']);
     expect(setup.code).toBe(0);
     const rows = setup.json<{ indices: { alias: string; index: string; action: string }[] }>().indices;
-    expect(rows.find((r) => r.alias === alias)).toEqual({ alias, index: `${alias}-v1`, action: 'upgraded' });
+    expect(rows.find((r) => r.alias === alias)).toEqual({ alias, index: `${alias}-v2`, action: 'upgraded' });
     const search = await world.cli(['search', 'daily', '--format', 'json']);
     expect(JSON.parse(search.stdout)).toEqual([{ ...old, provisional: false }]);
     expect((await world.cli(['daily', '--today'])).code).toBe(0);
