@@ -103,7 +103,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'dailyAov',
     suffix: 'daily-aov',
-    version: 2, // 2: store_id's number, filled by a copy
+    // 2: store_id's number, filled by a copy; 3: provisional (`daily --today`), added in place.
+    version: 3,
     copyBelow: 2,
     mappings: {
       dynamic: 'strict',
@@ -118,13 +119,15 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         canceled_amount: long,
         platforms: keyword,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
   {
     key: 'weeklyAov',
     suffix: 'weekly-aov',
-    version: 2, // 2: store_id's number, filled by a copy
+    // 2: store_id's number, filled by a copy; 3: provisional (`weekly --today`), added in place.
+    version: 3,
     copyBelow: 2,
     mappings: {
       dynamic: 'strict',
@@ -138,6 +141,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         days_with_sales: long,
         unit_price: long,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
