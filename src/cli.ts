@@ -167,8 +167,13 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
   let descending = true;
   let stray: string | undefined;
   const takesValue = (flag: string): boolean => {
+    // Options before the first operand of a command with a default subcommand (`anomalies` runs
+    // `list`) are the default one's: `anomalies --store 1 reslove` names 'reslove', not '1'.
+    const fallback = descending ? defaultSubcommand(command) : undefined;
     for (let c: Command | null = command; c; c = c.parent) {
-      const option = c.options.find((o) => o.long === flag || o.short === flag);
+      const option = [...c.options, ...(c === command ? (fallback?.options ?? []) : [])].find(
+        (o) => o.long === flag || o.short === flag,
+      );
       if (option) return option.required || option.optional;
     }
     return false;
@@ -195,6 +200,12 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
     }
   }
   return { path, command, stray, json, verbose };
+}
+
+/** The subcommand `addCommand(…, { isDefault: true })` named: commander keeps it in a field of its own. */
+function defaultSubcommand(command: Command): Command | undefined {
+  const name = (command as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
+  return name ? command.commands.find((c) => c.name() === name) : undefined;
 }
 
 /** `see \`earlypay search sales --help\``: the command the user typed, never an option value. */

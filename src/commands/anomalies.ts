@@ -10,7 +10,7 @@ import { businessDayArg, dayRangeOf } from '../cmdutil/parsers';
 import { addListingOptions, checkListingOptions, runListing, type ListingOptions } from '../cmdutil/listing';
 import { chooseFormat } from '../cmdutil/output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
-import { describeRules } from '../core/rules/rules';
+import { anomalyId, describeRules } from '../core/rules/rules';
 import {
   ANOMALY_FIELDS,
   ANOMALY_STATUSES,
@@ -97,7 +97,13 @@ export function checkAnomaliesResolve(ids: string[], opts: AnomaliesResolveOptio
       'ids look like <sale_id>:<RULE>, e.g. 1234567:OVER_WEEKLY_AOV (see the id column of `earlypay anomalies`)',
     );
   }
-  return { ...opts, ids };
+  return {
+    ...opts,
+    ids: ids.map((id) => {
+      const { saleId, rule } = parseAnomalyId(id)!;
+      return anomalyId(saleId, rule);
+    }),
+  };
 }
 
 export async function runAnomaliesResolve(ctx: Context, opts: CheckedResolveOptions): Promise<number> {

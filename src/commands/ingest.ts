@@ -46,6 +46,9 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
 
 /** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
+  // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
+  if (opts.since !== undefined && opts.since.trim() === '')
+    throw new UsageError('--since is empty', 'give a time, e.g. --since 2024-05-01, or leave --since out');
   if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
   return opts;
 }

@@ -168,6 +168,9 @@ function refuseEmpty(flags: GlobalFlags, env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** MySQL's limit on a table name. */
+const MAX_TABLE_NAME_LENGTH = 64;
+
 /** IANA zone names are at most about 30 characters; a longer value is not echoed back whole. */
 const MAX_TIME_ZONE_LENGTH = 64;
 
@@ -274,10 +277,11 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
       throw new UsageError(`unknown time zone ${quoted(zone, 40)} (${where})`, 'use an IANA name such as Asia/Seoul');
     }
   }
-  if (!/^[A-Za-z0-9_]+$/.test(table)) {
+  // MySQL identifiers have at most 64 characters: a longer name would pass here and fail as a query.
+  if (!/^[A-Za-z0-9_]+$/.test(table) || table.length > MAX_TABLE_NAME_LENGTH) {
     throw new UsageError(
-      `invalid source table name "${table}" (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`,
-      'letters, digits and "_" only',
+      `invalid source table name ${quoted(table, 70)} (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`,
+      `letters, digits and "_" only, at most ${MAX_TABLE_NAME_LENGTH} of them`,
     );
   }
 

@@ -43,12 +43,15 @@ export function parseStatus(value: string): AnomalyStatusFilter {
   return v;
 }
 
-/** An anomaly id is `<sale_id>:<RULE>`; returns the parts, or null when it is not one. */
+/**
+ * An anomaly id is `<sale_id>:<RULE>`; returns the parts, or null when it is not one. Read as
+ * `--store` and `--rule` are: `0693:deposit_mismatch` is `693:DEPOSIT_MISMATCH`.
+ */
 export function parseAnomalyId(id: string): { saleId: string; rule: RuleId } | null {
-  const m = /^(-?\d+):([A-Z_]+)$/.exec(id.trim());
+  const m = /^(-?)(\d+):([A-Za-z_-]+)$/.exec(id.trim());
   if (!m) return null;
-  const rule = RULE_IDS.find((r) => r === m[2]);
-  return rule ? { saleId: m[1]!, rule } : null;
+  const rule = RULE_IDS.find((r) => r === m[3]!.toUpperCase().replace(/-/g, '_'));
+  return rule ? { saleId: `${m[1]}${m[2]!.replace(/^0+(?=\d)/, '')}`, rule } : null;
 }
 
 export interface AnomalySearchInput {
