@@ -68,7 +68,7 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   if (!ctx.flags.quiet) {
     const period = data.from === data.to ? data.from : `${data.from}..${data.to}`;
     ctx.stdout.write(
-      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${formatWon(data.totals.unit_price)} won, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
+      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
     );
   }
   return ExitCode.ok;
