@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, UsageError, jsonStatusOf } from './core/errors';
+import { ExitCode, UsageError, jsonStatusOf, quoted } from './core/errors';
 import { failureOf, writeFailure } from './cmdutil/failure';
 import { redactSecrets } from './core/config/config';
 import { createHost, examples, type CommandHost } from './cmdutil/host';
@@ -236,12 +236,15 @@ function usageErrorOf(err: CommanderError, invoked: InvokedCommand): UsageError 
   if (err.code === 'commander.excessArguments' && invoked.stray !== undefined && subs.length > 0) {
     const what = `\`earlypay ${invoked.path.join(' ')}\``;
     return new UsageError(
-      `unknown command '${invoked.stray}' for ${what}${didYouMean(similarNames(invoked.stray, subs))}`,
+      `unknown command ${quoted(invoked.stray, 80, "'")} for ${what}${didYouMean(similarNames(invoked.stray, subs))}`,
       `${what} takes a subcommand: ${subs.join(', ')}; ${helpHint(invoked.path)}`,
     );
   }
-  // Commander puts its suggestion on a line of its own: a failure is one line.
-  const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+  // Commander puts its suggestion on a line of its own: a failure is one line; it quotes values whole.
+  const message = err.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')
+    .replace(/'([^'\n]{81,})'/g, (_m, value: string) => quoted(value, 80, "'"));
   return new UsageError(message, helpHint(invoked.path));
 }
 

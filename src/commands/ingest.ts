@@ -7,7 +7,7 @@ import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
-import { RejectedRowsError, UsageError } from '../core/errors';
+import { RejectedRowsError, UsageError, quoted } from '../core/errors';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -60,7 +60,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     const parsed = parseUserTime(opts.since, config.sourceTz);
     if (!parsed)
       throw new UsageError(
-        `--since "${opts.since}" is not a time`,
+        `--since ${quoted(opts.since)} is not a time`,
         'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01',
       );
     const day = businessDayOf(parsed, config.sourceTz);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors';
+import { UsageError, quoted } from '../errors';
 import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
 import { assertTimeZone } from '../time/businessDay';
 
@@ -173,11 +173,6 @@ const MAX_TABLE_NAME_LENGTH = 64;
 
 /** IANA zone names are at most about 30 characters; a longer value is not echoed back whole. */
 const MAX_TIME_ZONE_LENGTH = 64;
-
-/** A value as it may be quoted in a message: long ones cut (a pasted file is no prefix). */
-function quoted(value: string, max = 80): string {
-  return value.length > max ? `"${value.slice(0, max)}…" (${value.length} characters)` : `"${value}"`;
-}
 
 /** Resolves flags, environment and config file into a validated Config. */
 export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Config {

@@ -5,7 +5,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { definitionOf } from '../es/indices';
 import { RULE_IDS, type RuleId } from '../rules/rules';
-import { UsageError } from '../errors';
+import { UsageError, quoted } from '../errors';
 import { dayRange, keywordIn, sourceFilter, type SearchPlan } from './salesQuery';
 
 export type AnomalyStatusFilter = 'open' | 'resolved' | 'all';
@@ -28,7 +28,7 @@ export function parseRules(value: string): RuleId[] {
     const id = RULE_IDS.find((r) => r === name.toUpperCase().replace(/-/g, '_'));
     if (!id)
       throw new UsageError(
-        `unknown rule "${name}"`,
+        `unknown rule ${quoted(name)}`,
         `rules: ${RULE_IDS.join(', ')} (see \`earlypay anomalies rules\`)`,
       );
     if (!out.includes(id)) out.push(id);
@@ -39,7 +39,7 @@ export function parseRules(value: string): RuleId[] {
 export function parseStatus(value: string): AnomalyStatusFilter {
   const v = value.trim().toLowerCase() as AnomalyStatusFilter;
   if (!ANOMALY_STATUSES.includes(v))
-    throw new UsageError(`unknown status "${value}"`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
+    throw new UsageError(`unknown status ${quoted(value)}`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
   return v;
 }
 

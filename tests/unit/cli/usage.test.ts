@@ -124,6 +124,29 @@ describe('empty settings are refused, never read as the production default', () 
   });
 });
 
+describe('an over-long value is quoted cut, with its length, wherever a message names it', () => {
+  const long = 'a'.repeat(300);
+  it.each([
+    [['search', 'sales', '--fields', long]],
+    [['search', 'sales', '--sort', long]],
+    [['search', 'sales', '--store', long]],
+    [['search', 'sales', '--format', long]],
+    [['search', 'sales', '--from', long]],
+    [['search', 'sales', `--${long}`]],
+    [['anomalies', 'list', '--rule', long]],
+    [['anomalies', 'list', '--status', long]],
+    [['anomalies', 'resolve', long, '--note', 'x']],
+    [['anomalies', long]],
+    [['ingest', '--since', long]],
+    [['ingest', '--overlap', long]],
+    [[long]],
+  ])('%j', async (args) => {
+    const r = await run(args);
+    expectUsage(r, /…["'] \((300|302) characters\)/);
+    expect(r.stderr.split('\n')[0]!.length).toBeLessThan(400);
+  });
+});
+
 describe('masking', () => {
   it('leaves a mistyped date alone when it happens to contain the password', async () => {
     const r = await run(['search', 'sales', '--from', '2024-13-01'], { ...OFFLINE, MYSQL_PASSWORD: '2024' });
