@@ -23,6 +23,8 @@ import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
 import { openInterruption, untilInterrupted, type Interruption } from './signals';
 import { ensureIndices, inspectIndices, redIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
+import { watchJobMetrics } from './metrics';
+import { settleOutput } from './streams';
 
 export interface JobOutcome {
   /** Numbers for the summary, the JSON object and the runs index. */
@@ -90,9 +92,10 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
 }
 
 export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>): Promise<number> {
+  const metrics = watchJobMetrics(ctx, spec);
   const interruption = openInterruption();
   try {
-    return await runFramed(ctx, spec, body, interruption);
+    return await metrics.settle(runFramed(ctx, spec, metrics.observe(body), interruption));
   } finally {
     interruption.close();
   }
@@ -111,6 +114,7 @@ async function runFramed(
   const recorder = spec.dryRun
     ? undefined
     : new RunRecorder(es, names.runs, spec.command, spec.args, ctx.version, lockStaleAfterMs);
+  if (recorder) recorder.doc.tz = ctx.config().tz;
   const runId = recorder?.runId ?? newRunId(spec.command);
   const held: JobLock[] = [];
   const started = Date.now();
@@ -141,7 +145,7 @@ async function runFramed(
     } catch (err) {
       // Cut short by the interruption (or failing on its way out of it): that is what happened.
       if (!interruption.received) {
-        const message = redactSecrets(describeFailure(err), ctx.config());
+        const message = redactSecrets(describeFailure(err));
         const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
         await recorder?.finish({ status: 'failed', exitCode, error: message });
         throw err;
@@ -165,14 +169,26 @@ async function runFramed(
     outcome = outcome!;
     const { attention } = outcome;
     const exitCode = attention?.exitCode ?? ExitCode.ok;
-    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     const result = { command: spec.command, run_id: runId, duration_ms: Date.now() - started, ...outcome.counts };
     if (!ctx.flags.json && !ctx.flags.quiet) ctx.stdout.write(`${outcome.summary}\n`);
+    if (ctx.flags.json && !attention)
+      ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
+    // Succeeded only once its output is written: a full disk under stdout fails the run.
+    const written = await settleOutput(ctx.stdout).catch((err: unknown) => err);
+    if (written) {
+      await recorder?.finish({
+        status: 'failed',
+        exitCode: ExitCode.runFailed,
+        counts: outcome.counts,
+        error: describeFailure(written),
+      });
+      throw written;
+    }
+    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     if (attention) {
       attention.details = result;
       throw attention;
     }
-    if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
     return exitCode;
   } finally {
     // Whatever of the body is still on its way (an interrupted job that does not stop at a safe

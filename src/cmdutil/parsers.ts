@@ -1,13 +1,14 @@
 /** Flag value parsers: a bad value becomes a usage error (exit 2) naming the flag. */
 import { InvalidArgumentError } from 'commander';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
-import { UsageError } from '../core/errors';
+import { UsageError, quoted } from '../core/errors';
+import { MAX_AMOUNT } from '../core/money';
 import { parseDuration } from '../core/time/duration';
 
 /** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
   if (!isBusinessDay(value))
-    throw new InvalidArgumentError(`"${value}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
+    throw new InvalidArgumentError(`${quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
   if (value < FIRST_BUSINESS_DAY || value > LAST_BUSINESS_DAY) {
     throw new InvalidArgumentError(
       `${value} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`,
@@ -27,8 +28,8 @@ export const SIZE_LIMITS = {
   concurrency: 16,
   /** Rows of a listing; beyond this, --all streams any number. */
   limit: 1_000_000,
-  /** Won: amount_sale is a MySQL INT. */
-  amount: 2_147_483_647,
+  /** Won: the amounts earlypay holds exactly (core/money.ts). */
+  amount: MAX_AMOUNT,
   /** --lag / --overlap. */
   durationMs: 7 * 86_400_000,
 } as const;
@@ -38,7 +39,7 @@ export function intInRange(min: number, max: number, tooBig: string): (value: st
   return (value) => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || (min === 1 && n < 1)) {
-      throw new InvalidArgumentError(`"${value}" is not a ${min === 1 ? 'positive ' : ''}whole number`);
+      throw new InvalidArgumentError(`${quoted(value)} is not a ${min === 1 ? 'positive ' : ''}whole number`);
     }
     if (n < min) throw new InvalidArgumentError(`${value} is below ${min.toLocaleString('en-US')}`);
     if (n > max) throw new InvalidArgumentError(`${value} is above ${max.toLocaleString('en-US')}; ${tooBig}`);
@@ -53,14 +54,18 @@ export const concurrencyArg = intInRange(
   'more requests in flight only queue on the cluster',
 );
 export const limitArg = intInRange(1, SIZE_LIMITS.limit, 'use --all to stream every match');
-export const amountArg = intInRange(-SIZE_LIMITS.amount, SIZE_LIMITS.amount, 'amounts are MySQL INT values');
+export const amountArg = intInRange(
+  -SIZE_LIMITS.amount,
+  SIZE_LIMITS.amount,
+  'no amount beyond it is held exactly (Elasticsearch sums amounts as doubles)',
+);
 /** Index layout, as the config file's `shards`/`replicas` allow. */
 export const shardsArg = intInRange(1, 1024, 'Elasticsearch allows at most 1,024 shards per index');
 export const replicasArg = intInRange(0, 64, 'a copy per node at most makes sense');
 
 export function positiveIntArg(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+    throw new InvalidArgumentError(`${quoted(value)} is not a positive whole number`);
   }
   return Number(value);
 }
@@ -68,7 +73,7 @@ export function positiveIntArg(value: string): number {
 /** Durations like 90s, 2m, 10m, 1h (plain numbers are seconds). */
 export function durationArg(value: string): number {
   const ms = parseDuration(value);
-  if (ms === null) throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 90s, 2m, 1h`);
+  if (ms === null) throw new InvalidArgumentError(`${quoted(value)} is not a duration; use e.g. 90s, 2m, 1h`);
   if (ms > SIZE_LIMITS.durationMs) throw new InvalidArgumentError(`"${value}" is longer than 7 days`);
   return ms;
 }

@@ -7,7 +7,13 @@ import { createEsClient } from '../core/es/client';
 import { inspectIndices } from '../core/es/setup';
 import { clusterOverview, describeCluster } from '../core/es/cluster';
 import { countDocuments, probeElasticsearch } from '../core/inspect/cluster';
-import { BACKLOG_COUNT_CAP, inspectSourceServer, inspectSourceTable, sourceBacklog } from '../core/inspect/source';
+import {
+  BACKLOG_COUNT_CAP,
+  inspectSourceServer,
+  inspectSourceTable,
+  sourceBacklog,
+  sourceLagSeconds,
+} from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
@@ -161,10 +167,11 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       });
     } else if (mysqlUp) {
       const { latest, pending } = await sourceBacklog(ctx.mysql(), config.table, checkpoint);
+      const lag = lagDetail(sourceLagSeconds(latest, checkpoint.modified, config.sourceTz));
       checks.push({
         name: 'checkpoint',
         status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${String(latest ?? '-')}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lag}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
@@ -270,6 +277,11 @@ export function lastRunCheck(
             ? 'is the cron entry installed? see crontab.example'
             : undefined,
   };
+}
+
+/** The source lag as doctor says it: "no lag", "lag 2 min 5 s". */
+export function lagDetail(seconds: number): string {
+  return seconds < 1 ? 'no lag' : `lag ${formatDuration(Math.round(seconds) * 1000)}`;
 }
 
 function ago(iso: string, now: number): string {

@@ -3,10 +3,11 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
+import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
-import { RejectedRowsError, UsageError } from '../core/errors';
+import { RejectedRowsError, UsageError, quoted } from '../core/errors';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -45,6 +46,9 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
 
 /** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
+  // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
+  if (opts.since !== undefined && opts.since.trim() === '')
+    throw new UsageError('--since is empty', 'give a time, e.g. --since 2024-05-01, or leave --since out');
   if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
   return opts;
 }
@@ -56,7 +60,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     const parsed = parseUserTime(opts.since, config.sourceTz);
     if (!parsed)
       throw new UsageError(
-        `--since "${opts.since}" is not a time`,
+        `--since ${quoted(opts.since)} is not a time`,
         'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01',
       );
     const day = businessDayOf(parsed, config.sourceTz);
@@ -88,6 +92,13 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)',
   };
   return runJob(ctx, job, async (run) => {
+    // --full rewrites every row in this zone; a dry run writes nothing.
+    if (!opts.full && !opts.dryRun)
+      await checkDataZone(
+        ctx,
+        'an incremental ingest',
+        `move every row to ${config.tz} with \`earlypay ingest --full\``,
+      );
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;

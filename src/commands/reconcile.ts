@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
+import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
@@ -166,6 +167,11 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
   // A repair holds ingest's lock too (core/reconcile/repair.ts), taken before the comparison: an ingest running exits it 75 at once.
   const locks = opts.repair ? ['reconcile', 'ingest'] : ['reconcile'];
   return runJob(ctx, { command: 'reconcile', args, locks }, async (run) => {
+    await checkDataZone(
+      ctx,
+      'comparing business days',
+      `re-ingest every row in ${config.tz} first (\`earlypay ingest --full --tz ${config.tz}\`)`,
+    );
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'repair', !ctx.flags.quiet);
     let result: ReconcileResult;

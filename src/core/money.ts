@@ -7,3 +7,10 @@
 export function formatWon(n: number | null | undefined): string {
   return n == null ? '' : Math.trunc(n).toLocaleString('en-US');
 }
+
+/**
+ * The largest amount of won earlypay holds exactly: Elasticsearch stores amounts as `long`, but
+ * sums them (daily totals, reconcile) as doubles, exact only up to 2^53 − 1. Wider than any
+ * source column's INT, so a BIGINT `amount_sale` fits up to here.
+ */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;

@@ -7,6 +7,7 @@ import { Utf8Text, type SourceText } from '../source/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
 import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
+import { MAX_AMOUNT, formatWon } from '../money';
 
 export interface SaleDocument {
   id: string;
@@ -71,7 +72,8 @@ const REASON_TEXT: Record<RejectReason, string> = {
   INVALID_SOLD_AT: 'sold_at is missing or not a valid date-time',
   INVALID_MODIFIED: 'modified is missing or not a valid date-time',
   MISSING_STORE_ID: 'store_id is missing',
-  INVALID_AMOUNT_SALE: 'amount_sale is missing or not a whole number',
+  // A BIGINT beyond 2^53 - 1 is whole too: the reason must say why it is refused all the same.
+  INVALID_AMOUNT_SALE: `amount_sale is missing, not a whole number, or beyond ±${formatWon(MAX_AMOUNT)} (the largest amount held exactly)`,
   MISSING_CARD_NUMBER: 'card_number is missing or empty',
 };
 
