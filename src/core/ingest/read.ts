@@ -7,7 +7,7 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
-import type { IngestPlan } from './plan';
+import type { GoneRow, IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
 const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
@@ -224,6 +224,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
 export interface SourcePage {
   rows: RowPage;
   reached?: Reached;
+  /** Ids a repair names that MySQL no longer has. */
+  gone?: readonly GoneRow[];
 }
 
 export type Reached = { position: KeysetPosition } | { throughId: string };
@@ -240,7 +242,7 @@ export async function* readPlan(
   pageSize: number,
 ): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
-    for await (const rows of plan.rows) yield { rows };
+    yield* plan.rows;
     return;
   }
   if (plan.mode === 'full') {

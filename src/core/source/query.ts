@@ -7,7 +7,7 @@
  */
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
-import { mysqlFailureHint } from '../failures';
+import { MYSQL_TIMEOUT, mysqlFailureHint } from '../failures';
 import {
   columnKinds,
   columnsStoredAsUtf8,
@@ -29,8 +29,12 @@ export async function sourceQuery<T = RowDataPacket[]>(
     const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
   } catch (err) {
+    const why =
+      (err as { code?: string }).code === MYSQL_TIMEOUT
+        ? 'no answer within the statement time limit (--mysql-timeout)'
+        : describeFailure(err);
     throw new RunFailedError(
-      `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+      `MySQL: reading ${table} failed: ${why}`,
       mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
     );
   }
