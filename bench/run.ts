@@ -204,7 +204,7 @@ async function bareLoader(
     for await (const { rows } of readChangedRows(
       pool,
       source,
-      { untilModified: '9999-12-31 23:59:59' },
+      { checkpointUntil: '9999-12-31 23:59:59' },
       INGEST_DEFAULTS.batchSize,
     )) {
       for (let i = 0; i < rows.length; i++) {

@@ -7,8 +7,8 @@
  *                   out: a run killed after writing leaves them to the next run
  *   written         the segment's days are marked again for `daily`/`weekly` (a `daily` that ran
  *                   between the first mark and the writes has cleared it, having recomputed the
- *                   day without them), then the checkpoint moves to where its pages read:
- *                   forward only, except that a full run rewrites it (it reads the whole table),
+ *                   day without them), then the checkpoint moves to where its pages read, but
+ *                   never past a row modified after now − --lag (read.ts): forward only, except that a full run rewrites it (it reads the whole table),
  *                   placing it on the last row, in (modified, id) order, up to which every row is
  *                   written, or removing it while there is none
  *   failed          the consumption ends with the segment's error: the checkpoint stays
@@ -16,7 +16,7 @@
  * The checkpoint is written over the version this run last saw (StateStore): a run that lost its
  * lock cannot move it.
  */
-import type { StateStore, Checkpoint, DocVersion, StoredCheckpoint } from '../state/store';
+import type { StateStore, Checkpoint, DocVersion } from '../state/store';
 import type { Coverage, SegmentOutcome } from './contract';
 import type { IngestPlan } from './plan';
 import type { KeysetPosition } from './read';
@@ -24,8 +24,11 @@ import type { KeysetPosition } from './read';
 /** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
+/** A checkpoint and the version of its document a run last saw or wrote. */
+export type VersionedCheckpoint = Checkpoint & { version: DocVersion };
+
 export class CheckpointStage {
-  /** Every day this run's writes touched (marked before writing; in a dry run only collected). */
+  /** Every day this pass's writes touched (marked before writing; in a dry run only collected). */
   readonly days = new Set<string>();
   advanced = false;
   /** Where the checkpoint stands, and the version of it this run last saw or wrote. */
@@ -38,23 +41,36 @@ export class CheckpointStage {
     private readonly state: StateStore,
     private readonly table: string,
     private readonly plan: IngestPlan,
-    stored: StoredCheckpoint | null,
+    stored: VersionedCheckpoint | null,
     private readonly locate: LocateCovered,
+    /**
+     * The days recorded before writing so far, shared by the passes of one run (--follow): a
+     * day is recorded once until REPEATED_AMOUNT is settled, which clears the records.
+     */
+    private readonly recorded = new Set<string>(),
   ) {
     this.position = stored ? { modified: stored.modified, id: stored.id } : null;
     this.version = stored?.version ?? null;
   }
 
+  /** Where the checkpoint stands now, with the version to write over (for the next pass of the run). */
+  get stored(): VersionedCheckpoint | null {
+    return this.position && this.version ? { ...this.position, version: this.version } : null;
+  }
+
   /**
-   * Before a page's writes go out: its days this run has not met yet are recorded durably, for
-   * every job that handles changed days (a dry run only collects them).
+   * Before a page's writes go out: its days not recorded yet are recorded durably, for every job
+   * that handles changed days (a dry run only collects them).
    */
   async beforeWriting(covers: Coverage, dryRun = false): Promise<void> {
     let fresh: string[] | undefined;
-    for (const d of covers.days) if (!this.days.has(d)) (fresh ??= []).push(d);
+    for (const d of covers.days) {
+      this.days.add(d);
+      if (!this.recorded.has(d)) (fresh ??= []).push(d);
+    }
     if (!fresh) return;
     if (!dryRun) await this.state.markChangedDays(fresh, { refresh: false });
-    for (const d of fresh) this.days.add(d);
+    for (const d of fresh) this.recorded.add(d);
   }
 
   /**

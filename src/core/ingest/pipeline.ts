@@ -37,13 +37,13 @@ import type { RuleId } from '../rules/rules';
 import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
 import { describeSourceTable, type SourceTable } from '../source/query';
-import { StateStore, type Checkpoint } from '../state/store';
-import { CheckpointStage } from './checkpoint';
+import { StateStore, type Checkpoint, type StoredCheckpoint } from '../state/store';
+import { CheckpointStage, type VersionedCheckpoint } from './checkpoint';
 import type { PageWrites, SegmentOutcome } from './contract';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
-import { Lookups, emptyAtStart } from './lookups';
+import { Lookups, emptyAtStart, type EmptyAtStart } from './lookups';
 import { planIngest, type GivenPage, type IngestPlan } from './plan';
-import { countWindow, coveredPosition, readPlan, type SourcePage } from './read';
+import { countWindow, coveredPosition, readPlan, type KeysetPosition, type SourcePage } from './read';
 import { IngestSink } from './sink';
 
 export interface IngestOptions {
@@ -101,9 +101,13 @@ export interface IngestDeps {
 }
 
 export interface IngestStats {
-  mode: 'full' | 'incremental' | 'since' | 'repair';
+  mode: 'full' | 'incremental' | 'since' | 'repair' | 'follow';
   dry_run: boolean;
-  window: { from: string | null; until: string };
+  /**
+   * What the (first) pass read: rows modified from `from` (null: the beginning) up to `until`
+   * (null: the present); the checkpoint moves no further than `checkpoint_until` (now − --lag).
+   */
+  window: { from: string | null; until: string | null; checkpoint_until: string };
   read: number;
   accepted: number;
   indexed: number;
@@ -127,98 +131,218 @@ export interface IngestStats {
   interrupted: boolean;
 }
 
-export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): Promise<IngestStats> {
-  const { es, pool, names, config } = deps;
-  const state = new StateStore(es, names.state);
-  const stored = await state.readCheckpoint(config.table);
-  const plan = planIngest({
-    previous: stored,
-    full: opts.full,
-    since: opts.since,
-    rows: opts.rows,
-    now: deps.now(),
-    lagMs: opts.lagMs,
-    overlapMs: opts.overlapMs,
-    sourceTz: config.sourceTz,
-  });
-  deps.verbose(
-    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
-  );
-  const stats = emptyStats(plan, opts.dryRun, stored);
-  const empty = await emptyAtStart(es, names);
-  const total =
-    deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
-  const source = opts.source ?? (await describeSourceTable(pool, config.table));
-  const lookups = new Lookups(es, names, empty);
-  const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
-  const checkpoint = new CheckpointStage(state, config.table, plan, stored, (throughId, from) =>
-    coveredPosition(pool, config.table, plan.window, throughId, from),
-  );
-  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
-  const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
-  const judging = (): JudgeContext => ({
-    names,
-    table: config.table,
-    runId: deps.runId,
-    sourceTz: config.sourceTz,
-    businessTz: config.tz,
-    thresholds: config.rules,
-    now: deps.now(),
-    overwrite: Boolean(opts.overwrite),
-    repeats,
-  });
-  const judge = async (page: SourcePage): Promise<PageWrites> => {
-    const ctx = judging();
-    const mapped = mapPage(page.rows, ctx, page.gone);
-    const judged = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
-    tally(stats, judged);
-    return { ops: judged.ops, withdrawals: judged.withdrawals, covers: { reached: page.reached, days: judged.days } };
-  };
+/**
+ * One run's stages, opened once and run as one pass or several (`ingest --follow` polls through
+ * the same session): the checkpoint as this run last saw or wrote it, the days recorded before
+ * writing, the days still to settle, the lookups and the table's description carry from pass to
+ * pass, so a poll that finds nothing costs its one query and no request to Elasticsearch.
+ */
+export class IngestSession {
+  readonly stats: IngestStats;
+  /** Every business day this run's writes touched. */
+  readonly days = new Set<string>();
+  /** The checkpoint as this run last saw or wrote it, with its version. */
+  private position: VersionedCheckpoint | null;
+  /** Days recorded before writing (checkpoint.ts) and not settled yet. */
+  private readonly recorded = new Set<string>();
+  /** Days written and not settled yet. */
+  private readonly unsettled = new Set<string>();
+  private lookups: Lookups;
+  /** A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts). */
+  private repeats: RepeatCandidates | undefined;
+  private passes = 0;
+  private settled = false;
 
-  // The checkpoint consumes the segments' outcomes while the stream goes on; its first failure
-  // abandons what the sink has not answered yet (and ends the stream at the next page).
-  const committed = opts.dryRun
-    ? Promise.resolve()
-    : checkpoint.consume(sink.outcomes(), (o) => tallyWritten(stats, o));
-  committed.catch((err: unknown) => sink.abort(err));
-  let rowsInSegment = 0;
-  try {
-    for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
-      if (sink.failure) break;
-      if (deps.signal?.aborted) {
-        stats.interrupted = true;
-        break;
-      }
-      const writes = await judge(page);
-      await checkpoint.beforeWriting(writes.covers, opts.dryRun);
-      if (!opts.dryRun) await sink.write(writes);
-      deps.onProgress?.({ read: stats.read, total });
-      if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
-        sink.endSegment();
-        rowsInSegment = 0;
-      }
-    }
-  } catch (err) {
-    sink.abort(err);
+  private constructor(
+    private readonly deps: IngestDeps,
+    private readonly opts: IngestOptions,
+    private readonly state: StateStore,
+    stored: StoredCheckpoint | null,
+    private readonly empty: EmptyAtStart,
+    private readonly source: SourceTable,
+  ) {
+    this.position = stored;
+    this.lookups = new Lookups(deps.es, deps.names, empty);
+    this.repeats =
+      empty.sales && !opts.dryRun ? new RepeatCandidates(deps.config.rules.repeatedAmountFrom) : undefined;
+    this.stats = emptyStats(opts.dryRun, stored);
   }
-  sink.close();
-  await committed;
-  if (sink.failure) throw sink.failure;
-  Object.assign(stats, {
-    checkpoint: checkpoint.position,
-    checkpoint_advanced: checkpoint.advanced,
-    days_changed: checkpoint.days.size,
-  });
-  stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
-  if (!opts.dryRun) {
-    const settleStarted = Date.now();
-    stats.repeated_amount = await settleDays(deps, state, checkpoint.days, repeats?.found());
-    if (stats.repeated_amount)
-      deps.verbose(
-        `REPEATED_AMOUNT settled over ${stats.repeated_amount.days} day(s) in ${Date.now() - settleStarted} ms`,
+
+  static async open(deps: IngestDeps, opts: IngestOptions): Promise<IngestSession> {
+    const { es, pool, names, config } = deps;
+    const state = new StateStore(es, names.state);
+    const stored = await state.readCheckpoint(config.table);
+    const empty = await emptyAtStart(es, names);
+    const source = opts.source ?? (await describeSourceTable(pool, config.table));
+    return new IngestSession(deps, opts, state, stored, empty, source);
+  }
+
+  /** The checkpoint as this run last saw or wrote it. */
+  get checkpoint(): Checkpoint | null {
+    return this.position && { modified: this.position.modified, id: this.position.id };
+  }
+
+  /** What a pass reads from the checkpoint as it stands now: the run's options, at `now`. */
+  plan(now: Date, first: boolean): IngestPlan {
+    const { opts } = this;
+    return planIngest({
+      previous: this.checkpoint,
+      full: first && opts.full,
+      since: first ? opts.since : undefined,
+      rows: first ? opts.rows : undefined,
+      now,
+      lagMs: opts.lagMs,
+      overlapMs: opts.overlapMs,
+      sourceTz: this.deps.config.sourceTz,
+    });
+  }
+
+  /**
+   * Forgets what the lookups cached (the weekly baselines, a missing one included): a long run
+   * (--follow) calls it now and then, so that the baselines the nightly `weekly` writes are used.
+   */
+  forgetLookups(): void {
+    this.lookups = new Lookups(this.deps.es, this.deps.names, NOTHING_EMPTY);
+  }
+
+  /**
+   * One pass of the stages over what `plan` reads (or `pages`). `versions`, when given, is told
+   * the version (`modified`, epoch ms) of every sale the pass writes, once it is written.
+   */
+  async pass(plan: IngestPlan, versions?: (written: number[]) => void): Promise<{ last?: KeysetPosition }> {
+    const { es, pool, names, config } = this.deps;
+    const { opts, stats, source } = this;
+    const first = this.passes++ === 0;
+    if (first) {
+      stats.mode = plan.mode === 'poll' ? 'follow' : plan.mode;
+      stats.window = windowOf(plan);
+      this.deps.verbose(
+        `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. the present; the checkpoint up to ${plan.window.checkpointUntil}${opts.dryRun ? ' (dry run)' : ''}`,
       );
+    } else this.repeats = undefined; // the repeat keys of one pass only: settling then aggregates
+    const lookups = this.lookups;
+    const repeats = this.repeats;
+    const total =
+      this.deps.countTotal && plan.mode !== 'repair' && plan.mode !== 'poll'
+        ? await countWindow(pool, config.table, plan.window)
+        : undefined;
+    const checkpoint = new CheckpointStage(
+      this.state,
+      config.table,
+      plan,
+      this.position,
+      (throughId, from) =>
+        coveredPosition(pool, config.table, { untilModified: plan.window.checkpointUntil }, throughId, from),
+      this.recorded,
+    );
+    const judging = (): JudgeContext => ({
+      names,
+      table: config.table,
+      runId: this.deps.runId,
+      sourceTz: config.sourceTz,
+      businessTz: config.tz,
+      thresholds: config.rules,
+      now: this.deps.now(),
+      overwrite: Boolean(opts.overwrite),
+      repeats,
+    });
+    const judged: number[] = [];
+    const judge = async (page: SourcePage): Promise<PageWrites> => {
+      const ctx = judging();
+      const mapped = mapPage(page.rows, ctx, page.gone);
+      const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
+      tally(stats, outcome);
+      if (versions)
+        for (const op of outcome.ops) if (op.kind === 'index' && op.index === names.sales) judged.push(op.version!);
+      return {
+        ops: outcome.ops,
+        withdrawals: outcome.withdrawals,
+        covers: { reached: page.reached, days: outcome.days },
+      };
+    };
+
+    // Made at the first page: a pass that reads nothing (an idle poll) sends nothing at all.
+    let sink: IngestSink | undefined;
+    let committed: Promise<void> = Promise.resolve();
+    const openSink = (): IngestSink => {
+      const opened = new IngestSink({ es, pool, names, source, runId: this.deps.runId, now: this.deps.now }, opts);
+      // The checkpoint consumes the segments' outcomes while the stream goes on; its first failure
+      // abandons what the sink has not answered yet (and ends the stream at the next page).
+      if (!opts.dryRun) {
+        committed = checkpoint.consume(opened.outcomes(), (o) => tallyWritten(stats, o));
+        committed.catch((err: unknown) => opened.abort(err));
+      }
+      return opened;
+    };
+    let rowsInSegment = 0;
+    let last: KeysetPosition | undefined;
+    try {
+      for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
+        sink ??= openSink();
+        if (sink.failure) break;
+        if (this.deps.signal?.aborted) {
+          stats.interrupted = true;
+          break;
+        }
+        const writes = await judge(page);
+        await checkpoint.beforeWriting(writes.covers, opts.dryRun);
+        if (!opts.dryRun) await sink.write(writes);
+        if (page.last) last = page.last;
+        this.deps.onProgress?.({ read: stats.read, total });
+        if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+          sink.endSegment();
+          rowsInSegment = 0;
+        }
+      }
+    } catch (err) {
+      (sink ??= openSink()).abort(err);
+    }
+    sink?.close();
+    await committed;
+    if (sink?.failure) throw sink.failure;
+    if (versions && judged.length) versions(judged);
+    // A later pass reads rows again that this one wrote: an index empty at the start is not any more.
+    if (first) this.forgetLookups();
+    this.position = checkpoint.stored;
+    for (const d of checkpoint.days) {
+      this.days.add(d);
+      this.unsettled.add(d);
+    }
+    stats.checkpoint = checkpoint.position;
+    stats.checkpoint_advanced ||= checkpoint.advanced;
+    stats.days_changed = this.days.size;
+    stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
+    return { last };
   }
-  return stats;
+
+  /**
+   * Settles REPEATED_AMOUNT for the days written since the last settling, and — the first time —
+   * for every day a run before this one recorded and did not live to settle. Nothing at all when
+   * neither has a day (a poll that wrote nothing asks Elasticsearch nothing).
+   */
+  async settle(): Promise<void> {
+    if (this.opts.dryRun || (this.settled && this.unsettled.size === 0)) return;
+    this.settled = true;
+    const started = Date.now();
+    const result = await settleDays(this.deps, this.state, this.unsettled, this.repeats?.found());
+    this.unsettled.clear();
+    this.recorded.clear();
+    if (!result) return;
+    const total = (this.stats.repeated_amount ??= { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0, days: 0 });
+    for (const k of ['groups', 'flagged', 'newlyFlagged', 'unflagged', 'days'] as const) total[k] += result[k];
+    this.deps.verbose(`REPEATED_AMOUNT settled over ${result.days} day(s) in ${Date.now() - started} ms`);
+  }
+}
+
+/** The lookups of every pass but a run's first: no index is taken for empty. */
+const NOTHING_EMPTY: EmptyAtStart = Object.freeze({ sales: false, deadLetters: false, baselines: false });
+
+/** One pass over what the run's options say (the checkpoint, --full, --since, or the given rows), then settling. */
+export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): Promise<IngestStats> {
+  const session = await IngestSession.open(deps, opts);
+  await session.pass(session.plan(deps.now(), true));
+  await session.settle();
+  return session.stats;
 }
 
 /**
@@ -255,11 +379,20 @@ async function settleDays(
   return result;
 }
 
-function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | null): IngestStats {
+/** What a plan reads, for the run's report: from (null: the beginning) up to the present; the checkpoint's limit. */
+function windowOf(plan: IngestPlan): IngestStats['window'] {
   return {
-    mode: plan.mode,
+    from: plan.window.fromModified ?? null,
+    until: plan.window.untilModified ?? null,
+    checkpoint_until: plan.window.checkpointUntil,
+  };
+}
+
+function emptyStats(dryRun: boolean, previous: Checkpoint | null): IngestStats {
+  return {
+    mode: 'incremental',
     dry_run: dryRun,
-    window: { from: plan.window.fromModified ?? null, until: plan.window.untilModified },
+    window: { from: null, until: null, checkpoint_until: '' },
     read: 0,
     accepted: 0,
     indexed: 0,

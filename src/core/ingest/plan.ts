@@ -1,12 +1,17 @@
 /**
  * Stage 1, plan: which rows this run reads, and whether the checkpoint may move past them.
  * Pure (the stored checkpoint and the clock are passed in).
+ *
+ * Every plan reads up to the present — a row is copied by the first run after its commit — and
+ * none lets the checkpoint pass a row modified after now − `--lag`: a transaction that commits
+ * late with an earlier `modified` is still read by the next run (re-reading is harmless: writes
+ * are idempotent and rows Elasticsearch already holds as they are are not written).
  */
 import { RunFailedError } from '../errors';
 import type { RowPage } from '../source/query';
 import type { Checkpoint } from '../state/store';
 import { toWallClock, wallClockToInstant } from '../time/businessDay';
-import type { ReadWindow } from './read';
+import type { KeysetPosition, ReadWindow } from './read';
 
 /** An id a repair names that MySQL no longer has: its sale is withdrawn. */
 export interface GoneRow {
@@ -25,12 +30,14 @@ export type IngestPlan =
   /** The whole table (--full, or the first run): the checkpoint is rewritten at the end. */
   | { mode: 'full'; window: ReadWindow & { fromModified?: undefined }; mayAdvance: true }
   /** Rows changed since the checkpoint, minus --overlap for late commits. */
-  | { mode: 'incremental'; window: Required<ReadWindow>; mayAdvance: true }
+  | { mode: 'incremental'; window: ReadWindow & { fromModified: string }; mayAdvance: true }
   /**
    * Rows modified since --since; the checkpoint moves only when the window starts at or before
    * it (a later --since skips rows, and the checkpoint must not jump past them).
    */
-  | { mode: 'since'; window: Required<ReadWindow>; mayAdvance: boolean }
+  | { mode: 'since'; window: ReadWindow & { fromModified: string }; mayAdvance: boolean }
+  /** --follow's poll: the rows after where the last poll stopped, up to now. */
+  | { mode: 'poll'; window: ReadWindow & { after: KeysetPosition; untilModified: string }; mayAdvance: true }
   /** Exactly the given rows (reconcile --repair): the checkpoint is left alone. */
   | {
       mode: 'repair';
@@ -50,19 +57,24 @@ export interface PlanInput {
   sourceTz: string;
 }
 
+/** now − lag as the source's wall clock: the furthest the checkpoint may go. */
+function checkpointUntil(now: Date, lagMs: number, sourceTz: string): string {
+  return toWallClock(new Date(now.getTime() - lagMs), sourceTz);
+}
+
 export function planIngest(input: PlanInput): IngestPlan {
-  const untilModified = toWallClock(new Date(input.now.getTime() - input.lagMs), input.sourceTz);
+  const until = checkpointUntil(input.now, input.lagMs, input.sourceTz);
   const { previous } = input;
-  if (input.rows) return { mode: 'repair', rows: input.rows, window: { untilModified }, mayAdvance: false };
+  if (input.rows) return { mode: 'repair', rows: input.rows, window: { checkpointUntil: until }, mayAdvance: false };
   if (input.since) {
     const fromModified = toWallClock(input.since, input.sourceTz);
     return {
       mode: 'since',
-      window: { fromModified, untilModified },
+      window: { fromModified, checkpointUntil: until },
       mayAdvance: previous !== null && fromModified <= previous.modified,
     };
   }
-  if (input.full || !previous) return { mode: 'full', window: { untilModified }, mayAdvance: true };
+  if (input.full || !previous) return { mode: 'full', window: { checkpointUntil: until }, mayAdvance: true };
   const at = wallClockToInstant(previous.modified, input.sourceTz);
   if (!at)
     throw new RunFailedError(
@@ -71,7 +83,28 @@ export function planIngest(input: PlanInput): IngestPlan {
     );
   return {
     mode: 'incremental',
-    window: { fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz), untilModified },
+    window: {
+      fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz),
+      checkpointUntil: until,
+    },
+    mayAdvance: true,
+  };
+}
+
+/**
+ * A poll of `ingest --follow`: the rows after `after` (where the poll before stopped) modified up
+ * to now — one indexed query when there are none. Rows modified later than now (a clock ahead of
+ * ours) are left to the next re-read of the overlap, so that they cannot carry the poll's
+ * position past rows still to come.
+ */
+export function planPoll(after: KeysetPosition, now: Date, lagMs: number, sourceTz: string): IngestPlan {
+  return {
+    mode: 'poll',
+    window: {
+      after,
+      untilModified: toWallClock(now, sourceTz),
+      checkpointUntil: checkpointUntil(now, lagMs, sourceTz),
+    },
     mayAdvance: true,
   };
 }

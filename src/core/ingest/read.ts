@@ -3,7 +3,9 @@
  * grow with the table: a page holds at most --batch-size rows and about MAX_PAGE_BYTES of encoded
  * rows, whichever is less. A page is its rows' encodings (source/query.ts), made SourceRows one
  * at a time as they are judged. A full run reads the whole table once in primary-key order; the
- * other runs read a window of `modified` with a keyset cursor on (modified, id).
+ * other runs read a window of `modified` with a keyset cursor on (modified, id). Every read goes
+ * up to the present (a poll of --follow: up to now); how far each page lets the checkpoint move
+ * is bounded apart, at now − --lag (plan.ts).
  */
 import type { Pool } from 'mysql2/promise';
 import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
@@ -20,8 +22,15 @@ export interface KeysetPosition {
 export interface ReadWindow {
   /** Read rows with modified >= this (wall clock), or from the beginning when undefined. */
   fromModified?: string;
-  /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
-  untilModified: string;
+  /** A poll's: only the rows after this keyset position. */
+  after?: KeysetPosition;
+  /**
+   * A poll's: no row modified after this (wall clock, now). Otherwise there is no bound: a run
+   * reads up to the present, and rows modified later still (a clock ahead of ours) too.
+   */
+  untilModified?: string;
+  /** The checkpoint never passes a row modified after this (wall clock): now − --lag. */
+  checkpointUntil: string;
 }
 
 /**
@@ -43,6 +52,27 @@ export function boundedPageRows(page: { length: number; bytes(): number }, reque
 function positionAfter(page: EncodedRows): KeysetPosition {
   const last = page.row(page.length - 1);
   return { modified: String(last.modified), id: String(last.id) };
+}
+
+/**
+ * Where the checkpoint may stand once `page` (rows in (modified, id) order) is written: on its
+ * last row modified at or before `until` (now − lag), or nowhere when it has none. A binary
+ * search: a poll's rows are all newer than that, a catching-up run's nearly all older.
+ */
+export function lastModifiedBy(
+  page: { length: number; row(i: number): { modified: unknown; id: unknown } },
+  until: string,
+): KeysetPosition | undefined {
+  let lo = 0;
+  let hi = page.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (String(page.row(mid).modified) <= until) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0) return undefined;
+  const row = page.row(lo - 1);
+  return { modified: String(row.modified), id: String(row.id) };
 }
 
 /** The rows after a keyset position, in (modified, id) order: the condition and its parameters. */
@@ -77,8 +107,7 @@ async function* pagesInIdOrder(
 }
 
 /**
- * A full run's pages: every row of the table in primary-key order, undated ones included, up to
- * the window's `untilModified`. The clustered index read in order, with no secondary index to
+ * A full run's pages: every row of the table in primary-key order, undated ones included. The clustered index read in order, with no secondary index to
  * walk and no row looked up from it: over the sample's 1M rows MariaDB spent 3.3 CPU seconds on
  * it against 4.8–4.9 on the keyset (measured by hand, README "Performance"). Each page says
  * through which id it read; where that puts the checkpoint, which is in (modified, id) order,
@@ -87,32 +116,25 @@ async function* pagesInIdOrder(
 export async function* readTableInIdOrder(
   pool: Pool,
   source: SourceTable,
-  window: ReadWindow,
   pageSize: number,
 ): AsyncGenerator<SourcePage> {
-  for await (const { rows, throughId } of pagesInIdOrder(
-    pool,
-    source,
-    '(modified <= ? OR modified IS NULL)',
-    [window.untilModified],
-    pageSize,
-  )) {
+  for await (const { rows, throughId } of pagesInIdOrder(pool, source, 'TRUE', [], pageSize)) {
     yield { rows, reached: { throughId } };
   }
 }
 
 /**
- * Where a full run's checkpoint may stand once every row of the window with an id up to
- * `throughId` is written: on the last row, in (modified, id) order, before the first row of the
- * window with a greater id (or on the window's last row when there is none). Searched from `from`,
- * where it stood before in this run, so each call walks only the index entries the checkpoint
- * moves over. Null when no row is covered yet. Rows whose `modified` comes late to MySQL are
+ * Where a full run's checkpoint may stand once every row with an id up to `throughId` is written:
+ * on the last row, in (modified, id) order, before the first row with a greater id (or on the
+ * last row when there is none), among the rows modified up to `bound.untilModified` (now − lag).
+ * Searched from `from`, where it stood before in this run, so each call walks only the index
+ * entries the checkpoint moves over. Null when no row is covered yet. Rows whose `modified` comes late to MySQL are
  * caught by the next run's overlap, as for the keyset cursor.
  */
 export async function coveredPosition(
   pool: Pool,
   table: string,
-  window: ReadWindow,
+  bound: { untilModified: string },
   throughId: string,
   from: KeysetPosition | null,
 ): Promise<KeysetPosition | null> {
@@ -121,7 +143,7 @@ export async function coveredPosition(
     sourceQuery<KeysetPosition[]>(pool, table, `SELECT modified, id FROM \`${table}\` WHERE ${sql} LIMIT 1`, params);
   const [unread] = await positions(`${keyset} AND modified <= ? AND id > ? ORDER BY modified, id`, [
     ...start,
-    window.untilModified,
+    bound.untilModified,
     throughId,
   ]);
   const [covered] = unread
@@ -133,32 +155,37 @@ export async function coveredPosition(
       ])
     : await positions('modified >= ? AND modified <= ? ORDER BY modified DESC, id DESC', [
         FIRST_REAL_DATETIME,
-        window.untilModified,
+        bound.untilModified,
       ]);
   return covered ? { modified: String(covered.modified), id: String(covered.id) } : null;
 }
 
-/** Yields pages of rows in (modified, id) order inside the window. */
+/**
+ * Yields pages of rows in (modified, id) order inside the window, each with where the checkpoint
+ * may stand once it is written (at most at `checkpointUntil`) and its last row's position.
+ */
 export async function* readChangedRows(
   pool: Pool,
   source: SourceTable,
   window: ReadWindow,
   pageSize: number,
-): AsyncGenerator<SourcePage & { rows: EncodedRows }> {
-  let position: KeysetPosition | undefined;
+): AsyncGenerator<SourcePage & { rows: EncodedRows; last: KeysetPosition }> {
+  let position = window.after;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
+  const [until, untilParams] = window.untilModified === undefined ? ['', []] : [' AND modified <= ?', [window.untilModified]];
   for (;;) {
     const [from, fromParams] = position
       ? afterPosition(position)
       : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
-    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [
+    const rows = await sourceRows(pool, source, `WHERE ${from}${until} ORDER BY modified, id LIMIT ?`, [
       ...fromParams,
-      window.untilModified,
+      ...untilParams,
       limit,
     ]);
     if (rows.length === 0) return;
     position = positionAfter(rows);
-    yield { rows, reached: { position } };
+    const covered = lastModifiedBy(rows, window.checkpointUntil);
+    yield { rows, reached: covered && { position: covered }, last: position };
     if (rows.length < limit) return;
     limit = boundedPageRows(rows, pageSize);
   }
@@ -181,12 +208,9 @@ export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize
 
 /** How many rows the window holds (for the progress bar's ETA). */
 export async function countWindow(pool: Pool, table: string, window: ReadWindow): Promise<number> {
-  const [row] = await sourceQuery(
-    pool,
-    table,
-    `SELECT COUNT(*) AS n FROM \`${table}\` WHERE modified >= ? AND modified <= ?`,
-    [window.fromModified ?? FIRST_REAL_DATETIME, window.untilModified],
-  );
+  const [row] = await sourceQuery(pool, table, `SELECT COUNT(*) AS n FROM \`${table}\` WHERE modified >= ?`, [
+    window.fromModified ?? FIRST_REAL_DATETIME,
+  ]);
   return Number(row!.n);
 }
 
@@ -224,6 +248,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
 export interface SourcePage {
   rows: RowPage;
   reached?: Reached;
+  /** The keyset cursor's pages: the position of the last row (where --follow's next poll starts). */
+  last?: KeysetPosition;
   /** Ids a repair names that MySQL no longer has. */
   gone?: readonly GoneRow[];
 }
@@ -232,8 +258,8 @@ export type Reached = { position: KeysetPosition } | { throughId: string };
 
 /**
  * The pages a plan reads: the given rows (repair); the whole table in id order (full); or the
- * undated rows (they never reach the cursor, and go to the dead letter on every run) followed by
- * the window. The next page is read while the current one is judged and written.
+ * undated rows (they never reach the cursor, and go to the dead letter on every run but a poll)
+ * followed by the window. The next page is read while the current one is judged and written.
  */
 export async function* readPlan(
   pool: Pool,
@@ -246,9 +272,10 @@ export async function* readPlan(
     return;
   }
   if (plan.mode === 'full') {
-    yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
+    yield* readAhead(readTableInIdOrder(pool, source, pageSize), 1);
     return;
   }
-  yield* readUndatedRows(pool, source, pageSize);
+  // A poll leaves the undated rows to the next re-read: one indexed query when nothing is new.
+  if (plan.mode !== 'poll') yield* readUndatedRows(pool, source, pageSize);
   yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
 }

@@ -153,7 +153,7 @@ describe('a full run in id order', () => {
       sourceTz: 'Asia/Seoul',
     });
     const stage = new CheckpointStage(state, 'platform_sales', plan, before, (throughId, from) =>
-      coveredPosition(world.pool, 'platform_sales', plan.window, throughId, from),
+      coveredPosition(world.pool, 'platform_sales', { untilModified: plan.window.checkpointUntil }, throughId, from),
     );
     // Row 5, backdated, is the first in (modified, id) order: through id 4 nothing is covered.
     const order = await keysetOrder();
