@@ -78,6 +78,24 @@ export function durationArg(value: string): number {
   return ms;
 }
 
+/** `ingest --for`: a duration, or `forever` (until SIGINT/SIGTERM: under systemd) as null. */
+export function followForArg(value: string): number | null {
+  if (value.trim() === 'forever') return null;
+  const ms = durationArg(value);
+  if (ms < 1_000) throw new InvalidArgumentError(`"${value}" is shorter than 1s; use e.g. 55s, 10m or forever`);
+  return ms;
+}
+
+/** `ingest --every`: the pause between two polls, 100ms to 1h. */
+export function pollEveryArg(value: string): number {
+  const ms = durationArg(value);
+  if (ms < 100 || ms > 3_600_000) throw new InvalidArgumentError(`"${value}" is not between 100ms and 1h`);
+  return ms;
+}
+
+/** `ingest --recent-days`: 0 (the net off) to 35. */
+export const recentDaysArg = intInRange(0, 35, 'the nightly `reconcile` covers older days');
+
 export interface DayRange {
   from: string;
   to: string;

@@ -4,8 +4,22 @@ import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
 import { checkDataZone } from '../cmdutil/zone';
-import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
-import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
+import {
+  batchSizeArg,
+  concurrencyArg,
+  durationArg,
+  followForArg,
+  pollEveryArg,
+  recentDaysArg,
+} from '../cmdutil/parsers';
+import { FOLLOW_DEFAULTS, runIngestRun, type FollowStats } from '../core/ingest/follow';
+import { INGEST_DEFAULTS, type IngestStats } from '../core/ingest/pipeline';
+import {
+  DEFAULT_RECENT_DAYS,
+  checkRecentDays,
+  emptyRecentDays,
+  type RecentDaysStats,
+} from '../core/reconcile/recentDays';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
 import { RejectedRowsError, UsageError, quoted } from '../core/errors';
 import { createProgress } from '../render/progress';
@@ -20,9 +34,19 @@ export interface IngestCommandOptions {
   lag: number;
   overlap: number;
   failOnRejects?: boolean;
+  follow?: boolean;
+  /** --for: null is `forever`. */
+  for?: number | null;
+  every?: number;
+  recentDays?: number;
 }
 
-export function summarizeIngest(s: IngestStats, ms: number): string {
+export function summarizeIngest(
+  s: IngestStats,
+  ms: number,
+  follow: FollowStats | null = null,
+  recent: RecentDaysStats | null = null,
+): string {
   const rules = Object.entries(s.by_rule)
     .map(([r, n]) => `${r} ${formatCount(n!)}`)
     .join(', ');
@@ -36,6 +60,8 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
     s.repeated_amount ? `REPEATED_AMOUNT ranked: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,
+    follow ? summarizeFollow(follow) : '',
+    recent?.checks ? summarizeRecentDays(recent) : '',
     s.checkpoint
       ? `checkpoint ${s.checkpoint.modified} #${s.checkpoint.id}${s.checkpoint_advanced ? '' : ' (unchanged)'}`
       : 'no checkpoint',
@@ -44,12 +70,41 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/** `followed 55s: 54 polls (50 idle), 1 sweep, 120 rows, commit to write p50 1.2s p95 2.1s max 2.4s`. */
+function summarizeFollow(f: FollowStats): string {
+  const d = f.delay;
+  return (
+    `followed ${f.for_ms === null ? 'until stopped' : formatDuration(f.for_ms)}: ${formatCount(f.polls)} polls ` +
+    `(${formatCount(f.idle_polls)} idle), ${formatCount(f.sweeps)} sweep(s), ${formatCount(f.rows)} rows` +
+    (d
+      ? `, commit to write p50 ${formatDuration(d.p50_ms)} p95 ${formatDuration(d.p95_ms)} max ${formatDuration(d.max_ms)}`
+      : '')
+  );
+}
+
+/** `recent days 2024-05-01..2024-05-02: 2 check(s) in 310ms, 1 drifted, 3 id(s) repaired (1 deleted)`. */
+function summarizeRecentDays(r: RecentDaysStats): string {
+  const drift = r.drifting_days
+    ? `${formatCount(r.drifting_days)} day(s) drifted, ${formatCount(r.repaired_ids)} id(s) repaired` +
+      (r.deleted ? ` (${formatCount(r.deleted)} deleted)` : '') +
+      (r.remaining_days ? `, ${formatCount(r.remaining_days)} day(s) still drift` : '')
+    : 'in sync';
+  return `recent days ${r.from}..${r.to}: ${formatCount(r.checks)} check(s) in ${formatDuration(r.ms)}, ${drift}`;
+}
+
 /** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
   // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
   if (opts.since !== undefined && opts.since.trim() === '')
     throw new UsageError('--since is empty', 'give a time, e.g. --since 2024-05-01, or leave --since out');
   if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
+  if (!opts.follow && (opts.for !== undefined || opts.every !== undefined))
+    throw new UsageError(`--${opts.for !== undefined ? 'for' : 'every'} goes with --follow`);
+  if (opts.follow && (opts.full || opts.since || opts.dryRun))
+    throw new UsageError(
+      `--follow reads from the checkpoint and writes; it does not go with ${opts.full ? '--full' : opts.since ? '--since' : '--dry-run'}`,
+      'run that once without --follow',
+    );
   return opts;
 }
 
@@ -80,6 +135,10 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     dry_run: Boolean(opts.dryRun),
     lag_ms: opts.lag,
     overlap_ms: opts.overlap,
+    follow: Boolean(opts.follow),
+    for_ms: opts.follow ? (opts.for === undefined ? FOLLOW_DEFAULTS.forMs : opts.for) : null,
+    every_ms: opts.follow ? (opts.every ?? FOLLOW_DEFAULTS.everyMs) : null,
+    recent_days: opts.recentDays ?? config.recentDays ?? DEFAULT_RECENT_DAYS,
     table: config.table,
     index_prefix: config.indexPrefix,
   };
@@ -102,19 +161,31 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;
+    let follow: FollowStats | null;
+    const deps = {
+      es: ctx.es(),
+      pool: ctx.mysql(),
+      names: ctx.names(),
+      config,
+      runId: run.runId,
+      now: ctx.now,
+      verbose: ctx.log.verbose,
+      signal: run.signal,
+    };
+    const recent = emptyRecentDays(args.recent_days);
+    const net = (): Promise<void> =>
+      checkRecentDays(
+        deps,
+        { batchSize: opts.batchSize, concurrency: opts.concurrency, dryRun: Boolean(opts.dryRun) },
+        recent,
+      );
     try {
-      stats = await runIngestPipeline(
+      ({ stats, follow } = await runIngestRun(
         {
-          es: ctx.es(),
-          pool: ctx.mysql(),
-          names: ctx.names(),
-          config,
-          runId: run.runId,
-          now: ctx.now,
-          verbose: ctx.log.verbose,
-          onProgress: (p) => progress.update(p.read, p.total),
-          countTotal: Boolean(ctx.stderr.isTTY) && !ctx.flags.quiet,
-          signal: run.signal,
+          ...deps,
+          // A follow's progress is its summary: no bar redrawn every poll.
+          onProgress: opts.follow ? undefined : (p) => progress.update(p.read, p.total),
+          countTotal: Boolean(ctx.stderr.isTTY) && !ctx.flags.quiet && !opts.follow,
         },
         {
           ...INGEST_DEFAULTS,
@@ -126,14 +197,17 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           lagMs: opts.lag,
           overlapMs: opts.overlap,
         },
-      );
+        opts.follow ? { forMs: args.for_ms, everyMs: args.every_ms! } : null,
+        // --since and --full re-read on purpose; the net is for the runs from cron.
+        opts.full || opts.since ? undefined : net,
+      ));
     } finally {
       progress.stop();
     }
     const failRejects = Boolean(opts.failOnRejects) && stats.rejected > 0;
     return {
-      counts: { ...stats },
-      summary: summarizeIngest(stats, Date.now() - started),
+      counts: { ...stats, follow, recent_days: recent },
+      summary: summarizeIngest(stats, Date.now() - started, follow, recent),
       attention: failRejects
         ? new RejectedRowsError(
             `${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects)`,
@@ -167,12 +241,33 @@ export function ingestCommand(host: CommandHost, runF: RunF<IngestCommandOptions
         .argParser(durationArg)
         .default(INGEST_DEFAULTS.overlapMs, '10m'),
     )
+    .option('--follow', 'keep polling the source for new rows (near real time): one run, one lock')
+    .addOption(
+      new Option('--for <duration>', 'with --follow: how long to follow, or "forever" (until SIGINT/SIGTERM)')
+        .argParser(followForArg)
+        .default(undefined, '55s'),
+    )
+    .addOption(
+      new Option('--every <duration>', 'with --follow: the pause between two polls')
+        .argParser(pollEveryArg)
+        .default(undefined, '1s'),
+    )
+    .addOption(
+      new Option(
+        '--recent-days <n>',
+        'reconcile and repair this many business days, today included, after reading (0: off; config recentDays)',
+      )
+        .argParser(recentDaysArg)
+        .default(undefined, String(DEFAULT_RECENT_DAYS)),
+    )
     .option('--dry-run', 'read, validate and check rules, but write nothing')
     .option('--fail-on-rejects', 'exit 3 when any row was rejected')
     .addHelpText(
       'after',
       examples(
         'earlypay ingest                      # from cron: rows changed since the last run',
+        'earlypay ingest --follow             # every minute from cron: new rows within about a second',
+        'earlypay ingest --follow --for forever   # under systemd, until stopped',
         'earlypay ingest --full --concurrency 4',
         'earlypay ingest --since 2024-05-01 --dry-run --json',
       ),

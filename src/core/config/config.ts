@@ -48,6 +48,8 @@ const FileSchema = z
     esTimeout: z.string().optional(),
     mysqlTimeout: z.string().optional(),
     lockStaleAfter: z.string().optional(),
+    /** Business days, today included, that every ingest reconciles and repairs (0: none). */
+    recentDays: z.number().int().min(0).max(35).optional(),
     rules: RuleThresholdsSchema.partial().optional(),
   })
   .strict();
@@ -80,6 +82,8 @@ export interface Config {
   mysqlTimeoutMs: number;
   /** A job lock (and a `running` run) whose heartbeat is older than this is taken over (recorded abandoned). */
   lockStaleAfterMs: number;
+  /** Business days, today included, that every ingest reconciles and repairs (0: none); `--recent-days` overrides. */
+  recentDays: number | undefined;
   rules: RuleThresholds;
 }
 
@@ -355,6 +359,7 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     esTimeoutMs,
     mysqlTimeoutMs,
     lockStaleAfterMs,
+    recentDays: file.recentDays,
     rules,
   });
 }

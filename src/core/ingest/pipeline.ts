@@ -101,7 +101,7 @@ export interface IngestDeps {
 }
 
 export interface IngestStats {
-  mode: 'full' | 'incremental' | 'since' | 'repair' | 'follow';
+  mode: 'full' | 'incremental' | 'since' | 'repair';
   dry_run: boolean;
   /**
    * What the (first) pass read: rows modified from `from` (null: the beginning) up to `until`
@@ -163,8 +163,7 @@ export class IngestSession {
   ) {
     this.position = stored;
     this.lookups = new Lookups(deps.es, deps.names, empty);
-    this.repeats =
-      empty.sales && !opts.dryRun ? new RepeatCandidates(deps.config.rules.repeatedAmountFrom) : undefined;
+    this.repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(deps.config.rules.repeatedAmountFrom) : undefined;
     this.stats = emptyStats(opts.dryRun, stored);
   }
 
@@ -214,7 +213,7 @@ export class IngestSession {
     const { opts, stats, source } = this;
     const first = this.passes++ === 0;
     if (first) {
-      stats.mode = plan.mode === 'poll' ? 'follow' : plan.mode;
+      if (plan.mode !== 'poll') stats.mode = plan.mode;
       stats.window = windowOf(plan);
       this.deps.verbose(
         `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. the present; the checkpoint up to ${plan.window.checkpointUntil}${opts.dryRun ? ' (dry run)' : ''}`,

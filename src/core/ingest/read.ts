@@ -172,7 +172,8 @@ export async function* readChangedRows(
 ): AsyncGenerator<SourcePage & { rows: EncodedRows; last: KeysetPosition }> {
   let position = window.after;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
-  const [until, untilParams] = window.untilModified === undefined ? ['', []] : [' AND modified <= ?', [window.untilModified]];
+  const [until, untilParams] =
+    window.untilModified === undefined ? ['', []] : [' AND modified <= ?', [window.untilModified]];
   for (;;) {
     const [from, fromParams] = position
       ? afterPosition(position)

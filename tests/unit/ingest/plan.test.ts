@@ -1,4 +1,5 @@
-import { planIngest, type PlanInput } from '../../../src/core/ingest/plan';
+import { planIngest, planPoll, type PlanInput } from '../../../src/core/ingest/plan';
+import { lastModifiedBy } from '../../../src/core/ingest/read';
 
 const base: PlanInput = {
   previous: null,
@@ -11,10 +12,10 @@ const base: PlanInput = {
 const at = { modified: '2024-05-02 08:00:00', id: '10' };
 
 describe('plan', () => {
-  it('the first run and --full read everything up to now − lag', () => {
+  it('the first run and --full read everything; the checkpoint stops at now − lag', () => {
     expect(planIngest(base)).toEqual({
       mode: 'full',
-      window: { untilModified: '2024-05-02 08:58:00' },
+      window: { checkpointUntil: '2024-05-02 08:58:00' },
       mayAdvance: true,
     });
     expect(planIngest({ ...base, previous: at, full: true }).mode).toBe('full');
@@ -22,7 +23,7 @@ describe('plan', () => {
   it('incremental starts --overlap before the checkpoint', () => {
     expect(planIngest({ ...base, previous: at })).toEqual({
       mode: 'incremental',
-      window: { fromModified: '2024-05-02 07:50:00', untilModified: '2024-05-02 08:58:00' },
+      window: { fromModified: '2024-05-02 07:50:00', checkpointUntil: '2024-05-02 08:58:00' },
       mayAdvance: true,
     });
   });
@@ -43,7 +44,31 @@ describe('plan', () => {
       mayAdvance: false,
     });
   });
+  it('a poll of --follow reads after its position up to now; the checkpoint stops at now − lag', () => {
+    expect(planPoll({ modified: '2024-05-02 08:59:58', id: '12' }, base.now, base.lagMs, base.sourceTz)).toEqual({
+      mode: 'poll',
+      window: {
+        after: { modified: '2024-05-02 08:59:58', id: '12' },
+        untilModified: '2024-05-02 09:00:00',
+        checkpointUntil: '2024-05-02 08:58:00',
+      },
+      mayAdvance: true,
+    });
+  });
   it('a checkpoint that is not a date-time fails with the way out', () => {
     expect(() => planIngest({ ...base, previous: { modified: 'garbage', id: '1' } })).toThrow(/not a date-time/);
+  });
+});
+
+describe('lastModifiedBy', () => {
+  const page = (modified: string[]) => ({
+    length: modified.length,
+    row: (i: number) => ({ modified: modified[i]!, id: String(i + 1) }),
+  });
+  it('is the last row modified at or before the bound, or none', () => {
+    const rows = page(['2024-05-02 08:57:00', '2024-05-02 08:58:00', '2024-05-02 08:59:30']);
+    expect(lastModifiedBy(rows, '2024-05-02 08:58:00')).toEqual({ modified: '2024-05-02 08:58:00', id: '2' });
+    expect(lastModifiedBy(rows, '2024-05-02 08:56:00')).toBeUndefined();
+    expect(lastModifiedBy(rows, '2024-05-02 09:00:00')).toEqual({ modified: '2024-05-02 08:59:30', id: '3' });
   });
 });
