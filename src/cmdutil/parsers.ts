@@ -78,9 +78,9 @@ export function durationArg(value: string): number {
   return ms;
 }
 
-/** `ingest --for`: a duration, or `forever` (until SIGINT/SIGTERM: under systemd) as null. */
-export function followForArg(value: string): number | null {
-  if (value.trim() === 'forever') return null;
+/** `ingest --for`: a duration, or `forever` (until SIGINT/SIGTERM: under systemd) as Infinity. */
+export function followForArg(value: string): number {
+  if (value.trim() === 'forever') return Number.POSITIVE_INFINITY;
   const ms = durationArg(value);
   if (ms < 1_000) throw new InvalidArgumentError(`"${value}" is shorter than 1s; use e.g. 55s, 10m or forever`);
   return ms;

@@ -35,8 +35,8 @@ export interface IngestCommandOptions {
   overlap: number;
   failOnRejects?: boolean;
   follow?: boolean;
-  /** --for: null is `forever`. */
-  for?: number | null;
+  /** --for: Infinity is `forever`. */
+  for?: number;
   every?: number;
   recentDays?: number;
 }
@@ -136,7 +136,14 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     lag_ms: opts.lag,
     overlap_ms: opts.overlap,
     follow: Boolean(opts.follow),
-    for_ms: opts.follow ? (opts.for === undefined ? FOLLOW_DEFAULTS.forMs : opts.for) : null,
+    // null: until SIGINT/SIGTERM (`--for forever`)
+    for_ms: opts.follow
+      ? opts.for === undefined
+        ? FOLLOW_DEFAULTS.forMs
+        : Number.isFinite(opts.for)
+          ? opts.for
+          : null
+      : null,
     every_ms: opts.follow ? (opts.every ?? FOLLOW_DEFAULTS.everyMs) : null,
     recent_days: opts.recentDays ?? config.recentDays ?? DEFAULT_RECENT_DAYS,
     table: config.table,
