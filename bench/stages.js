@@ -51,7 +51,7 @@ async function main() {
     overwrite: false,
   };
   const nothingStored = { stored: new Map(), deadLetters: new Map(), baseline: () => null };
-  const plan = { mode: 'full', window: { untilModified: '9999-12-31 23:59:59' }, mayAdvance: true };
+  const plan = { mode: 'full', window: { checkpointUntil: '9999-12-31 23:59:59' }, mayAdvance: true };
   // As the bulk writer fills a request: one buffer of the flush size, reused.
   const out = new JsonBytes(Buffer.allocUnsafe(INGEST_DEFAULTS.flushBytes + 1_000_000));
   const t = { read: 0, map: 0, judge: 0, serialize: 0 };
