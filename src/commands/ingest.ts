@@ -181,11 +181,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     };
     const recent = emptyRecentDays(args.recent_days);
     const net = (): Promise<void> =>
-      checkRecentDays(
-        deps,
-        { batchSize: opts.batchSize, concurrency: opts.concurrency, dryRun: Boolean(opts.dryRun) },
-        recent,
-      );
+      checkRecentDays(deps, { batchSize: opts.batchSize, concurrency: opts.concurrency }, recent);
     try {
       ({ stats, follow } = await runIngestRun(
         {
@@ -205,8 +201,8 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           overlapMs: opts.overlap,
         },
         opts.follow ? { forMs: args.for_ms, everyMs: args.every_ms! } : null,
-        // --since and --full re-read on purpose; the net is for the runs from cron.
-        opts.full || opts.since ? undefined : net,
+        // --since and --full re-read on purpose, and a dry run writes nothing: the net is for the runs from cron.
+        opts.full || opts.since || opts.dryRun ? undefined : net,
       ));
     } finally {
       progress.stop();

@@ -49,19 +49,15 @@ export function emptyRecentDays(days: number): RecentDaysStats {
   };
 }
 
-/** Compares the recent days and, unless `dryRun`, repairs them; adds to `stats`. */
-export async function checkRecentDays(
-  deps: ReconcileDeps,
-  opts: RepairOptions & { dryRun: boolean },
-  stats: RecentDaysStats,
-): Promise<void> {
+/** Compares the recent days and repairs them; adds to `stats`. */
+export async function checkRecentDays(deps: ReconcileDeps, opts: RepairOptions, stats: RecentDaysStats): Promise<void> {
   if (stats.days <= 0) return;
   const started = Date.now();
   const to = today(deps.config.tz, deps.now());
   const range = { from: shiftDay(to, 1 - stats.days), to };
   // What the pass just wrote must be visible to the comparison, or it would look missing.
   await deps.es.indices.refresh({ index: deps.names.sales });
-  const result = await reconcile(deps, { ...opts, range, repair: !opts.dryRun });
+  const result = await reconcile(deps, { ...opts, range, repair: true });
   Object.assign(stats, { from: range.from, to: range.to, remaining_days: result.remaining_days });
   stats.checks++;
   stats.drifting_days += result.drifting_days;
