@@ -106,7 +106,14 @@ export interface ModeFigures {
   idle: CpuPhase;
   load: CpuPhase;
   writer: { ops: number; seconds: number };
-  runs: { launched: number; exit0: number; exit75: number; other: { code: number; stderr: string }[] };
+  runs: {
+    launched: number;
+    exit0: number;
+    exit75: number;
+    other: { code: number; stderr: string }[];
+    /** The recent-days net, from the runs' --json: checks made and their wall time in all. */
+    net?: { checks: number; ms: number };
+  };
   drainS: number;
 }
 
@@ -390,6 +397,7 @@ class Driver {
         log(
           `  cron run: exit ${r.code}, ${(r.ms / 1000).toFixed(1)} s, CLI CPU ${((r.cpuMs ?? 0) / 1000).toFixed(2)} s`,
         );
+        this.countNet(r.stdout);
         if (r.code === 0) this.outcome.exit0++;
         else if (r.code === 75) this.outcome.exit75++;
         else this.outcome.other.push({ code: r.code, stderr: r.stderr.trim().split('\n').slice(-2).join(' ') });
@@ -398,6 +406,19 @@ class Driver {
     };
     launch();
     this.timer = setInterval(launch, 60_000);
+  }
+
+  /** Adds the recent-days net's checks from a run's --json line (a build without it has none). */
+  private countNet(stdout: string): void {
+    try {
+      const net = JSON.parse(stdout.trim().split('\n').pop() ?? '')?.recent_days;
+      if (!net) return;
+      const total = (this.outcome.net ??= { checks: 0, ms: 0 });
+      total.checks += Number(net.checks) || 0;
+      total.ms += Number(net.ms) || 0;
+    } catch {
+      // not JSON: an interrupted or failed run's line
+    }
   }
 
   /** CPU seconds of every process started so far, up to now. */
@@ -644,7 +665,7 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       .filter((f) => f.available)
       .map(
         (f) =>
-          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 (the one before still running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with SIGTERM).`,
+          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 (the one before still running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with SIGTERM)${f.runs.net?.checks ? `; the recent-days net: ${f.runs.net.checks} check(s), ${(f.runs.net.ms / f.runs.net.checks).toFixed(0)} ms each on average` : ''}.`,
       ),
     '',
     FRESHNESS_END,
