@@ -66,6 +66,19 @@ export interface JobRun {
   signal: AbortSignal;
 }
 
+/** What the ingest pipeline (and a repair through it) needs from a job's context and run. */
+export function pipelineDeps(ctx: Context, run: JobRun) {
+  return {
+    es: ctx.es(),
+    pool: ctx.mysql(),
+    names: ctx.names(),
+    config: ctx.config(),
+    runId: run.runId,
+    now: ctx.now,
+    verbose: ctx.log.verbose,
+  };
+}
+
 /** Creates missing indices (first run from cron, unless `create` is false); refuses to run on outdated ones. */
 export async function ensureReady(ctx: Context, create = true): Promise<void> {
   const prefix = ctx.config().indexPrefix;

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
-import { runJob } from '../cmdutil/job';
+import { pipelineDeps, runJob } from '../cmdutil/job';
 import { checkDataZone } from '../cmdutil/zone';
 import {
   batchSizeArg,
@@ -169,16 +169,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;
     let follow: FollowStats | null;
-    const deps = {
-      es: ctx.es(),
-      pool: ctx.mysql(),
-      names: ctx.names(),
-      config,
-      runId: run.runId,
-      now: ctx.now,
-      verbose: ctx.log.verbose,
-      signal: run.signal,
-    };
+    const deps = { ...pipelineDeps(ctx, run), signal: run.signal };
     const recent = emptyRecentDays(args.recent_days);
     const net = (): Promise<void> =>
       checkRecentDays(deps, { batchSize: opts.batchSize, concurrency: opts.concurrency }, recent);

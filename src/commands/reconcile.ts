@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
-import { runJob } from '../cmdutil/job';
+import { pipelineDeps, runJob } from '../cmdutil/job';
 import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
@@ -177,16 +177,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     let result: ReconcileResult;
     try {
       result = await reconcile(
-        {
-          es: ctx.es(),
-          pool: ctx.mysql(),
-          names: ctx.names(),
-          config,
-          runId: run.runId,
-          now: ctx.now,
-          verbose: ctx.log.verbose,
-          onProgress: (n) => progress.update(n),
-        },
+        { ...pipelineDeps(ctx, run), onProgress: (n) => progress.update(n) },
         { range, repair: Boolean(opts.repair), batchSize: opts.batchSize, concurrency: opts.concurrency },
       );
     } finally {
