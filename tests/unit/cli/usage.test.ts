@@ -172,6 +172,16 @@ describe('bounds', () => {
     [['search', 'sales', '--min-amount', '9007199254740992'], /above 9,007,199,254,740,991; no amount beyond/],
     [['search', 'sales', '--max-amount', '-9007199254740993'], /below -9,007,199,254,740,991/],
     [['ingest', '--lag', '9999h'], /longer than 7 days/],
+    [['ingest', '--for', '30s'], /--for goes with --follow/],
+    [['ingest', '--every', '2s'], /--every goes with --follow/],
+    [['ingest', '--follow', '--full'], /--follow .* does not go with --full/],
+    [['ingest', '--follow', '--since', '2024-05-01'], /does not go with --since/],
+    [['ingest', '--follow', '--dry-run'], /does not go with --dry-run/],
+    [['ingest', '--follow', '--for', '0s'], /shorter than 1s; use e\.g\. 55s, 10m or forever/],
+    [['ingest', '--follow', '--for', 'always'], /"always" is not a duration/],
+    [['ingest', '--follow', '--every', '10ms'], /not between 100ms and 1h/],
+    [['ingest', '--recent-days', '36'], /36 is above 35/],
+    [['ingest', '--recent-days', '-1'], /-1 is below 0/],
   ])('%j -> exit 2', async (args, reason) => {
     expectUsage(await run(args), reason);
   });

@@ -68,6 +68,12 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ config: file({ shards: 0 }) }, {})).toThrow(/shards/);
   });
 
+  it("reads ingest's recent days from the config file, 0 to 35", () => {
+    expect(resolveConfig({ config: file({ recentDays: 0 }) }, {})).toMatchObject({ recentDays: 0 });
+    expect(resolveConfig({}, {})).toMatchObject({ recentDays: undefined });
+    expect(() => resolveConfig({ config: file({ recentDays: 36 }) }, {})).toThrow(/recentDays/);
+  });
+
   it('reads the time limits from flags, env and the config file, in that order, within their bounds', () => {
     expect(resolveConfig({}, {})).toMatchObject({
       esTimeoutMs: 60_000,
