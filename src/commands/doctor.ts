@@ -262,7 +262,8 @@ export function lastRunCheck(
   }
   const failed = run.status === 'failed';
   const interrupted = run.status === 'interrupted';
-  const stale = ageHours > JOB_MAX_AGE_HOURS[job]!;
+  // A live run is not stale however long ago it started (`ingest --follow --for forever` runs for days).
+  const stale = run.status !== 'running' && ageHours > JOB_MAX_AGE_HOURS[job]!;
   const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
   return {
     name,

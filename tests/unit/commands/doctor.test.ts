@@ -75,6 +75,12 @@ describe('doctor: the last run of a job', () => {
     ).toBe('fail');
   });
 
+  it('a live run that started days ago (ingest --follow --for forever) is not stale', () => {
+    const days = run({ started_at: new Date(now - 3 * 86_400_000).toISOString() });
+    expect(lastRunCheck('ingest', days, now).status).toBe('ok');
+    expect(lastRunCheck('ingest', { ...days, status: 'succeeded', exit_code: 0 }, now).status).toBe('warn');
+  });
+
   it('a live run passes; an abandoned one fails; an interrupted one warns', () => {
     expect(lastRunCheck('ingest', run({}), now)).toMatchObject({
       status: 'ok',
