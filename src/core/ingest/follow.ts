@@ -10,8 +10,9 @@
  * (or, without it, until SIGINT/SIGTERM). Every SWEEP_EVERY_MS a sweep replaces the poll: a
  * plain pass from the checkpoint (it catches a commit that came late with an earlier
  * `modified`, which a poll has passed, and moves the checkpoint up to now − --lag), then `net`.
- * REPEATED_AMOUNT is settled after the passes that wrote, at most every SETTLE_EVERY_MS and at
- * the end; the days waiting for it stay recorded in the state index until then.
+ * REPEATED_AMOUNT is settled at each sweep and at the end, not after every poll: settling a day
+ * takes about a second, which would hold up the polls behind it. The days waiting for it stay
+ * recorded in the state index until then.
  */
 import type { Pool } from 'mysql2/promise';
 import { sourceQuery } from '../source/query';
@@ -32,8 +33,6 @@ export const FOLLOW_DEFAULTS: FollowOptions = { forMs: 55_000, everyMs: 1_000 };
 
 /** How often a follow sweeps (a plain pass, then the recent-days net). */
 export const SWEEP_EVERY_MS = 60_000;
-/** How often a follow that keeps writing settles REPEATED_AMOUNT. */
-const SETTLE_EVERY_MS = 10_000;
 /** Delays kept for the percentiles; past this, a uniform sample of them (reservoir). */
 const DELAY_SAMPLE = 100_000;
 
@@ -144,7 +143,6 @@ export async function runIngestRun(
   };
   const ends = follow.forMs === null ? Number.POSITIVE_INFINITY : started + follow.forMs;
   let nextSweep = started + SWEEP_EVERY_MS;
-  let settledAt = Date.now();
   for (;;) {
     await pause(Math.min(follow.everyMs, Math.max(0, ends - Date.now())), signal);
     if (signal?.aborted || Date.now() >= ends) break;
@@ -155,7 +153,6 @@ export async function runIngestRun(
       stats.sweeps++;
       nextSweep = Date.now() + SWEEP_EVERY_MS;
       await session.settle();
-      settledAt = Date.now();
       if (net && !signal?.aborted) await net();
       session.forgetLookups();
     } else {
@@ -163,10 +160,6 @@ export async function runIngestRun(
       stats.polls++;
       if (last) after = last;
       else stats.idle_polls++;
-      if (Date.now() - settledAt >= SETTLE_EVERY_MS) {
-        await session.settle();
-        settledAt = Date.now();
-      }
     }
     stats.rows += session.stats.read - readBefore;
     if (session.stats.interrupted) break;
