@@ -26,6 +26,8 @@ export interface FollowOptions {
   forMs: number | null;
   /** The pause between two polls. */
   everyMs: number;
+  /** How often to sweep; SWEEP_EVERY_MS unless a test wants it sooner. */
+  sweepEveryMs?: number;
 }
 
 /** --follow's defaults: a crontab line `* * * * * earlypay ingest --follow` runs back to back. */
@@ -142,7 +144,8 @@ export async function runIngestRun(
     delay: null,
   };
   const ends = follow.forMs === null ? Number.POSITIVE_INFINITY : started + follow.forMs;
-  let nextSweep = started + SWEEP_EVERY_MS;
+  const sweepEvery = follow.sweepEveryMs ?? SWEEP_EVERY_MS;
+  let nextSweep = started + sweepEvery;
   for (;;) {
     await pause(Math.min(follow.everyMs, Math.max(0, ends - Date.now())), signal);
     if (signal?.aborted || Date.now() >= ends) break;
@@ -151,7 +154,7 @@ export async function runIngestRun(
     if (Date.now() >= nextSweep) {
       await session.pass(session.plan(now, false), written);
       stats.sweeps++;
-      nextSweep = Date.now() + SWEEP_EVERY_MS;
+      nextSweep = Date.now() + sweepEvery;
       await session.settle();
       if (net && !signal?.aborted) await net();
       session.forgetLookups();

@@ -5,6 +5,12 @@
  * committed while it runs before it ends, settles REPEATED_AMOUNT across its polls, and ends
  * cleanly on SIGTERM (exit 143, lock released, run interrupted).
  */
+import { resolveConfig } from '../../../src/core/config/config';
+import { indexNames } from '../../../src/core/es/indices';
+import { runIngestRun } from '../../../src/core/ingest/follow';
+import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
+import { checkRecentDays, emptyRecentDays } from '../../../src/core/reconcile/recentDays';
+import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
@@ -152,6 +158,52 @@ describe('near real time', () => {
     expect(await saleDoc(late.id)).toBeNull();
     expect((await world.cli(['ingest', '--json'])).code).toBe(0);
     expect(await saleDoc(late.id)).not.toBeNull();
+  }, 120_000);
+
+  it('following for good, each sweep catches a late commit and the net repairs a deletion of today', async () => {
+    const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
+    const pool = createMysqlPool(config);
+    const stop = new AbortController();
+    try {
+      const deps = {
+        es: world.es,
+        pool,
+        names: indexNames(world.prefix),
+        config,
+        runId: 'ingest-test-sweeps',
+        now: () => new Date(),
+        verbose: () => undefined,
+        signal: stop.signal,
+      };
+      const net = emptyRecentDays(2);
+      const repair = { batchSize: 100, concurrency: 1 };
+      let ended = false;
+      // Sweeps every 3 s stand for the minute of a real follow.
+      const run = runIngestRun(deps, INGEST_DEFAULTS, { forMs: null, everyMs: 200, sweepEveryMs: 3_000 }, () =>
+        checkRecentDays(deps, repair, net),
+      ).finally(() => (ended = true));
+      // Past the first pass and its net: polling.
+      expect(await waitFor(async () => net.checks === 1, 30_000, 20)).toBe(true);
+      const poll = sale(wall());
+      await world.insertRows([poll]);
+      expect(await waitFor(async () => (await saleDoc(poll.id)) !== null, 10_000, 50)).toBe(true);
+      // The polls are past it: a sweep reads it (and its net would find it missing).
+      const late = sale(wall(-20_000));
+      await world.insertRows([late]);
+      await world.query('DELETE FROM platform_sales WHERE id = ?', [poll.id]);
+      expect(await waitFor(async () => (await saleDoc(late.id)) !== null, 20_000, 100)).toBe(true);
+      expect(await waitFor(async () => (await saleDoc(poll.id)) === null, 20_000, 100)).toBe(true);
+      expect(ended).toBe(false);
+      stop.abort();
+      const { follow } = await run;
+      expect(follow!.sweeps).toBeGreaterThanOrEqual(1);
+      expect(follow!.for_ms).toBeNull();
+      expect(net.checks).toBeGreaterThanOrEqual(2);
+      expect(net.deleted).toBe(1);
+    } finally {
+      stop.abort();
+      await pool.end();
+    }
   }, 120_000);
 
   it('SIGTERM mid-follow ends it cleanly: exit 143, the run interrupted, the lock released', async () => {
