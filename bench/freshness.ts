@@ -413,9 +413,10 @@ class Driver {
     try {
       const net = JSON.parse(stdout.trim().split('\n').pop() ?? '')?.recent_days;
       if (!net) return;
-      const total = (this.outcome.net ??= { checks: 0, ms: 0 });
+      const total = this.outcome.net ?? { checks: 0, ms: 0 };
       total.checks += Number(net.checks) || 0;
       total.ms += Number(net.ms) || 0;
+      this.outcome.net = total;
     } catch {
       // not JSON: an interrupted or failed run's line
     }

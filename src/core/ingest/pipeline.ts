@@ -158,7 +158,7 @@ export class IngestSession {
     private readonly opts: IngestOptions,
     private readonly state: StateStore,
     stored: StoredCheckpoint | null,
-    private readonly empty: EmptyAtStart,
+    empty: EmptyAtStart,
     private readonly source: SourceTable,
   ) {
     this.position = stored;
@@ -294,7 +294,8 @@ export class IngestSession {
         }
       }
     } catch (err) {
-      (sink ??= openSink()).abort(err);
+      sink ??= openSink();
+      sink.abort(err);
     }
     sink?.close();
     await committed;
@@ -327,7 +328,8 @@ export class IngestSession {
     this.unsettled.clear();
     this.recorded.clear();
     if (!result) return;
-    const total = (this.stats.repeated_amount ??= { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0, days: 0 });
+    const total = this.stats.repeated_amount ?? { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0, days: 0 };
+    this.stats.repeated_amount = total;
     for (const k of ['groups', 'flagged', 'newlyFlagged', 'unflagged', 'days'] as const) total[k] += result[k];
     this.deps.verbose(`REPEATED_AMOUNT settled over ${result.days} day(s) in ${Date.now() - started} ms`);
   }
