@@ -5,6 +5,7 @@
  * committed while it runs before it ends, settles REPEATED_AMOUNT across its polls, and ends
  * cleanly on SIGTERM (exit 143, lock released, run interrupted).
  */
+import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../../../src/core/config/config';
 import { indexNames } from '../../../src/core/es/indices';
 import { runIngestRun } from '../../../src/core/ingest/follow';
@@ -45,6 +46,12 @@ function sale(modified: string, over: Partial<SourceRow> = {}): Partial<SourceRo
     raw_data: '{}',
     ...over,
   };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The sales document of `id` as Elasticsearch holds it now (a GET is real time), or null. */
@@ -212,6 +219,10 @@ describe('near real time', () => {
       (await world.es.get({ index: world.names.state, id: 'lock:ingest' }, { ignore: [404] })).found;
     expect(await waitFor(lockHeld, 60_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 2_000));
+    // Idle polls cost next to nothing: the goal is 2 % of one core; bounded generously here.
+    const before = cpuSeconds(run.pid);
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(cpuSeconds(run.pid) - before).toBeLessThan(0.5);
     const row = sale(wall());
     await world.insertRows([row]);
     expect(await waitFor(async () => (await saleDoc(row.id)) !== null, 10_000, 50)).toBe(true);
