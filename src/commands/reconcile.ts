@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
+import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
@@ -108,6 +109,7 @@ export function summarizeReconcile(r: ReconcileResult, ms: number): string {
       `repaired ${formatCount(p.ids)} id(s) on ${formatCount(p.days)} day(s): re-ingested ${formatCount(p.rows_reingested)} rows` +
         (p.deleted ? `, deleted ${formatCount(p.deleted)} document(s) of rows gone from MySQL` : '') +
         (p.withdrawn ? `, withdrew ${formatCount(p.withdrawn)} now-invalid` : '') +
+        (p.valid_again ? `, ${formatCount(p.valid_again)} valid again (out of the dead letter)` : '') +
         (p.filled ? `, fingerprinted ${formatCount(p.filled)} older document(s)` : '') +
         (p.rejected ? `, ${formatCount(p.rejected)} rejected (dead letter)` : ''),
       r.remaining_days === 0 ? 'now in sync' : `${formatCount(r.remaining_days)} day(s) still drift`,
@@ -165,6 +167,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
   };
   return runJob(ctx, { command: 'reconcile', args, lock: 'reconcile' }, async (run) => {
     const started = Date.now();
+    const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'repair', !ctx.flags.quiet);
     let result: ReconcileResult;
     try {
@@ -179,11 +182,18 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
           verbose: ctx.log.verbose,
           onProgress: (n) => progress.update(n),
         },
-        { range, repair: Boolean(opts.repair), batchSize: opts.batchSize, concurrency: opts.concurrency },
+        {
+          range,
+          repair: Boolean(opts.repair),
+          batchSize: opts.batchSize,
+          concurrency: opts.concurrency,
+          source: schema.source,
+        },
       );
     } finally {
       progress.stop();
     }
+    await schema.record();
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
         ctx.stdout.write(
@@ -195,7 +205,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     }
     const drifting = result.remaining_days > 0;
     return {
-      counts: { ...result },
+      counts: { ...result, schema_changes: schema.changes.map((c) => c.text) },
       summary: summarizeReconcile(result, Date.now() - started),
       attention: drifting ? new DriftError(driftReason(result)) : undefined,
     };

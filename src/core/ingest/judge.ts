@@ -8,7 +8,8 @@
  *                   the stream, which ranks each group once (a counted sale written is only
  *                   counted, in the context's RepeatCandidates, when the run keeps them);
  *   rejected rows   a dead-letter document; a row that was accepted once and is invalid now
- *                   also loses its sales and anomaly documents (withdrawn);
+ *                   also loses its sales and anomaly documents (withdrawn); a row rejected once
+ *                   and accepted now loses its dead-letter document (valid again);
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
  *                   business day and rules, or a rejected row the dead letter holds as it is,
  *                   is not written again and marks no day changed (an incremental run re-reads
@@ -62,6 +63,8 @@ export interface BatchOutcome {
   rejected: number;
   /** Accepted rows whose stored document is already what this run would write. */
   unchanged: number;
+  /** Accepted rows the dead letter held (rejected once, valid now): their dead letters removed. */
+  validAgain: number;
   /** Sales with a per-sale finding. */
   flagged: number;
   byRule: Map<RuleId, number>;
@@ -130,10 +133,15 @@ export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
 }
 
 /** What the lookups stage must fetch for a mapped page. */
-export function lookupKeys(page: MappedPage): LookupKeys {
+export function lookupKeys(page: MappedPage, ctx: Pick<JudgeContext, 'table'>): LookupKeys {
   const saleIds = page.accepted.map((s) => s.doc.id);
   for (const r of page.rejected) if (r.why.sourceId && WHOLE_NUMBER.test(r.why.sourceId)) saleIds.push(r.why.sourceId);
-  return { saleIds, deadLetterIds: page.rejected.map((r) => r.deadLetterId), sales: page.accepted.map((s) => s.doc) };
+  return {
+    saleIds,
+    deadLetterIds: page.rejected.map((r) => r.deadLetterId),
+    acceptedDeadLetterIds: page.accepted.map((s) => deadLetterId(ctx.table, s.doc.id, null)),
+    sales: page.accepted.map((s) => s.doc),
+  };
 }
 
 export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeContext): BatchOutcome {
@@ -144,6 +152,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     accepted: page.accepted.length,
     rejected: page.rejected.length,
     unchanged: 0,
+    validAgain: 0,
     flagged: 0,
     byRule: new Map(),
     cleared: 0,
@@ -169,6 +178,14 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
   const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };
   for (const sale of page.accepted) {
     const doc = sale.doc;
+    // Rejected once, valid now: the dead letter describes the rows rejected now, and this one is not.
+    if (found.validAgain.size) {
+      const held = deadLetterId(ctx.table, doc.id, null);
+      if (found.validAgain.has(held)) {
+        out.ops.push({ kind: 'delete', index: names.deadletter, id: held });
+        out.validAgain++;
+      }
+    }
     rules.baseline = found.baseline(doc.store_id, doc.sale_date);
     const findings = evaluateSaleRules(doc, rules);
     if (findings.length) out.flagged++;

@@ -105,6 +105,10 @@ export interface IngestStats {
   rejected: number;
   /** Previously accepted rows that are invalid now: their documents were removed. */
   withdrawn: number;
+  /** Rows the dead letter held that are accepted now: their dead letters were removed. */
+  valid_again: number;
+  /** Rows modified after now (clock skew): read, and the checkpoint kept before them. */
+  future: number;
   flagged: number;
   by_rule: Partial<Record<RuleId, number>>;
   anomalies_cleared: number;
@@ -162,7 +166,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const judgeInto = async (rows: RowPage): Promise<Set<string>> => {
     const ctx = judging();
     const mapped = mapPage(rows, ctx);
-    const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
+    const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
     tally(stats, outcome);
     if (!opts.dryRun) {
       await checkpoint.markBeforeWriting(outcome.days);
@@ -207,6 +211,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
         break;
       }
       checkpoint.passed(page.reached, await judgeInto(page.rows));
+      if (page.future) stats.future += page.rows.length;
       deps.onProgress?.({ read: stats.read, total });
       // The page's documents are bytes in request bodies now, and collectable while this waits.
       if (!opts.dryRun) await sink.drain();
@@ -259,6 +264,8 @@ function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | nu
     superseded: 0,
     rejected: 0,
     withdrawn: 0,
+    valid_again: 0,
+    future: 0,
     flagged: 0,
     by_rule: {},
     anomalies_cleared: 0,
@@ -277,6 +284,7 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.rejected += o.rejected;
   stats.unchanged += o.unchanged;
   stats.withdrawn += o.withdrawn;
+  stats.valid_again += o.validAgain;
   stats.flagged += o.flagged;
   stats.anomalies_cleared += o.cleared;
   for (const [rule, n] of o.byRule) stats.by_rule[rule] = (stats.by_rule[rule] ?? 0) + n;

@@ -22,6 +22,8 @@ export interface ReadWindow {
   fromModified?: string;
   /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
   untilModified: string;
+  /** Rows modified after this (now, wall clock) are read too, apart: readFutureRows. */
+  futureAfter?: string;
 }
 
 /**
@@ -179,6 +181,22 @@ export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize
     yield { rows };
 }
 
+/**
+ * Rows whose `modified` lies after now — the application's clock ahead of ours — which the
+ * window, ending at now − lag, would not reach until our clock does. They are read on every run
+ * (the index on modified makes it cheap; a row already copied as it is writes nothing) and never
+ * move the checkpoint: it stays before them, so the rows modified after it still arrive.
+ */
+export async function* readFutureRows(
+  pool: Pool,
+  source: SourceTable,
+  after: string,
+  pageSize: number,
+): AsyncGenerator<SourcePage> {
+  for await (const { rows } of pagesInIdOrder(pool, source, 'modified > ?', [after], pageSize))
+    yield { rows, future: true };
+}
+
 /** How many rows the window holds (for the progress bar's ETA). */
 export async function countWindow(pool: Pool, table: string, window: ReadWindow): Promise<number> {
   const [row] = await sourceQuery(
@@ -224,6 +242,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
 export interface SourcePage {
   rows: RowPage;
   reached?: Reached;
+  /** Rows modified after now (readFutureRows). */
+  future?: true;
 }
 
 export type Reached = { position: KeysetPosition } | { throughId: string };
@@ -231,7 +251,8 @@ export type Reached = { position: KeysetPosition } | { throughId: string };
 /**
  * The pages a plan reads: the given rows (repair); the whole table in id order (full); or the
  * undated rows (they never reach the cursor, and go to the dead letter on every run) followed by
- * the window. The next page is read while the current one is judged and written.
+ * the window; then the rows modified after now. The next page is read while the current one is
+ * judged and written.
  */
 export async function* readPlan(
   pool: Pool,
@@ -243,10 +264,10 @@ export async function* readPlan(
     for await (const rows of plan.rows) yield { rows };
     return;
   }
-  if (plan.mode === 'full') {
-    yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
-    return;
+  if (plan.mode === 'full') yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
+  else {
+    yield* readUndatedRows(pool, source, pageSize);
+    yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
   }
-  yield* readUndatedRows(pool, source, pageSize);
-  yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
+  if (plan.window.futureAfter) yield* readFutureRows(pool, source, plan.window.futureAfter, pageSize);
 }

@@ -18,7 +18,7 @@
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { RunFailedError } from '../errors';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
-import { describeSourceTable, rowsById, type EncodedRows } from '../source/query';
+import { rowsById, type EncodedRows, type SourceTable } from '../source/query';
 import { anomalyId, describeRules } from '../rules/rules';
 import { settleRepeatedAmounts } from '../rules/repeatedAmounts';
 import { JobLock } from '../runs/lock';
@@ -32,6 +32,8 @@ export type RepairDeps = Omit<IngestDeps, 'onProgress' | 'countTotal'> & { onPro
 export interface RepairOptions {
   batchSize: number;
   concurrency: number;
+  /** The source table as this run described it (and checked it can read: schemaWatch.ts). */
+  source: SourceTable;
 }
 
 export interface RepairPlan {
@@ -55,6 +57,8 @@ export interface RepairStats {
   rejected: number;
   /** Documents of rows that are invalid now, removed by the pipeline. */
   withdrawn: number;
+  /** Rows the dead letter held that are accepted now: their dead letters removed. */
+  valid_again: number;
   /** Documents of rows deleted from MySQL (with their anomaly documents). */
   deleted: number;
   /** Documents written before row_fingerprint existed, rewritten with it. */
@@ -98,7 +102,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
       }
     }
 
-    const source = await describeSourceTable(pool, config.table);
+    const { source } = opts;
     /** The rows MySQL has for these ids; documents of the ids it has not are deleted. */
     async function* rows(): AsyncGenerator<EncodedRows> {
       for await (const page of idPages()) {
@@ -158,6 +162,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
       superseded: ingest.superseded,
       rejected: ingest.rejected,
       withdrawn: ingest.withdrawn,
+      valid_again: ingest.valid_again,
       deleted,
       filled,
       retried: ingest.retried,

@@ -8,15 +8,16 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { mysqlFailureHint } from '../failures';
+import { zoneOffsetMinutes } from '../time/businessDay';
 import {
-  columnKinds,
-  columnsStoredAsUtf8,
-  decodeSourceRow,
-  fingerprintOf,
-  rowEncodingSql,
-  type ColumnKind,
-  type ColumnType,
-} from './fingerprint';
+  COLUMN_ROLES,
+  columnReading,
+  type ColumnInfo,
+  type ColumnReading,
+  type SessionZone,
+  type ValueForm,
+} from './columns';
+import { columnKinds, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(
@@ -73,23 +74,88 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
 /** The source table as `sourceRows` reads it, described once a run. */
 export interface SourceTable {
   name: string;
-  /** The columns whose stored bytes already are their text in UTF-8 (fingerprint.ts's storedAsUtf8): used as they are, not converted. */
-  asIs: ReadonlySet<string>;
+  /** How each source column's value is written in the row's encoding (columns.ts). */
+  forms: ReadonlyMap<string, ValueForm>;
   /** `SELECT <the canonical encoding of a row> FROM <table>`: one column, the row's bytes. */
   select: string;
   /** Each column's SourceRow type, in SOURCE_COLUMNS order. */
   kinds: readonly ColumnKind[];
 }
 
-export async function describeSourceTable(pool: Pool, table: string): Promise<SourceTable> {
-  const types = await sourceColumnTypes(pool, table);
-  const asIs = columnsStoredAsUtf8(types);
+/** The table's columns as information_schema describes them, and whether earlypay can read each one it needs. */
+export interface SourceColumns {
+  table: string;
+  /** Every column of the table, by lower-case name, in table order; empty when there is no such table. */
+  columns: ReadonlyMap<string, ColumnInfo>;
+  /** Each source column: how it is read, or why it cannot be (missing, or a type earlypay cannot map). */
+  readings: ReadonlyMap<keyof SourceRow, ColumnReading>;
+}
+
+/** The source columns earlypay cannot read, and why. */
+export function unreadableColumns(described: SourceColumns): { column: keyof SourceRow; why: string }[] {
+  const out: { column: keyof SourceRow; why: string }[] = [];
+  for (const [column, reading] of described.readings) if (!reading.readable) out.push({ column, why: reading.why });
+  return out;
+}
+
+/** The table as `sourceRows` reads it; a RunFailedError naming the first column it cannot read. */
+export function sourceTableOf(described: SourceColumns): SourceTable {
+  const name = described.table;
+  const [bad] = unreadableColumns(described);
+  if (described.columns.size === 0)
+    throw new RunFailedError(
+      `MySQL: source table ${name} doesn't exist in the database of the MySQL URL`,
+      mysqlFailureHint({ code: 'ER_NO_SUCH_TABLE' }, ''),
+    );
+  if (bad)
+    throw new RunFailedError(
+      `source table ${name}: column ${bad.column}: ${bad.why}; earlypay stopped before writing anything`,
+      'restore the column (or point EARLYPAY_TABLE at a view with the columns of SPEC §3); `earlypay doctor` shows the schema',
+    );
+  const forms = new Map<string, ValueForm>();
+  for (const [column, reading] of described.readings) if (reading.readable) forms.set(column, reading.form);
   return {
-    name: table,
-    asIs,
-    select: `SELECT ${rowEncodingSql(undefined, asIs)} FROM \`${table}\``,
-    kinds: columnKinds(types),
+    name,
+    forms,
+    select: `SELECT ${rowEncodingSql(undefined, forms)} FROM \`${name}\``,
+    kinds: columnKinds(described.columns),
   };
+}
+
+/** The table's columns, read from information_schema, and how earlypay reads each it needs. */
+export async function inspectSourceColumns(
+  pool: Pool,
+  table: string,
+  opts: { sourceTz?: string; now?: Date } = {},
+): Promise<SourceColumns> {
+  const columns = await sourceColumnInfo(pool, table);
+  let zone: SessionZone | undefined;
+  if (opts.sourceTz && SOURCE_COLUMNS.some((c) => columns.get(c)?.type === 'timestamp')) {
+    const [row] = await sourceQuery(pool, table, 'SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS m', []);
+    zone = {
+      sessionOffsetMinutes: Number(row!.m),
+      sourceOffsetMinutes: zoneOffsetMinutes(opts.sourceTz, opts.now ?? new Date()),
+      sourceTz: opts.sourceTz,
+    };
+  }
+  const readings = new Map<keyof SourceRow, ColumnReading>();
+  for (const c of SOURCE_COLUMNS) {
+    const info = columns.get(c);
+    readings.set(
+      c,
+      info ? columnReading(COLUMN_ROLES[c], info, zone) : { readable: false, why: 'the table has no such column' },
+    );
+  }
+  return { table, columns, readings };
+}
+
+/** The table as `sourceRows` reads it; fails the run (RunFailedError) when earlypay cannot read a column it needs. */
+export async function describeSourceTable(
+  pool: Pool,
+  table: string,
+  opts: { sourceTz?: string; now?: Date } = {},
+): Promise<SourceTable> {
+  return sourceTableOf(await inspectSourceColumns(pool, table, opts));
 }
 
 /**
@@ -197,18 +263,31 @@ export async function readRowsById(pool: Pool, source: SourceTable, ids: string[
   return out;
 }
 
-/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive). */
-export async function sourceColumnTypes(pool: Pool, table: string): Promise<Map<string, ColumnType>> {
+/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive), in table order. */
+export async function sourceColumnInfo(pool: Pool, table: string): Promise<Map<string, ColumnInfo>> {
   const rows = await sourceQuery(
     pool,
     table,
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS column_type, CHARACTER_SET_NAME AS charset,
+            NUMERIC_SCALE AS scale, DATETIME_PRECISION AS fsp
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [table],
   );
+  const number = (v: unknown): number | null => (v == null ? null : Number(v));
   return new Map(
-    rows.map((r) => [
-      String(r.name).toLowerCase(),
-      { type: String(r.type), charset: r.charset == null ? null : String(r.charset) },
-    ]),
+    rows.map((r) => {
+      const name = String(r.name).toLowerCase();
+      return [
+        name,
+        {
+          name,
+          type: String(r.type).toLowerCase(),
+          columnType: String(r.column_type).toLowerCase(),
+          charset: r.charset == null ? null : String(r.charset),
+          scale: number(r.scale),
+          fsp: number(r.fsp),
+        },
+      ];
+    }),
   );
 }

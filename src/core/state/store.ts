@@ -6,6 +6,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits } from '../es/pager';
+import type { RecordedSchema } from './sourceSchema';
 
 export interface Checkpoint {
   /** Source wall-clock DATETIME of the last row safely in ES. */
@@ -51,6 +52,25 @@ export class StateStore {
         value: checkpoint,
         updated_at: new Date().toISOString(),
       },
+    });
+  }
+
+  /** The source table's columns as the last run that read it recorded them (sourceSchema.ts). */
+  async readSourceSchema(table: string): Promise<RecordedSchema | null> {
+    const res = await this.client.get<{ value: RecordedSchema }>(
+      { index: this.index, id: `schema:source:${table}` },
+      { ignore: [404] },
+    );
+    return res.found && res._source ? res._source.value : null;
+  }
+
+  async recordSourceSchema(table: string, schema: RecordedSchema): Promise<void> {
+    const key = `schema:source:${table}`;
+    await this.client.index({
+      index: this.index,
+      id: key,
+      document: { key, kind: 'source_schema', value: schema, updated_at: new Date().toISOString() },
+      refresh: true,
     });
   }
 

@@ -21,10 +21,12 @@ const ctx: JudgeContext = {
 function found(
   stored: Record<string, StoredSale> = {},
   deadLetters: Record<string, StoredDeadLetter> = {},
+  validAgain: string[] = [],
 ): BatchLookups {
   return {
     stored: new Map(Object.entries(stored)),
     deadLetters: new Map(Object.entries(deadLetters)),
+    validAgain: new Set(validAgain),
     baseline: () => null,
   };
 }
@@ -91,12 +93,22 @@ describe('judge', () => {
   it('asks the lookups for every id that may have a document, and the dead letters of rejected rows', () => {
     const keys = lookupKeys(
       mapPage(listedRows([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })]), ctx),
+      ctx,
     );
     expect(keys.saleIds).toEqual(['1', '3']);
     expect(keys.deadLetterIds).toEqual([
       'platform_sales:3',
       expect.stringMatching(/^platform_sales:sha1:[0-9a-f]{40}$/),
     ]);
+    expect(keys.acceptedDeadLetterIds).toEqual(['platform_sales:1']);
+  });
+
+  it('removes the dead letter of a row rejected once and accepted now, even when its document is current', () => {
+    const valid = row({ id: '5' });
+    const page = mapPage(listedRows([valid, row({ id: '6' })]), ctx);
+    const out = judgePage(page, found({ 5: storedAs(valid) }, {}, ['platform_sales:5']), ctx);
+    expect(kinds(out.ops)).toEqual(['delete deadletter platform_sales:5', 'index sales 6']);
+    expect(out).toMatchObject({ validAgain: 1, unchanged: 1 });
   });
 
   it('a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no day', () => {
