@@ -101,7 +101,7 @@ usage() {
 
 cmd=${1:-}
 case $cmd in
-  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql) ;;
+  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql | browser) ;;
   -h | --help | help) usage; exit 0 ;;
   *) usage; die "unknown command '${cmd}'" ;;
 esac
@@ -135,4 +135,9 @@ case $cmd in
   kill-es) es_kill ;;
   up-mysql) my_up; print_urls_mysql ;;
   down-mysql) my_down ;;
+  # The report test (tests/integration/report) opens the page in headless Chromium, with a CJK font.
+  browser)
+    need chromium chromium
+    fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || apt_install fonts-noto-cjk
+    ;;
 esac

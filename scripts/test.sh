@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run --silent build
 bash scripts/stack.sh up >/dev/null
+bash scripts/stack.sh browser >/dev/null # Debian chromium + fonts-noto-cjk for the report test
 ES_VERSION="${ES7_VERSION:-7.17.29}" ES_PORT="${ES7_PORT:-9201}" ES_HEAP=512m bash scripts/stack.sh up-es >/dev/null
 # the newest 9.x Maven Central serves (integ-test-zip); runs on Java 21+ (stack.sh finds it)
 ES_VERSION="${ES9_VERSION:-9.2.0}" ES_PORT="${ES9_PORT:-9202}" ES_HEAP=512m bash scripts/stack.sh up-es >/dev/null

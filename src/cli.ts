@@ -18,6 +18,7 @@ import { weeklyCommand } from './commands/weekly';
 import { searchCommand } from './commands/search';
 import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
+import { reportCommand } from './commands/report';
 import { guardProcess } from './cmdutil/signals';
 
 export function packageVersion(): string {
@@ -38,6 +39,7 @@ export const COMMANDS: readonly ((host: CommandHost) => Command)[] = [
   searchCommand,
   anomaliesCommand,
   reconcileCommand,
+  reportCommand,
 ];
 
 /** The program with its global flags; `commands` lets a test mount a command built with its own run function. */

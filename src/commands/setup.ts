@@ -2,10 +2,17 @@
 import { Command } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
-import { ExitCode } from '../core/errors';
+import { ExitCode, RunFailedError } from '../core/errors';
 import { ensureIndices, type IndexAction } from '../core/es/setup';
 import { loadSavedObjects, toNdjson, withIndexPrefix } from '../core/kibana/savedObjects';
-import { displayKibanaUrl, importSavedObjects, kibanaAuth, parseKibanaUrl } from '../core/kibana/import';
+import {
+  displayKibanaUrl,
+  fetchKibanaVersion,
+  importSavedObjects,
+  kibanaAuth,
+  parseKibanaUrl,
+} from '../core/kibana/import';
+import { kibanaLineOf, supportedKibanaLines } from '../core/kibana/kibanaRules';
 import { renderTable } from '../render/table';
 import { replicasArg, shardsArg } from '../cmdutil/parsers';
 
@@ -45,16 +52,25 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
     );
   }
 
-  let kibana: { url: string; imported: number } | undefined;
+  let kibana: { url: string; version: string; file: string; imported: number } | undefined;
   if (kibanaUrl) {
-    const objects = withIndexPrefix(loadSavedObjects(), config.indexPrefix);
-    ctx.log.info(`kibana: importing ${objects.length} saved objects into ${displayKibanaUrl(kibanaUrl)} …`);
-    const { successCount } = await importSavedObjects({
-      kibanaUrl,
-      ndjson: toNdjson(objects),
-      auth: kibanaAuth(ctx.env, config.esAuth),
-    });
-    kibana = { url: displayKibanaUrl(kibanaUrl), imported: successCount };
+    const auth = kibanaAuth(ctx.env, config.esAuth);
+    const shown = displayKibanaUrl(kibanaUrl);
+    // Each Kibana line takes its own file (kibanaRules.ts): ask the version before uploading.
+    const version = await fetchKibanaVersion({ kibanaUrl, auth });
+    const line = kibanaLineOf(version);
+    if (!line) {
+      throw new RunFailedError(
+        `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ${supportedKibanaLines()}`,
+        'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (README: Kibana)',
+      );
+    }
+    const objects = withIndexPrefix(loadSavedObjects(line.file), config.indexPrefix);
+    ctx.log.info(
+      `kibana: importing ${objects.length} saved objects (${line.file}) into Kibana ${version} at ${shown} …`,
+    );
+    const { successCount } = await importSavedObjects({ kibanaUrl, ndjson: toNdjson(objects), auth });
+    kibana = { url: shown, version, file: line.file, imported: successCount };
   }
 
   const durationMs = Date.now() - started;
@@ -65,7 +81,7 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {
-    const kibanaPart = kibana ? `; kibana: ${kibana.imported} saved objects imported` : '';
+    const kibanaPart = kibana ? `; kibana ${kibana.version}: ${kibana.imported} saved objects imported` : '';
     ctx.stdout.write(`setup: ${results.length} indices ready (${changed} changed)${kibanaPart} in ${durationMs} ms\n`);
   }
   return ExitCode.ok;

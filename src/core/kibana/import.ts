@@ -103,10 +103,28 @@ function describeImportError(e: ImportErrorItem): string {
   return `${what}: ${err.type ?? 'error'}${err.message ? ` (${err.message})` : ''}`;
 }
 
-/** Imports the ndjson; throws RunFailedError (exit 1) with one clear line on any failure. */
-export async function importSavedObjects(opts: KibanaImportOptions): Promise<KibanaImportResult> {
-  const base = parseKibanaUrl(opts.kibanaUrl);
-  let auth = opts.auth;
+interface KibanaConnection {
+  kibanaUrl: string;
+  auth?: KibanaAuth;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface KibanaAnswer {
+  response: Response;
+  body: string;
+  json: unknown;
+  shown: string;
+  clean: (s: string) => string;
+}
+
+/**
+ * One request to Kibana at `path` under its base URL, credentials in the Authorization header;
+ * an unreachable or silent Kibana is a RunFailedError (exit 1) with one clear line.
+ */
+async function requestKibana(conn: KibanaConnection, path: string, init: RequestInit): Promise<KibanaAnswer> {
+  const base = parseKibanaUrl(conn.kibanaUrl);
+  let auth = conn.auth;
   if (!auth && base.username)
     auth = { username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) };
   const secrets = secretsOf(auth, base);
@@ -117,21 +135,20 @@ export async function importSavedObjects(opts: KibanaImportOptions): Promise<Kib
   const endpoint = new URL(base.toString());
   endpoint.username = '';
   endpoint.password = '';
-  endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}/api/saved_objects/_import`;
-  endpoint.search = '?overwrite=true';
+  const [pathname, search] = path.split('?');
+  endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}${pathname}`;
+  endpoint.search = search ? `?${search}` : '';
 
-  const form = new FormData();
-  form.append('file', new Blob([opts.ndjson], { type: 'application/ndjson' }), 'earlypay.ndjson');
   const headers: Record<string, string> = { 'kbn-xsrf': 'true' };
   const authorization = authorizationHeader(auth);
   if (authorization) headers.authorization = authorization;
 
-  const timeoutMs = opts.timeoutMs ?? KIBANA_TIMEOUT_MS;
-  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = conn.timeoutMs ?? KIBANA_TIMEOUT_MS;
+  const doFetch = conn.fetch ?? fetch;
   let response: Response;
   let body: string;
   try {
-    response = await doFetch(endpoint, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(timeoutMs) });
+    response = await doFetch(endpoint, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
     body = await response.text();
   } catch (err) {
     if (isTimeout(err)) {
@@ -145,30 +162,57 @@ export async function importSavedObjects(opts: KibanaImportOptions): Promise<Kib
       `is Kibana running? check --kibana-url / KIBANA_URL; ${MANUAL_IMPORT}`,
     );
   }
-
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     json = undefined;
   }
-  if (!response.ok) {
-    const k = (json ?? {}) as { message?: unknown; error?: unknown };
-    const detail =
-      typeof k.message === 'string' ? k.message : typeof k.error === 'string' ? k.error : body.trim().slice(0, 200);
-    const hint =
-      response.status === 401 || response.status === 403
-        ? 'set KIBANA_API_KEY, or KIBANA_USERNAME and KIBANA_PASSWORD, for a user allowed to manage saved objects'
-        : response.status === 404
-          ? `is ${shown} Kibana (with its base path, if any)? ${MANUAL_IMPORT}`
-          : MANUAL_IMPORT;
+  return { response, body, json, shown, clean };
+}
+
+/** An HTTP error answer as one line, with the hint its status calls for. */
+function httpFailure(what: string, answer: KibanaAnswer): RunFailedError {
+  const { response, body, json, shown, clean } = answer;
+  const k = (json ?? {}) as { message?: unknown; error?: unknown };
+  const detail =
+    typeof k.message === 'string' ? k.message : typeof k.error === 'string' ? k.error : body.trim().slice(0, 200);
+  const hint =
+    response.status === 401 || response.status === 403
+      ? 'set KIBANA_API_KEY, or KIBANA_USERNAME and KIBANA_PASSWORD, for a user allowed to manage saved objects'
+      : response.status === 404
+        ? `is ${shown} Kibana (with its base path, if any)? ${MANUAL_IMPORT}`
+        : MANUAL_IMPORT;
+  return new RunFailedError(
+    clean(`${what}: HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`.trim()),
+    hint,
+  );
+}
+
+/** Kibana's version, from `GET /api/status` (`version.number`, the same in 7.17, 8.x and 9.x). */
+export async function fetchKibanaVersion(conn: KibanaConnection): Promise<string> {
+  const answer = await requestKibana(conn, '/api/status', { method: 'GET' });
+  if (!answer.response.ok) throw httpFailure('Kibana status failed', answer);
+  const version = (answer.json as { version?: { number?: unknown } } | undefined)?.version?.number;
+  if (typeof version !== 'string') {
     throw new RunFailedError(
-      clean(
-        `Kibana import failed: HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`.trim(),
-      ),
-      hint,
+      answer.clean(`Kibana status failed: no version in the answer of ${answer.shown}/api/status`),
+      `is ${answer.shown} Kibana? ${MANUAL_IMPORT}`,
     );
   }
+  return version;
+}
+
+/** Imports the ndjson; throws RunFailedError (exit 1) with one clear line on any failure. */
+export async function importSavedObjects(opts: KibanaImportOptions): Promise<KibanaImportResult> {
+  const form = new FormData();
+  form.append('file', new Blob([opts.ndjson], { type: 'application/ndjson' }), 'earlypay.ndjson');
+  const answer = await requestKibana(opts, '/api/saved_objects/_import?overwrite=true', {
+    method: 'POST',
+    body: form,
+  });
+  const { response, body, json, shown, clean } = answer;
+  if (!response.ok) throw httpFailure('Kibana import failed', answer);
   const result = json as { success?: unknown; successCount?: unknown; errors?: ImportErrorItem[] } | undefined;
   if (!result || typeof result !== 'object' || typeof result.success !== 'boolean') {
     throw new RunFailedError(

@@ -1,8 +1,8 @@
 /**
  * The Kibana saved objects shipped in `kibana-saved-objects/*.ndjson` (index patterns,
- * visualizations, a saved search, the dashboard): loading, the fields they use, and the
- * rewrite for a non-default index prefix. Pure apart from reading the files; the HTTP
- * import lives in `import.ts`.
+ * visualizations, a saved search, the dashboard; one file per Kibana line, see
+ * `kibanaRules.ts`): loading, the fields they use, and the rewrite for a non-default index
+ * prefix. Pure apart from reading the files; the HTTP import lives in `import.ts`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,8 +74,9 @@ export function loadSavedObjectFiles(dir = savedObjectsDir()): { file: string; o
   return files.map((file) => ({ file, objects: parseSavedObjects(readFileSync(join(dir, file), 'utf8'), file) }));
 }
 
-export function loadSavedObjects(dir = savedObjectsDir()): SavedObject[] {
-  return loadSavedObjectFiles(dir).flatMap((f) => f.objects);
+/** The objects of one file of the directory (`KibanaLine.file`). */
+export function loadSavedObjects(file: string, dir = savedObjectsDir()): SavedObject[] {
+  return parseSavedObjects(readFileSync(join(dir, file), 'utf8'), file);
 }
 
 /** The import API's body: one object per line. */

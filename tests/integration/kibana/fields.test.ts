@@ -1,14 +1,21 @@
 /**
- * The shipped Kibana objects against the real indices: `setup`'s own code creates them on a
- * test prefix, then every field a visualization, the saved search or an index pattern names
- * must exist in the mapping of the index it reads, with a type its use needs; and each
- * visualization's aggregation and the saved search's query run on Elasticsearch as Kibana
- * would send them. ES7_URL, when set, repeats all of it on 7.17 (the Kibana 7.17 pairing).
+ * The shipped Kibana objects against the real indices: `setup`'s own code creates them, then
+ * every field a visualization, the saved search or an index pattern names is checked through
+ * `_field_caps` on the indices its index pattern names (what Kibana itself asks): present, of
+ * a type its use needs, aggregatable where it is aggregated or sorted on, searchable where it
+ * is queried or is the time field; and each visualization's request, built the way Kibana
+ * builds it (kibanaDsl.ts), and the saved search's query run on Elasticsearch.
+ * Done for what `setup --kibana-url` uploads with a test prefix (both files, on ES_URL and, when
+ * set, ES7_URL) and for the files as shipped, on the default prefix `earlypay`, on an
+ * Elasticsearch of this test's own (KIBANA_ES_PORT, default 9270) so no shared index is touched.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { ensureIndices } from '../../../src/core/es/setup';
 import { ES_URL } from '../../support';
+import { KIBANA_LINES } from '../../../src/core/kibana/kibanaRules';
+import { OwnElasticsearch } from '../faults/support';
+import { kibanaAggs, type VisState } from './kibanaDsl';
 import {
   loadSavedObjects,
   referencedFields,
@@ -17,95 +24,67 @@ import {
   type SavedObject,
 } from '../../../src/core/kibana/savedObjects';
 
+const FILES = [...new Set(KIBANA_LINES.map((l) => l.file))];
+const own = new OwnElasticsearch(Number(process.env.KIBANA_ES_PORT ?? 9270));
 const targets = [
-  { name: 'ES_URL', url: ES_URL },
-  ...(process.env.ES7_URL ? [{ name: 'ES7_URL', url: process.env.ES7_URL }] : []),
+  ...FILES.map((file) => ({ name: `ES_URL ${file}`, url: () => ES_URL, file, prefix: undefined })),
+  ...(process.env.ES7_URL
+    ? [{ name: 'ES7_URL earlypay-kibana7.ndjson', url: () => process.env.ES7_URL!, file: FILES[0]!, prefix: undefined }]
+    : []),
+  ...FILES.map((file) => ({ name: `default prefix ${file}`, url: () => own.url, file, prefix: 'earlypay' })),
 ];
 
-type FieldTypes = Map<string, string>;
+beforeAll(async () => {
+  await own.up();
+}, 400_000);
+afterAll(async () => {
+  await own.down();
+}, 120_000);
 
-/** `path -> type` for every field of a mapping, multi-fields (`result_msg.keyword`) included. */
-function flattenMapping(
-  properties: Record<
-    string,
-    { type?: string; properties?: Record<string, unknown>; fields?: Record<string, { type?: string }> }
-  >,
-  prefix = '',
-  out: FieldTypes = new Map(),
-): FieldTypes {
-  for (const [name, def] of Object.entries(properties)) {
-    const path = prefix + name;
-    out.set(path, def.type ?? 'object');
-    if (def.properties) flattenMapping(def.properties as never, `${path}.`, out);
-    for (const [sub, subDef] of Object.entries(def.fields ?? {})) out.set(`${path}.${sub}`, subDef.type ?? 'object');
-  }
-  return out;
-}
-
-const NUMERIC = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float'];
-/** Which field types a use needs; undefined = any mapped field. */
-function allowedTypes(where: string, aggType: string | undefined): string[] | undefined {
-  if (where === 'timeFieldName' || aggType === 'date_histogram') return ['date', 'date_nanos'];
-  if (aggType === 'avg' || aggType === 'sum' || aggType === 'max' || aggType === 'min') return NUMERIC;
-  if (aggType === 'terms' || where === 'sort') return ['keyword', 'boolean', 'date', ...NUMERIC];
-  return undefined;
-}
-
-interface VisAgg {
-  id: string;
+interface Caps {
   type: string;
-  schema: string;
-  params: { field?: string; size?: number; interval?: string; orderBy?: string; order?: string };
+  searchable: boolean;
+  aggregatable: boolean;
 }
 
-/** The request a legacy visualization makes: metric under buckets ordered segment → group. */
-function aggregationOf(vis: { aggs: VisAgg[] }): Record<string, unknown> {
-  const metric = vis.aggs.find((a) => a.schema === 'metric')!;
-  const metricAgg = metric.type === 'count' ? undefined : { [metric.type]: { field: metric.params.field } };
-  const buckets = [...vis.aggs.filter((a) => a.schema === 'segment'), ...vis.aggs.filter((a) => a.schema === 'group')];
-  let inner: Record<string, unknown> | undefined = metricAgg ? { [metric.id]: metricAgg } : undefined;
-  for (const b of buckets.reverse()) {
-    const body =
-      b.type === 'date_histogram'
-        ? {
-            date_histogram: {
-              field: b.params.field,
-              ...(b.params.interval === 'd' ? { calendar_interval: '1d' } : { fixed_interval: '3h' }),
-              min_doc_count: 1,
-            },
-          }
-        : {
-            terms: {
-              field: b.params.field,
-              size: b.params.size,
-              order: metricAgg ? { [metric.id]: b.params.order } : { _count: b.params.order },
-            },
-          };
-    inner = { [b.id]: { ...body, ...(inner ? { aggs: inner } : {}) } };
-  }
-  return inner!;
+const NUMERIC = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long'];
+/** What a use needs of a field: its types, and whether it must be aggregatable / searchable. */
+function needs(where: string, aggType: string | undefined): { types?: string[]; agg?: boolean; search?: boolean } {
+  if (where === 'timeFieldName') return { types: ['date', 'date_nanos'], agg: true, search: true };
+  if (aggType === 'date_histogram') return { types: ['date', 'date_nanos'], agg: true };
+  if (aggType === 'avg' || aggType === 'sum' || aggType === 'max' || aggType === 'min')
+    return { types: NUMERIC, agg: true };
+  if (aggType === 'terms') return { types: ['keyword', 'boolean', 'date', 'ip', ...NUMERIC], agg: true };
+  if (where === 'sort') return { types: ['keyword', 'boolean', 'date', ...NUMERIC], agg: true };
+  if (where === 'query' || where === 'filter') return { search: true };
+  return {};
 }
 
-describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ url }) => {
-  const prefix = `it-kibana-${randomBytes(4).toString('hex')}`;
-  const es = new Client({ node: url });
+describe.each(targets)('Kibana saved objects vs the real indices ($name)', ({ url, file, prefix: fixed }) => {
+  const prefix = fixed ?? `it-kibana-${randomBytes(4).toString('hex')}`;
+  let es: Client;
   let objects: SavedObject[];
   let created: string[] = [];
-  const mappings = new Map<string, FieldTypes>();
+  const caps = new Map<string, Record<string, Record<string, Caps>>>();
   const titleOf = new Map<string, string>();
   const timeFieldOf = new Map<string, string>();
 
   beforeAll(async () => {
+    es = new Client({ node: url() });
     created = (await ensureIndices(es, prefix)).map((r) => r.index);
-    objects = withIndexPrefix(loadSavedObjects(), prefix);
+    objects = withIndexPrefix(loadSavedObjects(file), prefix);
     for (const o of objects.filter((x) => x.type === 'index-pattern')) {
-      const alias = o.attributes.title as string;
-      titleOf.set(o.id, alias);
+      const pattern = o.attributes.title as string;
+      titleOf.set(o.id, pattern);
       timeFieldOf.set(o.id, o.attributes.timeFieldName as string);
-      const res = await es.indices.getMapping({ index: alias });
-      const concrete = Object.values(res);
-      expect(concrete).toHaveLength(1);
-      mappings.set(alias, flattenMapping(concrete[0]!.mappings.properties as never));
+      // What Kibana asks to build a data view's field list (fields in the query string: 7.17 too).
+      const res = (await es.transport.request({
+        method: 'GET',
+        path: `/${encodeURIComponent(pattern)}/_field_caps`,
+        querystring: { fields: '*' },
+      })) as { indices: string[]; fields: unknown };
+      expect(res.indices.length).toBeGreaterThan(0);
+      caps.set(pattern, res.fields as Record<string, Record<string, Caps>>);
     }
     // One document per index, written through the strict mappings, so the queries below return buckets.
     const now = new Date();
@@ -174,25 +153,34 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
   });
 
   afterAll(async () => {
-    if (created.length) await es.indices.delete({ index: created }, { ignore: [404] });
+    if (created.length && !fixed) await es.indices.delete({ index: created }, { ignore: [404] });
     await es.close();
   });
 
-  it('every field the objects name exists in the mapping of the index it refers to, with a fitting type', () => {
+  it('every field the objects use is, in _field_caps of its index pattern, of a type, aggregatable and searchable as needed', () => {
     const uses = referencedFields(objects);
     expect(uses.length).toBeGreaterThan(10);
     const problems: string[] = [];
     for (const use of uses) {
-      const alias = titleOf.get(use.indexPatternId);
-      if (!alias) {
-        problems.push(`${use.objectId}: index pattern ${use.indexPatternId} not in the files`);
+      const pattern = titleOf.get(use.indexPatternId);
+      if (!pattern) {
+        problems.push(`${use.objectId}: index pattern ${use.indexPatternId} not in the file`);
         continue;
       }
-      const type = mappings.get(alias)!.get(use.field);
-      const allowed = allowedTypes(use.where, use.aggType);
-      if (!type) problems.push(`${use.objectId} ${use.where}: ${use.field} not in ${alias}`);
-      else if (allowed && !allowed.includes(type))
-        problems.push(`${use.objectId} ${use.where}: ${use.field} is ${type} in ${alias}, needs ${allowed.join('|')}`);
+      const byType = caps.get(pattern)![use.field];
+      const at = `${use.objectId} ${use.where}: ${use.field} in ${pattern}`;
+      if (!byType) {
+        problems.push(`${at}: no such field`);
+        continue;
+      }
+      const types = Object.keys(byType);
+      if (types.length !== 1) problems.push(`${at}: conflicting types ${types.join(', ')}`);
+      const cap = Object.values(byType)[0]!;
+      const need = needs(use.where, use.aggType);
+      if (need.types && !need.types.includes(cap.type))
+        problems.push(`${at}: is ${cap.type}, needs ${need.types.join('|')}`);
+      if (need.agg && !cap.aggregatable) problems.push(`${at}: not aggregatable`);
+      if (need.search && !cap.searchable) problems.push(`${at}: not searchable`);
     }
     expect(problems).toEqual([]);
   });
@@ -200,7 +188,7 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
   it("each visualization's aggregation runs on its index and finds the test document", async () => {
     for (const v of objects.filter((o) => o.type === 'visualization')) {
       const ip = indexPatternOf(v)!;
-      const vis = JSON.parse(v.attributes.visState as string) as { aggs: VisAgg[] };
+      const vis = JSON.parse(v.attributes.visState as string) as VisState;
       const meta = JSON.parse(
         (v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
       ) as { query: { query: string } };
@@ -215,7 +203,7 @@ describe.each(targets)('Kibana saved objects vs the real mappings ($name)', ({ u
             ],
           },
         },
-        aggs: aggregationOf(vis) as never,
+        aggs: kibanaAggs(vis, { autoInterval: '3h' }) as never,
       });
       const top = Object.values(res.aggregations ?? {})[0] as { buckets: unknown[] };
       expect({ vis: v.id, buckets: top.buckets.length > 0 }).toEqual({ vis: v.id, buckets: true });

@@ -16,6 +16,8 @@ import { RunFailedError } from '../../../src/core/errors';
 import { importSavedObjects, kibanaAuth } from '../../../src/core/kibana/import';
 import { loadSavedObjects, toNdjson } from '../../../src/core/kibana/savedObjects';
 
+const K8 = 'earlypay-kibana8.ndjson';
+
 let CLOSED = '';
 
 /** A port nothing listens on: bound by the OS, then released. */
@@ -40,7 +42,7 @@ describe('Kibana import: unreachable Kibana', () => {
     const started = Date.now();
     const err = await importSavedObjects({
       kibanaUrl: CLOSED,
-      ndjson: toNdjson(loadSavedObjects()),
+      ndjson: toNdjson(loadSavedObjects(K8)),
       auth: kibanaAuth(env),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunFailedError);
@@ -137,11 +139,18 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
   const prefix = `it-kibana-${randomBytes(4).toString('hex')}`;
   const es = new Client({ node: ES_URL });
   const received: { url?: string; headers: Record<string, unknown>; body: string }[] = [];
+  let version = '8.19.2';
   const server = createHttpServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
+      if (req.url === '/api/status') {
+        // The shape of Kibana's status answer (7.17, 8.x and 9.x all carry version.number).
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ name: 'kibana', version: { number: version, build_snapshot: false } }));
+        return;
+      }
       received.push({ url: req.url, headers: req.headers, body });
       const count = body.split('\n').filter((l) => l.startsWith('{')).length;
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -164,15 +173,15 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
   });
 
   it('uploads every object, rewritten for the index prefix, and reports the count (--json and text)', async () => {
-    const total = loadSavedObjects().length;
+    const total = loadSavedObjects(K8).length;
     const r = await cli(['setup', '--json', '--kibana-url', kibanaUrl, '--index-prefix', prefix], {
       ES_URL,
       KIBANA_API_KEY: 'a2V5OnNlY3JldA==',
     });
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { status: string; kibana: { url: string; imported: number } };
+    const out = JSON.parse(r.stdout) as { status: string; kibana: Record<string, unknown> };
     expect(out.status).toBe('ok');
-    expect(out.kibana).toEqual({ url: kibanaUrl, imported: total });
+    expect(out.kibana).toEqual({ url: kibanaUrl, version: '8.19.2', file: K8, imported: total });
     expect(r.stdout).not.toContain('a2V5OnNlY3JldA==');
     const [req] = received;
     expect(req!.url).toBe('/api/saved_objects/_import?overwrite=true');
@@ -184,9 +193,42 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
     const text = await cli(['setup', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
-      new RegExp(`^setup: 7 indices ready \\(0 changed\\); kibana: ${total} saved objects imported in \\d+ ms\\n$`),
+      new RegExp(
+        `^setup: 7 indices ready \\(0 changed\\); kibana 8\\.19\\.2: ${total} saved objects imported in \\d+ ms\\n$`,
+      ),
     );
-    expect(text.stderr).toContain(`kibana: importing ${total} saved objects into ${kibanaUrl}`);
+    expect(text.stderr).toContain(
+      `kibana: importing ${total} saved objects (${K8}) into Kibana 8.19.2 at ${kibanaUrl}`,
+    );
+  });
+
+  it('uploads the file of the Kibana line: 7.17 gets earlypay-kibana7.ndjson, 9.x the 8.x file', async () => {
+    for (const [v, file, core] of [
+      ['7.17.29', 'earlypay-kibana7.ndjson', '7.17.0'],
+      ['9.2.0', K8, '8.0.0'],
+    ] as const) {
+      version = v;
+      received.length = 0;
+      const r = await cli(['setup', '--json', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as { kibana: { file: string } }).kibana.file).toBe(file);
+      expect(received[0]!.body).toContain(`"coreMigrationVersion":"${core}"`);
+    }
+    version = '8.19.2';
+  });
+
+  it('refuses a Kibana no shipped file suits (6.8, 10.0): exit 1, one line, nothing uploaded', async () => {
+    for (const v of ['6.8.23', '10.0.0']) {
+      version = v;
+      received.length = 0;
+      const r = await cli(['setup', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `earlypay: Kibana ${v} at ${kibanaUrl} is not supported: earlypay ships saved objects for Kibana 7.17, 8.x, 9.x`,
+      );
+      expect(received).toHaveLength(0);
+    }
+    version = '8.19.2';
   });
 
   it('KIBANA_URL from the environment works like the flag', async () => {

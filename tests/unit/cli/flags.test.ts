@@ -18,6 +18,7 @@ import { dailyCommand } from '../../../src/commands/daily';
 import { weeklyCommand } from '../../../src/commands/weekly';
 import { reconcileCommand } from '../../../src/commands/reconcile';
 import { ingestCommand } from '../../../src/commands/ingest';
+import { reportCommand } from '../../../src/commands/report';
 import { Capture } from '../../support/capture';
 
 type Make<O> = (host: CommandHost, runF: RunF<O>) => Command;
@@ -214,5 +215,45 @@ describe('reconcile and ingest', () => {
       'use either --full or --since, not both',
     );
     expect((await parse(ingestCommand, ['ingest', '--dry-run'])).opts).toMatchObject({ dryRun: true });
+  });
+});
+
+describe('report', () => {
+  it('takes --date or --from/--to, repeated or comma-separated --store, and --out', async () => {
+    expect((await parse(reportCommand, ['report', '--date', '2024-05-01', '--out', 'r.html'])).opts).toEqual({
+      range: { from: '2024-05-01', to: '2024-05-01' },
+      stores: undefined,
+      out: 'r.html',
+    });
+    const { opts } = await parse(reportCommand, [
+      'report',
+      '--from',
+      '2024-05-01',
+      '--to',
+      '2024-05-31',
+      '--store',
+      '50',
+      '--store',
+      '51,52,50',
+      '--out',
+      'r.html',
+    ]);
+    expect(opts).toEqual({
+      range: { from: '2024-05-01', to: '2024-05-31' },
+      stores: ['50', '51', '52'],
+      out: 'r.html',
+    });
+    expect((await parse(reportCommand, ['report', '--out', 'r.html'])).opts?.range).toBeUndefined();
+  });
+
+  it('usage errors: no --out, --date with --from, --from alone, --from after --to, a bad store or day', async () => {
+    expect((await usageError(reportCommand, ['report'])).message).toBe('--out is required');
+    await usageError(reportCommand, ['report', '--date', '2024-05-01', '--from', '2024-05-01', '--out', 'x']);
+    expect((await usageError(reportCommand, ['report', '--from', '2024-05-01', '--out', 'x'])).message).toMatch(
+      /go together/,
+    );
+    await usageError(reportCommand, ['report', '--from', '2024-05-02', '--to', '2024-05-01', '--out', 'x']);
+    await usageError(reportCommand, ['report', '--store', '5a', '--out', 'x']);
+    await commanderRefusal(reportCommand, ['report', '--date', '2024-13-01', '--out', 'x']);
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '../../../src/core/kibana/savedObjects';
 
 const dir = savedObjectsDir();
-const objects = loadSavedObjects();
+const objects = loadSavedObjects('earlypay-kibana8.ndjson');
 const byId = new Map(objects.map((o) => [o.id, o]));
 const ofType = (type: string): SavedObject[] => objects.filter((o) => o.type === type);
 
@@ -30,7 +30,7 @@ describe('kibana-saved-objects/*.ndjson', () => {
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
       expect(parseSavedObjects(lines.join('\n'), file)).toHaveLength(lines.length);
     }
-    expect(loadSavedObjectFiles().flatMap((f) => f.objects)).toHaveLength(objects.length);
+    expect(loadSavedObjectFiles().flatMap((f) => f.objects)).toHaveLength(2 * objects.length);
   });
 
   it('has unique ids, stable and prefixed with earlypay-', () => {
@@ -38,11 +38,14 @@ describe('kibana-saved-objects/*.ndjson', () => {
     for (const o of objects) expect(o.id).toMatch(/^earlypay-[a-z0-9-]+$/);
   });
 
-  it('carries the 7.17 migration markers so both 7.17 and 8.x import it', () => {
-    for (const o of objects) {
-      expect(o.coreMigrationVersion).toBe('7.17.0');
-      expect(Object.keys(o.migrationVersion as object)).toEqual([o.type]);
-    }
+  it('ships one file per Kibana line, the same objects with their own migration stamps', () => {
+    const files = loadSavedObjectFiles();
+    expect(files.map((f) => f.file)).toEqual(['earlypay-kibana7.ndjson', 'earlypay-kibana8.ndjson']);
+    const unstamped = (os: SavedObject[]): unknown[] =>
+      os.map(({ coreMigrationVersion, migrationVersion, ...rest }) => rest);
+    expect(unstamped(files[0]!.objects)).toEqual(unstamped(files[1]!.objects));
+    for (const o of files[0]!.objects) expect(o.coreMigrationVersion).toBe('7.17.0');
+    for (const o of files[1]!.objects) expect(o.migrationVersion).toEqual({ [o.type]: '8.0.0' });
     expect(ofType('lens')).toHaveLength(0); // Lens does not import into 7.17
   });
 
@@ -84,6 +87,19 @@ describe('kibana-saved-objects/*.ndjson', () => {
       ) as { indexRefName: string };
       expect(meta.indexRefName).toBe(INDEX_REF_NAME);
       expect(byId.get(indexPatternOf(v)!)?.type).toBe('index-pattern');
+    }
+  });
+
+  it('every split (terms) comes before the date histogram: it ranks over the whole range, not per bucket', () => {
+    // Kibana nests bucket aggregations in array order (tests/integration/kibana/chartMeaning.test.ts).
+    for (const v of ofType('visualization')) {
+      const aggs = (JSON.parse(v.attributes.visState as string) as { aggs: { type: string }[] }).aggs.map(
+        (a) => a.type,
+      );
+      const histogram = aggs.indexOf('date_histogram');
+      const terms = aggs.indexOf('terms');
+      if (histogram >= 0 && terms >= 0)
+        expect({ vis: v.id, termsFirst: terms < histogram }).toEqual({ vis: v.id, termsFirst: true });
     }
   });
 
