@@ -556,6 +556,7 @@ class SalesSimulation {
       case 'MODIFIED_OUT_OF_RANGE':
       case 'INVALID_AMOUNT_FEE':
       case 'INVALID_AMOUNT_DEPOSIT':
+      case 'ROW_TOO_LARGE':
         throw new Error(`the sample does not make rows rejected as ${reason}`);
       default:
         return unhandled(reason);

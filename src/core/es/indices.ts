@@ -37,8 +37,9 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     key: 'sales',
     suffix: 'sales',
     // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
-    // compounds), computed for the existing sales on upgrade (a copy behind the alias).
-    version: 3,
+    // compounds), computed for the existing sales on upgrade (a copy behind the alias); 4:
+    // text_bytes (fetches bounded by bytes), added in place (an `ingest --full` fills it).
+    version: 4,
     rewriteBelow: 3,
     rewrite: withTextGrams,
     mappings: {
@@ -78,6 +79,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         row_fingerprint: long,
         /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
         text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
+        /** UTF-8 bytes of remark, raw_data and text_grams (es/longFields.ts sizes its fetches by it). */
+        text_bytes: long,
       },
     },
   },
@@ -150,7 +153,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'deadletter',
     suffix: 'deadletter',
-    version: 1,
+    // 2: row_fingerprint, added in place (a run compares it rather than fetching the raw row).
+    version: 2,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -160,6 +164,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         reason: textWithKeyword,
         reason_code: keyword,
         row: opaque,
+        /** The raw row's fingerprint (source/fingerprint.ts): whether the row still is as the dead letter holds it. */
+        row_fingerprint: long,
         run_id: keyword,
         first_seen: date,
         last_seen: date,

@@ -11,9 +11,10 @@
  *                   also loses its sales and anomaly documents (withdrawn); a row rejected once
  *                   and accepted now loses its dead-letter document (valid again);
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
- *                   business day and rules, or a rejected row the dead letter holds as it is,
- *                   is not written again and marks no day changed (an incremental run re-reads
- *                   the --overlap every time); its text_grams are never computed.
+ *                   business day, rules and text_bytes (a document older than it is rewritten),
+ *                   or a rejected row the dead letter holds as it is, is not written again and
+ *                   marks no day changed (an incremental run re-reads the --overlap every time);
+ *                   its text_grams are never computed.
  */
 import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
@@ -30,7 +31,7 @@ import {
   type RuleId,
   type SaleRuleContext,
 } from '../rules/rules';
-import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
+import { fillTextGrams, mapSourceRow, tooLargeRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleDoc } from '../sales/saleJson';
 import type { RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
@@ -54,7 +55,7 @@ export interface JudgeContext {
 export interface MappedPage {
   /** Their `text_grams` are filled in by judgePage, for the documents it writes. */
   accepted: AcceptedSale[];
-  rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string }[];
+  rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string; fingerprint: number }[];
 }
 
 export interface BatchOutcome {
@@ -87,6 +88,7 @@ export function deadLetterOp(
   row: unknown,
   rejected: { sourceId: string | null; codes: string[]; reason: string },
   stage: string,
+  rowFingerprint?: number,
 ): BulkOp {
   const doc = {
     source_id: rejected.sourceId,
@@ -95,6 +97,7 @@ export function deadLetterOp(
     reason: rejected.reason,
     reason_code: rejected.codes,
     row,
+    row_fingerprint: rowFingerprint ?? null,
     run_id: runId,
     last_seen: at,
   };
@@ -120,13 +123,16 @@ export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
   };
   for (let i = 0; i < rows.length; i++) {
     const row = rows.row(i);
-    const mapped = mapSourceRow(row, opts, rows.fingerprint(i));
+    const mapped = rows.tooLarge?.(i)
+      ? ({ ok: false, rejected: tooLargeRow(row) } as const)
+      : mapSourceRow(row, opts, rows.fingerprint(i));
     if (mapped.ok) page.accepted.push(mapped.sale);
     else
       page.rejected.push({
         row,
         why: mapped.rejected,
         deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row),
+        fingerprint: rows.fingerprint(i),
       });
   }
   return page;
@@ -160,10 +166,11 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     days: new Set(),
   };
 
-  for (const { row, why, deadLetterId: id } of page.rejected) {
+  for (const { row, why, deadLetterId: id, fingerprint } of page.rejected) {
     const held = found.deadLetters.get(id);
-    const same = held && sameRules(held.reason_code, why.codes) && JSON.stringify(held.row) === JSON.stringify(row);
-    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate'));
+    // The row's fingerprint, not the row: a raw row of megabytes is never fetched back to be compared.
+    const same = held && sameRules(held.reason_code, why.codes) && held.row_fingerprint === fingerprint;
+    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
     if (!before || !why.sourceId) continue;
@@ -201,6 +208,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
       before &&
       before.version === sale.version &&
       before.row_fingerprint === doc.row_fingerprint &&
+      before.text_bytes !== undefined &&
       before.sale_date === doc.sale_date &&
       sameRules(before.anomaly_rules, diff.rules)
     ) {

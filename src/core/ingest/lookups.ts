@@ -18,12 +18,15 @@ export interface StoredSale {
   anomaly_rules: string[];
   /** Absent on documents written before fingerprints existed. */
   row_fingerprint?: number;
+  /** Absent on documents written before mapping version 4. */
+  text_bytes?: number;
   version: number;
 }
 
-/** What the dead letter holds for one rejected row. */
+/** What the dead letter holds for one rejected row (its raw row is not fetched: it may be megabytes). */
 export interface StoredDeadLetter {
-  row: unknown;
+  /** Absent on dead letters written before mapping version 2: rewritten once. */
+  row_fingerprint?: number;
   reason_code: string[];
 }
 
@@ -99,7 +102,7 @@ export class Lookups {
         const res = await this.es.mget<Omit<StoredSale, 'version'>>({
           index: this.names.sales,
           ids: keys.saleIds,
-          _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'],
+          _source: ['sale_date', 'anomaly_rules', 'row_fingerprint', 'text_bytes'],
           filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'],
         });
         for (const d of res.docs) {
@@ -116,7 +119,7 @@ export class Lookups {
         const res = await this.es.mget<StoredDeadLetter>({
           index: this.names.deadletter,
           ids: keys.deadLetterIds,
-          _source: ['row', 'reason_code'],
+          _source: ['row_fingerprint', 'reason_code'],
         });
         for (const d of res.docs) if ('found' in d && d.found && d._source) deadLetters.set(d._id, d._source);
       })(),

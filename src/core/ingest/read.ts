@@ -1,7 +1,7 @@
 /**
  * Stage 2, read: `platform_sales` one bounded page at a time — never OFFSET — so memory does not
  * grow with the table: a page holds at most --batch-size rows and about MAX_PAGE_BYTES of encoded
- * rows, whichever is less. A page is its rows' encodings (source/query.ts), made SourceRows one
+ * rows, whichever comes first. A page is its rows' encodings (source/query.ts), made SourceRows one
  * at a time as they are judged. A full run reads the whole table once in primary-key order; the
  * other runs read a window of `modified` with a keyset cursor on (modified, id).
  */
@@ -27,24 +27,30 @@ export interface ReadWindow {
 }
 
 /**
- * Bytes of encoded rows a page may hold. A row costs several times its bytes while it is judged
- * and written (its columns, its document, the NDJSON), and the CLI's heap is 256 MB
- * (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
+ * Bytes of encoded rows a page may hold, the first page too (sourceRows stops reading there,
+ * whatever the LIMIT; a single larger row makes a page of its own). A row costs several times its
+ * bytes while it is judged and written (its columns, its document, the NDJSON), and the CLI's
+ * heap is 256 MB (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran
+ * out of it.
  */
 export const MAX_PAGE_BYTES = 4_000_000;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
 
-/** Rows the next page may have: `requested`, or fewer when the rows of this one are large. */
-export function boundedPageRows(page: { length: number; bytes(): number }, requested: number): number {
+/**
+ * Rows the next page asks for: `requested`, or as many rows as large as the largest of this page
+ * as MAX_PAGE_BYTES holds. The bound itself is sourceRows' (it stops at MAX_PAGE_BYTES): asking
+ * for no more keeps MySQL from sending rows a page then has no room for.
+ */
+export function boundedPageRows(page: { length: number; largest(): number }, requested: number): number {
   if (page.length === 0) return requested;
-  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_BYTES / (page.bytes() / page.length))));
+  return Math.max(1, Math.min(requested, Math.floor(MAX_PAGE_BYTES / Math.max(1, page.largest()))));
 }
 
-/** Where a page ends in (modified, id) order: its last row's. */
+/** Where a page ends in (modified, id) order: its last row's (as MySQL wrote it, even for a row too large to encode). */
 function positionAfter(page: EncodedRows): KeysetPosition {
-  const last = page.row(page.length - 1);
-  return { modified: String(last.modified), id: String(last.id) };
+  const last = page.key(page.length - 1);
+  return { modified: String(last.modified), id: last.id };
 }
 
 /** The rows after a keyset position, in (modified, id) order: the condition and its parameters. */
@@ -69,11 +75,12 @@ async function* pagesInIdOrder(
       source,
       `WHERE ${where} ${after} ORDER BY id LIMIT ?`,
       throughId === undefined ? [...params, limit] : [...params, throughId, limit],
+      MAX_PAGE_BYTES,
     );
     if (rows.length === 0) return;
     throughId = positionAfter(rows).id;
     yield { rows, throughId };
-    if (rows.length < limit) return;
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -153,15 +160,17 @@ export async function* readChangedRows(
     const [from, fromParams] = position
       ? afterPosition(position)
       : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
-    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [
-      ...fromParams,
-      window.untilModified,
-      limit,
-    ]);
+    const rows = await sourceRows(
+      pool,
+      source,
+      `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`,
+      [...fromParams, window.untilModified, limit],
+      MAX_PAGE_BYTES,
+    );
     if (rows.length === 0) return;
     position = positionAfter(rows);
     yield { rows, reached: { position } };
-    if (rows.length < limit) return;
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }

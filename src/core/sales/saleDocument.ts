@@ -49,6 +49,26 @@ export interface SaleDocument {
   row_fingerprint: number;
   /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
   text_grams: string[];
+  /** UTF-8 bytes of the LONG_SALE_FIELDS: how much a fetch of them asks for (es/longFields.ts). */
+  text_bytes: number;
+}
+
+/**
+ * The fields of a sale that may hold megabytes (a LONGTEXT remark or raw record, and their grams):
+ * searches and scans fetch them apart from the others, in requests bounded by `text_bytes`.
+ */
+export const LONG_SALE_FIELDS = ['remark', 'raw_data', 'text_grams'] as const;
+
+function utf8Length(value: SourceText | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+}
+
+/** A document's `text_bytes`: the UTF-8 bytes of its long fields. */
+export function textBytesOf(doc: { remark?: unknown; raw_data?: unknown; text_grams?: unknown }): number {
+  let n = utf8Length(doc.remark as SourceText | null) + utf8Length(doc.raw_data as SourceText | null);
+  if (Array.isArray(doc.text_grams)) for (const g of doc.text_grams) n += utf8Length(String(g));
+  return n;
 }
 
 /** A validated sale plus what the sink needs but the document does not carry. */
@@ -68,7 +88,9 @@ export type RejectReason =
   | 'INVALID_AMOUNT_SALE'
   | 'INVALID_AMOUNT_FEE'
   | 'INVALID_AMOUNT_DEPOSIT'
-  | 'MISSING_CARD_NUMBER';
+  | 'MISSING_CARD_NUMBER'
+  /** Larger than MySQL's max_allowed_packet: MySQL cannot send it (its key alone is read). */
+  | 'ROW_TOO_LARGE';
 
 export interface RejectedRow {
   sourceId: string | null;
@@ -105,7 +127,18 @@ function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): strin
       return amountProblem('amount_deposit', row.amount_deposit);
     case 'MISSING_CARD_NUMBER':
       return 'card_number is missing or empty';
+    case 'ROW_TOO_LARGE':
+      return ROW_TOO_LARGE;
   }
+}
+
+const ROW_TOO_LARGE =
+  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the row's texts)";
+
+/** A row MySQL could not send whole (larger than max_allowed_packet): rejected, known by its id alone. */
+export function tooLargeRow(row: SourceRow): RejectedRow {
+  const id = idString(row.id);
+  return { sourceId: id ?? textOrNull(row.id), codes: ['ROW_TOO_LARGE'], reason: ROW_TOO_LARGE };
 }
 
 const WHOLE_TEXT = /^-?\d+$/;
@@ -189,17 +222,19 @@ function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown
   return textGrams([sourceText(r.remark), sourceText(r.result_msg), sourceText(r.raw_data)]);
 }
 
-/** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */
+/** A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices. */
 export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
-  return { ...doc, text_grams: gramsOf(doc) };
+  const grammed = { ...doc, text_grams: gramsOf(doc) };
+  return { ...grammed, text_bytes: textBytesOf(grammed) };
 }
 
 /**
  * Fills in the `text_grams` of a document mapped with `deferTextGrams` (from its own remark,
- * result_msg and raw_data, as mapSourceRow would have).
+ * result_msg and raw_data, as mapSourceRow would have), and its `text_bytes`.
  */
 export function fillTextGrams(doc: SaleDocument): void {
   doc.text_grams = gramsOf(doc);
+  doc.text_bytes = textBytesOf(doc);
 }
 
 export interface MapOptions {
@@ -316,6 +351,8 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     ingested_at: opts.ingestedAt,
     row_fingerprint: fingerprint ?? rowFingerprint(row),
     text_grams: opts.deferTextGrams ? [] : gramsOf(row),
+    text_bytes: 0,
   };
+  if (!opts.deferTextGrams) doc.text_bytes = textBytesOf(doc);
   return { ok: true, sale: { doc, version: modified.ms } };
 }

@@ -35,7 +35,7 @@ export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales')
 );
 
 /** Fields only shown when asked for by name in --fields. */
-export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint'];
+export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint', 'text_bytes'];
 
 /** Fields `--sort` accepts: doc-valued, single-valued, meaningful to order by. */
 export const SALES_SORTABLE: readonly string[] = [

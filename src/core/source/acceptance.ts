@@ -15,6 +15,8 @@ import { MAX_AMOUNT, MIN_AMOUNT } from '../money';
 import type { RejectReason } from '../sales/saleDocument';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, toWallClock, wallClockToInstant } from '../time/businessDay';
 import { valueSql, type ValueForm } from './columns';
+import { rowEncodingSql } from './fingerprint';
+import { SOURCE_COLUMNS } from './row';
 
 /** Code-point ranges String.prototype.trim removes (ECMAScript WhiteSpace + LineTerminator). */
 export const JS_TRIMMED_RANGES: readonly (readonly [number, number])[] = [
@@ -107,6 +109,22 @@ export function acceptanceChecks(opts: AcceptanceOptions): Record<RejectReason, 
     INVALID_AMOUNT_FEE: optionalAmount(c('amount_fee'), v('amount_fee')),
     INVALID_AMOUNT_DEPOSIT: optionalAmount(c('amount_deposit'), v('amount_deposit')),
     MISSING_CARD_NUMBER: { sql: `(CAST(${c('card_number')} AS CHAR) REGEXP ?)`, params: [NOT_BLANK_PATTERN] },
+    ROW_TOO_LARGE: fitsInPacket(opts.alias, opts.forms ?? new Map()),
+  };
+}
+
+/**
+ * A row MySQL can encode (and send) whole: its encoding is not NULL, as CONCAT makes it for a
+ * result longer than max_allowed_packet. Asked first in a way that costs no encoding: columns
+ * whose bytes, four times over (a conversion to UTF-8 at most quadruples them), are far below the
+ * packet fit; OR stops there for all but rows near the limit.
+ */
+function fitsInPacket(alias: string | undefined, forms: ReadonlyMap<string, ValueForm>): SqlCondition {
+  const c = (name: string): string => (alias ? `${alias}.\`${name}\`` : `\`${name}\``);
+  const bytes = SOURCE_COLUMNS.map((name) => `IFNULL(OCTET_LENGTH(${c(name)}), 0)`).join(' + ');
+  return {
+    sql: `((${bytes}) * 4 + ${SOURCE_COLUMNS.length * 32} < @@max_allowed_packet OR ${rowEncodingSql(alias, forms)} IS NOT NULL)`,
+    params: [],
   };
 }
 

@@ -9,7 +9,7 @@
 import type { Pool } from 'mysql2/promise';
 import { COLUMN_ROLES, canonicalValue } from '../../../src/core/source/columns';
 import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
-import { describeSourceTable, readRowsById, sourceRows } from '../../../src/core/source/query';
+import { ROW_OVERHEAD_BYTES, describeSourceTable, readRowsById, sourceRows } from '../../../src/core/source/query';
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
@@ -156,16 +156,29 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
     expect(decoded(found.get('9')!)).toEqual(nine);
   });
 
-  it('fails a read with a clear message when a row is larger than max_allowed_packet (CONCAT gives NULL)', async () => {
+  it('reads a row larger than max_allowed_packet (CONCAT gives NULL) as its key alone', async () => {
     const source = await describeSourceTable(pool, 'platform_sales');
     // The reader's SELECT with the encoding of one row replaced by NULL, as MySQL sends it then.
-    const nulled = {
-      ...source,
-      select: `SELECT IF(id = 3, NULL, ${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\``,
-    };
-    await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(
-      /the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/,
-    );
+    const encoding = source.select.slice('SELECT '.length, source.select.lastIndexOf(', `id`, `modified` FROM '));
+    const nulled = { ...source, select: source.select.replace(encoding, `IF(id = 3, NULL, ${encoding})`) };
+    const read = await sourceRows(pool, nulled, 'ORDER BY id', []);
+    expect(read.length).toBe(awkward.length);
+    expect([read.tooLarge(1), read.tooLarge(2), read.tooLarge(3)]).toEqual([false, true, false]);
+    const [three] = await world.query<{ modified: string }>('SELECT modified FROM platform_sales WHERE id = 3');
+    expect(read.key(2)).toEqual({ id: '3', modified: three!.modified });
+    expect(read.row(2)).toMatchObject({ id: '3', modified: three!.modified, store_id: null, amount_sale: null });
+  });
+
+  it('stops a read at its byte budget, after the row that crosses it', async () => {
+    const source = await describeSourceTable(pool, 'platform_sales');
+    const all = await sourceRows(pool, source, 'ORDER BY id', []);
+    const budget = all.encodings[0]!.length + all.encodings[1]!.length + 2 * ROW_OVERHEAD_BYTES + 1;
+    const cut = await sourceRows(pool, source, 'ORDER BY id', [], budget);
+    expect([cut.length, cut.cut]).toEqual([3, true]);
+    expect(cut.key(2).id).toBe(all.key(2).id);
+    // The pool goes on (the cut read's connection was closed, not returned).
+    expect((await sourceRows(pool, source, 'ORDER BY id', [])).length).toBe(all.length);
+    expect(all.cut).toBe(false);
   });
 
   it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {

@@ -5,6 +5,7 @@ import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
 import { diffSaleAnomalies } from '../../../src/core/rules/rules';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
+import { rowFingerprint } from '../../../src/core/source/fingerprint';
 import { listedRows, row } from '../../support/sourceRow';
 
 const names = indexNames('t');
@@ -38,6 +39,7 @@ function storedAs(r: ReturnType<typeof row>, rules: string[] = []): StoredSale {
     sale_date: m.sale.doc.sale_date,
     anomaly_rules: rules,
     row_fingerprint: m.sale.doc.row_fingerprint,
+    text_bytes: 0,
     version: m.sale.version,
   };
 }
@@ -114,7 +116,7 @@ describe('judge', () => {
   it('a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no day', () => {
     const rejected = row({ id: '3', store_id: null });
     const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
-    const held = { row: JSON.parse(JSON.stringify(rejected)), reason_code: ['MISSING_STORE_ID'] };
+    const held = { row_fingerprint: rowFingerprint(rejected), reason_code: ['MISSING_STORE_ID'] };
     const out = judgePage(
       page,
       found(
@@ -125,6 +127,12 @@ describe('judge', () => {
     );
     expect(out.ops).toEqual([]);
     expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 2, flagged: 1, days: new Set() });
+    // Held with another row (or before dead letters had fingerprints): written again, with the fingerprint.
+    for (const other of [{ ...held, row_fingerprint: 1 }, { reason_code: ['MISSING_STORE_ID'] }]) {
+      const again = judgePage(mapPage(listedRows([rejected]), ctx), found({}, { 'platform_sales:3': other }), ctx);
+      expect(kinds(again.ops)).toEqual(['upsert deadletter platform_sales:3']);
+      expect((again.ops[0] as { doc: { row_fingerprint: number } }).doc.row_fingerprint).toBe(rowFingerprint(rejected));
+    }
   });
 
   it('a changed row is written: other fingerprint, version, day or rules', () => {
@@ -135,6 +143,7 @@ describe('judge', () => {
       { ...stored, sale_date: '2024-04-30' },
       { ...stored, anomaly_rules: ['DEPOSIT_MISMATCH'] },
       { ...stored, row_fingerprint: undefined },
+      { ...stored, text_bytes: undefined },
     ]) {
       const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: s }), ctx);
       expect(out.unchanged).toBe(0);

@@ -132,6 +132,7 @@ describe('the SQL acceptance predicate', () => {
       'MISSING_ID',
       'MISSING_STORE_ID',
       'MODIFIED_OUT_OF_RANGE',
+      'ROW_TOO_LARGE',
       'SOLD_AT_OUT_OF_RANGE',
     ]);
     const all = acceptedRowCondition({ alias: 's', zones: KST });

@@ -20,7 +20,7 @@ describe('buildSalesSearch', () => {
     const plan = buildSalesSearch({});
     expect(plan.query).toEqual({ match_all: {} });
     expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { id: { order: 'desc' } }]);
-    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams'] });
+    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_bytes', 'text_grams'] });
     expect(plan.fields).not.toContain('raw_data');
     expect(SALES_FIELDS).not.toContain('text_grams');
     expect(plan.fields).toContain('sold_at');
