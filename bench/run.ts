@@ -16,10 +16,12 @@
  * `reconcile` over the whole range — in sync, then with a few drifting days (documents lost in
  * Elasticsearch, rows changed in MySQL without a new `modified`; undone afterwards, so the kept
  * sample database stays as generated) and its `--repair` — beside MySQL's own per-day
- * aggregation (reconcile's exact SQL, run alone in-process) as the floor.
+ * aggregation (reconcile's exact SQL, run alone in-process) as the floor; last, freshness
+ * (bench/freshness.ts: commit → searchable with ingest run as cron runs it, and its CPU).
+ * `--only freshness` measures that part alone and replaces only its section of RESULTS.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -37,10 +39,38 @@ import { describeSourceTable } from '../src/core/source/query';
 import { resolveConfig } from '../src/core/config/config';
 import { sourceDayTotals } from '../src/core/reconcile/sourceSide';
 import { shiftDay } from '../src/core/time/businessDay';
-
-const ROOT = join(__dirname, '..');
+import {
+  FRESHNESS_DEFAULTS,
+  freshnessMarkdown,
+  measureFreshness,
+  withFreshnessSection,
+  type FreshnessArgs,
+  type FreshnessMode,
+} from './freshness';
+import {
+  CLI_LAUNCH,
+  ES_URL,
+  MYSQL_URL,
+  ROOT,
+  cpuSince,
+  databaseUrl,
+  earlypay,
+  fmt,
+  log,
+  percentile,
+  pidByName,
+  rate,
+  runProcess,
+  seconds,
+  services,
+  servicesCpu,
+  type CpuUse,
+} from './harness';
 
 interface BenchArgs {
+  /** `--only freshness`: just the freshness part, its section of RESULTS.md replaced. */
+  only?: 'freshness';
+  fresh: FreshnessArgs;
   rows: number;
   days: number;
   stores: number;
@@ -61,6 +91,7 @@ function parseArgs(argv: string[]): BenchArgs {
     searchRuns: 60,
     keep: false,
     startDate: '2024-04-01',
+    fresh: { ...FRESHNESS_DEFAULTS },
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -75,115 +106,27 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--seed') args.seed = value();
     else if (flag === '--concurrency') args.concurrency = value();
     else if (flag === '--search-runs') args.searchRuns = value();
-    else if (flag === '--keep') args.keep = true;
-    else if (flag === '--start-date') args.startDate = String(argv[++i]);
+    else if (flag === '--keep') args.keep = args.fresh.keep = true;
+    else if (flag === '--only') {
+      if (argv[++i] !== 'freshness') throw new Error('--only takes: freshness');
+      args.only = 'freshness';
+    } else if (flag === '--fresh-rate') args.fresh.rate = value();
+    else if (flag === '--fresh-duration') args.fresh.durationS = value();
+    else if (flag === '--fresh-idle') args.fresh.idleS = value();
+    else if (flag === '--fresh-drain') args.fresh.drainS = value();
+    else if (flag === '--fresh-poll-ms') args.fresh.pollMs = value();
+    else if (flag === '--fresh-modes') {
+      const modes = String(argv[++i]).split(',');
+      if (!modes.every((m) => m === 'cron' || m === 'follow')) throw new Error('--fresh-modes takes cron,follow');
+      args.fresh.modes = modes as FreshnessMode[];
+    } else if (flag === '--start-date') args.startDate = String(argv[++i]);
     else
       throw new Error(
-        `unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep)`,
+        `unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep --only freshness --fresh-rate --fresh-duration --fresh-idle --fresh-drain --fresh-poll-ms --fresh-modes)`,
       );
   }
   if (args.rows < 10) throw new Error('--rows must be at least 10');
   return args;
-}
-
-const ES_URL = process.env.ES_URL ?? 'http://127.0.0.1:9200';
-const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/earlypay';
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
-
-function databaseUrl(db: string): string {
-  const u = new URL(MYSQL_URL);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function rate(n: number, ms: number): number {
-  return Math.round(n / (ms / 1000));
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/**
- * How bin/earlypay's shebang starts node — its environment assignments (`env -S NAME=value …`)
- * and node flags — so the measured process is the one users run.
- */
-function readCliLaunch(): Launch {
-  const shebang = readFileSync(join(ROOT, 'bin', 'earlypay'), 'utf8').split('\n')[0]!;
-  const m = /^#!\S*env -S((?:\s+\w+=\S*)*)\s+node\b(.*)$/.exec(shebang);
-  if (!m) throw new Error(`bin/earlypay: unexpected shebang ${shebang}`);
-  const env = Object.fromEntries(
-    m[1]!
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-  return { env, nodeFlags: m[2]!.trim().split(/\s+/).filter(Boolean) };
-}
-
-interface Launch {
-  env: Record<string, string>;
-  nodeFlags: string[];
-}
-
-const CLI_LAUNCH = readCliLaunch();
-
-/** Runs a node script as its own process; returns wall time, stdout and the peak RSS it reported on fd 3. */
-async function runProcess(
-  script: string,
-  args: string[],
-  launch: Launch = { env: {}, nodeFlags: [] },
-): Promise<{ ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number; cpuMs?: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...launch.nodeFlags, script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...launch.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let fd3 = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (fd3 += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const report = fd3.trim() ? (JSON.parse(fd3.trim()) as { maxRssKb: number; cpuMs: number }) : undefined;
-      resolve({
-        ms: Date.now() - started,
-        code: code ?? 1,
-        stdout,
-        stderr,
-        maxRssKb: report?.maxRssKb,
-        cpuMs: report?.cpuMs,
-      });
-    });
-  });
-}
-
-async function earlypay(
-  args: string[],
-  expectedCode = 0,
-): Promise<{ ms: number; json: Record<string, unknown>; maxRssKb: number; cpuMs: number }> {
-  const r = await runProcess(join(ROOT, 'bench', 'measure.js'), [...args, '--json', '--quiet'], CLI_LAUNCH);
-  if (r.code !== expectedCode)
-    throw new Error(`earlypay ${args.join(' ')} exited ${r.code} (expected ${expectedCode}): ${r.stderr.trim()}`);
-  const lines = r.stdout.trim().split('\n');
-  return {
-    ms: r.ms,
-    json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>,
-    maxRssKb: r.maxRssKb ?? 0,
-    cpuMs: r.cpuMs ?? 0,
-  };
 }
 
 /** Whether `db` already holds a platform_sales of exactly `rows` rows (creating the database if missing). */
@@ -227,49 +170,6 @@ async function loadSample(db: string, a: BenchArgs, rows: number): Promise<{ ms:
   ]);
   if (r.code !== 0) throw new Error(`sample generator exited ${r.code}: ${r.stderr.trim()}`);
   return { ms: r.ms };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-function cpuSecondsOf(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-
-function pidByName(...names: string[]): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
-
-interface CpuUse {
-  es: number;
-  mysql: number;
-  client: number;
-}
-
-let ES_PID: number | undefined;
-let MYSQL_PID: number | undefined;
-
-function servicesCpu(): { es: number; mysql: number } {
-  return { es: cpuSecondsOf(ES_PID), mysql: cpuSecondsOf(MYSQL_PID) };
-}
-
-function cpuSince(before: { es: number; mysql: number }, clientSeconds: number): CpuUse {
-  const now = servicesCpu();
-  return { es: now.es - before.es, mysql: now.mysql - before.mysql, client: clientSeconds };
 }
 
 async function deletePrefix(es: Client, prefix: string): Promise<void> {
@@ -591,10 +491,6 @@ async function largestBatchRun(
   return { batchSize: SIZE_LIMITS.batchSize, rows, run };
 }
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 interface SearchFigure {
   name: string;
   args: string[];
@@ -815,9 +711,25 @@ async function run(): Promise<void> {
   const esInfo = await es.nodes.info({ node_id: '_local', metric: ['jvm', 'process'] });
   const node = Object.values(esInfo.nodes)[0]!;
   const esVersion = `${node.version}, heap ${Math.round((node.jvm?.mem?.heap_max_in_bytes ?? 0) / 2 ** 20)} MB`;
-  ES_PID = node.process?.id;
-  MYSQL_PID = pidByName('mariadbd', 'mysqld');
-  log(`CPU accounting: Elasticsearch pid ${ES_PID ?? '?'}, MariaDB pid ${MYSQL_PID ?? '?'}`);
+  services.es = node.process?.id;
+  services.mysql = pidByName('mariadbd', 'mysqld');
+  log(`CPU accounting: Elasticsearch pid ${services.es ?? '?'}, MariaDB pid ${services.mysql ?? '?'}`);
+  const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
+  const freshnessSection = async (): Promise<string> => {
+    const when = `on ${new Date().toISOString().slice(0, 10)} (load average at the start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')})`;
+    return freshnessMarkdown(a.fresh, await measureFreshness(es, a.fresh), when);
+  };
+  if (a.only === 'freshness') {
+    const section = await freshnessSection();
+    const before = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
+    writeFileSync(resultsFile, withFreshnessSection(before, section));
+    log('wrote the freshness section of bench/RESULTS.md');
+    await es.close();
+    return;
+  }
   const small = Math.max(10, Math.round(a.rows / 10));
   const started = Date.now();
   const loadAtStart = os.loadavg();
@@ -850,6 +762,7 @@ async function run(): Promise<void> {
   const m = machine();
   const dayCount = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
   const rec = await measureReconcile(es, bigRun.db, bigRun.prefix, from, to, dayCount, common);
+  const freshness = await freshnessSection();
   const ok = (cond: boolean): string => (cond ? 'met' : '**not met**');
   const big = bigRun.figures;
   const sm = smallRun.figures;
@@ -1019,7 +932,7 @@ async function run(): Promise<void> {
     '',
   ].join('\n');
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md);
+  writeFileSync(resultsFile, withFreshnessSection(md, freshness));
   log('wrote bench/RESULTS.md');
   if (!a.keep) {
     await deletePrefix(es, smallLight.prefix);

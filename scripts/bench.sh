@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm run bench [-- --rows N]`: build, bring the real stack up, and measure SPEC §8's figures
 # (ingest against the bulk ceiling, daily/weekly, search, reconcile in sync and drifting beside
-# MySQL's own per-day aggregation)
+# MySQL's own per-day aggregation, freshness with ingest run as cron runs it)
 # into bench/RESULTS.md (see bench/run.ts). Sample databases earlypay_bench_<rows> are kept so
-# a second run reuses them; `--keep` also keeps the benchmark's indices.
+# a second run reuses them; `--keep` also keeps the benchmark's indices. `--only freshness`
+# (with --fresh-rate/--fresh-duration/--fresh-idle/--fresh-modes for a short run) measures
+# freshness alone and replaces only its section of bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -19,7 +19,7 @@ step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$RESET"; }
 show() { printf '%s$ %s%s\n' "$DIM" "$*" "$RESET"; }
 earlypay() { show "earlypay $*"; ./bin/earlypay "$@"; }
 
-[ -f dist/cli.js ] || npm run --silent build
+npm run --silent build
 
 step "Starting the local stack (Elasticsearch + MariaDB)"
 bash scripts/stack.sh up >/dev/null

@@ -18,6 +18,8 @@
 #                `up-es` brings it back with its data (a cluster's node: with the cluster's
 #                ES_NODES and first ES_PORT, which starts only the nodes that are not running).
 #   up-mysql     only MariaDB.      down-mysql   stop MariaDB (mariadb-admin shutdown).
+#   tools        the tools the tests run besides the services: promtool (Debian's prometheus
+#                package: the metrics textfiles and the alert rules are checked with it).
 #   For down-es/kill-es without ES_VERSION, the instance running on ES_PORT is chosen.
 #
 # Environment (defaults in brackets):
@@ -74,9 +76,9 @@
 #   Source one with `. .stack/env`.  Progress goes to stderr; only KEY=VALUE lines go to stdout.
 #
 # Missing tools are installed with apt-get (root, or passwordless sudo): unzip, curl, maven,
-# openjdk-17-jre-headless, procps, mariadb-server, mariadb-client.  The Elasticsearch zip is
-# fetched with Maven (`dependency:copy`), i.e. from whatever repository Maven is configured for;
-# ~/.m2 is used when the artifact is already there.
+# openjdk-17-jre-headless, procps, mariadb-server, mariadb-client; prometheus for promtool
+# (`tools`).  The Elasticsearch zip is fetched with Maven (`dependency:copy`), i.e. from
+# whatever repository Maven is configured for; ~/.m2 is used when the artifact is already there.
 #
 # Docker: docker-compose.yml (Elasticsearch 8.19, Kibana, MySQL 8) is there for users with a
 # Docker engine (`docker compose -p earlypay up -d --wait`, see the README); this script never
@@ -101,7 +103,7 @@ usage() {
 
 cmd=${1:-}
 case $cmd in
-  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql | browser) ;;
+  up | down | status | up-es | down-es | kill-es | up-mysql | down-mysql | browser | tools) ;;
   -h | --help | help) usage; exit 0 ;;
   *) usage; die "unknown command '${cmd}'" ;;
 esac
@@ -135,6 +137,7 @@ case $cmd in
   kill-es) es_kill ;;
   up-mysql) my_up; print_urls_mysql ;;
   down-mysql) my_down ;;
+  tools) need promtool prometheus ;;
   # The report test (tests/integration/report) opens the page in headless Chromium, with a CJK font.
   browser)
     need chromium chromium

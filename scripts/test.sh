@@ -3,11 +3,13 @@
 # 7.17 and a 9.x for the compatibility tests), then run every jest project. The cluster test
 # (tests/integration/cluster) starts and stops its own 3-node cluster on CLUSTER_ES_PORT
 # (9210-9212), like the fault tests their own instances. The stack stays up
-# afterwards so re-runs are quick; `npm run stack:down` stops it.
+# afterwards so re-runs are quick; `npm run stack:down` stops it. `stack.sh tools` installs
+# promtool (the metrics and alert-rule tests) when it is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run --silent build
+bash scripts/stack.sh tools
 bash scripts/stack.sh up >/dev/null
 bash scripts/stack.sh browser >/dev/null # Debian chromium + fonts-noto-cjk for the report test
 ES_VERSION="${ES7_VERSION:-7.17.29}" ES_PORT="${ES7_PORT:-9201}" ES_HEAP=512m bash scripts/stack.sh up-es >/dev/null

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UsageError, jsonStatusOf } from './core/errors';
 import { failureOf, writeFailure } from './cmdutil/failure';
-import { resolveConfig, redactSecrets, scrubUrlCredentials, type Config, type GlobalFlags } from './core/config/config';
+import { redactSecrets } from './core/config/config';
 import { createHost, examples, type CommandHost } from './cmdutil/host';
+import { didYouMean, similarNames } from './cmdutil/suggest';
 import type { Stream } from './render/style';
 import { setupCommand } from './commands/setup';
 import { doctorCommand } from './commands/doctor';
@@ -20,6 +21,7 @@ import { anomaliesCommand } from './commands/anomalies';
 import { reconcileCommand } from './commands/reconcile';
 import { reportCommand } from './commands/report';
 import { guardProcess } from './cmdutil/signals';
+import { GuardedOutput, settleOutput } from './cmdutil/streams';
 
 export function packageVersion(): string {
   try {
@@ -57,6 +59,10 @@ export function buildProgram(
     .option('--index-prefix <prefix>', 'prefix of every index name (env EARLYPAY_INDEX_PREFIX; default earlypay)')
     .option('--tz <zone>', 'business time zone for day boundaries (env EARLYPAY_TZ; default Asia/Seoul)')
     .option('--config <file>', 'JSON config file (env EARLYPAY_CONFIG); flags > env > file > defaults')
+    .option(
+      '--metrics-dir <dir>',
+      'jobs write Prometheus textfiles earlypay_<job>.prom here (env EARLYPAY_METRICS_DIR)',
+    )
     .option('--json', 'machine-readable result on stdout')
     .option('-q, --quiet', 'print nothing but errors (and --json output)')
     .option('-v, --verbose', 'more detail on stderr')
@@ -79,17 +85,17 @@ export function buildProgram(
 }
 
 /** Every command and subcommand fails fast and in one line on a usage error. */
-export function configureErrors(cmd: Command, stderr: Stream): void {
+export function configureErrors(cmd: Command, stdout: Stream): void {
   cmd.exitOverride();
   // A stray word (`daily 2024-05-01`) is a mistake to report, never something to ignore.
   cmd.allowExcessArguments(false);
   cmd.configureOutput({
-    writeOut: (s) => void process.stdout.write(s),
+    writeOut: (s) => void stdout.write(s), // help and version, to the stdout everything goes to
     // Commander writes the help here when a subcommand is missing; main() prints one line instead.
     writeErr: () => undefined,
     outputError: () => undefined, // cli.main prints the one-line reason itself
   });
-  for (const sub of cmd.commands) configureErrors(sub, stderr);
+  for (const sub of cmd.commands) configureErrors(sub, stdout);
 }
 
 export interface MainIO {
@@ -104,35 +110,37 @@ export interface MainIO {
  * Run as the process (no injected streams), it also answers SIGINT/SIGTERM (cmdutil/signals.ts).
  */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
-  const guard = io.stdout ? undefined : guardProcess(io.stderr ?? process.stderr);
-  const code = await runCli(argv, io);
+  // As the process: its streams guarded (cmdutil/streams.ts), its signals answered.
+  const stdout = io.stdout ?? new GuardedOutput(process.stdout, 'stdout');
+  const stderr = io.stderr ?? new GuardedOutput(process.stderr, 'stderr');
+  const guard = io.stdout ? undefined : guardProcess(stderr);
+  const code = await runCli(argv, { ...io, stdout, stderr });
   guard?.release(code);
   return code;
 }
 
-async function runCli(argv: string[], io: MainIO): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+async function runCli(argv: string[], io: MainIO & { stdout: Stream; stderr: Stream }): Promise<number> {
+  const { stdout, stderr } = io;
   const env = io.env ?? process.env;
   const host = createHost({ stdout, stderr, env, version: packageVersion(), now: io.now });
   const program = buildProgram(host);
-  configureErrors(program, stderr);
-  if (io.stdout) {
-    // Help text goes to the injected stream in tests.
-    const write = (s: string): void => void stdout.write(s);
-    const walk = (c: Command): void => {
-      c.configureOutput({ writeOut: write });
-      c.commands.forEach(walk);
-    };
-    walk(program);
-  }
+  configureErrors(program, stdout);
   const invoked = invokedCommand(program, argv);
+  let code: number;
   try {
     await program.parseAsync(argv);
-    return host.exitCode;
+    code = host.exitCode;
   } catch (err) {
-    return reportFailure(err, { stdout, stderr, env, invoked, flags: program.opts() as GlobalFlags });
+    code = reportFailure(err, { stdout, stderr, invoked });
   }
+  // Output that could not be written (a full disk) fails a command that had done its work, help
+  // and --version included; a job has checked it before recording its run as succeeded.
+  try {
+    await settleOutput(stdout);
+  } catch (err) {
+    if (code === ExitCode.ok) code = reportFailure(err, { stdout, stderr, invoked });
+  }
+  return code;
 }
 
 /** The (sub)command a command line names and the global output flags it sets, read without running it. */
@@ -140,6 +148,8 @@ export interface InvokedCommand {
   /** `['search', 'sales']`; empty for the program itself. */
   path: string[];
   command: Command;
+  /** The first operand that names no subcommand (`reslove` in `anomalies reslove x`). */
+  stray?: string;
   json: boolean;
   verbose: boolean;
 }
@@ -155,6 +165,7 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
   let json = false;
   let verbose = false;
   let descending = true;
+  let stray: string | undefined;
   const takesValue = (flag: string): boolean => {
     for (let c: Command | null = command; c; c = c.parent) {
       const option = c.options.find((o) => o.long === flag || o.short === flag);
@@ -178,9 +189,12 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
     if (sub) {
       command = sub;
       path.push(sub.name());
-    } else descending = false;
+    } else if (descending) {
+      descending = false;
+      stray = token;
+    }
   }
-  return { path, command, json, verbose };
+  return { path, command, stray, json, verbose };
 }
 
 /** `see \`earlypay search sales --help\``: the command the user typed, never an option value. */
@@ -205,36 +219,39 @@ function usageErrorOf(err: CommanderError, invoked: InvokedCommand): UsageError 
       helpHint(invoked.path),
     );
   }
-  return new UsageError(err.message.replace(/^error: /, ''), helpHint(invoked.path));
+  // Under a command with a default subcommand (`anomalies` runs `list`), a mistyped subcommand
+  // reaches the default one as a stray word: say so, with the subcommands it is close to.
+  const subs = invoked.command.commands.map((c) => c.name());
+  if (err.code === 'commander.excessArguments' && invoked.stray !== undefined && subs.length > 0) {
+    const what = `\`earlypay ${invoked.path.join(' ')}\``;
+    return new UsageError(
+      `unknown command '${invoked.stray}' for ${what}${didYouMean(similarNames(invoked.stray, subs))}`,
+      `${what} takes a subcommand: ${subs.join(', ')}; ${helpHint(invoked.path)}`,
+    );
+  }
+  // Commander puts its suggestion on a line of its own: a failure is one line.
+  const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+  return new UsageError(message, helpHint(invoked.path));
 }
 
 interface FailureIO {
   stdout: Stream;
   stderr: Stream;
-  env: NodeJS.ProcessEnv;
   invoked: InvokedCommand;
-  /** The global flags as far as commander parsed them: secrets in them are masked too. */
-  flags: GlobalFlags;
 }
 
 /**
  * The one place a failure becomes output and an exit code: `earlypay: <reason>`, `hint: …`
  * on stderr (never a secret), and with --json one object on stdout.
  */
-function reportFailure(thrown: unknown, { stdout, stderr, env, invoked, flags }: FailureIO): number {
+function reportFailure(thrown: unknown, { stdout, stderr, invoked }: FailureIO): number {
   let err: unknown = thrown;
   if (thrown instanceof CommanderError) {
     const usage = usageErrorOf(thrown, invoked);
     if (!usage) return ExitCode.ok;
     err = usage;
   }
-  let config: Config | undefined;
-  try {
-    config = resolveConfig(flags, env);
-  } catch {
-    config = undefined;
-  }
-  const clean = (s: string): string => (config ? redactSecrets(s, config) : scrubUrlCredentials(s));
+  const clean = redactSecrets;
   const failure = failureOf(err, { clean, usageHint: helpHint(invoked.path) });
   const { exitCode, message, hint, details } = failure;
   writeFailure(stderr, 'earlypay', failure);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Context } from './context';
 import { runJob } from './job';
 import { businessDayArg, dayRangeOf, type DayFlags } from './parsers';
-import type { AovJobDeps, DayRangeInput } from '../core/aov/jobs';
+import type { AovJobDeps, DayScope } from '../core/aov/jobs';
+import { UsageError } from '../core/errors';
 import { createProgress } from '../render/progress';
 import { formatCount } from '../render/style';
 
@@ -16,6 +17,7 @@ export function describeDays(from: string, to: string, n: number, noun: string):
 }
 
 export function cronNote(r: { mode: string; changed_days_handled: number; changed_days_deferred: number }): string {
+  if (r.mode === 'today') return ' [today so far: provisional, replaced by the run after midnight]';
   if (r.mode !== 'cron')
     return r.changed_days_handled
       ? ` [${formatCount(r.changed_days_handled)} changed-day mark(s) in the range cleared]`
@@ -26,29 +28,39 @@ export function cronNote(r: { mode: string; changed_days_handled: number; change
   return ` [yesterday + ${formatCount(r.changed_days_handled)} changed day(s)${deferred}]`;
 }
 
-/** The day flags, checked where they are parsed: `range` is undefined for the cron mode. */
-export type AovOptions<O extends DayFlags> = O & { range: DayRangeInput | undefined };
+/** ", N provisional" after the documents written, when some are. */
+export function provisionalNote(r: { provisional_documents: number }): string {
+  return r.provisional_documents ? ` (${formatCount(r.provisional_documents)} provisional)` : '';
+}
 
-export function checkAovOptions<O extends DayFlags>(opts: O): AovOptions<O> {
-  return { ...opts, range: dayRangeOf(opts) };
+/** The day flags as parsed, with `--today`. */
+export type AovFlags = DayFlags & { today?: boolean };
+
+/** The day flags, checked where they are parsed: `scope` is undefined for the cron mode. */
+export type AovOptions<O extends AovFlags> = O & { scope: DayScope };
+
+export function checkAovOptions<O extends AovFlags>(opts: O): AovOptions<O> {
+  if (opts.today && (opts.date || opts.from || opts.to))
+    throw new UsageError('use either --today or --date/--from/--to, not both', 'e.g. earlypay daily --today');
+  return { ...opts, scope: opts.today ? 'today' : dayRangeOf(opts) };
 }
 
 export interface AovRun<R> {
   command: 'daily' | 'weekly';
-  opts: AovOptions<DayFlags>;
+  opts: AovOptions<AovFlags>;
   args: Record<string, unknown>;
-  run: (deps: AovJobDeps, range: DayRangeInput | undefined) => Promise<R>;
+  run: (deps: AovJobDeps, scope: DayScope) => Promise<R>;
   summarize: (result: R, ms: number) => string;
 }
 
 export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun<R>): Promise<number> {
-  const { date, from, to, range } = spec.opts;
+  const { date, from, to, scope } = spec.opts;
   const config = ctx.config();
   const args = {
     date: date ?? null,
     from: from ?? null,
     to: to ?? null,
-    mode: range ? 'range' : 'cron',
+    mode: scope === 'today' ? 'today' : scope ? 'range' : 'cron',
     ...spec.args,
     tz: config.tz,
     index_prefix: config.indexPrefix,
@@ -57,7 +69,10 @@ export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun
     const started = Date.now();
     // A bar only when it has something to show: several days, a person watching.
     const wantBar =
-      !ctx.flags.quiet && !ctx.flags.json && Boolean(ctx.stderr.isTTY) && (!range || range.from !== range.to);
+      !ctx.flags.quiet &&
+      !ctx.flags.json &&
+      Boolean(ctx.stderr.isTTY) &&
+      (!scope || (scope !== 'today' && scope.from !== scope.to));
     const progress = createProgress(ctx.stderr, spec.command, wantBar);
     let result: R;
     try {
@@ -69,7 +84,7 @@ export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun
           now: ctx.now,
           onProgress: wantBar ? (done, total) => progress.update(done, total) : undefined,
         },
-        range,
+        scope,
       );
     } finally {
       progress.stop();
@@ -81,10 +96,11 @@ export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun
   });
 }
 
-/** --date, or --from with --to: business days (or window ends). */
-export function addDayOptions(cmd: Command, what: { date: string; from: string; to: string }): Command {
+/** --date, or --from with --to: business days (or window ends); or --today. */
+export function addDayOptions(cmd: Command, what: { date: string; from: string; to: string; today: string }): Command {
   return cmd
     .option('--date <day>', what.date, businessDayArg)
     .option('--from <day>', what.from, businessDayArg)
-    .option('--to <day>', what.to, businessDayArg);
+    .option('--to <day>', what.to, businessDayArg)
+    .option('--today', what.today);
 }

@@ -106,7 +106,7 @@ export function createContext(init: ContextInit): Context {
     },
   };
   function redact(msg: string): string {
-    return config ? redactSecrets(msg, config) : msg;
+    return redactSecrets(msg);
   }
   return ctx;
 }

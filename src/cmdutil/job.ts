@@ -18,6 +18,8 @@ import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
 import { openInterruption, untilInterrupted, type Interruption } from './signals';
 import { ensureIndices, inspectIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
+import { watchJobMetrics } from './metrics';
+import { settleOutput } from './streams';
 
 export interface JobOutcome {
   /** Numbers for the summary, the JSON object and the runs index. */
@@ -73,9 +75,10 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
 }
 
 export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>): Promise<number> {
+  const metrics = watchJobMetrics(ctx, spec);
   const interruption = openInterruption();
   try {
-    return await runFramed(ctx, spec, body, interruption);
+    return await metrics.settle(runFramed(ctx, spec, metrics.observe(body), interruption));
   } finally {
     interruption.close();
   }
@@ -92,6 +95,7 @@ async function runFramed(
   const recorder = spec.dryRun
     ? undefined
     : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
+  if (recorder) recorder.doc.tz = ctx.config().tz;
   const runId = recorder?.runId ?? newRunId(spec.command);
   const lock = spec.lock && !spec.dryRun ? new JobLock(ctx.es(), names.state, spec.lock, runId) : undefined;
   await lock?.acquire();
@@ -115,7 +119,7 @@ async function runFramed(
     } catch (err) {
       // Cut short by the interruption (or failing on its way out of it): that is what happened.
       if (!interruption.received) {
-        const message = redactSecrets(describeFailure(err), ctx.config());
+        const message = redactSecrets(describeFailure(err));
         const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
         await recorder?.finish({ status: 'failed', exitCode, error: message });
         throw err;
@@ -139,14 +143,26 @@ async function runFramed(
     outcome = outcome!;
     const { attention } = outcome;
     const exitCode = attention?.exitCode ?? ExitCode.ok;
-    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     const result = { command: spec.command, run_id: runId, duration_ms: Date.now() - started, ...outcome.counts };
     if (!ctx.flags.json && !ctx.flags.quiet) ctx.stdout.write(`${outcome.summary}\n`);
+    if (ctx.flags.json && !attention)
+      ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
+    // Succeeded only once its output is written: a full disk under stdout fails the run.
+    const written = await settleOutput(ctx.stdout).catch((err: unknown) => err);
+    if (written) {
+      await recorder?.finish({
+        status: 'failed',
+        exitCode: ExitCode.runFailed,
+        counts: outcome.counts,
+        error: describeFailure(written),
+      });
+      throw written;
+    }
+    await recorder?.finish({ status: 'succeeded', exitCode, counts: outcome.counts, summary: outcome.summary });
     if (attention) {
       attention.details = result;
       throw attention;
     }
-    if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...result, status: 'ok', exit_code: exitCode })}\n`);
     return exitCode;
   } finally {
     await lock?.release().catch(() => undefined);

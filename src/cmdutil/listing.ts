@@ -8,6 +8,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Context } from './context';
 import type { OutputTarget } from './host';
 import { limitArg } from './parsers';
+import { settleOutput } from './streams';
 import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
@@ -61,9 +62,25 @@ export interface Listing {
   toRecord?: (hit: estypes.SearchHit<DataRecord>) => DataRecord;
 }
 
+interface EsError {
+  type?: string;
+  reason?: string;
+}
+
 /** Index missing reads as "run setup", not as an Elasticsearch exception. */
 export function explainSearchError(err: unknown, index: string): never {
-  const type = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+  const error = (err as { meta?: { body?: { error?: EsError & { root_cause?: EsError[] } } } }).meta?.body?.error;
+  const type = error?.type;
+  // An index older than the sort (ids sorted by their number since mapping version 4 of sales).
+  const unmapped = /No mapping found for \[([\w.]+?)(?:\.number)?\] in order to sort on/.exec(
+    [error?.reason, ...(error?.root_cause ?? []).map((c) => c.reason)].join(' '),
+  );
+  if (unmapped) {
+    throw new RunFailedError(
+      `index ${index} cannot sort by ${unmapped[1]}: its mapping is older than this earlypay`,
+      'run `earlypay setup` to upgrade the indices',
+    );
+  }
   if (type === 'index_not_found_exception') {
     throw new RunFailedError(
       `index ${index} does not exist`,
@@ -98,16 +115,23 @@ export async function runListing(
     if (limit !== undefined && limit <= SINGLE_REQUEST_MAX) {
       const page = await searchPage<DataRecord>(es, { ...base, max: limit });
       total = page.total;
-      for (const hit of page.hits) await writer.write(toRecord(hit));
-    } else {
-      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats))
+      for (const hit of page.hits) {
+        if (ctx.stdout.writable === false) break; // the reader is gone (`| head`): fetch no more
         await writer.write(toRecord(hit));
+      }
+    } else {
+      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) {
+        if (ctx.stdout.writable === false) break;
+        await writer.write(toRecord(hit));
+      }
     }
   } catch (err) {
     explainSearchError(err, listing.index);
   }
   const written = await writer.end();
-  if (!ctx.flags.quiet) {
+  await settleOutput(ctx.stdout); // a full disk fails the listing here, before a summary of rows never written
+  // No count of rows that never reached a reader (`| head`, a full disk: the CLI says that).
+  if (!ctx.flags.quiet && ctx.stdout.writable !== false) {
     const took = formatDuration(Date.now() - started);
     let line: string;
     if (written === 0) line = `no ${listing.noun} match`;

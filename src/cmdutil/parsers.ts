@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
 import { UsageError } from '../core/errors';
+import { MAX_AMOUNT } from '../core/money';
 
 /** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
@@ -26,8 +27,8 @@ export const SIZE_LIMITS = {
   concurrency: 16,
   /** Rows of a listing; beyond this, --all streams any number. */
   limit: 1_000_000,
-  /** Won: amount_sale is a MySQL INT. */
-  amount: 2_147_483_647,
+  /** Won: the amounts earlypay holds exactly (core/money.ts). */
+  amount: MAX_AMOUNT,
   /** --lag / --overlap. */
   durationMs: 7 * 86_400_000,
 } as const;
@@ -52,7 +53,11 @@ export const concurrencyArg = intInRange(
   'more requests in flight only queue on the cluster',
 );
 export const limitArg = intInRange(1, SIZE_LIMITS.limit, 'use --all to stream every match');
-export const amountArg = intInRange(-SIZE_LIMITS.amount, SIZE_LIMITS.amount, 'amounts are MySQL INT values');
+export const amountArg = intInRange(
+  -SIZE_LIMITS.amount,
+  SIZE_LIMITS.amount,
+  'no amount beyond it is held exactly (Elasticsearch sums amounts as doubles)',
+);
 /** Index layout, as the config file's `shards`/`replicas` allow. */
 export const shardsArg = intInRange(1, 1024, 'Elasticsearch allows at most 1,024 shards per index');
 export const replicasArg = intInRange(0, 64, 'a copy per node at most makes sense');

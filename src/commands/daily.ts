@@ -3,7 +3,15 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { concurrencyArg } from '../cmdutil/parsers';
-import { addDayOptions, checkAovOptions, cronNote, describeDays, runAovCommand, type AovOptions } from '../cmdutil/aov';
+import {
+  addDayOptions,
+  checkAovOptions,
+  cronNote,
+  describeDays,
+  provisionalNote,
+  runAovCommand,
+  type AovOptions,
+} from '../cmdutil/aov';
 import { runDailyAovJob, type DailyJobResult } from '../core/aov/jobs';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -11,6 +19,7 @@ export interface DailyCommandOptions {
   date?: string;
   from?: string;
   to?: string;
+  today?: boolean;
   concurrency: number;
 }
 
@@ -20,7 +29,7 @@ export function summarizeDaily(r: DailyJobResult, ms: number): string {
   return [
     `daily ${describeDays(r.from, r.to, r.days, 'days')}${cronNote(r)}: ${formatCount(r.sales)} sales (${formatCount(r.counted_sales)} counted)`,
     `${formatCount(r.stores)} store(s)`,
-    `${formatCount(r.written)} document(s) written`,
+    `${formatCount(r.written)} document(s) written${provisionalNote(r)}`,
     `${formatCount(r.removed)} stale removed`,
     formatDuration(ms),
   ].join(', ');
@@ -31,7 +40,7 @@ export function runDaily(ctx: Context, opts: AovOptions<DailyCommandOptions>): P
     command: 'daily',
     opts,
     args: { concurrency: opts.concurrency },
-    run: (deps, range) => runDailyAovJob({ ...deps, concurrency: opts.concurrency }, range),
+    run: (deps, scope) => runDailyAovJob({ ...deps, concurrency: opts.concurrency }, scope),
     summarize: summarizeDaily,
   });
 }
@@ -44,6 +53,7 @@ export function dailyCommand(host: CommandHost, runF: RunF<AovOptions<DailyComma
     date: 'one business day (YYYY-MM-DD)',
     from: 'first business day of a range (with --to)',
     to: 'last business day of the range, inclusive',
+    today: "today's sales so far: documents marked provisional, replaced by the computation after midnight",
   })
     .addOption(
       new Option('--concurrency <n>', 'days computed at once').argParser(concurrencyArg).default(DAILY_CONCURRENCY),
@@ -55,8 +65,12 @@ With no date, computes yesterday (business time zone) and every earlier day whos
 changed since the last run, then clears those marks; days from today on wait until they
 are over. Re-running replaces the documents of the days it computes and removes a
 store-day that no longer has a counted sale (not canceled, amount > 0).
+--today computes today so far, as often as it is run: its documents carry
+provisional: true, and the run after midnight (which always computes yesterday)
+replaces them with final ones. It clears no changed-day mark.
 ${examples(
   'earlypay daily                                   # from cron, after midnight',
+  'earlypay daily --today                           # from cron, every few minutes',
   'earlypay daily --date 2024-05-01',
   'earlypay daily --from 2024-04-01 --to 2024-05-31 --json',
 )}`,

@@ -13,6 +13,7 @@ import {
   inspectSourceServer,
   inspectSourceTable,
   sourceBacklog,
+  sourceLagSeconds,
   type FutureRows,
 } from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
@@ -177,10 +178,11 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checkpoint,
         toWallClock(ctx.now(), config.sourceTz),
       );
+      const lag = lagDetail(sourceLagSeconds(latest, checkpoint.modified, config.sourceTz));
       checks.push({
         name: 'checkpoint',
         status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${String(latest ?? '-')}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lag}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
@@ -351,6 +353,11 @@ export function lastRunCheck(job: string, run: RunDocument, now: number): Check 
             ? 'is the cron entry installed? see crontab.example'
             : undefined,
   };
+}
+
+/** The source lag as doctor says it: "no lag", "lag 2 min 5 s". */
+export function lagDetail(seconds: number): string {
+  return seconds < 1 ? 'no lag' : `lag ${formatDuration(Math.round(seconds) * 1000)}`;
 }
 
 function ago(iso: string, now: number): string {

@@ -4,6 +4,7 @@ import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
 import { checkSourceSchema } from '../cmdutil/sourceSchema';
+import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
@@ -93,6 +94,13 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)',
   };
   return runJob(ctx, job, async (run) => {
+    // --full rewrites every row in this zone; a dry run writes nothing.
+    if (!opts.full && !opts.dryRun)
+      await checkDataZone(
+        ctx,
+        'an incremental ingest',
+        `move every row to ${config.tz} with \`earlypay ingest --full\``,
+      );
     const started = Date.now();
     const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);

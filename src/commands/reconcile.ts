@@ -4,6 +4,7 @@ import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
 import { checkSourceSchema } from '../cmdutil/sourceSchema';
+import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
@@ -166,6 +167,11 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     tz: config.tz,
   };
   return runJob(ctx, { command: 'reconcile', args, lock: 'reconcile' }, async (run) => {
+    await checkDataZone(
+      ctx,
+      'comparing business days',
+      `re-ingest every row in ${config.tz} first (\`earlypay ingest --full --tz ${config.tz}\`)`,
+    );
     const started = Date.now();
     const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'repair', !ctx.flags.quiet);

@@ -35,7 +35,8 @@ import {
   buildWeeklySearch,
 } from '../core/search/aovQuery';
 import { streamHits } from '../core/es/pager';
-import type { Column, OutputFormat } from '../render/formats';
+import type { Column, DataRecord, OutputFormat } from '../render/formats';
+import type { estypes } from '@elastic/elasticsearch';
 import { renderLineChart } from '../render/chart';
 import { formatCount } from '../render/style';
 import { shiftDay } from '../core/time/businessDay';
@@ -117,6 +118,20 @@ export interface SearchAovOptions extends ListingOptions {
   chart?: boolean;
 }
 
+/** Marks a document of a day (or window) not over yet: `daily --today` / `weekly --today`. */
+const PROVISIONAL_COL: Column = {
+  key: 'provisional',
+  header: 'provisional',
+  kind: 'bool',
+  paint: (c, _r, s) => s.yellow(c),
+};
+
+/** Documents written before provisional ones existed have no such field: they are final. */
+function withProvisional(hit: estypes.SearchHit<DataRecord>): DataRecord {
+  const doc = hit._source ?? {};
+  return { ...doc, provisional: doc.provisional === true };
+}
+
 export const DAILY_TABLE_COLUMNS: Column[] = [
   ID_COL('date', 'date'),
   ID_COL('store_id', 'store'),
@@ -125,6 +140,7 @@ export const DAILY_TABLE_COLUMNS: Column[] = [
   { key: 'num_customers', header: 'customers', kind: 'count' },
   { key: 'unit_price', header: 'AOV (won)', kind: 'won', paint: (c, _r, s) => s.cyan(c) },
   { key: 'num_canceled', header: 'canceled', kind: 'count' },
+  PROVISIONAL_COL,
 ];
 
 export const WEEKLY_TABLE_COLUMNS: Column[] = [
@@ -135,6 +151,7 @@ export const WEEKLY_TABLE_COLUMNS: Column[] = [
   { key: 'num_customers', header: 'customers', kind: 'count' },
   { key: 'days_with_sales', header: 'days', kind: 'count' },
   { key: 'unit_price', header: 'AOV (won)', kind: 'won', paint: (c, _r, s) => s.cyan(c) },
+  PROVISIONAL_COL,
 ];
 
 /** `search daily|weekly` options once checked across flags: the day range read, the format chosen. */
@@ -175,6 +192,7 @@ export async function runSearchDaily(ctx: Context, opts: CheckedAovOptions): Pro
     plan,
     tableColumns: DAILY_TABLE_COLUMNS,
     order: orderText(sort ?? { field: 'date', order: 'desc' }, 'date'),
+    toRecord: withProvisional,
   });
 }
 
@@ -195,6 +213,7 @@ export async function runSearchWeekly(ctx: Context, opts: CheckedAovOptions): Pr
     plan,
     tableColumns: WEEKLY_TABLE_COLUMNS,
     order: orderText(sort ?? { field: 'end_date', order: 'desc' }, 'end_date'),
+    toRecord: withProvisional,
   });
 }
 
@@ -205,18 +224,20 @@ async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRan
     ...range,
     stores,
     sort: { field: 'end_date', order: 'asc' },
-    fields: ['end_date', 'unit_price'],
+    fields: ['end_date', 'unit_price', 'provisional'],
   });
   const index = ctx.names().weeklyAov;
   const points: { date: string; value: number }[] = [];
+  let latestProvisional = false;
   try {
-    for await (const hit of streamHits<{ end_date: string; unit_price: number }>(ctx.es(), {
+    for await (const hit of streamHits<{ end_date: string; unit_price: number; provisional?: boolean }>(ctx.es(), {
       index,
       query: plan.query,
       sort: plan.sort,
       source: plan.source,
     })) {
       points.push({ date: hit._source!.end_date, value: hit._source!.unit_price });
+      latestProvisional = hit._source!.provisional === true;
     }
   } catch (err) {
     explainSearchError(err, index);
@@ -235,7 +256,7 @@ async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRan
   ctx.stdout.write(renderLineChart(points, { title, width }));
   if (!ctx.flags.quiet) {
     ctx.stderr.write(
-      `${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won\n`,
+      `${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won${latestProvisional ? ' (provisional: its window is not over)' : ''}\n`,
     );
   }
   return ExitCode.ok;

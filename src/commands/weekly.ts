@@ -2,7 +2,15 @@
 import { Command } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
-import { addDayOptions, checkAovOptions, cronNote, describeDays, runAovCommand, type AovOptions } from '../cmdutil/aov';
+import {
+  addDayOptions,
+  checkAovOptions,
+  cronNote,
+  describeDays,
+  provisionalNote,
+  runAovCommand,
+  type AovOptions,
+} from '../cmdutil/aov';
 import { runWeeklyAovJob, type WeeklyJobResult } from '../core/aov/jobs';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -10,13 +18,14 @@ export interface WeeklyCommandOptions {
   date?: string;
   from?: string;
   to?: string;
+  today?: boolean;
 }
 
 export function summarizeWeekly(r: WeeklyJobResult, ms: number): string {
   return [
     `weekly windows ending ${describeDays(r.from, r.to, r.windows, 'windows')}${cronNote(r)}: ${formatCount(r.daily_documents_read)} daily document(s) read`,
     `${formatCount(r.stores)} store(s)`,
-    `${formatCount(r.written)} document(s) written`,
+    `${formatCount(r.written)} document(s) written${provisionalNote(r)}`,
     `${formatCount(r.removed)} stale removed`,
     formatDuration(ms),
   ].join(', ');
@@ -34,6 +43,7 @@ export function weeklyCommand(host: CommandHost, runF: RunF<AovOptions<WeeklyCom
     date: "the window's last business day E (YYYY-MM-DD)",
     from: 'first window end of a range (with --to)',
     to: 'last window end of the range, inclusive',
+    today: 'the window ending today, from the daily documents so far (run `daily --today` first): provisional',
   })
     .addHelpText(
       'after',
@@ -43,8 +53,11 @@ Run after \`earlypay daily\`: the weekly figures are sums of the daily documents
 With no date, computes the window ending yesterday and every window ending yesterday or
 earlier that contains a day marked as changed, then clears those marks. A store with no
 daily document in a window has no weekly document for it (a stale one is removed).
+--today computes the window ending today: provisional, like a window holding a provisional
+daily document, and replaced by the run after midnight.
 ${examples(
   'earlypay daily && earlypay weekly                # from cron, after midnight',
+  'earlypay daily --today && earlypay weekly --today  # from cron, every few minutes',
   'earlypay weekly --date 2024-05-07                # window 2024-05-01..2024-05-07',
   'earlypay weekly --from 2024-04-07 --to 2024-05-31 --json',
 )}`,

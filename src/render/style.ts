@@ -4,6 +4,8 @@ import chalk, { type Chalk } from 'chalk';
 export interface Stream {
   write(chunk: string): boolean;
   isTTY?: boolean;
+  /** False once the reader is gone or writing failed (cmdutil/streams.ts): no point producing more. */
+  readonly writable?: boolean;
 }
 
 /**

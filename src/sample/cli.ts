@@ -205,7 +205,7 @@ export async function main(argv: string[], io: SampleIO = {}): Promise<number> {
         return ExitCode.ok;
       err = new UsageError(thrown.message.replace(/^error: /, ''), USAGE_HINT);
     }
-    const clean = (s: string): string => (config ? redactSecrets(s, config) : s);
+    const clean = redactSecrets;
     // A failure that is not ours is MySQL's here: say which one, no earlypay job hint.
     const at = config ? ` (MySQL ${redactUrl(config.mysqlUrl)})` : '';
     const failure = failureOf(err, {

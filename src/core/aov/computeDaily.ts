@@ -48,6 +48,8 @@ export interface DailyDeps {
   dailyIndex: string;
   /** The run's timestamp, written as `computed_at` on every document. */
   computedAt: string;
+  /** Today's business day: the documents of a day from it on are provisional (the day is not over). */
+  today: string;
   /** Days computed at once (each is a few sequential requests). */
   concurrency?: number;
   /** After each day: sales aggregated so far (all sales of the finished days), out of the total. */
@@ -65,6 +67,8 @@ export interface DailyResult {
   counted_sales: number;
   /** Days without any sale: nothing to aggregate, only stale documents to remove. */
   days_without_sales: number;
+  /** Documents written for a day not over yet. */
+  provisional_documents: number;
 }
 
 /** Keeps one point in time alive across concurrent requests (its id may change per response). */
@@ -155,12 +159,12 @@ async function countCustomers(
   } while (after);
 }
 
-async function computeDay(snapshot: Snapshot, day: string, computedAt: string): Promise<DayOutcome> {
+async function computeDay(snapshot: Snapshot, day: string, computedAt: string, today: string): Promise<DayOutcome> {
   const { totals, sales } = await storeTotals(snapshot, day);
   const tally = new CustomerTally();
   for (const slice of customerSlices(totals)) await countCustomers(snapshot, day, slice, tally);
   try {
-    return { day, docs: dailyDocuments(day, totals, tally, computedAt), sales };
+    return { day, docs: dailyDocuments(day, totals, tally, computedAt, day >= today), sales };
   } catch (err) {
     if (err instanceof InconsistentAggregationError)
       throw new RunFailedError(
@@ -182,6 +186,7 @@ export async function computeDailyAov(deps: DailyDeps, days: readonly string[]):
     sales: 0,
     counted_sales: 0,
     days_without_sales: 0,
+    provisional_documents: 0,
   };
   if (days.length === 0) return result;
   await client.indices.refresh({ index: deps.salesIndex });
@@ -195,11 +200,12 @@ export async function computeDailyAov(deps: DailyDeps, days: readonly string[]):
     deps.onProgress?.(0, total);
     async function* ops(): AsyncGenerator<BulkOp> {
       for await (const outcome of mapInOrder(daysWithSales, deps.concurrency ?? 2, (day) =>
-        computeDay(snapshot, day, deps.computedAt),
+        computeDay(snapshot, day, deps.computedAt, deps.today),
       )) {
         result.sales += outcome.sales;
         for (const doc of outcome.docs) {
           result.counted_sales += doc.num_transactions;
+          if (doc.provisional) result.provisional_documents++;
           stores.add(doc.store_id);
           yield { kind: 'index', index: deps.dailyIndex, id: dailyAovId(doc.store_id, doc.date), doc };
         }

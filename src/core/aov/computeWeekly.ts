@@ -27,6 +27,8 @@ export interface WeeklyDeps {
   dailyIndex: string;
   weeklyIndex: string;
   computedAt: string;
+  /** Today's business day: a window ending on it or later is provisional. */
+  today: string;
   /** Daily documents read so far, out of the total to read. */
   onProgress?: (dailiesRead: number, dailiesTotal: number) => void;
 }
@@ -38,6 +40,8 @@ export interface WeeklyResult {
   written: number;
   removed: number;
   daily_documents_read: number;
+  /** Documents written for a window not over yet, or holding a provisional daily document. */
+  provisional_documents: number;
 }
 
 interface DailyHit extends DailyFigures {
@@ -49,22 +53,23 @@ async function* spanDocuments(
   client: Client,
   dailyIndex: string,
   span: DailySpan,
-  computedAt: string,
+  stamp: { computedAt: string; today: string },
   onDaily: () => void,
 ): AsyncGenerator<WeeklyAovDocument> {
+  const { computedAt, today } = stamp;
   let store: string | undefined;
   let dailies: DailyFigures[] = [];
   const hits = streamHits<DailyHit>(client, {
     index: dailyIndex,
     query: { bool: { filter: [{ range: { date: { gte: span.from, lte: span.to } } }] } },
     sort: [{ store_id: { order: 'asc' } }, { date: { order: 'asc' } }],
-    source: { includes: ['store_id', 'date', 'total_sale', 'num_customers', 'num_transactions'] },
+    source: { includes: ['store_id', 'date', 'total_sale', 'num_customers', 'num_transactions', 'provisional'] },
   });
   for await (const hit of hits) {
     const d = hit._source!;
     onDaily();
     if (d.store_id !== store) {
-      if (store !== undefined) yield* weeklyDocumentsForStore(store, dailies, span.ends, computedAt);
+      if (store !== undefined) yield* weeklyDocumentsForStore(store, dailies, span.ends, computedAt, today);
       store = d.store_id;
       dailies = [];
     }
@@ -73,9 +78,10 @@ async function* spanDocuments(
       total_sale: d.total_sale,
       num_customers: d.num_customers,
       num_transactions: d.num_transactions,
+      provisional: d.provisional,
     });
   }
-  if (store !== undefined) yield* weeklyDocumentsForStore(store, dailies, span.ends, computedAt);
+  if (store !== undefined) yield* weeklyDocumentsForStore(store, dailies, span.ends, computedAt, today);
 }
 
 /** Computes and writes the weekly documents ending on `ends`, then removes stale ones. */
@@ -88,6 +94,7 @@ export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]
     written: 0,
     removed: 0,
     daily_documents_read: 0,
+    provisional_documents: 0,
   };
   if (sortedEnds.length === 0) return result;
   await client.indices.refresh({ index: deps.dailyIndex });
@@ -108,8 +115,9 @@ export async function computeWeeklyAov(deps: WeeklyDeps, ends: readonly string[]
   };
   async function* ops(): AsyncGenerator<BulkOp> {
     for (const span of spans) {
-      for await (const doc of spanDocuments(client, deps.dailyIndex, span, deps.computedAt, onDaily)) {
+      for await (const doc of spanDocuments(client, deps.dailyIndex, span, deps, onDaily)) {
         stores.add(doc.store_id);
+        if (doc.provisional) result.provisional_documents++;
         yield { kind: 'index', index: deps.weeklyIndex, id: weeklyAovId(doc.store_id, doc.end_date), doc };
       }
     }

@@ -21,6 +21,8 @@ export interface DailyAovDocument {
   canceled_amount: number;
   platforms: string[];
   computed_at: string;
+  /** The day was not over when computed (`daily --today`): replaced by the computation after it ends. */
+  provisional: boolean;
 }
 
 /** What the store-totals aggregation says about one store on one day. */
@@ -100,6 +102,7 @@ export function dailyDocuments(
   totals: Iterable<StoreDayTotals>,
   customers: CustomerTally,
   computedAt: string,
+  provisional: boolean,
 ): DailyAovDocument[] {
   const docs: DailyAovDocument[] = [];
   const seen = new Set<string>();
@@ -129,6 +132,7 @@ export function dailyDocuments(
       canceled_amount: t.canceledAmount,
       platforms: [...t.platforms].sort(),
       computed_at: computedAt,
+      provisional,
     });
   }
   for (const storeId of customers.stores()) {

@@ -1,8 +1,9 @@
 /**
- * The `daily` and `weekly` jobs: which days to compute (the given range, or the cron form:
- * yesterday plus what ingest marked as changed), the computation, and clearing the marks
- * that were handled. Marks are cleared only after the documents are written and the stale
- * ones removed; a mark re-written by an ingest meanwhile is kept (StateStore).
+ * The `daily` and `weekly` jobs: which days to compute (the given range, the cron form:
+ * yesterday plus what ingest marked as changed, or today so far), the computation, and
+ * clearing the marks that were handled. Marks are cleared only after the documents are
+ * written and the stale ones removed; a mark re-written by an ingest meanwhile is kept
+ * (StateStore). Documents of a day not over yet are provisional, and clear no mark.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
@@ -10,7 +11,7 @@ import { StateStore, type DayMark } from '../state/store';
 import { shiftDay, today } from '../time/businessDay';
 import { computeDailyAov, type DailyResult } from './computeDaily';
 import { computeWeeklyAov, type WeeklyResult } from './computeWeekly';
-import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan, type CronPlan } from './schedule';
+import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan, todayPlan, type CronPlan } from './schedule';
 
 export interface AovJobDeps {
   client: Client;
@@ -22,14 +23,17 @@ export interface AovJobDeps {
   concurrency?: number;
 }
 
-/** Explicit days (`--date`, `--from/--to`), or undefined for the cron form. */
+/** Explicit days (`--date`, `--from/--to`). */
 export interface DayRangeInput {
   from: string;
   to: string;
 }
 
+/** Which days a run computes: explicit ones, the cron form (undefined), or today so far (`--today`). */
+export type DayScope = DayRangeInput | 'today' | undefined;
+
 export interface Coverage {
-  mode: 'range' | 'cron';
+  mode: 'range' | 'cron' | 'today';
   /** First and last day (daily) or window end (weekly) computed. */
   from: string;
   to: string;
@@ -50,27 +54,29 @@ function computedAtStamp(): string {
   return new Date().toISOString();
 }
 
-function yesterdayIn(tz: string, now: Date): string {
-  return shiftDay(today(tz, now), -1);
+interface Planned {
+  plan: CronPlan<DayMark>;
+  state: StateStore;
+  mode: Coverage['mode'];
+  /** Today's business day: what is computed for it or later is provisional. */
+  today: string;
 }
 
-async function planFor(
-  deps: AovJobDeps,
-  job: 'daily' | 'weekly',
-  range: DayRangeInput | undefined,
-): Promise<{ plan: CronPlan<DayMark>; state: StateStore; mode: Coverage['mode'] }> {
+async function planFor(deps: AovJobDeps, job: 'daily' | 'weekly', scope: DayScope): Promise<Planned> {
   const state = new StateStore(deps.client, deps.names.state);
-  const yesterday = yesterdayIn(deps.tz, deps.now());
+  const now = today(deps.tz, deps.now());
+  const yesterday = shiftDay(now, -1);
   const marks = await state.changedDays(job);
-  if (range) {
+  if (scope === 'today') return { plan: todayPlan(now, marks), state, mode: 'today', today: now };
+  if (scope) {
     const plan =
       job === 'daily'
-        ? rangeDailyPlan(range.from, range.to, marks)
-        : rangeWeeklyPlan(range.from, range.to, yesterday, marks);
-    return { plan, state, mode: 'range' };
+        ? rangeDailyPlan(scope.from, scope.to, yesterday, marks)
+        : rangeWeeklyPlan(scope.from, scope.to, yesterday, marks);
+    return { plan, state, mode: 'range', today: now };
   }
   const plan = job === 'daily' ? cronDailyPlan(yesterday, marks) : cronWeeklyPlan(yesterday, marks);
-  return { plan, state, mode: 'cron' };
+  return { plan, state, mode: 'cron', today: now };
 }
 
 function coverage(plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
@@ -87,31 +93,28 @@ function coverage(plan: CronPlan<DayMark>, mode: Coverage['mode']): Coverage {
 async function runRecomputeJob<R>(
   deps: AovJobDeps,
   job: 'daily' | 'weekly',
-  range: DayRangeInput | undefined,
-  compute: (days: string[], computedAt: string) => Promise<R>,
+  scope: DayScope,
+  compute: (days: string[], stamp: { computedAt: string; today: string }) => Promise<R>,
 ): Promise<R & Coverage> {
-  const { plan, state, mode } = await planFor(deps, job, range);
-  const result = await compute(plan.days, computedAtStamp());
+  const { plan, state, mode, today: now } = await planFor(deps, job, scope);
+  const result = await compute(plan.days, { computedAt: computedAtStamp(), today: now });
   await state.clearChangedDays(job, plan.handled);
   return { ...coverage(plan, mode), ...result };
 }
 
-export function runDailyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<DailyJobResult> {
+export function runDailyAovJob(deps: AovJobDeps, scope: DayScope): Promise<DailyJobResult> {
   const { client, names, concurrency, onProgress } = deps;
-  return runRecomputeJob(deps, 'daily', range, (days, computedAt) =>
+  return runRecomputeJob(deps, 'daily', scope, (days, stamp) =>
     computeDailyAov(
-      { client, salesIndex: names.sales, dailyIndex: names.dailyAov, computedAt, concurrency, onProgress },
+      { client, salesIndex: names.sales, dailyIndex: names.dailyAov, ...stamp, concurrency, onProgress },
       days,
     ),
   );
 }
 
-export function runWeeklyAovJob(deps: AovJobDeps, range: DayRangeInput | undefined): Promise<WeeklyJobResult> {
+export function runWeeklyAovJob(deps: AovJobDeps, scope: DayScope): Promise<WeeklyJobResult> {
   const { client, names, onProgress } = deps;
-  return runRecomputeJob(deps, 'weekly', range, (ends, computedAt) =>
-    computeWeeklyAov(
-      { client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, computedAt, onProgress },
-      ends,
-    ),
+  return runRecomputeJob(deps, 'weekly', scope, (ends, stamp) =>
+    computeWeeklyAov({ client, dailyIndex: names.dailyAov, weeklyIndex: names.weeklyAov, ...stamp, onProgress }, ends),
   );
 }

@@ -7,6 +7,7 @@
  * day is over, when it is "yesterday" or earlier. Likewise `weekly` computes only windows
  * ending yesterday or earlier: a window ending today would be built from a day still being
  * sold in, and is computed anyway by the next night's run, as the window ending yesterday.
+ * `--today` computes today anyway, provisionally, and leaves every mark to that run.
  */
 import { daysBetween, shiftDay } from '../time/businessDay';
 import { WINDOW_DAYS } from './weeklyAov';
@@ -56,12 +57,25 @@ export function cronWeeklyPlan<M extends MarkedDay>(yesterday: string, marks: re
 
 /**
  * An explicit `daily --from --to` run satisfies the marks of the days it computed: they are
- * cleared too, so a backfill leaves nothing "pending" behind it. Marks outside the range stay.
+ * cleared too, so a backfill leaves nothing "pending" behind it. Marks outside the range stay,
+ * and so do those of days not over yet (after yesterday): what it wrote for them is provisional.
  */
-export function rangeDailyPlan<M extends MarkedDay>(from: string, to: string, marks: readonly M[]): CronPlan<M> {
-  const handled = marks.filter((m) => m.day >= from && m.day <= to);
-  const deferred = marks.filter((m) => m.day < from || m.day > to);
-  return { days: daysBetween(from, to), handled, deferred };
+export function rangeDailyPlan<M extends MarkedDay>(
+  from: string,
+  to: string,
+  yesterday: string,
+  marks: readonly M[],
+): CronPlan<M> {
+  const covered = (m: M): boolean => m.day >= from && m.day <= to && m.day <= yesterday;
+  return { days: daysBetween(from, to), handled: marks.filter(covered), deferred: marks.filter((m) => !covered(m)) };
+}
+
+/**
+ * `daily --today` / `weekly --today`: today's day (or the window ending today), provisional.
+ * It satisfies no mark: the day is not over, and the run after it is computes it for good.
+ */
+export function todayPlan<M extends MarkedDay>(today: string, marks: readonly M[]): CronPlan<M> {
+  return { days: [today], handled: [], deferred: [...marks] };
 }
 
 /**

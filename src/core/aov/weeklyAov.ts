@@ -17,6 +17,11 @@ export interface WeeklyAovDocument {
   days_with_sales: number;
   unit_price: number;
   computed_at: string;
+  /**
+   * The window ends today or later, or holds a provisional daily document: its figures will
+   * change, and the computation after its last day is over replaces it.
+   */
+  provisional: boolean;
 }
 
 /** The figures of a daily document a weekly window adds up. */
@@ -25,6 +30,8 @@ export interface DailyFigures {
   total_sale: number;
   num_customers: number;
   num_transactions: number;
+  /** Absent on documents written before provisional ones existed: final. */
+  provisional?: boolean;
 }
 
 export function weeklyAovId(storeId: string, endDate: string): string {
@@ -46,11 +53,13 @@ export function weeklyDocument(
   endDate: string,
   dailies: Iterable<DailyFigures>,
   computedAt: string,
+  today: string,
 ): WeeklyAovDocument | null {
   const start = windowStart(endDate);
   let total = 0;
   let customers = 0;
   let transactions = 0;
+  let provisional = endDate >= today;
   const days = new Set<string>();
   for (const d of dailies) {
     if (d.date < start || d.date > endDate) continue;
@@ -59,6 +68,7 @@ export function weeklyDocument(
     total += wholeWon(d.total_sale, `total_sale of ${storeId}:${d.date}`);
     customers += d.num_customers;
     transactions += d.num_transactions;
+    if (d.provisional === true) provisional = true;
   }
   if (days.size === 0) return null;
   return {
@@ -71,19 +81,22 @@ export function weeklyDocument(
     days_with_sales: days.size,
     unit_price: unitPrice(total, customers),
     computed_at: computedAt,
+    provisional,
   };
 }
 
 /**
  * Every weekly document of one store for `ends` (ascending), from its daily documents sorted
  * by date: a sliding window, so a long range costs one pass over the dailies and the ends.
- * Ends whose window holds no daily document yield nothing.
+ * Ends whose window holds no daily document yield nothing. A window ending `today` or later,
+ * or holding a provisional daily document, is provisional.
  */
 export function weeklyDocumentsForStore(
   storeId: string,
   dailiesByDate: readonly DailyFigures[],
   ends: readonly string[],
   computedAt: string,
+  today: string,
 ): WeeklyAovDocument[] {
   const docs: WeeklyAovDocument[] = [];
   let lo = 0; // first daily still inside the window
@@ -91,6 +104,7 @@ export function weeklyDocumentsForStore(
   let total = 0;
   let customers = 0;
   let transactions = 0;
+  let provisionalDailies = 0;
   for (let i = 1; i < dailiesByDate.length; i++) {
     if (dailiesByDate[i]!.date <= dailiesByDate[i - 1]!.date)
       throw new RangeError(`daily documents of store ${storeId} are not in strictly ascending date order`);
@@ -105,12 +119,14 @@ export function weeklyDocumentsForStore(
       total += wholeWon(d.total_sale, `total_sale of ${storeId}:${d.date}`);
       customers += d.num_customers;
       transactions += d.num_transactions;
+      if (d.provisional === true) provisionalDailies++;
     }
     while (lo < hi && dailiesByDate[lo]!.date < start) {
       const d = dailiesByDate[lo++]!;
       total -= d.total_sale;
       customers -= d.num_customers;
       transactions -= d.num_transactions;
+      if (d.provisional === true) provisionalDailies--;
     }
     const days = hi - lo;
     if (days === 0) continue;
@@ -124,6 +140,7 @@ export function weeklyDocumentsForStore(
       days_with_sales: days,
       unit_price: unitPrice(total, customers),
       computed_at: computedAt,
+      provisional: end >= today || provisionalDailies > 0,
     });
   }
   return docs;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../errors';
+import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
 import { assertTimeZone } from '../time/businessDay';
 
 export const RuleThresholdsSchema = z
@@ -37,6 +38,8 @@ const FileSchema = z
     sourceTz: z.string().optional(),
     table: z.string().optional(),
     kibanaUrl: z.string().optional(),
+    /** Where every job writes its Prometheus textfile (`earlypay_<job>.prom`). */
+    metricsDir: z.string().optional(),
     /** Index layout for `setup` (and the indices a job creates): shards, replicas. */
     shards: z.number().int().min(1).max(1024).optional(),
     replicas: z.number().int().min(0).max(64).optional(),
@@ -61,6 +64,8 @@ export interface Config {
   sourceTz: string;
   table: string;
   kibanaUrl: string | undefined;
+  /** Directory of the Prometheus textfiles the jobs write; undefined: none written. */
+  metricsDir: string | undefined;
   /** Index layout from the config file; `setup --shards/--replicas` override it. */
   shards: number | undefined;
   replicas: number | undefined;
@@ -75,6 +80,7 @@ export interface GlobalFlags {
   tz?: string;
   config?: string;
   kibanaUrl?: string;
+  metricsDir?: string;
 }
 
 export const DEFAULTS = {
@@ -88,6 +94,16 @@ export const DEFAULTS = {
 /** Where a config file's mistakes are explained: its keys, not a command's flags. */
 const CONFIG_FILE_HINT =
   'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
+
+/**
+ * JSON.parse quotes the text around a syntax error ("…assword": hunter2…" is not valid JSON),
+ * which in a config file may be a secret: keep the reason and the position, not the text.
+ */
+function withoutEcho(message: string): string {
+  return message
+    .replace(/^(Unexpected token) '.+?'/, '$1')
+    .replace(/,\s*(\.\.\.)?".*"(\.\.\.)?\s+is not valid JSON$/s, '');
+}
 
 function readConfigFile(path: string): FileConfig {
   let text: string;
@@ -104,7 +120,10 @@ function readConfigFile(path: string): FileConfig {
     // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`, CONFIG_FILE_HINT);
+    throw new UsageError(
+      `config file ${path} is not valid JSON: ${withoutEcho((err as Error).message)}`,
+      CONFIG_FILE_HINT,
+    );
   }
   const parsed = FileSchema.safeParse(json);
   if (!parsed.success) {
@@ -119,10 +138,62 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
 
+/**
+ * Settings that say where data goes or how days are cut. Given empty (`--index-prefix ''`,
+ * `EARLYPAY_INDEX_PREFIX=` from an unset shell variable) they are a mistake, not "use the
+ * default": the default prefix is production's.
+ */
+const REFUSED_EMPTY: readonly { flag?: keyof GlobalFlags; flagName?: string; env: string }[] = [
+  { flag: 'esUrl', flagName: '--es-url', env: 'ES_URL' },
+  { flag: 'mysqlUrl', flagName: '--mysql-url', env: 'MYSQL_URL' },
+  { flag: 'indexPrefix', flagName: '--index-prefix', env: 'EARLYPAY_INDEX_PREFIX' },
+  { flag: 'tz', flagName: '--tz', env: 'EARLYPAY_TZ' },
+  { flag: 'config', flagName: '--config', env: 'EARLYPAY_CONFIG' },
+  { flag: 'kibanaUrl', flagName: '--kibana-url', env: 'KIBANA_URL' },
+  { flag: 'metricsDir', flagName: '--metrics-dir', env: 'EARLYPAY_METRICS_DIR' },
+  { env: 'EARLYPAY_SOURCE_TZ' },
+  { env: 'EARLYPAY_TABLE' },
+];
+
+function refuseEmpty(flags: GlobalFlags, env: NodeJS.ProcessEnv): void {
+  for (const { flag, flagName, env: envName } of REFUSED_EMPTY) {
+    if (flag && flags[flag] !== undefined && flags[flag]!.trim() === '')
+      throw new UsageError(`${flagName} is empty`, `give a value, or leave ${flagName} out for the default`);
+    const value = env[envName];
+    if (value !== undefined && value.trim() === '')
+      throw new UsageError(
+        `${envName} is set but empty`,
+        `give it a value, or unset it (\`unset ${envName}\`) for the default`,
+      );
+  }
+}
+
+/** IANA zone names are at most about 30 characters; a longer value is not echoed back whole. */
+const MAX_TIME_ZONE_LENGTH = 64;
+
+/** A value as it may be quoted in a message: long ones cut (a pasted file is no prefix). */
+function quoted(value: string, max = 80): string {
+  return value.length > max ? `"${value.slice(0, max)}…" (${value.length} characters)` : `"${value}"`;
+}
+
 /** Resolves flags, environment and config file into a validated Config. */
 export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  refuseEmpty(flags, env);
   const configPath = nonEmpty(flags.config) ?? nonEmpty(env.EARLYPAY_CONFIG);
   const file = configPath ? readConfigFile(configPath) : {};
+  for (const key of [
+    'esUrl',
+    'mysqlUrl',
+    'indexPrefix',
+    'tz',
+    'sourceTz',
+    'table',
+    'kibanaUrl',
+    'metricsDir',
+  ] as const) {
+    if (file[key] !== undefined && file[key]!.trim() === '')
+      throw new UsageError(`key "${key}" of config file ${configPath} is empty`, CONFIG_FILE_HINT);
+  }
   const pick = (flag: string | undefined, envName: string, fileValue: string | undefined): string | undefined =>
     nonEmpty(flag) ?? nonEmpty(env[envName]) ?? nonEmpty(fileValue);
   /** Names where a value came from, as the user wrote it: `--tz`, `EARLYPAY_TZ`, or the file's key `tz`. */
@@ -146,6 +217,7 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const sourceTz = pick(undefined, 'EARLYPAY_SOURCE_TZ', file.sourceTz) ?? DEFAULTS.tz;
   const table = pick(undefined, 'EARLYPAY_TABLE', file.table) ?? DEFAULTS.table;
   const kibanaUrl = pick(flags.kibanaUrl, 'KIBANA_URL', file.kibanaUrl);
+  const metricsDir = pick(flags.metricsDir, 'EARLYPAY_METRICS_DIR', file.metricsDir);
 
   const esWhere = origin('--es-url', flags.esUrl, 'ES_URL', 'esUrl');
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
@@ -177,11 +249,18 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
       fileHint(where, 'set --kibana-url, e.g. http://127.0.0.1:5601'),
     );
   }
+  const prefixWhere = (): string => origin('--index-prefix', flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', 'indexPrefix');
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(indexPrefix)) {
-    const where = origin('--index-prefix', flags.indexPrefix, 'EARLYPAY_INDEX_PREFIX', 'indexPrefix');
     throw new UsageError(
-      `invalid index prefix "${indexPrefix}" (${where})`,
-      'use lowercase letters, digits, "-", "_" or "."',
+      `invalid index prefix ${quoted(indexPrefix)} (${prefixWhere()})`,
+      'use lowercase letters, digits, "-", "_" or "." (starting with a letter or digit)',
+    );
+  }
+  if (indexPrefix.length > MAX_INDEX_PREFIX_BYTES) {
+    throw new UsageError(
+      `index prefix ${quoted(indexPrefix, 40)} is ${indexPrefix.length} characters long; ` +
+        `at most ${MAX_INDEX_PREFIX_BYTES} (${prefixWhere()})`,
+      'Elasticsearch allows index names of 255 bytes, and earlypay adds up to "-weekly-aov-v999" to the prefix',
     );
   }
   for (const [where, zone] of [
@@ -189,9 +268,10 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     [origin(undefined, undefined, 'EARLYPAY_SOURCE_TZ', 'sourceTz'), sourceTz],
   ] as const) {
     try {
+      if (zone.length > MAX_TIME_ZONE_LENGTH) throw new RangeError('too long');
       assertTimeZone(zone);
     } catch {
-      throw new UsageError(`unknown time zone "${zone}" (${where})`, 'use an IANA name such as Asia/Seoul');
+      throw new UsageError(`unknown time zone ${quoted(zone, 40)} (${where})`, 'use an IANA name such as Asia/Seoul');
     }
   }
   if (!/^[A-Za-z0-9_]+$/.test(table)) {
@@ -223,6 +303,7 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     sourceTz,
     table,
     kibanaUrl,
+    metricsDir,
     shards: file.shards,
     replicas: file.replicas,
     rules,
@@ -295,19 +376,30 @@ export function scrubUrlCredentials(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/]+@/gi, '$1***@');
 }
 
-/** Removes every secret the config holds from a string (error messages from drivers may echo them). */
-export function redactSecrets(text: string, config: Pick<Config, 'esAuth' | 'mysqlPassword' | 'mysqlUrl'>): string {
-  const secrets: string[] = [];
-  if (config.esAuth && 'apiKey' in config.esAuth) secrets.push(config.esAuth.apiKey);
-  if (config.esAuth && 'password' in config.esAuth && config.esAuth.password) secrets.push(config.esAuth.password);
-  if (config.mysqlPassword) secrets.push(config.mysqlPassword);
-  try {
-    const pw = decodeURIComponent(new URL(config.mysqlUrl).password);
-    if (pw) secrets.push(pw);
-  } catch {
-    /* invalid URLs were rejected earlier */
-  }
-  let out = scrubUrlCredentials(text);
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
-  return out;
+/**
+ * Masks credentials where they appear: in URLs (`scheme://user:***@host`), in authorization
+ * headers (`ApiKey ***`, `Basic ***`, `Bearer ***`) and after a name that says what follows is
+ * a secret (`password=***`, `"esPassword": "***"`, `api_key=***`). Text that merely equals a
+ * secret stays as it is: masking every occurrence garbled input (a password `2024` turned
+ * `--from 2024-13-01` into `***-13-01`) and told whoever read the message what the password was.
+ */
+export function redactSecrets(text: string): string {
+  return (
+    scrubUrlCredentials(text)
+      .replace(/\b(ApiKey|Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{6,}/g, '$1 ***')
+      // `password=…`, and `"password": "…"` as JSON or a config echo writes it (not prose's "password: ")
+      .replace(new RegExp(`(\\b${SECRET_NAME}\\s*=\\s*)("[^"]*"|'[^']*'|[^\\s,;&}]+)`, 'gi'), (_m, name, value) =>
+        masked(name, value),
+      )
+      .replace(new RegExp(`(\\b${SECRET_NAME}["']\\s*:\\s*)("[^"]*"|'[^']*'|[^\\s,;}]+)`, 'gi'), (_m, name, value) =>
+        masked(name, value),
+      )
+  );
+}
+
+/** A name that says the value after it is a secret: `password`, `esPassword`, `api_key`, `token`. */
+const SECRET_NAME = '[\\w-]*(?:password|passwd|api[_-]?key|apikey|secret|token)';
+
+function masked(name: string, value: string): string {
+  return `${name}${value.startsWith('"') ? '"***"' : value.startsWith("'") ? "'***'" : '***'}`;
 }

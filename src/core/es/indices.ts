@@ -17,11 +17,22 @@ export interface IndexDefinition {
   mappings: estypes.MappingTypeMapping;
   /**
    * An index older than this version is not upgraded in place: its documents are copied into a
-   * new index through `rewrite` (a new field computed from the others), behind the alias.
+   * new index behind the alias, each indexed again (a new multi-field is filled only as a
+   * document is indexed).
+   */
+  copyBelow?: number;
+  /**
+   * In that copy, documents of an index older than `rewriteBelow` go through `rewrite` (a new
+   * field computed from the others).
    */
   rewriteBelow?: number;
   rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
+
+/** The numeric sub-field of an id (`store_id.number`). */
+export const ID_NUMBER = 'number';
+/** The id fields that have it, by index: what a sort on an id sorts by. */
+export const NUMERIC_IDS: readonly string[] = ['id', 'store_id'];
 
 const keyword = { type: 'keyword' } as const;
 const long = { type: 'long' } as const;
@@ -31,21 +42,30 @@ const bool = { type: 'boolean' } as const;
 const text = { type: 'text' } as const;
 const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } as const;
 const opaque = { type: 'object', enabled: false } as const;
+/**
+ * An id: a keyword (SPEC §4: ids are strings), with its number beside it, which is what the
+ * searches sort by (`--sort store_id`: 1, 2, 10, not 1, 10, 2). A value no `long` holds is
+ * left out of the number (ignore_malformed) rather than refusing the document.
+ */
+const id = { type: 'keyword', fields: { [ID_NUMBER]: { type: 'long', ignore_malformed: true } } } as const;
 
 export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
     suffix: 'sales',
     // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
-    // compounds), computed for the existing sales on upgrade (a copy behind the alias); 4:
-    // text_bytes (fetches bounded by bytes), added in place (an `ingest --full` fills it).
-    version: 4,
-    rewriteBelow: 3,
+    // compounds), computed for the existing sales on upgrade (a copy behind the alias);
+    // 4: the numbers of id and store_id (numeric sorts), filled by a copy; 5: text_bytes
+    // (fetches bounded by bytes), added in place (the next run that reads a row fills it, an
+    // `ingest --full` every one), computed in a copy from an older index.
+    version: 5,
+    copyBelow: 4,
+    rewriteBelow: 5,
     rewrite: withTextGrams,
     mappings: {
       dynamic: 'strict',
       properties: {
-        id: keyword,
+        id,
         created: date,
         modified: date,
         remark: text,
@@ -62,7 +82,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         raw_data: text,
         platform: keyword,
         daily_sale_id: keyword,
-        store_id: keyword,
+        store_id: id,
         extra_payment_id: keyword,
         result_code: keyword,
         result_msg: textWithKeyword,
@@ -87,11 +107,13 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'dailyAov',
     suffix: 'daily-aov',
-    version: 1,
+    // 2: store_id's number, filled by a copy; 3: provisional (`daily --today`), added in place.
+    version: 3,
+    copyBelow: 2,
     mappings: {
       dynamic: 'strict',
       properties: {
-        store_id: keyword,
+        store_id: id,
         date: day,
         total_sale: long,
         num_transactions: long,
@@ -101,17 +123,20 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         canceled_amount: long,
         platforms: keyword,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
   {
     key: 'weeklyAov',
     suffix: 'weekly-aov',
-    version: 1,
+    // 2: store_id's number, filled by a copy; 3: provisional (`weekly --today`), added in place.
+    version: 3,
+    copyBelow: 2,
     mappings: {
       dynamic: 'strict',
       properties: {
-        store_id: keyword,
+        store_id: id,
         start_date: day,
         end_date: day,
         total_sale: long,
@@ -120,6 +145,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         days_with_sales: long,
         unit_price: long,
         computed_at: date,
+        provisional: bool,
       },
     },
   },
@@ -175,7 +201,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'runs',
     suffix: 'runs',
-    version: 2, // v2: heartbeat_at
+    version: 3, // v2: heartbeat_at; v3: tz
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -194,6 +220,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         host: keyword,
         pid: long,
         version: keyword,
+        /** The business time zone the run cut days in (`--tz`): reconcile checks it against ingest's. */
+        tz: keyword,
       },
     },
   },
@@ -216,6 +244,12 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     },
   },
 ];
+
+/**
+ * Elasticsearch refuses index names longer than 255 bytes; the longest name earlypay makes is
+ * `<prefix>-<longest suffix>-v<version>`, with room left for versions up to 999.
+ */
+export const MAX_INDEX_PREFIX_BYTES = 255 - Math.max(...INDEX_DEFINITIONS.map((d) => `-${d.suffix}-v999`.length));
 
 export type IndexNames = Record<IndexKey, string>;
 

@@ -123,9 +123,11 @@ export async function ensureIndex(
       throw new Error(`${status.alias} is a concrete index, not an alias; rename it or choose another --index-prefix`);
     case 'outdated': {
       const index = status.index!;
-      // A new field computed from the others needs every document rewritten, not only a mapping.
+      // A new multi-field, or a new field computed from the others, needs every document indexed
+      // again, not only a mapping.
+      const copy = status.actualVersion! < (def.copyBelow ?? 0);
       const rewrite = def.rewrite && status.actualVersion! < (def.rewriteBelow ?? 0) ? def.rewrite : undefined;
-      if (!rewrite) {
+      if (!copy) {
         try {
           await client.indices.putMapping({ index, ...withMeta(def) });
           await applyReplicas(client, index, layout);

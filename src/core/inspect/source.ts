@@ -6,6 +6,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sourceColumnInfo } from '../source/query';
 import { SOURCE_COLUMNS } from '../source/row';
+import { toWallClock, wallClockToInstant } from '../time/businessDay';
 
 export interface SourceServer {
   version: string;
@@ -49,9 +50,48 @@ export const BACKLOG_COUNT_CAP = 1_000_000;
 
 export interface SourceBacklog {
   /** The table's latest `modified` up to now, as MySQL returns it (null for an empty table). */
-  latest: unknown;
+  latest: string | null;
   /** Rows after the checkpoint modified up to now, counted up to BACKLOG_COUNT_CAP + 1. */
   pending: number;
+}
+
+/**
+ * The table's newest `modified` up to `now` (source wall clock), or null when there is none. Rows
+ * modified after now (clock skew: futureRows) are copied by every ingest and never wait; counted,
+ * the lag would be as far ahead as their clocks, for ever.
+ */
+export async function sourceLatestModified(pool: Pool, table: string, now: string): Promise<string | null> {
+  const [[m]] = await pool.query<RowDataPacket[]>(
+    `SELECT MAX(modified) AS latest FROM \`${table}\` WHERE modified <= ?`,
+    [now],
+  );
+  return m!.latest == null ? null : String(m!.latest);
+}
+
+/**
+ * The source lag: how far the ingest checkpoint is behind the source's newest `modified`, in
+ * seconds (0 when it is at or past it, or the table is empty). Both are wall-clock times of the
+ * source's zone, compared as instants (a DST change in between counts as it passed). The one
+ * definition `doctor`, the metrics (`earlypay_source_lag_seconds`) and `report` share.
+ */
+export function sourceLagSeconds(latest: string | null, checkpointModified: string, sourceTz: string): number {
+  if (latest === null) return 0;
+  const newest = wallClockToInstant(latest, sourceTz);
+  const covered = wallClockToInstant(checkpointModified, sourceTz);
+  if (!newest || !covered) return 0;
+  return Math.max(0, (newest.getTime() - covered.getTime()) / 1000);
+}
+
+/** The source lag of a checkpoint, measured now: the newest `modified` (up to now) and the lag behind it. */
+export async function measureSourceLag(
+  pool: Pool,
+  table: string,
+  checkpoint: { modified: string },
+  sourceTz: string,
+  now: Date = new Date(),
+): Promise<{ latest: string | null; seconds: number }> {
+  const latest = await sourceLatestModified(pool, table, toWallClock(now, sourceTz));
+  return { latest, seconds: sourceLagSeconds(latest, checkpoint.modified, sourceTz) };
 }
 
 /** How many rows the next ingest has to copy: those after the checkpoint's (modified, id), modified up to now. */
@@ -61,15 +101,12 @@ export async function sourceBacklog(
   checkpoint: { modified: string; id: string | number },
   now: string,
 ): Promise<SourceBacklog> {
-  const [[m]] = await pool.query<RowDataPacket[]>(
-    `SELECT MAX(modified) AS latest FROM \`${table}\` WHERE modified <= ?`,
-    [now],
-  );
+  const latest = await sourceLatestModified(pool, table, now);
   const [[p]] = await pool.query<RowDataPacket[]>(
     `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) AND modified <= ? LIMIT ${BACKLOG_COUNT_CAP + 1}) pending`,
     [checkpoint.modified, checkpoint.id, now],
   );
-  return { latest: m!.latest, pending: Number(p!.n) };
+  return { latest, pending: Number(p!.n) };
 }
 
 export interface FutureRows {

@@ -1,7 +1,9 @@
 /**
  * Weekly baselines for OVER_WEEKLY_AOV, looked up in batches: one `mget` per batch of sales
  * for the (store, day − 1) weekly documents not seen yet. A store without a weekly document
- * simply has no baseline (no flag, no crash — the old system crashed here).
+ * simply has no baseline (no flag, no crash — the old system crashed here). A provisional
+ * window (`weekly --today`, a day not over yet in it) is no baseline either: its figures still
+ * change, and a sale judged against it would not be judged again when the final one comes.
  */
 import type { Client } from '@elastic/elasticsearch';
 import { shiftDay } from '../time/businessDay';
@@ -50,18 +52,21 @@ export class WeeklyBaselines {
     const ids = [...missing.keys()];
     for (let i = 0; i < ids.length; i += 5_000) {
       const chunk = ids.slice(i, i + 5_000);
-      const res = await this.client.mget<WeeklyBaseline>({
+      const res = await this.client.mget<WeeklyBaseline & { provisional?: boolean }>({
         index: this.weeklyIndex,
         ids: chunk,
-        _source: ['store_id', 'start_date', 'end_date', 'unit_price'],
+        _source: ['store_id', 'start_date', 'end_date', 'unit_price', 'provisional'],
       });
       for (const doc of res.docs) {
         const key = missing.get(doc._id);
         if (!key) continue;
-        const found = 'found' in doc && doc.found && doc._source;
+        const found = 'found' in doc && doc.found ? doc._source : undefined;
         let day = this.cache.get(key.saleDate);
         if (!day) this.cache.set(key.saleDate, (day = new Map()));
-        day.set(key.storeId, found ? (doc._source as WeeklyBaseline) : null);
+        if (found && found.provisional !== true) {
+          const { store_id, start_date, end_date, unit_price } = found;
+          day.set(key.storeId, { store_id, start_date, end_date, unit_price });
+        } else day.set(key.storeId, null);
         this.cached++;
       }
     }

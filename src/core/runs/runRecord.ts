@@ -27,6 +27,8 @@ export interface RunDocument {
   host: string;
   pid: number;
   version: string;
+  /** The business time zone of the run (`--tz`): days were cut in it. */
+  tz?: string;
 }
 
 export function newRunId(command: string, now = new Date()): string {

@@ -4,7 +4,15 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { definitionOf } from '../es/indices';
-import { dayRange, keywordIn, sortWithTiebreaker, sourceFilter, type SearchPlan, type SortSpec } from './salesQuery';
+import {
+  dayRange,
+  keywordIn,
+  sortClause,
+  sourceFilter,
+  type SearchPlan,
+  type SortOrder,
+  type SortSpec,
+} from './salesQuery';
 
 export const DAILY_FIELDS: readonly string[] = Object.keys(definitionOf('dailyAov').mappings.properties ?? {});
 export const WEEKLY_FIELDS: readonly string[] = Object.keys(definitionOf('weeklyAov').mappings.properties ?? {});
@@ -56,14 +64,14 @@ function plan(
   if (days) filter.push(days);
   const sort = input.sort ?? defaultSort;
   // The document id is <store_id>:<day>, so (day, store) is unique: store_id breaks ties on day sorts.
-  const tiebreak =
-    sort.field === dateField
-      ? [{ store_id: { order: 'asc' as const } }]
-      : [{ [dateField]: { order: sort.order } }, { store_id: { order: 'asc' as const } }];
-  const primary = sortWithTiebreaker(sort, dateField).slice(0, 1);
+  const keys: [string, SortOrder][] = [
+    [sort.field, sort.order],
+    [dateField, sort.order],
+    ['store_id', 'asc'],
+  ];
   return {
     query: filter.length ? { bool: { filter } } : { match_all: {} },
-    sort: [...primary, ...tiebreak.filter((t) => !(sort.field in t))],
+    sort: keys.filter(([field], i) => keys.findIndex(([f]) => f === field) === i).map(([f, o]) => sortClause(f, o)),
     source: sourceFilter(input.fields, []),
     fields: input.fields ?? [...allFields],
   };

@@ -7,7 +7,7 @@
  * `term` or a `wildcard` whose user characters are escaped.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { definitionOf } from '../es/indices';
+import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
 import { UsageError } from '../errors';
 import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
 
@@ -139,12 +139,14 @@ export function parseStoreIds(value: string): string[] {
       `--store "${bad[0]}" is not a store id`,
       'store ids are whole numbers, e.g. --store 50 or --store 50,51',
     );
-  if (ids.length > MAX_STORE_IDS)
+  // store_id is a number in MySQL: `--store 007` means store 7, which is how documents hold it.
+  const normalised = [...new Set(ids.map((id) => id.replace(/^0+(?=\d)/, '')))];
+  if (normalised.length > MAX_STORE_IDS)
     throw new UsageError(
-      `--store names ${ids.length} stores; at most ${MAX_STORE_IDS}`,
+      `--store names ${normalised.length} stores; at most ${MAX_STORE_IDS}`,
       'leave --store out for every store',
     );
-  return ids;
+  return normalised;
 }
 
 /** A non-empty list flag (`--platform BAEMIN,YOGIYO`). */
@@ -294,10 +296,15 @@ export function salesFilterClauses(f: SalesFilter): {
   return { filter, must };
 }
 
+/** One sort key: an id by its number (`store_id.number`: 9 before 10), anything else by its value. */
+export function sortClause(field: string, order: SortOrder): estypes.SortCombinations {
+  return { [NUMERIC_IDS.includes(field) ? `${field}.${ID_NUMBER}` : field]: { order } };
+}
+
 /** Sort with a unique tiebreaker, so pages and repeated runs come back in one stable order. */
 export function sortWithTiebreaker(sort: SortSpec, tiebreaker: string): estypes.SortCombinations[] {
-  const out: estypes.SortCombinations[] = [{ [sort.field]: { order: sort.order } }];
-  if (sort.field !== tiebreaker) out.push({ [tiebreaker]: { order: sort.order } });
+  const out: estypes.SortCombinations[] = [sortClause(sort.field, sort.order)];
+  if (sort.field !== tiebreaker) out.push(sortClause(tiebreaker, sort.order));
   return out;
 }
 

@@ -25,6 +25,8 @@ export const LAST_WINDOW_END = '2024-05-16';
 export const CRON_NOW = new Date(`2024-05-17T12:00:00${TZ_OFFSET}`);
 export const TODAY_AT_CRON = '2024-05-17';
 export const BIG_STORE = '900';
+/** A "today" after every day of the scenario: nothing is provisional. */
+const NEVER = '9999-12-31';
 export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
@@ -230,8 +232,11 @@ export class AovScenario {
     `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
     AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 
-  /** Daily figures per (store, day) for days up to `lastDay`, straight from the source rows. */
-  async sqlDaily(lastDay: string): Promise<Map<string, Omit<DailyDoc, 'computed_at'>>> {
+  /**
+   * Daily figures per (store, day) for days up to `lastDay`, straight from the source rows;
+   * days from `today` on are provisional.
+   */
+  async sqlDaily(lastDay: string, today = NEVER): Promise<Map<string, Omit<DailyDoc, 'computed_at'>>> {
     const counted = await this.world.query<Record<string, string | null>>(
       `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, SUM(amount_sale) AS total, COUNT(*) AS tx,
               COUNT(DISTINCT BINARY TRIM(card_number)) AS customers, SUM(amount_sale) DIV COUNT(DISTINCT BINARY TRIM(card_number)) AS unit_price,
@@ -260,13 +265,14 @@ export class AovScenario {
         num_canceled: Number(c?.n ?? 0),
         canceled_amount: Number(c?.amount ?? 0),
         platforms: r.platforms ? r.platforms.split(',') : [],
+        provisional: r.day! >= today,
       });
     }
     return out;
   }
 
-  /** Weekly figures per store for the window ending `end`, from the SQL daily figures. */
-  async sqlWeekly(end: string): Promise<Map<string, Omit<WeeklyDoc, 'computed_at'>>> {
+  /** Weekly figures per store for the window ending `end`, from the SQL daily figures; provisional from `today` on. */
+  async sqlWeekly(end: string, today = NEVER): Promise<Map<string, Omit<WeeklyDoc, 'computed_at'>>> {
     const rows = await this.world.query<Record<string, string>>(
       `SELECT store_id, DATE_FORMAT(DATE_SUB(?, INTERVAL 6 DAY), '%Y-%m-%d') AS start_date, SUM(total) AS total, SUM(customers) AS customers,
               SUM(tx) AS tx, COUNT(*) AS days, SUM(total) DIV SUM(customers) AS unit_price
@@ -290,14 +296,15 @@ export class AovScenario {
         num_transactions: Number(r.tx),
         days_with_sales: Number(r.days),
         unit_price: Number(r.unit_price),
+        provisional: end >= today,
       });
     }
     return out;
   }
 
   /** Every daily document in ES (up to `lastDay`) equals the SQL figures, and nothing more exists. */
-  async expectDailyMatchesSql(lastDay: string): Promise<Map<string, DailyDoc>> {
-    const expected = await this.sqlDaily(lastDay);
+  async expectDailyMatchesSql(lastDay: string, today = NEVER): Promise<Map<string, DailyDoc>> {
+    const expected = await this.sqlDaily(lastDay, today);
     const docs = await this.world.allDocs<DailyDoc>(this.names.daily);
     const actual = new Map([...docs].filter(([, d]) => d.date <= lastDay).map(([id, d]) => [id, withoutComputedAt(d)]));
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
@@ -306,11 +313,11 @@ export class AovScenario {
   }
 
   /** Every weekly document in ES ending in [firstEnd, lastEnd] equals the SQL figures. */
-  async expectWeeklyMatchesSql(firstEnd: string, lastEnd: string): Promise<Map<string, WeeklyDoc>> {
+  async expectWeeklyMatchesSql(firstEnd: string, lastEnd: string, today = NEVER): Promise<Map<string, WeeklyDoc>> {
     const docs = await this.world.allDocs<WeeklyDoc>(this.names.weekly);
     const expected = new Map<string, Omit<WeeklyDoc, 'computed_at'>>();
     for (let e = firstEnd; e <= lastEnd; e = nextDay(e))
-      for (const [id, doc] of await this.sqlWeekly(e)) expected.set(id, doc);
+      for (const [id, doc] of await this.sqlWeekly(e, today)) expected.set(id, doc);
     const actual = new Map(
       [...docs]
         .filter(([, d]) => d.end_date >= firstEnd && d.end_date <= lastEnd)

@@ -93,3 +93,27 @@ describe('reconcile with business days in another zone', () => {
     },
   );
 });
+
+describe('the zone the sales were ingested with (issue 31)', () => {
+  it('is in every run document', async () => {
+    await world.es.indices.refresh({ index: world.names.runs });
+    const runs = await world.es.search<{ command: string; tz?: string }>({ index: world.names.runs, size: 100 });
+    expect(runs.hits.hits.length).toBeGreaterThan(0);
+    for (const hit of runs.hits.hits) expect(hit._source).toMatchObject({ tz: 'Asia/Kolkata' });
+  });
+
+  it('reconcile in another zone is refused with the zone to give, and so is an incremental ingest', async () => {
+    const r = await world.cli(['reconcile', '--from', '2024-05-01', '--to', '2024-05-02']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^earlypay: the sales were ingested with business time zone Asia\/Kolkata \(ingest run ingest-[\w-]+\); comparing business days in Asia\/Seoul would put rows on other days\nhint: give --tz Asia\/Kolkata/,
+    );
+    const ingest = await world.cli(['ingest']);
+    expect(ingest.code).toBe(2);
+    expect(ingest.stderr).toMatch(/an incremental ingest in Asia\/Seoul/);
+    // in the zone of the data it compares (0 in sync, 4 a drift the tests above left)
+    expect([0, 4]).toContain(
+      (await world.cli(['reconcile', '--from', '2024-05-01', '--to', '2024-05-02', ...TZ])).code,
+    );
+  });
+});

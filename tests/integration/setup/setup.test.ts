@@ -70,7 +70,7 @@ describe('setup', () => {
 
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {
     const alias = `${world.prefix}-runs`;
-    await world.es.indices.delete({ index: `${alias}-v2` });
+    await world.es.indices.delete({ index: `${alias}-v3` });
     await world.es.indices.create({
       index: `${alias}-old`,
       aliases: { [alias]: {} },
@@ -91,7 +91,7 @@ describe('setup', () => {
     const row = r
       .json<{ indices: { alias: string; action: string; index: string }[] }>()
       .indices.find((i) => i.alias === alias);
-    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v2` });
+    expect(row).toMatchObject({ action: 'reindexed', index: `${alias}-v3` });
     const doc = await world.es.get({ index: alias, id: 'r1' });
     expect(doc._version).toBe(77);
     expect(doc._source).toEqual({ status: 'succeeded', command: 'ingest' });

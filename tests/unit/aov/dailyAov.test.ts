@@ -79,6 +79,7 @@ describe('dailyDocuments', () => {
       ],
       tally,
       AT,
+      false,
     );
     expect(docs).toEqual([
       {
@@ -92,6 +93,7 @@ describe('dailyDocuments', () => {
         canceled_amount: 9_000,
         platforms: ['BAEMIN', 'YOGIYO'],
         computed_at: AT,
+        provisional: false,
       },
       {
         store_id: '8',
@@ -104,23 +106,43 @@ describe('dailyDocuments', () => {
         canceled_amount: 0,
         platforms: ['KCP'],
         computed_at: AT,
+        provisional: false,
       },
     ]);
     expect(dailyAovId('7', '2024-05-01')).toBe('7:2024-05-01');
+  });
+
+  it('marks every document of a day not over yet provisional', () => {
+    const tally = new CustomerTally();
+    tally.add('7', 1);
+    const docs = dailyDocuments(
+      '2024-05-01',
+      [totals({ storeId: '7', countedSales: 1, totalSale: 100 })],
+      tally,
+      AT,
+      true,
+    );
+    expect(docs.map((d) => d.provisional)).toEqual([true]);
   });
 
   it('refuses aggregations that disagree instead of writing a wrong figure', () => {
     const short = new CustomerTally();
     short.add('7', 2);
     expect(() =>
-      dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 3, totalSale: 30_000 })], short, AT),
+      dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 3, totalSale: 30_000 })], short, AT, false),
     ).toThrow(InconsistentAggregationError);
-    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 0 })], short, AT)).toThrow(
+    expect(() => dailyDocuments('2024-05-01', [totals({ storeId: '7', countedSales: 0 })], short, AT, false)).toThrow(
       InconsistentAggregationError,
     );
-    expect(() => dailyDocuments('2024-05-01', [], short, AT)).toThrow(/no totals/);
+    expect(() => dailyDocuments('2024-05-01', [], short, AT, false)).toThrow(/no totals/);
     expect(() =>
-      dailyDocuments('2024-05-01', [totals({ storeId: '8', countedSales: 1, totalSale: 1 })], new CustomerTally(), AT),
+      dailyDocuments(
+        '2024-05-01',
+        [totals({ storeId: '8', countedSales: 1, totalSale: 1 })],
+        new CustomerTally(),
+        AT,
+        false,
+      ),
     ).toThrow(/0 in the per-card buckets/);
   });
 });

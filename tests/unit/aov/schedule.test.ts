@@ -1,4 +1,10 @@
-import { cronDailyPlan, cronWeeklyPlan, rangeDailyPlan, rangeWeeklyPlan } from '../../../src/core/aov/schedule';
+import {
+  cronDailyPlan,
+  cronWeeklyPlan,
+  rangeDailyPlan,
+  rangeWeeklyPlan,
+  todayPlan,
+} from '../../../src/core/aov/schedule';
 
 const mark = (day: string) => ({ day, seqNo: 1, primaryTerm: 1 });
 
@@ -57,9 +63,20 @@ describe('explicit ranges clear the marks they satisfy', () => {
   const marks = ['2024-04-28', '2024-05-01', '2024-05-03', '2024-05-10', '2024-05-20'].map((day) => ({ day }));
 
   it('daily: the marks of the days in the range', () => {
-    const plan = rangeDailyPlan('2024-05-01', '2024-05-10', marks);
+    const plan = rangeDailyPlan('2024-05-01', '2024-05-10', '2024-05-30', marks);
     expect(plan.handled.map((m) => m.day)).toEqual(['2024-05-01', '2024-05-03', '2024-05-10']);
     expect(plan.deferred.map((m) => m.day)).toEqual(['2024-04-28', '2024-05-20']);
+  });
+
+  it('daily: not the marks of days not over yet, which it computed provisionally', () => {
+    // yesterday 2024-05-02: 05-03 and 05-10 are today and later.
+    const plan = rangeDailyPlan('2024-05-01', '2024-05-10', '2024-05-02', marks);
+    expect(plan.handled.map((m) => m.day)).toEqual(['2024-05-01']);
+    expect(plan.deferred.map((m) => m.day)).toEqual(['2024-04-28', '2024-05-03', '2024-05-10', '2024-05-20']);
+  });
+
+  it('--today: today alone, and it satisfies no mark', () => {
+    expect(todayPlan('2024-05-03', marks)).toEqual({ days: ['2024-05-03'], handled: [], deferred: marks });
   });
 
   it('weekly: a mark only when every window ending D … D+6 (up to yesterday) was computed', () => {

@@ -185,15 +185,19 @@ describe('daily / weekly', () => {
     ],
     [dailyCommand, ['daily', '--from', '2024-05-01'], /--from and --to go together/],
     [weeklyCommand, ['weekly', '--to', '2024-05-01'], /--from and --to go together/],
+    [dailyCommand, ['daily', '--today', '--date', '2024-05-01'], /either --today or --date\/--from\/--to/],
+    [weeklyCommand, ['weekly', '--today', '--from', '2024-05-01', '--to', '2024-05-02'], /either --today/],
   ] as [Make<unknown>, string[], RegExp][])('%#: %j', async (make, args, reason) => {
     expect((await usageError(make, args)).message).toMatch(reason);
   });
 
-  it('no date is the cron mode; a date is a one-day range', async () => {
-    expect((await parse(dailyCommand, ['daily'])).opts).toMatchObject({ range: undefined, concurrency: 2 });
+  it('no date is the cron mode; a date is a one-day range; --today is today', async () => {
+    expect((await parse(dailyCommand, ['daily'])).opts).toMatchObject({ scope: undefined, concurrency: 2 });
     expect((await parse(weeklyCommand, ['weekly', '--date', '2024-05-07'])).opts).toMatchObject({
-      range: { from: '2024-05-07', to: '2024-05-07' },
+      scope: { from: '2024-05-07', to: '2024-05-07' },
     });
+    expect((await parse(dailyCommand, ['daily', '--today'])).opts).toMatchObject({ scope: 'today' });
+    expect((await parse(weeklyCommand, ['weekly', '--today'])).opts).toMatchObject({ scope: 'today' });
   });
 });
 

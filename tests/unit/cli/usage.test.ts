@@ -76,6 +76,47 @@ describe('words a command does not take', () => {
   });
 });
 
+describe('mistyped subcommands get a suggestion at every level, on one line', () => {
+  it.each([
+    [['serch', 'sales'], "unknown command 'serch' (did you mean search?)", 'see `earlypay --help`'],
+    [['search', 'sals'], "unknown command 'sals' (did you mean sales?)", 'see `earlypay search --help`'],
+    [
+      ['anomalies', 'reslove', '1:OVER_WEEKLY_AOV'],
+      "unknown command 'reslove' for `earlypay anomalies` (did you mean resolve?)",
+      '`earlypay anomalies` takes a subcommand: list, resolve, rules, scan; see `earlypay anomalies --help`',
+    ],
+    [['anomalies', 'rule'], "unknown command 'rule' for `earlypay anomalies` (did you mean rules?)", undefined],
+    [['ingest', '--ful'], "unknown option '--ful' (did you mean --full?)", 'see `earlypay ingest --help`'],
+  ])('%j', async (args, message, hint) => {
+    const r = await run(args);
+    expectUsage(r, /./, hint);
+    expect(r.stderr.split('\n')[0]).toBe(`earlypay: ${message}`);
+  });
+
+  it('a word close to no subcommand is still named', async () => {
+    expectUsage(await run(['anomalies', 'xyzzy']), /^earlypay: unknown command 'xyzzy' for `earlypay anomalies`$/);
+  });
+});
+
+describe('empty settings are refused, never read as the production default', () => {
+  it.each([
+    [['--index-prefix', '', 'search', 'sales'], {}, /--index-prefix is empty/],
+    [['--tz', '', 'daily'], {}, /--tz is empty/],
+    [['search', 'sales'], { EARLYPAY_INDEX_PREFIX: '' }, /EARLYPAY_INDEX_PREFIX is set but empty/],
+    [['--index-prefix', 'p'.repeat(245), 'ingest'], {}, /is 245 characters long; at most 239/],
+  ])('%j %j -> exit 2', async (args, env, reason) => {
+    expectUsage(await run(args, { ...OFFLINE, ...env }), reason);
+  });
+});
+
+describe('masking', () => {
+  it('leaves a mistyped date alone when it happens to contain the password', async () => {
+    const r = await run(['search', 'sales', '--from', '2024-13-01'], { ...OFFLINE, MYSQL_PASSWORD: '2024' });
+    expectUsage(r, /"2024-13-01" is not a date; use YYYY-MM-DD, e\.g\. 2024-05-01/);
+    expect(r.stderr).not.toContain('***');
+  });
+});
+
 describe('bounds', () => {
   it.each([
     [['daily', '--date', '9999-12-31'], /9999-12-31 is outside the supported days 2000-01-01\.\.2099-12-31/],
@@ -90,7 +131,8 @@ describe('bounds', () => {
     [['daily', '--concurrency', '64'], /64 is above 16/],
     [['reconcile', '--batch-size', '50000'], /above 10,000/],
     [['search', 'sales', '--limit', '99999999'], /above 1,000,000; use --all/],
-    [['search', 'sales', '--min-amount', '99999999999'], /above 2,147,483,647/],
+    [['search', 'sales', '--min-amount', '9007199254740992'], /above 9,007,199,254,740,991; no amount beyond/],
+    [['search', 'sales', '--max-amount', '-9007199254740993'], /below -9,007,199,254,740,991/],
     [['ingest', '--lag', '9999h'], /longer than 7 days/],
   ])('%j -> exit 2', async (args, reason) => {
     expectUsage(await run(args), reason);
@@ -112,6 +154,7 @@ describe('bounds', () => {
     [['search', 'sales', '--store', 'abc'], /--store "abc" is not a store id/],
     [['search', 'daily', '--store', ' , '], /--store is empty/],
     [['anomalies', '--store', '50,x'], /--store "x" is not a store id/],
+    [['search', 'sales', '--store', '0'.repeat(25)], /is not a store id/],
     [['search', 'sales', '--platform', ''], /--platform is empty/],
     [['search', 'sales', '--format', 'ndjson', '--bom'], /--bom goes with --format csv/],
   ])('%j -> exit 2', async (args, reason) => {

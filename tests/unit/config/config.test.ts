@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactSecrets, redactUrl, resolveConfig } from '../../../src/core/config/config';
 import { UsageError } from '../../../src/core/errors';
+import { MAX_INDEX_PREFIX_BYTES, indexNames } from '../../../src/core/es/indices';
 
 function file(content: object | string): string {
   const dir = mkdtempSync(join(tmpdir(), 'earlypay-config-'));
@@ -77,13 +78,79 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ config: '/nonexistent/x.json' }, {})).toThrow(/cannot read config file/);
   });
 
-  it('keeps secrets out of text', () => {
-    const c = resolveConfig(
-      { mysqlUrl: 'mysql://app:hunter22@db:3306/sales' },
-      { ES_API_KEY: 'abcdef123', MYSQL_PASSWORD: 'pw-from-env' },
+  it('refuses an empty prefix, zone, URL or table wherever it comes from, instead of the default', () => {
+    for (const flags of [{ indexPrefix: '' }, { tz: '' }, { esUrl: ' ' }, { mysqlUrl: '' }, { metricsDir: '' }]) {
+      expect(() => resolveConfig(flags, {})).toThrow(/^--[a-z-]+ is empty$/);
+    }
+    for (const name of ['EARLYPAY_INDEX_PREFIX', 'EARLYPAY_TZ', 'EARLYPAY_SOURCE_TZ', 'EARLYPAY_TABLE', 'ES_URL']) {
+      expect(() => resolveConfig({}, { [name]: '' })).toThrow(`${name} is set but empty`);
+    }
+    expect(() => resolveConfig({ config: file({ indexPrefix: '' }) }, {})).toThrow(/key "indexPrefix" .* is empty/);
+    try {
+      resolveConfig({ indexPrefix: '' }, {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).hint).toMatch(/leave --index-prefix out/);
+    }
+    // Credentials may be empty: no password is a password setting too.
+    expect(resolveConfig({}, { MYSQL_PASSWORD: '', ES_API_KEY: '' }).mysqlPassword).toBeUndefined();
+  });
+
+  it('refuses a prefix that makes index names longer than Elasticsearch allows, and over-long zones', () => {
+    expect(MAX_INDEX_PREFIX_BYTES).toBe(255 - '-weekly-aov-v999'.length);
+    const longest = 'p'.repeat(MAX_INDEX_PREFIX_BYTES);
+    expect(resolveConfig({ indexPrefix: longest }, {}).indexPrefix).toBe(longest);
+    for (const name of Object.values(indexNames(longest))) expect(`${name}-v999`.length).toBeLessThanOrEqual(255);
+    expect(() => resolveConfig({ indexPrefix: `${longest}p` }, {})).toThrow(
+      new RegExp(`is ${MAX_INDEX_PREFIX_BYTES + 1} characters long; at most ${MAX_INDEX_PREFIX_BYTES}`),
     );
-    expect(redactUrl(c.mysqlUrl)).toBe('mysql://app:***@db:3306/sales');
-    expect(redactSecrets('failed hunter22 abcdef123 pw-from-env', c)).toBe('failed *** *** ***');
+    const zone = `Asia/${'x'.repeat(5000)}`;
+    let message = '';
+    try {
+      resolveConfig({ tz: zone }, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/unknown time zone "Asia\/x+…" \(5005 characters\) \(--tz\)/);
+    expect(message.length).toBeLessThan(120);
+  });
+
+  it('takes the metrics directory from --metrics-dir, EARLYPAY_METRICS_DIR or the key metricsDir', () => {
+    expect(resolveConfig({}, {}).metricsDir).toBeUndefined();
+    expect(resolveConfig({ config: file({ metricsDir: '/f' }) }, {}).metricsDir).toBe('/f');
+    expect(resolveConfig({ config: file({ metricsDir: '/f' }) }, { EARLYPAY_METRICS_DIR: '/e' }).metricsDir).toBe('/e');
+    expect(resolveConfig({ metricsDir: '/m' }, { EARLYPAY_METRICS_DIR: '/e' }).metricsDir).toBe('/m');
+  });
+
+  it('masks credentials where they appear, not every text equal to a secret', () => {
+    expect(redactSecrets('connect mysql://app:hunter22@db:3306/sales failed')).toBe(
+      'connect mysql://app:***@db:3306/sales failed',
+    );
+    expect(redactSecrets('Authorization: ApiKey VnVhQ2ZHY0JDZGJr and Basic ZWxhc3RpYzpodW50ZXIy')).toBe(
+      'Authorization: ApiKey *** and Basic ***',
+    );
+    expect(redactSecrets('{"esPassword": "hunter22", "tz": "UTC"} password=abc123; api_key=k-1')).toBe(
+      '{"esPassword": "***", "tz": "UTC"} password=***; api_key=***',
+    );
+    // Prose about passwords is no secret.
+    expect(redactSecrets('percent-encode the user and password: % as %25')).toBe(
+      'percent-encode the user and password: % as %25',
+    );
+    // A password "2024" must neither garble a date nor be confirmed by a mask over it.
+    expect(redactSecrets("argument '2024-13-01' is invalid, e.g. 2024-05-01")).toBe(
+      "argument '2024-13-01' is invalid, e.g. 2024-05-01",
+    );
+  });
+
+  it("never echoes a config file's text in a JSON syntax error (it may hold a password)", () => {
+    for (const text of ['{"esPassword": hunter22secret}', 'hunter22secret', '{"esPassword": "hunter22secret" x}']) {
+      expect(() => resolveConfig({ config: file(text) }, {})).toThrow(/not valid JSON/);
+      try {
+        resolveConfig({ config: file(text) }, {});
+      } catch (err) {
+        expect((err as Error).message).not.toMatch(/hunter|'h'/);
+      }
+    }
   });
 });
 

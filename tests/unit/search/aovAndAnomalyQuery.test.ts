@@ -8,7 +8,7 @@ describe('daily and weekly searches', () => {
     expect(plan.query).toEqual({
       bool: { filter: [{ range: { date: { gte: '2024-05-01', lte: '2024-05-01', format: 'yyyy-MM-dd' } } }] },
     });
-    expect(plan.sort).toEqual([{ date: { order: 'desc' } }, { store_id: { order: 'asc' } }]);
+    expect(plan.sort).toEqual([{ date: { order: 'desc' } }, { 'store_id.number': { order: 'asc' } }]);
   });
   it('weekly: by end_date, store filter, custom sort keeps a total order', () => {
     const plan = buildWeeklySearch({ stores: ['50'], sort: { field: 'unit_price', order: 'asc' } });
@@ -16,12 +16,12 @@ describe('daily and weekly searches', () => {
     expect(plan.sort).toEqual([
       { unit_price: { order: 'asc' } },
       { end_date: { order: 'asc' } },
-      { store_id: { order: 'asc' } },
+      { 'store_id.number': { order: 'asc' } },
     ]);
   });
   it('weekly sorted by store: end_date breaks ties', () => {
     expect(buildWeeklySearch({ sort: { field: 'store_id', order: 'desc' } }).sort).toEqual([
-      { store_id: { order: 'desc' } },
+      { 'store_id.number': { order: 'desc' } },
       { end_date: { order: 'desc' } },
     ]);
   });

@@ -192,3 +192,33 @@ describe('chart', () => {
     expect(renderLineChart([], { title: 't' })).toContain('no data');
   });
 });
+
+describe('no match, in every format (README "search": what an empty result prints)', () => {
+  it.each([
+    ['table', ''],
+    ['ndjson', ''],
+    ['json', '[]\n'],
+    ['csv', 'id,amount_sale\n'],
+  ] as [OutputFormat, string][])('%s -> %j', async (format, expected) => {
+    const stream = new Capture();
+    const writer = createRecordWriter(format, {
+      stream,
+      columns: columnsFor(['id', 'amount_sale']),
+      style: makeStyle(false),
+    });
+    expect(await writer.end()).toBe(0);
+    expect(stream.text).toBe(expected);
+  });
+
+  it('csv --bom: the mark, then the header', async () => {
+    const stream = new Capture();
+    const writer = createRecordWriter('csv', {
+      stream,
+      columns: columnsFor(['id']),
+      style: makeStyle(false),
+      bom: true,
+    });
+    await writer.end();
+    expect(stream.text).toBe('\uFEFFid\n');
+  });
+});

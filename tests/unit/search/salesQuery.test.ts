@@ -6,6 +6,7 @@ import {
   parseFields,
   parseList,
   parseSort,
+  parseStoreIds,
   SALES_FIELDS,
   textQuery,
 } from '../../../src/core/search/salesQuery';
@@ -19,7 +20,7 @@ describe('buildSalesSearch', () => {
   it('without filters matches everything, newest first with id as tiebreaker, raw_data and the search n-grams excluded', () => {
     const plan = buildSalesSearch({});
     expect(plan.query).toEqual({ match_all: {} });
-    expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { id: { order: 'desc' } }]);
+    expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { 'id.number': { order: 'desc' } }]);
     expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_bytes', 'text_grams'] });
     expect(plan.fields).not.toContain('raw_data');
     expect(SALES_FIELDS).not.toContain('text_grams');
@@ -169,7 +170,7 @@ describe('parseSort', () => {
   it('puts the sort first and id as tiebreaker in the same direction', () => {
     expect(buildSalesSearch({ sort: { field: 'amount_sale', order: 'asc' } }).sort).toEqual([
       { amount_sale: { order: 'asc' } },
-      { id: { order: 'asc' } },
+      { 'id.number': { order: 'asc' } },
     ]);
   });
   it('sorts only on keyword/number/date fields of the mapping', () => {
@@ -189,5 +190,14 @@ describe('parseFields / parseList', () => {
   });
   it('splits comma lists', () => {
     expect(parseList('50, 51,,50')).toEqual(['50', '51']);
+  });
+});
+
+describe('parseStoreIds', () => {
+  it('reads store ids as the numbers they are in MySQL: leading zeros go, duplicates too', () => {
+    expect(parseStoreIds('007')).toEqual(['7']);
+    expect(parseStoreIds('0')).toEqual(['0']);
+    expect(parseStoreIds('000')).toEqual(['0']);
+    expect(parseStoreIds('50, 050,7')).toEqual(['50', '7']);
   });
 });
