@@ -4,7 +4,7 @@
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { withTextGrams } from '../sales/saleDocument';
+import { LONG_SALE_FIELDS, withTextGrams } from '../sales/saleDocument';
 
 export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
 
@@ -27,6 +27,8 @@ export interface IndexDefinition {
    */
   rewriteBelow?: number;
   rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
+  /** Fields that may hold megabytes: a copy reads them apart, a few documents at a time (longFields.ts). */
+  longFields?: readonly string[];
 }
 
 /** The numeric sub-field of an id (`store_id.number`). */
@@ -62,6 +64,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     copyBelow: 4,
     rewriteBelow: 5,
     rewrite: withTextGrams,
+    longFields: LONG_SALE_FIELDS,
     mappings: {
       dynamic: 'strict',
       properties: {

@@ -6,7 +6,14 @@
  * other runs read a window of `modified` with a keyset cursor on (modified, id).
  */
 import type { Pool } from 'mysql2/promise';
-import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
+import {
+  SOURCE_PAGE_BYTES,
+  sourceQuery,
+  sourceRows,
+  type EncodedRows,
+  type RowPage,
+  type SourceTable,
+} from '../source/query';
 import type { IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -33,7 +40,7 @@ export interface ReadWindow {
  * heap is 256 MB (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran
  * out of it.
  */
-export const MAX_PAGE_BYTES = 4_000_000;
+export const MAX_PAGE_BYTES = SOURCE_PAGE_BYTES;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
 

@@ -244,6 +244,12 @@ export class EncodedRows implements RowPage {
   }
 }
 
+/**
+ * Bytes of encoded rows a page of source rows holds (read.ts's MAX_PAGE_BYTES says why): the
+ * default of the reads by id (repairs, refused documents) too.
+ */
+export const SOURCE_PAGE_BYTES = 4_000_000;
+
 /** What a row costs a page beyond its encoding (its Buffer, the key's strings): so that empty rows count too. */
 export const ROW_OVERHEAD_BYTES = 200;
 
@@ -336,7 +342,7 @@ export async function* rowsById(
   pool: Pool,
   source: SourceTable,
   ids: readonly string[],
-  maxBytes = Number.POSITIVE_INFINITY,
+  maxBytes = SOURCE_PAGE_BYTES,
 ): AsyncGenerator<EncodedRows> {
   for (let i = 0; i < ids.length; i += 1_000) {
     const chunk = ids.slice(i, i + 1_000);
