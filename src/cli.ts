@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, UsageError, jsonStatusOf } from './core/errors';
+import { ExitCode, UsageError, jsonStatusOf, quoted } from './core/errors';
 import { failureOf, writeFailure } from './cmdutil/failure';
 import { redactSecrets } from './core/config/config';
 import { createHost, examples, type CommandHost } from './cmdutil/host';
@@ -167,8 +167,13 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
   let descending = true;
   let stray: string | undefined;
   const takesValue = (flag: string): boolean => {
+    // Options before the first operand of a command with a default subcommand (`anomalies` runs
+    // `list`) are the default one's: `anomalies --store 1 reslove` names 'reslove', not '1'.
+    const fallback = descending ? defaultSubcommand(command) : undefined;
     for (let c: Command | null = command; c; c = c.parent) {
-      const option = c.options.find((o) => o.long === flag || o.short === flag);
+      const option = [...c.options, ...(c === command ? (fallback?.options ?? []) : [])].find(
+        (o) => o.long === flag || o.short === flag,
+      );
       if (option) return option.required || option.optional;
     }
     return false;
@@ -195,6 +200,12 @@ export function invokedCommand(program: Command, argv: string[]): InvokedCommand
     }
   }
   return { path, command, stray, json, verbose };
+}
+
+/** The subcommand `addCommand(…, { isDefault: true })` named: commander keeps it in a field of its own. */
+function defaultSubcommand(command: Command): Command | undefined {
+  const name = (command as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
+  return name ? command.commands.find((c) => c.name() === name) : undefined;
 }
 
 /** `see \`earlypay search sales --help\``: the command the user typed, never an option value. */
@@ -225,12 +236,15 @@ function usageErrorOf(err: CommanderError, invoked: InvokedCommand): UsageError 
   if (err.code === 'commander.excessArguments' && invoked.stray !== undefined && subs.length > 0) {
     const what = `\`earlypay ${invoked.path.join(' ')}\``;
     return new UsageError(
-      `unknown command '${invoked.stray}' for ${what}${didYouMean(similarNames(invoked.stray, subs))}`,
+      `unknown command ${quoted(invoked.stray, 80, "'")} for ${what}${didYouMean(similarNames(invoked.stray, subs))}`,
       `${what} takes a subcommand: ${subs.join(', ')}; ${helpHint(invoked.path)}`,
     );
   }
-  // Commander puts its suggestion on a line of its own: a failure is one line.
-  const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+  // Commander puts its suggestion on a line of its own: a failure is one line; it quotes values whole.
+  const message = err.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')
+    .replace(/'([^'\n]{81,})'/g, (_m, value: string) => quoted(value, 80, "'"));
   return new UsageError(message, helpHint(invoked.path));
 }
 

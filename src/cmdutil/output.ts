@@ -2,14 +2,14 @@
  * How a command's records go out: the format flags (`--format`, the global `--json`) read
  * into one format. Flag checks live here, with the commands, so render/ only renders.
  */
-import { UsageError } from '../core/errors';
+import { UsageError, quoted } from '../core/errors';
 import { OUTPUT_FORMATS, type OutputFormat } from '../render/formats';
 import type { Stream } from '../render/style';
 
 export function parseFormat(value: string): OutputFormat {
   const v = value.trim().toLowerCase() as OutputFormat;
   if (!OUTPUT_FORMATS.includes(v))
-    throw new UsageError(`unknown format "${value}"`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
+    throw new UsageError(`unknown format ${quoted(value)}`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
   return v;
 }
 

@@ -1,13 +1,13 @@
 /** Flag value parsers: a bad value becomes a usage error (exit 2) naming the flag. */
 import { InvalidArgumentError } from 'commander';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
-import { UsageError } from '../core/errors';
+import { UsageError, quoted } from '../core/errors';
 import { MAX_AMOUNT } from '../core/money';
 
 /** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
   if (!isBusinessDay(value))
-    throw new InvalidArgumentError(`"${value}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
+    throw new InvalidArgumentError(`${quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
   if (value < FIRST_BUSINESS_DAY || value > LAST_BUSINESS_DAY) {
     throw new InvalidArgumentError(
       `${value} is outside the supported days ${FIRST_BUSINESS_DAY}..${LAST_BUSINESS_DAY}`,
@@ -38,7 +38,7 @@ export function intInRange(min: number, max: number, tooBig: string): (value: st
   return (value) => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || (min === 1 && n < 1)) {
-      throw new InvalidArgumentError(`"${value}" is not a ${min === 1 ? 'positive ' : ''}whole number`);
+      throw new InvalidArgumentError(`${quoted(value)} is not a ${min === 1 ? 'positive ' : ''}whole number`);
     }
     if (n < min) throw new InvalidArgumentError(`${value} is below ${min.toLocaleString('en-US')}`);
     if (n > max) throw new InvalidArgumentError(`${value} is above ${max.toLocaleString('en-US')}; ${tooBig}`);
@@ -64,7 +64,7 @@ export const replicasArg = intInRange(0, 64, 'a copy per node at most makes sens
 
 export function positiveIntArg(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+    throw new InvalidArgumentError(`${quoted(value)} is not a positive whole number`);
   }
   return Number(value);
 }
@@ -72,7 +72,7 @@ export function positiveIntArg(value: string): number {
 /** Durations like 90s, 2m, 10m, 1h (plain numbers are seconds). */
 export function durationArg(value: string): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 90s, 2m, 1h`);
+  if (!m) throw new InvalidArgumentError(`${quoted(value)} is not a duration; use e.g. 90s, 2m, 1h`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];

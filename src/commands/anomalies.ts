@@ -9,8 +9,8 @@ import { runJob } from '../cmdutil/job';
 import { businessDayArg, dayRangeOf } from '../cmdutil/parsers';
 import { addListingOptions, checkListingOptions, runListing, type ListingOptions } from '../cmdutil/listing';
 import { chooseFormat } from '../cmdutil/output';
-import { ExitCode, RunFailedError, UsageError } from '../core/errors';
-import { describeRules } from '../core/rules/rules';
+import { ExitCode, RunFailedError, UsageError, quoted } from '../core/errors';
+import { anomalyId, describeRules } from '../core/rules/rules';
 import {
   ANOMALY_FIELDS,
   ANOMALY_STATUSES,
@@ -93,11 +93,20 @@ export function checkAnomaliesResolve(ids: string[], opts: AnomaliesResolveOptio
   const malformed = ids.filter((id) => !parseAnomalyId(id));
   if (malformed.length) {
     throw new UsageError(
-      `not an anomaly id: ${malformed.map((m) => `"${m}"`).join(', ')}`,
+      `not an anomaly id: ${malformed
+        .slice(0, 5)
+        .map((m) => quoted(m))
+        .join(', ')}${malformed.length > 5 ? ` (+${malformed.length - 5} more)` : ''}`,
       'ids look like <sale_id>:<RULE>, e.g. 1234567:OVER_WEEKLY_AOV (see the id column of `earlypay anomalies`)',
     );
   }
-  return { ...opts, ids };
+  return {
+    ...opts,
+    ids: ids.map((id) => {
+      const { saleId, rule } = parseAnomalyId(id)!;
+      return anomalyId(saleId, rule);
+    }),
+  };
 }
 
 export async function runAnomaliesResolve(ctx: Context, opts: CheckedResolveOptions): Promise<number> {

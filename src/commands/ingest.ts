@@ -8,7 +8,7 @@ import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
-import { RejectedRowsError, UsageError } from '../core/errors';
+import { RejectedRowsError, UsageError, quoted } from '../core/errors';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration } from '../render/style';
 
@@ -51,6 +51,9 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
 
 /** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
+  // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
+  if (opts.since !== undefined && opts.since.trim() === '')
+    throw new UsageError('--since is empty', 'give a time, e.g. --since 2024-05-01, or leave --since out');
   if (opts.full && opts.since) throw new UsageError('use either --full or --since, not both');
   return opts;
 }
@@ -62,7 +65,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     const parsed = parseUserTime(opts.since, config.sourceTz);
     if (!parsed)
       throw new UsageError(
-        `--since "${opts.since}" is not a time`,
+        `--since ${quoted(opts.since)} is not a time`,
         'use ISO 8601, e.g. 2024-05-01T00:00:00+09:00 or 2024-05-01',
       );
     const day = businessDayOf(parsed, config.sourceTz);

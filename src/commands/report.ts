@@ -1,11 +1,11 @@
 /** `earlypay report`: one self-contained HTML page with the period's figures and charts; read-only, no lock. */
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { businessDayArg, dayRangeOf } from '../cmdutil/parsers';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
+import { writeFileAtomically } from '../core/files';
 import { buildReport } from '../core/report/report';
 import { parseStoreIds } from '../core/search/salesQuery';
 import { shiftDay, today } from '../core/time/businessDay';
@@ -54,11 +54,15 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   const html = renderReportHtml(data);
   const out = resolve(opts.out);
   try {
-    writeFileSync(out, html);
+    // A cron job rewrites the same page every morning: a failed write keeps yesterday's whole.
+    writeFileAtomically(out, html);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new RunFailedError(
-      `cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      'check that the directory exists and is writable',
+      `cannot write ${out}: ${code ?? (err as Error).message}`,
+      code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT'
+        ? `free space where ${out} goes (the previous file, if any, is left as it was)`
+        : 'check that the directory exists and is writable',
     );
   }
   const ms = Date.now() - started;
@@ -71,7 +75,7 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   if (!ctx.flags.quiet) {
     const period = data.from === data.to ? data.from : `${data.from}..${data.to}`;
     ctx.stdout.write(
-      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${formatWon(data.totals.unit_price)} won, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
+      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
     );
   }
   return ExitCode.ok;

@@ -31,6 +31,16 @@ export abstract class EarlypayError extends Error {
   }
 }
 
+/**
+ * A value the user gave, as a message quotes it: a long one is cut, with its length (a pasted
+ * file is no flag value, and a failure stays one readable line).
+ */
+export function quoted(value: string, max = 80, mark = '"'): string {
+  return value.length > max
+    ? `${mark}${value.slice(0, max)}…${mark} (${value.length} characters)`
+    : `${mark}${value}${mark}`;
+}
+
 /** Bad flag, bad date, missing URL, invalid config file: exit 2. */
 export class UsageError extends EarlypayError {
   readonly exitCode = ExitCode.usage;

@@ -5,9 +5,10 @@
  * Korean text uses fonts the reader's system has (the stack below names the common ones).
  * Numbers read as in the terminal: won and counts with thousands separators.
  */
-import * as echarts from 'echarts';
+import type * as Echarts from 'echarts';
 import type { ReportData, StoreFigures } from '../core/report/report';
 import { formatWon } from '../core/money';
+import { tableCell } from './formats';
 import { formatCount } from './style';
 
 export const FONT_STACK =
@@ -16,6 +17,23 @@ export const FONT_STACK =
 /** Stores drawn in the weekly trend chart (the table lists every store). */
 const TREND_CHART_STORES = 10;
 
+/**
+ * Kibana's colour-blind-safe palette (EUI), ten colours: one per store of the trend chart. With
+ * ECharts' default nine, the first and the tenth store were drawn in the same blue.
+ */
+const PALETTE = [
+  '#54b399',
+  '#6092c0',
+  '#d36086',
+  '#9170b8',
+  '#ca8eae',
+  '#d6bf57',
+  '#b9a888',
+  '#da8b45',
+  '#aa6556',
+  '#e7664c',
+];
+
 function escapeHtml(s: unknown): string {
   return String(s ?? '').replace(
     /[&<>"']/g,
@@ -23,11 +41,22 @@ function escapeHtml(s: unknown): string {
   );
 }
 
-/** One chart as an SVG string, drawn by ECharts without a DOM. */
-function svgChart(option: echarts.EChartsCoreOption, width: number, height: number): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+/**
+ * One chart as an SVG string, drawn by ECharts without a DOM; `empty`: what the chart says in
+ * its middle when it has nothing to draw (a period without sales), instead of bare axes.
+ */
+/** ECharts, loaded when a report is drawn: every other command would pay its start-up (about 0.15 s of CPU). */
+let loaded: typeof Echarts | undefined;
+function echarts(): typeof Echarts {
+  loaded ??= require('echarts') as typeof Echarts;
+  return loaded;
+}
+
+function svgChart(option: Echarts.EChartsCoreOption, width: number, height: number, empty?: string): string {
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const title = empty ? { title: { text: empty, left: 'center', top: 'middle', textStyle: { color: '#69707d' } } } : {};
   try {
-    chart.setOption({ animation: false, textStyle: { fontFamily: FONT_STACK }, ...option });
+    chart.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: FONT_STACK }, ...title, ...option });
     return chart.renderToSVGString();
   } finally {
     chart.dispose();
@@ -61,6 +90,8 @@ th{background:#f5f7fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nu
 figure.chart{margin:8px 0}figcaption{font-size:13px;color:#343741;margin-bottom:4px}
 .ok{color:#017d73}.warn{color:#bd271e}`;
 
+const NO_SALES = 'no counted sales in this period';
+
 function storeBars(stores: StoreFigures[]): string {
   const byAov = [...stores].sort((a, b) => b.unit_price - a.unit_price);
   return svgChart(
@@ -76,6 +107,7 @@ function storeBars(stores: StoreFigures[]): string {
     },
     1000,
     320,
+    stores.length ? undefined : NO_SALES,
   );
 }
 
@@ -94,6 +126,7 @@ function trendLines(data: ReportData): string {
     },
     1000,
     340,
+    series.length ? undefined : 'no store had counted sales in this period',
   );
 }
 
@@ -107,6 +140,7 @@ function platformBars(data: ReportData): string {
     },
     480,
     Math.max(140, 40 + data.platforms.length * 36),
+    data.platforms.length ? undefined : NO_SALES,
   );
 }
 
@@ -131,6 +165,7 @@ function ruleBars(data: ReportData): string {
     },
     560,
     Math.max(140, 60 + rules.length * 32),
+    rules.length ? undefined : 'no anomalies in this period',
   );
 }
 
@@ -201,7 +236,7 @@ export function renderReportHtml(d: ReportData): string {
     table(
       ['sold at', 'store', 'sale', 'rule', 'amount (won)', 'reason'],
       d.anomalies.open.map((a) => [
-        String(a.sold_at ?? ''),
+        tableCell(a.sold_at, 'time'),
         String(a.store_id ?? ''),
         String(a.sale_id ?? ''),
         String(a.rule ?? ''),
@@ -228,7 +263,7 @@ export function renderReportHtml(d: ReportData): string {
           d.dead_letters.latest.map((r) => [
             String(r.source_id ?? ''),
             String(r.reason ?? ''),
-            String(r.last_seen ?? ''),
+            tableCell(r.last_seen, 'time'),
           ]),
         )
       : '',

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors';
+import { UsageError, quoted } from '../errors';
 import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
 import { assertTimeZone } from '../time/businessDay';
 
@@ -168,13 +168,11 @@ function refuseEmpty(flags: GlobalFlags, env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** MySQL's limit on a table name. */
+const MAX_TABLE_NAME_LENGTH = 64;
+
 /** IANA zone names are at most about 30 characters; a longer value is not echoed back whole. */
 const MAX_TIME_ZONE_LENGTH = 64;
-
-/** A value as it may be quoted in a message: long ones cut (a pasted file is no prefix). */
-function quoted(value: string, max = 80): string {
-  return value.length > max ? `"${value.slice(0, max)}…" (${value.length} characters)` : `"${value}"`;
-}
 
 /** Resolves flags, environment and config file into a validated Config. */
 export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -274,10 +272,11 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
       throw new UsageError(`unknown time zone ${quoted(zone, 40)} (${where})`, 'use an IANA name such as Asia/Seoul');
     }
   }
-  if (!/^[A-Za-z0-9_]+$/.test(table)) {
+  // MySQL identifiers have at most 64 characters: a longer name would pass here and fail as a query.
+  if (!/^[A-Za-z0-9_]+$/.test(table) || table.length > MAX_TABLE_NAME_LENGTH) {
     throw new UsageError(
-      `invalid source table name "${table}" (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`,
-      'letters, digits and "_" only',
+      `invalid source table name ${quoted(table, 70)} (${origin(undefined, undefined, 'EARLYPAY_TABLE', 'table')})`,
+      `letters, digits and "_" only, at most ${MAX_TABLE_NAME_LENGTH} of them`,
     );
   }
 

@@ -15,7 +15,8 @@ import type { IndexNames } from '../es/indices';
 import { StateStore } from '../state/store';
 import { measureSourceLag } from '../inspect/source';
 import { countDocuments } from '../inspect/cluster';
-import { type Labels, type MetricFamily, readTextfile, renderTextfile, seriesKey, writeTextfile } from './textfile';
+import { writeFileAtomically } from '../files';
+import { type Labels, type MetricFamily, readTextfile, renderTextfile, seriesKey } from './textfile';
 
 export interface JobRunMetrics {
   /** `ingest`, `daily`, `weekly`, `reconcile`, `anomalies scan`. */
@@ -127,7 +128,7 @@ export function jobMetricFamilies(run: JobRunMetrics, previous: ReadonlyMap<stri
 /** Rewrites the job's textfile for this run; returns its path. */
 export function writeJobMetrics(dir: string, run: JobRunMetrics): string {
   const path = jobMetricsPath(dir, run.prefix, run.command);
-  writeTextfile(path, renderTextfile(jobMetricFamilies(run, readTextfile(path))));
+  writeFileAtomically(path, renderTextfile(jobMetricFamilies(run, readTextfile(path))));
   return path;
 }
 

@@ -1,12 +1,11 @@
 /**
  * The Prometheus text exposition format, as far as a textfile needs it (what the node
  * exporter's textfile collector reads): families of gauges and counters with labels, written
- * to a file atomically. Written by hand rather than through prom-client: its registry is made
- * for long-lived servers, cannot read back the counters a previous run left, and took 77 ms to
- * load on this machine, on every cron run.
+ * to a file atomically (core/files.ts). Written by hand rather than through prom-client: its
+ * registry is made for long-lived servers, cannot read back the counters a previous run left,
+ * and took 77 ms to load on this machine, on every cron run.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -68,31 +67,5 @@ export function readTextfile(path: string): Map<string, number> {
     return readSamples(readFileSync(path, 'utf8'));
   } catch {
     return new Map();
-  }
-}
-
-/**
- * Writes the file whole or not at all: a temporary file beside it (a name the collector does not
- * read: it only reads `*.prom`), flushed to disk, then renamed over it, so a scrape never sees a
- * half-written file and a full disk leaves the previous one in place.
- */
-export function writeTextfile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* it was never made */
-    }
-    throw err;
   }
 }

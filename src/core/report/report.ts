@@ -32,7 +32,11 @@ export interface ReportData {
   to: string;
   stores_filter: string[] | null;
   generated_at: string;
-  totals: Omit<StoreFigures, 'store_id' | 'days_with_sales'> & { stores: number };
+  /** `unit_price` is null when the period has no counted sale. */
+  totals: Omit<StoreFigures, 'store_id' | 'days_with_sales' | 'unit_price'> & {
+    stores: number;
+    unit_price: number | null;
+  };
   stores: StoreFigures[];
   aov: { best: StoreFigures | null; worst: StoreFigures | null; spread: number | null };
   /** The eight windows ending on `to`, `to`−7, … (oldest first) and each store's weekly AOV there. */
@@ -148,13 +152,38 @@ async function weeklyTrend(deps: ReportDeps, input: ReportInput, stores: string[
     ],
     { price: { max: { field: 'unit_price' } } },
   );
-  const byStore = new Map<string, (number | null)[]>(stores.map((s) => [s, ends.map(() => null)]));
-  for (const b of buckets) {
-    const row = byStore.get(b.key.store) ?? ends.map(() => null);
-    row[ends.indexOf(b.key.end)] = b.price.value;
-    byStore.set(b.key.store, row);
-  }
+  return trendRows(
+    ends,
+    stores,
+    buckets.map((b) => ({ store: b.key.store, end: b.key.end, price: b.price.value })),
+  );
+}
+
+/** Store ids compare as the numbers they are: 9 before 10 (the buckets come in keyword order). */
+const byStoreId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * The trend's table: the period's stores in the order given, then the stores that have weekly
+ * documents in the windows but no sales in the period, by id; null where a window has none.
+ */
+export function trendRows(
+  ends: string[],
+  stores: string[],
+  points: { store: string; end: string; price: number | null }[],
+): ReportData['weekly'] {
+  const others = [...new Set(points.map((p) => p.store))].filter((s) => !stores.includes(s)).sort(byStoreId);
+  const byStore = new Map<string, (number | null)[]>([...stores, ...others].map((s) => [s, ends.map(() => null)]));
+  for (const p of points) byStore.get(p.store)![ends.indexOf(p.end)] = p.price;
   return { ends, stores: [...byStore].map(([store_id, unit_price]) => ({ store_id, unit_price })) };
+}
+
+/** Stores by sales, highest first; the best and worst AOV (ties go to the lower id first). */
+export function rankStores(stores: StoreFigures[]): { stores: StoreFigures[]; aov: ReportData['aov'] } {
+  const bySales = [...stores].sort((a, b) => b.total_sale - a.total_sale || byStoreId(a.store_id, b.store_id));
+  const byAov = [...stores].sort((a, b) => b.unit_price - a.unit_price || byStoreId(a.store_id, b.store_id));
+  const best = byAov[0] ?? null;
+  const worst = byAov.at(-1) ?? null;
+  return { stores: bySales, aov: { best, worst, spread: best && worst ? best.unit_price - worst.unit_price : null } };
 }
 
 async function platformFigures(deps: ReportDeps, input: ReportInput): Promise<ReportData['platforms']> {
@@ -255,7 +284,7 @@ async function deadLetters(deps: ReportDeps): Promise<ReportData['dead_letters']
 
 /** Everything the report shows, for the period and stores asked. */
 export async function buildReport(deps: ReportDeps, input: ReportInput): Promise<ReportData> {
-  const [stores, platforms, anomalies, reconcile, lag, dead] = await Promise.all([
+  const [figures, platforms, anomalies, reconcile, lag, dead] = await Promise.all([
     storeFigures(deps, input),
     platformFigures(deps, input),
     anomalyFigures(deps, input),
@@ -263,13 +292,10 @@ export async function buildReport(deps: ReportDeps, input: ReportInput): Promise
     copyLag(deps),
     deadLetters(deps),
   ]);
-  stores.sort((a, b) => b.total_sale - a.total_sale || a.store_id.localeCompare(b.store_id, 'en', { numeric: true }));
+  const { stores, aov } = rankStores(figures);
   const sum = (k: 'total_sale' | 'num_transactions' | 'num_customers'): number => stores.reduce((n, s) => n + s[k], 0);
   const totalSale = sum('total_sale');
   const customers = sum('num_customers');
-  const byAov = [...stores].sort((a, b) => b.unit_price - a.unit_price || a.store_id.localeCompare(b.store_id));
-  const best = byAov[0] ?? null;
-  const worst = byAov.at(-1) ?? null;
   const weekly = await weeklyTrend(
     deps,
     input,
@@ -285,10 +311,11 @@ export async function buildReport(deps: ReportDeps, input: ReportInput): Promise
       total_sale: totalSale,
       num_transactions: sum('num_transactions'),
       num_customers: customers,
-      unit_price: customers > 0 ? Math.floor(totalSale / customers) : 0,
+      // No customer, no AOV: a page that said 0 won would read as a real figure.
+      unit_price: customers > 0 ? Math.floor(totalSale / customers) : null,
     },
     stores,
-    aov: { best, worst, spread: best && worst ? best.unit_price - worst.unit_price : null },
+    aov,
     weekly,
     platforms,
     anomalies,

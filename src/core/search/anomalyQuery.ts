@@ -5,7 +5,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { definitionOf } from '../es/indices';
 import { RULE_IDS, type RuleId } from '../rules/rules';
-import { UsageError } from '../errors';
+import { UsageError, quoted } from '../errors';
 import { dayRange, keywordIn, sourceFilter, type SearchPlan } from './salesQuery';
 
 export type AnomalyStatusFilter = 'open' | 'resolved' | 'all';
@@ -28,7 +28,7 @@ export function parseRules(value: string): RuleId[] {
     const id = RULE_IDS.find((r) => r === name.toUpperCase().replace(/-/g, '_'));
     if (!id)
       throw new UsageError(
-        `unknown rule "${name}"`,
+        `unknown rule ${quoted(name)}`,
         `rules: ${RULE_IDS.join(', ')} (see \`earlypay anomalies rules\`)`,
       );
     if (!out.includes(id)) out.push(id);
@@ -39,16 +39,19 @@ export function parseRules(value: string): RuleId[] {
 export function parseStatus(value: string): AnomalyStatusFilter {
   const v = value.trim().toLowerCase() as AnomalyStatusFilter;
   if (!ANOMALY_STATUSES.includes(v))
-    throw new UsageError(`unknown status "${value}"`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
+    throw new UsageError(`unknown status ${quoted(value)}`, `use one of: ${ANOMALY_STATUSES.join(', ')}`);
   return v;
 }
 
-/** An anomaly id is `<sale_id>:<RULE>`; returns the parts, or null when it is not one. */
+/**
+ * An anomaly id is `<sale_id>:<RULE>`; returns the parts, or null when it is not one. Read as
+ * `--store` and `--rule` are: `0693:deposit_mismatch` is `693:DEPOSIT_MISMATCH`.
+ */
 export function parseAnomalyId(id: string): { saleId: string; rule: RuleId } | null {
-  const m = /^(-?\d+):([A-Z_]+)$/.exec(id.trim());
+  const m = /^(-?)(\d+):([A-Za-z_-]+)$/.exec(id.trim());
   if (!m) return null;
-  const rule = RULE_IDS.find((r) => r === m[2]);
-  return rule ? { saleId: m[1]!, rule } : null;
+  const rule = RULE_IDS.find((r) => r === m[3]!.toUpperCase().replace(/-/g, '_'));
+  return rule ? { saleId: `${m[1]}${m[2]!.replace(/^0+(?=\d)/, '')}`, rule } : null;
 }
 
 export interface AnomalySearchInput {

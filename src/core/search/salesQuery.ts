@@ -8,7 +8,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
-import { UsageError } from '../errors';
+import { UsageError, quoted } from '../errors';
 import { LONG_SALE_FIELDS } from '../sales/saleDocument';
 import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
 
@@ -90,7 +90,10 @@ export function parseSort(value: string, allowed: readonly string[], defaultOrde
   const m = /^([A-Za-z_]+)(?::(asc|desc))?$/i.exec(value.trim());
   const field = m?.[1];
   if (!m || !field || !allowed.includes(field)) {
-    throw new UsageError(`cannot sort by "${value}"`, `sortable fields: ${allowed.join(', ')} (append :asc or :desc)`);
+    throw new UsageError(
+      `cannot sort by ${quoted(value)}`,
+      `sortable fields: ${allowed.join(', ')} (append :asc or :desc)`,
+    );
   }
   return { field, order: (m[2]?.toLowerCase() as SortOrder | undefined) ?? defaultOrder };
 }
@@ -109,7 +112,10 @@ export function parseFields(value: string, allowed: readonly string[]): string[]
   const unknown = fields.filter((f) => !allowed.includes(f));
   if (unknown.length) {
     throw new UsageError(
-      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} in --fields`,
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown
+        .slice(0, 5)
+        .map((f) => quoted(f))
+        .join(', ')}${unknown.length > 5 ? ` (+${unknown.length - 5} more)` : ''} in --fields`,
       `choose from: ${allowed.join(', ')}`,
     );
   }
@@ -142,7 +148,7 @@ export function parseStoreIds(value: string): string[] {
   const bad = ids.filter((id) => !/^\d{1,19}$/.test(id));
   if (bad.length)
     throw new UsageError(
-      `--store "${bad[0]}" is not a store id`,
+      `--store ${quoted(bad[0]!)} is not a store id`,
       'store ids are whole numbers, e.g. --store 50 or --store 50,51',
     );
   // store_id is a number in MySQL: `--store 007` means store 7, which is how documents hold it.

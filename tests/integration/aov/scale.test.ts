@@ -99,6 +99,7 @@ it('counts 41,000 distinct customers of one store-day exactly, and every other s
       canceled_amount: e.canceledAmount,
       computed_at: '',
       platforms: ['BAEMIN'],
+      provisional: false,
     });
   }
   expect(docs.get(`5:${DAY}`)!.num_customers).toBe(41_000);

@@ -6,7 +6,8 @@
  * would have, silently.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunDocument } from '../../../src/core/runs/runRecord';
 import { createSourceTable } from '../../../src/core/source/schema';
@@ -30,17 +31,31 @@ interface Exited {
   stdout: string;
 }
 
-/** `earlypay <args>` as a process whose stdout is `stdout` ('pipe', or a file descriptor). */
-function earlypay(args: string[], stdout: 'pipe' | number, onStdout?: (child: ReturnType<typeof spawn>) => void) {
-  const child = spawn(
+/**
+ * `earlypay <args>` as a process whose stdout is `stdout` ('pipe', or a file descriptor); with
+ * `fileSizeKb`, under `ulimit -f` (RLIMIT_FSIZE), which cuts a file's writes short as a full disk does.
+ */
+function earlypay(
+  args: string[],
+  stdout: 'pipe' | number,
+  onStdout?: (child: ReturnType<typeof spawn>) => void,
+  fileSizeKb?: number,
+) {
+  const node = [
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args, ...world.args],
-    {
-      cwd: REPO_DIR,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json') },
-      stdio: ['ignore', stdout, 'pipe'],
-    },
-  );
+    '-r',
+    'ts-node/register/transpile-only',
+    join(REPO_DIR, 'src', 'cli.ts'),
+    ...args,
+    ...world.args,
+  ];
+  const limited =
+    fileSizeKb === undefined ? node : ['bash', '-c', `ulimit -f ${fileSizeKb} && exec "$@"`, 'bash', ...node];
+  const child = spawn(limited[0]!, limited.slice(1), {
+    cwd: REPO_DIR,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json') },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
   let stderr = '';
   let out = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
@@ -126,5 +141,37 @@ describe('a reader that goes away (EPIPE)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
     expect(await lastRun('daily')).toMatchObject({ status: 'succeeded', exit_code: 0 });
+  }, 120_000);
+});
+
+describe('a file that cannot be written whole (ulimit -f: each write cut short, then EFBIG, as on a full disk)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'earlypay-fsize-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the metrics textfile: the previous one stays whole, one warning, the run keeps its exit code', async () => {
+    const metrics = ['--metrics-dir', dir];
+    expect((await earlypay([...metrics, 'ingest'], 'pipe')).code).toBe(0);
+    const file = join(dir, `${world.prefix}_ingest.prom`);
+    const before = readFileSync(file, 'utf8');
+    expect(before.length).toBeGreaterThan(1024);
+    const r = await earlypay([...metrics, 'ingest'], 'pipe', undefined, 1);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: metrics: cannot write to .*EFBIG/m);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+  }, 120_000);
+
+  it('report --out: one line, exit 1, the previous report left as it was', async () => {
+    const out = join(dir, 'report.html');
+    const report = ['report', '--from', '2024-04-01', '--to', '2024-04-30', '--out', out];
+    expect((await earlypay(report, 'pipe')).code).toBe(0);
+    const before = readFileSync(out, 'utf8');
+    expect(before.length).toBeGreaterThan(8 * 1024);
+    const r = await earlypay(report, 'pipe', undefined, 8);
+    expect(r.code).toBe(1);
+    expectOneClearLine(r.stderr);
+    expect(r.stderr).toMatch(/^earlypay: cannot write .*report\.html: EFBIG/m);
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
   }, 120_000);
 });

@@ -71,6 +71,8 @@ describe.each(targets)('Kibana saved objects vs the real indices ($name)', ({ ur
 
   beforeAll(async () => {
     es = new Client({ node: url() });
+    // The default prefix lives on this test's own instance, whose data outlives a run: start from nothing.
+    if (fixed) await es.indices.delete({ index: `${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] });
     created = (await ensureIndices(es, prefix)).map((r) => r.index);
     objects = withIndexPrefix(loadSavedObjects(file), prefix);
     for (const o of objects.filter((x) => x.type === 'index-pattern')) {

@@ -94,6 +94,25 @@ describe('earlypay report', () => {
     expect(aov.worst).toBe(aovs.at(-1)!.id);
   });
 
+  it('a day without sales: no AOV, and the stores of the weekly windows before it by id as a number', async () => {
+    const empty = join(dir, 'empty.html');
+    const r = await world.cli(['report', '--date', '2024-04-30', '--out', empty, '--json']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout).totals).toEqual({
+      stores: 0,
+      total_sale: 0,
+      num_transactions: 0,
+      num_customers: 0,
+      unit_price: null,
+    });
+    const html = readFileSync(empty, 'utf8');
+    expect(html).toContain('data-figure="unit_price">-<');
+    const weekly = /<h2>주간 추이.*?<tbody>(.*?)<\/tbody>/s.exec(html)![1]!;
+    const ids = [...weekly.matchAll(/<tr><td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(14);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
   it('is one page that names nothing on the network, with its charts as inline SVG', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)/i); // url(#…): a clip path in the same SVG

@@ -93,6 +93,17 @@ describe('mistyped subcommands get a suggestion at every level, on one line', ()
     expect(r.stderr.split('\n')[0]).toBe(`earlypay: ${message}`);
   });
 
+  it.each([
+    [['anomalies', '--store', '1', 'reslove'], 'reslove', 'resolve'],
+    [['anomalies', '--status', 'all', '--rule', 'DEPOSIT_MISMATCH', 'lsit'], 'lsit', 'list'],
+  ])("%j: the stray word after the default subcommand's options is named", async (args, word, meant) => {
+    const r = await run(args);
+    expectUsage(r, /./);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `earlypay: unknown command '${word}' for \`earlypay anomalies\` (did you mean ${meant}?)`,
+    );
+  });
+
   it('a word close to no subcommand is still named', async () => {
     expectUsage(await run(['anomalies', 'xyzzy']), /^earlypay: unknown command 'xyzzy' for `earlypay anomalies`$/);
   });
@@ -104,8 +115,35 @@ describe('empty settings are refused, never read as the production default', () 
     [['--tz', '', 'daily'], {}, /--tz is empty/],
     [['search', 'sales'], { EARLYPAY_INDEX_PREFIX: '' }, /EARLYPAY_INDEX_PREFIX is set but empty/],
     [['--index-prefix', 'p'.repeat(245), 'ingest'], {}, /is 245 characters long; at most 239/],
+    [['ingest', '--since', ''], {}, /^earlypay: --since is empty$/m],
+    [['ingest', '--since', ' ', '--dry-run'], {}, /^earlypay: --since is empty$/m],
+    [['reconcile'], { EARLYPAY_TABLE: 't'.repeat(65) }, /invalid source table name "t{65}" \(EARLYPAY_TABLE\)$/],
+    [['ingest'], { EARLYPAY_TABLE: 't'.repeat(300) }, /invalid source table name "t{70}…" \(300 characters\)/],
   ])('%j %j -> exit 2', async (args, env, reason) => {
     expectUsage(await run(args, { ...OFFLINE, ...env }), reason);
+  });
+});
+
+describe('an over-long value is quoted cut, with its length, wherever a message names it', () => {
+  const long = 'a'.repeat(300);
+  it.each([
+    [['search', 'sales', '--fields', long]],
+    [['search', 'sales', '--sort', long]],
+    [['search', 'sales', '--store', long]],
+    [['search', 'sales', '--format', long]],
+    [['search', 'sales', '--from', long]],
+    [['search', 'sales', `--${long}`]],
+    [['anomalies', 'list', '--rule', long]],
+    [['anomalies', 'list', '--status', long]],
+    [['anomalies', 'resolve', long, '--note', 'x']],
+    [['anomalies', long]],
+    [['ingest', '--since', long]],
+    [['ingest', '--overlap', long]],
+    [[long]],
+  ])('%j', async (args) => {
+    const r = await run(args);
+    expectUsage(r, /…["'] \((300|302) characters\)/);
+    expect(r.stderr.split('\n')[0]!.length).toBeLessThan(400);
   });
 });
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSamples, renderTextfile, seriesKey, writeTextfile } from '../../../src/core/metrics/textfile';
+import { readSamples, renderTextfile, seriesKey } from '../../../src/core/metrics/textfile';
+import { writeFileAtomically } from '../../../src/core/files';
 import { jobMetricFamilies, jobMetricsPath, type JobRunMetrics } from '../../../src/core/metrics/jobMetrics';
 import { watchJobMetrics } from '../../../src/cmdutil/metrics';
 import { createContext } from '../../../src/cmdutil/context';
@@ -31,11 +32,11 @@ describe('the text format', () => {
   it('writes by rename: the file is whole or the old one stays', () => {
     const dir = mkdtempSync(join(tmpdir(), 'earlypay-textfile-'));
     const path = join(dir, 'earlypay_ingest.prom');
-    writeTextfile(path, 'a 1\n');
-    writeTextfile(path, 'a 2\n');
+    writeFileAtomically(path, 'a 1\n');
+    writeFileAtomically(path, 'a 2\n');
     expect(readFileSync(path, 'utf8')).toBe('a 2\n');
     expect(readdirSync(dir)).toEqual(['earlypay_ingest.prom']);
-    expect(() => writeTextfile(join(dir, 'missing', 'x.prom'), 'a 3\n')).toThrow(/ENOENT/);
+    expect(() => writeFileAtomically(join(dir, 'missing', 'x.prom'), 'a 3\n')).toThrow(/ENOENT/);
   });
 });
 

@@ -49,6 +49,16 @@ describe('mapSourceRow', () => {
     }
   });
 
+  it('says why a whole amount beyond 2^53 - 1 is refused', () => {
+    const r = mapSourceRow(row({ amount_sale: '9007199254740993' }), opts);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.rejected.reason).toBe(
+        'amount_sale 9007199254740993 is beyond ±9,007,199,254,740,991 won, the largest amount earlypay stores and sums exactly',
+      );
+    expect(mapSourceRow(row({ amount_sale: '9007199254740991' }), opts).ok).toBe(true);
+  });
+
   it('keeps ids as strings, also beyond 2^53', () => {
     const r = mapSourceRow(row({ id: '9007199254740993', store_id: 50 }), opts);
     expect(r.ok && r.sale.doc.id).toBe('9007199254740993');

@@ -62,5 +62,8 @@ describe('anomaly search', () => {
     expect(parseAnomalyId('123:NOPE')).toBeNull();
     expect(parseAnomalyId('abc:OVER_WEEKLY_AOV')).toBeNull();
     expect(parseAnomalyId('123')).toBeNull();
+    // as --store and --rule read them: sale 0693 is sale 693, rules in any case
+    expect(parseAnomalyId(' 0693:deposit_mismatch')).toEqual({ saleId: '693', rule: 'DEPOSIT_MISMATCH' });
+    expect(parseAnomalyId('0:repeated-amount')).toEqual({ saleId: '0', rule: 'REPEATED_AMOUNT' });
   });
 });
