@@ -16,7 +16,7 @@ import {
 } from '../core/reconcile/days';
 import { DRIFT_ID_CAP } from '../core/reconcile/drillDown';
 import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
-import { today } from '../core/time/businessDay';
+import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, today } from '../core/time/businessDay';
 import { renderRecordsTable, type Column } from '../render/formats';
 import { createProgress } from '../render/progress';
 import { formatWon } from '../core/money';
@@ -81,7 +81,11 @@ function listDays(days: { day: string }[], max = 5): string {
 
 /** `--from A --to B` spanning these days. */
 function spanArgs(days: { day: string }[]): string {
-  return days.length ? `--from ${days[0]!.day} --to ${days[days.length - 1]!.day}` : '';
+  if (days.length === 0) return '';
+  const [first, last] = [days[0]!.day, days[days.length - 1]!.day];
+  // Documents an earlier version let in on unsupported days (a year-100 sale) can be named by --all only.
+  if (first < FIRST_BUSINESS_DAY || last > LAST_BUSINESS_DAY) return '--all';
+  return `--from ${first} --to ${last}`;
 }
 
 /** Days compared by count and amount only, and the command that fingerprints their documents. */

@@ -5,7 +5,7 @@
  * integer, DECIMAL amounts, a longer text) lets the run carry on; one it cannot (a column it needs
  * dropped or renamed, a type it cannot map) stops the run before anything is written.
  */
-import { COLUMN_ROLES, type ColumnInfo } from './columns';
+import { COLUMN_ROLES, storedAsUtf8, type ColumnInfo } from './columns';
 import type { SourceColumns } from './query';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
@@ -55,7 +55,8 @@ function meaningOf(column: keyof SourceRow, before: RecordedColumn, after: Colum
     if ((after.fsp ?? 0) > 0) return 'read to the second, as before';
     return 'read as a wall-clock date and time, as before';
   }
-  if (before.charset !== after.charset) return `text converted to UTF-8 from ${after.charset ?? 'its type'}`;
+  if (before.charset !== after.charset && !storedAsUtf8(after))
+    return `text converted to UTF-8 from ${after.charset ?? after.columnType}`;
   return 'read as text, as before';
 }
 

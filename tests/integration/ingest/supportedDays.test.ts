@@ -97,6 +97,23 @@ describe('the supported days', () => {
     }
   });
 
+  it('a document an earlier version let in on an unsupported day is named by --all, and repaired away', async () => {
+    const nine = await world.es.get<Record<string, unknown>>({ index: world.names.sales, id: '9' });
+    // What an earlier version wrote for row 1 (sold in the year 100): a sale on day 0100-01-01.
+    await world.es.index({
+      index: world.names.sales,
+      id: '1',
+      document: { ...nine._source, id: '1', sold_at: '0100-01-01T00:00:00Z', sale_date: '0100-01-01' },
+      refresh: true,
+    });
+    const found = await world.cli(['reconcile', '--all']);
+    expect(found.code).toBe(4);
+    expect(found.stderr).toContain('`earlypay reconcile --repair --all` rewrites exactly the differing ids');
+    const repaired = await world.cli(['reconcile', '--repair', '--all', '--json']);
+    expect([repaired.code, repaired.json<{ outcome: string }>().outcome]).toEqual([0, 'repaired']);
+    expect((await world.es.get({ index: world.names.sales, id: '1' }, { ignore: [404] })).found).toBe(false);
+  });
+
   it('writes an offset with seconds (local mean time) as the exact instant in UTC', async () => {
     const nine = await world.es.get<{ created: string; will_deposited_at: string; sold_at: string }>({
       index: world.names.sales,
