@@ -22,6 +22,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { sectionOf } from './sections';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -932,7 +933,10 @@ async function run(): Promise<void> {
     '',
   ].join('\n');
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(resultsFile, withFreshnessSection(md, freshness));
+  // What `npm run chaos` wrote there stays.
+  const chaos = existsSync(resultsFile) ? sectionOf(readFileSync(resultsFile, 'utf8'), 'chaos') : '';
+  const written = withFreshnessSection(md, freshness);
+  writeFileSync(resultsFile, chaos ? `${written.trimEnd()}\n\n${chaos}\n` : written);
   log('wrote bench/RESULTS.md');
   if (!a.keep) {
     await deletePrefix(es, smallLight.prefix);

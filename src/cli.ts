@@ -60,6 +60,14 @@ export function buildProgram(
     .option('--tz <zone>', 'business time zone for day boundaries (env EARLYPAY_TZ; default Asia/Seoul)')
     .option('--config <file>', 'JSON config file (env EARLYPAY_CONFIG); flags > env > file > defaults')
     .option(
+      '--es-timeout <duration>',
+      'fail a run when one Elasticsearch request takes longer (env EARLYPAY_ES_TIMEOUT; default 60s)',
+    )
+    .option(
+      '--mysql-timeout <duration>',
+      'fail a run when one MySQL statement takes longer (env EARLYPAY_MYSQL_TIMEOUT; default 60s)',
+    )
+    .option(
       '--metrics-dir <dir>',
       'jobs write Prometheus textfiles earlypay_<job>.prom here (env EARLYPAY_METRICS_DIR)',
     )

@@ -65,7 +65,7 @@ export async function runAovCommand<R extends object>(ctx: Context, spec: AovRun
     tz: config.tz,
     index_prefix: config.indexPrefix,
   };
-  return runJob(ctx, { command: spec.command, args, lock: spec.command }, async () => {
+  return runJob(ctx, { command: spec.command, args, locks: [spec.command] }, async () => {
     const started = Date.now();
     // A bar only when it has something to show: several days, a person watching.
     const wantBar =

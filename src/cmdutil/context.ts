@@ -7,7 +7,8 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import type { Chalk } from 'chalk';
 import { resolveConfig, redactSecrets, type Config, type GlobalFlags } from '../core/config/config';
-import { createEsClient } from '../core/es/client';
+import { createEsClient, settledWithin } from '../core/es/client';
+import { CLOSING_WRITE_MS } from '../core/runs/liveness';
 import { indexNames, type IndexNames } from '../core/es/indices';
 import { createMysqlPool } from '../core/source/mysql';
 import { colorWanted, makeStyle, type Stream } from '../render/style';
@@ -100,7 +101,9 @@ export function createContext(init: ContextInit): Context {
       },
     },
     async close() {
-      await Promise.allSettled([es?.close(), pool?.end()]);
+      // Bounded: a pool ending on a frozen server, or a client waiting for a request that will
+      // not be answered, must not hold a finished run (the process exits regardless: cli.ts).
+      await settledWithin(Promise.allSettled([es?.close(), pool?.end()]), CLOSING_WRITE_MS);
       es = undefined;
       pool = undefined;
     },

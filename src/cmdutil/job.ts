@@ -1,7 +1,11 @@
 /**
  * The frame every job command (ingest, daily, weekly, reconcile, anomalies scan) runs in:
- * indices ready, the job's lock, a run document, and the one-line summary (or one JSON
+ * indices ready, the job's locks, a run document, and the one-line summary (or one JSON
  * object with --json) at the end. The job body only does its work and reports counts.
+ *
+ * Every exit path — done, failed, interrupted, a lost lock — records the run and releases every
+ * lock it took; while the locks are held every write through the job's client waits until they
+ * are proved its own (runs/lock.ts), and once the frame is over nothing more is written.
  */
 import type { Context } from './context';
 import {
@@ -13,10 +17,11 @@ import {
   type DriftError,
   type RejectedRowsError,
 } from '../core/errors';
+import { fenceWrites } from '../core/es/client';
 import { JobLock } from '../core/runs/lock';
 import { RunRecorder, abandonGoneRuns, newRunId } from '../core/runs/runRecord';
 import { openInterruption, untilInterrupted, type Interruption } from './signals';
-import { ensureIndices, inspectIndices } from '../core/es/setup';
+import { ensureIndices, inspectIndices, redIndices } from '../core/es/setup';
 import { redactSecrets } from '../core/config/config';
 import { watchJobMetrics } from './metrics';
 import { settleOutput } from './streams';
@@ -37,8 +42,12 @@ export interface JobOutcome {
 export interface JobSpec {
   command: string;
   args: Record<string, unknown>;
-  /** Lock name; jobs that only read take none. */
-  lock?: string;
+  /**
+   * The locks the job holds, taken in this order before it does anything (a lock another run
+   * holds exits 75 at once): its own, and, for `reconcile --repair`, ingest's. Jobs that only
+   * read take none.
+   */
+  locks?: readonly string[];
   /** A dry run writes nothing: no index created, no lock, no run document. */
   dryRun?: boolean;
   /**
@@ -72,6 +81,14 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
     ctx.log.verbose('creating missing indices');
     await ensureIndices(ctx.es(), prefix, { shards: ctx.config().shards, replicas: ctx.config().replicas });
   }
+  // Red: some primaries are unassigned, and every request touching them would wait until it timed out.
+  const red = await redIndices(ctx.es(), statuses);
+  if (red.length) {
+    throw new RunFailedError(
+      `Elasticsearch cannot serve ${red.join(', ')}: primary shards are unassigned (the cluster is red)`,
+      'a node that holds them is down or their data is damaged: `earlypay doctor` shows the cluster; bring the node back, then re-run',
+    );
+  }
 }
 
 export async function runJob(ctx: Context, spec: JobSpec, body: (run: JobRun) => Promise<JobOutcome>): Promise<number> {
@@ -91,19 +108,28 @@ async function runFramed(
   interruption: Interruption,
 ): Promise<number> {
   await ensureReady(ctx, !spec.dryRun);
+  const es = ctx.es();
   const names = ctx.names();
+  const { lockStaleAfterMs } = ctx.config();
   const recorder = spec.dryRun
     ? undefined
-    : new RunRecorder(ctx.es(), names.runs, spec.command, spec.args, ctx.version);
+    : new RunRecorder(es, names.runs, spec.command, spec.args, ctx.version, lockStaleAfterMs);
   if (recorder) recorder.doc.tz = ctx.config().tz;
   const runId = recorder?.runId ?? newRunId(spec.command);
-  const lock = spec.lock && !spec.dryRun ? new JobLock(ctx.es(), names.state, spec.lock, runId) : undefined;
-  await lock?.acquire();
+  const held: JobLock[] = [];
   const started = Date.now();
   try {
-    if (lock) {
+    for (const name of spec.dryRun ? [] : (spec.locks ?? [])) {
+      const lock = new JobLock(es, names.state, name, runId, { staleAfterMs: lockStaleAfterMs });
+      await lock.acquire();
+      held.push(lock);
+    }
+    if (held.length) {
+      fenceWrites(es, async () => {
+        for (const lock of held) await lock.assertHeld();
+      });
       // Holding the lock, no other run of this job is alive: a `running` one whose process is gone was abandoned.
-      for (const { run, reason } of await abandonGoneRuns(ctx.es(), names.runs, spec.command, runId)) {
+      for (const { run, reason } of await abandonGoneRuns(es, names.runs, spec.command, runId, lockStaleAfterMs)) {
         ctx.log.warn(
           `the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; recorded as abandoned`,
         );
@@ -129,7 +155,7 @@ async function runFramed(
       const done = outcome
         ? `stopped at a safe point: ${outcome.summary}`
         : 'stopped before it finished; nothing unfinished was recorded as done';
-      const message = `${spec.command} interrupted by ${interruption.received}, ${done}; ${lock ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
+      const message = `${spec.command} interrupted by ${interruption.received}, ${done}; ${held.length ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
       const error = new InterruptedError(interruption.received, message);
       await recorder?.finish({
         status: 'interrupted',
@@ -165,6 +191,9 @@ async function runFramed(
     }
     return exitCode;
   } finally {
-    await lock?.release().catch(() => undefined);
+    // Whatever of the body is still on its way (an interrupted job that does not stop at a safe
+    // point) writes nothing once the frame is over; then every lock is released.
+    fenceWrites(es, () => Promise.reject(new RunFailedError(`the ${spec.command} run is over`)));
+    await Promise.all(held.map((lock) => lock.release().catch(() => undefined)));
   }
 }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
 import { UsageError, quoted } from '../core/errors';
 import { MAX_AMOUNT } from '../core/money';
+import { parseDuration } from '../core/time/duration';
 
 /** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
 export function businessDayArg(value: string): string {
@@ -71,11 +72,8 @@ export function positiveIntArg(value: string): number {
 
 /** Durations like 90s, 2m, 10m, 1h (plain numbers are seconds). */
 export function durationArg(value: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`${quoted(value)} is not a duration; use e.g. 90s, 2m, 1h`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError(`${quoted(value)} is not a duration; use e.g. 90s, 2m, 1h`);
   if (ms > SIZE_LIMITS.durationMs) throw new InvalidArgumentError(`"${value}" is longer than 7 days`);
   return ms;
 }

@@ -56,9 +56,17 @@ export function untilInterrupted<T>(work: Promise<T>, signal: AbortSignal): Prom
 }
 
 export interface ProcessGuard {
-  /** Stops listening; after an interruption, exits with `code` without waiting for stragglers. */
+  /**
+   * Stops listening; after an interruption, exits with `code` without waiting for stragglers.
+   * Otherwise the process ends when nothing is left to do, or after EXIT_GRACE_MS at the latest:
+   * a socket to a frozen server (a request abandoned on the way out) must not keep a run that
+   * has ended alive.
+   */
   release(code: number): void;
 }
+
+/** How long a process whose run has ended may wait for what is left of it (sockets, timers) to finish. */
+export const EXIT_GRACE_MS = 2_000;
 
 export function guardProcess(
   stderr: Stream,
@@ -87,7 +95,8 @@ export function guardProcess(
     release(code) {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       // An abandoned request or an ending MySQL pool must not keep an interrupted process alive.
-      if (signals > 0) exit(code);
+      if (signals > 0) return exit(code);
+      setTimeout(() => exit(code), EXIT_GRACE_MS).unref();
     },
   };
 }

@@ -201,7 +201,7 @@ export function checkAnomaliesScan(opts: AnomaliesScanOptions): AnomaliesScanOpt
 export async function runAnomaliesScan(ctx: Context, opts: AnomaliesScanOptions): Promise<number> {
   const config = ctx.config();
   const args = { from: opts.from, to: opts.to, index_prefix: config.indexPrefix, rules: config.rules };
-  return runJob(ctx, { command: 'anomalies scan', args, lock: 'anomalies-scan' }, async () => {
+  return runJob(ctx, { command: 'anomalies scan', args, locks: ['anomalies-scan'] }, async () => {
     const started = Date.now();
     const progress = createProgress(ctx.stderr, 'scan', !ctx.flags.quiet);
     let result: ScanResult;

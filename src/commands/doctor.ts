@@ -23,7 +23,7 @@ import { diffSchema, schemaChangeLine } from '../core/source/schemaDrift';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
 import { ExitCode } from '../core/errors';
-import { redactUrl } from '../core/config/config';
+import { TIME_LIMITS, redactUrl } from '../core/config/config';
 import { toWallClock, today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 
@@ -148,12 +148,21 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         missing.length || wrong.length
           ? [
               ...missing.map((s) => `${s.alias} missing`),
-              ...wrong.map((s) => `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`),
+              ...wrong.map((s) =>
+                s.state === 'not-an-alias'
+                  ? `${s.alias} is a concrete index, not the alias earlypay writes through`
+                  : `${s.alias} ${s.state} (v${s.actualVersion ?? '-'}, want v${s.expectedVersion})`,
+              ),
             ].join('; ')
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
-      hint: missing.length || wrong.length ? 'run `earlypay setup`' : undefined,
+      hint:
+        missing.length || wrong.length
+          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a concrete index Elasticsearch made up into a proper one'
+          : undefined,
     });
-    if (missing.length || clusterRed) return checks;
+    // The checks below read the indices: on a missing one, or one that is not what this earlypay
+    // wrote (a concrete index with dynamic mappings where the alias belongs), they would fail raw.
+    if (missing.length || wrong.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
     if (mysqlUp && sourceFound) {
@@ -205,7 +214,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         checks.push({ name: `last ${job}`, status: 'warn', detail: 'never ran', hint: 'see crontab.example' });
         continue;
       }
-      checks.push(lastRunCheck(job, run, now));
+      checks.push(lastRunCheck(job, run, now, config.lockStaleAfterMs));
     }
 
     const [dailyMarks, deadletters] = await Promise.all([
@@ -322,12 +331,17 @@ export function reconcileOutcome(
  * How the last run of a job ended. A run whose process is gone while it says `running` (kill -9,
  * a crash, a reboot) is a failure: it did not finish, and nothing else will say so.
  */
-export function lastRunCheck(job: string, run: RunDocument, now: number): Check {
+export function lastRunCheck(
+  job: string,
+  run: RunDocument,
+  now: number,
+  staleAfterMs: number = TIME_LIMITS.lockStaleAfter.default,
+): Check {
   const name = `last ${job}`;
   const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
   const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
   const base = `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at, now)}${took}`;
-  const gone = runGoneReason(run, now);
+  const gone = runGoneReason(run, now, staleAfterMs);
   if (gone || run.status === 'abandoned') {
     return {
       name,

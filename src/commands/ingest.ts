@@ -91,7 +91,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
   const job = {
     command: 'ingest',
     args,
-    lock: 'ingest',
+    locks: ['ingest'],
     dryRun: Boolean(opts.dryRun),
     stopsAtSafePoint: true,
     rerun: 'resume from the checkpoint (it covers only rows already in Elasticsearch)',

@@ -170,7 +170,9 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     index_prefix: config.indexPrefix,
     tz: config.tz,
   };
-  return runJob(ctx, { command: 'reconcile', args, lock: 'reconcile' }, async (run) => {
+  // A repair holds ingest's lock too (core/reconcile/repair.ts), taken before the comparison: an ingest running exits it 75 at once.
+  const locks = opts.repair ? ['reconcile', 'ingest'] : ['reconcile'];
+  return runJob(ctx, { command: 'reconcile', args, locks }, async (run) => {
     await checkDataZone(
       ctx,
       'comparing business days',

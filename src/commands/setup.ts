@@ -42,6 +42,7 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
       current: 'up to date',
       upgraded: ctx.style.cyan('mapping upgraded'),
       reindexed: ctx.style.cyan('reindexed'),
+      replaced: ctx.style.cyan('concrete index replaced'),
     };
     ctx.stderr.write(
       renderTable(

@@ -51,6 +51,21 @@ export class RunFailedError extends EarlypayError {
   readonly exitCode = ExitCode.runFailed;
 }
 
+/**
+ * This run no longer holds its job's lock — its process stood still (stopped, starved, or cut off
+ * from Elasticsearch) past the lock's staleness limit and another run took over — so it writes
+ * nothing more: exit 1.
+ */
+export class LockLostError extends RunFailedError {
+  constructor(message: string, hint?: string) {
+    super(
+      message,
+      hint ??
+        'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs keep stalling, see "Troubleshooting" in the README (EARLYPAY_LOCK_STALE_AFTER)',
+    );
+  }
+}
+
 /** Another run of the same job holds the lock (cron overlap): exit 75. */
 export class LockHeldError extends EarlypayError {
   readonly exitCode = ExitCode.lockHeld;

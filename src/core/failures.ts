@@ -21,6 +21,9 @@ const MYSQL_SETUP_CODES: Record<string, string> = {
     'the table lacks a column the product reads (SPEC §3 schema): `earlypay doctor` names it (re-running cannot help)',
 };
 
+/** A statement that got no answer within the pool's time limit (source/mysql.ts): a frozen or overloaded server. */
+export const MYSQL_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
 /** Connection-level MySQL failures: a re-run resumes from the checkpoint. */
 const MYSQL_TRANSIENT =
   /^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
@@ -41,6 +44,8 @@ export function mysqlFailureHint(err: unknown, resumeNote: string): string {
   if (code && MYSQL_UNREACHABLE.test(code))
     return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
   if (code && MYSQL_TRANSIENT.test(code)) return `the connection was lost: re-run it (${resumeNote})`;
+  if (code === MYSQL_TIMEOUT)
+    return `is MySQL frozen or overloaded? re-run it (${resumeNote}); if its statements are merely slow, raise --mysql-timeout / EARLYPAY_MYSQL_TIMEOUT`;
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;
 }
 
@@ -52,19 +57,26 @@ export interface DependencyFailure {
 
 /** Connection failures read as "which service, where" and the hint says what to do. */
 export function explainDependencyFailure(err: unknown): DependencyFailure {
-  if (
-    err instanceof esErrors.ConnectionError ||
-    err instanceof esErrors.TimeoutError ||
-    err instanceof esErrors.NoLivingConnectionsError
-  ) {
-    const url = (err as { meta?: { meta?: { connection?: { url?: URL } } } }).meta?.meta?.connection?.url;
+  const url = (err as { meta?: { meta?: { connection?: { url?: URL } } } } | null)?.meta?.meta?.connection?.url;
+  const at = url ? ` at ${redactUrl(url.toString())}` : '';
+  if (err instanceof esErrors.TimeoutError) {
+    // Not "unreachable": it took the request and did not answer in time (frozen, overloaded, or red).
     return {
-      message: `Elasticsearch${url ? ` at ${redactUrl(url.toString())}` : ''} is unreachable (${err.message})`,
+      message: `Elasticsearch${at} did not answer within the request time limit (${err.message})`,
+      hint: 'is it frozen, overloaded or red? `earlypay doctor` shows the cluster; jobs resume from their checkpoints; if requests are merely slow, raise --es-timeout / EARLYPAY_ES_TIMEOUT',
+    };
+  }
+  if (err instanceof esErrors.ConnectionError || err instanceof esErrors.NoLivingConnectionsError) {
+    return {
+      message: `Elasticsearch${at} is unreachable (${err.message})`,
       hint: 'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume from their checkpoints',
     };
   }
   const code = codeOf(err);
-  if (code && (MYSQL_UNREACHABLE.test(code) || MYSQL_TRANSIENT.test(code) || MYSQL_SETUP_CODES[code])) {
+  if (
+    code &&
+    (MYSQL_UNREACHABLE.test(code) || MYSQL_TRANSIENT.test(code) || code === MYSQL_TIMEOUT || MYSQL_SETUP_CODES[code])
+  ) {
     return {
       message: `MySQL failed: ${describeFailure(err)}`,
       hint: mysqlFailureHint(err, 'jobs resume from their checkpoints'),

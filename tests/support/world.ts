@@ -61,6 +61,8 @@ export class TestWorld {
   constructor(
     kind: string,
     readonly esUrl = ES_URL,
+    /** The MySQL server (its URL; the world's own database is made on it). */
+    private readonly mysqlServer = MYSQL_URL,
   ) {
     this.prefix = uniqueName(kind);
     this.database = this.prefix.replace(/-/g, '_');
@@ -74,7 +76,7 @@ export class TestWorld {
   }
 
   get mysqlUrl(): string {
-    const u = new URL(MYSQL_URL);
+    const u = new URL(this.mysqlServer);
     u.pathname = `/${this.database}`;
     return u.toString();
   }
@@ -85,7 +87,7 @@ export class TestWorld {
   }
 
   async start(): Promise<this> {
-    const u = new URL(MYSQL_URL);
+    const u = new URL(this.mysqlServer);
     this.admin = await mysql.createConnection({
       host: u.hostname,
       port: Number(u.port || 3306),

@@ -49,6 +49,7 @@ export async function resolveAnomalies(
   }
   const res = await client.bulk({
     refresh: 'wait_for',
+    require_alias: true,
     operations: known.flatMap((id) => [
       { update: { _index: index, _id: id, retry_on_conflict: 3 } },
       { doc: { status: 'resolved', note, resolved_at: at, updated_at: at } },

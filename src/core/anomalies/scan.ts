@@ -17,8 +17,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
 import type { RuleThresholds } from '../config/config';
-import { writeBulk, type BulkOp, type BulkWriteResult } from '../es/bulkWrite';
-import { RunFailedError } from '../errors';
+import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { LONG_SALE_FIELDS, type SaleDocument } from '../sales/saleDocument';
 import { withRewrittenSales } from '../rules/rewrittenSales';
 import {
@@ -36,6 +35,7 @@ import { daysBetween } from '../time/businessDay';
 import { streamHits } from '../es/pager';
 
 const PAGE = 1_000;
+const RERUN_SCAN = 're-run the scan; it is idempotent';
 
 export interface ScanDeps {
   client: Client;
@@ -83,15 +83,6 @@ const CONTENT_KEYS = [
 
 function sameContent(stored: Partial<AnomalyDocument>, fresh: Partial<AnomalyDocument>): boolean {
   return CONTENT_KEYS.every((k) => JSON.stringify(stored[k] ?? null) === JSON.stringify(fresh[k] ?? null));
-}
-
-function assertWritten(result: BulkWriteResult, what: string): void {
-  if (result.failed.length === 0) return;
-  const f = result.failed[0]!;
-  throw new RunFailedError(
-    `Elasticsearch refused ${result.failed.length} write(s) while ${what}, e.g. ${f.index}/${f.id}: ${f.reason}`,
-    're-run the scan; it is idempotent',
-  );
 }
 
 export async function scanAnomalies(deps: ScanDeps, from: string, to: string): Promise<ScanResult> {
@@ -189,8 +180,10 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       }
     }
     if (ops.length || rewrites.length) {
-      const written = await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites));
-      assertWritten(written, 'scanning');
+      const written = await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites), {
+        what: 'scanning',
+        hint: RERUN_SCAN,
+      });
       result.sales_superseded += written.superseded;
       result.sales_updated -= written.superseded;
     }
@@ -241,8 +234,7 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       if (stale) ops.push({ kind: 'delete', index: names.anomalies, id: o.id });
     }
     if (ops.length) {
-      const written = await writeBulk(client, ops);
-      assertWritten(written, 'removing orphaned anomalies');
+      await writeBulk(client, ops, { what: 'removing orphaned anomalies', hint: RERUN_SCAN });
       result.orphans_removed += ops.length;
     }
   };

@@ -10,7 +10,6 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
-import { RunFailedError } from '../errors';
 import { streamHits } from '../es/pager';
 import { daysFilters } from './queries';
 
@@ -34,12 +33,7 @@ export async function removeStaleDocuments(
     async function* deletes(): AsyncGenerator<BulkOp> {
       for await (const hit of stale) yield { kind: 'delete', index, id: hit._id! };
     }
-    const res = await writeBulk(client, deletes());
-    if (res.failed.length > 0) {
-      throw new RunFailedError(
-        `could not remove ${res.failed.length} stale document(s) from ${index}: ${res.failed[0]!.reason}`,
-      );
-    }
+    const res = await writeBulk(client, deletes(), { what: `removing stale documents from ${index}` });
     removed += res.written;
   }
   if (removed > 0) await client.indices.refresh({ index });
@@ -58,13 +52,10 @@ export async function replaceDocumentsOfDays(
   docs: AsyncIterable<BulkOp>,
 ): Promise<{ written: number; removed: number }> {
   // Refreshed by the sweep, on this index only (the helper's refresh would refresh every index).
-  const res = await writeBulk(client, docs);
-  if (res.failed.length > 0) {
-    throw new RunFailedError(
-      `could not write ${res.failed.length} document(s) to ${target.index}: ${res.failed[0]!.reason}`,
-      `nothing was removed; re-run \`earlypay ${target.job}\` for the same days`,
-    );
-  }
+  const res = await writeBulk(client, docs, {
+    what: `writing documents to ${target.index}`,
+    hint: `nothing was removed; re-run \`earlypay ${target.job}\` for the same days`,
+  });
   const removed = await removeStaleDocuments(client, target.index, target.dayField, days, computedAt);
   return { written: res.written, removed };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UsageError, quoted } from '../errors';
 import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
 import { assertTimeZone } from '../time/businessDay';
+import { parseDuration } from '../time/duration';
 
 export const RuleThresholdsSchema = z
   .object({
@@ -43,6 +44,10 @@ const FileSchema = z
     /** Index layout for `setup` (and the indices a job creates): shards, replicas. */
     shards: z.number().int().min(1).max(1024).optional(),
     replicas: z.number().int().min(0).max(64).optional(),
+    /** Durations ("60s", "2m"): see TIME_LIMITS. */
+    esTimeout: z.string().optional(),
+    mysqlTimeout: z.string().optional(),
+    lockStaleAfter: z.string().optional(),
     rules: RuleThresholdsSchema.partial().optional(),
   })
   .strict();
@@ -69,8 +74,31 @@ export interface Config {
   /** Index layout from the config file; `setup --shards/--replicas` override it. */
   shards: number | undefined;
   replicas: number | undefined;
+  /** How long one request to Elasticsearch may take before the run fails (the client's request timeout). */
+  esTimeoutMs: number;
+  /** How long one MySQL statement may take, and connecting at most (the lesser of it and 10 s). */
+  mysqlTimeoutMs: number;
+  /** A job lock (and a `running` run) whose heartbeat is older than this is taken over (recorded abandoned). */
+  lockStaleAfterMs: number;
   rules: RuleThresholds;
 }
+
+/**
+ * The time limits a run keeps to, chosen for cron: a frozen dependency (a stopped process, a
+ * dead network path) fails the run within about one of them, and a run whose lock went stale is
+ * taken over. Each within [min, max]; the README's "Time limits" explains each.
+ */
+export const TIME_LIMITS = {
+  esTimeout: { default: 60_000, min: 1_000, max: 3_600_000, flag: '--es-timeout', env: 'EARLYPAY_ES_TIMEOUT' },
+  mysqlTimeout: {
+    default: 60_000,
+    min: 1_000,
+    max: 3_600_000,
+    flag: '--mysql-timeout',
+    env: 'EARLYPAY_MYSQL_TIMEOUT',
+  },
+  lockStaleAfter: { default: 120_000, min: 2_000, max: 3_600_000, flag: undefined, env: 'EARLYPAY_LOCK_STALE_AFTER' },
+} as const;
 
 /** The global flags as commander parses them (all optional strings). */
 export interface GlobalFlags {
@@ -80,6 +108,8 @@ export interface GlobalFlags {
   tz?: string;
   config?: string;
   kibanaUrl?: string;
+  esTimeout?: string;
+  mysqlTimeout?: string;
   metricsDir?: string;
 }
 
@@ -285,6 +315,23 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const password = nonEmpty(env.ES_PASSWORD) ?? nonEmpty(file.esPassword);
   const esAuth = apiKey ? { apiKey } : username ? { username, password: password ?? '' } : undefined;
 
+  const limit = (key: keyof typeof TIME_LIMITS, flag: string | undefined): number => {
+    const spec = TIME_LIMITS[key];
+    const text = pick(flag, spec.env, file[key]);
+    if (text === undefined) return spec.default;
+    const where = origin(spec.flag, flag, spec.env, key);
+    const ms = parseDuration(text);
+    if (ms === null || ms < spec.min || ms > spec.max)
+      throw new UsageError(
+        `invalid duration "${text}" (${where})`,
+        fileHint(where, `a duration from ${spec.min / 1000}s to ${spec.max / 3_600_000}h, e.g. 30s, 2m`),
+      );
+    return ms;
+  };
+  const esTimeoutMs = limit('esTimeout', flags.esTimeout);
+  const mysqlTimeoutMs = limit('mysqlTimeout', flags.mysqlTimeout);
+  const lockStaleAfterMs = limit('lockStaleAfter', undefined);
+
   const rules = RuleThresholdsSchema.parse(file.rules ?? {});
   if (rules.feeRateMin >= rules.feeRateMax) {
     throw new UsageError('rules.feeRateMin must be below rules.feeRateMax');
@@ -305,6 +352,9 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     metricsDir,
     shards: file.shards,
     replicas: file.replicas,
+    esTimeoutMs,
+    mysqlTimeoutMs,
+    lockStaleAfterMs,
     rules,
   });
 }

@@ -10,10 +10,14 @@
  * response (with HTTP it was 27 % of the CLI's CPU in an ingest profile, garbage collection
  * another 21 %).
  *
- * Outcomes per document: 409 on a versioned index op means a newer version is stored (not an
- * error), 404 on a delete means it was already gone; 429 — for a whole request or for single
- * documents of a response — is retried with the product's one backoff policy (client.ts);
- * everything else is returned in `failed`, never thrown away.
+ * Outcomes per document, sorted by cause: written; superseded (409 on a versioned index op: a
+ * newer version is stored); already gone (404 on a delete); refused (400: the document itself —
+ * a mapping or parse error — returned in `refused` for the caller's policy, never thrown away);
+ * 429, for a whole request or for single documents of a response, retried with the product's one
+ * backoff policy (client.ts). Anything else — a write block or another cluster block, an
+ * authorisation error, a missing index (every write requires an alias, so Elasticsearch never
+ * makes one up with dynamic mappings), 429 after the last retry, a 5xx — fails the request, and
+ * with it the writer: it sends nothing more, and every segment not answered yet fails.
  */
 import type { Client } from '@elastic/elasticsearch';
 import { RETRIES_ON_429, backoffMs, retryOn429, sleep } from './client';
@@ -37,13 +41,22 @@ export type BulkOp =
   | { kind: 'upsert'; index: string; id: string; doc: object; upsert: object }
   | { kind: 'delete'; index: string; id: string };
 
+/** A document Elasticsearch refused for what it is (400: a mapping or parse error). */
+export interface Refusal {
+  index: string;
+  id: string;
+  status: number;
+  reason: string;
+}
+
 export interface BulkWriteResult {
   written: number;
   /** Index ops refused because a newer version is already stored (409): not an error. */
   superseded: number;
   /** Deletes of documents that were already gone (404): not an error. */
   alreadyGone: number;
-  failed: { id: string; index: string; status: number; reason: string }[];
+  /** Documents refused for what they are: the caller's policy decides (writeBulk fails on them). */
+  refused: Refusal[];
   retried: number;
 }
 
@@ -107,6 +120,12 @@ export interface BulkWriteOptions {
   /** Body size in bytes at which a request is sent. */
   flushBytes?: number;
   refresh?: boolean;
+  /**
+   * Every op names an alias (the default): a missing alias fails the write instead of
+   * Elasticsearch creating an index of that name with dynamic mappings. Only `setup`, copying
+   * into a versioned index, writes to a concrete index.
+   */
+  requireAlias?: boolean;
 }
 
 /** Room in a body's buffer beyond `flushBytes`, for the op that crosses it (a sale with a large raw_data). */
@@ -118,6 +137,33 @@ const FILTER_PATH = 'errors,items.*.status,items.*.error';
 interface BulkItem {
   status: number;
   error?: { type?: string; reason?: string };
+}
+
+/** What to do about a write Elasticsearch would not take, by its cause. */
+function hintFor(status: number, type: string | undefined, index: string): string {
+  const rerun = 're-run once it is fixed; nothing past the last checkpoint was recorded as done';
+  if (type === 'cluster_block_exception')
+    return `a block stops writes to ${index} (index.blocks.write, or read_only_allow_delete when a disk is full): lift it and ${rerun}`;
+  if (status === 401 || status === 403 || type === 'security_exception')
+    return `the Elasticsearch user may not write to ${index}: grant it write on the earlypay indices; ${rerun}`;
+  if (type === 'index_not_found_exception') return `${index} is missing: run \`earlypay setup\`, then re-run`;
+  if (status === 429) return 'the cluster is overloaded; re-run later or lower --concurrency';
+  if (status >= 500) return `the cluster could not take the writes (\`earlypay doctor\` shows its health); ${rerun}`;
+  return rerun;
+}
+
+/** A write of a bulk response that fails the request (not refused for the document, not retried). */
+export function bulkItemFailure(
+  target: { index: string; id: string },
+  status: number,
+  item?: BulkItem,
+): RunFailedError {
+  const err = item?.error;
+  const reason = err ? `${err.type}: ${err.reason}` : `status ${status}`;
+  return new RunFailedError(
+    `Elasticsearch refused a write (${status}) to ${target.index}/${target.id}: ${reason}`,
+    hintFor(status, err?.type, target.index),
+  );
 }
 
 /**
@@ -171,7 +217,7 @@ function target(lines: Buffer): { index: string; id: string } {
 
 /** Bodies appended since the last `seal`, and what became of their ops once all are answered. */
 class Segment {
-  readonly result: BulkWriteResult = { written: 0, superseded: 0, alreadyGone: 0, failed: [], retried: 0 };
+  readonly result: BulkWriteResult = { written: 0, superseded: 0, alreadyGone: 0, refused: [], retried: 0 };
   /** Bodies of the segment not answered yet. */
   open = 0;
   sealed = false;
@@ -213,8 +259,11 @@ export class BulkWriter {
   private readonly ready: { body: Body; segment: Segment }[] = [];
   private readonly touched = new Set<string>();
   private failure: { error: unknown } | undefined;
+  /** Aborts the requests in flight once the writer has failed (or is abandoned). */
+  private readonly inFlightAbort = new AbortController();
   private readonly concurrency: number;
   private readonly flushBytes: number;
+  private readonly querystring: Record<string, string>;
 
   constructor(
     private readonly client: Client,
@@ -222,7 +271,26 @@ export class BulkWriter {
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.flushBytes = options.flushBytes ?? 5_000_000;
+    this.querystring = {
+      filter_path: FILTER_PATH,
+      ...(options.requireAlias === false ? {} : { require_alias: 'true' }),
+    };
     this.body = this.newBody();
+  }
+
+  /** The first failure, once there is one: nothing more is sent after it. */
+  get failed(): unknown {
+    return this.failure?.error;
+  }
+
+  /**
+   * Fails the writer with `reason` (the first failure wins): nothing more is sent, the requests
+   * in flight are aborted instead of being waited for, and every segment not answered yet fails.
+   */
+  abort(reason: unknown): void {
+    this.failure ??= { error: reason };
+    this.inFlightAbort.abort();
+    this.sendReady();
   }
 
   /**
@@ -320,7 +388,7 @@ export class BulkWriter {
       this.inFlight++;
       void this.send(body.buffer.subarray(0, body.length), body.ends, segment.result)
         .catch((error: unknown) => {
-          this.failure ??= { error };
+          if (!this.failure) this.abort(error);
         })
         .finally(() => {
           this.inFlight--;
@@ -341,12 +409,10 @@ export class BulkWriter {
       try {
         res = (await retryOn429(
           () =>
-            this.client.transport.request({
-              method: 'POST',
-              path: '/_bulk',
-              bulkBody: payload,
-              querystring: { filter_path: FILTER_PATH },
-            }),
+            this.client.transport.request(
+              { method: 'POST', path: '/_bulk', bulkBody: payload, querystring: this.querystring },
+              { signal: this.inFlightAbort.signal },
+            ),
           () => (result.retried += ends.length),
         )) as typeof res;
       } catch (err) {
@@ -370,21 +436,22 @@ export class BulkWriter {
         const status = item?.status ?? 0;
         if (status >= 200 && status < 300) result.written++;
         else if (status === 409 && kind === 'index') result.superseded++;
-        else if (status === 404 && kind === 'delete') result.alreadyGone++;
+        else if (status === 404 && kind === 'delete' && !item?.error) result.alreadyGone++;
         else if (status === 429 && attempt < RETRIES_ON_429) again.push(i);
-        else {
+        else if (status === 400) {
           const err = item?.error;
-          result.failed.push({
+          result.refused.push({
             ...target(linesOf(payload, ends, i)),
             status,
             reason: err ? `${err.type}: ${err.reason}` : `status ${status}`,
           });
-        }
+        } else throw bulkItemFailure(target(linesOf(payload, ends, i)), status, item);
       }
       if (again.length === 0) return;
       // Documents refused with 429 inside the response: sent again on their own, after a backoff.
       result.retried += again.length;
       await sleep(backoffMs(attempt));
+      if (this.failure) throw this.failure.error;
       const retry = again.map((i) => linesOf(payload, ends, i));
       payload = Buffer.concat(retry);
       let end = 0;
@@ -393,19 +460,43 @@ export class BulkWriter {
   }
 }
 
-/** Writes ops in one go: a BulkWriter filled and flushed (and the touched indices refreshed when asked). */
+/** Writes ops in one go: what the product writes besides ingest's sales, where every op must be written. */
+export interface WriteAllOptions extends BulkWriteOptions {
+  /** What the writes are for, in the failure's message ("writing daily AOV documents"). */
+  what: string;
+  /** What to do when they were not all written. */
+  hint?: string;
+}
+
+/**
+ * Writes ops in one go: a BulkWriter filled and sealed (and the touched indices refreshed when
+ * asked). Every op must be written: a refused document fails the run like any other write that
+ * was not taken (ingest's sales alone have a policy for refusals: the dead letter).
+ */
 export async function writeBulk(
   client: Client,
   ops: Iterable<BulkOp> | AsyncIterable<BulkOp>,
-  options: BulkWriteOptions = {},
-): Promise<BulkWriteResult> {
+  options: WriteAllOptions,
+): Promise<Omit<BulkWriteResult, 'refused'>> {
   const writer = new BulkWriter(client, options);
-  if (Symbol.asyncIterator in ops) {
-    for await (const op of ops) await writer.write([op]);
-  } else {
-    await writer.write(ops);
+  try {
+    if (Symbol.asyncIterator in ops) {
+      for await (const op of ops) await writer.write([op]);
+    } else {
+      await writer.write(ops);
+    }
+  } catch (err) {
+    writer.abort(err);
+    throw err;
   }
-  const result = await writer.seal();
+  const { refused, ...result } = await writer.seal();
+  if (refused.length) {
+    const f = refused[0]!;
+    throw new RunFailedError(
+      `Elasticsearch refused ${refused.length} document(s) while ${options.what}, e.g. ${f.index}/${f.id}: ${f.reason}`,
+      options.hint ?? 're-run it; nothing unfinished was recorded as done',
+    );
+  }
   if (options.refresh) await writer.refresh();
   return result;
 }

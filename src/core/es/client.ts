@@ -1,7 +1,8 @@
 /** The one place an Elasticsearch client is made. */
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { Client, SniffingTransport, UndiciConnection, errors, type ClientOptions } from '@elastic/elasticsearch';
-import type { Config } from '../config/config';
+import { TIME_LIMITS, type Config } from '../config/config';
 import { UsageError } from '../errors';
 
 /**
@@ -18,6 +19,20 @@ export function backoffMs(attempt: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `work` has settled (however), or after `ms` at the latest: for what a run does on its way out. */
+export async function settledWithin(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 function is429(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 429;
@@ -36,19 +51,141 @@ export async function retryOn429<T>(send: () => Promise<T>, onRetry?: () => void
   }
 }
 
+/** What an error keeps of the request that failed (see `leanError`). */
+interface Diagnostic {
+  body?: unknown;
+  statusCode?: number | null;
+  meta?: { attempts?: number; aborted?: boolean; connection?: { url?: URL | string } | null };
+}
+
+/**
+ * The client's errors redact their diagnostic by copying it key by key, the request's body with
+ * it: a bulk request's 5 MB Buffer became millions of entries, and one failed bulk request ran
+ * the CLI's heap out (a heap abort instead of one line). The client is made with redaction
+ * off (nothing is copied), and every error leaves the transport holding only what the product
+ * reads: the answer's body and status, and the node's URL without credentials — no request, no
+ * headers, no body.
+ */
+function leanError(err: unknown): unknown {
+  const e = err as { meta?: Diagnostic } | null;
+  if (!e || typeof e !== 'object' || !e.meta || typeof e.meta !== 'object') return err;
+  const { body, statusCode, meta } = e.meta;
+  const url = meta?.connection?.url;
+  const node = url instanceof URL ? `${url.origin}${url.pathname}` : typeof url === 'string' ? url : undefined;
+  e.meta = {
+    body,
+    statusCode,
+    meta: {
+      attempts: meta?.attempts,
+      aborted: meta?.aborted,
+      connection: node && URL.canParse(node) ? { url: new URL(node) } : null,
+    },
+  };
+  return err;
+}
+
+/** Resolves while this process may write, and throws once it may not (a job lock it lost: runs/lock.ts). */
+export type WriteFence = () => Promise<void>;
+const fences = new WeakMap<object, WriteFence>();
+
+/**
+ * From now on every write through this client first waits for `fence` (undefined: no fence):
+ * a job frame fences its client with its locks, so a run that lost one writes nothing more,
+ * whichever module the write comes from.
+ */
+export function fenceWrites(client: Client, fence: WriteFence | undefined): void {
+  if (fence) fences.set(client.transport, fence);
+  else fences.delete(client.transport);
+}
+
+/**
+ * The request options of a write that is conditional on its own document's version (a lock's
+ * heartbeat, a run document): that condition fences it, so it does not wait for the lease
+ * (which such a write is how the lease is proved).
+ */
+export const SELF_FENCED = { context: { selfFenced: true } };
+
+/** Requests that read, whatever their method (searches, counts, multi-gets, points in time, refreshes). */
+const READS = /(^|\/)(_search|_count|_mget|_msearch|_pit|_refresh|_field_caps|_search\/scroll)(\/|$)/;
+
+function isWrite(params: { method: string; path: string }): boolean {
+  return params.method !== 'GET' && params.method !== 'HEAD' && !READS.test(params.path);
+}
+
+/** A fenced bulk body goes out in pieces of this size, each only once the fence has let it. */
+const FENCED_CHUNK = 256 * 1024;
+
+/**
+ * A bulk body sent piece by piece, each piece only while `fence` holds. A process stopped in the
+ * middle of sending a 5 MB body (SIGSTOP, a frozen VM) would otherwise, once resumed, send the
+ * rest before any of its own code ran again — the socket's queue is the runtime's — and
+ * Elasticsearch would apply writes made under a lock another run holds by then. Cut short, the
+ * request is never complete, and Elasticsearch applies none of it.
+ */
+function fencedBody(body: Buffer, fence: WriteFence): Readable {
+  let offset = 0;
+  return new Readable({
+    highWaterMark: FENCED_CHUNK,
+    read() {
+      if (offset >= body.length) {
+        this.push(null);
+        return;
+      }
+      fence().then(
+        () => {
+          const end = Math.min(body.length, offset + FENCED_CHUNK);
+          const piece = body.subarray(offset, end);
+          offset = end;
+          this.push(piece);
+        },
+        (err: unknown) => this.destroy(err as Error),
+      );
+    },
+  });
+}
+
+type Request = Parameters<typeof SniffingTransport.prototype.request>;
+
+/**
+ * A fenced bulk request: its body streamed under the fence. The transport does not send a
+ * streamed body twice, so a dropped connection is retried here, with a fresh stream over the
+ * same bytes (on the next node, the transport having marked the last one dead).
+ */
+async function sendFencedBulk(transport: SniffingTransport, fence: WriteFence, [params, options]: Request) {
+  const retries = retriesFor(transport.connectionPool.size);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const bulkBody = fencedBody(params.bulkBody as Buffer, fence);
+      return await send.call(transport, { ...params, bulkBody }, options);
+    } catch (err) {
+      const dropped = err instanceof errors.ConnectionError && !(err instanceof ConnectionRefusedError);
+      if (!dropped || attempt >= retries) throw err;
+    }
+  }
+}
+
 /**
  * A checkpoint, lock or run document written while a queue is full failed the whole run: every
  * request is retried here — except bulk requests, which the bulk writer retries with the same
- * policy itself so that it can count the retried documents in the run's summary.
+ * policy itself so that it can count the retried documents in the run's summary. A write waits
+ * for the client's fence first (fenceWrites).
  */
 class RetryingTransport extends SniffingTransport {}
 const send = SniffingTransport.prototype.request;
-RetryingTransport.prototype.request = async function retrying(
-  this: SniffingTransport,
-  ...args: Parameters<typeof send>
-) {
-  if (/(^|\/)_bulk$/.test(args[0].path)) return send.apply(this, args);
-  return retryOn429(() => send.apply(this, args));
+RetryingTransport.prototype.request = async function retrying(this: SniffingTransport, ...args: Request) {
+  try {
+    const fence = fences.get(this);
+    const fenced = fence && isWrite(args[0]) && !args[1]?.context?.selfFenced ? fence : undefined;
+    if (fenced) await fenced();
+    if (/(^|\/)_bulk$/.test(args[0].path)) {
+      return await (fenced && Buffer.isBuffer(args[0].bulkBody)
+        ? sendFencedBulk(this, fenced, args)
+        : send.apply(this, args));
+    }
+    return await retryOn429(() => send.apply(this, args));
+  } catch (err) {
+    throw leanError(err);
+  }
 } as typeof send;
 
 /**
@@ -58,7 +195,7 @@ RetryingTransport.prototype.request = async function retrying(
  */
 export class ConnectionRefusedError extends errors.ConnectionError {
   constructor(message: string, meta?: ConstructorParameters<typeof errors.ConnectionError>[1]) {
-    super(message, meta);
+    super(message, meta, { redaction: { type: 'off', additionalKeys: [] } });
     this.name = 'ConnectionRefusedError';
   }
 }
@@ -75,9 +212,9 @@ RefusalIsFinalConnection.prototype.request = async function refusalIsFinal(
   } catch (err) {
     if (err instanceof errors.ConnectionError && /\bECONNREFUSED\b/.test(err.message)) {
       // Shaped like the transport's own errors, so reports name the node's URL.
-      throw new ConnectionRefusedError(err.message, { meta: { connection: this } } as ConstructorParameters<
-        typeof errors.ConnectionError
-      >[1]);
+      throw new ConnectionRefusedError(err.message, {
+        meta: { connection: { url: this.url } },
+      } as ConstructorParameters<typeof errors.ConnectionError>[1]);
     }
     throw err;
   }
@@ -95,7 +232,7 @@ export function retriesFor(nodes: number): number {
 }
 
 export function createEsClient(
-  config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'>,
+  config: Pick<Config, 'esNodes' | 'esAuth' | 'esCaCert'> & Partial<Pick<Config, 'esTimeoutMs'>>,
   options: Partial<ClientOptions> = {},
 ): Client {
   let tls: ClientOptions['tls'];
@@ -114,8 +251,10 @@ export function createEsClient(
     nodes: [...config.esNodes],
     auth: config.esAuth,
     tls,
-    requestTimeout: 60_000,
+    requestTimeout: config.esTimeoutMs ?? TIME_LIMITS.esTimeout.default,
     maxRetries: retriesFor(config.esNodes.length),
+    // Nothing copied into errors: leanError keeps what is read of them (above).
+    redaction: { type: 'off' },
     ...options,
   });
 }

@@ -8,8 +8,14 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { INDEX_DEFINITIONS, type IndexDefinition } from './indices';
 import { writeBulk } from './bulkWrite';
 import { withLongFields } from './longFields';
+import { RunFailedError } from '../errors';
 
-export type IndexAction = 'created' | 'current' | 'upgraded' | 'reindexed';
+/**
+ * `replaced`: a concrete index stood where the alias belongs (made up by Elasticsearch, with
+ * dynamic mappings, when an older earlypay wrote to a deleted alias): its documents were copied
+ * into the versioned index and the alias put in its place.
+ */
+export type IndexAction = 'created' | 'current' | 'upgraded' | 'reindexed' | 'replaced';
 
 export interface IndexStatus {
   alias: string;
@@ -20,6 +26,13 @@ export interface IndexStatus {
 }
 
 const META_KEY = 'earlypay_mapping_version';
+
+/**
+ * Creating an index waits for its shards, and setup for its replicas: Elasticsearch answers
+ * within this, and the request may take that long whatever the run's request time limit.
+ */
+const ADMIN_WAIT_S = 60;
+const ADMIN_REQUEST = { requestTimeout: (ADMIN_WAIT_S + 10) * 1000 };
 
 /** `setup --shards/--replicas` (config keys `shards`, `replicas`); unset = the defaults below. */
 export interface IndexLayout {
@@ -72,6 +85,14 @@ export async function inspectIndices(client: Client, prefix: string): Promise<In
   return Promise.all(INDEX_DEFINITIONS.map((def) => inspectIndex(client, prefix, def)));
 }
 
+/** The aliases of these whose index has unassigned primary shards (red): every request touching them would hang. */
+export async function redIndices(client: Client, statuses: readonly IndexStatus[]): Promise<string[]> {
+  const present = statuses.filter((s) => s.index !== null);
+  if (present.length === 0) return [];
+  const health = await client.cluster.health({ index: present.map((s) => s.index!), level: 'indices' });
+  return present.filter((s) => health.indices?.[s.index!]?.status === 'red').map((s) => s.alias);
+}
+
 async function createVersioned(
   client: Client,
   prefix: string,
@@ -81,13 +102,17 @@ async function createVersioned(
   layout: IndexLayout,
 ): Promise<string> {
   const index = concreteName(prefix, def, version);
-  await client.indices.create({
-    index,
-    settings: indexSettings(layout),
-    mappings: withMeta(def),
-    aliases: withAlias ? { [`${prefix}-${def.suffix}`]: { is_write_index: true } } : undefined,
-    wait_for_active_shards: 1,
-  });
+  await client.indices.create(
+    {
+      index,
+      settings: indexSettings(layout),
+      mappings: withMeta(def),
+      aliases: withAlias ? { [`${prefix}-${def.suffix}`]: { is_write_index: true } } : undefined,
+      wait_for_active_shards: 1,
+      timeout: `${ADMIN_WAIT_S}s`,
+    },
+    ADMIN_REQUEST,
+  );
   return index;
 }
 
@@ -120,8 +145,31 @@ export async function ensureIndex(
       throw new Error(
         `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
       );
-    case 'not-an-alias':
-      throw new Error(`${status.alias} is a concrete index, not an alias; rename it or choose another --index-prefix`);
+    case 'not-an-alias': {
+      const concrete = status.index!;
+      const mapping = await client.indices.getMapping({ index: concrete });
+      if (mapping[concrete]?.mappings?._meta?.[META_KEY] !== undefined)
+        throw new RunFailedError(
+          `${status.alias} is a concrete index, not an alias`,
+          'rename it or choose another --index-prefix',
+        );
+      // Made up by Elasticsearch on a write to a deleted alias: its documents go into the versioned index, which takes its name.
+      let target: string;
+      try {
+        target = await createVersioned(client, prefix, def, def.version, false, layout);
+      } catch (err) {
+        if (!isResourceExists(err)) throw err;
+        target = concreteName(prefix, def, def.version); // left by an attempt before
+      }
+      await copyIndex(client, concrete, target, undefined);
+      await client.indices.updateAliases({
+        actions: [
+          { remove_index: { index: concrete } },
+          { add: { index: target, alias: status.alias, is_write_index: true } },
+        ],
+      });
+      return { status, action: 'replaced', index: target };
+    }
     case 'outdated': {
       const index = status.index!;
       // A new multi-field, or a new field computed from the others, needs every document indexed
@@ -166,12 +214,15 @@ export async function ensureIndices(
   // A new index's replicas are copied after `create` returns: a node lost before then takes the
   // only copy of its shards with it. Wait (bounded) until the copies that can be made are made;
   // replicas that cannot be placed (fewer nodes than copies) do not hold this up.
-  await client.cluster.health({
-    index: results.map((r) => r.index),
-    wait_for_events: 'languid',
-    wait_for_no_initializing_shards: true,
-    timeout: '60s',
-  });
+  await client.cluster.health(
+    {
+      index: results.map((r) => r.index),
+      wait_for_events: 'languid',
+      wait_for_no_initializing_shards: true,
+      timeout: `${ADMIN_WAIT_S}s`,
+    },
+    ADMIN_REQUEST,
+  );
   return results;
 }
 
@@ -233,12 +284,8 @@ async function copyIndex(
       }
     }
   })();
-  const result = await writeBulk(client, ops, { refresh: true });
-  if (result.failed.length) {
-    throw new Error(
-      `copying ${from} to ${to} failed for ${result.failed.length} document(s), e.g. ${result.failed[0]!.id}: ${result.failed[0]!.reason}`,
-    );
-  }
+  // Into the versioned index itself: the alias moves to it once it holds everything.
+  await writeBulk(client, ops, { refresh: true, requireAlias: false, what: `copying ${from} to ${to}` });
 }
 
 function errorType(err: unknown): string | undefined {

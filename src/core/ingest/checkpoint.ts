@@ -1,30 +1,36 @@
 /**
- * Stage 6, checkpoint: each segment is sealed where it ends (its days and how far its pages
- * read), and once it is safely in Elasticsearch — while the next segment is already being read
- * and written — its changed business days are marked for `daily`/`weekly` and the checkpoint
- * moves to the last row its pages read: forward only, except that a full run rewrites it (it
- * reads the whole table), placing it on the last row, in (modified, id) order, up to which every
- * row has been written, or removing it while there is none.
+ * Stage 6, checkpoint: the only thing that moves the checkpoint, from the sink's outcomes
+ * (contract.ts), consumed in order while the next segments are read and written:
+ *
+ *   before writing  a page's business days, those this run has not recorded yet, are marked
+ *                   for `daily`, `weekly` and REPEATED_AMOUNT's settling before its writes go
+ *                   out: a run killed after writing leaves them to the next run
+ *   written         the segment's days are marked again for `daily`/`weekly` (a `daily` that ran
+ *                   between the first mark and the writes has cleared it, having recomputed the
+ *                   day without them), then the checkpoint moves to where its pages read:
+ *                   forward only, except that a full run rewrites it (it reads the whole table),
+ *                   placing it on the last row, in (modified, id) order, up to which every row is
+ *                   written, or removing it while there is none
+ *   failed          the consumption ends with the segment's error: the checkpoint stays
+ *
+ * The checkpoint is written over the version this run last saw (StateStore): a run that lost its
+ * lock cannot move it.
  */
-import type { Checkpoint, StateStore } from '../state/store';
+import type { StateStore, Checkpoint, DocVersion, StoredCheckpoint } from '../state/store';
+import type { Coverage, SegmentOutcome } from './contract';
 import type { IngestPlan } from './plan';
-import type { KeysetPosition, Reached } from './read';
+import type { KeysetPosition } from './read';
 
 /** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
-/** A segment as it ended: the days its pages touched and how far they read. */
-export interface SealedSegment {
-  days: ReadonlySet<string>;
-  last: Reached | undefined;
-}
-
 export class CheckpointStage {
-  /** Every day marked changed in this run (by `markBeforeWriting`, then passed; in a dry run only passed). */
+  /** Every day this run's writes touched (marked before writing; in a dry run only collected). */
   readonly days = new Set<string>();
   advanced = false;
-  private pendingDays = new Set<string>();
-  private last: Reached | undefined;
+  /** Where the checkpoint stands, and the version of it this run last saw or wrote. */
+  position: Checkpoint | null;
+  private version: DocVersion | null;
   /** This run's full scan has placed the checkpoint (`position` is then where it put it). */
   private scanned = false;
 
@@ -32,59 +38,56 @@ export class CheckpointStage {
     private readonly state: StateStore,
     private readonly table: string,
     private readonly plan: IngestPlan,
-    public position: Checkpoint | null,
+    stored: StoredCheckpoint | null,
     private readonly locate: LocateCovered,
-  ) {}
+  ) {
+    this.position = stored ? { modified: stored.modified, id: stored.id } : null;
+    this.version = stored?.version ?? null;
+  }
 
   /**
-   * Marks the days a page is about to write, those this run has not met yet (each page's days
-   * are `passed` once it is handed to the sink), before the page goes to the sink: a run killed (-9, a crash) after writing rows and before its next commit
-   * would otherwise leave them written and their days unmarked, and the next run, finding the
-   * rows as they are, writes and marks nothing — `daily` would never recompute those days. The
-   * commit marks the segment's days again once they are written: a `daily` that ran in between
-   * may have recomputed a day before its rows arrived, and cleared the first mark.
+   * Before a page's writes go out: its days this run has not met yet are recorded durably, for
+   * every job that handles changed days (a dry run only collects them).
    */
-  async markBeforeWriting(days: ReadonlySet<string>): Promise<void> {
+  async beforeWriting(covers: Coverage, dryRun = false): Promise<void> {
     let fresh: string[] | undefined;
-    for (const d of days) if (!this.days.has(d)) (fresh ??= []).push(d);
-    if (fresh) await this.state.markChangedDays(fresh, { refresh: false });
+    for (const d of covers.days) if (!this.days.has(d)) (fresh ??= []).push(d);
+    if (!fresh) return;
+    if (!dryRun) await this.state.markChangedDays(fresh, { refresh: false });
+    for (const d of fresh) this.days.add(d);
   }
 
-  /** A page was judged (and handed to the sink): its days and, for the read's own pages, how far the read got. */
-  passed(reached: Reached | undefined, days: Iterable<string>): void {
-    for (const d of days) {
-      this.pendingDays.add(d);
-      this.days.add(d);
+  /**
+   * Consumes the segments' outcomes in order: each written one is committed (`onWritten` is told
+   * first, for the run's counts); the first failed one ends the consumption with its error.
+   */
+  async consume(outcomes: AsyncIterable<SegmentOutcome>, onWritten: (o: SegmentOutcome) => void): Promise<void> {
+    for await (const outcome of outcomes) {
+      if (outcome.status === 'failed') throw outcome.error;
+      onWritten(outcome);
+      await this.commit(outcome.covers);
     }
-    if (reached) this.last = reached;
   }
 
-  /** Ends a segment with the pages passed so far (those passed afterwards are the next one's). */
-  seal(): SealedSegment {
-    const sealed = { days: this.pendingDays, last: this.last };
-    this.pendingDays = new Set();
-    this.last = undefined;
-    return sealed;
-  }
-
-  /** Call, segment after segment in the order they were sealed, once everything of the segment is written. */
-  async commit(segment: SealedSegment): Promise<void> {
-    if (segment.days.size) await this.state.markChangedDays(segment.days);
-    const last = segment.last;
-    if (!last || !this.plan.mayAdvance) return;
+  /** A segment is written: its days marked again, then the checkpoint past it. */
+  private async commit(covers: Coverage): Promise<void> {
+    if (covers.days.size) await this.state.markChangedDays(covers.days, { jobs: ['daily', 'weekly'] });
+    const reached = covers.reached;
+    if (!reached || !this.plan.mayAdvance) return;
     let next: KeysetPosition | null;
-    if ('position' in last) {
-      next = last.position;
+    if ('position' in reached) {
+      next = reached.position;
     } else {
-      next = await this.locate(last.throughId, this.scanned ? this.position : null);
+      next = await this.locate(reached.throughId, this.scanned ? this.position : null);
       this.scanned = true;
     }
     if (!next) {
       // A full run that has covered no row yet: the checkpoint before it may describe an index
       // this run is rebuilding. Without one, the next run reads the whole table again.
-      if (this.position) {
-        await this.state.clearCheckpoint(this.table);
+      if (this.position && this.version) {
+        await this.state.clearCheckpoint(this.table, this.version);
         this.position = null;
+        this.version = null;
         this.advanced = true;
       }
       return;
@@ -93,7 +96,7 @@ export class CheckpointStage {
       !this.position || (this.plan.mode === 'full' ? !isSame(next, this.position) : isAfter(next, this.position));
     if (moves) {
       const at = { modified: next.modified, id: next.id };
-      await this.state.writeCheckpoint(this.table, at);
+      this.version = await this.state.writeCheckpoint(this.table, at, this.version);
       this.position = at;
       this.advanced = true;
     }

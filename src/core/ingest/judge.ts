@@ -8,8 +8,10 @@
  *                   the stream, which ranks each group once (a counted sale written is only
  *                   counted, in the context's RepeatCandidates, when the run keeps them);
  *   rejected rows   a dead-letter document; a row that was accepted once and is invalid now
- *                   also loses its sales and anomaly documents (withdrawn); a row rejected once
- *                   and accepted now loses its dead-letter document (valid again);
+ *                   is also withdrawn (contract.ts: its sales and anomaly documents deleted);
+ *                   a row rejected once and accepted now loses its dead-letter document (valid
+ *                   again);
+ *   gone rows       (reconcile --repair) withdrawn;
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
  *                   business day, rules and text_bytes (a document older than it is rewritten),
  *                   or a rejected row the dead letter holds as it is, is not written again and
@@ -35,7 +37,9 @@ import { fillTextGrams, mapSourceRow, tooLargeRow, type AcceptedSale, type Rejec
 import { writeSaleDoc } from '../sales/saleJson';
 import type { RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
+import type { Withdrawal } from './contract';
 import type { BatchLookups, LookupKeys } from './lookups';
+import type { GoneRow } from './plan';
 
 export interface JudgeContext {
   names: IndexNames;
@@ -56,10 +60,13 @@ export interface MappedPage {
   /** Their `text_grams` are filled in by judgePage, for the documents it writes. */
   accepted: AcceptedSale[];
   rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string; fingerprint: number }[];
+  gone: readonly GoneRow[];
 }
 
 export interface BatchOutcome {
   ops: BulkOp[];
+  /** Sales to take out of the index (decided here, before anything is written). */
+  withdrawals: Withdrawal[];
   accepted: number;
   rejected: number;
   /** Accepted rows whose stored document is already what this run would write. */
@@ -70,7 +77,6 @@ export interface BatchOutcome {
   flagged: number;
   byRule: Map<RuleId, number>;
   cleared: number;
-  withdrawn: number;
   days: Set<string>;
 }
 
@@ -112,8 +118,8 @@ export function deadLetterOp(
 
 const WHOLE_NUMBER = /^-?\d+$/;
 
-export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
-  const page: MappedPage = { accepted: [], rejected: [] };
+export function mapPage(rows: RowPage, ctx: JudgeContext, gone: readonly GoneRow[] = []): MappedPage {
+  const page: MappedPage = { accepted: [], rejected: [], gone };
   // text_grams only for the documents judgePage writes.
   const opts = {
     sourceTz: ctx.sourceTz,
@@ -142,6 +148,7 @@ export function mapPage(rows: RowPage, ctx: JudgeContext): MappedPage {
 export function lookupKeys(page: MappedPage, ctx: Pick<JudgeContext, 'table'>): LookupKeys {
   const saleIds = page.accepted.map((s) => s.doc.id);
   for (const r of page.rejected) if (r.why.sourceId && WHOLE_NUMBER.test(r.why.sourceId)) saleIds.push(r.why.sourceId);
+  for (const g of page.gone) saleIds.push(g.id);
   return {
     saleIds,
     deadLetterIds: page.rejected.map((r) => r.deadLetterId),
@@ -155,6 +162,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
   const at = ctx.now.toISOString();
   const out: BatchOutcome = {
     ops: [],
+    withdrawals: [],
     accepted: page.accepted.length,
     rejected: page.rejected.length,
     unchanged: 0,
@@ -162,8 +170,11 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     flagged: 0,
     byRule: new Map(),
     cleared: 0,
-    withdrawn: 0,
     days: new Set(),
+  };
+  const withdraw = (w: Withdrawal): void => {
+    out.withdrawals.push(w);
+    if (w.day) out.days.add(w.day);
   };
 
   for (const { row, why, deadLetterId: id, fingerprint } of page.rejected) {
@@ -173,13 +184,9 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
-    if (!before || !why.sourceId) continue;
-    out.ops.push({ kind: 'delete', index: names.sales, id: why.sourceId });
-    for (const rule of before.anomaly_rules)
-      out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(why.sourceId, rule as RuleId) });
-    out.days.add(before.sale_date);
-    out.withdrawn++;
+    if (before && why.sourceId) withdraw({ saleId: why.sourceId, day: before.sale_date, cause: 'invalid' });
   }
+  for (const g of page.gone) withdraw({ saleId: g.id, day: found.stored.get(g.id)?.sale_date ?? g.day, cause: 'gone' });
 
   // One rule context for the page, its baseline set per sale (an object a row was a tenth of judging's allocation).
   const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };

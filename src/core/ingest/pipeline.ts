@@ -7,19 +7,27 @@
  *                              is judged), bounded in rows and bytes: the whole table in id
  *                              order (full), or keyset pages on (modified, id); the next page
  *                              is read while this one is judged and written
- *   judge       judge.ts       pure: accept or reject, map, per-sale rules, anomaly operations,
- *                              nothing at all for rows Elasticsearch already holds as they are
+ *   judge       judge.ts       pure: accept or reject, map, per-sale rules, the writes a page
+ *                              asks for (documents, withdrawals), nothing at all for rows
+ *                              Elasticsearch already holds as they are
  *   lookups     lookups.ts     stored versions, dead letters, weekly baselines: one round trip
  *                              (none for an index that held nothing when the run started)
- *   sink        sink.ts        the product's bulk writer; refused sales to the dead letter
- *   checkpoint  checkpoint.ts  days marked changed, then the checkpoint moved, after each segment
- *                              is written — while the next one is read and written: the stream
- *                              does not wait at a segment's end (Elasticsearch sat idle there)
+ *   sink        sink.ts        the product's bulk writer, cut into segments, each answered once,
+ *                              in order; refused documents to the dead letter
+ *   checkpoint  checkpoint.ts  days recorded before writing; consumes the outcomes in order and
+ *                              moves the checkpoint past each written segment, while the next
+ *                              ones are read and written
  *
- * After the stream, REPEATED_AMOUNT (a rule over groups of sales) is ranked once for every
- * business day that changed (a load into an empty sales index hands over the repeat keys it
- * counted, instead of an aggregation over every key). An abort (SIGINT/SIGTERM) stops between
- * pages: what was read is written and checkpointed, and the run ends as if the table ended there.
+ * The contract between the last three is contract.ts. After the stream, REPEATED_AMOUNT (a rule
+ * over groups of sales) is settled once for every business day this run wrote and every day a
+ * run before it wrote and did not live to settle.
+ *
+ * How a run ends. Interrupted (SIGINT/SIGTERM, `signal`): it stops between pages, and what it
+ * handed over is written and checkpointed, as if the table ended there. Failed (a read, a
+ * lookup, a write, a lost lock): no page is read after the first failure, the writes not
+ * answered yet are abandoned (requests in flight aborted), segments answered written before are
+ * still checkpointed, and the failure is thrown — the run ends within about one request's time
+ * limit of the failure.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
@@ -28,13 +36,14 @@ import type { IndexNames } from '../es/indices';
 import type { RuleId } from '../rules/rules';
 import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
-import { describeSourceTable, type RowPage, type SourceTable } from '../source/query';
+import { describeSourceTable, type SourceTable } from '../source/query';
 import { StateStore, type Checkpoint } from '../state/store';
 import { CheckpointStage } from './checkpoint';
+import type { PageWrites, SegmentOutcome } from './contract';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
 import { Lookups, emptyAtStart } from './lookups';
-import { planIngest, type IngestPlan } from './plan';
-import { countWindow, coveredPosition, readPlan } from './read';
+import { planIngest, type GivenPage, type IngestPlan } from './plan';
+import { countWindow, coveredPosition, readPlan, type SourcePage } from './read';
 import { IngestSink } from './sink';
 
 export interface IngestOptions {
@@ -52,7 +61,7 @@ export interface IngestOptions {
    * Re-ingest exactly these rows (reconcile --repair) instead of reading by checkpoint;
    * the checkpoint is left alone.
    */
-  rows?: AsyncIterable<RowPage>;
+  rows?: AsyncIterable<GivenPage>;
   /** The table as the caller already described it (a repair reads its rows with it). */
   source?: SourceTable;
   /**
@@ -116,7 +125,8 @@ export interface IngestStats {
   retried: number;
   checkpoint: Checkpoint | null;
   checkpoint_advanced: boolean;
-  repeated_amount: SettleResult | null;
+  /** REPEATED_AMOUNT settled after the stream, over how many days (null: no day to settle). */
+  repeated_amount: (SettleResult & { days: number }) | null;
   /** Stopped early by `signal`: only the rows read so far were handled. */
   interrupted: boolean;
 }
@@ -124,9 +134,9 @@ export interface IngestStats {
 export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): Promise<IngestStats> {
   const { es, pool, names, config } = deps;
   const state = new StateStore(es, names.state);
-  const previous = await state.readCheckpoint(config.table);
+  const stored = await state.readCheckpoint(config.table);
   const plan = planIngest({
-    previous,
+    previous: stored,
     full: opts.full,
     since: opts.since,
     rows: opts.rows,
@@ -138,14 +148,14 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   deps.verbose(
     `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
   );
-  const stats = emptyStats(plan, opts.dryRun, previous);
+  const stats = emptyStats(plan, opts.dryRun, stored);
   const empty = await emptyAtStart(es, names);
   const total =
     deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
   const source = opts.source ?? (await describeSourceTable(pool, config.table));
   const lookups = new Lookups(es, names, empty);
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
-  const checkpoint = new CheckpointStage(state, config.table, plan, stats.checkpoint, (throughId, from) =>
+  const checkpoint = new CheckpointStage(state, config.table, plan, stored, (throughId, from) =>
     coveredPosition(pool, config.table, plan.window, throughId, from),
   );
   // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
@@ -161,95 +171,93 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     overwrite: Boolean(opts.overwrite),
     repeats,
   });
-
-  /** Judges a page and hands its ops to the sink; the business days it touched. */
-  const judgeInto = async (rows: RowPage): Promise<Set<string>> => {
+  const judge = async (page: SourcePage): Promise<PageWrites> => {
     const ctx = judging();
-    const mapped = mapPage(rows, ctx);
-    const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
-    tally(stats, outcome);
-    if (!opts.dryRun) {
-      await checkpoint.markBeforeWriting(outcome.days);
-      sink.append(outcome.ops);
-    }
-    return outcome.days;
+    const mapped = mapPage(page.rows, ctx, page.gone);
+    const judged = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
+    tally(stats, judged);
+    return { ops: judged.ops, withdrawals: judged.withdrawals, covers: { reached: page.reached, days: judged.days } };
   };
 
-  // A segment is committed once its writes are answered, while the next is read and written;
-  // the commits follow one another in order (a failed one fails the run at the next page).
-  let commits: Promise<void> = Promise.resolve();
-  let commitFailure: { error: unknown } | undefined;
+  // The checkpoint consumes the segments' outcomes while the stream goes on; its first failure
+  // abandons what the sink has not answered yet (and ends the stream at the next page).
+  const committed = opts.dryRun
+    ? Promise.resolve()
+    : checkpoint.consume(sink.outcomes(), (o) => tallyWritten(stats, o));
+  committed.catch((err: unknown) => sink.abort(err));
   let rowsInSegment = 0;
-  const endSegment = (): void => {
-    if (opts.dryRun) return;
-    const started = Date.now();
-    const rows = rowsInSegment;
-    const written = sink.endSegment();
-    written.catch(() => undefined); // awaited below, in its turn; a rejection before then is not unhandled
-    const sealed = checkpoint.seal();
-    commits = commits.then(async () => {
-      const w = await written;
-      Object.assign(stats, {
-        superseded: stats.superseded + w.superseded,
-        retried: stats.retried + w.retried,
-        rejected: stats.rejected + w.refused,
-        accepted: stats.accepted - w.refused,
-      });
-      await checkpoint.commit(sealed);
-      deps.verbose(
-        `segment: ${rows} row(s) written and checkpointed ${Date.now() - started} ms after the segment's last page`,
-      );
-    });
-    commits.catch((error: unknown) => (commitFailure ??= { error }));
-  };
   try {
     for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
-      if (commitFailure) throw commitFailure.error;
-      // Between pages: everything handed to the sink so far is written and checkpointed below.
+      if (sink.failure) break;
       if (deps.signal?.aborted) {
         stats.interrupted = true;
         break;
       }
-      checkpoint.passed(page.reached, await judgeInto(page.rows));
+      const writes = await judge(page);
       if (page.future) stats.future += page.rows.length;
+      await checkpoint.beforeWriting(writes.covers, opts.dryRun);
+      if (!opts.dryRun) await sink.write(writes);
       deps.onProgress?.({ read: stats.read, total });
-      // The page's documents are bytes in request bodies now, and collectable while this waits.
-      if (!opts.dryRun) await sink.drain();
       if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
-        endSegment();
+        sink.endSegment();
         rowsInSegment = 0;
       }
     }
   } catch (err) {
-    // A failed run writes nothing after it has failed: the commits of segments sealed before
-    // end first (a segment all written is checkpointed; one that is not, fails).
-    await commits.catch(() => undefined);
-    throw err;
+    sink.abort(err);
   }
-  endSegment();
-  await commits;
+  sink.close();
+  await committed;
+  if (sink.failure) throw sink.failure;
   Object.assign(stats, {
     checkpoint: checkpoint.position,
     checkpoint_advanced: checkpoint.advanced,
     days_changed: checkpoint.days.size,
   });
   stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
-
-  if (!opts.dryRun && checkpoint.days.size) {
+  if (!opts.dryRun) {
     const settleStarted = Date.now();
-    stats.repeated_amount = await settleRepeatedAmounts(
-      {
-        client: es,
-        names,
-        repeatedAmountFrom: config.rules.repeatedAmountFrom,
-        now: deps.now,
-        candidates: repeats?.found(),
-      },
-      [...checkpoint.days].sort(),
-    );
-    deps.verbose(`REPEATED_AMOUNT ranked over ${checkpoint.days.size} day(s) in ${Date.now() - settleStarted} ms`);
+    stats.repeated_amount = await settleDays(deps, state, checkpoint.days, repeats?.found());
+    if (stats.repeated_amount)
+      deps.verbose(
+        `REPEATED_AMOUNT settled over ${stats.repeated_amount.days} day(s) in ${Date.now() - settleStarted} ms`,
+      );
   }
   return stats;
+}
+
+/**
+ * Settles REPEATED_AMOUNT for the days this run wrote and for every day recorded for settling by
+ * a run that did not live to do it, then clears those records. `candidates` (a load into an
+ * empty sales index) stands for the aggregation over this run's days only.
+ */
+async function settleDays(
+  deps: IngestDeps,
+  state: StateStore,
+  written: ReadonlySet<string>,
+  candidates: ReadonlySet<string> | undefined,
+): Promise<(SettleResult & { days: number }) | null> {
+  const marks = await state.changedDays('repeated-amount');
+  const left = [...new Set(marks.map((m) => m.day))].filter((d) => !written.has(d));
+  if (written.size === 0 && left.length === 0) return null;
+  const settle = (days: string[], known?: ReadonlySet<string>): Promise<SettleResult> =>
+    settleRepeatedAmounts(
+      {
+        client: deps.es,
+        names: deps.names,
+        repeatedAmountFrom: deps.config.rules.repeatedAmountFrom,
+        now: deps.now,
+        candidates: known,
+      },
+      days.sort(),
+    );
+  const result = { ...(await settle([...written], candidates)), days: written.size + left.length };
+  if (left.length) {
+    const earlier = await settle(left);
+    for (const k of ['groups', 'flagged', 'newlyFlagged', 'unflagged'] as const) result[k] += earlier[k];
+  }
+  await state.clearChangedDays('repeated-amount', marks);
+  return result;
 }
 
 function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | null): IngestStats {
@@ -283,9 +291,18 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.accepted += o.accepted;
   stats.rejected += o.rejected;
   stats.unchanged += o.unchanged;
-  stats.withdrawn += o.withdrawn;
+  stats.withdrawn += o.withdrawals.length;
   stats.valid_again += o.validAgain;
   stats.flagged += o.flagged;
   stats.anomalies_cleared += o.cleared;
   for (const [rule, n] of o.byRule) stats.by_rule[rule] = (stats.by_rule[rule] ?? 0) + n;
+}
+
+/** A segment written: what Elasticsearch decided about its sales. */
+function tallyWritten(stats: IngestStats, o: SegmentOutcome): void {
+  if (o.status !== 'written') return;
+  stats.superseded += o.superseded;
+  stats.retried += o.retried;
+  stats.rejected += o.refused;
+  stats.accepted -= o.refused;
 }

@@ -8,6 +8,19 @@ import type { Checkpoint } from '../state/store';
 import { toWallClock, wallClockToInstant } from '../time/businessDay';
 import type { ReadWindow } from './read';
 
+/** An id a repair names that MySQL no longer has: its sale is withdrawn. */
+export interface GoneRow {
+  id: string;
+  /** The day its document stood on, when the caller knows it (else the stored document's). */
+  day?: string;
+}
+
+/** A page of the rows a repair hands over (read by id), with the ids of it MySQL no longer has. */
+export interface GivenPage {
+  rows: RowPage;
+  gone: readonly GoneRow[];
+}
+
 export type IngestPlan =
   /** The whole table (--full, or the first run): the checkpoint is rewritten at the end. */
   | { mode: 'full'; window: ReadWindow & { fromModified?: undefined }; mayAdvance: true }
@@ -21,7 +34,7 @@ export type IngestPlan =
   /** Exactly the given rows (reconcile --repair): the checkpoint is left alone. */
   | {
       mode: 'repair';
-      rows: AsyncIterable<RowPage>;
+      rows: AsyncIterable<GivenPage>;
       window: ReadWindow & { fromModified?: undefined };
       mayAdvance: false;
     };
@@ -30,7 +43,7 @@ export interface PlanInput {
   previous: Checkpoint | null;
   full: boolean;
   since?: Date;
-  rows?: AsyncIterable<RowPage>;
+  rows?: AsyncIterable<GivenPage>;
   now: Date;
   lagMs: number;
   overlapMs: number;

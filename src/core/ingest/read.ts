@@ -14,7 +14,7 @@ import {
   type RowPage,
   type SourceTable,
 } from '../source/query';
-import type { IngestPlan } from './plan';
+import type { GoneRow, IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
 const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
@@ -260,6 +260,8 @@ export interface SourcePage {
   reached?: Reached;
   /** Rows modified after now (readFutureRows). */
   future?: true;
+  /** Ids a repair names that MySQL no longer has. */
+  gone?: readonly GoneRow[];
 }
 
 export type Reached = { position: KeysetPosition } | { throughId: string };
@@ -277,7 +279,7 @@ export async function* readPlan(
   pageSize: number,
 ): AsyncGenerator<SourcePage> {
   if (plan.mode === 'repair') {
-    for await (const rows of plan.rows) yield { rows };
+    yield* plan.rows;
     return;
   }
   if (plan.mode === 'full') yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);

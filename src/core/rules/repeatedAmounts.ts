@@ -322,11 +322,9 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
         }
       }
     }
-    const written = await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites));
-    if (written.failed.length) {
-      const f = written.failed[0]!;
-      throw new Error(`could not settle REPEATED_AMOUNT: ${f.index}/${f.id}: ${f.reason}`);
-    }
+    await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites), {
+      what: 'settling REPEATED_AMOUNT',
+    });
   }
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
   return result;

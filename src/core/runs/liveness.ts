@@ -3,9 +3,16 @@
  * heartbeat; when it is gone (killed with -9, the host rebooted, the OOM killer), the
  * heartbeat goes stale — and on the same host its pid is simply no longer alive.
  */
-export const HEARTBEAT_EVERY_MS = 15_000;
-/** A heartbeat older than this means the holder died (another host, or a hung process). */
-export const STALE_AFTER_MS = 120_000;
+/**
+ * How often a holder refreshes its heartbeat: an eighth of the staleness limit (config
+ * `lockStaleAfterMs`, default 2 min: every 15 s), so a live holder is never near stale.
+ */
+export function heartbeatEvery(staleAfterMs: number): number {
+  return Math.max(250, Math.min(15_000, Math.floor(staleAfterMs / 8)));
+}
+
+/** How long a write made on the way out (a run's record, a lock's release) may take: the run is over. */
+export const CLOSING_WRITE_MS = 5_000;
 
 export function processAlive(pid: number): boolean {
   try {
@@ -29,7 +36,8 @@ export interface Here {
   host: string;
   now: number;
   alive: (pid: number) => boolean;
-  staleAfterMs?: number;
+  /** A heartbeat older than this means the holder died or stalled (config `lockStaleAfterMs`). */
+  staleAfterMs: number;
 }
 
 /** Why the process is gone (a phrase for an operator), or undefined while it may be alive. */
@@ -39,7 +47,7 @@ export function goneReason(subject: Liveness, here: Here): string | undefined {
   }
   const last = Date.parse(subject.heartbeatAt ?? subject.startedAt);
   const age = here.now - last;
-  if (Number.isFinite(age) && age > (here.staleAfterMs ?? STALE_AFTER_MS)) {
+  if (Number.isFinite(age) && age > here.staleAfterMs) {
     return `no heartbeat from pid ${subject.pid} on ${subject.host} for ${Math.round(age / 60_000)} min`;
   }
   return undefined;

@@ -2,7 +2,9 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { HEARTBEAT_EVERY_MS, goneReason, processAlive } from './liveness';
+import { SELF_FENCED, settledWithin } from '../es/client';
+import type { DocVersion } from '../state/store';
+import { CLOSING_WRITE_MS, goneReason, heartbeatEvery, processAlive } from './liveness';
 
 /**
  * `interrupted`: stopped by SIGINT/SIGTERM at a safe point. `abandoned`: its process vanished
@@ -38,6 +40,11 @@ export function newRunId(command: string, now = new Date()): string {
 export class RunRecorder {
   readonly doc: RunDocument;
   private heartbeat: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  /** The version of the run document this run wrote last: every write is made over it. */
+  private version: DocVersion | null = null;
+  /** Another run recorded this one meanwhile (abandoned, its heartbeat stale): the record is theirs. */
+  private recordedByAnother = false;
 
   constructor(
     private readonly client: Client,
@@ -45,6 +52,7 @@ export class RunRecorder {
     command: string,
     args: Record<string, unknown>,
     version: string,
+    private readonly staleAfterMs: number,
   ) {
     const now = new Date();
     this.doc = {
@@ -64,18 +72,47 @@ export class RunRecorder {
     return this.doc.run_id;
   }
 
-  async start(heartbeatMs = HEARTBEAT_EVERY_MS): Promise<void> {
-    await this.client.index({ index: this.index, id: this.doc.run_id, document: this.doc });
+  async start(): Promise<void> {
+    const res = await this.client.index(
+      { index: this.index, id: this.doc.run_id, document: this.doc, op_type: 'create', require_alias: true },
+      SELF_FENCED,
+    );
+    this.version = { seqNo: res._seq_no!, primaryTerm: res._primary_term! };
     this.heartbeat = setInterval(() => {
+      if (this.beating || !this.version) return;
+      const over = this.version;
       this.doc.heartbeat_at = new Date().toISOString();
-      this.client
-        .update({ index: this.index, id: this.doc.run_id, doc: { heartbeat_at: this.doc.heartbeat_at } })
-        .catch(() => undefined /* the run fails on its own ES errors; the heartbeat just goes stale */);
-    }, heartbeatMs);
+      this.beating = this.client
+        .update(
+          {
+            index: this.index,
+            id: this.doc.run_id,
+            doc: { heartbeat_at: this.doc.heartbeat_at },
+            require_alias: true,
+            if_seq_no: over.seqNo,
+            if_primary_term: over.primaryTerm,
+          },
+          SELF_FENCED,
+        )
+        .then(
+          (r) => {
+            this.version = { seqNo: r._seq_no!, primaryTerm: r._primary_term! };
+          },
+          (err: unknown) => {
+            if ((err as { statusCode?: number }).statusCode === 409) this.recordedByAnother = true;
+            /* otherwise the run fails on its own ES errors; the heartbeat just goes stale */
+          },
+        )
+        .finally(() => (this.beating = undefined));
+    }, heartbeatEvery(this.staleAfterMs));
     this.heartbeat.unref();
   }
 
-  /** Best effort: a run that failed because Elasticsearch is down cannot record that in Elasticsearch. */
+  /**
+   * Records how the run ended, over the version this run wrote last, within CLOSING_WRITE_MS:
+   * best effort (a run that failed because Elasticsearch is down cannot record that in
+   * Elasticsearch), and never over what another run recorded meanwhile.
+   */
   async finish(result: {
     status: RunStatus;
     exitCode: number;
@@ -85,6 +122,7 @@ export class RunRecorder {
   }): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    await settledWithin(this.beating, CLOSING_WRITE_MS);
     const ended = new Date();
     Object.assign(this.doc, {
       status: result.status,
@@ -95,8 +133,21 @@ export class RunRecorder {
       ended_at: ended.toISOString(),
       duration_ms: ended.getTime() - Date.parse(this.doc.started_at),
     });
+    const over = this.version;
+    if (!over || this.recordedByAnother) return;
     try {
-      await this.client.index({ index: this.index, id: this.doc.run_id, document: this.doc, refresh: true });
+      await this.client.index(
+        {
+          index: this.index,
+          id: this.doc.run_id,
+          document: this.doc,
+          if_seq_no: over.seqNo,
+          if_primary_term: over.primaryTerm,
+          refresh: true,
+          require_alias: true,
+        },
+        { ...SELF_FENCED, requestTimeout: CLOSING_WRITE_MS, maxRetries: 0 },
+      );
     } catch {
       /* nothing more to do: the exit code and stderr carry the failure */
     }
@@ -104,11 +155,11 @@ export class RunRecorder {
 }
 
 /** Why a `running` run's process is gone, seen from this host now; undefined if it may be alive. */
-export function runGoneReason(run: RunDocument, now = Date.now()): string | undefined {
+export function runGoneReason(run: RunDocument, now: number, staleAfterMs: number): string | undefined {
   if (run.status !== 'running') return undefined;
   return goneReason(
     { host: run.host, pid: run.pid, heartbeatAt: run.heartbeat_at, startedAt: run.started_at },
-    { host: hostname(), now, alive: processAlive },
+    { host: hostname(), now, alive: processAlive, staleAfterMs },
   );
 }
 
@@ -121,6 +172,7 @@ export async function abandonGoneRuns(
   index: string,
   command: string,
   byRunId: string,
+  staleAfterMs: number,
 ): Promise<{ run: RunDocument; reason: string }[]> {
   const res = await client.search<RunDocument>({
     index,
@@ -132,7 +184,7 @@ export async function abandonGoneRuns(
   const abandoned: { run: RunDocument; reason: string }[] = [];
   for (const hit of res.hits.hits) {
     const run = hit._source!;
-    const reason = hit._id === byRunId ? undefined : runGoneReason(run);
+    const reason = hit._id === byRunId ? undefined : runGoneReason(run, Date.now(), staleAfterMs);
     if (!reason) continue;
     const last = run.heartbeat_at ?? run.started_at;
     const doc: Partial<RunDocument> = {
@@ -143,7 +195,15 @@ export async function abandonGoneRuns(
     };
     // Only if nobody changed it meanwhile (it may have just finished after all).
     await client.update(
-      { index, id: hit._id!, doc, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term, refresh: true },
+      {
+        index,
+        id: hit._id!,
+        doc,
+        if_seq_no: hit._seq_no,
+        if_primary_term: hit._primary_term,
+        refresh: true,
+        require_alias: true,
+      },
       { ignore: [409] },
     );
     abandoned.push({ run: { ...run, ...doc }, reason });

@@ -1,10 +1,10 @@
 /** The one place a MySQL pool is made. DATETIMEs stay strings so the host's zone never leaks in. */
-import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
-import type { Config } from '../config/config';
+import mysql, { type Pool, type PoolOptions, type QueryOptions } from 'mysql2/promise';
+import { TIME_LIMITS, type Config } from '../config/config';
 import { UsageError } from '../errors';
 
 export function mysqlPoolOptions(
-  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>,
+  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'> & Partial<Pick<Config, 'mysqlTimeoutMs'>>,
   extra: Partial<PoolOptions> = {},
 ): PoolOptions {
   let url: URL;
@@ -30,14 +30,24 @@ export function mysqlPoolOptions(
     charset: 'utf8mb4',
     timezone: 'Z',
     connectionLimit: 4,
-    connectTimeout: 10_000,
+    connectTimeout: Math.min(10_000, config.mysqlTimeoutMs ?? 10_000),
     ...extra,
   };
 }
 
+/**
+ * The product's pool: every statement sent through `query` has the configured time limit (a
+ * frozen server fails the statement — mysql2 then closes its connection — instead of holding
+ * the run forever; the driver has no pool-wide setting for it).
+ */
 export function createMysqlPool(
-  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'>,
+  config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'> & Partial<Pick<Config, 'mysqlTimeoutMs'>>,
   extra: Partial<PoolOptions> = {},
 ): Pool {
-  return mysql.createPool(mysqlPoolOptions(config, extra));
+  const pool = mysql.createPool(mysqlPoolOptions(config, extra));
+  const timeout = config.mysqlTimeoutMs ?? TIME_LIMITS.mysqlTimeout.default;
+  const query = pool.query.bind(pool) as (sql: QueryOptions, values?: unknown) => Promise<unknown>;
+  pool.query = ((sql: string | QueryOptions, values?: unknown) =>
+    query(typeof sql === 'string' ? { sql, timeout } : { timeout, ...sql }, values)) as Pool['query'];
+  return pool;
 }

@@ -8,7 +8,7 @@
 import type { Pool, PoolConnection, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import type { Query } from 'mysql2';
 import { RunFailedError, describeFailure } from '../errors';
-import { mysqlFailureHint } from '../failures';
+import { MYSQL_TIMEOUT, mysqlFailureHint } from '../failures';
 import { zoneOffsetMinutes } from '../time/businessDay';
 import {
   COLUMN_ROLES,
@@ -31,8 +31,12 @@ export async function sourceQuery<T = RowDataPacket[]>(
     const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
   } catch (err) {
+    const why =
+      (err as { code?: string }).code === MYSQL_TIMEOUT
+        ? 'no answer within the statement time limit (--mysql-timeout)'
+        : describeFailure(err);
     throw new RunFailedError(
-      `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+      `MySQL: reading ${table} failed: ${why}`,
       mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
     );
   }

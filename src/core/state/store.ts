@@ -1,11 +1,15 @@
 /**
- * The `earlypay-state` index: the ingest checkpoint and the business days whose data changed
- * and must be recomputed by `daily` and `weekly`. Marks are removed with optimistic
- * concurrency, so a day re-marked by an ingest while `daily` was computing it stays marked.
+ * The `earlypay-state` index: the ingest checkpoint, and the business days whose data changed
+ * and must be handled by a job that comes later (`daily`, `weekly`, and REPEATED_AMOUNT's
+ * settling, which the next ingest does when the run that wrote them died first). Marks are
+ * removed with optimistic concurrency, so a day re-marked while a job was handling it stays
+ * marked; the checkpoint is written only over the version its writer last saw, so a run that
+ * lost its lock (another took over and moved it) cannot move it back.
  */
 import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits } from '../es/pager';
+import { LockLostError } from '../errors';
 import type { RecordedSchema } from './sourceSchema';
 
 export interface Checkpoint {
@@ -15,12 +19,33 @@ export interface Checkpoint {
   id: string;
 }
 
-export type RecomputeJob = 'daily' | 'weekly';
+/** Which version of a document a writer last saw (null: there was none). */
+export interface DocVersion {
+  seqNo: number;
+  primaryTerm: number;
+}
+
+/** The checkpoint as stored, with the version to write over. */
+export interface StoredCheckpoint extends Checkpoint {
+  updatedAt: string;
+  version: DocVersion;
+}
+
+/**
+ * Who handles a changed day later: the AOV jobs, and REPEATED_AMOUNT's settling (a rule over
+ * groups of sales: ingest ranks the days it wrote at its end, or the next ingest does).
+ */
+export type RecomputeJob = 'daily' | 'weekly' | 'repeated-amount';
+export const RECOMPUTE_JOBS: readonly RecomputeJob[] = ['daily', 'weekly', 'repeated-amount'];
 
 export interface DayMark {
   day: string;
   seqNo: number;
   primaryTerm: number;
+}
+
+function isConflict(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 409;
 }
 
 export class StateStore {
@@ -33,26 +58,17 @@ export class StateStore {
     return `checkpoint:ingest:${table}`;
   }
 
-  async readCheckpoint(table: string): Promise<(Checkpoint & { updatedAt: string }) | null> {
+  async readCheckpoint(table: string): Promise<StoredCheckpoint | null> {
     const res = await this.client.get<{ value: Checkpoint; updated_at: string }>(
       { index: this.index, id: this.checkpointKey(table) },
       { ignore: [404] },
     );
     if (!res.found || !res._source) return null;
-    return { ...res._source.value, updatedAt: res._source.updated_at };
-  }
-
-  async writeCheckpoint(table: string, checkpoint: Checkpoint): Promise<void> {
-    await this.client.index({
-      index: this.index,
-      id: this.checkpointKey(table),
-      document: {
-        key: this.checkpointKey(table),
-        kind: 'checkpoint',
-        value: checkpoint,
-        updated_at: new Date().toISOString(),
-      },
-    });
+    return {
+      ...res._source.value,
+      updatedAt: res._source.updated_at,
+      version: { seqNo: res._seq_no!, primaryTerm: res._primary_term! },
+    };
   }
 
   /** The source table's columns as the last run that read it recorded them (sourceSchema.ts). */
@@ -70,25 +86,60 @@ export class StateStore {
       index: this.index,
       id: key,
       document: { key, kind: 'source_schema', value: schema, updated_at: new Date().toISOString() },
+      require_alias: true,
       refresh: true,
     });
   }
 
-  /** No checkpoint: the next ingest reads the whole table. */
-  async clearCheckpoint(table: string): Promise<void> {
-    await this.client.delete({ index: this.index, id: this.checkpointKey(table) }, { ignore: [404] });
+  /**
+   * Writes the checkpoint over `over`, the version this run last saw (null: none stood); returns
+   * the version written. Another writer in between (a run that took over the lock) makes it fail
+   * with LockLostError and write nothing.
+   */
+  async writeCheckpoint(table: string, checkpoint: Checkpoint, over: DocVersion | null): Promise<DocVersion> {
+    const id = this.checkpointKey(table);
+    try {
+      const res = await this.client.index({
+        index: this.index,
+        id,
+        document: { key: id, kind: 'checkpoint', value: checkpoint, updated_at: new Date().toISOString() },
+        require_alias: true,
+        ...(over ? { if_seq_no: over.seqNo, if_primary_term: over.primaryTerm } : { op_type: 'create' }),
+      });
+      return { seqNo: res._seq_no!, primaryTerm: res._primary_term! };
+    } catch (err) {
+      if (isConflict(err)) throw checkpointMoved();
+      throw err;
+    }
+  }
+
+  /** No checkpoint: the next ingest reads the whole table. Over `over`, as writeCheckpoint. */
+  async clearCheckpoint(table: string, over: DocVersion): Promise<void> {
+    try {
+      await this.client.delete(
+        { index: this.index, id: this.checkpointKey(table), if_seq_no: over.seqNo, if_primary_term: over.primaryTerm },
+        { ignore: [404] },
+      );
+    } catch (err) {
+      if (isConflict(err)) throw checkpointMoved();
+      throw err;
+    }
   }
 
   /**
-   * Records that these business days changed, for every recompute job. `refresh: false` leaves
-   * the marks to the next refresh (`changedDays` refreshes before it reads).
+   * Records that these business days changed, for `jobs` (every job that handles changed days
+   * by default). `refresh: false` leaves the marks to the next refresh (`changedDays`
+   * refreshes before it reads).
    */
-  async markChangedDays(days: Iterable<string>, { refresh = true }: { refresh?: boolean } = {}): Promise<number> {
+  async markChangedDays(
+    days: Iterable<string>,
+    { refresh = true, jobs = RECOMPUTE_JOBS }: { refresh?: boolean; jobs?: readonly RecomputeJob[] } = {},
+  ): Promise<number> {
     const now = new Date().toISOString();
     const unique = new Set(days);
     const ops: BulkOp[] = [];
     for (const day of unique) {
-      for (const job of ['daily', 'weekly'] as RecomputeJob[]) {
+      for (const job of jobs) {
         const key = `changed:${job}:${day}`;
         ops.push({
           kind: 'index',
@@ -100,8 +151,7 @@ export class StateStore {
     }
     if (ops.length === 0) return 0;
     // Through the one bulk writer: a write queue that is full for a moment (429) is waited out, not a failed run.
-    const res = await writeBulk(this.client, ops, { refresh });
-    if (res.failed.length) throw new Error(`could not record changed days: ${res.failed[0]!.reason}`);
+    await writeBulk(this.client, ops, { refresh, what: 'recording changed days' });
     return unique.size;
   }
 
@@ -132,6 +182,12 @@ export class StateStore {
         if_primary_term: m.primaryTerm,
       },
     }));
-    await this.client.bulk({ operations, refresh: true });
+    await this.client.bulk({ operations, refresh: true, require_alias: true });
   }
+}
+
+function checkpointMoved(): LockLostError {
+  return new LockLostError(
+    'the ingest checkpoint was moved by another run while this one held the lock: it lost its lock (see `earlypay doctor`), and stopped without moving it',
+  );
 }

@@ -13,49 +13,11 @@ import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { AnomalyDocument } from '../../../src/core/rules/rules';
 import { JobLock } from '../../../src/core/runs/lock';
 import { shiftDay } from '../../../src/core/time/businessDay';
-import { repeatedIds } from './reference';
+import { expectedRules, type Weekly } from './reference';
 
 const NOW = new Date('2024-05-04T00:00:00+09:00');
 const FROM = '2024-05-02';
 const TO = '2024-05-04';
-
-// --- SPEC §5 in plain TypeScript (default thresholds) -------------------------------------
-
-type Weekly = Map<string, number>; // `${store}:${end_date}` -> unit_price
-
-function perSaleRules(d: SaleDocument, weekly: Weekly, now: Date): string[] {
-  const out: string[] = [];
-  const counted = !d.is_canceled && d.amount_sale > 0;
-  const base = weekly.get(`${d.store_id}:${shiftDay(d.sale_date, -1)}`);
-  if (counted && base !== undefined && base > 0 && d.amount_sale > 2 * base) out.push('OVER_WEEKLY_AOV');
-  if (
-    !d.is_canceled &&
-    d.amount_fee !== null &&
-    d.amount_deposit !== null &&
-    d.amount_deposit !== d.amount_sale - d.amount_fee
-  )
-    out.push('DEPOSIT_MISMATCH');
-  if (
-    !d.is_canceled &&
-    d.amount_fee !== null &&
-    d.amount_sale > 0 &&
-    (d.amount_fee / d.amount_sale < 0 || d.amount_fee / d.amount_sale > 0.3)
-  )
-    out.push('FEE_RATE_OUT_OF_RANGE');
-  if (!d.is_canceled && d.amount_sale <= 0) out.push('NON_POSITIVE_AMOUNT');
-  if (d.will_deposited_at && Date.parse(d.will_deposited_at) < Date.parse(d.sold_at))
-    out.push('SETTLEMENT_BEFORE_SALE');
-  if (Date.parse(d.sold_at) > now.getTime() + 10 * 60_000) out.push('SALE_IN_FUTURE');
-  return out;
-}
-
-/** sale id -> sorted rules, for every sale (in range or not) */
-function expectedRules(docs: SaleDocument[], weekly: Weekly, now: Date): Map<string, string[]> {
-  const rep = repeatedIds(docs);
-  return new Map(
-    docs.map((d) => [d.id, [...perSaleRules(d, weekly, now), ...(rep.has(d.id) ? ['REPEATED_AMOUNT'] : [])].sort()]),
-  );
-}
 
 // --- fixtures ----------------------------------------------------------------------------
 
@@ -299,7 +261,7 @@ describe('anomalies scan', () => {
   });
 
   it('waits for the lock: exit 75 while another scan holds it', async () => {
-    const lock = new JobLock(world.es, world.names.state, 'anomalies-scan', 'other-run');
+    const lock = new JobLock(world.es, world.names.state, 'anomalies-scan', 'other-run', { staleAfterMs: 120_000 });
     await lock.acquire();
     try {
       const r = await world.cli(['anomalies', 'scan', '--from', FROM, '--to', TO], { now: NOW });

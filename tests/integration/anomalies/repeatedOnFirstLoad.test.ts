@@ -6,11 +6,9 @@
  * and a second ingest over the same rows (the index no longer empty: the aggregation's way)
  * changes none of them.
  */
-import type { AnomalyDocument } from '../../../src/core/rules/rules';
-import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import { loadSample } from '../../../src/sample/load';
 import { TestWorld } from '../../support';
-import { repeatedIds } from './reference';
+import { repeatedAmountFlags } from './reference';
 
 const world = new TestWorld('repeated-first-load');
 
@@ -27,21 +25,7 @@ afterAll(async () => {
   await world.stop();
 });
 
-async function flagged(): Promise<{ expected: string[]; onSales: string[]; documents: string[] }> {
-  const sales = [...(await world.allDocs<SaleDocument>(`${world.prefix}-sales`)).values()];
-  const anomalies = [...(await world.allDocs<AnomalyDocument>(`${world.prefix}-anomalies`)).values()];
-  return {
-    expected: [...repeatedIds(sales)].sort(),
-    onSales: sales
-      .filter((d) => d.anomaly_rules.includes('REPEATED_AMOUNT'))
-      .map((d) => d.id)
-      .sort(),
-    documents: anomalies
-      .filter((a) => a.rule === 'REPEATED_AMOUNT')
-      .map((a) => a.sale_id)
-      .sort(),
-  };
-}
+const flagged = () => repeatedAmountFlags(world);
 
 describe('REPEATED_AMOUNT on a first load', () => {
   it("flags exactly the reference rule's sales, on the sales and as anomaly documents", async () => {

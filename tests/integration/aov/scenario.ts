@@ -31,12 +31,16 @@ export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
+/** SPEC §3's acceptance in plain SQL (independent of the product's own predicate). */
+export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
+    AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
+
 export class AovScenario {
   readonly world: TestWorld;
   private nextId = 1;
 
-  constructor(esUrl: string, kind: string) {
-    this.world = new TestWorld(kind, esUrl);
+  constructor(esUrl: string, kind: string, mysqlServer?: string) {
+    this.world = new TestWorld(kind, esUrl, mysqlServer);
   }
 
   get names() {
@@ -228,9 +232,7 @@ export class AovScenario {
 
   // --- the independent computation, in SQL --------------------------------------------------
 
-  private static readonly ACCEPTED =
-    `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
-    AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
+  private static readonly ACCEPTED = ACCEPTED_ROWS_SQL;
 
   /**
    * Daily figures per (store, day) for days up to `lastDay`, straight from the source rows;

@@ -2,7 +2,8 @@
  * The product's one bulk writer (es/bulkWrite.ts) on a real Elasticsearch: segments sealed while
  * the next is appended, each answered with its own outcomes; a ready body sent the moment a
  * request ends; never more than `concurrency` requests in flight; a failed request fails its
- * segment and what comes after it.
+ * segment and what comes after it. Refusals are sorted by cause: only a document's own (400)
+ * is returned as refused; a write block, a missing index and the like fail the request.
  */
 import { Client } from '@elastic/elasticsearch';
 import { BulkWriter, type BulkOp } from '../../../src/core/es/bulkWrite';
@@ -61,7 +62,7 @@ describe('BulkWriter', () => {
     // Two documents a body (flushBytes below two of them): segment A is 10 bodies.
     const client = new Client({ node: ES_URL });
     const bulks = watchBulks(client);
-    const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000 });
+    const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
     writer.append(docs(0, 19));
     // A mapping refusal (a field the strict mapping has not) and a stale version (superseded).
     writer.append([
@@ -77,10 +78,10 @@ describe('BulkWriter', () => {
     const b = writer.seal();
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra).toMatchObject({ written: 19, superseded: 0, alreadyGone: 0, retried: 0 });
-    expect(ra.failed).toEqual([
+    expect(ra.refused).toEqual([
       expect.objectContaining({ index: expect.stringContaining(index), id: 'refused', status: 400 }),
     ]);
-    expect(rb).toMatchObject({ written: 6, superseded: 1, alreadyGone: 1, failed: [] });
+    expect(rb).toMatchObject({ written: 6, superseded: 1, alreadyGone: 1, refused: [] });
     // 20 ops in A (10 bodies) and 8 in B (a body of two for each two docs), two requests at most in flight.
     expect(bulks.answered).toBe(bulks.sent);
     expect(bulks.sent).toBeGreaterThanOrEqual(14);
@@ -94,7 +95,7 @@ describe('BulkWriter', () => {
   it('drain waits only while more than one full body waits for a request; a ready body is sent when a request ends, without the caller', async () => {
     const client = new Client({ node: ES_URL });
     const bulks = watchBulks(client);
-    const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000 });
+    const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000, requireAlias: false });
     // Four full bodies: one sent at once, three ready.
     writer.append(docs(200, 8));
     await writer.drain();
@@ -104,7 +105,7 @@ describe('BulkWriter', () => {
     const deadline = Date.now() + 30_000;
     while (bulks.answered < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(bulks).toMatchObject({ sent: 4, answered: 4, maxInFlight: 1 });
-    expect(await writer.seal()).toMatchObject({ written: 8, failed: [] });
+    expect(await writer.seal()).toMatchObject({ written: 8, refused: [] });
     await client.close();
   });
 
@@ -119,6 +120,55 @@ describe('BulkWriter', () => {
     await Promise.all([expect(a).rejects.toThrow(/ECONNREFUSED/), expect(b).rejects.toThrow(/ECONNREFUSED/)]);
     writer.append(docs(500, 4));
     await expect(writer.drain()).rejects.toThrow(/ECONNREFUSED/);
+    await client.close();
+  });
+
+  it('a write block fails the request (never a refusal of the documents), and the segments after it', async () => {
+    const client = new Client({ node: ES_URL });
+    await es.indices.putSettings({ index, settings: { 'index.blocks.write': true } });
+    try {
+      const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
+      writer.append(docs(600, 4));
+      const a = writer.seal();
+      writer.append(docs(700, 2));
+      const b = writer.seal();
+      const failed = await a.then(
+        () => undefined,
+        (err: unknown) => err as { message: string; hint?: string },
+      );
+      expect(failed?.message).toMatch(/^Elasticsearch refused a write \(403\) to .*: cluster_block_exception/);
+      expect(failed?.hint).toMatch(/a block stops writes to .*: lift it and re-run/);
+      await expect(b).rejects.toThrow(/cluster_block_exception/);
+    } finally {
+      await es.indices.putSettings({ index, settings: { 'index.blocks.write': false } });
+      await client.close();
+    }
+  });
+
+  it('a write to a name that is not an alias fails: Elasticsearch never makes up an index with dynamic mappings', async () => {
+    const client = new Client({ node: ES_URL });
+    const missing = uniqueName('bulkwriter-missing');
+    const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000 });
+    writer.append([{ kind: 'index', index: missing, id: '1', doc: { n: 1 } }]);
+    await expect(writer.seal()).rejects.toThrow(/\(404\) to .*index_not_found_exception/);
+    expect(await es.indices.exists({ index: missing })).toBe(false);
+    await client.close();
+  });
+
+  it('abort fails the segments not answered and aborts the requests in flight instead of waiting for them', async () => {
+    const client = new Client({ node: ES_URL });
+    const bulks = watchBulks(client);
+    const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
+    writer.append(docs(800, 40));
+    const a = writer.seal();
+    writer.abort(new Error('a failure elsewhere'));
+    await expect(a).rejects.toThrow('a failure elsewhere');
+    await expect(writer.drain()).rejects.toThrow('a failure elsewhere');
+    // Two requests at most were sent; nothing after the abort.
+    expect(bulks.sent).toBeLessThanOrEqual(2);
+    writer.append(docs(900, 4));
+    await expect(writer.seal()).rejects.toThrow('a failure elsewhere');
+    expect(bulks.sent).toBeLessThanOrEqual(2);
     await client.close();
   });
 });

@@ -6,6 +6,7 @@
  * index with SQL.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
@@ -13,7 +14,87 @@ import { createSourceTable } from '../../../src/core/source/schema';
 import { TestWorld } from '../../support';
 
 export const REPO_DIR = join(__dirname, '..', '..', '..');
-const SHARED_PORTS = new Set([9200, 9201]);
+const SHARED_PORTS = new Set([9200, 9201, 9202, 3306]);
+const STACK_DIR = process.env.STACK_DIR ?? join(REPO_DIR, '.stack');
+const ES_VERSION = process.env.ES_VERSION ?? '8.19.21';
+
+/** Runs `scripts/stack.sh <command>` with these settings; resolves with its stdout. */
+function stackSh(command: string, env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [join(REPO_DIR, 'scripts', 'stack.sh'), command],
+      { env: { ...process.env, STACK_TIMEOUT: '300', ...env }, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`stack.sh ${command} (${what}) failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** The pid in a pid file, or undefined. */
+function pidIn(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGSTOP / SIGCONT a server process: frozen, it keeps its sockets open and answers nothing. */
+function signalPid(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT', what: string): void {
+  if (!pid) throw new Error(`${what} is not running`);
+  process.kill(pid, signal);
+}
+
+/**
+ * A MariaDB of a test's own (scripts/stack.sh up-mysql with a STACK_DIR of its own), on a port
+ * of the test's range: one a test may freeze or stop. Never the shared one on 3306 (every
+ * engineer's tests use it).
+ */
+export class OwnMariaDb {
+  constructor(readonly port: number) {
+    if (SHARED_PORTS.has(port)) throw new Error(`port ${port} belongs to the shared stack`);
+  }
+
+  private get dir(): string {
+    return join(STACK_DIR, `own-mariadb-${this.port}`);
+  }
+
+  /** The server's URL (TestWorld makes its own database on it). */
+  get url(): string {
+    return `mysql://root@127.0.0.1:${this.port}/earlypay`;
+  }
+
+  private stack(command: 'up-mysql' | 'down-mysql'): Promise<string> {
+    return stackSh(
+      command,
+      { STACK_DIR: this.dir, MYSQL_PORT: String(this.port), MYSQL_BUFFER_POOL: '128M' },
+      `MariaDB ${this.port}`,
+    );
+  }
+
+  up(): Promise<string> {
+    return this.stack('up-mysql');
+  }
+
+  /** Thawed first: a stopped server cannot shut down. */
+  async down(): Promise<string> {
+    const pid = pidIn(join(this.dir, 'mysql', 'mysqld.pid'));
+    if (pid) process.kill(pid, 'SIGCONT');
+    return this.stack('down-mysql');
+  }
+
+  freeze(): void {
+    signalPid(pidIn(join(this.dir, 'mysql', 'mysqld.pid')), 'SIGSTOP', `MariaDB on ${this.port}`);
+  }
+
+  thaw(): void {
+    signalPid(pidIn(join(this.dir, 'mysql', 'mysqld.pid')), 'SIGCONT', `MariaDB on ${this.port}`);
+  }
+}
 
 /**
  * An Elasticsearch started by scripts/stack.sh on its own port, for one test file; with
@@ -42,25 +123,8 @@ export class OwnElasticsearch {
   }
 
   private stack(command: 'up-es' | 'kill-es' | 'down-es', port = this.port, nodes = this.nodes): Promise<string> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ES_PORT: String(port),
-      ES_NODES: String(nodes),
-      ES_HEAP: '512m',
-      ES_SETTINGS: this.settings,
-      STACK_TIMEOUT: '300',
-    };
-    return new Promise((resolve, reject) => {
-      execFile(
-        'bash',
-        [join(REPO_DIR, 'scripts', 'stack.sh'), command],
-        { env, cwd: REPO_DIR, timeout: 400_000, maxBuffer: 4 << 20 },
-        (err, stdout, stderr) => {
-          if (err) reject(new Error(`stack.sh ${command} (port ${port}) failed: ${err.message}\n${stderr}`));
-          else resolve(stdout);
-        },
-      );
-    });
+    const env = { ES_PORT: String(port), ES_NODES: String(nodes), ES_HEAP: '512m', ES_SETTINGS: this.settings };
+    return stackSh(command, env, `port ${port}`);
   }
 
   up(): Promise<string> {
@@ -72,28 +136,53 @@ export class OwnElasticsearch {
     return this.stack('kill-es');
   }
 
+  /** Thawed first: a stopped node cannot shut down. */
   down(): Promise<string> {
+    const pid = this.pid();
+    if (pid) process.kill(pid, 'SIGCONT');
     return this.stack('down-es');
+  }
+
+  /** The single node's process, when it runs. */
+  pid(): number | undefined {
+    return pidIn(join(STACK_DIR, `es-${ES_VERSION}-${this.port}`, 'es.pid'));
+  }
+
+  freeze(): void {
+    signalPid(this.pid(), 'SIGSTOP', `Elasticsearch on ${this.port}`);
+  }
+
+  thaw(): void {
+    signalPid(this.pid(), 'SIGCONT', `Elasticsearch on ${this.port}`);
   }
 }
 
 /**
- * A world (prefix + database) on an Elasticsearch of its own with `rows` generated sales:
- * the instance starts before the file's tests (~30 s) and stops after them.
+ * A world (prefix + database) with `rows` generated sales, on the shared stack or on servers of
+ * the test's own (started before the file's tests, ~30 s each, and stopped after them).
  */
-export function worldOnOwnElasticsearch(kind: string, es: OwnElasticsearch, rows: number): TestWorld {
-  const world = new TestWorld(kind, es.url);
+export function worldWithGeneratedSales(
+  kind: string,
+  rows: number,
+  own: { es?: OwnElasticsearch; mysql?: OwnMariaDb } = {},
+): TestWorld {
+  const world = new TestWorld(kind, own.es?.url, own.mysql?.url);
   beforeAll(async () => {
-    await es.up();
+    await Promise.all([own.es?.up(), own.mysql?.up()]);
     await world.start();
     await createSourceTable(world.pool);
     await insertGeneratedSales(world, 1, rows);
   }, 600_000);
   afterAll(async () => {
     await world.stop();
-    await es.down();
+    await Promise.all([own.es?.down(), own.mysql?.down()]);
   }, 300_000);
   return world;
+}
+
+/** A world on an Elasticsearch of its own with `rows` generated sales. */
+export function worldOnOwnElasticsearch(kind: string, es: OwnElasticsearch, rows: number): TestWorld {
+  return worldWithGeneratedSales(kind, rows, { es });
 }
 
 export interface ProcessResult {
@@ -104,23 +193,39 @@ export interface ProcessResult {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** The newest modification time of the files under `dir` (ms). */
+function newestUnder(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    newest = Math.max(newest, st.isDirectory() ? newestUnder(path) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/** bin/earlypay, refusing a build older than the source (`npm run build` first; `npm test` does). */
+function builtCli(): string {
+  const built = join(REPO_DIR, 'dist', 'cli.js');
+  if (!existsSync(built) || statSync(built).mtimeMs < newestUnder(join(REPO_DIR, 'src')))
+    throw new Error('dist/ is older than src/: run `npm run build` before the fault tests');
+  return join(REPO_DIR, 'bin', 'earlypay');
+}
+
 /**
- * Runs `earlypay <args>` as a child process (ts-node, so it is always the current source),
- * with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
+ * Runs `earlypay <args>` as a child process — bin/earlypay, as cron runs it: the built CLI with
+ * the node flags it ships with (its 256 MB heap: a failure that copied a request body ran out of
+ * it) — with only the environment given (plus PATH/HOME): nothing leaks in from the test runner.
  */
 export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): { pid: number; done: Promise<ProcessResult>; stdoutSoFar: () => string } {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(REPO_DIR, 'src', 'cli.ts'), ...args],
-    {
-      cwd: REPO_DIR,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(REPO_DIR, 'tsconfig.json'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(builtCli(), args, {
+    cwd: REPO_DIR,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -141,6 +246,32 @@ export function spawnCli(
     );
   });
   return { pid: child.pid!, done, stdoutSoFar: () => stdout };
+}
+
+/** A CLI process the test started, and whether it has ended. */
+export interface RunningCli {
+  pid: number;
+  done: Promise<ProcessResult>;
+  exited(): boolean;
+}
+
+/**
+ * Starts `earlypay <args>` and resolves once `when` holds while it runs — the moment a test
+ * strikes at; fails the test when the run ended first.
+ */
+export async function spawnCliUntil(
+  args: string[],
+  when: () => Promise<boolean>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningCli> {
+  const run = spawnCli(args, env);
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  if (!(await waitFor(when, 240_000, 20, () => exited)))
+    throw new Error(
+      `earlypay ${args[0]} ended before the moment the test waited for: ${JSON.stringify(await run.done)}`,
+    );
+  return { pid: run.pid, done: run.done, exited: () => exited };
 }
 
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {

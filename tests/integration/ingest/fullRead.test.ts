@@ -6,6 +6,7 @@
  * after a run stopped by SIGINT — and the run after a stopped one must make the index exact.
  */
 import { CheckpointStage } from '../../../src/core/ingest/checkpoint';
+import type { Coverage, SegmentOutcome } from '../../../src/core/ingest/contract';
 import { planIngest } from '../../../src/core/ingest/plan';
 import { coveredPosition, type KeysetPosition } from '../../../src/core/ingest/read';
 import { createSourceTable } from '../../../src/core/source/schema';
@@ -27,6 +28,11 @@ const ROWS = 60_000;
 const UNTIL = '9999-12-31 23:59:59';
 
 /** The dated rows in (modified, id) order, as SQL sorts them. */
+/** One segment answered written, covering `covers`: the outcome the checkpoint consumes. */
+async function* written(covers: Coverage): AsyncGenerator<SegmentOutcome> {
+  yield { status: 'written', covers, written: 0, superseded: 0, refused: 0, retried: 0 };
+}
+
 async function keysetOrder(): Promise<KeysetPosition[]> {
   const rows = await world.query<KeysetPosition>(
     `SELECT modified, id FROM platform_sales WHERE modified >= '1000-01-01' ORDER BY modified, id`,
@@ -152,13 +158,11 @@ describe('a full run in id order', () => {
     // Row 5, backdated, is the first in (modified, id) order: through id 4 nothing is covered.
     const order = await keysetOrder();
     expect(order[0]!.id).toBe('5');
-    stage.passed({ throughId: '4' }, []);
-    await stage.commit(stage.seal());
+    await stage.consume(written({ reached: { throughId: '4' }, days: new Set() }), () => undefined);
     expect(await state.readCheckpoint('platform_sales')).toBeNull();
     expect(stage).toMatchObject({ position: null, advanced: true });
     // Through id 16: rows 5 and 16 (both backdated) come first; row 27 is the next not read.
-    stage.passed({ throughId: '16' }, []);
-    await stage.commit(stage.seal());
+    await stage.consume(written({ reached: { throughId: '16' }, days: new Set() }), () => undefined);
     expect(order.slice(0, 3).map((r) => r.id)).toEqual(['5', '16', '27']);
     expect(await state.readCheckpoint('platform_sales')).toMatchObject(order[1]!);
   }, 60_000);

@@ -1,4 +1,4 @@
-import { guardProcess, openInterruption, untilInterrupted } from '../../../src/cmdutil/signals';
+import { EXIT_GRACE_MS, guardProcess, openInterruption, untilInterrupted } from '../../../src/cmdutil/signals';
 import { TERMINAL_RESTORE } from '../../../src/render/progress';
 
 function tty(): { stream: { isTTY: true; write: (s: string) => boolean }; text: () => string } {
@@ -40,6 +40,22 @@ describe('signals', () => {
     expect(exits[0]).toBe(143);
     expect(term.text()).toBe(`${TERMINAL_RESTORE}earlypay: interrupted by SIGTERM\n`);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('without a signal, the process ends after a grace at the latest: a socket to a frozen server must not keep it alive', () => {
+    jest.useFakeTimers();
+    try {
+      const exits: number[] = [];
+      const guard = guardProcess(tty().stream, (code) => void exits.push(code));
+      guard.release(1);
+      expect(exits).toEqual([]);
+      jest.advanceTimersByTime(EXIT_GRACE_MS - 1);
+      expect(exits).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(exits).toEqual([1]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('untilInterrupted stops waiting for work that does not watch the signal', async () => {

@@ -68,6 +68,37 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ config: file({ shards: 0 }) }, {})).toThrow(/shards/);
   });
 
+  it('reads the time limits from flags, env and the config file, in that order, within their bounds', () => {
+    expect(resolveConfig({}, {})).toMatchObject({
+      esTimeoutMs: 60_000,
+      mysqlTimeoutMs: 60_000,
+      lockStaleAfterMs: 120_000,
+    });
+    const path = file({ esTimeout: '90s', mysqlTimeout: '2m', lockStaleAfter: '5m' });
+    expect(resolveConfig({ config: path }, {})).toMatchObject({
+      esTimeoutMs: 90_000,
+      mysqlTimeoutMs: 120_000,
+      lockStaleAfterMs: 300_000,
+    });
+    const env = { EARLYPAY_ES_TIMEOUT: '30', EARLYPAY_MYSQL_TIMEOUT: '45s', EARLYPAY_LOCK_STALE_AFTER: '4s' };
+    expect(resolveConfig({ config: path }, env)).toMatchObject({
+      esTimeoutMs: 30_000,
+      mysqlTimeoutMs: 45_000,
+      lockStaleAfterMs: 4_000,
+    });
+    expect(resolveConfig({ config: path, esTimeout: '5s', mysqlTimeout: '1500ms' }, env)).toMatchObject({
+      esTimeoutMs: 5_000,
+      mysqlTimeoutMs: 1_500,
+    });
+    expect(() => resolveConfig({ esTimeout: 'soon' }, {})).toThrow(/invalid duration "soon" \(--es-timeout\)/);
+    expect(() => resolveConfig({}, { EARLYPAY_MYSQL_TIMEOUT: '10ms' })).toThrow(
+      /invalid duration "10ms" \(EARLYPAY_MYSQL_TIMEOUT\)/,
+    );
+    expect(() => resolveConfig({ config: file({ lockStaleAfter: '2h' }) }, {})).toThrow(
+      /invalid duration "2h" \(key "lockStaleAfter" of config file/,
+    );
+  });
+
   it('rejects bad values as usage errors', () => {
     expect(() => resolveConfig({ esUrl: 'nope' }, {})).toThrow(UsageError);
     expect(() => resolveConfig({ mysqlUrl: 'http://x' }, {})).toThrow(UsageError);

@@ -1,9 +1,10 @@
 /** The judge stage without servers: what a page of rows becomes, given what Elasticsearch holds. */
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
 import { indexNames } from '../../../src/core/es/indices';
+import { withdrawalOps } from '../../../src/core/ingest/contract';
 import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/core/ingest/judge';
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
-import { diffSaleAnomalies } from '../../../src/core/rules/rules';
+import { RULE_IDS, diffSaleAnomalies } from '../../../src/core/rules/rules';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { rowFingerprint } from '../../../src/core/source/fingerprint';
 import { listedRows, row } from '../../support/sourceRow';
@@ -64,7 +65,7 @@ describe('judge', () => {
       rejected: 1,
       unchanged: 0,
       flagged: 1,
-      withdrawn: 0,
+      withdrawals: [],
       days: new Set(['2024-05-01']),
     });
     expect(out.ops[1]).toMatchObject({ version: Date.parse('2024-05-01T12:00:05+09:00'), versionType: 'external_gte' });
@@ -167,18 +168,34 @@ describe('judge', () => {
     expect((out.ops[0] as { doc: { anomaly_rules: string[] } }).doc.anomaly_rules).toEqual(['REPEATED_AMOUNT']);
   });
 
-  it('a row accepted once and invalid now is withdrawn with its anomalies', () => {
+  it('a row accepted once and invalid now is dead-lettered and withdrawn, its day marked', () => {
     const out = judgePage(
       mapPage(listedRows([row({ id: '5', card_number: '' })]), ctx),
       found({ 5: { sale_date: '2024-05-01', anomaly_rules: ['DEPOSIT_MISMATCH'], version: 1 } }),
       ctx,
     );
-    expect(kinds(out.ops)).toEqual([
-      'upsert deadletter platform_sales:5',
+    expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:5']);
+    expect(out).toMatchObject({
+      withdrawals: [{ saleId: '5', day: '2024-05-01', cause: 'invalid' }],
+      days: new Set(['2024-05-01']),
+    });
+    // Withdrawing deletes the sale and its anomaly document of every rule (one list: contract.ts).
+    expect(kinds(withdrawalOps(names, out.withdrawals[0]!))).toEqual([
       'delete sales 5',
-      'delete anomalies 5:DEPOSIT_MISMATCH',
+      ...RULE_IDS.map((rule) => `delete anomalies 5:${rule}`),
     ]);
-    expect(out).toMatchObject({ withdrawn: 1, days: new Set(['2024-05-01']) });
+  });
+
+  it("a row a repair names and MySQL no longer has is withdrawn, on its stored document's day", () => {
+    const page = mapPage(listedRows([]), ctx, [{ id: '7', day: '2024-04-30' }, { id: '8' }]);
+    expect(lookupKeys(page, ctx).saleIds).toEqual(['7', '8']);
+    const out = judgePage(page, found({ 7: { sale_date: '2024-05-01', anomaly_rules: [], version: 1 } }), ctx);
+    expect(out.ops).toEqual([]);
+    expect(out.withdrawals).toEqual([
+      { saleId: '7', day: '2024-05-01', cause: 'gone' },
+      { saleId: '8', day: undefined, cause: 'gone' },
+    ]);
+    expect(out.days).toEqual(new Set(['2024-05-01']));
   });
 
   it('overwrite (reconcile --repair) writes every sale at max(its version, the stored one)', () => {

@@ -3,7 +3,7 @@ import { goneReason } from '../../../src/core/runs/liveness';
 import { runGoneReason, type RunDocument } from '../../../src/core/runs/runRecord';
 
 const now = Date.parse('2024-05-01T12:00:00Z');
-const here = { host: 'web1', now, alive: (pid: number) => pid === 100 };
+const here = { host: 'web1', now, alive: (pid: number) => pid === 100, staleAfterMs: 120_000 };
 
 describe('liveness of a lock holder or a running run', () => {
   it('is alive while its pid lives on this host and its heartbeat is fresh', () => {
@@ -39,6 +39,12 @@ describe('liveness of a lock holder or a running run', () => {
     ).toBe('no heartbeat from pid 200 on web2 for 10 min');
   });
 
+  it('is stale past the configured limit (EARLYPAY_LOCK_STALE_AFTER), not before', () => {
+    const subject = { host: 'web2', pid: 200, heartbeatAt: '2024-05-01T11:59:55Z', startedAt: '2024-05-01T11:00:00Z' };
+    expect(goneReason(subject, { ...here, staleAfterMs: 6_000 })).toBeUndefined();
+    expect(goneReason(subject, { ...here, staleAfterMs: 4_000 })).toBe('no heartbeat from pid 200 on web2 for 0 min');
+  });
+
   it('judges a document from before heartbeats by its start', () => {
     expect(goneReason({ host: 'web2', pid: 1, startedAt: '2024-05-01T10:00:00Z' }, here)).toMatch(
       /no heartbeat .* for 120 min/,
@@ -61,8 +67,8 @@ describe('runGoneReason', () => {
   });
 
   it('only a running run can be gone', () => {
-    expect(runGoneReason(run({ pid: 2 ** 22 + 12345 }), now)).toMatch(/is gone/);
-    expect(runGoneReason(run({ status: 'succeeded', pid: 2 ** 22 + 12345 }), now)).toBeUndefined();
-    expect(runGoneReason(run({}), now)).toBeUndefined();
+    expect(runGoneReason(run({ pid: 2 ** 22 + 12345 }), now, 120_000)).toMatch(/is gone/);
+    expect(runGoneReason(run({ status: 'succeeded', pid: 2 ** 22 + 12345 }), now, 120_000)).toBeUndefined();
+    expect(runGoneReason(run({}), now, 120_000)).toBeUndefined();
   });
 });
