@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { pipelineDeps, runJob } from '../cmdutil/job';
+import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { checkDataZone } from '../cmdutil/zone';
 import {
   batchSizeArg,
@@ -57,6 +58,10 @@ export function summarizeIngest(
     s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
     `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
     s.withdrawn ? `${formatCount(s.withdrawn)} previously accepted row(s) now invalid: removed from ES` : '',
+    s.valid_again ? `${formatCount(s.valid_again)} previously rejected row(s) valid again: out of the dead letter` : '',
+    s.future
+      ? `${formatCount(s.future)} row(s) modified after now (clock skew?), read; the checkpoint stays before them`
+      : '',
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
     s.repeated_amount ? `REPEATED_AMOUNT ranked: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,
@@ -166,13 +171,18 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
         `move every row to ${config.tz} with \`earlypay ingest --full\``,
       );
     const started = Date.now();
+    const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;
     let follow: FollowStats | null;
     const deps = { ...pipelineDeps(ctx, run), signal: run.signal };
     const recent = emptyRecentDays(args.recent_days);
     const net = (): Promise<void> =>
-      checkRecentDays(deps, { batchSize: opts.batchSize, concurrency: opts.concurrency }, recent);
+      checkRecentDays(
+        deps,
+        { batchSize: opts.batchSize, concurrency: opts.concurrency, source: schema.source },
+        recent,
+      );
     try {
       ({ stats, follow } = await runIngestRun(
         {
@@ -190,6 +200,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           dryRun: Boolean(opts.dryRun),
           lagMs: opts.lag,
           overlapMs: opts.overlap,
+          source: schema.source,
         },
         opts.follow ? { forMs: args.for_ms, everyMs: args.every_ms! } : null,
         // --since and --full re-read on purpose, and a dry run writes nothing: the net is for the runs from cron.
@@ -198,9 +209,10 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     } finally {
       progress.stop();
     }
+    if (!opts.dryRun) await schema.record();
     const failRejects = Boolean(opts.failOnRejects) && stats.rejected > 0;
     return {
-      counts: { ...stats, follow, recent_days: recent },
+      counts: { ...stats, schema_changes: schema.changes.map((c) => c.text), follow, recent_days: recent },
       summary: summarizeIngest(stats, Date.now() - started, follow, recent),
       attention: failRejects
         ? new RejectedRowsError(

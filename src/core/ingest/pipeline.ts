@@ -118,6 +118,10 @@ export interface IngestStats {
   rejected: number;
   /** Previously accepted rows that are invalid now: their documents were removed. */
   withdrawn: number;
+  /** Rows the dead letter held that are accepted now: their dead letters were removed. */
+  valid_again: number;
+  /** Rows modified after now (clock skew): read, and the checkpoint kept before them. */
+  future: number;
   flagged: number;
   by_rule: Partial<Record<RuleId, number>>;
   anomalies_cleared: number;
@@ -249,7 +253,7 @@ export class IngestSession {
     const judge = async (page: SourcePage): Promise<PageWrites> => {
       const ctx = judging();
       const mapped = mapPage(page.rows, ctx, page.gone);
-      const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
+      const outcome = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
       tally(stats, outcome);
       if (versions)
         for (const op of outcome.ops) if (op.kind === 'index' && op.index === names.sales) judged.push(op.version!);
@@ -284,6 +288,7 @@ export class IngestSession {
           break;
         }
         const writes = await judge(page);
+        stats.future += page.future ?? 0;
         await checkpoint.beforeWriting(writes.covers, opts.dryRun);
         if (!opts.dryRun) await sink.write(writes);
         if (page.last) last = page.last;
@@ -401,6 +406,8 @@ function emptyStats(dryRun: boolean, previous: Checkpoint | null): IngestStats {
     superseded: 0,
     rejected: 0,
     withdrawn: 0,
+    valid_again: 0,
+    future: 0,
     flagged: 0,
     by_rule: {},
     anomalies_cleared: 0,
@@ -419,6 +426,7 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.rejected += o.rejected;
   stats.unchanged += o.unchanged;
   stats.withdrawn += o.withdrawals.length;
+  stats.valid_again += o.validAgain;
   stats.flagged += o.flagged;
   stats.anomalies_cleared += o.cleared;
   for (const [rule, n] of o.byRule) stats.by_rule[rule] = (stats.by_rule[rule] ?? 0) + n;

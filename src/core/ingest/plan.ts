@@ -64,17 +64,20 @@ function checkpointUntil(now: Date, lagMs: number, sourceTz: string): string {
 
 export function planIngest(input: PlanInput): IngestPlan {
   const until = checkpointUntil(input.now, input.lagMs, input.sourceTz);
+  // Rows modified after now (clock skew) are read too, counted, and the checkpoint stays before them.
+  const futureAfter = toWallClock(input.now, input.sourceTz);
   const { previous } = input;
   if (input.rows) return { mode: 'repair', rows: input.rows, window: { checkpointUntil: until }, mayAdvance: false };
   if (input.since) {
     const fromModified = toWallClock(input.since, input.sourceTz);
     return {
       mode: 'since',
-      window: { fromModified, checkpointUntil: until },
+      window: { fromModified, checkpointUntil: until, futureAfter },
       mayAdvance: previous !== null && fromModified <= previous.modified,
     };
   }
-  if (input.full || !previous) return { mode: 'full', window: { checkpointUntil: until }, mayAdvance: true };
+  if (input.full || !previous)
+    return { mode: 'full', window: { checkpointUntil: until, futureAfter }, mayAdvance: true };
   const at = wallClockToInstant(previous.modified, input.sourceTz);
   if (!at)
     throw new RunFailedError(
@@ -86,6 +89,7 @@ export function planIngest(input: PlanInput): IngestPlan {
     window: {
       fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz),
       checkpointUntil: until,
+      futureAfter,
     },
     mayAdvance: true,
   };

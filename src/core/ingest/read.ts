@@ -1,14 +1,21 @@
 /**
  * Stage 2, read: `platform_sales` one bounded page at a time — never OFFSET — so memory does not
  * grow with the table: a page holds at most --batch-size rows and about MAX_PAGE_BYTES of encoded
- * rows, whichever is less. A page is its rows' encodings (source/query.ts), made SourceRows one
+ * rows, whichever comes first. A page is its rows' encodings (source/query.ts), made SourceRows one
  * at a time as they are judged. A full run reads the whole table once in primary-key order; the
  * other runs read a window of `modified` with a keyset cursor on (modified, id). Every read goes
  * up to the present (a poll of --follow: up to now); how far each page lets the checkpoint move
  * is bounded apart, at now − --lag (plan.ts).
  */
 import type { Pool } from 'mysql2/promise';
-import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
+import {
+  SOURCE_PAGE_BYTES,
+  sourceQuery,
+  sourceRows,
+  type EncodedRows,
+  type RowPage,
+  type SourceTable,
+} from '../source/query';
 import type { GoneRow, IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -31,48 +38,58 @@ export interface ReadWindow {
   untilModified?: string;
   /** The checkpoint never passes a row modified after this (wall clock): now − --lag. */
   checkpointUntil: string;
+  /**
+   * Now (wall clock): the rows read that were modified later (the application's clock ahead of
+   * ours) are counted as `future` (SourcePage).
+   */
+  futureAfter?: string;
 }
 
 /**
- * Bytes of encoded rows a page may hold. A row costs several times its bytes while it is judged
- * and written (its columns, its document, the NDJSON), and the CLI's heap is 256 MB
- * (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
+ * Bytes of encoded rows a page may hold, the first page too (sourceRows stops reading there,
+ * whatever the LIMIT; a single larger row makes a page of its own). A row costs several times its
+ * bytes while it is judged and written (its columns, its document, the NDJSON), and the CLI's
+ * heap is 256 MB (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran
+ * out of it.
  */
-export const MAX_PAGE_BYTES = 4_000_000;
+export const MAX_PAGE_BYTES = SOURCE_PAGE_BYTES;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
 
-/** Rows the next page may have: `requested`, or fewer when the rows of this one are large. */
-export function boundedPageRows(page: { length: number; bytes(): number }, requested: number): number {
+/**
+ * Rows the next page asks for: `requested`, or as many rows as large as the largest of this page
+ * as MAX_PAGE_BYTES holds. The bound itself is sourceRows' (it stops at MAX_PAGE_BYTES): asking
+ * for no more keeps MySQL from sending rows a page then has no room for.
+ */
+export function boundedPageRows(page: { length: number; largest(): number }, requested: number): number {
   if (page.length === 0) return requested;
-  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_BYTES / (page.bytes() / page.length))));
+  return Math.max(1, Math.min(requested, Math.floor(MAX_PAGE_BYTES / Math.max(1, page.largest()))));
 }
 
-/** Where a page ends in (modified, id) order: its last row's. */
+/** Where a page ends in (modified, id) order: its last row's (as MySQL wrote it, even for a row too large to encode). */
 function positionAfter(page: EncodedRows): KeysetPosition {
-  const last = page.row(page.length - 1);
-  return { modified: String(last.modified), id: String(last.id) };
+  return keyOf(page, page.length - 1);
 }
 
 /**
- * Where the checkpoint may stand once `page` (rows in (modified, id) order) is written: on its
- * last row modified at or before `until` (now − lag), or nowhere when it has none. A binary
- * search: a poll's rows are all newer than that, a catching-up run's nearly all older.
+ * How many of `page`'s rows (in (modified, id) order) were modified at or before `until`: a
+ * binary search. The checkpoint may stand on the last of them once the page is written (until:
+ * now − lag); the rows after now are the rest (until: now).
  */
-export function lastModifiedBy(
-  page: { length: number; row(i: number): { modified: unknown; id: unknown } },
-  until: string,
-): KeysetPosition | undefined {
+export function rowsModifiedBy(page: { length: number; key(i: number): { modified: string | null } }, until: string) {
   let lo = 0;
   let hi = page.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (String(page.row(mid).modified) <= until) lo = mid + 1;
+    if (String(page.key(mid).modified) <= until) lo = mid + 1;
     else hi = mid;
   }
-  if (lo === 0) return undefined;
-  const row = page.row(lo - 1);
-  return { modified: String(row.modified), id: String(row.id) };
+  return lo;
+}
+
+function keyOf(page: EncodedRows, i: number): KeysetPosition {
+  const key = page.key(i);
+  return { modified: String(key.modified), id: key.id };
 }
 
 /** The rows after a keyset position, in (modified, id) order: the condition and its parameters. */
@@ -97,11 +114,12 @@ async function* pagesInIdOrder(
       source,
       `WHERE ${where} ${after} ORDER BY id LIMIT ?`,
       throughId === undefined ? [...params, limit] : [...params, throughId, limit],
+      MAX_PAGE_BYTES,
     );
     if (rows.length === 0) return;
     throughId = positionAfter(rows).id;
     yield { rows, throughId };
-    if (rows.length < limit) return;
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -116,10 +134,18 @@ async function* pagesInIdOrder(
 export async function* readTableInIdOrder(
   pool: Pool,
   source: SourceTable,
+  window: { futureAfter?: string },
   pageSize: number,
 ): AsyncGenerator<SourcePage> {
+  const now = window.futureAfter;
   for await (const { rows, throughId } of pagesInIdOrder(pool, source, 'TRUE', [], pageSize)) {
-    yield { rows, reached: { throughId } };
+    let future = 0;
+    if (now)
+      for (let i = 0; i < rows.length; i++) {
+        const modified = rows.key(i).modified;
+        if (modified !== null && modified > now) future++;
+      }
+    yield { rows, reached: { throughId }, future };
   }
 }
 
@@ -178,16 +204,23 @@ export async function* readChangedRows(
     const [from, fromParams] = position
       ? afterPosition(position)
       : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
-    const rows = await sourceRows(pool, source, `WHERE ${from}${until} ORDER BY modified, id LIMIT ?`, [
-      ...fromParams,
-      ...untilParams,
-      limit,
-    ]);
+    const rows = await sourceRows(
+      pool,
+      source,
+      `WHERE ${from}${until} ORDER BY modified, id LIMIT ?`,
+      [...fromParams, ...untilParams, limit],
+      MAX_PAGE_BYTES,
+    );
     if (rows.length === 0) return;
     position = positionAfter(rows);
-    const covered = lastModifiedBy(rows, window.checkpointUntil);
-    yield { rows, reached: covered && { position: covered }, last: position };
-    if (rows.length < limit) return;
+    const covered = rowsModifiedBy(rows, window.checkpointUntil);
+    yield {
+      rows,
+      reached: covered ? { position: keyOf(rows, covered - 1) } : undefined,
+      last: position,
+      future: window.futureAfter ? rows.length - rowsModifiedBy(rows, window.futureAfter) : 0,
+    };
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -251,6 +284,8 @@ export interface SourcePage {
   reached?: Reached;
   /** The keyset cursor's pages: the position of the last row (where --follow's next poll starts). */
   last?: KeysetPosition;
+  /** How many of its rows were modified after now (ReadWindow.futureAfter). */
+  future?: number;
   /** Ids a repair names that MySQL no longer has. */
   gone?: readonly GoneRow[];
 }
@@ -260,7 +295,9 @@ export type Reached = { position: KeysetPosition } | { throughId: string };
 /**
  * The pages a plan reads: the given rows (repair); the whole table in id order (full); or the
  * undated rows (they never reach the cursor, and go to the dead letter on every run but a poll)
- * followed by the window. The next page is read while the current one is judged and written.
+ * followed by the window. Every window but a poll's reads up to the present and past it: rows
+ * modified after now (a clock ahead of ours) are read as they come, and the checkpoint stays
+ * before them. The next page is read while the current one is judged and written.
  */
 export async function* readPlan(
   pool: Pool,
@@ -273,7 +310,7 @@ export async function* readPlan(
     return;
   }
   if (plan.mode === 'full') {
-    yield* readAhead(readTableInIdOrder(pool, source, pageSize), 1);
+    yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
     return;
   }
   // A poll leaves the undated rows to the next re-read: one indexed query when nothing is new.

@@ -12,6 +12,7 @@ import { runIngestRun } from '../../../src/core/ingest/follow';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { checkRecentDays, emptyRecentDays } from '../../../src/core/reconcile/recentDays';
 import { createMysqlPool } from '../../../src/core/source/mysql';
+import { describeSourceTable } from '../../../src/core/source/query';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
@@ -183,7 +184,7 @@ describe('near real time', () => {
         signal: stop.signal,
       };
       const net = emptyRecentDays(2);
-      const repair = { batchSize: 100, concurrency: 1 };
+      const repair = { batchSize: 100, concurrency: 1, source: await describeSourceTable(pool, 'platform_sales') };
       let ended = false;
       // Sweeps every 3 s stand for the minute of a real follow.
       const run = runIngestRun(deps, INGEST_DEFAULTS, { forMs: null, everyMs: 200, sweepEveryMs: 3_000 }, () =>

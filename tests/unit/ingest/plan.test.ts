@@ -1,5 +1,5 @@
 import { planIngest, planPoll, type PlanInput } from '../../../src/core/ingest/plan';
-import { lastModifiedBy } from '../../../src/core/ingest/read';
+import { rowsModifiedBy } from '../../../src/core/ingest/read';
 
 const base: PlanInput = {
   previous: null,
@@ -15,7 +15,7 @@ describe('plan', () => {
   it('the first run and --full read everything; the checkpoint stops at now − lag', () => {
     expect(planIngest(base)).toEqual({
       mode: 'full',
-      window: { checkpointUntil: '2024-05-02 08:58:00' },
+      window: { checkpointUntil: '2024-05-02 08:58:00', futureAfter: '2024-05-02 09:00:00' },
       mayAdvance: true,
     });
     expect(planIngest({ ...base, previous: at, full: true }).mode).toBe('full');
@@ -23,7 +23,11 @@ describe('plan', () => {
   it('incremental starts --overlap before the checkpoint', () => {
     expect(planIngest({ ...base, previous: at })).toEqual({
       mode: 'incremental',
-      window: { fromModified: '2024-05-02 07:50:00', checkpointUntil: '2024-05-02 08:58:00' },
+      window: {
+        fromModified: '2024-05-02 07:50:00',
+        checkpointUntil: '2024-05-02 08:58:00',
+        futureAfter: '2024-05-02 09:00:00',
+      },
       mayAdvance: true,
     });
   });
@@ -38,11 +42,9 @@ describe('plan', () => {
   });
   it('repair reads the given rows and never moves the checkpoint', () => {
     const rows = (async function* () {})();
-    expect(planIngest({ ...base, previous: at, rows, full: true })).toMatchObject({
-      mode: 'repair',
-      rows,
-      mayAdvance: false,
-    });
+    const repair = planIngest({ ...base, previous: at, rows, full: true });
+    expect(repair).toMatchObject({ mode: 'repair', rows, mayAdvance: false });
+    expect(repair.window.futureAfter).toBeUndefined();
   });
   it('a poll of --follow reads after its position up to now; the checkpoint stops at now − lag', () => {
     expect(planPoll({ modified: '2024-05-02 08:59:58', id: '12' }, base.now, base.lagMs, base.sourceTz)).toEqual({
@@ -60,15 +62,15 @@ describe('plan', () => {
   });
 });
 
-describe('lastModifiedBy', () => {
+describe('rowsModifiedBy', () => {
   const page = (modified: string[]) => ({
     length: modified.length,
-    row: (i: number) => ({ modified: modified[i]!, id: String(i + 1) }),
+    key: (i: number) => ({ modified: modified[i]!, id: String(i + 1) }),
   });
-  it('is the last row modified at or before the bound, or none', () => {
+  it('counts the leading rows modified at or before the bound', () => {
     const rows = page(['2024-05-02 08:57:00', '2024-05-02 08:58:00', '2024-05-02 08:59:30']);
-    expect(lastModifiedBy(rows, '2024-05-02 08:58:00')).toEqual({ modified: '2024-05-02 08:58:00', id: '2' });
-    expect(lastModifiedBy(rows, '2024-05-02 08:56:00')).toBeUndefined();
-    expect(lastModifiedBy(rows, '2024-05-02 09:00:00')).toEqual({ modified: '2024-05-02 08:59:30', id: '3' });
+    expect(rowsModifiedBy(rows, '2024-05-02 08:58:00')).toBe(2);
+    expect(rowsModifiedBy(rows, '2024-05-02 08:56:00')).toBe(0);
+    expect(rowsModifiedBy(rows, '2024-05-02 09:00:00')).toBe(3);
   });
 });
