@@ -19,7 +19,10 @@ import { sourceQuery } from '../source/query';
 import { toWallClock } from '../time/businessDay';
 import { IngestSession, type IngestDeps, type IngestOptions, type IngestStats } from './pipeline';
 import { planPoll } from './plan';
-import type { KeysetPosition } from './read';
+import { FIRST_REAL_DATETIME, type KeysetPosition } from './read';
+
+/** Below every BIGINT id. */
+const LOWEST_ID = '-9223372036854775808';
 
 export interface FollowOptions {
   /** How long to follow; null: until interrupted (systemd). */
@@ -95,10 +98,13 @@ async function newestPosition(pool: Pool, table: string, until: string): Promise
   const [row] = await sourceQuery<{ modified: string; id: string }[]>(
     pool,
     table,
-    `SELECT modified, id FROM \`${table}\` WHERE modified <= ? ORDER BY modified DESC, id DESC LIMIT 1`,
-    [until],
+    `SELECT modified, id FROM \`${table}\` WHERE modified >= ? AND modified <= ? ORDER BY modified DESC, id DESC LIMIT 1`,
+    [FIRST_REAL_DATETIME, until],
   );
-  return row ? { modified: String(row.modified), id: String(row.id) } : { modified: '0000-00-00 00:00:00', id: '0' };
+  // None yet: before every dated row (the undated ones are the plain passes' to read).
+  return row
+    ? { modified: String(row.modified), id: String(row.id) }
+    : { modified: FIRST_REAL_DATETIME, id: LOWEST_ID };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

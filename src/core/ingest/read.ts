@@ -19,7 +19,7 @@ import {
 import type { GoneRow, IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
-const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
+export const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
 
 export interface KeysetPosition {
   modified: string;
