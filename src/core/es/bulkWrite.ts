@@ -21,7 +21,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { RETRIES_ON_429, backoffMs, retryOn429, sleep } from './client';
-import { JsonBytes, asciiBytes } from './jsonBytes';
+import { JsonBytes, asciiBytes } from '../codec/jsonBytes';
 import { RunFailedError } from '../errors';
 
 export type BulkOp =

@@ -7,7 +7,7 @@ import type { RuleThresholds } from '../config/config';
 import type { SaleDocument } from '../sales/saleDocument';
 import { formatWon } from '../money';
 import { isoBefore } from '../time/businessDay';
-import { textOf } from '../source/utf8Text';
+import { textOf } from '../codec/utf8Text';
 
 export type RuleId =
   | 'OVER_WEEKLY_AOV'

@@ -3,7 +3,7 @@
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
-import { Utf8Text, type SourceText } from '../source/utf8Text';
+import { Utf8Text, type SourceText } from '../codec/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
 import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
@@ -113,7 +113,7 @@ function textOrNull(value: unknown): string | null {
   return String(value);
 }
 
-/** A text column as the document takes it: its bytes when it was read as bytes (source/utf8Text.ts). */
+/** A text column as the document takes it: its bytes when it was read as bytes (codec/utf8Text.ts). */
 function sourceText(value: unknown): SourceText | null {
   return value instanceof Utf8Text ? value : textOrNull(value);
 }

@@ -1,9 +1,9 @@
 /**
- * A sale document's JSON written straight into the bulk request (es/jsonBytes.ts says why):
+ * A sale document's JSON written straight into the bulk request (codec/jsonBytes.ts says why):
  * the same bytes as `JSON.stringify(doc)` for the documents mapSourceRow makes, fields in the
  * same order (tests/unit/sales/saleJson.test.ts).
  */
-import { asciiBytes, type JsonBytes } from '../es/jsonBytes';
+import { asciiBytes, type JsonBytes } from '../codec/jsonBytes';
 import type { SaleDocument } from './saleDocument';
 
 /** Every field of a sale document, in mapSourceRow's order (which JSON.stringify follows). */

@@ -16,7 +16,7 @@
  * unigram covers the last one).
  */
 import type { estypes } from '@elastic/elasticsearch';
-import type { SourceText } from '../source/utf8Text';
+import type { SourceText } from '../codec/utf8Text';
 
 /** The field (in the sales mapping) the grams are indexed in. */
 export const TEXT_GRAMS_FIELD = 'text_grams';

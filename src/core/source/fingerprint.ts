@@ -22,9 +22,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { JsonBytes, decimalDigits } from '../es/jsonBytes';
+import { JsonBytes, decimalDigits } from '../codec/jsonBytes';
 import { SOURCE_COLUMNS, TEXT_AS_READ, type SourceRow } from './row';
-import { Utf8Text } from './utf8Text';
+import { Utf8Text } from '../codec/utf8Text';
 
 /** Most rows a business day can have while Σ of 32-bit fingerprints stays below 2^53. */
 export const FINGERPRINT_EXACT_ROWS = 2 ** 21 - 1;

@@ -12,7 +12,7 @@ import { describeSourceTable, readRowsById, sourceColumnTypes, sourceRows } from
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-fp');

@@ -1,11 +1,11 @@
 /** The sale writer must give exactly JSON.stringify's bytes for every document mapSourceRow makes. */
-import { JsonBytes } from '../../../src/core/es/jsonBytes';
+import { JsonBytes } from '../../../src/core/codec/jsonBytes';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import { SALE_FIELDS, writeSaleJson } from '../../../src/core/sales/saleJson';
 import { columnKinds, encodeValue } from '../../../src/core/source/fingerprint';
 import { EncodedRows } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { randomInts } from '../../support/random';
 import { row } from '../../support/sourceRow';
 

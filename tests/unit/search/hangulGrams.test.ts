@@ -1,6 +1,6 @@
 import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/search/hangulGrams';
 import { textQuery } from '../../../src/core/search/salesQuery';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { randomInts } from '../../support/random';
 
 describe('text_grams at ingest', () => {

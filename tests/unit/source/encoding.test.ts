@@ -13,7 +13,7 @@ import {
 } from '../../../src/core/source/fingerprint';
 import { sourceRowOf } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS, TEXT_AS_READ, type SourceRow } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { row } from '../../support/sourceRow';
 
 /** The row with its texts as strings (a Utf8Text decoded), as mysql2 gives them. */

@@ -6,11 +6,11 @@
  * an ingest allocated, and garbage collection was a quarter of its CPU (bench/RESULTS.md).
  * Here keys are copied as pre-encoded bytes and strings encoded and escaped byte by byte (a
  * string with a surrogate, which is rare, by JSON.stringify). The bytes are exactly those of
- * `Buffer.from(JSON.stringify(value))` (tests/unit/es/jsonBytes.test.ts checks every escape).
+ * `Buffer.from(JSON.stringify(value))` (tests/unit/codec/jsonBytes.test.ts checks every escape).
  * Its byte half (`ascii`, `text`) also writes the row fingerprint's encoding (source/fingerprint.ts).
  */
 
-import type { SourceText } from '../source/utf8Text';
+import type { SourceText } from './utf8Text';
 
 const HEX = '0123456789abcdef';
 

@@ -1,5 +1,5 @@
 /** JSON written straight into a Buffer must be byte for byte what JSON.stringify gives. */
-import { JsonBytes } from '../../../src/core/es/jsonBytes';
+import { JsonBytes } from '../../../src/core/codec/jsonBytes';
 import { randomInts } from '../../support/random';
 
 function written(write: (out: JsonBytes) => void, capacity = 8): Buffer {

@@ -1,7 +1,7 @@
 /**
  * A column's text as the UTF-8 bytes MySQL sent it, not decoded. Most of a sale's columns go
  * into its document unchanged; ingest keeps them as these bytes and writes their JSON from them
- * (es/jsonBytes.ts) — a string made of each and encoded back was a tenth of the CLI's CPU a
+ * (codec/jsonBytes.ts) — a string made of each and encoded back was a tenth of the CLI's CPU a
  * row. Anything else that asks for the text (`String(t)`, `JSON.stringify`, a dead letter's
  * row) gets the string, decoded then.
  */
