@@ -27,7 +27,7 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import mysql from 'mysql2/promise';
-import { indexNames } from '../src/core/es/indices';
+import { indexNames } from '../src/core/config/indexNames';
 import { createSourceTable } from '../src/core/source/schema';
 import { SOURCE_COLUMNS, type StringSourceRow } from '../src/core/source/row';
 import { today, toWallClock, wallClockToInstant } from '../src/core/time/businessDay';

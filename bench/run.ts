@@ -30,7 +30,7 @@ import mysql from 'mysql2/promise';
 import { main } from '../src/cli';
 import { SIZE_LIMITS } from '../src/cmdutil/parsers';
 import { ensureIndices } from '../src/core/es/setup';
-import { indexNames } from '../src/core/es/indices';
+import { indexNames } from '../src/core/config/indexNames';
 import { bulkLines } from '../src/core/es/bulkWrite';
 import { readChangedRows } from '../src/core/ingest/read';
 import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';

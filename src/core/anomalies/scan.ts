@@ -15,7 +15,7 @@
  * Only differences are written, so a second scan of unchanged data writes nothing.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RuleThresholds } from '../config/config';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import type { SaleDocument } from '../sales/saleDocument';

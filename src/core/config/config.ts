@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError, quoted } from '../errors';
-import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
+import { MAX_INDEX_PREFIX_BYTES } from './indexNames';
 import { assertTimeZone } from '../time/businessDay';
 import { parseDuration } from '../time/duration';
 

@@ -5,8 +5,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { withTextGrams } from '../sales/saleDocument';
-
-export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
+import { INDEX_SUFFIXES, type IndexKey } from '../config/indexNames';
 
 export interface IndexDefinition {
   key: IndexKey;
@@ -52,7 +51,7 @@ const id = { type: 'keyword', fields: { [ID_NUMBER]: { type: 'long', ignore_malf
 export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
-    suffix: 'sales',
+    suffix: INDEX_SUFFIXES.sales,
     // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
     // compounds), computed for the existing sales on upgrade (a copy behind the alias);
     // 4: the numbers of id and store_id (numeric sorts), filled by a copy.
@@ -102,7 +101,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'dailyAov',
-    suffix: 'daily-aov',
+    suffix: INDEX_SUFFIXES.dailyAov,
     // 2: store_id's number, filled by a copy; 3: provisional (`daily --today`), added in place.
     version: 3,
     copyBelow: 2,
@@ -125,7 +124,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'weeklyAov',
-    suffix: 'weekly-aov',
+    suffix: INDEX_SUFFIXES.weeklyAov,
     // 2: store_id's number, filled by a copy; 3: provisional (`weekly --today`), added in place.
     version: 3,
     copyBelow: 2,
@@ -147,7 +146,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'anomalies',
-    suffix: 'anomalies',
+    suffix: INDEX_SUFFIXES.anomalies,
     version: 1,
     mappings: {
       dynamic: 'strict',
@@ -174,7 +173,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'deadletter',
-    suffix: 'deadletter',
+    suffix: INDEX_SUFFIXES.deadletter,
     version: 1,
     mappings: {
       dynamic: 'strict',
@@ -193,7 +192,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'runs',
-    suffix: 'runs',
+    suffix: INDEX_SUFFIXES.runs,
     version: 3, // v2: heartbeat_at; v3: tz
     mappings: {
       dynamic: 'strict',
@@ -220,7 +219,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'state',
-    suffix: 'state',
+    suffix: INDEX_SUFFIXES.state,
     version: 1,
     mappings: {
       dynamic: 'strict',
@@ -237,21 +236,6 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     },
   },
 ];
-
-/**
- * Elasticsearch refuses index names longer than 255 bytes; the longest name earlypay makes is
- * `<prefix>-<longest suffix>-v<version>`, with room left for versions up to 999.
- */
-export const MAX_INDEX_PREFIX_BYTES = 255 - Math.max(...INDEX_DEFINITIONS.map((d) => `-${d.suffix}-v999`.length));
-
-export type IndexNames = Record<IndexKey, string>;
-
-/** The alias names for a prefix: `earlypay-sales`, `earlypay-daily-aov`, … */
-export function indexNames(prefix: string): IndexNames {
-  const names = {} as IndexNames;
-  for (const def of INDEX_DEFINITIONS) names[def.key] = `${prefix}-${def.suffix}`;
-  return names;
-}
 
 export function definitionOf(key: IndexKey): IndexDefinition {
   const def = INDEX_DEFINITIONS.find((d) => d.key === key);

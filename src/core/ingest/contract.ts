@@ -24,7 +24,7 @@
  * the next run, which finds the rows as they are and would otherwise write and mark nothing.
  */
 import type { BulkOp } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { RULE_IDS, anomalyId } from '../rules/rules';
 import type { Reached } from './read';
 

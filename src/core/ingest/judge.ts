@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RepeatCandidates } from '../rules/repeatCandidates';
 import {
   GROUP_RULE,

@@ -8,7 +8,7 @@
  * kept its documents alive across collections: bench/RESULTS.md).
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { WeeklyBaselines } from '../rules/baselines';
 import type { WeeklyBaseline } from '../rules/rules';
 

@@ -14,7 +14,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import { BulkWriter, writeBulk, type BulkOp, type BulkWriteResult, type Refusal } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { RunFailedError } from '../errors';
 import { rowsById, type SourceTable } from '../source/query';
 import type { Coverage, PageWrites, SegmentOutcome } from './contract';

@@ -6,7 +6,7 @@
  * and the sales' `anomaly_rules`), never overwriting a newer version of a sale.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits, type StreamOptions } from '../es/pager';
 import type { SaleDocument } from '../sales/saleDocument';

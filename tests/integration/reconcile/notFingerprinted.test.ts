@@ -7,7 +7,8 @@
  * fingerprints them, after which even a remark-only change is seen.
  */
 import { resolveConfig } from '../../../src/core/config/config';
-import { definitionOf, indexNames } from '../../../src/core/es/indices';
+import { definitionOf } from '../../../src/core/es/indices';
+import { indexNames } from '../../../src/core/config/indexNames';
 import { reconcile } from '../../../src/core/reconcile/reconcile';
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import type { DayComparison } from '../../../src/core/reconcile/days';

@@ -1,6 +1,6 @@
 /** The judge stage without servers: what a page of rows becomes, given what Elasticsearch holds. */
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
-import { indexNames } from '../../../src/core/es/indices';
+import { indexNames } from '../../../src/core/config/indexNames';
 import { withdrawalOps } from '../../../src/core/ingest/contract';
 import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/core/ingest/judge';
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
