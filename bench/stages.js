@@ -23,7 +23,7 @@ const { writeSaleJson } = require('../dist/core/sales/saleJson');
 const { indexNames } = require('../dist/core/es/indices');
 const { resolveConfig } = require('../dist/core/config/config');
 const { rowFingerprint } = require('../dist/core/source/fingerprint');
-const { textGrams } = require('../dist/core/search/hangulGrams');
+const { textGrams } = require('../dist/core/sales/hangulGrams');
 const { mapSourceRow } = require('../dist/core/sales/saleDocument');
 
 let gcMs = 0;

@@ -5,7 +5,7 @@
 import type { SourceRow } from '../source/row';
 import { Utf8Text, type SourceText } from '../codec/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
-import { textGrams } from '../search/hangulGrams';
+import { textGrams } from './hangulGrams';
 import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
 import { MAX_AMOUNT, formatWon } from '../money';
 

@@ -9,7 +9,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
 import { UsageError, quoted } from '../errors';
-import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
+import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from '../sales/hangulGrams';
 
 export type SortOrder = 'asc' | 'desc';
 

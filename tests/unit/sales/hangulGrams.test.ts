@@ -1,4 +1,4 @@
-import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/search/hangulGrams';
+import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/sales/hangulGrams';
 import { textQuery } from '../../../src/core/search/salesQuery';
 import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { randomInts } from '../../support/random';
