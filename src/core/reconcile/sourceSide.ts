@@ -1,12 +1,12 @@
 /**
  * The MySQL side of `reconcile`: per business day, the count, Σ amount_sale and Σ fingerprint
- * of accepted rows (the predicates of source/acceptance.ts and source/fingerprint.ts), all
+ * of accepted rows (the predicates of sales/acceptance.ts and source/fingerprint.ts), all
  * computed by MySQL; and, to drill down into a drifting day, the (id, fingerprint) of that
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { describeSourceTable, sourceQuery } from '../source/query';
-import { acceptedRowCondition } from '../source/acceptance';
+import { acceptedRowCondition } from '../sales/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
 import {

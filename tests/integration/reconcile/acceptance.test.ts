@@ -3,7 +3,7 @@
  * mapSourceRow says about the same rows as mysql2 returns them — reason by reason. A second
  * table with text columns where the DDL has numbers shows the conditions do not depend on it.
  */
-import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/source/acceptance';
+import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/sales/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
