@@ -4,8 +4,7 @@
  * (exit 1), explained by the service it came from. Both `earlypay` (cli.ts) and the sample
  * tool (sample/cli.ts) print through it, each with its own name.
  */
-import { EarlypayError, ExitCode, UsageError } from '../core/errors';
-import { explainDependencyFailure } from '../core/failures';
+import { EarlypayError, ExitCode, UsageError, explainDependencyFailure } from '../core/errors';
 import type { Stream } from '../render/style';
 
 export interface Failure {

@@ -16,9 +16,8 @@ import {
 } from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
-import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
-import { ExitCode } from '../core/errors';
-import { TIME_LIMITS, redactUrl } from '../core/config/config';
+import { ExitCode, explainDependencyFailure, mysqlFailureHint, redactUrl } from '../core/errors';
+import { TIME_LIMITS } from '../core/config/config';
 import { today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 

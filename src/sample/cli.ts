@@ -5,8 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { examples } from '../cmdutil/host';
 import { businessDayArg, positiveIntArg } from '../cmdutil/parsers';
-import { redactSecrets, redactUrl, resolveConfig, type Config } from '../core/config/config';
-import { ExitCode, UsageError, describeFailure } from '../core/errors';
+import { redactSecrets, resolveConfig, type Config } from '../core/config/config';
+import { ExitCode, UsageError, describeFailure, redactUrl } from '../core/errors';
 import { failureOf, writeFailure } from '../cmdutil/failure';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration, type Stream } from '../render/style';

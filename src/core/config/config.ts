@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError, quoted } from '../errors';
+import { UsageError, quoted, redactUrl } from '../errors';
 import { MAX_INDEX_PREFIX_BYTES } from './indexNames';
 import { assertTimeZone } from '../time/businessDay';
 import { parseDuration } from '../time/duration';
@@ -393,31 +393,6 @@ const NOT_ENCODED = 'a reserved character in the user or password is not percent
 /** The URL failed to parse: when it has credentials, reserved characters in them are the usual cause. */
 function mayHoldUnencodedCharacter(value: string): boolean {
   return /:\/\/[^/]*:[^/]*@/.test(value) || /[#%?]/.test(value);
-}
-
-/** A URL with any password replaced, safe for logs, output and the runs index. */
-export function redactUrl(value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  // 'app:pw@db' parses too, as an opaque URL without a host: only a URL with a host has its
-  // credentials where URL puts them.
-  if (url?.host) {
-    if (url.password) url.password = '***';
-    return url.toString();
-  }
-  // Otherwise everything from the first ':' of the credentials to the LAST '@' may be the
-  // password (a raw '@' in it is what often makes a URL unparseable). Mask too much rather
-  // than too little.
-  const at = value.lastIndexOf('@');
-  if (at < 0) return value;
-  const slashes = value.indexOf('//');
-  const colon = value.indexOf(':', slashes >= 0 && slashes < at ? slashes + 2 : 0);
-  if (colon < 0 || colon > at) return value;
-  return `${value.slice(0, colon + 1)}***${value.slice(at)}`;
 }
 
 /** Masks the password of every `scheme://user:password@` in a text (drivers and parsers may echo a URL). */

@@ -7,7 +7,7 @@
  * usually authenticates against the same cluster; then user:password in the Kibana URL.
  */
 import type { Config } from '../config/config';
-import { redactUrl } from '../config/config';
+import { redactUrl } from '../errors';
 import { RunFailedError, UsageError } from '../errors';
 
 export type KibanaAuth = { apiKey: string } | { username: string; password: string } | undefined;

@@ -9,7 +9,7 @@
  * numbers must be safe integers, and a DATETIME must be a real calendar date from year 100 on
  * (wallClockToInstant rejects years 1–99: JavaScript dates read them as 19xx).
  */
-import type { RejectReason } from '../sales/saleDocument';
+import type { RejectReason } from './saleDocument';
 
 /** Code-point ranges String.prototype.trim removes (ECMAScript WhiteSpace + LineTerminator). */
 export const JS_TRIMMED_RANGES: readonly (readonly [number, number])[] = [

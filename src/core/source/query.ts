@@ -7,7 +7,7 @@
  */
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
-import { MYSQL_TIMEOUT, mysqlFailureHint } from '../failures';
+import { MYSQL_TIMEOUT, mysqlFailureHint } from '../errors';
 import {
   columnKinds,
   columnsStoredAsUtf8,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { businessDayArg, intInRange, batchSizeArg } from '../../../src/cmdutil/parsers';
 import { contiguousRuns, daysBetween } from '../../../src/core/time/businessDay';
 import { dayFilters } from '../../../src/core/rules/repeatedAmounts';
-import { mysqlFailureHint } from '../../../src/core/failures';
+import { mysqlFailureHint } from '../../../src/core/errors';
 import { colorWanted } from '../../../src/render/style';
 import { resolveConfig, scrubUrlCredentials } from '../../../src/core/config/config';
 import { countTextWords } from '../../../src/core/search/salesQuery';
