@@ -7,7 +7,7 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
-import type { GoneRow, IngestPlan } from './plan';
+import type { GoneRow, IngestPlan, ReadWindow } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
 const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
@@ -15,13 +15,6 @@ const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
 export interface KeysetPosition {
   modified: string;
   id: string;
-}
-
-export interface ReadWindow {
-  /** Read rows with modified >= this (wall clock), or from the beginning when undefined. */
-  fromModified?: string;
-  /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
-  untilModified: string;
 }
 
 /**
