@@ -20,7 +20,7 @@ const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
 const { writeLines } = require('../dist/core/es/bulkWrite');
 const { JsonBytes } = require('../dist/core/codec/jsonBytes');
 const { writeSaleJson } = require('../dist/core/sales/saleJson');
-const { indexNames } = require('../dist/core/es/indices');
+const { indexNames } = require('../dist/core/config/indexNames');
 const { resolveConfig } = require('../dist/core/config/config');
 const { rowFingerprint } = require('../dist/core/source/fingerprint');
 const { textGrams } = require('../dist/core/sales/hangulGrams');
@@ -96,7 +96,7 @@ async function main() {
     .map((m) => m.sale.doc);
   const alone = {};
   for (const [name, items, f] of [
-    ['decodeSourceRow (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
+    ['decodeColumns (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
     ['fingerprintOf (MD5 of the encoding)', indices, (i) => keptPage.fingerprint(i)],
     ['mapSourceRow (all of mapping but the fingerprint)', keptRows, (r) => mapSourceRow(r, mapOptions, 0).ok],
     [

@@ -6,7 +6,7 @@
  * row) gets the string, decoded then.
  */
 export class Utf8Text {
-  /** `bytes[start, end)` is the text, and valid UTF-8 (decodeSourceRow checks the row's bytes). */
+  /** `bytes[start, end)` is the text, and valid UTF-8 (decodeColumns checks the row's bytes). */
   constructor(
     readonly bytes: Buffer,
     readonly start: number,

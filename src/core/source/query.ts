@@ -8,15 +8,8 @@
 import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import { RunFailedError, describeFailure } from '../errors';
 import { MYSQL_TIMEOUT, mysqlFailureHint } from '../errors';
-import {
-  columnKinds,
-  columnsStoredAsUtf8,
-  decodeSourceRow,
-  fingerprintOf,
-  rowEncodingSql,
-  type ColumnKind,
-  type ColumnType,
-} from './fingerprint';
+import { decodeColumns, fingerprintOf, type ColumnKind } from '../codec/rowEncoding';
+import { columnKinds, columnsStoredAsUtf8, rowEncodingSql, type ColumnType } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(
@@ -121,7 +114,7 @@ export class EncodedRows implements RowPage {
   }
 
   row(i: number): SourceRow {
-    const values = decodeSourceRow(this.encodings[i]!, this.kinds);
+    const values = decodeColumns(this.encodings[i]!, this.kinds);
     if (!values)
       throw new RunFailedError(
         `MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`,
@@ -146,7 +139,7 @@ export class EncodedRows implements RowPage {
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
  * strings). Each row arrives as one Buffer, its canonical encoding (mysql2's `typeCast: false`),
- * decoded when the row is asked for (decodeSourceRow); a NULL (a row past max_allowed_packet)
+ * decoded when the row is asked for (decodeColumns); a NULL (a row past max_allowed_packet)
  * fails the read here.
  */
 export async function sourceRows(

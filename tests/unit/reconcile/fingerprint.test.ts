@@ -1,9 +1,9 @@
 /** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
 import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
+import { encodeValue } from '../../../src/core/codec/rowEncoding';
 import {
   columnsStoredAsUtf8,
-  encodeValue,
   rowFingerprint,
   rowFingerprintSql,
   storedAsUtf8,

@@ -2,7 +2,8 @@
 import { JsonBytes } from '../../../src/core/codec/jsonBytes';
 import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
 import { SALE_FIELDS, writeSaleJson } from '../../../src/core/sales/saleJson';
-import { columnKinds, encodeValue } from '../../../src/core/source/fingerprint';
+import { encodeValue } from '../../../src/core/codec/rowEncoding';
+import { columnKinds } from '../../../src/core/source/fingerprint';
 import { EncodedRows } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
 import { Utf8Text } from '../../../src/core/codec/utf8Text';
