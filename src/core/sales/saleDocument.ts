@@ -6,7 +6,7 @@ import type { SourceRow } from '../source/row';
 import { Utf8Text, type SourceText } from '../codec/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from './hangulGrams';
-import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
+import { businessDayOf, readWallClock } from '../time/businessDay';
 import { MAX_AMOUNT, formatWon } from '../money';
 
 export interface SaleDocument {
@@ -159,19 +159,6 @@ export interface MapOptions {
   deferTextGrams?: boolean;
 }
 
-/** The last `will_deposited_at` read, and its reading. */
-let lastDeposited: { text: unknown; timeZone: string; reading: WallClockReading | null } = {
-  text: undefined,
-  timeZone: '',
-  reading: null,
-};
-
-function readDeposited(text: string | null, timeZone: string): WallClockReading | null {
-  if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone)
-    lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
-  return lastDeposited.reading;
-}
-
 /** A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it (source/query.ts). */
 export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: number): MappedRow {
   const codes: RejectReason[] = [];
@@ -195,10 +182,9 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     };
   }
 
-  // A row never updated has created = modified, and rows read together share their settlement
-  // times (midnights): those readings are the ones made already, not new conversions.
+  // A row never updated has created = modified: that reading is the one made already.
   const created = row.created === row.modified ? modified : readWallClock(row.created, opts.sourceTz);
-  const deposited = readDeposited(row.will_deposited_at, opts.sourceTz);
+  const deposited = readWallClock(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
   // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
   const saleDate =
