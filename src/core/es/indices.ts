@@ -4,7 +4,7 @@
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { withTextGrams } from '../sales/saleDocument';
+import { SALE_FIELDS, withTextGrams, type SaleIndexing } from '../sales/saleDocument';
 import { INDEX_SUFFIXES, type IndexKey } from '../config/indexNames';
 
 export interface IndexDefinition {
@@ -48,6 +48,25 @@ const opaque = { type: 'object', enabled: false } as const;
  */
 const id = { type: 'keyword', fields: { [ID_NUMBER]: { type: 'long', ignore_malformed: true } } } as const;
 
+/** The mapping of each way a sale's field is indexed (sales/saleDocument.ts's SALE_FIELDS). */
+const SALE_MAPPINGS: Record<SaleIndexing, estypes.MappingProperty> = {
+  id,
+  keyword,
+  long,
+  date,
+  day,
+  boolean: bool,
+  text,
+  textWithKeyword,
+  /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
+  grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
+};
+
+/** The sales index's properties: one per field of SALE_FIELDS. */
+function saleProperties(): Record<string, estypes.MappingProperty> {
+  return Object.fromEntries(Object.entries(SALE_FIELDS).map(([name, f]) => [name, SALE_MAPPINGS[f.index]]));
+}
+
 export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
@@ -61,42 +80,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     rewrite: withTextGrams,
     mappings: {
       dynamic: 'strict',
-      properties: {
-        id,
-        created: date,
-        modified: date,
-        remark: text,
-        num_approval: keyword,
-        card_company: keyword,
-        card_category: keyword,
-        card_number: keyword,
-        amount_sale: long,
-        amount_fee: long,
-        amount_deposit: long,
-        is_canceled: bool,
-        sold_at: date,
-        will_deposited_at: date,
-        raw_data: text,
-        platform: keyword,
-        daily_sale_id: keyword,
-        store_id: id,
-        extra_payment_id: keyword,
-        result_code: keyword,
-        result_msg: textWithKeyword,
-        detail_status: keyword,
-        processing_status: keyword,
-        sale_date: day,
-        /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
-        counted: bool,
-        /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
-        repeat_key: keyword,
-        anomaly_rules: keyword,
-        ingested_at: date,
-        /** source/fingerprint.ts: 32 bits of MD5 over the raw row; summed per day by reconcile. */
-        row_fingerprint: long,
-        /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
-        text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
-      },
+      properties: saleProperties(),
     },
   },
   {

@@ -3,46 +3,71 @@
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
+import type { JsonForm, JsonFormValues } from '../codec/objectWriter';
 import { Utf8Text, type SourceText } from '../codec/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from './hangulGrams';
 import { businessDayOf, readWallClock } from '../time/businessDay';
 import { MAX_AMOUNT, formatWon } from '../money';
 
-export interface SaleDocument {
-  id: string;
-  created: string | null;
-  modified: string;
-  remark: SourceText | null;
-  num_approval: SourceText | null;
-  card_company: SourceText | null;
-  card_category: SourceText | null;
-  card_number: string;
-  amount_sale: number;
-  amount_fee: number | null;
-  amount_deposit: number | null;
-  is_canceled: boolean;
-  sold_at: string;
-  will_deposited_at: string | null;
-  raw_data: SourceText | null;
-  platform: SourceText | null;
-  daily_sale_id: string | null;
-  store_id: string;
-  extra_payment_id: string | null;
-  result_code: SourceText | null;
-  result_msg: SourceText | null;
-  detail_status: SourceText | null;
-  processing_status: SourceText | null;
-  sale_date: string;
-  counted: boolean;
-  repeat_key: string;
-  anomaly_rules: string[];
-  ingested_at: string;
-  /** 32-bit fingerprint of the raw source row (source/fingerprint.ts), for `reconcile`. */
-  row_fingerprint: number;
+/** How Elasticsearch indexes a field of the sale (es/indices.ts makes each a mapping). */
+export type SaleIndexing =
+  | 'id'
+  | 'keyword'
+  | 'long'
+  | 'date'
+  | 'day'
+  | 'boolean'
+  | 'text'
+  | 'textWithKeyword'
+  | 'grams';
+
+/**
+ * The sale document's fields (SPEC §4), in the order mapSourceRow writes them: each with how its
+ * value is held and written as JSON (`form`) and how Elasticsearch indexes it. SaleDocument, the
+ * sales index's mapping (es/indices.ts) and the JSON writer (saleJson.ts) all follow this list;
+ * a field added here needs its value in mapSourceRow and a mapping version bump.
+ */
+export const SALE_FIELDS = {
+  id: { form: 'string', index: 'id' },
+  created: { form: 'string?', index: 'date' },
+  modified: { form: 'string', index: 'date' },
+  remark: { form: 'text?', index: 'text' },
+  num_approval: { form: 'text?', index: 'keyword' },
+  card_company: { form: 'text?', index: 'keyword' },
+  card_category: { form: 'text?', index: 'keyword' },
+  card_number: { form: 'string', index: 'keyword' },
+  amount_sale: { form: 'number', index: 'long' },
+  amount_fee: { form: 'number?', index: 'long' },
+  amount_deposit: { form: 'number?', index: 'long' },
+  is_canceled: { form: 'boolean', index: 'boolean' },
+  sold_at: { form: 'string', index: 'date' },
+  will_deposited_at: { form: 'string?', index: 'date' },
+  raw_data: { form: 'text?', index: 'text' },
+  platform: { form: 'text?', index: 'keyword' },
+  daily_sale_id: { form: 'string?', index: 'keyword' },
+  store_id: { form: 'string', index: 'id' },
+  extra_payment_id: { form: 'string?', index: 'keyword' },
+  result_code: { form: 'text?', index: 'keyword' },
+  result_msg: { form: 'text?', index: 'textWithKeyword' },
+  detail_status: { form: 'text?', index: 'keyword' },
+  processing_status: { form: 'text?', index: 'keyword' },
+  sale_date: { form: 'string', index: 'day' },
+  /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
+  counted: { form: 'boolean', index: 'boolean' },
+  /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
+  repeat_key: { form: 'string', index: 'keyword' },
+  anomaly_rules: { form: 'strings', index: 'keyword' },
+  ingested_at: { form: 'string', index: 'date' },
+  /** 32 bits of MD5 over the raw source row (source/fingerprint.ts), summed per day by `reconcile`. */
+  row_fingerprint: { form: 'number', index: 'long' },
   /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
-  text_grams: string[];
-}
+  text_grams: { form: 'strings', index: 'grams' },
+} as const satisfies Record<string, { form: JsonForm; index: SaleIndexing }>;
+
+export type SaleDocument = {
+  -readonly [F in keyof typeof SALE_FIELDS]: JsonFormValues[(typeof SALE_FIELDS)[F]['form']];
+};
 
 /** A validated sale plus what the sink needs but the document does not carry. */
 export interface AcceptedSale {
