@@ -141,8 +141,9 @@ export async function ensureIndex(
         index: status.index!,
       };
     case 'newer':
-      throw new Error(
-        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
+      throw new RunFailedError(
+        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version})`,
+        'upgrade earlypay to the version that made it before running it against these indices',
       );
     case 'not-an-alias': {
       const concrete = status.index!;

@@ -68,6 +68,29 @@ describe('setup', () => {
     expect(Object.values(m)[0]!.mappings.properties!.note).toBeDefined();
   });
 
+  it('refuses a mapping newer than it knows: exit 1, one line and what to do, the index left alone', async () => {
+    const newer = new TestWorld('setup-newer');
+    await newer.start();
+    try {
+      const alias = `${newer.prefix}-runs`;
+      const def = definitionOf('runs');
+      await newer.es.indices.create({
+        index: `${alias}-v999`,
+        aliases: { [alias]: {} },
+        mappings: { ...def.mappings, _meta: { earlypay_mapping_version: def.version + 1 } },
+      });
+      const r = await newer.cli(['setup']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `earlypay: ${alias} has mapping version ${def.version + 1}, newer than this earlypay knows (${def.version})`,
+        'hint: upgrade earlypay to the version that made it before running it against these indices',
+      ]);
+      expect(Object.keys(await newer.es.indices.getAlias({ name: alias }))).toEqual([`${alias}-v999`]);
+    } finally {
+      await newer.stop();
+    }
+  });
+
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {
     const alias = `${world.prefix}-runs`;
     await world.es.indices.delete({ index: `${alias}-v3` });
