@@ -152,6 +152,14 @@ describe('rooms inside core have a direction', () => {
     expect(cyclesOf(importGraph())).toEqual([]);
   });
 
+  it('docs/architecture.md lists the rooms in this order', () => {
+    const doc = readFileSync(resolve(SRC, '../docs/architecture.md'), 'utf8');
+    const listed = [...doc.matchAll(/^\d+\. `(?:core\/)?([a-z]+|\*\.ts)`/gm)].map((m) =>
+      m[1] === '*.ts' ? '.' : m[1],
+    );
+    expect(listed).toEqual(CORE_ROOMS);
+  });
+
   it('the cycle finder finds a cycle', () => {
     const graph = new Map([
       ['a', ['b']],
