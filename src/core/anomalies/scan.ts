@@ -21,8 +21,9 @@ import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import type { SaleDocument } from '../sales/saleDocument';
 import {
   GROUP_RULE,
-  anomalyId,
+  anomalyDeleteOp,
   anomalyUpsert,
+  anomalyUpsertOp,
   diffSaleAnomalies,
   evaluateSaleRules,
   sameRules,
@@ -145,22 +146,16 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       const existing = stored.get(sale.id) ?? new Map<string, Partial<AnomalyDocument>>();
       for (const f of findings) {
         count(f.rule);
-        const { refresh, create } = anomalyUpsert(sale, f, at);
+        const upsert = anomalyUpsert(sale, f, at);
         const before = existing.get(f.rule);
         if (before?.status === 'resolved') result.resolved_kept++;
-        if (before && sameContent(before, refresh)) {
+        if (before && sameContent(before, upsert.refresh)) {
           result.anomalies_unchanged++;
           continue;
         }
         if (before) result.anomalies_updated++;
         else result.anomalies_created++;
-        ops.push({
-          kind: 'upsert',
-          index: names.anomalies,
-          id: anomalyId(sale.id, f.rule),
-          doc: refresh,
-          upsert: create,
-        });
+        ops.push(anomalyUpsertOp(names, sale.id, f.rule, upsert));
       }
       const diff = diffSaleAnomalies(findings, {
         rules: existing.keys(),
@@ -168,7 +163,7 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       });
       for (const rule of diff.cleared) {
         result.anomalies_removed++;
-        ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, rule) });
+        ops.push(anomalyDeleteOp(names, sale.id, rule));
       }
       const rules = diff.rules;
       if (!sameRules(rules, sale.anomaly_rules)) {

@@ -11,7 +11,7 @@ import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits, type StreamOptions } from '../es/pager';
 import type { SaleDocument } from '../sales/saleDocument';
 import { repeatKeyOf } from '../sales/saleDocument';
-import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
+import { anomalyDeleteOp, anomalyUpsert, anomalyUpsertOp, rankRepeatedAmounts } from './rules';
 import { contiguousRuns } from '../time/businessDay';
 import { nextAfter, type AfterKey } from '../es/composite';
 
@@ -296,14 +296,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
         const hasRule = sale.anomaly_rules.includes(RULE);
         if (should) {
           result.flagged++;
-          const { refresh, create } = anomalyUpsert(sale, should, at);
-          ops.push({
-            kind: 'upsert',
-            index: names.anomalies,
-            id: anomalyId(sale.id, RULE),
-            doc: refresh,
-            upsert: create,
-          });
+          ops.push(anomalyUpsertOp(names, sale.id, RULE, anomalyUpsert(sale, should, at)));
           if (!hasRule) {
             result.newlyFlagged++;
             ops.push({
@@ -316,8 +309,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
             });
           }
         } else {
-          if (existingDocs.has(sale.id))
-            ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
+          if (existingDocs.has(sale.id)) ops.push(anomalyDeleteOp(names, sale.id, RULE));
           if (hasRule) {
             result.unflagged++;
             ops.push({

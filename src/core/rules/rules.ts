@@ -4,6 +4,8 @@
  * Inputs are typed documents; baselines and history are looked up by the caller in batches.
  */
 import type { RuleThresholds } from '../config/config';
+import type { IndexNames } from '../config/indexNames';
+import type { BulkOp } from '../es/bulkWrite';
 import type { SaleDocument } from '../sales/saleDocument';
 import { formatWon } from '../money';
 import { isoBefore } from '../time/businessDay';
@@ -297,6 +299,21 @@ export function anomalyUpsert(
     updated_at: at,
   };
   return { refresh, create: { ...refresh, status: 'open', note: null, detected_at: at, resolved_at: null } };
+}
+
+/** The write of a sale's anomaly document for a rule: `create`d when new, else `refresh`ed (its status kept). */
+export function anomalyUpsertOp(
+  names: IndexNames,
+  saleId: string,
+  rule: RuleId,
+  { refresh, create }: { refresh: Partial<AnomalyDocument>; create: AnomalyDocument },
+): BulkOp {
+  return { kind: 'upsert', index: names.anomalies, id: anomalyId(saleId, rule), doc: refresh, upsert: create };
+}
+
+/** The removal of a sale's anomaly document for a rule (one that does not exist is already gone). */
+export function anomalyDeleteOp(names: IndexNames, saleId: string, rule: RuleId): BulkOp {
+  return { kind: 'delete', index: names.anomalies, id: anomalyId(saleId, rule) };
 }
 
 /** The rule over groups of sales: settled per group (repeatedAmounts.ts), never per sale. */
