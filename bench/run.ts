@@ -536,7 +536,13 @@ async function searchLatency(
   for (const [name, args] of cases) {
     const times: number[] = [];
     let lines = 0;
-    const sink = { write: (s: string) => ((lines += s.split('\n').length - 1), true), isTTY: false };
+    const sink = {
+      write: (s: string) => {
+        lines += s.split('\n').length - 1;
+        return true;
+      },
+      isTTY: false,
+    };
     const quiet = { write: () => true, isTTY: false };
     for (let i = 0; i < runs + 5; i++) {
       lines = 0;
@@ -766,7 +772,6 @@ async function run(): Promise<void> {
   const freshness = await freshnessSection();
   const ok = (cond: boolean): string => (cond ? 'met' : '**not met**');
   const big = bigRun.figures;
-  const sm = smallRun.figures;
   const dailyDocs = Number(daily.json.documents_written ?? daily.json.written ?? NaN);
   const peak = (f: IngestFigures): number => Math.max(f.empty.maxRssMb, f.again.maxRssMb);
   const rssFlat = runs

@@ -44,13 +44,12 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
       reindexed: ctx.style.cyan('reindexed'),
       replaced: ctx.style.cyan('concrete index replaced'),
     };
-    ctx.stderr.write(
-      renderTable(
-        ['alias', 'index', 'result'],
-        results.map((r) => [r.alias, r.index, mark[r.action]]),
-        ctx.style,
-      ) + '\n',
+    const table = renderTable(
+      ['alias', 'index', 'result'],
+      results.map((r) => [r.alias, r.index, mark[r.action]]),
+      ctx.style,
     );
+    ctx.stderr.write(`${table}\n`);
   }
 
   let kibana: { url: string; version: string; file: string; imported: number } | undefined;

@@ -142,7 +142,9 @@ export function renderRecordsTable(records: DataRecord[], columns: Column[], sty
   };
   const lines = [border('┌', '┬', '┐'), ...draw(head, headWidths)];
   const between = border('├', '┼', '┤');
-  rows.forEach((row, i) => lines.push(between, ...draw(row, rowWidths[i]!)));
+  rows.forEach((row, i) => {
+    lines.push(between, ...draw(row, rowWidths[i]!));
+  });
   lines.push(border('└', '┴', '┘'));
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@ import type { SourceText } from '../source/utf8Text';
 const HEX = '0123456789abcdef';
 
 /** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
-const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 }; // \b \t \n \f \r
 
 /** Decimal digits of a whole number ≥ 0. */
 export function decimalDigits(n: number): number {
@@ -100,7 +100,8 @@ export class JsonBytes {
       buf[this.length++] = 0x2d;
       n = -n;
     }
-    let at = (this.length += decimalDigits(n));
+    this.length += decimalDigits(n);
+    let at = this.length;
     do {
       const q = Math.floor(n / 10);
       buf[--at] = 0x30 + (n - q * 10);

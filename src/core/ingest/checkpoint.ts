@@ -51,7 +51,11 @@ export class CheckpointStage {
    */
   async beforeWriting(covers: Coverage, dryRun = false): Promise<void> {
     let fresh: string[] | undefined;
-    for (const d of covers.days) if (!this.days.has(d)) (fresh ??= []).push(d);
+    for (const d of covers.days) {
+      if (this.days.has(d)) continue;
+      fresh ??= [];
+      fresh.push(d);
+    }
     if (!fresh) return;
     if (!dryRun) await this.state.markChangedDays(fresh, { refresh: false });
     for (const d of fresh) this.days.add(d);

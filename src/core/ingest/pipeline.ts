@@ -193,7 +193,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       await checkpoint.beforeWriting(writes.covers, opts.dryRun);
       if (!opts.dryRun) await sink.write(writes);
       deps.onProgress?.({ read: stats.read, total });
-      if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+      rowsInSegment += page.rows.length;
+      if (rowsInSegment >= opts.segmentRows) {
         sink.endSegment();
         rowsInSegment = 0;
       }

@@ -90,7 +90,7 @@ async function daysWithCountedSales(client: Client, salesIndex: string, days: re
       // At most 36,525 days (2000..2099), below search.max_buckets.
       aggs: { days: { terms: { field: 'sale_date', size: 40_000, format: 'yyyy-MM-dd', order: { _key: 'asc' } } } },
     });
-    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate)
+    const buckets = (res.aggregations!.days as estypes.AggregationsStringTermsAggregate)
       .buckets as estypes.AggregationsStringTermsBucket[];
     for (const b of buckets) found.push(String(b.key_as_string ?? b.key));
   }

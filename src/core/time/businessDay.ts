@@ -48,7 +48,10 @@ const offsetCache = new Map<string, Map<number, number | null>>();
 /** The zone's offset in minutes at an instant (ms since the epoch). */
 function offsetMinutesAt(ms: number, timeZone: string): number {
   let zone = offsetCache.get(timeZone);
-  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  if (!zone) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
   const quarter = Math.floor(ms / QUARTER_HOUR_MS);
   let offset = zone.get(quarter);
   if (offset === undefined) {
@@ -192,7 +195,10 @@ export function readWallClock(value: string | null | undefined, timeZone: string
   const offset = steadyOffsetRead;
   if (offset === undefined || text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
   let suffix = suffixes.get(offset);
-  if (suffix === undefined) suffixes.set(offset, (suffix = offsetSuffix(offset)));
+  if (suffix === undefined) {
+    suffix = offsetSuffix(offset);
+    suffixes.set(offset, suffix);
+  }
   return { ms, iso: isoText(text, suffix) };
 }
 

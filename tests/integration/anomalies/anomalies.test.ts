@@ -51,7 +51,7 @@ async function setWeekly(entries: [string, number][]): Promise<void> {
 async function scan(from = FROM, to = TO, extra: string[] = []) {
   const r = await world.cli(['anomalies', 'scan', '--from', from, '--to', to, '--json', ...extra], { now: NOW });
   if (r.code !== 0) throw new Error(`scan failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, any>;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
 async function anomaliesInRange(from = FROM, to = TO): Promise<Map<string, AnomalyDocument>> {

@@ -18,7 +18,7 @@ export function repeatedIds(docs: SaleDocument[]): Set<string> {
   const out = new Set<string>();
   for (const g of groups.values()) {
     g.sort((a, b) => Date.parse(a.sold_at) - Date.parse(b.sold_at) || Number(BigInt(a.id) - BigInt(b.id)));
-    g.slice(2).forEach((d) => out.add(d.id));
+    for (const d of g.slice(2)) out.add(d.id);
   }
   return out;
 }

@@ -60,7 +60,10 @@ async function ingestKilledMidRead(kill: 'CONNECTION' | 'QUERY', when: () => Pro
     let reader: string | null = null;
     expect(
       await waitFor(
-        async () => (reader = await runningReader()) !== null,
+        async () => {
+          reader = await runningReader();
+          return reader !== null;
+        },
         120_000,
         20,
         () => exited,

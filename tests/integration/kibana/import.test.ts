@@ -55,7 +55,7 @@ describe('Kibana import: unreachable Kibana', () => {
   });
 
   it('keeps a password given in the URL out of the message', async () => {
-    const withPassword = CLOSED.replace('http://', 'http://admin:s3cret@') + '/kibana';
+    const withPassword = `${CLOSED.replace('http://', 'http://admin:s3cret@')}/kibana`;
     const err = (await importSavedObjects({ kibanaUrl: withPassword, ndjson: '{}\n' }).catch(
       (e: unknown) => e,
     )) as RunFailedError;

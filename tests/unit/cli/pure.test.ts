@@ -177,7 +177,12 @@ describe('tables', () => {
   it('CSV with --bom starts with a UTF-8 byte-order mark', async () => {
     let out = '';
     const writer = createRecordWriter('csv', {
-      stream: { write: (s: string) => ((out += s), true) },
+      stream: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      },
       columns: [{ key: 'store' }],
       style: makeStyle(false),
       bom: true,

@@ -3,7 +3,11 @@ import { TERMINAL_RESTORE } from '../../../src/render/progress';
 
 function tty(): { stream: { isTTY: true; write: (s: string) => boolean }; text: () => string } {
   let out = '';
-  return { stream: { isTTY: true, write: (s: string) => ((out += s), true) }, text: () => out };
+  const write = (s: string): boolean => {
+    out += s;
+    return true;
+  };
+  return { stream: { isTTY: true, write }, text: () => out };
 }
 
 describe('signals', () => {

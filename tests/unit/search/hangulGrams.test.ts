@@ -41,7 +41,10 @@ describe('text_grams at ingest', () => {
       '더러',
     ];
     let seed = 7;
-    const pick = (): string => words[(seed = (seed * 48_271) % 2_147_483_647) % words.length]!;
+    const pick = (): string => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return words[seed % words.length]!;
+    };
     for (let n = 1; n < 60; n++) {
       const long = Array.from({ length: n }, () => `${pick()} x${n}`).join(' ');
       const texts = [`${pick()} ${pick()}`, null, long, `{"memo":"${pick()}"}`];
@@ -86,7 +89,10 @@ describe('a Hangul query word matches exactly the texts that contain it', () => 
   // a tiny alphabet so that near misses (shared syllables, words split by a space) are common
   const alphabet = ['승', '인', '거', '절', '지', '연'];
   let seed = 7;
-  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
   const word = (max: number) => Array.from({ length: 1 + next(max) }, () => alphabet[next(alphabet.length)]).join('');
 
   it('over 3000 generated texts and queries, including across spaces', () => {
