@@ -509,10 +509,13 @@ async function measureMode(es: Client, a: FreshnessArgs, mode: FreshnessMode): P
       drainS,
     };
     log(
-      `  writes p50 ${s1(figures.writes.p50)}, p95 ${s1(figures.writes.p95)}, max ${s1(figures.writes.max)} (${figures.writes.unseen} unseen); deletes ${s1(figures.deletes.p95)} p95 (${figures.deletes.unseen} left); silent ${s1(figures.silent.p95)} p95 (${figures.silent.unseen} left)`,
+      `  writes p50 ${s1(figures.writes.p50)}, p95 ${s1(figures.writes.p95)}, max ${s1(figures.writes.max)} ` +
+        `(${figures.writes.unseen} unseen); deletes ${s1(figures.deletes.p95)} p95 (${figures.deletes.unseen} left); ` +
+        `silent ${s1(figures.silent.p95)} p95 (${figures.silent.unseen} left)`,
     );
     log(
-      `  CLI CPU a minute: idle ${perMinute(idleCpu.cli, idleCpu.seconds)}, load ${perMinute(loadCpu.cli, loadCpu.seconds)}; runs ${JSON.stringify(driver.outcome)}`,
+      `  CLI CPU a minute: idle ${perMinute(idleCpu.cli, idleCpu.seconds)}, load ` +
+        `${perMinute(loadCpu.cli, loadCpu.seconds)}; runs ${JSON.stringify(driver.outcome)}`,
     );
     return figures;
   } finally {
@@ -585,7 +588,8 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
     const worst = Math.max(f.deletes.max, f.silent.max);
     const left = f.deletes.unseen + f.silent.unseen;
     return [
-      `deletes max ${s1(f.deletes.max)}, silent changes max ${s1(f.silent.max)}${left ? `; ${left} not undone by the end` : ''}`,
+      `deletes max ${s1(f.deletes.max)}, silent changes max ` +
+        `${s1(f.silent.max)}${left ? `; ${left} not undone by the end` : ''}`,
       left === 0 && worst <= 60_000,
     ];
   };
@@ -617,7 +621,8 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       f.idle.cli / f.idle.seconds <= 0.02,
     ]),
     '',
-    '| mode | operations seen | p50 | p95 | max | unseen | deletes gone: n | p50 | p95 | max | left | silent changes undone: n | p50 | p95 | max | left |',
+    '| mode | operations seen | p50 | p95 | max | unseen | deletes gone: n | p50 | p95 | max | left | silent changes ' +
+      'undone: n | p50 | p95 | max | left |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...figures
       .filter((f) => f.available)
@@ -636,15 +641,22 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
     ...figures
       .filter((f) => f.available)
       .flatMap((f) => [
-        `| ${f.mode} | idle | ${f.idle.seconds.toFixed(0)} s | ${perMinute(f.idle.cli, f.idle.seconds)} | ${perMinute(f.idle.es, f.idle.seconds)} | ${perMinute(f.idle.mysql, f.idle.seconds)} | |`,
-        `| ${f.mode} | load | ${f.load.seconds.toFixed(0)} s | ${perMinute(f.load.cli, f.load.seconds)} | ${perMinute(f.load.es, f.load.seconds)} | ${perMinute(f.load.mysql, f.load.seconds)} | ${fmt(f.writer.ops)} operations, ${(f.writer.ops / f.writer.seconds).toFixed(1)} a second |`,
+        `| ${f.mode} | idle | ${f.idle.seconds.toFixed(0)} s | ${perMinute(f.idle.cli, f.idle.seconds)} | ` +
+          `${perMinute(f.idle.es, f.idle.seconds)} | ${perMinute(f.idle.mysql, f.idle.seconds)} | |`,
+        `| ${f.mode} | load | ${f.load.seconds.toFixed(0)} s | ${perMinute(f.load.cli, f.load.seconds)} | ` +
+          `${perMinute(f.load.es, f.load.seconds)} | ${perMinute(f.load.mysql, f.load.seconds)} | ` +
+          `${fmt(f.writer.ops)} operations, ${(f.writer.ops / f.writer.seconds).toFixed(1)} a second |`,
       ]),
     '',
     ...figures
       .filter((f) => f.available)
       .map(
         (f) =>
-          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 (the one before still running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with SIGTERM).`,
+          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 ` +
+          `(the one before still ` +
+          `running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; ` +
+          `drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with ` +
+          `SIGTERM).`,
       ),
     '',
     FRESHNESS_END,

@@ -42,7 +42,10 @@ async function main() {
     for (;;) {
       const [page] = await pool.query(
         {
-          sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY modified, id LIMIT ?`,
+          sql:
+            `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ` +
+            `${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY ` +
+            `modified, id LIMIT ?`,
           rowsAsArray: true,
         },
         after ? [after.modified, after.id, after.modified, INGEST_DEFAULTS.batchSize] : [INGEST_DEFAULTS.batchSize],

@@ -51,7 +51,8 @@ export function buildProgram(
 ): Command {
   const program = new Command('earlypay')
     .description(
-      'Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, search.',
+      'Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, ' +
+        'search.',
     )
     .version(host.version, '-V, --version')
     .option('--es-url <url>', 'Elasticsearch URL (env ES_URL; default http://127.0.0.1:9200)')

@@ -136,11 +136,14 @@ export async function runListing(
     let line: string;
     if (written === 0) line = `no ${listing.noun} match`;
     else if (total && (total.value > written || total.relation === 'gte')) {
-      line = `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ${listing.noun}, ${listing.order}; --limit N or --all for more`;
+      line =
+        `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ` +
+        `${listing.noun}, ${listing.order}; --limit N or --all for more`;
     } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
     ctx.log.verbose(
-      `query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`,
+      `query: ${JSON.stringify(listing.plan.query)} sort: ` +
+        `${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`,
     );
   }
   return ExitCode.ok;

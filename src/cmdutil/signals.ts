@@ -86,7 +86,8 @@ export function guardProcess(
     stderr.write(
       signals === 1
         ? `earlypay: interrupted by ${signal}\n`
-        : `earlypay: interrupted again by ${signal}, stopped at once; the next run of the job records this one as abandoned and resumes\n`,
+        : `earlypay: interrupted again by ${signal}, stopped at once; the next run of the job records this one as ` +
+            `abandoned and resumes\n`,
     );
     exit(exitCodeOf(signal));
   };

@@ -61,7 +61,9 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'elasticsearch',
         status: probe.status === 'red' ? 'fail' : 'ok',
-        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${probe.version}, cluster "${probe.clusterName}" ${probe.status}`,
+        detail:
+          `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${probe.version}, cluster ` +
+          `"${probe.clusterName}" ${probe.status}`,
         hint: probe.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
       const cluster = await clusterOverview(es);
@@ -72,7 +74,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         detail: describeCluster(cluster),
         hint:
           cluster.status === 'yellow'
-            ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`'
+            ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all ' +
+              'there, one node loss from danger; see `earlypay setup --replicas`'
             : undefined,
       });
     } catch (err) {
@@ -102,7 +105,9 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           name: 'source table',
           status: 'fail',
           detail: `${config.table} lacks column(s) the product reads: ${table.missingColumns.join(', ')}`,
-          hint: 'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in src/core/source/schema.ts)',
+          hint:
+            'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in ' +
+            'src/core/source/schema.ts)',
         });
       } else {
         const keyset = table.keysetIndex;
@@ -114,7 +119,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
             : `${config.table} has no index on (modified, id)`,
           hint: keyset
             ? undefined
-            : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table without it`,
+            : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table ` +
+              `without it`,
         });
       }
     } catch (err) {
@@ -149,7 +155,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint:
         missing.length || wrong.length
-          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a concrete index Elasticsearch made up into a proper one'
+          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a ' +
+            'concrete index Elasticsearch made up into a proper one'
           : undefined,
     });
     // The checks below read the indices: on a missing one, or one that is not what this earlypay
@@ -171,7 +178,10 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'checkpoint',
         status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lag}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        detail:
+          `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); ` +
+          `source latest ${latest ?? '-'}, ${lag}; ` +
+          `${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
@@ -210,7 +220,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       detail: `${deadletters.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
       hint:
         deadletters > 0
-          ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'`
+          ? `inspect them in Kibana or: curl ` +
+            `'${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'`
           : undefined,
     });
     return checks;
@@ -250,14 +261,17 @@ export function lastRunCheck(
   const name = `last ${job}`;
   const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
   const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
-  const base = `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at, now)}${took}`;
+  const base =
+    `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ` + `${ago(run.started_at, now)}${took}`;
   const gone = runGoneReason(run, now, staleAfterMs);
   if (gone || run.status === 'abandoned') {
     return {
       name,
       status: 'fail',
       detail: `${run.status === 'abandoned' ? (run.error ?? 'abandoned') : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
-      hint: `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the README if runs keep vanishing`,
+      hint:
+        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the ` +
+        `README if runs keep vanishing`,
     };
   }
   const failed = run.status === 'failed';
@@ -311,7 +325,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
       if (c.hint && c.status !== 'ok') ctx.stdout.write(`    → ${c.hint}\n`);
     }
     ctx.stdout.write(
-      `doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`,
+      `doctor: ` +
+        `${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`,
     );
   }
   return failed ? ExitCode.runFailed : ExitCode.ok;

@@ -68,7 +68,10 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   if (!ctx.flags.quiet) {
     const period = data.from === data.to ? data.from : `${data.from}..${data.to}`;
     ctx.stdout.write(
-      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
+      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} ` +
+        `won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ` +
+        `${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; ` +
+        `wrote ${out} in ${formatDuration(ms)}\n`,
     );
   }
   return ExitCode.ok;
@@ -77,7 +80,8 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
 export function reportCommand(host: CommandHost, runF: RunF<ReportOptions> = runReport): Command {
   return new Command('report')
     .description(
-      'write one self-contained HTML page (no network resources): totals, AOV per store, weekly trends, platforms, anomalies, reconcile, lag, dead letters',
+      'write one self-contained HTML page (no network resources): totals, AOV per store, weekly trends, platforms, ' +
+        'anomalies, reconcile, lag, dead letters',
     )
     .option('--date <day>', 'one business day (YYYY-MM-DD); default yesterday', businessDayArg)
     .option('--from <day>', 'first business day of a period (with --to)', businessDayArg)

@@ -61,7 +61,8 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
     const line = kibanaLineOf(version);
     if (!line) {
       throw new RunFailedError(
-        `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ${supportedKibanaLines()}`,
+        `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ` +
+          `${supportedKibanaLines()}`,
         'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (README: Kibana)',
       );
     }
@@ -99,7 +100,8 @@ export function setupCommand(host: CommandHost, runF: RunF<SetupOptions> = runSe
     .option('--shards <n>', 'primary shards of the indices setup creates (default 1; config key "shards")', shardsArg)
     .option(
       '--replicas <n>',
-      'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key "replicas")',
+      'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key ' +
+        '"replicas")',
       replicasArg,
     )
     .addHelpText(

@@ -61,7 +61,8 @@ export class LockLostError extends RunFailedError {
     super(
       message,
       hint ??
-        'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs keep stalling, see "Troubleshooting" in the README (EARLYPAY_LOCK_STALE_AFTER)',
+        'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs ' +
+          'keep stalling, see "Troubleshooting" in the README (EARLYPAY_LOCK_STALE_AFTER)',
     );
   }
 }

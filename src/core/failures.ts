@@ -9,7 +9,8 @@ import { redactUrl } from './config/config';
 /** MySQL error codes that come from the setup (URL, grants, schema): the same run fails the same way again. */
 const MYSQL_SETUP_CODES: Record<string, string> = {
   ER_NO_SUCH_TABLE:
-    'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot help)',
+    'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot ' +
+    'help)',
   ER_BAD_DB_ERROR:
     'the database does not exist: check the database name in --mysql-url / MYSQL_URL (re-running cannot help)',
   ER_ACCESS_DENIED_ERROR:
@@ -45,7 +46,10 @@ export function mysqlFailureHint(err: unknown, resumeNote: string): string {
     return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
   if (code && MYSQL_TRANSIENT.test(code)) return `the connection was lost: re-run it (${resumeNote})`;
   if (code === MYSQL_TIMEOUT)
-    return `is MySQL frozen or overloaded? re-run it (${resumeNote}); if its statements are merely slow, raise --mysql-timeout / EARLYPAY_MYSQL_TIMEOUT`;
+    return (
+      `is MySQL frozen or overloaded? re-run it (${resumeNote}); if its statements are merely slow, raise ` +
+      `--mysql-timeout / EARLYPAY_MYSQL_TIMEOUT`
+    );
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;
 }
 
@@ -63,13 +67,17 @@ export function explainDependencyFailure(err: unknown): DependencyFailure {
     // Not "unreachable": it took the request and did not answer in time (frozen, overloaded, or red).
     return {
       message: `Elasticsearch${at} did not answer within the request time limit (${err.message})`,
-      hint: 'is it frozen, overloaded or red? `earlypay doctor` shows the cluster; jobs resume from their checkpoints; if requests are merely slow, raise --es-timeout / EARLYPAY_ES_TIMEOUT',
+      hint:
+        'is it frozen, overloaded or red? `earlypay doctor` shows the cluster; jobs resume from their ' +
+        'checkpoints; if requests are merely slow, raise --es-timeout / EARLYPAY_ES_TIMEOUT',
     };
   }
   if (err instanceof esErrors.ConnectionError || err instanceof esErrors.NoLivingConnectionsError) {
     return {
       message: `Elasticsearch${at} is unreachable (${err.message})`,
-      hint: 'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume from their checkpoints',
+      hint:
+        'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume ' +
+        'from their checkpoints',
     };
   }
   const code = codeOf(err);

@@ -358,7 +358,9 @@ class SalesSimulation {
     }
   }
 
-  /** Rows per (day, hour), by weekday and hour-of-day weights with a little day-to-day noise; sums to `rows` exactly. */
+  /**
+   * Rows per (day, hour), by weekday and hour-of-day weights with a little day-to-day noise; sums to `rows` exactly.
+   */
   private *hourSlots(): Generator<{ day: number; startMs: number; count: number }> {
     const firstWeekday = new Date(this.firstDayMs + KST_OFFSET).getUTCDay();
     const dayWeights = Array.from(
@@ -625,7 +627,9 @@ class SalesSimulation {
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 const DATE_PREFIXES = new Map<number, string>();
 
-/** 'YYYY-MM-DD<sep>HH:MM:SS' of a UTC-shifted instant; the date part is cached per day (a million rows span few days). */
+/**
+ * 'YYYY-MM-DD<sep>HH:MM:SS' of a UTC-shifted instant; the date part is cached per day (a million rows span few days).
+ */
 function formatWallClock(shiftedMs: number, separator: string): string {
   const day = Math.floor(shiftedMs / DAY);
   let date = DATE_PREFIXES.get(day);

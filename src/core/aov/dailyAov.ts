@@ -118,7 +118,8 @@ export function dailyDocuments(
     }
     if (!c || c.sales !== t.countedSales) {
       throw new InconsistentAggregationError(
-        `store ${t.storeId} on ${date}: ${t.countedSales} counted sale(s) but ${c?.sales ?? 0} in the per-card buckets (a counted sale without card_number?)`,
+        `store ${t.storeId} on ${date}: ${t.countedSales} counted sale(s) but ${c?.sales ?? 0} in the per-card ` +
+          `buckets (a counted sale without card_number?)`,
       );
     }
     docs.push({

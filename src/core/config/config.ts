@@ -251,7 +251,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
   const esHint = fileHint(
     esWhere,
-    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)',
+    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, ' +
+      'http://es1:9200,http://es2:9200)',
   );
   const esNodes = esUrl
     .split(',')
@@ -386,7 +387,9 @@ function assertUrl(value: string, protocols: string[], what: string, where: stri
 }
 
 const PERCENT_ENCODE_HINT =
-  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
+  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : ' +
+  'as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ' +
+  'ES_PASSWORD';
 
 const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
 

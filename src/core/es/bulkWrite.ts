@@ -143,7 +143,10 @@ interface BulkItem {
 function hintFor(status: number, type: string | undefined, index: string): string {
   const rerun = 're-run once it is fixed; nothing past the last checkpoint was recorded as done';
   if (type === 'cluster_block_exception')
-    return `a block stops writes to ${index} (index.blocks.write, or read_only_allow_delete when a disk is full): lift it and ${rerun}`;
+    return (
+      `a block stops writes to ${index} (index.blocks.write, or read_only_allow_delete when a disk is full): ` +
+      `lift it and ${rerun}`
+    );
   if (status === 401 || status === 403 || type === 'security_exception')
     return `the Elasticsearch user may not write to ${index}: grant it write on the earlypay indices; ${rerun}`;
   if (type === 'index_not_found_exception') return `${index} is missing: run \`earlypay setup\`, then re-run`;
@@ -240,7 +243,10 @@ class Segment {
   }
 }
 
-/** Bodies that filled up may wait for a free request this many at a time before `drain` makes the caller wait (see `drain`). */
+/**
+ * Bodies that filled up may wait for a free request this many at a time before `drain` makes the caller wait (see
+ * `drain`).
+ */
 const READY_AHEAD = 1;
 
 export class BulkWriter {

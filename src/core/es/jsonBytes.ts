@@ -141,7 +141,10 @@ export class JsonBytes {
     return at - from;
   }
 
-  /** A source text as a JSON string literal, or `null`: a Utf8Text from its bytes, escaped as JSON.stringify would its string. */
+  /**
+   * A source text as a JSON string literal, or `null`: a Utf8Text from its bytes, escaped as JSON.stringify would its
+   * string.
+   */
   sourceText(value: SourceText | null): void {
     if (value === null || typeof value === 'string') this.string(value);
     else this.utf8(value.bytes, value.start, value.end);

@@ -142,7 +142,8 @@ export async function ensureIndex(
       };
     case 'newer':
       throw new Error(
-        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
+        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows ` +
+          `(${def.version}); upgrade earlypay`,
       );
     case 'not-an-alias': {
       const concrete = status.index!;
@@ -152,7 +153,8 @@ export async function ensureIndex(
           `${status.alias} is a concrete index, not an alias`,
           'rename it or choose another --index-prefix',
         );
-      // Made up by Elasticsearch on a write to a deleted alias: its documents go into the versioned index, which takes its name.
+      // Made up by Elasticsearch on a write to a deleted alias: its documents go into the versioned index, which takes
+      // its name.
       let target: string;
       try {
         target = await createVersioned(client, prefix, def, def.version, false, layout);

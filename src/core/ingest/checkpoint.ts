@@ -21,7 +21,9 @@ import type { Coverage, SegmentOutcome } from './contract';
 import type { IngestPlan } from './plan';
 import type { KeysetPosition } from './read';
 
-/** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
+/**
+ * Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition).
+ */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
 export class CheckpointStage {

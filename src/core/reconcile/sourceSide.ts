@@ -64,7 +64,9 @@ export async function sourceDayTotals(
 ): Promise<Map<string, SourceDayTotals>> {
   const accepted = acceptedRowCondition();
   // What totalsOf reads, the same for a quarter hour and for a second.
-  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) AS changed`;
+  const sums =
+    `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) ` +
+    `AS changed`;
   const t = `\`${table}\``;
   const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
     sourceQuery(
@@ -120,7 +122,8 @@ export async function sourceFingerprintsOfDay(
   const rows = await sourceQuery(
     pool,
     table,
-    `SELECT id, sold_at, ${fingerprintSql} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
+    `SELECT id, sold_at, ${fingerprintSql} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ` +
+      `${accepted.sql}`,
     [bounds.from, bounds.until, ...accepted.params],
   );
   const out = new Map<string, number>();

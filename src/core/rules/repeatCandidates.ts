@@ -46,7 +46,9 @@ export class RepeatCandidates {
     }
   }
 
-  /** Every key written at least `from` times (and a few more), or undefined when there were too many to count this way. */
+  /**
+   * Every key written at least `from` times (and a few more), or undefined when there were too many to count this way.
+   */
   found(): ReadonlySet<string> | undefined {
     return this.overflowed ? undefined : this.keys;
   }

@@ -233,7 +233,10 @@ export interface SettleDeps {
   names: IndexNames;
   repeatedAmountFrom: number;
   now: () => Date;
-  /** Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small scale. */
+  /**
+   * Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small
+   * scale.
+   */
   groupsPerQuery?: number;
   /**
    * Every repeat key on these days with `repeatedAmountFrom` counted sales or more is among these

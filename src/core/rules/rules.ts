@@ -141,7 +141,9 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'OVER_WEEKLY_AOV',
-          `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ${ctx.baseline.end_date}).`,
+          `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly ` +
+            `average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ` +
+            `${ctx.baseline.end_date}).`,
           ctx.baseline.unit_price,
           limit,
         ),
@@ -155,7 +157,8 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'DEPOSIT_MISMATCH',
-          `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ${won(sale.amount_fee)} (expected ${won(expected)}).`,
+          `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ` +
+            `${won(sale.amount_fee)} (expected ${won(expected)}).`,
           expected,
           0,
         ),
@@ -169,7 +172,8 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'FEE_RATE_OUT_OF_RANGE',
-          `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
+          `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ` +
+            `${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
           rate,
           rate < t.feeRateMin ? t.feeRateMin : t.feeRateMax,
         ),
@@ -232,7 +236,8 @@ export function rankRepeatedAmounts(members: RepeatMember[], from: number): Map<
         m.id,
         finding(
           'REPEATED_AMOUNT',
-          `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
+          `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store ` +
+            `on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
           ordered.length,
           from,
         ),

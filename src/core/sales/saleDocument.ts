@@ -73,7 +73,9 @@ const REASON_TEXT: Record<RejectReason, string> = {
   INVALID_MODIFIED: 'modified is missing or not a valid date-time',
   MISSING_STORE_ID: 'store_id is missing',
   // A BIGINT beyond 2^53 - 1 is whole too: the reason must say why it is refused all the same.
-  INVALID_AMOUNT_SALE: `amount_sale is missing, not a whole number, or beyond ±${formatWon(MAX_AMOUNT)} (the largest amount held exactly)`,
+  INVALID_AMOUNT_SALE:
+    `amount_sale is missing, not a whole number, or beyond ±${formatWon(MAX_AMOUNT)} (the largest ` +
+    `amount held exactly)`,
   MISSING_CARD_NUMBER: 'card_number is missing or empty',
 };
 
@@ -172,7 +174,10 @@ function readDeposited(text: string | null, timeZone: string): WallClockReading 
   return lastDeposited.reading;
 }
 
-/** A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it (source/query.ts). */
+/**
+ * A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it
+ * (source/query.ts).
+ */
 export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: number): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);

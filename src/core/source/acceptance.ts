@@ -48,7 +48,9 @@ function column(name: string, alias?: string): string {
 /** A DATETIME that wallClockToInstant turns into an instant. */
 function validDateTime(c: string): SqlCondition {
   return {
-    sql: `(${c} IS NOT NULL AND YEAR(${c}) >= 100 AND MONTH(${c}) BETWEEN 1 AND 12 AND DAYOFMONTH(${c}) >= 1 AND DAYOFMONTH(${c}) <= DAYOFMONTH(LAST_DAY(${c})))`,
+    sql:
+      `(${c} IS NOT NULL AND YEAR(${c}) >= 100 AND MONTH(${c}) BETWEEN 1 AND 12 AND DAYOFMONTH(${c}) >= 1 AND ` +
+      `DAYOFMONTH(${c}) <= DAYOFMONTH(LAST_DAY(${c})))`,
     params: [],
   };
 }

@@ -39,7 +39,9 @@ export function encodeValue(value: unknown): string {
 /** The encoding of the row being fingerprinted (the bulk writer's byte writer, reused). */
 const scratch = new JsonBytes(Buffer.allocUnsafe(16_384));
 
-/** Texts up to this long are encoded by the loop below; longer ones by Node's encoder, a native call then paying off. */
+/**
+ * Texts up to this long are encoded by the loop below; longer ones by Node's encoder, a native call then paying off.
+ */
 const SHORT_TEXT = 64;
 
 /** Appends one column's encodeValue bytes to `scratch`. */

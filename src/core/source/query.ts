@@ -77,7 +77,10 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
 /** The source table as `sourceRows` reads it, described once a run. */
 export interface SourceTable {
   name: string;
-  /** The columns whose stored bytes already are their text in UTF-8 (fingerprint.ts's storedAsUtf8): used as they are, not converted. */
+  /**
+   * The columns whose stored bytes already are their text in UTF-8 (fingerprint.ts's storedAsUtf8): used as they are,
+   * not converted.
+   */
   asIs: ReadonlySet<string>;
   /** `SELECT <the canonical encoding of a row> FROM <table>`: one column, the row's bytes. */
   select: string;
@@ -179,7 +182,8 @@ function tooLarge(table: string, before: SourceRow | undefined): RunFailedError 
   const where = before ? `the row after id ${String(before.id)} (modified ${String(before.modified)})` : 'a row';
   return new RunFailedError(
     `MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`,
-    "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last checkpoint was recorded as done",
+    "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last " +
+      'checkpoint was recorded as done',
   );
 }
 
@@ -201,12 +205,15 @@ export async function readRowsById(pool: Pool, source: SourceTable, ids: string[
   return out;
 }
 
-/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive). */
+/**
+ * The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive).
+ */
 export async function sourceColumnTypes(pool: Pool, table: string): Promise<Map<string, ColumnType>> {
   const rows = await sourceQuery(
     pool,
     table,
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS ' +
+      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
     [table],
   );
   return new Map(

@@ -150,7 +150,10 @@ export interface WallClockReading {
 
 const suffixes = new Map<number, string>();
 
-/** The zone's offset (minutes) the last wallClockMs found steady around its instant; undefined when it went the exact way. */
+/**
+ * The zone's offset (minutes) the last wallClockMs found steady around its instant; undefined when it went the exact
+ * way.
+ */
 let steadyOffsetRead: number | undefined;
 
 /**

@@ -7,7 +7,10 @@ import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import { shiftDay } from '../../../src/core/time/businessDay';
 import type { TestWorld } from '../../support';
 
-/** The ids of the counted sales from the 3rd of each group (store, card, business day, amount), ordered by sold_at then id. */
+/**
+ * The ids of the counted sales from the 3rd of each group (store, card, business day, amount), ordered by sold_at then
+ * id.
+ */
 export function repeatedIds(docs: SaleDocument[]): Set<string> {
   const groups = new Map<string, SaleDocument[]>();
   for (const d of docs) {
@@ -23,7 +26,10 @@ export function repeatedIds(docs: SaleDocument[]): Set<string> {
   return out;
 }
 
-/** The REPEATED_AMOUNT flags the rule expects over a world's sales as they are, and those on the sales and as anomaly documents. */
+/**
+ * The REPEATED_AMOUNT flags the rule expects over a world's sales as they are, and those on the sales and as anomaly
+ * documents.
+ */
 export async function repeatedAmountFlags(
   world: TestWorld,
 ): Promise<{ expected: string[]; onSales: string[]; documents: string[] }> {

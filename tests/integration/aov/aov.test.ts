@@ -228,7 +228,8 @@ describe('daily --today and weekly --today: provisional documents, replaced afte
     const text = await s.cliAt(CRON_NOW, ['daily', '--today']);
     expect(text.stdout).toMatch(
       new RegExp(
-        `^daily ${TODAY} \\[today so far: provisional, replaced by the run after midnight\\]: .*3 document\\(s\\) written \\(3 provisional\\)`,
+        `^daily ${TODAY} \\[today so far: provisional, replaced by the run after midnight\\]: .*3 document\\(s\\) ` +
+          `written \\(3 provisional\\)`,
       ),
     );
   });
@@ -321,25 +322,28 @@ describe('daily --today and weekly --today: provisional documents, replaced afte
     expect(sale._source!.anomaly_rules).not.toContain('OVER_WEEKLY_AOV');
   });
 
-  it('after midnight the cron form replaces them with final documents, equal to SQL, and clears the marks', async () => {
-    const s = scenario;
-    const daily = await s.cliAt(AFTER_MIDNIGHT, ['daily', '--json']);
-    expect(daily.code).toBe(0);
-    expect(daily.json<TodayResult>()).toMatchObject({ mode: 'cron', to: TODAY, provisional_documents: 0 });
-    const dailies = await s.expectDailyMatchesSql(TODAY);
-    expect([...dailies.values()].some((x) => x.provisional)).toBe(false);
-    const weekly = await s.cliAt(AFTER_MIDNIGHT, ['weekly', '--json']);
-    expect(weekly.code).toBe(0);
-    const weeklies = await s.expectWeeklyMatchesSql(FIRST_DAY, TODAY);
-    expect([...weeklies.values()].some((x: WeeklyDoc) => x.provisional)).toBe(false);
-    expect((await s.state().changedDays('daily')).map((m) => m.day)).toEqual([TOMORROW]);
-    expect((await s.state().changedDays('weekly')).map((m) => m.day)).toEqual([TOMORROW]);
-    // Now the window ending 05-17 is final, and it is the baseline of 05-18's sales.
-    const scan = await s.cliAt(AFTER_MIDNIGHT, ['anomalies', 'scan', '--from', TOMORROW, '--to', TOMORROW, '--json']);
-    expect(scan.code).toBe(0);
-    const flagged = await s.world.es.get<{ anomaly_rules: string[] }>({ index: s.names.sales, id: bigSaleId });
-    expect(flagged._source!.anomaly_rules).toContain('OVER_WEEKLY_AOV');
-  });
+  it(
+    'after midnight the cron form replaces them with final documents, equal to SQL, and clears the ' + 'marks',
+    async () => {
+      const s = scenario;
+      const daily = await s.cliAt(AFTER_MIDNIGHT, ['daily', '--json']);
+      expect(daily.code).toBe(0);
+      expect(daily.json<TodayResult>()).toMatchObject({ mode: 'cron', to: TODAY, provisional_documents: 0 });
+      const dailies = await s.expectDailyMatchesSql(TODAY);
+      expect([...dailies.values()].some((x) => x.provisional)).toBe(false);
+      const weekly = await s.cliAt(AFTER_MIDNIGHT, ['weekly', '--json']);
+      expect(weekly.code).toBe(0);
+      const weeklies = await s.expectWeeklyMatchesSql(FIRST_DAY, TODAY);
+      expect([...weeklies.values()].some((x: WeeklyDoc) => x.provisional)).toBe(false);
+      expect((await s.state().changedDays('daily')).map((m) => m.day)).toEqual([TOMORROW]);
+      expect((await s.state().changedDays('weekly')).map((m) => m.day)).toEqual([TOMORROW]);
+      // Now the window ending 05-17 is final, and it is the baseline of 05-18's sales.
+      const scan = await s.cliAt(AFTER_MIDNIGHT, ['anomalies', 'scan', '--from', TOMORROW, '--to', TOMORROW, '--json']);
+      expect(scan.code).toBe(0);
+      const flagged = await s.world.es.get<{ anomaly_rules: string[] }>({ index: s.names.sales, id: bigSaleId });
+      expect(flagged._source!.anomaly_rules).toContain('OVER_WEEKLY_AOV');
+    },
+  );
 });
 
 describe('the daily and weekly indices of an earlier version', () => {

@@ -77,7 +77,9 @@ export class AovScenario {
     };
   }
 
-  /** The initial rows: boundaries, night sales, cancellations, non-positive amounts, a busy store-day, noise, rejects. */
+  /**
+   * The initial rows: boundaries, night sales, cancellations, non-positive amounts, a busy store-day, noise, rejects.
+   */
   initialRows(): Partial<SourceRow>[] {
     const rows: Partial<SourceRow>[] = [];
     const s = (over: Partial<SourceRow> & { store_id: string | number; sold_at: string }) => rows.push(this.sale(over));
@@ -120,7 +122,9 @@ export class AovScenario {
     for (let i = 0; i < BIG_SALES; i++) {
       s({
         store_id: BIG_STORE,
-        sold_at: `${BIG_DAY} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
+        sold_at:
+          `${BIG_DAY} ` +
+          `${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
         card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`,
         amount_sale: 1_000 + ((i * 37) % 50_000),
         is_canceled: i % 97 === 0 ? 1 : 0,
@@ -135,7 +139,9 @@ export class AovScenario {
       const r = rand(100);
       s({
         store_id: 201 + rand(25),
-        sold_at: `${date} ${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
+        sold_at:
+          `${date} ` +
+          `${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
         card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`,
         amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
         is_canceled: rand(12) === 0 ? 1 : 0,
@@ -169,25 +175,30 @@ export class AovScenario {
     await w.query(`UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 230`, [at(1)]);
     // A sale moved to another day: store 231's 05-07 sale now happened on 05-09.
     await w.query(
-      `UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = '2024-05-07 19:00:00'`,
+      `UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = ` +
+        `'2024-05-07 19:00:00'`,
       [at(2)],
     );
     // The busy day: one single-sale customer canceled, one amount corrected.
     await w.query(
-      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-05000'`,
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = ` +
+        `'9400-00**-****-05000'`,
       [at(3), BIG_STORE],
     );
     await w.query(
-      `UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-00001' ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = ` +
+        `'9400-00**-****-00001' ORDER BY id LIMIT 1`,
       [at(4), BIG_STORE],
     );
     // A noise sale becomes non-positive, another one canceled.
     await w.query(
-      `UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND ` +
+        `amount_sale > 0 ORDER BY id LIMIT 1`,
       [at(5)],
     );
     await w.query(
-      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND ` +
+        `amount_sale > 0 ORDER BY id LIMIT 1`,
       [at(6)],
     );
     // Late-inserted rows with old sold_at: a new customer at 101 and a store's first sale.

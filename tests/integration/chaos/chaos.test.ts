@@ -130,7 +130,8 @@ async function changeTheSource(round: number, rand: (n: number) => number): Prom
   const some = (n: number): string[] => Array.from({ length: n }, () => ids[rand(ids.length)]!);
   const columns = (
     await world.query<{ COLUMN_NAME: string }>(
-      `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'platform_sales' ORDER BY ORDINAL_POSITION`,
+      `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ` +
+        `'platform_sales' ORDER BY ORDINAL_POSITION`,
     )
   )
     .map((c) => c.COLUMN_NAME)
@@ -145,7 +146,8 @@ async function changeTheSource(round: number, rand: (n: number) => number): Prom
   }
   for (const id of some(40))
     await world.query(
-      'UPDATE platform_sales SET amount_sale = amount_sale + 1000, is_canceled = IF(id % 7 = 0, 1 - is_canceled, is_canceled), modified = ? WHERE id = ?',
+      'UPDATE platform_sales SET amount_sale = amount_sale + 1000, is_canceled = IF(id % 7 = 0, 1 - is_canceled, ' +
+        'is_canceled), modified = ? WHERE id = ?',
       [lateModified(round, i++), id],
     );
   // Invisible to ingest by design: reconcile --repair's work.
@@ -187,7 +189,8 @@ async function strike(fault: Fault, pid: number, rand: (n: number) => number): P
       return thawAfter(mysql);
     case 'cut-mysql': {
       const threads = await world.query<{ ID: string }>(
-        `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND (INFO IS NULL OR INFO NOT LIKE '%PROCESSLIST%')`,
+        `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND (INFO IS NULL OR ` +
+          `INFO NOT LIKE '%PROCESSLIST%')`,
         [world.database],
       );
       for (const t of threads) await world.query(`KILL CONNECTION ${Number(t.ID)}`).catch(() => undefined);
@@ -311,11 +314,17 @@ function writeReport(path: string): void {
   const md = [
     '## Chaos',
     '',
-    `\`npm run chaos -- --rounds ${ROUNDS} --seed ${SEED}\` on ${new Date().toISOString().slice(0, 10)}: ${exactRounds} of ${ROUNDS} round(s) exact${exact ? '' : `, round ${exactRounds + 1} failed (replay: \`npm run chaos -- --rounds ${exactRounds + 1} --seed ${SEED}\`)`} — sales row by row, daily and weekly AOV to the won, anomalies by the rules written out in plain TypeScript, no lock or \`running\` run left — on an Elasticsearch and a MariaDB of its own.`,
+    `\`npm run chaos -- --rounds ${ROUNDS} --seed ${SEED}\` on ${new Date().toISOString().slice(0, 10)}: ` +
+      `${exactRounds} of ${ROUNDS} round(s) ` +
+      `exact${exact ? '' : `, round ${exactRounds + 1} failed (replay: \`npm run chaos -- --rounds ${exactRounds + 1} --seed ${SEED}\`)`} ` +
+      `— sales row by row, daily and ` +
+      `weekly AOV to the won, anomalies by the rules written out in plain TypeScript, no lock or \`running\` run ` +
+      `left — on an Elasticsearch and a MariaDB of its own.`,
     '',
     `- jobs: ${count((r) => r.job)}`,
     `- faults: ${count((r) => r.fault)}`,
-    `- moments: ${results.filter((r) => r.during).length} while the job ran, ${results.filter((r) => !r.during).length} after it had ended`,
+    `- moments: ${results.filter((r) => r.during).length} while the job ran, ` +
+      `${results.filter((r) => !r.during).length} after it had ended`,
     `- how the struck runs ended: ${count((r) => r.outcome)}`,
     '',
     '| round | job | fault | at | while running | ended |',

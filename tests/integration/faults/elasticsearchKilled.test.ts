@@ -27,7 +27,8 @@ const world = worldOnOwnElasticsearch('fault-eskill', es, ROWS);
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter` });
 
 describe('Elasticsearch killed mid-ingest', () => {
-  it('the run exits 1 with one clear line; the checkpoint covers only rows safely written; a re-run is exact', async () => {
+  it('the run exits 1 with one clear line; the checkpoint covers only rows safely written; a re-run is ' +
+    'exact', async () => {
     const run = spawnCli(['ingest', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));

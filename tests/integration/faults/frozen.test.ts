@@ -31,7 +31,10 @@ const LIMITS = ['--es-timeout', '5s', '--mysql-timeout', '5s'];
 /** The README's bound on ending a failed run, beyond the request or statement limit. */
 const ENDING_MS = 20_000;
 
-/** Starts an ingest, freezes `server` once `when` holds, and resumes it once the run has ended; how long the run took to end. */
+/**
+ * Starts an ingest, freezes `server` once `when` holds, and resumes it once the run has ended; how long the run took to
+ * end.
+ */
 async function ingestWhileFrozen(server: { freeze(): void; thaw(): void }, when: () => Promise<boolean>) {
   const run = await spawnCliUntil(['ingest', ...world.args, ...LIMITS], when);
   server.freeze();
@@ -45,7 +48,8 @@ async function ingestWhileFrozen(server: { freeze(): void; thaw(): void }, when:
 }
 
 describe('a frozen Elasticsearch', () => {
-  it('fails the ingest within the request time limit and the bound: one line, exit 1; a re-run after it resumes is exact', async () => {
+  it('fails the ingest within the request time limit and the bound: one line, exit 1; a re-run after it resumes is ' +
+    'exact', async () => {
     const result = await ingestWhileFrozen(es, async () => (await salesCount(world)) > 20_000);
     expect(result.signal).toBeNull();
     expect(result.code).toBe(1);
@@ -64,7 +68,8 @@ describe('a frozen Elasticsearch', () => {
 });
 
 describe('a frozen MariaDB', () => {
-  it('fails the ingest within the statement time limit and the bound: one line, exit 1, lock released; a re-run is exact', async () => {
+  it('fails the ingest within the statement time limit and the bound: one line, exit 1, lock released; a re-run is ' +
+    'exact', async () => {
     await insertGeneratedSales(world, ROWS + 1, 100_000, ROWS);
     const before = await salesCount(world);
     const result = await ingestWhileFrozen(mysql, async () => (await salesCount(world)) > before + 10_000);

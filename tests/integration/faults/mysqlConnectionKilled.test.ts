@@ -86,7 +86,8 @@ beforeAll(async () => {
 afterAll(() => world.stop());
 
 describe('the MySQL connection killed mid-read', () => {
-  it('KILL CONNECTION after the first checkpoint: exit 1, one clear line, checkpoint behind the writes; a re-run is exact', async () => {
+  it('KILL CONNECTION after the first checkpoint: exit 1, one clear line, checkpoint behind the writes; a re-run is ' +
+    'exact', async () => {
     const failed = await ingestKilledMidRead('CONNECTION', async () => (await checkpoint()) !== null);
     expect(failed.code).toBe(1);
     expectOneClearLine(failed.stderr);

@@ -389,7 +389,8 @@ export async function expectSalesEqualSql(
       sold_at: string;
       modified: string;
     }>(
-      `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE (${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
+      `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE ` +
+        `(${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
       [afterId],
     );
     if (rows.length === 0) break;

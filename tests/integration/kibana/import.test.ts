@@ -224,7 +224,8 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
       const r = await cli(['setup', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(
-        `earlypay: Kibana ${v} at ${kibanaUrl} is not supported: earlypay ships saved objects for Kibana 7.17, 8.x, 9.x`,
+        `earlypay: Kibana ${v} at ${kibanaUrl} is not supported: earlypay ships saved objects for Kibana 7.17, 8.x, ` +
+          `9.x`,
       );
       expect(received).toHaveLength(0);
     }

@@ -82,7 +82,8 @@ async function compare(table: string): Promise<number> {
   // Every column converted, and the table's own form (reconcile's: columns stored as UTF-8 used as they are).
   const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, table));
   const [rows] = await pool.query(
-    `SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
+    `SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ` +
+      `${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
   );
   const disagreements: string[] = [];
   for (const r of rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]) {
@@ -115,7 +116,8 @@ beforeAll(async () => {
   await world.insertRows(textual, 'textual_sales');
   await createSourceTable(world.pool, 'latin1_sales');
   await world.query(
-    'ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) CHARACTER SET latin1 NULL',
+    'ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) ' +
+      'CHARACTER SET latin1 NULL',
   );
   await world.insertRows(latin1, 'latin1_sales');
 });
@@ -156,7 +158,9 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
     // The reader's SELECT with the encoding of one row replaced by NULL, as MySQL sends it then.
     const nulled = {
       ...source,
-      select: `SELECT IF(id = 3, NULL, ${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\``,
+      select:
+        `SELECT IF(id = 3, NULL, ` +
+        `${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\``,
     };
     await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(
       /the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/,

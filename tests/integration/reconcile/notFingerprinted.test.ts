@@ -145,30 +145,33 @@ describe('documents written before fingerprints', () => {
     expect(after.json<ReconcileJson>().drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);
   });
 
-  it('a day with more rows than fingerprint sums hold exactly is compared id by id, and agrees when its ids do', async () => {
-    const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
-    const pool = createMysqlPool(config);
-    try {
-      const deps = {
-        es: world.es,
-        pool,
-        names: indexNames(world.prefix),
-        config,
-        runId: 'test',
-        now: () => new Date(),
-        verbose: () => undefined,
-      };
-      const result = await reconcile(deps, {
-        range: { from: '2024-05-01', to: '2024-05-03' },
-        repair: false,
-        batchSize: 100,
-        concurrency: 1,
-        exactRows: 0,
-      });
-      // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
-      expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);
-    } finally {
-      await pool.end();
-    }
-  });
+  it(
+    'a day with more rows than fingerprint sums hold exactly is compared id by id, and agrees when its ids ' + 'do',
+    async () => {
+      const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
+      const pool = createMysqlPool(config);
+      try {
+        const deps = {
+          es: world.es,
+          pool,
+          names: indexNames(world.prefix),
+          config,
+          runId: 'test',
+          now: () => new Date(),
+          verbose: () => undefined,
+        };
+        const result = await reconcile(deps, {
+          range: { from: '2024-05-01', to: '2024-05-03' },
+          repair: false,
+          batchSize: 100,
+          concurrency: 1,
+          exactRows: 0,
+        });
+        // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
+        expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 });

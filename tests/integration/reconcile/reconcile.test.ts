@@ -23,7 +23,9 @@ const names = () => ({
 });
 const RANGE = ['--from', '2024-04-28', '--to', '2024-05-07'];
 /** Accepted rows in plain SQL (this data set has no whitespace-only or out-of-range values). */
-const ACCEPTED = `store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL AND card_number <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
+const ACCEPTED =
+  `store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL AND card_number <> '' ` +
+  `AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 
 let nextId = 1;
 function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {

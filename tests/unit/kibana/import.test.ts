@@ -124,7 +124,9 @@ describe('importSavedObjects', () => {
     )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toBe(
-      'Kibana import failed: 4 of the saved objects were not imported: visualization earlypay-vis-daily-aov: missing references index-pattern/earlypay-index-daily-aov; dashboard earlypay-dashboard: conflict; search a: unknown (boom); and 1 more',
+      'Kibana import failed: 4 of the saved objects were not imported: visualization earlypay-vis-daily-aov: missing ' +
+        'references index-pattern/earlypay-index-daily-aov; dashboard earlypay-dashboard: conflict; search a: ' +
+        'unknown (boom); and 1 more',
     );
   });
 
