@@ -1,5 +1,5 @@
 /**
- * The freshness part of `npm run bench` (SPEC §8): how soon a committed sale is searchable, and
+ * The freshness part of `npm run bench` (docs/contract.md §8): how soon a committed sale is searchable, and
  * how soon today's deletes and silent changes are undone, while ingest runs the way the crontab
  * runs it — and what that costs in CPU, idle and under load.
  *
@@ -605,7 +605,7 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
         ', ',
       )}; deletes and silent changes — a new amount_sale, \`modified\` untouched — on today's rows), into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today, while cron is simulated: the CLI started as its own process every minute, \`earlypay ingest\` (plain per-minute runs) or \`earlypay ingest --follow\`, with their defaults. Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending: latency is from the commit's return to the first search that shows it (a write: the committed version; a delete: the id gone; a silent change: the new amount), so it includes the refresh and up to one poll interval. CPU seconds from /proc (the CLI: every process cron started, whole), per minute of wall time and as a share of one core; idle is the ${a.idleS} s before the writer starts. The poller's searches are part of Elasticsearch's CPU.`,
     '',
-    '| target (SPEC §8) | measured | |',
+    '| target (docs/contract.md §8) | measured | |',
     '|---|---|---|',
     target('follow', 'commit → searchable p95 ≤ 3 s with `ingest --follow`', (f) => [
       `p95 ${s1(f.writes.p95)} (p50 ${s1(f.writes.p50)}, max ${s1(f.writes.max)}, ${f.writes.unseen} unseen)`,

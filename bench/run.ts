@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rows N]`: the figures of SPEC §8, measured in one run on the real stack
+ * `npm run bench [-- --rows N]`: the figures of docs/contract.md §8, measured in one run on the real stack
  * (scripts/bench.sh brings it up), written to bench/RESULTS.md.
  *
  * For N/10 and N rows, of the sample's documents and of a light variant (short texts, no
@@ -837,7 +837,7 @@ async function run(): Promise<void> {
     `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ` +
       `${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
     '',
-    '## Targets (SPEC §8)',
+    '## Targets (docs/contract.md §8)',
     '',
     '| target | measured | |',
     '|---|---|---|',

@@ -87,6 +87,6 @@ ${BOLD}Where to look next${RESET}
   ./bin/earlypay search daily --from $START --to $END --store $TOP_STORE --format csv > daily.csv
   ./bin/earlypay anomalies list --rule REPEATED_AMOUNT
   ./bin/earlypay --help                       # every command, with examples
-  README.md                                      # the operator's manual (cron, Kibana, troubleshooting)
+  docs/                                          # the operator's manual (cron, Kibana, troubleshooting)
   npm run stack:down                             # stop Elasticsearch and MariaDB when done
 EOF

@@ -1,6 +1,6 @@
 /**
  * The earlypay command line. This file owns two things: which commands exist, and how every
- * kind of failure becomes one line on stderr and one exit code (SPEC §6).
+ * kind of failure becomes one line on stderr and one exit code (docs/contract.md §6).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * `earlypay anomalies [list] | resolve | rules | scan` (SPEC §6): the operator's view of
+ * `earlypay anomalies [list] | resolve | rules | scan` (docs/contract.md §6): the operator's view of
  * flagged sales. `list` is the default subcommand.
  */
 import { Command, Option } from 'commander';

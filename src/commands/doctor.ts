@@ -106,7 +106,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           status: 'fail',
           detail: `${config.table} lacks column(s) the product reads: ${table.missingColumns.join(', ')}`,
           hint:
-            'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in ' +
+            'ingest and reconcile fail on it; the expected schema is in docs/contract.md §3 (platformSalesDdl in ' +
             'src/core/source/schema.ts)',
         });
       } else {
@@ -270,8 +270,8 @@ export function lastRunCheck(
       status: 'fail',
       detail: `${run.status === 'abandoned' ? (run.error ?? 'abandoned') : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
       hint:
-        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the ` +
-        `README if runs keep vanishing`,
+        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see docs/troubleshooting.md if runs ` +
+        `keep vanishing`,
     };
   }
   const failed = run.status === 'failed';

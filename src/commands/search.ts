@@ -1,7 +1,7 @@
 /**
  * `earlypay search sales|daily|weekly`: find sales and AOV documents with filters, as a table
- * for a person or JSON / NDJSON / CSV for programs (SPEC §6). Flags are checked here; the
- * queries are built in core/search and run through core/search/stream.
+ * for a person or JSON / NDJSON / CSV for programs (docs/contract.md §6). Flags are checked here; the
+ * queries are built in core/search and run through core/es/pager.
  */
 import { Command, Option } from 'commander';
 import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';

@@ -63,7 +63,7 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
       throw new RunFailedError(
         `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ` +
           `${supportedKibanaLines()}`,
-        'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (README: Kibana)',
+        'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (docs/kibana.md)',
       );
     }
     const objects = withIndexPrefix(loadSavedObjects(line.file), config.indexPrefix);

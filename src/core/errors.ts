@@ -1,5 +1,5 @@
 /**
- * One error type per kind of failure; `cli.ts` maps each to its exit code (SPEC §6).
+ * One error type per kind of failure; `cli.ts` maps each to its exit code (docs/contract.md §6).
  * Messages are one line an operator can act on; `hint` says what to do next.
  */
 export const ExitCode = {
@@ -62,7 +62,7 @@ export class LockLostError extends RunFailedError {
       message,
       hint ??
         'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs ' +
-          'keep stalling, see "Troubleshooting" in the README (EARLYPAY_LOCK_STALE_AFTER)',
+          'keep stalling, see docs/troubleshooting.md (EARLYPAY_LOCK_STALE_AFTER)',
     );
   }
 }

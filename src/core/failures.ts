@@ -19,7 +19,7 @@ const MYSQL_SETUP_CODES: Record<string, string> = {
   ER_TABLEACCESS_DENIED_ERROR: 'the user may not read the table: GRANT SELECT on it (re-running cannot help)',
   ER_COLUMNACCESS_DENIED_ERROR: 'the user may not read a column: GRANT SELECT on the table (re-running cannot help)',
   ER_BAD_FIELD_ERROR:
-    'the table lacks a column the product reads (SPEC §3 schema): `earlypay doctor` names it (re-running cannot help)',
+    'the table lacks a column the product reads (docs/contract.md §3 schema): `earlypay doctor` names it (re-running cannot help)',
 };
 
 /** A statement that got no answer within the pool's time limit (source/mysql.ts): a frozen or overloaded server. */

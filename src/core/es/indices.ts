@@ -1,5 +1,5 @@
 /**
- * The indices of SPEC §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
+ * The indices of docs/contract.md §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
  * concrete index (`<prefix>-sales-v<N>`); `_meta.earlypay_mapping_version` records which
  * mapping the concrete index was created or last upgraded with.
  */
@@ -43,7 +43,7 @@ const text = { type: 'text' } as const;
 const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } as const;
 const opaque = { type: 'object', enabled: false } as const;
 /**
- * An id: a keyword (SPEC §4: ids are strings), with its number beside it, which is what the
+ * An id: a keyword (docs/contract.md §4: ids are strings), with its number beside it, which is what the
  * searches sort by (`--sort store_id`: 1, 2, 10, not 1, 10, 2). A value no `long` holds is
  * left out of the number (ignore_malformed) rather than refusing the document.
  */
@@ -87,7 +87,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         detail_status: keyword,
         processing_status: keyword,
         sale_date: day,
-        /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
+        /** A counted sale (docs/contract.md §5): not canceled and amount_sale > 0. */
         counted: bool,
         /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
         repeat_key: keyword,

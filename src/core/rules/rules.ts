@@ -1,5 +1,5 @@
 /**
- * The anomaly rules (SPEC §5) as pure functions. Each rule has an id, a severity, the
+ * The anomaly rules (docs/contract.md §5) as pure functions. Each rule has an id, a severity, the
  * thresholds it uses, and produces a reason sentence an operator understands.
  * Inputs are typed documents; baselines and history are looked up by the caller in batches.
  */
@@ -213,7 +213,7 @@ export interface RepeatMember {
   card_number: string;
 }
 
-/** Orders sales by (sold_at, id) — the order SPEC §5 counts repetitions in. */
+/** Orders sales by (sold_at, id) — the order docs/contract.md §5 counts repetitions in. */
 export function compareBySoldAtThenId(a: { id: string; sold_at: string }, b: { id: string; sold_at: string }): number {
   const d = Date.parse(a.sold_at) - Date.parse(b.sold_at);
   if (d !== 0) return d;

@@ -1,5 +1,5 @@
 /**
- * Validating a source row (SPEC §3) and mapping it to the typed sales document (SPEC §4).
+ * Validating a source row (docs/contract.md §3) and mapping it to the typed sales document (docs/contract.md §4).
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
@@ -120,7 +120,7 @@ function sourceText(value: unknown): SourceText | null {
   return value instanceof Utf8Text ? value : textOrNull(value);
 }
 
-/** A counted sale (SPEC §5): not canceled and a positive amount. */
+/** A counted sale (docs/contract.md §5): not canceled and a positive amount. */
 export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number }): boolean {
   return !sale.is_canceled && sale.amount_sale > 0;
 }

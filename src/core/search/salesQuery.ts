@@ -1,5 +1,5 @@
 /**
- * Building the Elasticsearch request for `search sales` (SPEC §6). Pure: no I/O, so every
+ * Building the Elasticsearch request for `search sales` (docs/contract.md §6). Pure: no I/O, so every
  * filter, the sort allow-list and the handling of hostile user text are unit-tested.
  *
  * User text never reaches a query parser as syntax: `--text` becomes a `multi_match`

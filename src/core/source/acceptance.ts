@@ -1,5 +1,5 @@
 /**
- * SPEC §3's acceptance rules as SQL, for counting in MySQL exactly the rows `mapSourceRow`
+ * docs/contract.md §3 acceptance rules as SQL, for counting in MySQL exactly the rows `mapSourceRow`
  * accepts (`reconcile`). One condition per reject reason: the Record type makes a reason
  * added in saleDocument.ts a compile error here until it has its SQL, and the tests run each
  * condition in MariaDB against `mapSourceRow` on awkward rows.

@@ -1,5 +1,5 @@
 /**
- * The `platform_sales` DDL (SPEC §3). Columns that can hold rows the product rejects are
+ * The `platform_sales` DDL (docs/contract.md §3). Columns that can hold rows the product rejects are
  * nullable, so such rows can exist in test and sample data as they do in production; the
  * (modified, id) index carries the incremental keyset cursor.
  */

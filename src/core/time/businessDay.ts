@@ -1,6 +1,6 @@
 /**
  * Business-day arithmetic. A business day is the calendar day of `sold_at` in the business
- * time zone (SPEC §5). DATETIME columns are wall-clock strings in the *source* time zone;
+ * time zone (docs/contract.md §5). DATETIME columns are wall-clock strings in the *source* time zone;
  * documents carry ISO 8601 with an explicit offset.
  */
 import { TZDate, tz, tzOffset } from '@date-fns/tz';
@@ -14,7 +14,7 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
 /**
- * The days the tool accepts from a user (README "Limits"). Card sales of this platform start
+ * The days the tool accepts from a user (docs/configuration.md "Limits"). Card sales of this platform start
  * long after 2000; the upper end keeps every year four digits (days compare as strings, and
  * a day after 9999-12-31 would not) and any range at most 36,525 days long.
  */

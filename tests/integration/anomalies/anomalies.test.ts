@@ -1,6 +1,6 @@
 /**
  * `anomalies scan | list | resolve | rules` against the real Elasticsearch. Scan results are
- * compared with the rules of SPEC §5 written out again in plain TypeScript below (not the
+ * compared with the rules of docs/contract.md §5 written out again in plain TypeScript below (not the
  * production rule functions), on hand-made cases and on a random data set.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The anomaly rules (SPEC §5, default thresholds) written out again in plain TypeScript, not with
+ * The anomaly rules (docs/contract.md §5, default thresholds) written out again in plain TypeScript, not with
  * the production rule functions: the sales the anomaly, fault and chaos tests expect flagged.
  */
 import type { AnomalyDocument } from '../../../src/core/rules/rules';

@@ -83,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(() => world.stop());
 
-/** SPEC §5 in SQL over the source table: `<id>:<RULE>` for every anomaly. */
+/** docs/contract.md §5 in SQL over the source table: `<id>:<RULE>` for every anomaly. */
 async function expectedFromSql(): Promise<string[]> {
   const counted = 'is_canceled = 0 AND amount_sale > 0';
   const q = async (rule: string, sql: string): Promise<string[]> =>

@@ -31,7 +31,7 @@ export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
-/** SPEC §3's acceptance in plain SQL (independent of the product's own predicate). */
+/** docs/contract.md §3 acceptance in plain SQL (independent of the product's own predicate). */
 export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
     AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 

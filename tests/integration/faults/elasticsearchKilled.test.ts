@@ -1,5 +1,5 @@
 /**
- * SPEC §8: Elasticsearch SIGKILLed mid-ingest, restarted, ingest re-run → every accepted row
+ * docs/contract.md §8: Elasticsearch SIGKILLed mid-ingest, restarted, ingest re-run → every accepted row
  * in ES exactly once with its values, rejects in the dead letter, nothing doubled. The kill
  * lands after the first segment's checkpoint was written, so the test also proves that the
  * checkpoint only covers rows that were safely written before the crash.

@@ -3,7 +3,7 @@
  * MariaDB, of this test's own (ports 9232 and 3330 by default: the shared ones are never
  * touched) are stopped with SIGSTOP mid-ingest — a frozen process keeps its sockets open and
  * answers nothing, so no connection error ever comes. With `--es-timeout 5s --mysql-timeout 5s`
- * the run must end with one line and exit 1 within the limit plus the bound the README states
+ * the run must end with one line and exit 1 within the limit plus the bound docs/configuration.md states
  * for ending a run (closing writes and connections, 20 s at most), never with a heap abort;
  * once the server is resumed a plain re-run makes the index exact. (A frozen MariaDB held an
  * ingest for all 200 s it was stopped; a frozen Elasticsearch ended in a heap abort after 63 s,
@@ -28,7 +28,7 @@ const mysql = new OwnMariaDb(Number(process.env.FAULT_MYSQL_PORT_FROZEN ?? 3330)
 const ROWS = INGEST_DEFAULTS.segmentRows + 50_000;
 const world = worldWithGeneratedSales('fault-frozen', ROWS, { es, mysql });
 const LIMITS = ['--es-timeout', '5s', '--mysql-timeout', '5s'];
-/** The README's bound on ending a failed run, beyond the request or statement limit. */
+/** The bound docs/configuration.md states on ending a failed run, beyond the request or statement limit. */
 const ENDING_MS = 20_000;
 
 /**

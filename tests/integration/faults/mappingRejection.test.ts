@@ -1,5 +1,5 @@
 /**
- * SPEC §8: a document Elasticsearch refuses goes to the dead letter with the reason, and the
+ * docs/contract.md §8: a document Elasticsearch refuses goes to the dead letter with the reason, and the
  * run goes on. The test table's card_number is widened to TEXT and two rows carry a card
  * number over 32,766 bytes: Lucene refuses such an "immense term" for the keyword fields
  * (card_number, repeat_key). One of them also breaks an anomaly rule, so its anomaly document

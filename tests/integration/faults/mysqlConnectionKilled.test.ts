@@ -1,5 +1,5 @@
 /**
- * SPEC §8: the MySQL connection cut mid-read. While `ingest` streams the table, an admin
+ * docs/contract.md §8: the MySQL connection cut mid-read. While `ingest` streams the table, an admin
  * connection finds the reader's thread in information_schema.PROCESSLIST (this test's own
  * database) and kills it — first the whole connection (KILL CONNECTION), later only the
  * running statement (KILL QUERY). Each time: exit 1 with one clear line, the checkpoint covers

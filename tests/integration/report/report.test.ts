@@ -4,7 +4,7 @@
  * the source table, then the page opened in Debian's headless Chromium over the DevTools
  * protocol: every chart is an SVG of real size, the page asks the network for nothing, Korean
  * text is laid out, the figures on the page equal SQL, and a screenshot is taken
- * (REPORT_SCREENSHOT=docs/report.png writes the one the README shows).
+ * (REPORT_SCREENSHOT=docs/report.png writes the one docs/commands.md shows).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe('earlypay report', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Counted sales (SPEC §5) per store and business day, summed per store: the daily AOV's definition in SQL. */
+  /** Counted sales (docs/contract.md §5) per store and business day, summed per store: the daily AOV's definition in SQL. */
   async function storesFromSql(): Promise<StoreSql[]> {
     return world.query<StoreSql>(
       `SELECT store_id, SUM(total) AS total, SUM(n) AS transactions, SUM(customers) AS customers FROM (

@@ -1,6 +1,6 @@
 /**
  * The sample generator builds what it says it builds: judged by the product's own row mapping
- * and anomaly rules, with the weekly baseline computed from the rows as SPEC §5 defines it.
+ * and anomaly rules, with the weekly baseline computed from the rows as docs/contract.md §5 defines it.
  */
 import { createHash } from 'node:crypto';
 import { RuleThresholdsSchema } from '../../../src/core/config/config';

@@ -193,7 +193,7 @@ describe('chart', () => {
   });
 });
 
-describe('no match, in every format (README "search": what an empty result prints)', () => {
+describe('no match, in every format (docs/commands.md "search": what an empty result prints)', () => {
   it.each([
     ['table', ''],
     ['ndjson', ''],
