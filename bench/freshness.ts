@@ -593,17 +593,33 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       left === 0 && worst <= 60_000,
     ];
   };
+  const command =
+    `npm run bench -- --only freshness --fresh-rate ${a.rate} --fresh-duration ${a.durationS} ` +
+    `--fresh-idle ${a.idleS}`;
+  const mix = Object.entries(MIX)
+    .map(([k, v]) => `${k}s ${Math.round(v * 100)} %`)
+    .join(', ');
+  const otherExits = (other: ModeFigures['runs']['other']): string =>
+    other.length ? `, ${other.length} otherwise: ${other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : '';
   const lines = [
     FRESHNESS_START,
     '## Freshness',
     '',
-    `Measured ${when} with \`npm run bench -- --only freshness --fresh-rate ${a.rate} --fresh-duration ${a.durationS} --fresh-idle ${a.idleS}\`${cron || follow ? '' : ' (nothing measured)'}. A writer commits one row operation at a time, ${a.rate} a second for ${a.durationS} s (${Object.entries(
-      MIX,
-    )
-      .map(([k, v]) => `${k}s ${Math.round(v * 100)} %`)
-      .join(
-        ', ',
-      )}; deletes and silent changes — a new amount_sale, \`modified\` untouched — on today's rows), into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today, while cron is simulated: the CLI started as its own process every minute, \`earlypay ingest\` (plain per-minute runs) or \`earlypay ingest --follow\`, with their defaults. Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending: latency is from the commit's return to the first search that shows it (a write: the committed version; a delete: the id gone; a silent change: the new amount), so it includes the refresh and up to one poll interval. CPU seconds from /proc (the CLI: every process cron started, whole), per minute of wall time and as a share of one core; idle is the ${a.idleS} s before the writer starts. The poller's searches are part of Elasticsearch's CPU.`,
+    [
+      `Measured ${when} with \`${command}\`${cron || follow ? '' : ' (nothing measured)'}.`,
+      `A writer commits one row operation at a time, ${a.rate} a second for ${a.durationS} s (${mix};`,
+      "deletes and silent changes — a new amount_sale, `modified` untouched — on today's rows),",
+      `into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today,`,
+      'while cron is simulated: the CLI started as its own process every minute,',
+      '`earlypay ingest` (plain per-minute runs) or `earlypay ingest --follow`, with their defaults.',
+      `Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending:`,
+      "latency is from the commit's return to the first search that shows it",
+      '(a write: the committed version; a delete: the id gone; a silent change: the new amount),',
+      'so it includes the refresh and up to one poll interval.',
+      'CPU seconds from /proc (the CLI: every process cron started, whole), per minute of wall time',
+      `and as a share of one core; idle is the ${a.idleS} s before the writer starts.`,
+      "The poller's searches are part of Elasticsearch's CPU.",
+    ].join(' '),
     '',
     '| target (docs/contract.md §8) | measured | |',
     '|---|---|---|',
@@ -653,8 +669,7 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       .map(
         (f) =>
           `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 ` +
-          `(the one before still ` +
-          `running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; ` +
+          `(the one before still running)${otherExits(f.runs.other)}; ` +
           `drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with ` +
           `SIGTERM).`,
       ),

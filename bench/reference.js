@@ -59,7 +59,9 @@ async function main() {
         const mapped = mapSourceRow(row, opts);
         if (!mapped.ok) continue;
         docs++;
-        body += `${JSON.stringify({ index: { _index: index, _id: mapped.sale.doc.id, version: mapped.sale.version, version_type: 'external_gte' } })}\n${JSON.stringify(mapped.sale.doc)}\n`;
+        const { doc, version } = mapped.sale;
+        const action = { index: { _index: index, _id: doc.id, version, version_type: 'external_gte' } };
+        body += `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
       }
       if (body) post(body);
       while (inFlight.size >= Number(concurrency)) await Promise.race(inFlight);

@@ -954,9 +954,15 @@ async function run(): Promise<void> {
       .join('|')}|`,
     ...stages.map(
       (f) =>
-        `| ${f.variant} | ${f.stagesUs.read.toFixed(1)} µs | ${f.stagesUs.map.toFixed(1)} µs | ${f.stagesUs.judge.toFixed(1)} µs | ${f.stagesUs.serialize.toFixed(1)} µs | ${f.totalUs.toFixed(1)} µs | ${f.gcPauseUs.toFixed(1)} µs | ${Object.values(
-          f.aloneUs,
-        )
+        `| ${f.variant} | ${[
+          f.stagesUs.read,
+          f.stagesUs.map,
+          f.stagesUs.judge,
+          f.stagesUs.serialize,
+          f.totalUs,
+          f.gcPauseUs,
+          ...Object.values(f.aloneUs),
+        ]
           .map((v) => `${v.toFixed(1)} µs`)
           .join(' | ')} |`,
     ),

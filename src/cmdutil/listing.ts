@@ -141,10 +141,8 @@ export async function runListing(
         `${listing.noun}, ${listing.order}; --limit N or --all for more`;
     } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
-    ctx.log.verbose(
-      `query: ${JSON.stringify(listing.plan.query)} sort: ` +
-        `${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`,
-    );
+    const paging = stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : '';
+    ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${paging}`);
   }
   return ExitCode.ok;
 }

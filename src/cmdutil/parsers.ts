@@ -5,7 +5,7 @@ import { UsageError, quoted } from '../core/errors';
 import { MAX_AMOUNT } from '../core/money';
 import { parseDuration } from '../core/time/duration';
 
-/** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see docs/configuration.md "Limits"). */
+/** A business day within FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY (see docs/configuration.md "Limits"). */
 export function businessDayArg(value: string): string {
   if (!isBusinessDay(value))
     throw new InvalidArgumentError(`${quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);

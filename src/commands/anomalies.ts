@@ -183,14 +183,16 @@ export function summarizeScan(r: ScanResult, ms: number): string {
   const rules = Object.entries(r.by_rule)
     .map(([k, n]) => `${k} ${formatCount(n)}`)
     .join(', ');
+  const superseded = r.sales_superseded
+    ? ` (${formatCount(r.sales_superseded)} changed by a newer ingest, left to it)`
+    : '';
   return [
     `anomalies scan ${r.from}..${r.to}: checked ${formatCount(r.sales_checked)} sales`,
     `anomalies created ${formatCount(r.anomalies_created + r.repeated_amount.newlyFlagged)}, updated ` +
       `${formatCount(r.anomalies_updated)}, removed ` +
       `${formatCount(r.anomalies_removed + r.repeated_amount.unflagged + r.orphans_removed)}`,
     `${formatCount(r.resolved_kept)} resolution(s) kept`,
-    `sales updated ` +
-      `${formatCount(r.sales_updated)}${r.sales_superseded ? ` (${formatCount(r.sales_superseded)} changed by a newer ingest, left to it)` : ''}`,
+    `sales updated ${formatCount(r.sales_updated)}${superseded}`,
     rules ? `now flagged: ${rules}` : 'nothing flagged',
     formatDuration(ms),
   ].join(', ');

@@ -268,20 +268,25 @@ export function lastRunCheck(
     return {
       name,
       status: 'fail',
-      detail: `${run.status === 'abandoned' ? (run.error ?? 'abandoned') : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
+      detail:
+        run.status === 'abandoned'
+          ? (run.error ?? 'abandoned')
+          : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`,
       hint:
-        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see docs/troubleshooting.md if runs ` +
-        `keep vanishing`,
+        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; ` +
+        'see docs/troubleshooting.md if runs keep vanishing',
     };
   }
   const failed = run.status === 'failed';
   const interrupted = run.status === 'interrupted';
   const stale = ageHours > JOB_MAX_AGE_HOURS[job]!;
   const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
+  const why =
+    (failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : '';
   return {
     name,
     status: failed || interrupted || stale || drift?.warn ? 'warn' : 'ok',
-    detail: `${drift ? `${drift.outcome}, ` : ''}${base}${(failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : ''}`,
+    detail: `${drift ? `${drift.outcome}, ` : ''}${base}${why}`,
     hint:
       failed || interrupted
         ? `re-run \`earlypay ${job}\`; it resumes safely`
@@ -324,10 +329,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
       ctx.stdout.write(`${icon[c.status]} ${ctx.style.bold(c.name)}: ${c.detail}\n`);
       if (c.hint && c.status !== 'ok') ctx.stdout.write(`    → ${c.hint}\n`);
     }
-    ctx.stdout.write(
-      `doctor: ` +
-        `${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`,
-    );
+    const tally = failed ? `${failed} problem(s)` : 'all dependencies reachable';
+    ctx.stdout.write(`doctor: ${tally}${warned ? `, ${warned} warning(s)` : ''}\n`);
   }
   return failed ? ExitCode.runFailed : ExitCode.ok;
 }

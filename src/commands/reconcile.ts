@@ -233,11 +233,9 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
 export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileOptions> = runReconcile): Command {
   return new Command('reconcile')
     .description(
-      "prove, per business day, that the sales index holds exactly MySQL's accepted rows (count, sum of amount_sale " +
-        'and ' +
-        'a fingerprint of every row); name the missing, extra and changed ids; exit 0 when in sync, 4 when days ' +
-        'drift ' +
-        '(after --repair: when drift remains)',
+      "prove, per business day, that the sales index holds exactly MySQL's accepted rows " +
+        '(count, sum of amount_sale and a fingerprint of every row); name the missing, extra and changed ids; ' +
+        'exit 0 when in sync, 4 when days drift (after --repair: when drift remains)',
     )
     .option('--date <day>', 'one business day', businessDayArg)
     .option('--from <day>', 'first business day (with --to)', businessDayArg)

@@ -60,9 +60,23 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   }
   const ms = Date.now() - started;
   if (ctx.flags.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ command: 'report', status: 'ok', exit_code: 0, out, bytes: Buffer.byteLength(html), from: data.from, to: data.to, stores: data.stores_filter, totals: data.totals, aov: { best: data.aov.best?.store_id ?? null, worst: data.aov.worst?.store_id ?? null, spread: data.aov.spread }, open_anomalies: data.anomalies.open_total, dead_letters: data.dead_letters.total, reconcile: data.reconcile, duration_ms: ms })}\n`,
-    );
+    const summary = {
+      command: 'report',
+      status: 'ok',
+      exit_code: 0,
+      out,
+      bytes: Buffer.byteLength(html),
+      from: data.from,
+      to: data.to,
+      stores: data.stores_filter,
+      totals: data.totals,
+      aov: { best: data.aov.best?.store_id ?? null, worst: data.aov.worst?.store_id ?? null, spread: data.aov.spread },
+      open_anomalies: data.anomalies.open_total,
+      dead_letters: data.dead_letters.total,
+      reconcile: data.reconcile,
+      duration_ms: ms,
+    };
+    ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {

@@ -76,9 +76,8 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
 
   const durationMs = Date.now() - started;
   if (ctx.flags.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`,
-    );
+    const summary = { command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}) };
+    ctx.stdout.write(`${JSON.stringify({ ...summary, duration_ms: durationMs })}\n`);
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {

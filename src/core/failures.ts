@@ -19,15 +19,18 @@ const MYSQL_SETUP_CODES: Record<string, string> = {
   ER_TABLEACCESS_DENIED_ERROR: 'the user may not read the table: GRANT SELECT on it (re-running cannot help)',
   ER_COLUMNACCESS_DENIED_ERROR: 'the user may not read a column: GRANT SELECT on the table (re-running cannot help)',
   ER_BAD_FIELD_ERROR:
-    'the table lacks a column the product reads (docs/contract.md §3 schema): `earlypay doctor` names it (re-running cannot help)',
+    'the table lacks a column the product reads (docs/contract.md §3 schema): `earlypay doctor` names it ' +
+    '(re-running cannot help)',
 };
 
 /** A statement that got no answer within the pool's time limit (source/mysql.ts): a frozen or overloaded server. */
 export const MYSQL_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 /** Connection-level MySQL failures: a re-run resumes from the checkpoint. */
-const MYSQL_TRANSIENT =
-  /^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
+const MYSQL_TRANSIENT = new RegExp(
+  '^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED' +
+    '|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$',
+);
 const MYSQL_UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/;
 
 function codeOf(err: unknown): string | undefined {

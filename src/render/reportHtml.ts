@@ -89,7 +89,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .sub{color:#69707d;font-size:13px}.stats{display:flex;flex-wrap:wrap;gap:12px;margin-top:12px}
 .stat{border:1px solid #d3dae6;border-radius:6px;padding:10px 14px;min-width:150px}
 .stat .label{font-size:12px;color:#69707d}.stat .value{font-size:20px;font-weight:600}
-table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border-bottom:1px solid #eef0f3;padding:4px 10px;text-align:left}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border-bottom:1px solid #eef0f3;padding:4px 10px;text-align:left}
 th{background:#f5f7fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 figure.chart{margin:8px 0}figcaption{font-size:13px;color:#343741;margin-bottom:4px}
 .ok{color:#017d73}.warn{color:#bd271e}`;
@@ -182,6 +183,8 @@ export function renderReportHtml(d: ReportData): string {
   const won = (n: number | null | undefined): string => (n == null ? '-' : `${formatWon(n)}원`);
   const best = d.aov.best;
   const worst = d.aov.worst;
+  const { open, open_total } = d.anomalies;
+  const newest = open_total > open.length ? `, the newest ${formatCount(open.length)} listed` : '';
   const reconcile = d.reconcile
     ? `${d.reconcile.outcome ?? d.reconcile.status} ` +
       `(${d.reconcile.status}${d.reconcile.exit_code != null ? `, exit ${d.reconcile.exit_code}` : ''}, started ` +
@@ -207,8 +210,13 @@ export function renderReportHtml(d: ReportData): string {
     stat('stores', '매장 수 (stores)', formatCount(d.totals.stores)),
     '</div>',
     `<h2>매장별 객단가 (AOV per store)</h2>`,
-    `<div ` +
-      `class="stats">${stat('aov_best', `best: store ${best?.store_id ?? '-'}`, won(best?.unit_price))}${stat('aov_worst', `worst: store ${worst?.store_id ?? '-'}`, won(worst?.unit_price))}${stat('aov_spread', 'spread', won(d.aov.spread))}</div>`,
+    [
+      '<div class="stats">',
+      stat('aov_best', `best: store ${best?.store_id ?? '-'}`, won(best?.unit_price)),
+      stat('aov_worst', `worst: store ${worst?.store_id ?? '-'}`, won(worst?.unit_price)),
+      stat('aov_spread', 'spread', won(d.aov.spread)),
+      '</div>',
+    ].join(''),
     figure('chart-store-aov', 'AOV per store, highest first', storeBars(d.stores)),
     table(
       ['store', 'sales (won)', 'transactions', 'customers', 'AOV (won)', 'days'],
@@ -243,8 +251,7 @@ export function renderReportHtml(d: ReportData): string {
       d.anomalies.by_rule.map((r) => [r.rule, formatCount(r.open), formatCount(r.total)]),
       [false, true, true],
     ),
-    `<p>${formatCount(d.anomalies.open_total)} ` +
-      `open${d.anomalies.open_total > d.anomalies.open.length ? `, the newest ${formatCount(d.anomalies.open.length)} listed` : ''}:</p>`,
+    `<p>${formatCount(open_total)} open${newest}:</p>`,
     table(
       ['sold at', 'store', 'sale', 'rule', 'amount (won)', 'reason'],
       d.anomalies.open.map((a) => [

@@ -116,7 +116,8 @@ describe.each([
         expect((agg.buckets as unknown[]).length).toBeLessThan(3); // of the groups of 3, 4 and 5
       }
       const expected = [...repeatedIds(docs)].sort();
-      expect(expected).toHaveLength(DAYS.length * (1 + 2 + 2)); // per day: 1 of the group of 3, 2 of 4, 2 of 5 (4 counted)
+      // per day: 1 of the group of 3, 2 of 4, 2 of 5 (4 counted)
+      expect(expected).toHaveLength(DAYS.length * (1 + 2 + 2));
       const first = await settle();
       expect(first).toMatchObject({ flagged: expected.length, newlyFlagged: expected.length, unflagged: 0 });
       expect(await flagged(world)).toEqual({ sales: expected, anomalies: expected });

@@ -26,14 +26,16 @@ export const CRON_NOW = new Date(`2024-05-17T12:00:00${TZ_OFFSET}`);
 export const TODAY_AT_CRON = '2024-05-17';
 export const BIG_STORE = '900';
 /** A "today" after every day of the scenario: nothing is provisional. */
+/** Two digits, zero-padded: the parts of a wall-clock time. */
+const two = (n: number): string => String(n).padStart(2, '0');
 const NEVER = '9999-12-31';
 export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
 /** docs/contract.md §3 acceptance in plain SQL (independent of the product's own predicate). */
-export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
-    AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
+export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL
+    AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 
 export class AovScenario {
   readonly world: TestWorld;
@@ -122,9 +124,7 @@ export class AovScenario {
     for (let i = 0; i < BIG_SALES; i++) {
       s({
         store_id: BIG_STORE,
-        sold_at:
-          `${BIG_DAY} ` +
-          `${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
+        sold_at: `${BIG_DAY} ${two(i % 24)}:${two(i % 60)}:${two((i * 7) % 60)}`,
         card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`,
         amount_sale: 1_000 + ((i * 37) % 50_000),
         is_canceled: i % 97 === 0 ? 1 : 0,
@@ -139,9 +139,7 @@ export class AovScenario {
       const r = rand(100);
       s({
         store_id: 201 + rand(25),
-        sold_at:
-          `${date} ` +
-          `${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
+        sold_at: `${date} ${two(rand(24))}:${two(rand(60))}:${two(rand(60))}`,
         card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`,
         amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
         is_canceled: rand(12) === 0 ? 1 : 0,
@@ -251,8 +249,9 @@ export class AovScenario {
    */
   async sqlDaily(lastDay: string, today = NEVER): Promise<Map<string, Omit<DailyDoc, 'computed_at'>>> {
     const counted = await this.world.query<Record<string, string | null>>(
-      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, SUM(amount_sale) AS total, COUNT(*) AS tx,
-              COUNT(DISTINCT BINARY TRIM(card_number)) AS customers, SUM(amount_sale) DIV COUNT(DISTINCT BINARY TRIM(card_number)) AS unit_price,
+      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day,
+              SUM(amount_sale) AS total, COUNT(*) AS tx, COUNT(DISTINCT BINARY TRIM(card_number)) AS customers,
+              SUM(amount_sale) DIV COUNT(DISTINCT BINARY TRIM(card_number)) AS unit_price,
               GROUP_CONCAT(DISTINCT platform ORDER BY platform SEPARATOR ',') AS platforms
          FROM platform_sales
         WHERE ${AovScenario.ACCEPTED} AND is_canceled = 0 AND amount_sale > 0 AND sold_at < DATE_ADD(?, INTERVAL 1 DAY)
@@ -260,7 +259,8 @@ export class AovScenario {
       [lastDay],
     );
     const canceled = await this.world.query<Record<string, string>>(
-      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, COUNT(*) AS n, SUM(amount_sale) AS amount
+      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, COUNT(*) AS n,
+              SUM(amount_sale) AS amount
          FROM platform_sales WHERE ${AovScenario.ACCEPTED} AND is_canceled = 1 GROUP BY store_id, DATE(sold_at)`,
     );
     const cancels = new Map(canceled.map((c) => [`${c.store_id}:${c.day}`, c]));
@@ -287,10 +287,10 @@ export class AovScenario {
   /** Weekly figures per store for the window ending `end`, from the SQL daily figures; provisional from `today` on. */
   async sqlWeekly(end: string, today = NEVER): Promise<Map<string, Omit<WeeklyDoc, 'computed_at'>>> {
     const rows = await this.world.query<Record<string, string>>(
-      `SELECT store_id, DATE_FORMAT(DATE_SUB(?, INTERVAL 6 DAY), '%Y-%m-%d') AS start_date, SUM(total) AS total, SUM(customers) AS customers,
-              SUM(tx) AS tx, COUNT(*) AS days, SUM(total) DIV SUM(customers) AS unit_price
-         FROM (SELECT CAST(store_id AS CHAR) AS store_id, DATE(sold_at) AS day, SUM(amount_sale) AS total, COUNT(*) AS tx,
-                      COUNT(DISTINCT BINARY TRIM(card_number)) AS customers
+      `SELECT store_id, DATE_FORMAT(DATE_SUB(?, INTERVAL 6 DAY), '%Y-%m-%d') AS start_date, SUM(total) AS total,
+              SUM(customers) AS customers, SUM(tx) AS tx, COUNT(*) AS days, SUM(total) DIV SUM(customers) AS unit_price
+         FROM (SELECT CAST(store_id AS CHAR) AS store_id, DATE(sold_at) AS day, SUM(amount_sale) AS total,
+                      COUNT(*) AS tx, COUNT(DISTINCT BINARY TRIM(card_number)) AS customers
                  FROM platform_sales
                 WHERE ${AovScenario.ACCEPTED} AND is_canceled = 0 AND amount_sale > 0
                   AND sold_at >= DATE_SUB(?, INTERVAL 6 DAY) AND sold_at < DATE_ADD(?, INTERVAL 1 DAY)

@@ -311,15 +311,15 @@ function writeReport(path: string): void {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   const exact = exactRounds === ROUNDS;
+  const replay = `\`npm run chaos -- --rounds ${exactRounds + 1} --seed ${SEED}\``;
+  const failed = exact ? '' : `, round ${exactRounds + 1} failed (replay: ${replay})`;
   const md = [
     '## Chaos',
     '',
     `\`npm run chaos -- --rounds ${ROUNDS} --seed ${SEED}\` on ${new Date().toISOString().slice(0, 10)}: ` +
-      `${exactRounds} of ${ROUNDS} round(s) ` +
-      `exact${exact ? '' : `, round ${exactRounds + 1} failed (replay: \`npm run chaos -- --rounds ${exactRounds + 1} --seed ${SEED}\`)`} ` +
-      `— sales row by row, daily and ` +
-      `weekly AOV to the won, anomalies by the rules written out in plain TypeScript, no lock or \`running\` run ` +
-      `left — on an Elasticsearch and a MariaDB of its own.`,
+      `${exactRounds} of ${ROUNDS} round(s) exact${failed} ` +
+      '— sales row by row, daily and weekly AOV to the won, anomalies by the rules written out in plain ' +
+      'TypeScript, no lock or `running` run left — on an Elasticsearch and a MariaDB of its own.',
     '',
     `- jobs: ${count((r) => r.job)}`,
     `- faults: ${count((r) => r.fault)}`,

@@ -6,6 +6,7 @@
  *
  * Runs on an Elasticsearch of its own (port 9230); the shared 9200/9201 are never touched.
  */
+import { joinedRegExp } from '../../support';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import {
   OwnElasticsearch,
@@ -66,7 +67,10 @@ describe('Elasticsearch killed mid-ingest', () => {
     // document still says `running`, and the re-run records it abandoned (its process is gone).
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
     expect(rerun.stderr).toMatch(
-      /^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on .+\) is gone; recorded as abandoned\n$/,
+      joinedRegExp(
+        /^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on /,
+        /.+\) is gone; recorded as abandoned\n$/,
+      ),
     );
     expect(rerun.code).toBe(0);
     expect(rerun.json<{ mode: string }>().mode).toBe('incremental');

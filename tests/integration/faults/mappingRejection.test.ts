@@ -7,7 +7,7 @@
  */
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
-import { TestWorld } from '../../support';
+import { TestWorld, joinedRegExp } from '../../support';
 import { GENERATED_ACCEPTED, expectRejectsDeadLettered, expectSalesEqualSql, insertGeneratedSales } from './support';
 
 const world = new TestWorld('fault-mapping');
@@ -60,7 +60,10 @@ describe('a document Elasticsearch refuses', () => {
         }
       )._source;
       expect(doc.reason).toMatch(
-        /^Elasticsearch refused the document: document_parsing_exception: .*failed to parse field \[card_number\] of type \[keyword\]/,
+        joinedRegExp(
+          /^Elasticsearch refused the document: document_parsing_exception: .*failed to parse field /,
+          /\[card_number\] of type \[keyword\]/,
+        ),
       );
       expect(doc.reason_code).toEqual(['ES_REFUSED']);
       expect(doc.stage).toBe('sink');

@@ -47,7 +47,8 @@ function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
 async function acceptedRowsFromSql(): Promise<SourceRow[]> {
   return world.query<SourceRow>(
     `SELECT * FROM platform_sales WHERE id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL
-       AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01' ORDER BY id`,
+       AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01'
+       AND modified >= '1000-01-01' ORDER BY id`,
   );
 }
 
