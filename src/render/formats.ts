@@ -98,11 +98,10 @@ export interface WriterOptions {
 const RIGHT: readonly ColumnKind[] = ['won', 'count', 'number'];
 
 /**
- * cli-table3 costs ~20 µs per cell (option merging and an ANSI regex built per width check)
- * and lays a table out in time quadratic in its rows, so `--all --format table` was many
- * times slower than ndjson. Tables are therefore drawn here, in cli-table3's own layout and
- * characters; only a row that needs wrapping (a cell wider than its column, or several lines)
- * is drawn by cli-table3, as a one-row table with the same column widths.
+ * Tables are drawn here, in cli-table3's own layout and characters, because cli-table3 is slow per
+ * cell and quadratic in rows (docs/performance.md "Small things"); only a row that needs wrapping
+ * (a cell wider than its column, or several lines) is drawn by cli-table3, as a one-row table with
+ * the same column widths.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 

@@ -46,7 +46,7 @@ function escapeHtml(s: unknown): string {
  * One chart as an SVG string, drawn by ECharts without a DOM; `empty`: what the chart says in
  * its middle when it has nothing to draw (a period without sales), instead of bare axes.
  */
-/** ECharts, loaded when a report is drawn: every other command would pay its start-up (about 0.15 s of CPU). */
+/** ECharts, loaded when a report is drawn: every other command would pay its start-up (docs/performance.md). */
 let loaded: typeof Echarts | undefined;
 function echarts(): typeof Echarts {
   loaded ??= require('echarts') as typeof Echarts;

@@ -1,9 +1,7 @@
 /**
  * JSON written straight into a Buffer, for the one document the product writes by the million:
- * the sale (sales/saleJson.ts). `JSON.stringify` of a sale builds its text in pieces, and with
- * Hangul in it as two bytes a character; the bulk writer then encoded that text into the
- * request buffer, flattening it first — about 7 kB of short-lived strings a sale, half of what
- * an ingest allocated, and garbage collection was a quarter of its CPU (bench/RESULTS.md).
+ * the sale (sales/saleJson.ts): `JSON.stringify` and then encoding its text into the request
+ * buffer made most of an ingest's garbage (docs/performance.md "JSON written as bytes").
  * Here keys are copied as pre-encoded bytes and strings encoded and escaped byte by byte (a
  * string with a surrogate, which is rare, by JSON.stringify). The bytes are exactly those of
  * `Buffer.from(JSON.stringify(value))` (tests/unit/es/jsonBytes.test.ts checks every escape).
@@ -180,8 +178,8 @@ export class JsonBytes {
   }
 
   /**
-   * Writes a string literal, encoding UTF-8 and escaping as JSON.stringify does, byte by byte (a
-   * native encoder call per string and an escaping pass measured slower); false when it holds a
+   * Writes a string literal, encoding UTF-8 and escaping as JSON.stringify does, byte by byte (see
+   * docs/performance.md "JSON written as bytes"); false when it holds a
    * surrogate, having written nothing: JSON.stringify escapes a lone one (\udXXX), and it is rare.
    */
   private encoded(value: string): boolean {

@@ -204,8 +204,7 @@ export async function ensureIndices(
   prefix: string,
   layout: IndexLayout = {},
 ): Promise<{ alias: string; index: string; action: IndexAction }[]> {
-  // All at once: each `create` waits for its shard to start, and one after another the seven
-  // took about half a second of a first ingest's run (0.46 s measured on the stack of npm test).
+  // All at once: each `create` waits for its shard to start (docs/performance.md "Small things").
   const results = await Promise.all(
     INDEX_DEFINITIONS.map(async (def) => {
       const r = await ensureIndex(client, prefix, def, layout);

@@ -79,8 +79,8 @@ async function* pagesInIdOrder(
 /**
  * A full run's pages: every row of the table in primary-key order, undated ones included, up to
  * the window's `untilModified`. The clustered index read in order, with no secondary index to
- * walk and no row looked up from it: over the sample's 1M rows MariaDB spent 3.3 CPU seconds on
- * it against 4.8–4.9 on the keyset (measured by hand, docs/performance.md). Each page says
+ * walk and no row looked up from it: a third less CPU for MariaDB (docs/performance.md "A full
+ * read in primary-key order"). Each page says
  * through which id it read; where that puts the checkpoint, which is in (modified, id) order,
  * `coveredPosition` finds.
  */

@@ -21,9 +21,9 @@ import {
 } from './days';
 
 /**
- * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 6.4 s for
- * 1M rows on one thread); a range is aggregated in slices, two at a time, so MySQL uses both
- * cores (bench/RESULTS.md).
+ * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile; a range is
+ * aggregated in slices, two at a time, so MySQL uses both cores (docs/performance.md
+ * "Aggregations sliced by day").
  */
 const AGGREGATION_SLICES = 4;
 const AGGREGATION_CONCURRENCY = 2;

@@ -26,8 +26,8 @@ export class WeeklyBaselines {
 
   /** Fetches the baselines these sales need that are not cached yet. */
   async load(sales: Iterable<{ store_id: string; sale_date: string }>): Promise<void> {
-    // Sale day → stores not cached: a page holds many sales of each (store, day), and the id of
-    // the weekly document (a day shifted, a string built) was made for every sale, 2 µs a row.
+    // Sale day → stores not cached: a page holds many sales of each (store, day), and building the
+    // weekly document's id per sale was costly (docs/performance.md "Lookups skipped on empty indices").
     const missingByDay = new Map<string, Set<string>>();
     let missingCount = 0;
     for (const s of sales) {

@@ -17,8 +17,8 @@
  *
  * Ingest has MySQL write the encoding (rowEncodingSql) and reads each row as those bytes: their
  * MD5 is the fingerprint (fingerprintOf) and `decodeSourceRow` reads the row back out of them.
- * MySQL writes it in C for about 1 µs a row; mysql2 decoding 23 columns and this file encoding
- * them again cost the CLI 3-4 µs (bench/RESULTS.md).
+ * MySQL writes it faster than the CLI could decode and re-encode the columns
+ * (docs/performance.md "Rows read as their encoding").
  */
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
@@ -86,12 +86,10 @@ function encodeColumn(value: unknown): void {
 /**
  * The fingerprint of a raw source row: an unsigned 32-bit integer. Ingest computes one per
  * row, so the encoding (the bytes of every column's encodeValue, joined) is written into one
- * reused buffer rather than built as a string — that string was the largest allocation of a
- * run that finds every row unchanged (3 kB a row of garbage). The columns are named one by one
- * in SOURCE_COLUMNS order (the unit tests prove the order): a property read by a computed name
- * and a byte count per column made this twice as slow (bench/RESULTS.md, "Stages alone"). The
- * digest is read as binary (latin1) text, four characters for 32 bits: the hex text, sliced and parsed,
- * cost a quarter of a µs more.
+ * reused buffer rather than built as a string; the columns are named one by one in
+ * SOURCE_COLUMNS order (the unit tests prove the order); the digest is read as binary (latin1)
+ * text, four characters for 32 bits. Each choice is measured in docs/performance.md "Rows read
+ * as their encoding".
  */
 export function rowFingerprint(row: SourceRow): number {
   scratch.length = 0;
@@ -176,8 +174,8 @@ export function columnsStoredAsUtf8(types: ReadonlyMap<string, ColumnType>): Set
  * The canonical encoding of a row as a MySQL expression over its columns (optionally of a table
  * alias). CONVERT(… USING utf8mb4) makes numbers and DATETIMEs their text and keeps the byte
  * length that of UTF-8, as Buffer.byteLength measures it; columns in `asIs` (storedAsUtf8) are
- * used as they are — the same bytes, and CONVERT, evaluated twice a column, was a third of
- * MariaDB's time over a million rows (9.0 -> 6.4 s).
+ * used as they are — the same bytes, and CONVERT, evaluated twice a column, is costly for MariaDB
+ * (docs/performance.md "Rows read as their encoding").
  */
 export function rowEncodingSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
   const parts = SOURCE_COLUMNS.map((name) => {

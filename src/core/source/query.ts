@@ -101,8 +101,8 @@ export async function describeSourceTable(pool: Pool, table: string): Promise<So
 
 /**
  * A page of source rows, each made a SourceRow only when asked for: a page waits (read ahead,
- * or for a free bulk request) while the one before is written, and 2,000 rows of column strings
- * waiting were what garbage collection copied and promoted (bench/RESULTS.md).
+ * or for a free bulk request) while the one before is written, and rows of column strings waiting
+ * are what garbage collection copies (docs/performance.md "Rows read as their encoding").
  */
 export interface RowPage {
   readonly length: number;
