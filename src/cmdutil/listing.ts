@@ -12,9 +12,11 @@ import { settleOutput } from './streams';
 import { chooseFormat } from './output';
 import { ExitCode, RunFailedError, UsageError } from '../core/errors';
 import type { SearchPlan } from '../core/search/salesQuery';
-import { SINGLE_REQUEST_MAX, searchPage, streamHits, type StreamStats } from '../core/es/pager';
+import { SINGLE_REQUEST_MAX, searchPage, streamPages, type StreamStats } from '../core/es/pager';
+import { withLongFields } from '../core/es/longFields';
 import {
   OUTPUT_FORMATS,
+  TABLE_CELL_MAX,
   columnsFor,
   createRecordWriter,
   type Column,
@@ -111,19 +113,26 @@ export async function runListing(
   };
   let total: { value: number; relation: 'eq' | 'gte' } | undefined;
   const stats: StreamStats = { pages: 0, hits: 0, shardDocTiebreak: true };
+  // The long fields the output shows (a table of the default columns shows none of them).
+  const longFields = (listing.plan.longFields ?? []).filter((f) => columns.some((c) => c.key === f));
+  /** Writes a page, its long fields fetched a few documents at a time; false once the reader is gone. */
+  const writePage = async (hits: estypes.SearchHit<DataRecord>[]): Promise<boolean> => {
+    for await (const group of withLongFields(es, listing.index, hits, longFields)) {
+      for (const hit of group) {
+        if (ctx.stdout.writable === false) return false; // the reader is gone (`| head`): fetch no more
+        await writer.write(toRecord(hit));
+      }
+    }
+    return true;
+  };
   try {
     if (limit !== undefined && limit <= SINGLE_REQUEST_MAX) {
       const page = await searchPage<DataRecord>(es, { ...base, max: limit });
       total = page.total;
-      for (const hit of page.hits) {
-        if (ctx.stdout.writable === false) break; // the reader is gone (`| head`): fetch no more
-        await writer.write(toRecord(hit));
-      }
+      await writePage(page.hits);
     } else {
-      for await (const hit of streamHits<DataRecord>(es, { ...base, max: limit }, stats)) {
-        if (ctx.stdout.writable === false) break;
-        await writer.write(toRecord(hit));
-      }
+      for await (const hits of streamPages<DataRecord>(es, { ...base, max: limit }, stats))
+        if (!(await writePage(hits))) break;
     }
   } catch (err) {
     explainSearchError(err, listing.index);
@@ -140,6 +149,10 @@ export async function runListing(
         `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ` +
         `${listing.noun}, ${listing.order}; --limit N or --all for more`;
     } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
+    if (writer.cut)
+      line +=
+        `; ${formatCount(writer.cut)} long cell(s) cut to ${TABLE_CELL_MAX} characters (--format json, ndjson ` +
+        `or csv print them whole)`;
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
     const paging = stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : '';
     ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${paging}`);

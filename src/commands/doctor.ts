@@ -9,17 +9,22 @@ import { clusterOverview, describeCluster } from '../core/es/cluster';
 import { countDocuments, probeElasticsearch } from '../core/inspect/cluster';
 import {
   BACKLOG_COUNT_CAP,
+  futureRows,
   inspectSourceServer,
   inspectSourceTable,
   sourceBacklog,
   sourceLagSeconds,
+  type FutureRows,
 } from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
+import type { RecordedSchema } from '../core/state/sourceSchema';
+import { inspectSourceColumns, unreadableColumns, type SourceColumns } from '../core/source/query';
+import { diffSchema, schemaChangeLine } from '../core/source/schemaDrift';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
 import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
 import { ExitCode } from '../core/errors';
 import { TIME_LIMITS, redactUrl } from '../core/config/config';
-import { today } from '../core/time/businessDay';
+import { toWallClock, today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -52,6 +57,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   const es: Client = createEsClient(config, { requestTimeout: 10_000, maxRetries: config.esNodes.length - 1 });
   let esUp = false;
   let mysqlUp = false;
+  /** The table is there: its columns are worth a look. */
+  let sourceFound = false;
   // Red: some primaries are gone, and reading their indices would hang until a timeout.
   let clusterRed = false;
   try {
@@ -93,6 +100,7 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       mysqlUp = true;
       checks.push({ name: 'mysql', status: 'ok', detail: `${redactUrl(config.mysqlUrl)} — ${server.version}` });
       const table = await inspectSourceTable(pool, config.table);
+      sourceFound = table.exists;
       if (!table.exists) {
         checks.push({
           name: 'source table',
@@ -164,6 +172,13 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
     if (missing.length || wrong.length || clusterRed) return checks;
 
     const state = new StateStore(es, names.state);
+    if (mysqlUp && sourceFound) {
+      const [described, recorded] = await Promise.all([
+        inspectSourceColumns(ctx.mysql(), config.table, { sourceTz: config.sourceTz, now: ctx.now() }),
+        state.readSourceSchema(config.table),
+      ]);
+      checks.push(sourceSchemaCheck(config.table, described, recorded, now));
+    }
     const checkpoint = await state.readCheckpoint(config.table);
     if (!checkpoint) {
       checks.push({
@@ -173,7 +188,12 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         hint: 'run `earlypay ingest` (the first run copies everything)',
       });
     } else if (mysqlUp) {
-      const { latest, pending } = await sourceBacklog(ctx.mysql(), config.table, checkpoint);
+      const { latest, pending } = await sourceBacklog(
+        ctx.mysql(),
+        config.table,
+        checkpoint,
+        toWallClock(ctx.now(), config.sourceTz),
+      );
       const lag = lagDetail(sourceLagSeconds(latest, checkpoint.modified, config.sourceTz));
       checks.push({
         name: 'checkpoint',
@@ -191,6 +211,11 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)})`,
       });
     }
+
+    if (mysqlUp && sourceFound)
+      checks.push(
+        futureRowsCheck(await futureRows(ctx.mysql(), config.table, toWallClock(ctx.now(), config.sourceTz))),
+      );
 
     const runs = await lastRuns(es, names.runs);
     for (const job of Object.keys(JOB_MAX_AGE_HOURS)) {
@@ -228,6 +253,78 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
   } finally {
     await es.close();
   }
+}
+
+/** Rows modified after now: each ingest copies them, but they say the clocks disagree. */
+export function futureRowsCheck(future: FutureRows): Check {
+  if (future.count === 0) return { name: 'future rows', status: 'ok', detail: 'no row is modified after now' };
+  return {
+    name: 'future rows',
+    status: 'warn',
+    detail:
+      `${future.count.toLocaleString('en-US')} row(s) modified after now, the latest ${String(future.latest)}: ` +
+      `clock skew? every ingest copies them, and its checkpoint stays before them`,
+    hint:
+      "compare the application servers' clocks (and EARLYPAY_SOURCE_TZ) with this host's; rows dated years ahead " +
+      'are garbage to fix in the source',
+  };
+}
+
+/** A change of the source schema stays a warning this long after a run found it. */
+const SCHEMA_CHANGE_WARN_MS = 7 * 86_400_000;
+
+/**
+ * The source table's column types: whether earlypay reads them (a type it cannot map fails, as
+ * the jobs stop on it), what changed since the last run recorded them (the next run says so too),
+ * and the last change a run found, for a week.
+ */
+export function sourceSchemaCheck(
+  table: string,
+  described: SourceColumns,
+  recorded: RecordedSchema | null,
+  now: number,
+): Check {
+  const name = 'source schema';
+  const changes = recorded ? diffSchema(recorded.columns, described) : [];
+  const unreadable = unreadableColumns(described);
+  if (unreadable.length) {
+    return {
+      name,
+      status: 'fail',
+      detail: [
+        changes.length ? schemaChangeLine(table, changes) : '',
+        ...unreadable.map((u) => `column ${u.column}: ${u.why}`),
+      ]
+        .filter(Boolean)
+        .join('; '),
+      hint:
+        'ingest and reconcile stop before writing anything until the column or its type is restored (or ' +
+        'EARLYPAY_TABLE names a view with the columns of docs/contract.md §3)',
+    };
+  }
+  if (changes.length)
+    return {
+      name,
+      status: 'warn',
+      detail: schemaChangeLine(table, changes),
+      hint: 'the next `earlypay ingest` carries on and records it; nothing to do if the change was intended',
+    };
+  const last = recorded?.last_change;
+  if (last && now - Date.parse(last.at) < SCHEMA_CHANGE_WARN_MS)
+    return {
+      name,
+      status: 'warn',
+      detail: `${last.line}, found ${ago(last.at, now)} by run ${last.run_id}`,
+      hint: 'nothing to do if the change was intended (docs/commands.md "Source schema changes")',
+    };
+  return {
+    name,
+    status: 'ok',
+    detail: recorded
+      ? `${described.columns.size} columns, as recorded ` +
+        `${ago(recorded.recorded_at, now)}${last ? `; last change ${ago(last.at, now)}` : ''}`
+      : `${described.columns.size} columns, all readable; recorded by the next ingest`,
+  };
 }
 
 /** The last reconcile's outcome (in sync, drift found, repaired, drift remains), from its run document. */

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
+import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
@@ -33,6 +34,10 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
     s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
     `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
     s.withdrawn ? `${formatCount(s.withdrawn)} previously accepted row(s) now invalid: removed from ES` : '',
+    s.valid_again ? `${formatCount(s.valid_again)} previously rejected row(s) valid again: out of the dead letter` : '',
+    s.future
+      ? `${formatCount(s.future)} row(s) modified after now (clock skew?), read; the checkpoint stays before them`
+      : '',
     `flagged ${formatCount(s.flagged)}${rules ? ` (${rules})` : ''}`,
     s.repeated_amount ? `REPEATED_AMOUNT ranked: ${formatCount(s.repeated_amount.flagged)} flagged` : '',
     `${formatCount(s.days_changed)} day(s) changed`,
@@ -103,6 +108,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
         `move every row to ${config.tz} with \`earlypay ingest --full\``,
       );
     const started = Date.now();
+    const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'ingest', !ctx.flags.quiet);
     let stats: IngestStats;
     try {
@@ -128,14 +134,16 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           dryRun: Boolean(opts.dryRun),
           lagMs: opts.lag,
           overlapMs: opts.overlap,
+          source: schema.source,
         },
       );
     } finally {
       progress.stop();
     }
+    if (!opts.dryRun) await schema.record();
     const failRejects = Boolean(opts.failOnRejects) && stats.rejected > 0;
     return {
-      counts: { ...stats },
+      counts: { ...stats, schema_changes: schema.changes.map((c) => c.text) },
       summary: summarizeIngest(stats, Date.now() - started),
       attention: failRejects
         ? new RejectedRowsError(

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
+import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { checkDataZone } from '../cmdutil/zone';
 import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
 import { DriftError, UsageError } from '../core/errors';
@@ -18,7 +19,7 @@ import {
 } from '../core/reconcile/days';
 import { DRIFT_ID_CAP } from '../core/reconcile/drillDown';
 import { reconcile, type ReconcileResult } from '../core/reconcile/reconcile';
-import { today } from '../core/time/businessDay';
+import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, today } from '../core/time/businessDay';
 import { renderRecordsTable, type Column } from '../render/formats';
 import { createProgress } from '../render/progress';
 import { formatWon } from '../core/money';
@@ -84,7 +85,11 @@ function listDays(days: { day: string }[], max = 5): string {
 
 /** `--from A --to B` spanning these days. */
 function spanArgs(days: { day: string }[]): string {
-  return days.length ? `--from ${days[0]!.day} --to ${days[days.length - 1]!.day}` : '';
+  if (days.length === 0) return '';
+  const [first, last] = [days[0]!.day, days[days.length - 1]!.day];
+  // Documents an earlier version let in on unsupported days (a year-100 sale) can be named by --all only.
+  if (first < FIRST_BUSINESS_DAY || last > LAST_BUSINESS_DAY) return '--all';
+  return `--from ${first} --to ${last}`;
 }
 
 /** Days compared by count and amount only, and the command that fingerprints their documents. */
@@ -119,6 +124,7 @@ export function summarizeReconcile(r: ReconcileResult, ms: number): string {
         `${formatCount(p.rows_reingested)} rows` +
         (p.deleted ? `, deleted ${formatCount(p.deleted)} document(s) of rows gone from MySQL` : '') +
         (p.withdrawn ? `, withdrew ${formatCount(p.withdrawn)} now-invalid` : '') +
+        (p.valid_again ? `, ${formatCount(p.valid_again)} valid again (out of the dead letter)` : '') +
         (p.filled ? `, fingerprinted ${formatCount(p.filled)} older document(s)` : '') +
         (p.rejected ? `, ${formatCount(p.rejected)} rejected (dead letter)` : ''),
       r.remaining_days === 0 ? 'now in sync' : `${formatCount(r.remaining_days)} day(s) still drift`,
@@ -192,6 +198,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
       `re-ingest every row in ${config.tz} first (\`earlypay ingest --full --tz ${config.tz}\`)`,
     );
     const started = Date.now();
+    const schema = await checkSourceSchema(ctx, run.runId);
     const progress = createProgress(ctx.stderr, 'repair', !ctx.flags.quiet);
     let result: ReconcileResult;
     try {
@@ -206,11 +213,18 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
           verbose: ctx.log.verbose,
           onProgress: (n) => progress.update(n),
         },
-        { range, repair: Boolean(opts.repair), batchSize: opts.batchSize, concurrency: opts.concurrency },
+        {
+          range,
+          repair: Boolean(opts.repair),
+          batchSize: opts.batchSize,
+          concurrency: opts.concurrency,
+          source: schema.source,
+        },
       );
     } finally {
       progress.stop();
     }
+    await schema.record();
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
         ctx.stdout.write(
@@ -223,7 +237,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     }
     const drifting = result.remaining_days > 0;
     return {
-      counts: { ...result },
+      counts: { ...result, schema_changes: schema.changes.map((c) => c.text) },
       summary: summarizeReconcile(result, Date.now() - started),
       attention: drifting ? new DriftError(driftReason(result)) : undefined,
     };

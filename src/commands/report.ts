@@ -41,7 +41,14 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   const yesterday = shiftDay(today(config.tz, ctx.now()), -1);
   const range = opts.range ?? { from: yesterday, to: yesterday };
   const data = await buildReport(
-    { es: ctx.es(), mysql: ctx.mysql(), names: ctx.names(), table: config.table, now: ctx.now() },
+    {
+      es: ctx.es(),
+      mysql: ctx.mysql(),
+      names: ctx.names(),
+      table: config.table,
+      sourceTz: config.sourceTz,
+      now: ctx.now(),
+    },
     { from: range.from, to: range.to, stores: opts.stores },
   );
   const html = renderReportHtml(data);

@@ -82,6 +82,30 @@ export interface RecordWriter {
   write(record: DataRecord): Promise<void>;
   /** Finishes the output (closing `]`, the last table block); returns how many records were written. */
   end(): Promise<number>;
+  /** Table cells cut to TABLE_CELL_MAX characters so far (machine formats cut nothing). */
+  readonly cut?: number;
+}
+
+/**
+ * Characters a table cell shows at most: a longer text (a raw record of megabytes) is cut there
+ * with an ellipsis, and the listing says so. JSON, NDJSON and CSV keep every value whole.
+ */
+export const TABLE_CELL_MAX = 300;
+
+/** A record's cells longer than TABLE_CELL_MAX cut (a copy when any is), and how many were. */
+function cutLongCells(record: DataRecord, columns: readonly Column[]): { record: DataRecord; cut: number } {
+  let out: DataRecord | undefined;
+  let cut = 0;
+  for (const c of columns) {
+    const value = record[c.key];
+    if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') continue;
+    const text = typeof value === 'string' ? value : tableCell(value, c.kind);
+    if (text.length <= TABLE_CELL_MAX) continue;
+    out ??= { ...record };
+    out[c.key] = `${text.slice(0, TABLE_CELL_MAX)}…`;
+    cut++;
+  }
+  return { record: out ?? record, cut };
 }
 
 export interface WriterOptions {
@@ -196,6 +220,7 @@ export function createRecordWriter(format: OutputFormat, opts: WriterOptions): R
     case 'table': {
       const block = opts.tableBlock ?? 1_000;
       let rows: DataRecord[] = [];
+      let cut = 0;
       const flush = async (): Promise<void> => {
         if (rows.length === 0) return;
         await writeOut(stream, `${renderRecordsTable(rows, columns, opts.style)}\n`);
@@ -204,12 +229,18 @@ export function createRecordWriter(format: OutputFormat, opts: WriterOptions): R
       return {
         async write(r) {
           count++;
-          rows.push(r);
+          // Cut as it arrives: a block holds its rows' cells, never their megabytes.
+          const cells = cutLongCells(r, columns);
+          cut += cells.cut;
+          rows.push(cells.record);
           if (rows.length >= block) await flush();
         },
         async end() {
           await flush();
           return count;
+        },
+        get cut() {
+          return cut;
         },
       };
     }

@@ -18,7 +18,8 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
 import type { RuleThresholds } from '../config/config';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
-import type { SaleDocument } from '../sales/saleDocument';
+import { LONG_SALE_FIELDS, type SaleDocument } from '../sales/saleDocument';
+import { withRewrittenSales } from '../rules/rewrittenSales';
 import {
   GROUP_RULE,
   anomalyId,
@@ -138,6 +139,8 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     const now = deps.now();
     const at = now.toISOString();
     const ops: BulkOp[] = [];
+    /** Sales whose anomaly_rules change: rewritten whole, their long fields fetched a few at a time. */
+    const rewrites: { sale: SaleDocument; version: number; rules: string[] }[] = [];
     for (const { sale, version } of sales) {
       const findings = evaluateSaleRules(sale, {
         thresholds,
@@ -175,18 +178,14 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       const rules = diff.rules;
       if (!sameRules(rules, sale.anomaly_rules)) {
         result.sales_updated++;
-        ops.push({
-          kind: 'index',
-          index: names.sales,
-          id: sale.id,
-          doc: { ...sale, anomaly_rules: rules },
-          version,
-          versionType: 'external_gte',
-        });
+        rewrites.push({ sale, version, rules });
       }
     }
-    if (ops.length) {
-      const written = await writeBulk(client, ops, { what: 'scanning', hint: RERUN_SCAN });
+    if (ops.length || rewrites.length) {
+      const written = await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites), {
+        what: 'scanning',
+        hint: RERUN_SCAN,
+      });
       result.sales_superseded += written.superseded;
       result.sales_updated -= written.superseded;
     }
@@ -199,6 +198,8 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     sort: [],
     version: true,
     pageSize: PAGE,
+    // The rules read none of them: fetched for the sales rewritten only (withRewrittenSales).
+    source: { excludes: [...LONG_SALE_FIELDS] },
   })) {
     result.sales_checked++;
     page.push({ sale: hit._source!, version: hit._version! });

@@ -392,7 +392,8 @@ export class BulkWriter {
         })
         .finally(() => {
           this.inFlight--;
-          this.spare.push(body.buffer);
+          // A body grown for an op larger than BODY_SLACK is let go: kept, each one would hold that much for the run.
+          if (body.buffer.length <= this.flushBytes + BODY_SLACK) this.spare.push(body.buffer);
           this.sendReady();
           segment.ended();
           const waiting = this.waiting;

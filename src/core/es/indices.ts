@@ -4,7 +4,7 @@
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { withTextGrams } from '../sales/saleDocument';
+import { LONG_SALE_FIELDS, withTextGrams } from '../sales/saleDocument';
 
 export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
 
@@ -27,6 +27,8 @@ export interface IndexDefinition {
    */
   rewriteBelow?: number;
   rewrite?: (doc: Record<string, unknown>) => Record<string, unknown>;
+  /** Fields that may hold megabytes: a copy reads them apart, a few documents at a time (longFields.ts). */
+  longFields?: readonly string[];
 }
 
 /** The numeric sub-field of an id (`store_id.number`). */
@@ -55,11 +57,14 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     suffix: 'sales',
     // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
     // compounds), computed for the existing sales on upgrade (a copy behind the alias);
-    // 4: the numbers of id and store_id (numeric sorts), filled by a copy.
-    version: 4,
+    // 4: the numbers of id and store_id (numeric sorts), filled by a copy; 5: text_bytes
+    // (fetches bounded by bytes), added in place (the next run that reads a row fills it, an
+    // `ingest --full` every one), computed in a copy from an older index.
+    version: 5,
     copyBelow: 4,
-    rewriteBelow: 3,
+    rewriteBelow: 5,
     rewrite: withTextGrams,
+    longFields: LONG_SALE_FIELDS,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -97,6 +102,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         row_fingerprint: long,
         /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
         text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
+        /** UTF-8 bytes of remark, raw_data and text_grams (es/longFields.ts sizes its fetches by it). */
+        text_bytes: long,
       },
     },
   },
@@ -175,7 +182,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'deadletter',
     suffix: 'deadletter',
-    version: 1,
+    // 2: row_fingerprint, added in place (a run compares it rather than fetching the raw row).
+    version: 2,
     mappings: {
       dynamic: 'strict',
       properties: {
@@ -185,6 +193,8 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
         reason: textWithKeyword,
         reason_code: keyword,
         row: opaque,
+        /** The raw row's fingerprint (source/fingerprint.ts): whether the row still is as the dead letter holds it. */
+        row_fingerprint: long,
         run_id: keyword,
         first_seen: date,
         last_seen: date,

@@ -153,7 +153,10 @@ export class JsonBytes {
    * escaped. (Valid UTF-8 holds no lone surrogate, the one thing it escapes beyond ASCII.)
    */
   utf8(bytes: Buffer, start: number, end: number): void {
-    this.ensure((end - start) * 6 + 2);
+    // Room for the worst case (every byte escaped, 6 bytes each) — but for a long text, what its
+    // escapes take: six times megabytes of raw_data was a body grown for nothing.
+    const n = end - start;
+    this.ensure(n <= LONG_TEXT ? n * 6 + 2 : n + 2 + 5 * escapesIn(bytes, start, end));
     const buf = this.buffer;
     let at = this.length;
     buf[at++] = 0x22;
@@ -209,6 +212,19 @@ export class JsonBytes {
     this.length = at;
     return true;
   }
+}
+
+/** Bytes of text beyond which `utf8` counts the escapes it needs room for rather than assume the worst. */
+const LONG_TEXT = 65_536;
+
+/** The bytes of a UTF-8 text JSON escapes (each takes at most 6 bytes instead of 1). */
+function escapesIn(bytes: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 0x80 && ESCAPED[c] !== 0) n++;
+  }
+  return n;
 }
 
 /** Key and punctuation bytes, encoded once. */

@@ -7,6 +7,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { INDEX_DEFINITIONS, type IndexDefinition } from './indices';
 import { writeBulk } from './bulkWrite';
+import { withLongFields } from './longFields';
 import { RunFailedError } from '../errors';
 
 /**
@@ -187,7 +188,7 @@ export async function ensureIndex(
         }
       }
       const target = await createVersioned(client, prefix, def, def.version, false, layout);
-      await copyIndex(client, index, target, rewrite);
+      await copyIndex(client, index, target, rewrite, def.longFields);
       await client.indices.updateAliases({
         actions: [
           { remove: { index, alias: status.alias } },
@@ -251,9 +252,15 @@ async function applyReplicas(client: Client, index: string, layout: IndexLayout)
 /**
  * Copies every document, keeping ids and versions (sales carry external versions), with a
  * scroll and the bulk helper: minimal distributions have no _reindex. `rewrite` computes what
- * the new mapping adds.
+ * the new mapping adds. The `longFields` of a page are fetched apart, a few documents at a time.
  */
-async function copyIndex(client: Client, from: string, to: string, rewrite: IndexDefinition['rewrite']): Promise<void> {
+async function copyIndex(
+  client: Client,
+  from: string,
+  to: string,
+  rewrite: IndexDefinition['rewrite'],
+  longFields: readonly string[] = [],
+): Promise<void> {
   const ops = (async function* () {
     for await (const res of client.helpers.scrollSearch<Record<string, unknown>>({
       index: from,
@@ -261,17 +268,20 @@ async function copyIndex(client: Client, from: string, to: string, rewrite: Inde
       version: true,
       sort: ['_doc'],
       query: { match_all: {} },
+      ...(longFields.length ? { _source: { excludes: [...longFields] } } : {}),
     })) {
-      for (const hit of res.body.hits.hits) {
-        const doc = rewrite ? rewrite(hit._source!) : hit._source!;
-        yield {
-          kind: 'index' as const,
-          index: to,
-          id: hit._id!,
-          doc,
-          version: hit._version,
-          versionType: 'external_gte' as const,
-        };
+      for await (const group of withLongFields(client, from, res.body.hits.hits, longFields)) {
+        for (const hit of group) {
+          const doc = rewrite ? rewrite(hit._source!) : hit._source!;
+          yield {
+            kind: 'index' as const,
+            index: to,
+            id: hit._id!,
+            doc,
+            version: hit._version,
+            versionType: 'external_gte' as const,
+          };
+        }
       }
     }
   })();

@@ -9,11 +9,14 @@
  *                   counted, in the context's RepeatCandidates, when the run keeps them);
  *   rejected rows   a dead-letter document; a row that was accepted once and is invalid now
  *                   is also withdrawn (contract.ts: its sales and anomaly documents deleted);
+ *                   a row rejected once and accepted now loses its dead-letter document (valid
+ *                   again);
  *   gone rows       (reconcile --repair) withdrawn;
  *   unchanged rows  nothing at all: a row whose stored document has its version, fingerprint,
- *                   business day and rules, or a rejected row the dead letter holds as it is,
- *                   is not written again and marks no day changed (an incremental run re-reads
- *                   the --overlap every time); its text_grams are never computed.
+ *                   business day, rules and text_bytes (a document older than it is rewritten),
+ *                   or a rejected row the dead letter holds as it is, is not written again and
+ *                   marks no day changed (an incremental run re-reads the --overlap every time);
+ *                   its text_grams are never computed.
  */
 import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
@@ -30,7 +33,7 @@ import {
   type RuleId,
   type SaleRuleContext,
 } from '../rules/rules';
-import { fillTextGrams, mapSourceRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
+import { fillTextGrams, mapSourceRow, tooLargeRow, type AcceptedSale, type RejectedRow } from '../sales/saleDocument';
 import { writeSaleDoc } from '../sales/saleJson';
 import type { RowPage } from '../source/query';
 import type { SourceRow } from '../source/row';
@@ -56,7 +59,7 @@ export interface JudgeContext {
 export interface MappedPage {
   /** Their `text_grams` are filled in by judgePage, for the documents it writes. */
   accepted: AcceptedSale[];
-  rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string }[];
+  rejected: { row: SourceRow; why: RejectedRow; deadLetterId: string; fingerprint: number }[];
   gone: readonly GoneRow[];
 }
 
@@ -68,6 +71,8 @@ export interface BatchOutcome {
   rejected: number;
   /** Accepted rows whose stored document is already what this run would write. */
   unchanged: number;
+  /** Accepted rows the dead letter held (rejected once, valid now): their dead letters removed. */
+  validAgain: number;
   /** Sales with a per-sale finding. */
   flagged: number;
   byRule: Map<RuleId, number>;
@@ -89,6 +94,7 @@ export function deadLetterOp(
   row: unknown,
   rejected: { sourceId: string | null; codes: string[]; reason: string },
   stage: string,
+  rowFingerprint?: number,
 ): BulkOp {
   const doc = {
     source_id: rejected.sourceId,
@@ -97,6 +103,7 @@ export function deadLetterOp(
     reason: rejected.reason,
     reason_code: rejected.codes,
     row,
+    row_fingerprint: rowFingerprint ?? null,
     run_id: runId,
     last_seen: at,
   };
@@ -122,24 +129,32 @@ export function mapPage(rows: RowPage, ctx: JudgeContext, gone: readonly GoneRow
   };
   for (let i = 0; i < rows.length; i++) {
     const row = rows.row(i);
-    const mapped = mapSourceRow(row, opts, rows.fingerprint(i));
+    const mapped = rows.tooLarge?.(i)
+      ? ({ ok: false, rejected: tooLargeRow(row) } as const)
+      : mapSourceRow(row, opts, rows.fingerprint(i));
     if (mapped.ok) page.accepted.push(mapped.sale);
     else
       page.rejected.push({
         row,
         why: mapped.rejected,
         deadLetterId: deadLetterId(ctx.table, mapped.rejected.sourceId, row),
+        fingerprint: rows.fingerprint(i),
       });
   }
   return page;
 }
 
 /** What the lookups stage must fetch for a mapped page. */
-export function lookupKeys(page: MappedPage): LookupKeys {
+export function lookupKeys(page: MappedPage, ctx: Pick<JudgeContext, 'table'>): LookupKeys {
   const saleIds = page.accepted.map((s) => s.doc.id);
   for (const r of page.rejected) if (r.why.sourceId && WHOLE_NUMBER.test(r.why.sourceId)) saleIds.push(r.why.sourceId);
   for (const g of page.gone) saleIds.push(g.id);
-  return { saleIds, deadLetterIds: page.rejected.map((r) => r.deadLetterId), sales: page.accepted.map((s) => s.doc) };
+  return {
+    saleIds,
+    deadLetterIds: page.rejected.map((r) => r.deadLetterId),
+    acceptedDeadLetterIds: page.accepted.map((s) => deadLetterId(ctx.table, s.doc.id, null)),
+    sales: page.accepted.map((s) => s.doc),
+  };
 }
 
 export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeContext): BatchOutcome {
@@ -151,6 +166,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     accepted: page.accepted.length,
     rejected: page.rejected.length,
     unchanged: 0,
+    validAgain: 0,
     flagged: 0,
     byRule: new Map(),
     cleared: 0,
@@ -161,10 +177,11 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (w.day) out.days.add(w.day);
   };
 
-  for (const { row, why, deadLetterId: id } of page.rejected) {
+  for (const { row, why, deadLetterId: id, fingerprint } of page.rejected) {
     const held = found.deadLetters.get(id);
-    const same = held && sameRules(held.reason_code, why.codes) && JSON.stringify(held.row) === JSON.stringify(row);
-    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate'));
+    // The row's fingerprint, not the row: a raw row of megabytes is never fetched back to be compared.
+    const same = held && sameRules(held.reason_code, why.codes) && held.row_fingerprint === fingerprint;
+    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
     if (before && why.sourceId) withdraw({ saleId: why.sourceId, day: before.sale_date, cause: 'invalid' });
@@ -175,6 +192,14 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
   const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };
   for (const sale of page.accepted) {
     const doc = sale.doc;
+    // Rejected once, valid now: the dead letter describes the rows rejected now, and this one is not.
+    if (found.validAgain.size) {
+      const held = deadLetterId(ctx.table, doc.id, null);
+      if (found.validAgain.has(held)) {
+        out.ops.push({ kind: 'delete', index: names.deadletter, id: held });
+        out.validAgain++;
+      }
+    }
     rules.baseline = found.baseline(doc.store_id, doc.sale_date);
     const findings = evaluateSaleRules(doc, rules);
     if (findings.length) out.flagged++;
@@ -190,6 +215,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
       before &&
       before.version === sale.version &&
       before.row_fingerprint === doc.row_fingerprint &&
+      before.text_bytes !== undefined &&
       before.sale_date === doc.sale_date &&
       sameRules(before.anomaly_rules, diff.rules)
     ) {

@@ -17,18 +17,23 @@ export interface StoredSale {
   anomaly_rules: string[];
   /** Absent on documents written before fingerprints existed. */
   row_fingerprint?: number;
+  /** Absent on documents written before mapping version 4. */
+  text_bytes?: number;
   version: number;
 }
 
-/** What the dead letter holds for one rejected row. */
+/** What the dead letter holds for one rejected row (its raw row is not fetched: it may be megabytes). */
 export interface StoredDeadLetter {
-  row: unknown;
+  /** Absent on dead letters written before mapping version 2: rewritten once. */
+  row_fingerprint?: number;
   reason_code: string[];
 }
 
 export interface BatchLookups {
   stored: ReadonlyMap<string, StoredSale>;
   deadLetters: ReadonlyMap<string, StoredDeadLetter>;
+  /** The dead-letter ids of accepted rows that the dead letter still holds: rows valid again. */
+  validAgain: ReadonlySet<string>;
   baseline(storeId: string, saleDate: string): WeeklyBaseline | null;
 }
 
@@ -36,6 +41,8 @@ export interface LookupKeys {
   /** Ids whose sales documents may exist (accepted rows and rejected rows with an id). */
   saleIds: string[];
   deadLetterIds: string[];
+  /** The dead-letter ids of the accepted rows (a row rejected before may be valid now). */
+  acceptedDeadLetterIds: string[];
   sales: { store_id: string; sale_date: string }[];
 }
 
@@ -46,7 +53,11 @@ export interface EmptyAtStart {
   baselines: boolean;
 }
 
-/** Counts the documents of the indices the lookups read (none yet on a new prefix, e.g. a dry run). */
+/**
+ * Counts the documents of the indices the lookups read (none yet on a new prefix, e.g. a dry
+ * run). A dead letter that holds documents is refreshed, so that the search for rows valid again
+ * (forBatch) sees every one written before this run.
+ */
 export async function emptyAtStart(es: Client, names: IndexNames): Promise<EmptyAtStart> {
   const empty = async (index: string): Promise<boolean> =>
     (await es.count({ index, ignore_unavailable: true })).count === 0;
@@ -55,10 +66,12 @@ export async function emptyAtStart(es: Client, names: IndexNames): Promise<Empty
     empty(names.deadletter),
     empty(names.weeklyAov),
   ]);
+  if (!deadLetters) await es.indices.refresh({ index: names.deadletter });
   return { sales, deadLetters, baselines };
 }
 
 const NOTHING: ReadonlyMap<string, never> = new Map<string, never>();
+const NONE: ReadonlySet<string> = new Set<string>();
 
 export class Lookups {
   private readonly baselines: WeeklyBaselines;
@@ -76,9 +89,10 @@ export class Lookups {
   async forBatch(keys: LookupKeys): Promise<BatchLookups> {
     const { empty } = this;
     if (empty.sales && empty.deadLetters && empty.baselines)
-      return { stored: NOTHING, deadLetters: NOTHING, baseline: this.baseline };
+      return { stored: NOTHING, deadLetters: NOTHING, validAgain: NONE, baseline: this.baseline };
     const stored = new Map<string, StoredSale>();
     const deadLetters = new Map<string, StoredDeadLetter>();
+    const validAgain = new Set<string>();
     await Promise.all([
       empty.baselines ? undefined : this.baselines.load(keys.sales),
       (async () => {
@@ -87,7 +101,7 @@ export class Lookups {
         const res = await this.es.mget<Omit<StoredSale, 'version'>>({
           index: this.names.sales,
           ids: keys.saleIds,
-          _source: ['sale_date', 'anomaly_rules', 'row_fingerprint'],
+          _source: ['sale_date', 'anomaly_rules', 'row_fingerprint', 'text_bytes'],
           filter_path: ['docs._id', 'docs._version', 'docs.found', 'docs._source'],
         });
         for (const d of res.docs) {
@@ -104,11 +118,24 @@ export class Lookups {
         const res = await this.es.mget<StoredDeadLetter>({
           index: this.names.deadletter,
           ids: keys.deadLetterIds,
-          _source: ['row', 'reason_code'],
+          _source: ['row_fingerprint', 'reason_code'],
         });
         for (const d of res.docs) if ('found' in d && d.found && d._source) deadLetters.set(d._id, d._source);
       })(),
+      (async () => {
+        // A search, not an mget: it answers with the few ids it finds, not a line for each of the page's rows.
+        if (empty.deadLetters || keys.acceptedDeadLetterIds.length === 0) return;
+        const res = await this.es.search({
+          index: this.names.deadletter,
+          size: keys.acceptedDeadLetterIds.length,
+          _source: false,
+          track_total_hits: false,
+          query: { ids: { values: keys.acceptedDeadLetterIds } },
+          filter_path: ['hits.hits._id'],
+        });
+        for (const h of res.hits?.hits ?? []) validAgain.add(h._id!);
+      })(),
     ]);
-    return { stored, deadLetters, baseline: this.baseline };
+    return { stored, deadLetters, validAgain, baseline: this.baseline };
   }
 }

@@ -114,6 +114,10 @@ export interface IngestStats {
   rejected: number;
   /** Previously accepted rows that are invalid now: their documents were removed. */
   withdrawn: number;
+  /** Rows the dead letter held that are accepted now: their dead letters were removed. */
+  valid_again: number;
+  /** Rows modified after now (clock skew): read, and the checkpoint kept before them. */
+  future: number;
   flagged: number;
   by_rule: Partial<Record<RuleId, number>>;
   anomalies_cleared: number;
@@ -172,7 +176,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const judge = async (page: SourcePage): Promise<PageWrites> => {
     const ctx = judging();
     const mapped = mapPage(page.rows, ctx, page.gone);
-    const judged = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped)), ctx);
+    const judged = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
     tally(stats, judged);
     return { ops: judged.ops, withdrawals: judged.withdrawals, covers: { reached: page.reached, days: judged.days } };
   };
@@ -192,6 +196,7 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
         break;
       }
       const writes = await judge(page);
+      if (page.future) stats.future += page.rows.length;
       await checkpoint.beforeWriting(writes.covers, opts.dryRun);
       if (!opts.dryRun) await sink.write(writes);
       deps.onProgress?.({ read: stats.read, total });
@@ -270,6 +275,8 @@ function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | nu
     superseded: 0,
     rejected: 0,
     withdrawn: 0,
+    valid_again: 0,
+    future: 0,
     flagged: 0,
     by_rule: {},
     anomalies_cleared: 0,
@@ -288,6 +295,7 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.rejected += o.rejected;
   stats.unchanged += o.unchanged;
   stats.withdrawn += o.withdrawals.length;
+  stats.valid_again += o.validAgain;
   stats.flagged += o.flagged;
   stats.anomalies_cleared += o.cleared;
   for (const [rule, n] of o.byRule) stats.by_rule[rule] = (stats.by_rule[rule] ?? 0) + n;

@@ -52,17 +52,19 @@ export interface PlanInput {
 
 export function planIngest(input: PlanInput): IngestPlan {
   const untilModified = toWallClock(new Date(input.now.getTime() - input.lagMs), input.sourceTz);
+  // Rows modified after now (clock skew) are read apart, every run, without moving the checkpoint.
+  const futureAfter = toWallClock(input.now, input.sourceTz);
   const { previous } = input;
   if (input.rows) return { mode: 'repair', rows: input.rows, window: { untilModified }, mayAdvance: false };
   if (input.since) {
     const fromModified = toWallClock(input.since, input.sourceTz);
     return {
       mode: 'since',
-      window: { fromModified, untilModified },
+      window: { fromModified, untilModified, futureAfter },
       mayAdvance: previous !== null && fromModified <= previous.modified,
     };
   }
-  if (input.full || !previous) return { mode: 'full', window: { untilModified }, mayAdvance: true };
+  if (input.full || !previous) return { mode: 'full', window: { untilModified, futureAfter }, mayAdvance: true };
   const at = wallClockToInstant(previous.modified, input.sourceTz);
   if (!at)
     throw new RunFailedError(
@@ -71,7 +73,11 @@ export function planIngest(input: PlanInput): IngestPlan {
     );
   return {
     mode: 'incremental',
-    window: { fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz), untilModified },
+    window: {
+      fromModified: toWallClock(new Date(at.getTime() - input.overlapMs), input.sourceTz),
+      untilModified,
+      futureAfter,
+    },
     mayAdvance: true,
   };
 }

@@ -1,12 +1,19 @@
 /**
  * Stage 2, read: `platform_sales` one bounded page at a time — never OFFSET — so memory does not
  * grow with the table: a page holds at most --batch-size rows and about MAX_PAGE_BYTES of encoded
- * rows, whichever is less. A page is its rows' encodings (source/query.ts), made SourceRows one
+ * rows, whichever comes first. A page is its rows' encodings (source/query.ts), made SourceRows one
  * at a time as they are judged. A full run reads the whole table once in primary-key order; the
  * other runs read a window of `modified` with a keyset cursor on (modified, id).
  */
 import type { Pool } from 'mysql2/promise';
-import { sourceQuery, sourceRows, type EncodedRows, type RowPage, type SourceTable } from '../source/query';
+import {
+  SOURCE_PAGE_BYTES,
+  sourceQuery,
+  sourceRows,
+  type EncodedRows,
+  type RowPage,
+  type SourceTable,
+} from '../source/query';
 import type { GoneRow, IngestPlan } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
@@ -22,27 +29,37 @@ export interface ReadWindow {
   fromModified?: string;
   /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
   untilModified: string;
+  /** Rows modified after this (now, wall clock) are read too, apart: readFutureRows. */
+  futureAfter?: string;
 }
 
 /**
- * Bytes of encoded rows a page may hold. A row costs several times its bytes while it is judged
- * and written (its columns, its document, the NDJSON), and the CLI's heap is 256 MB
- * (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran out of it.
+ * Bytes of encoded rows a page may hold, the first page too (sourceRows stops reading there,
+ * whatever the LIMIT; a single larger row makes a page of its own). A row costs several times its
+ * bytes while it is judged and written (its columns, its document, the NDJSON), and the CLI's
+ * heap is 256 MB (bin/earlypay): `--batch-size 100000` over rows with a few kB of raw_data ran
+ * out of it.
  */
-export const MAX_PAGE_BYTES = 4_000_000;
+export const MAX_PAGE_BYTES = SOURCE_PAGE_BYTES;
 /** The first page is read at most this large, before the size of the rows is known. */
 const FIRST_PAGE_ROWS = 2_000;
 
-/** Rows the next page may have: `requested`, or fewer when the rows of this one are large. */
-export function boundedPageRows(page: { length: number; bytes(): number }, requested: number): number {
+/**
+ * Rows the next page asks for: `requested`, or as many rows as large as the largest of this page
+ * as MAX_PAGE_BYTES holds. The bound itself is sourceRows' (it stops at MAX_PAGE_BYTES): asking
+ * for no more keeps MySQL from sending rows a page then has no room for.
+ */
+export function boundedPageRows(page: { length: number; largest(): number }, requested: number): number {
   if (page.length === 0) return requested;
-  return Math.max(100, Math.min(requested, Math.floor(MAX_PAGE_BYTES / (page.bytes() / page.length))));
+  return Math.max(1, Math.min(requested, Math.floor(MAX_PAGE_BYTES / Math.max(1, page.largest()))));
 }
 
-/** Where a page ends in (modified, id) order: its last row's. */
+/**
+ * Where a page ends in (modified, id) order: its last row's (as MySQL wrote it, even for a row too large to encode).
+ */
 function positionAfter(page: EncodedRows): KeysetPosition {
-  const last = page.row(page.length - 1);
-  return { modified: String(last.modified), id: String(last.id) };
+  const last = page.key(page.length - 1);
+  return { modified: String(last.modified), id: last.id };
 }
 
 /** The rows after a keyset position, in (modified, id) order: the condition and its parameters. */
@@ -67,11 +84,12 @@ async function* pagesInIdOrder(
       source,
       `WHERE ${where} ${after} ORDER BY id LIMIT ?`,
       throughId === undefined ? [...params, limit] : [...params, throughId, limit],
+      MAX_PAGE_BYTES,
     );
     if (rows.length === 0) return;
     throughId = positionAfter(rows).id;
     yield { rows, throughId };
-    if (rows.length < limit) return;
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -151,15 +169,17 @@ export async function* readChangedRows(
     const [from, fromParams] = position
       ? afterPosition(position)
       : ['modified >= ?', [window.fromModified ?? FIRST_REAL_DATETIME]];
-    const rows = await sourceRows(pool, source, `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`, [
-      ...fromParams,
-      window.untilModified,
-      limit,
-    ]);
+    const rows = await sourceRows(
+      pool,
+      source,
+      `WHERE ${from} AND modified <= ? ORDER BY modified, id LIMIT ?`,
+      [...fromParams, window.untilModified, limit],
+      MAX_PAGE_BYTES,
+    );
     if (rows.length === 0) return;
     position = positionAfter(rows);
     yield { rows, reached: { position } };
-    if (rows.length < limit) return;
+    if (rows.length < limit && !rows.cut) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -177,6 +197,22 @@ export async function* readUndatedRows(pool: Pool, source: SourceTable, pageSize
     pageSize,
   ))
     yield { rows };
+}
+
+/**
+ * Rows whose `modified` lies after now — the application's clock ahead of ours — which the
+ * window, ending at now − lag, would not reach until our clock does. They are read on every run
+ * (the index on modified makes it cheap; a row already copied as it is writes nothing) and never
+ * move the checkpoint: it stays before them, so the rows modified after it still arrive.
+ */
+export async function* readFutureRows(
+  pool: Pool,
+  source: SourceTable,
+  after: string,
+  pageSize: number,
+): AsyncGenerator<SourcePage> {
+  for await (const { rows } of pagesInIdOrder(pool, source, 'modified > ?', [after], pageSize))
+    yield { rows, future: true };
 }
 
 /** How many rows the window holds (for the progress bar's ETA). */
@@ -224,6 +260,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
 export interface SourcePage {
   rows: RowPage;
   reached?: Reached;
+  /** Rows modified after now (readFutureRows). */
+  future?: true;
   /** Ids a repair names that MySQL no longer has. */
   gone?: readonly GoneRow[];
 }
@@ -233,7 +271,8 @@ export type Reached = { position: KeysetPosition } | { throughId: string };
 /**
  * The pages a plan reads: the given rows (repair); the whole table in id order (full); or the
  * undated rows (they never reach the cursor, and go to the dead letter on every run) followed by
- * the window. The next page is read while the current one is judged and written.
+ * the window; then the rows modified after now. The next page is read while the current one is
+ * judged and written.
  */
 export async function* readPlan(
   pool: Pool,
@@ -245,10 +284,10 @@ export async function* readPlan(
     yield* plan.rows;
     return;
   }
-  if (plan.mode === 'full') {
-    yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
-    return;
+  if (plan.mode === 'full') yield* readAhead(readTableInIdOrder(pool, source, plan.window, pageSize), 1);
+  else {
+    yield* readUndatedRows(pool, source, pageSize);
+    yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
   }
-  yield* readUndatedRows(pool, source, pageSize);
-  yield* readAhead(readChangedRows(pool, source, plan.window, pageSize), 1);
+  if (plan.window.futureAfter) yield* readFutureRows(pool, source, plan.window.futureAfter, pageSize);
 }

@@ -4,9 +4,9 @@
  * the command turns them into checks and hints.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { sourceColumnTypes } from '../source/query';
+import { sourceColumnInfo } from '../source/query';
 import { SOURCE_COLUMNS } from '../source/row';
-import { wallClockToInstant } from '../time/businessDay';
+import { toWallClock, wallClockToInstant } from '../time/businessDay';
 
 export interface SourceServer {
   version: string;
@@ -32,7 +32,7 @@ export async function inspectSourceTable(pool: Pool, table: string): Promise<Sou
     [table],
   );
   if (Number(t!.n) === 0) return { exists: false };
-  const missing = missingColumns([...(await sourceColumnTypes(pool, table)).keys()]);
+  const missing = missingColumns([...(await sourceColumnInfo(pool, table)).keys()]);
   return {
     exists: true,
     missingColumns: missing,
@@ -50,15 +50,22 @@ export function missingColumns(present: readonly string[]): string[] {
 export const BACKLOG_COUNT_CAP = 1_000_000;
 
 export interface SourceBacklog {
-  /** The table's latest `modified`, as MySQL returns it (null for an empty table). */
+  /** The table's latest `modified` up to now, as MySQL returns it (null for an empty table). */
   latest: string | null;
-  /** Rows after the checkpoint, counted up to BACKLOG_COUNT_CAP + 1. */
+  /** Rows after the checkpoint modified up to now, counted up to BACKLOG_COUNT_CAP + 1. */
   pending: number;
 }
 
-/** The table's newest `modified` (a source wall-clock DATETIME), or null when it is empty. */
-export async function sourceLatestModified(pool: Pool, table: string): Promise<string | null> {
-  const [[m]] = await pool.query<RowDataPacket[]>(`SELECT MAX(modified) AS latest FROM \`${table}\``);
+/**
+ * The table's newest `modified` up to `now` (source wall clock), or null when there is none. Rows
+ * modified after now (clock skew: futureRows) are copied by every ingest and never wait; counted,
+ * the lag would be as far ahead as their clocks, for ever.
+ */
+export async function sourceLatestModified(pool: Pool, table: string, now: string): Promise<string | null> {
+  const [[m]] = await pool.query<RowDataPacket[]>(
+    `SELECT MAX(modified) AS latest FROM \`${table}\` WHERE modified <= ?`,
+    [now],
+  );
   return m!.latest == null ? null : String(m!.latest);
 }
 
@@ -76,28 +83,46 @@ export function sourceLagSeconds(latest: string | null, checkpointModified: stri
   return Math.max(0, (newest.getTime() - covered.getTime()) / 1000);
 }
 
-/** The source lag of a checkpoint, measured now: the newest `modified` and the lag behind it. */
+/** The source lag of a checkpoint, measured now: the newest `modified` (up to now) and the lag behind it. */
 export async function measureSourceLag(
   pool: Pool,
   table: string,
   checkpoint: { modified: string },
   sourceTz: string,
+  now: Date = new Date(),
 ): Promise<{ latest: string | null; seconds: number }> {
-  const latest = await sourceLatestModified(pool, table);
+  const latest = await sourceLatestModified(pool, table, toWallClock(now, sourceTz));
   return { latest, seconds: sourceLagSeconds(latest, checkpoint.modified, sourceTz) };
 }
 
-/** How many rows the next ingest has to copy: those after the checkpoint's (modified, id). */
+/** How many rows the next ingest has to copy: those after the checkpoint's (modified, id), modified up to now. */
 export async function sourceBacklog(
   pool: Pool,
   table: string,
   checkpoint: { modified: string; id: string | number },
+  now: string,
 ): Promise<SourceBacklog> {
-  const latest = await sourceLatestModified(pool, table);
+  const latest = await sourceLatestModified(pool, table, now);
   const [[p]] = await pool.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) LIMIT ` +
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) AND modified <= ? LIMIT ` +
       `${BACKLOG_COUNT_CAP + 1}) pending`,
-    [checkpoint.modified, checkpoint.id],
+    [checkpoint.modified, checkpoint.id, now],
   );
   return { latest, pending: Number(p!.n) };
+}
+
+export interface FutureRows {
+  /** Rows whose `modified` lies after now (source wall clock). */
+  count: number;
+  /** The largest of them, as MySQL returns it (null when there is none). */
+  latest: unknown;
+}
+
+/** The rows modified after now: clock skew between the application and this host, or garbage. */
+export async function futureRows(pool: Pool, table: string, now: string): Promise<FutureRows> {
+  const [[f]] = await pool.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n, MAX(modified) AS latest FROM \`${table}\` WHERE modified > ?`,
+    [now],
+  );
+  return { count: Number(f!.n), latest: f!.latest };
 }

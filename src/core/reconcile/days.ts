@@ -8,6 +8,7 @@
  * whole quarter hours in every zone of today's tz database, so a quarter lies on one day; a
  * quarter that does not (historic local mean time) is re-read second by second.
  */
+import { MAX_AMOUNT } from '../money';
 import { businessDayOf, daysBetween, shiftDay, toWallClock, wallClockToInstant } from '../time/businessDay';
 
 export interface Zones {
@@ -174,11 +175,19 @@ export const NO_DIFFERENCES: DayDifferences = {
 };
 
 /**
+ * Whether a day's Σ amount_sale on both sides is exact, so that they compare: Elasticsearch sums
+ * in doubles, exact below 2^53 (money.ts's MAX_AMOUNT); beyond, the drill-down decides.
+ */
+export function exactAmounts(mysql: number, es: number): boolean {
+  return Math.abs(mysql) <= MAX_AMOUNT && Math.abs(es) <= MAX_AMOUNT;
+}
+
+/**
  * Day by day, MySQL's accepted rows against the sales index. A day is a candidate for drift
  * when count or Σ amount differ, or — when every document of the day carries a fingerprint —
- * Σ fingerprint differs; a day with more rows than fingerprint sums hold exactly is always a
- * candidate (the drill-down decides). A day whose documents are not all fingerprinted yet and
- * whose count and amount agree is listed in `not_fingerprinted`, not as drift.
+ * Σ fingerprint differs; a day with more rows than fingerprint sums hold exactly, or amounts
+ * beyond what sums hold exactly, is always a candidate (the drill-down decides). A day whose documents are not all
+ * fingerprinted yet and whose count and amount agree is listed in `not_fingerprinted`, not as drift.
  */
 export function compareDays(
   mysql: ReadonlyMap<string, SourceDayTotals>,
@@ -202,10 +211,11 @@ export function compareDays(
     out.mysql.amount += m.amount;
     out.es.rows += e.rows;
     out.es.amount += e.amount;
-    const totalsDiffer = m.rows !== e.rows || m.amount !== e.amount;
+    const amountsExact = exactAmounts(m.amount, e.amount);
+    const totalsDiffer = m.rows !== e.rows || (amountsExact && m.amount !== e.amount);
     const allFingerprinted = e.fingerprinted === e.rows;
     const fingerprintDiffers = !totalsDiffer && allFingerprinted && m.fingerprint !== e.fingerprint;
-    const tooBig = Math.max(m.rows, e.rows) > exactRows;
+    const tooBig = Math.max(m.rows, e.rows) > exactRows || !amountsExact;
     if (!totalsDiffer && !allFingerprinted) out.not_fingerprinted.push({ day, documents: e.rows - e.fingerprinted });
     if (totalsDiffer || fingerprintDiffers || (tooBig && allFingerprinted)) {
       out.drift.push({

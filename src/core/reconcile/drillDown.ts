@@ -5,6 +5,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
+import type { SourceTable } from '../source/query';
 import type { DayDifferences, Zones } from './days';
 import { salesOfDay, type StoredSaleRef } from './indexSide';
 import { sourceFingerprintsOfDay } from './sourceSide';
@@ -61,14 +62,13 @@ export async function drillDownDay(
   es: Client,
   salesIndex: string,
   pool: Pool,
-  table: string,
-  fingerprintSql: string,
+  table: SourceTable,
   day: string,
   zones: Zones,
 ): Promise<DayIds> {
   const documents: StoredSaleRef[] = [];
   const [source] = await Promise.all([
-    sourceFingerprintsOfDay(pool, table, fingerprintSql, day, zones),
+    sourceFingerprintsOfDay(pool, table, day, zones),
     (async () => {
       for await (const page of salesOfDay(es, salesIndex, day, ES_PAGE)) documents.push(...page);
     })(),

@@ -5,9 +5,11 @@
  * or deleted and everything is compared again.
  */
 import { FINGERPRINT_EXACT_ROWS } from '../source/fingerprint';
+import type { SourceTable } from '../source/query';
 import { StateStore } from '../state/store';
 import {
   compareDays,
+  exactAmounts,
   type DayComparison,
   type DayRange,
   type DayTotals,
@@ -17,7 +19,7 @@ import {
 import { drillDownDay, summarizeIds, type DayIds } from './drillDown';
 import { indexDayTotals } from './indexSide';
 import { repairIds, type RepairDeps, type RepairOptions, type RepairStats } from './repair';
-import { fingerprintSqlOf, sourceDayTotals } from './sourceSide';
+import { sourceDayTotals } from './sourceSide';
 
 /** The clients and settings of a run; `onProgress` counts rows put through a repair. */
 export type ReconcileDeps = RepairDeps;
@@ -69,31 +71,25 @@ interface Compared {
 
 async function compare(
   deps: ReconcileDeps,
+  source: SourceTable,
   range: DayRange | undefined,
   checkpoint: string | null,
   exactRows: number,
 ): Promise<Compared> {
   const zones: Zones = { tz: deps.config.tz, sourceTz: deps.config.sourceTz };
-  const fingerprintSql = await fingerprintSqlOf(deps.pool, deps.config.table);
   const [mysql, es] = await Promise.all([
-    sourceDayTotals(deps.pool, deps.config.table, fingerprintSql, zones, range, checkpoint),
+    sourceDayTotals(deps.pool, source, zones, range, checkpoint),
     indexDayTotals(deps.es, deps.names.sales, range),
   ]);
   const days = compareDays(mysql, es, exactRows);
   const drift: Compared['drift'] = [];
   // One day at a time: a day's ids are held in memory, never more than one day's.
   for (const candidate of days.drift) {
-    const ids = await drillDownDay(
-      deps.es,
-      deps.names.sales,
-      deps.pool,
-      deps.config.table,
-      fingerprintSql,
-      candidate.day,
-      zones,
-    );
+    const ids = await drillDownDay(deps.es, deps.names.sales, deps.pool, source, candidate.day, zones);
     const comparison: DayComparison = { ...candidate, ...summarizeIds(ids) };
-    const totalsDiffer = comparison.rows_diff !== 0 || comparison.amount_diff !== 0;
+    const totalsDiffer =
+      comparison.rows_diff !== 0 ||
+      (exactAmounts(comparison.mysql_amount, comparison.es_amount) && comparison.amount_diff !== 0);
     // A candidate only for its size (or changed between the two reads) whose ids all agree is in sync.
     if (totalsDiffer || comparison.missing + comparison.extra + comparison.changed > 0) drift.push({ comparison, ids });
   }
@@ -104,7 +100,7 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Pr
   const exactRows = opts.exactRows ?? FINGERPRINT_EXACT_ROWS;
   const checkpoint =
     (await new StateStore(deps.es, deps.names.state).readCheckpoint(deps.config.table))?.modified ?? null;
-  const first = await compare(deps, opts.range, checkpoint, exactRows);
+  const first = await compare(deps, opts.source, opts.range, checkpoint, exactRows);
   deps.verbose(
     `reconcile: ${first.days_with_data} day(s) with data, ${first.drift.length} drifting, ` +
       `${first.not_fingerprinted.length} not fingerprinted yet`,
@@ -141,7 +137,7 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Pr
     },
     opts,
   );
-  const after = await compare(deps, opts.range, checkpoint, exactRows);
+  const after = await compare(deps, opts.source, opts.range, checkpoint, exactRows);
   result.remaining = after.drift.map((d) => d.comparison);
   result.remaining_days = result.remaining.length;
   result.not_fingerprinted = notFingerprinted(after.not_fingerprinted);

@@ -15,7 +15,7 @@
  */
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
 import type { GivenPage } from '../ingest/plan';
-import { describeSourceTable, rowsById } from '../source/query';
+import { rowsById, type SourceTable } from '../source/query';
 import type { DayIds } from './drillDown';
 import { unfingerprintedSales } from './indexSide';
 
@@ -25,6 +25,8 @@ export type RepairDeps = Omit<IngestDeps, 'onProgress' | 'countTotal'> & { onPro
 export interface RepairOptions {
   batchSize: number;
   concurrency: number;
+  /** The source table as this run described it (and checked it can read: schemaWatch.ts). */
+  source: SourceTable;
 }
 
 export interface RepairPlan {
@@ -48,6 +50,8 @@ export interface RepairStats {
   rejected: number;
   /** Documents of rows that are invalid now, removed by the pipeline. */
   withdrawn: number;
+  /** Rows the dead letter held that are accepted now: their dead letters removed. */
+  valid_again: number;
   /** Documents of rows deleted from MySQL (with their anomaly documents). */
   deleted: number;
   /** Documents written before row_fingerprint existed, rewritten with it. */
@@ -59,7 +63,7 @@ export interface RepairStats {
 const ES_PAGE = 2_000;
 
 export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: RepairOptions): Promise<RepairStats> {
-  const { es, pool, names, config } = deps;
+  const { es, pool, names } = deps;
   /** id -> the day its document is on (for withdrawals), in the order the drill-down named them. */
   const targets = new Map<string, string | undefined>();
   for (const { day, ids } of plan.drift) {
@@ -86,7 +90,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     }
   }
 
-  const source = await describeSourceTable(pool, config.table);
+  const { source } = opts;
   /** The rows MySQL has of each page of ids, and the ids it has not (withdrawn). */
   async function* pages(): AsyncGenerator<GivenPage> {
     for await (const page of idPages()) {
@@ -126,6 +130,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
     superseded: ingest.superseded,
     rejected: ingest.rejected,
     withdrawn: ingest.withdrawn - deleted,
+    valid_again: ingest.valid_again,
     deleted,
     filled,
     retried: ingest.retried,

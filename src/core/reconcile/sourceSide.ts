@@ -5,7 +5,7 @@
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { describeSourceTable, sourceQuery } from '../source/query';
+import { sourceQuery, type SourceTable } from '../source/query';
 import { acceptedRowCondition } from '../source/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
@@ -28,15 +28,6 @@ import {
 const AGGREGATION_SLICES = 4;
 const AGGREGATION_CONCURRENCY = 2;
 
-/**
- * The fingerprint's SQL for this table: its UTF-8 and numeric columns used as they are
- * (rowFingerprintSql), as ingest reads them. One information_schema query: a comparison asks
- * once and passes it on.
- */
-export async function fingerprintSqlOf(pool: Pool, table: string): Promise<string> {
-  return rowFingerprintSql(undefined, (await describeSourceTable(pool, table)).asIs);
-}
-
 /** Below every real `modified`: with no checkpoint, every row counts as changed since it. */
 const BEFORE_EVERYTHING = '0001-01-01 00:00:00';
 
@@ -56,13 +47,14 @@ function totalsOf(r: RowDataPacket): SourceDayTotals {
  */
 export async function sourceDayTotals(
   pool: Pool,
-  table: string,
-  fingerprintSql: string,
+  source: SourceTable,
   zones: Zones,
   range: DayRange | undefined,
   checkpointModified: string | null,
 ): Promise<Map<string, SourceDayTotals>> {
-  const accepted = acceptedRowCondition();
+  const { name: table, forms } = source;
+  const accepted = acceptedRowCondition({ forms, zones });
+  const fingerprintSql = rowFingerprintSql(undefined, forms);
   // What totalsOf reads, the same for a quarter hour and for a second.
   const sums =
     `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) ` +
@@ -112,12 +104,13 @@ export async function sourceDayTotals(
  */
 export async function sourceFingerprintsOfDay(
   pool: Pool,
-  table: string,
-  fingerprintSql: string,
+  source: SourceTable,
   day: string,
   zones: Zones,
 ): Promise<Map<string, number>> {
-  const accepted = acceptedRowCondition();
+  const { name: table, forms } = source;
+  const accepted = acceptedRowCondition({ forms, zones });
+  const fingerprintSql = rowFingerprintSql(undefined, forms);
   const bounds = sourceWallClockBounds({ from: day, to: day }, zones, 18);
   const rows = await sourceQuery(
     pool,

@@ -14,7 +14,7 @@ import { dayRange, keywordIn } from '../search/salesQuery';
 import { lastRuns } from '../runs/runRecord';
 import { StateStore } from '../state/store';
 import { sourceBacklog, BACKLOG_COUNT_CAP } from '../inspect/source';
-import { shiftDay } from '../time/businessDay';
+import { shiftDay, toWallClock } from '../time/businessDay';
 
 export interface StoreFigures {
   store_id: string;
@@ -71,6 +71,8 @@ export interface ReportDeps {
   mysql: Pool;
   names: IndexNames;
   table: string;
+  /** The zone the source DATETIMEs are written in: rows modified up to now wait for ingest. */
+  sourceTz: string;
   now: Date;
 }
 
@@ -250,7 +252,12 @@ async function copyLag(deps: ReportDeps): Promise<ReportData['lag']> {
       rows_waiting_capped: false,
     };
   }
-  const { latest, pending } = await sourceBacklog(deps.mysql, deps.table, checkpoint);
+  const { latest, pending } = await sourceBacklog(
+    deps.mysql,
+    deps.table,
+    checkpoint,
+    toWallClock(deps.now, deps.sourceTz),
+  );
   return {
     checkpoint_modified: checkpoint.modified,
     checkpoint_saved_at: checkpoint.updatedAt,

@@ -9,8 +9,8 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { IndexNames } from '../es/indices';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits, type StreamOptions } from '../es/pager';
-import type { SaleDocument } from '../sales/saleDocument';
-import { repeatKeyOf } from '../sales/saleDocument';
+import { LONG_SALE_FIELDS, repeatKeyOf, type SaleDocument } from '../sales/saleDocument';
+import { withRewrittenSales, type SaleRewrite } from './rewrittenSales';
 import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
 import { contiguousRuns } from '../time/businessDay';
 import { nextAfter, type AfterKey } from '../es/composite';
@@ -48,7 +48,8 @@ export async function fetchRepeatGroups(
       salesIndex,
       { terms: { repeat_key: chunk } },
       [{ repeat_key: 'asc' }, { id: 'asc' }],
-      { version: true },
+      // The ranking reads none of the long fields; a member rewritten gets them (rewrittenSales.ts).
+      { version: true, source: { excludes: [...LONG_SALE_FIELDS] } },
     )) {
       const sale = hit._source!;
       const list = groups.get(sale.repeat_key) ?? [];
@@ -280,6 +281,7 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
     }
     const at = deps.now().toISOString();
     const ops: BulkOp[] = [];
+    const rewrites: SaleRewrite[] = [];
     for (const members of groups.values()) {
       const counted = members.filter((m) => m.source.counted);
       // A group: enough counted sales to flag, or a flag to take back (a candidate key that is
@@ -309,35 +311,23 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
           });
           if (!hasRule) {
             result.newlyFlagged++;
-            ops.push({
-              kind: 'index',
-              index: names.sales,
-              id: sale.id,
-              doc: { ...sale, anomaly_rules: [...sale.anomaly_rules, RULE].sort() },
-              version: m.version,
-              versionType: 'external_gte',
-            });
+            rewrites.push({ sale, version: m.version, rules: [...sale.anomaly_rules, RULE].sort() });
           }
         } else {
           if (existingDocs.has(sale.id))
             ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
           if (hasRule) {
             result.unflagged++;
-            ops.push({
-              kind: 'index',
-              index: names.sales,
-              id: sale.id,
-              doc: { ...sale, anomaly_rules: sale.anomaly_rules.filter((r) => r !== RULE) },
-              version: m.version,
-              versionType: 'external_gte',
-            });
+            rewrites.push({ sale, version: m.version, rules: sale.anomaly_rules.filter((r) => r !== RULE) });
           } else if (existingDocs.has(sale.id)) {
             result.unflagged++;
           }
         }
       }
     }
-    await writeBulk(client, ops, { what: 'settling REPEATED_AMOUNT' });
+    await writeBulk(client, withRewrittenSales(client, names.sales, ops, rewrites), {
+      what: 'settling REPEATED_AMOUNT',
+    });
   }
   await client.indices.refresh({ index: [names.sales, names.anomalies] });
   return result;

@@ -6,8 +6,15 @@ import type { SourceRow } from '../source/row';
 import { Utf8Text, type SourceText } from '../source/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
 import { textGrams } from '../search/hangulGrams';
-import { businessDayOf, readWallClock, type WallClockReading } from '../time/businessDay';
-import { MAX_AMOUNT, formatWon } from '../money';
+import { amountInRange, formatWon, MAX_AMOUNT } from '../money';
+import {
+  FIRST_BUSINESS_DAY,
+  LAST_BUSINESS_DAY,
+  businessDayOf,
+  readWallClock,
+  wallClockToInstant,
+  type WallClockReading,
+} from '../time/businessDay';
 
 export interface SaleDocument {
   id: string;
@@ -42,6 +49,26 @@ export interface SaleDocument {
   row_fingerprint: number;
   /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
   text_grams: string[];
+  /** UTF-8 bytes of the LONG_SALE_FIELDS: how much a fetch of them asks for (es/longFields.ts). */
+  text_bytes: number;
+}
+
+/**
+ * The fields of a sale that may hold megabytes (a LONGTEXT remark or raw record, and their grams):
+ * searches and scans fetch them apart from the others, in requests bounded by `text_bytes`.
+ */
+export const LONG_SALE_FIELDS = ['remark', 'raw_data', 'text_grams'] as const;
+
+function utf8Length(value: SourceText | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+}
+
+/** A document's `text_bytes`: the UTF-8 bytes of its long fields. */
+export function textBytesOf(doc: { remark?: unknown; raw_data?: unknown; text_grams?: unknown }): number {
+  let n = utf8Length(doc.remark as SourceText | null) + utf8Length(doc.raw_data as SourceText | null);
+  if (Array.isArray(doc.text_grams)) for (const g of doc.text_grams) n += utf8Length(String(g));
+  return n;
 }
 
 /** A validated sale plus what the sink needs but the document does not carry. */
@@ -54,10 +81,16 @@ export interface AcceptedSale {
 export type RejectReason =
   | 'MISSING_ID'
   | 'INVALID_SOLD_AT'
+  | 'SOLD_AT_OUT_OF_RANGE'
   | 'INVALID_MODIFIED'
+  | 'MODIFIED_OUT_OF_RANGE'
   | 'MISSING_STORE_ID'
   | 'INVALID_AMOUNT_SALE'
-  | 'MISSING_CARD_NUMBER';
+  | 'INVALID_AMOUNT_FEE'
+  | 'INVALID_AMOUNT_DEPOSIT'
+  | 'MISSING_CARD_NUMBER'
+  /** Larger than MySQL's max_allowed_packet: MySQL cannot send it (its key alone is read). */
+  | 'ROW_TOO_LARGE';
 
 export interface RejectedRow {
   sourceId: string | null;
@@ -67,26 +100,85 @@ export interface RejectedRow {
 
 export type MappedRow = { ok: true; sale: AcceptedSale } | { ok: false; rejected: RejectedRow };
 
-const REASON_TEXT: Record<RejectReason, string> = {
-  MISSING_ID: 'id is missing or not a whole number',
-  INVALID_SOLD_AT: 'sold_at is missing or not a valid date-time',
-  INVALID_MODIFIED: 'modified is missing or not a valid date-time',
-  MISSING_STORE_ID: 'store_id is missing',
-  // A BIGINT beyond 2^53 - 1 is whole too: the reason must say why it is refused all the same.
-  INVALID_AMOUNT_SALE:
-    `amount_sale is missing, not a whole number, or beyond ±${formatWon(MAX_AMOUNT)} (the largest ` +
-    `amount held exactly)`,
-  MISSING_CARD_NUMBER: 'card_number is missing or empty',
-};
+const SUPPORTED_DAYS = `${FIRST_BUSINESS_DAY} … ${LAST_BUSINESS_DAY}`;
 
-/** Whole numbers only; BIGINTs arrive as strings. */
-function wholeNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
-  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
-    const n = Number(value.trim());
-    return Number.isSafeInteger(n) ? n : null;
+/** Why a row is rejected, in words that name the column and, where it helps, its value. */
+function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): string {
+  switch (code) {
+    case 'MISSING_ID':
+      return 'id is missing or not a whole number';
+    case 'INVALID_SOLD_AT':
+      return 'sold_at is missing or not a valid date-time';
+    case 'SOLD_AT_OUT_OF_RANGE': {
+      const day = businessDayOf(new Date(readWallClock(row.sold_at, opts.sourceTz)!.ms), opts.businessTz);
+      return (
+        `sold_at ${String(row.sold_at)} falls on business day ${day}, outside the supported days ` + `${SUPPORTED_DAYS}`
+      );
+    }
+    case 'INVALID_MODIFIED':
+      return 'modified is missing or not a valid date-time';
+    case 'MODIFIED_OUT_OF_RANGE':
+      return `modified ${String(row.modified)} is outside the supported dates ${SUPPORTED_DAYS}`;
+    case 'MISSING_STORE_ID':
+      return 'store_id is missing or not a whole number';
+    case 'INVALID_AMOUNT_SALE':
+      return amountProblem('amount_sale', row.amount_sale);
+    case 'INVALID_AMOUNT_FEE':
+      return amountProblem('amount_fee', row.amount_fee);
+    case 'INVALID_AMOUNT_DEPOSIT':
+      return amountProblem('amount_deposit', row.amount_deposit);
+    case 'MISSING_CARD_NUMBER':
+      return 'card_number is missing or empty';
+    case 'ROW_TOO_LARGE':
+      return ROW_TOO_LARGE;
   }
-  return null;
+}
+
+const ROW_TOO_LARGE =
+  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the " +
+  "row's texts)";
+
+/** A row MySQL could not send whole (larger than max_allowed_packet): rejected, known by its id alone. */
+export function tooLargeRow(row: SourceRow): RejectedRow {
+  const id = idString(row.id);
+  return { sourceId: id ?? textOrNull(row.id), codes: ['ROW_TOO_LARGE'], reason: ROW_TOO_LARGE };
+}
+
+const WHOLE_TEXT = /^-?\d+$/;
+/** A plain decimal whose fraction is zeros (DECIMAL 16800.00): a whole number of won. */
+const ZERO_FRACTION = /^-?\d+\.0*$/;
+const FRACTION = /^-?\d+\.\d*$/;
+
+/**
+ * An amount as a whole number of won, or null: a number, or a text of a whole number (BIGINTs
+ * and DECIMALs arrive as strings; a DECIMAL's zero fraction is no fraction), within
+ * MIN_AMOUNT … MAX_AMOUNT (money.ts).
+ */
+function wholeNumber(value: unknown): number | null {
+  if (typeof value === 'number') return amountInRange(value) ? value : null;
+  if (typeof value !== 'string') return null;
+  let text = value.trim();
+  if (!WHOLE_TEXT.test(text)) {
+    if (!ZERO_FRACTION.test(value)) return null;
+    text = value.slice(0, value.indexOf('.'));
+  }
+  const n = Number(text);
+  return amountInRange(n) ? n : null;
+}
+
+/** Why wholeNumber refused an amount: missing, not a number, a fraction of a won, or too large. */
+export function amountProblem(column: string, value: unknown): string {
+  if (value === null || value === undefined) return `${column} is missing`;
+  const text = String(value).trim();
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  if (WHOLE_TEXT.test(text) || (typeof value === 'number' && Number.isInteger(value)))
+    return (
+      `${column} ${shown} is beyond ±${formatWon(MAX_AMOUNT)} won, the largest amount earlypay stores and sums ` +
+      `exactly`
+    );
+  if (FRACTION.test(text) || (typeof value === 'number' && Number.isFinite(value)))
+    return `${column} ${shown} is not a whole number of won`;
+  return `${column} ${JSON.stringify(shown)} is not a number of won`;
 }
 
 /** A plain decimal without a leading zero (what a BIGINT column nearly always holds). */
@@ -136,17 +228,21 @@ function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown
   return textGrams([sourceText(r.remark), sourceText(r.result_msg), sourceText(r.raw_data)]);
 }
 
-/** A stored sale document with its `text_grams` (re)computed: setup's upgrade of older indices. */
+/**
+ * A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices.
+ */
 export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
-  return { ...doc, text_grams: gramsOf(doc) };
+  const grammed = { ...doc, text_grams: gramsOf(doc) };
+  return { ...grammed, text_bytes: textBytesOf(grammed) };
 }
 
 /**
  * Fills in the `text_grams` of a document mapped with `deferTextGrams` (from its own remark,
- * result_msg and raw_data, as mapSourceRow would have).
+ * result_msg and raw_data, as mapSourceRow would have), and its `text_bytes`.
  */
 export function fillTextGrams(doc: SaleDocument): void {
   doc.text_grams = gramsOf(doc);
+  doc.text_bytes = textBytesOf(doc);
 }
 
 export interface MapOptions {
@@ -174,6 +270,21 @@ function readDeposited(text: string | null, timeZone: string): WallClockReading 
   return lastDeposited.reading;
 }
 
+/** Per zone, the first instant of the first supported day and the first after the last one, as wall clock there. */
+const supportedInstants = new Map<string, [number, number]>();
+
+/** Whether an instant's wall clock in `timeZone` falls on a supported day (FIRST_BUSINESS_DAY … LAST_BUSINESS_DAY). */
+function withinSupportedDates(ms: number, timeZone: string): boolean {
+  let bounds = supportedInstants.get(timeZone);
+  if (!bounds) {
+    const first = wallClockToInstant(`${FIRST_BUSINESS_DAY} 00:00:00`, timeZone)!.getTime();
+    const after = wallClockToInstant(`${LAST_BUSINESS_DAY} 23:59:59`, timeZone)!.getTime() + 1_000;
+    bounds = [first, after];
+    supportedInstants.set(timeZone, bounds);
+  }
+  return ms >= bounds[0] && ms < bounds[1];
+}
+
 /**
  * A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it
  * (source/query.ts).
@@ -183,20 +294,36 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
   const id = idString(row.id);
   if (id === null) codes.push('MISSING_ID');
   const soldAt = readWallClock(row.sold_at, opts.sourceTz);
-  if (!soldAt) codes.push('INVALID_SOLD_AT');
+  // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
+  const saleDate = !soldAt
+    ? null
+    : opts.businessTz === opts.sourceTz
+      ? soldAt.iso.slice(0, 10)
+      : businessDayOf(new Date(soldAt.ms), opts.businessTz);
+  if (saleDate === null) codes.push('INVALID_SOLD_AT');
+  else if (saleDate < FIRST_BUSINESS_DAY || saleDate > LAST_BUSINESS_DAY) codes.push('SOLD_AT_OUT_OF_RANGE');
   const modified = readWallClock(row.modified, opts.sourceTz);
   if (!modified) codes.push('INVALID_MODIFIED');
+  else if (!withinSupportedDates(modified.ms, opts.sourceTz)) codes.push('MODIFIED_OUT_OF_RANGE');
   const storeId = idString(row.store_id);
   if (storeId === null) codes.push('MISSING_STORE_ID');
   const amountSale = wholeNumber(row.amount_sale);
   if (amountSale === null) codes.push('INVALID_AMOUNT_SALE');
+  const amountFee = row.amount_fee == null ? null : wholeNumber(row.amount_fee);
+  if (amountFee === null && row.amount_fee != null) codes.push('INVALID_AMOUNT_FEE');
+  const amountDeposit = row.amount_deposit == null ? null : wholeNumber(row.amount_deposit);
+  if (amountDeposit === null && row.amount_deposit != null) codes.push('INVALID_AMOUNT_DEPOSIT');
   const cardNumber = row.card_number == null ? '' : String(row.card_number).trim();
   if (cardNumber === '') codes.push('MISSING_CARD_NUMBER');
 
-  if (codes.length > 0 || !soldAt || !modified || id === null || storeId === null || amountSale === null) {
+  if (codes.length > 0 || !soldAt || !modified || !saleDate || id === null || storeId === null || amountSale === null) {
     return {
       ok: false,
-      rejected: { sourceId: id ?? textOrNull(row.id), codes, reason: codes.map((c) => REASON_TEXT[c]).join('; ') },
+      rejected: {
+        sourceId: id ?? textOrNull(row.id),
+        codes,
+        reason: codes.map((c) => reasonText(c, row, opts)).join('; '),
+      },
     };
   }
 
@@ -205,9 +332,6 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
   const created = row.created === row.modified ? modified : readWallClock(row.created, opts.sourceTz);
   const deposited = readDeposited(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
-  // The ISO text is the local time in the source zone: when that is the business zone, its date is the day.
-  const saleDate =
-    opts.businessTz === opts.sourceTz ? soldAt.iso.slice(0, 10) : businessDayOf(new Date(soldAt.ms), opts.businessTz);
   const doc: SaleDocument = {
     id,
     created: created ? created.iso : null,
@@ -218,16 +342,16 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     card_category: sourceText(row.card_category),
     card_number: cardNumber,
     amount_sale: amountSale,
-    amount_fee: wholeNumber(row.amount_fee),
-    amount_deposit: wholeNumber(row.amount_deposit),
+    amount_fee: amountFee,
+    amount_deposit: amountDeposit,
     is_canceled: isCanceled,
     sold_at: soldAt.iso,
     will_deposited_at: deposited ? deposited.iso : null,
     raw_data: sourceText(row.raw_data),
     platform: sourceText(row.platform),
-    daily_sale_id: idString(row.daily_sale_id),
+    daily_sale_id: idString(row.daily_sale_id) ?? textOrNull(row.daily_sale_id),
     store_id: storeId,
-    extra_payment_id: idString(row.extra_payment_id),
+    extra_payment_id: idString(row.extra_payment_id) ?? textOrNull(row.extra_payment_id),
     result_code: sourceText(row.result_code),
     result_msg: sourceText(row.result_msg),
     detail_status: sourceText(row.detail_status),
@@ -239,6 +363,8 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     ingested_at: opts.ingestedAt,
     row_fingerprint: fingerprint ?? rowFingerprint(row),
     text_grams: opts.deferTextGrams ? [] : gramsOf(row),
+    text_bytes: 0,
   };
+  if (!opts.deferTextGrams) doc.text_bytes = textBytesOf(doc);
   return { ok: true, sale: { doc, version: modified.ms } };
 }

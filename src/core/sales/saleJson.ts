@@ -38,6 +38,7 @@ export const SALE_FIELDS: readonly (keyof SaleDocument)[] = [
   'ingested_at',
   'row_fingerprint',
   'text_grams',
+  'text_bytes',
 ];
 
 /** `{"id":`, `,"created":`, …: each key with what precedes it, encoded once. */
@@ -125,6 +126,8 @@ export function writeSaleJson(d: SaleDocument, out: JsonBytes): void {
   out.number(d.row_fingerprint);
   out.bytes(K.text_grams);
   stringList(out, d.text_grams);
+  out.bytes(K.text_bytes);
+  out.number(d.text_bytes);
   out.ascii('}');
 }
 

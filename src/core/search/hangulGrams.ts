@@ -179,6 +179,22 @@ const gramsOfShortText = remembered(CACHED, (text) => {
   return grams.values;
 });
 
+/**
+ * Bytes of a text (characters of one given as a string) whose words get grams. A text of
+ * megabytes — a raw record with an attachment, a remark pasted whole — would make a document of
+ * a million grams, its words held in memory while it is written (docs/configuration.md "Limits"); beyond this,
+ * a word is still found whole by the text fields, only not inside a compound.
+ */
+export const MAX_GRAMMED_TEXT = 262_144;
+
+/** Where a text of UTF-8 bytes is cut for its grams: on a character's first byte, at most MAX_GRAMMED_TEXT in. */
+function gramsEnd(bytes: Buffer, start: number, end: number): number {
+  if (end - start <= MAX_GRAMMED_TEXT) return end;
+  let cut = start + MAX_GRAMMED_TEXT;
+  while (cut > start && (bytes[cut]! & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
 /** The `text_grams` values of a sale: one per distinct Hangul word of the searched texts, in order. */
 export function textGrams(texts: readonly (SourceText | null | undefined)[]): string[] {
   const out = new DistinctGrams();
@@ -187,10 +203,11 @@ export function textGrams(texts: readonly (SourceText | null | undefined)[]): st
     // A long text read as bytes is scanned as bytes; a short one (mostly the same few remarks
     // and messages, their grams remembered) is decoded.
     if (typeof value !== 'string' && value.byteLength > SHORT_TEXT) {
-      out.addUtf8(value.bytes, value.start, value.end);
+      out.addUtf8(value.bytes, value.start, gramsEnd(value.bytes, value.start, value.end));
       continue;
     }
-    const text = typeof value === 'string' ? value : value.toString();
+    const whole = typeof value === 'string' ? value : value.toString();
+    const text = whole.length > MAX_GRAMMED_TEXT ? whole.slice(0, MAX_GRAMMED_TEXT) : whole;
     if (text.length > SHORT_TEXT) out.addText(text);
     else for (const g of gramsOfShortText(text)) out.add(g);
   }

@@ -9,6 +9,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
 import { UsageError, quoted } from '../errors';
+import { LONG_SALE_FIELDS } from '../sales/saleDocument';
 import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
 
 export type SortOrder = 'asc' | 'desc';
@@ -27,6 +28,11 @@ export interface SearchPlan {
   source: { includes?: string[]; excludes?: string[] };
   /** Output columns, in order. */
   fields: string[];
+  /**
+   * Output columns that may hold megabytes: left out of `source` and fetched apart, a few
+   * documents at a time (es/longFields.ts). None for indices without such fields.
+   */
+  longFields?: string[];
 }
 
 /**
@@ -38,7 +44,7 @@ export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales')
 );
 
 /** Fields only shown when asked for by name in --fields. */
-export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint'];
+export const SALES_HIDDEN_BY_DEFAULT: readonly string[] = ['raw_data', 'row_fingerprint', 'text_bytes'];
 
 /** Fields `--sort` accepts: doc-valued, single-valued, meaningful to order by. */
 export const SALES_SORTABLE: readonly string[] = [
@@ -328,10 +334,14 @@ export function buildSalesSearch(input: SalesSearchInput): SearchPlan {
     filter.length || must.length ? { bool: { filter, must } } : { match_all: {} };
   const sort = input.sort ?? SALES_DEFAULT_SORT;
   const fields = input.fields ?? SALES_FIELDS.filter((f) => !SALES_HIDDEN_BY_DEFAULT.includes(f));
-  return {
-    query,
-    sort: sortWithTiebreaker(sort, 'id'),
-    source: sourceFilter(input.fields, [...SALES_HIDDEN_BY_DEFAULT, TEXT_GRAMS_FIELD]),
-    fields,
-  };
+  const long: string[] = LONG_SALE_FIELDS.filter((f) => fields.includes(f));
+  // The page without the long fields, with what sizes their fetch (text_bytes).
+  const source = input.fields
+    ? { includes: [...input.fields.filter((f) => !long.includes(f)), 'text_bytes'] }
+    : sourceFilter(undefined, [
+        ...SALES_HIDDEN_BY_DEFAULT.filter((f) => f !== 'text_bytes'),
+        TEXT_GRAMS_FIELD,
+        ...long,
+      ]);
+  return { query, sort: sortWithTiebreaker(sort, 'id'), source, fields, longFields: long };
 }

@@ -9,7 +9,10 @@
  * differ and no two rows encode alike. The text is what MySQL's text protocol sends, which is
  * what mysql2 hands over with `dateStrings: true` and `bigNumberStrings: true`: DATETIMEs as
  * written ('2024-05-01 13:05:00', the zero date included), BIGINTs as decimal strings, INT and
- * TINYINT as numbers whose String() is the same decimal text.
+ * TINYINT as numbers whose String() is the same decimal text — except where a value has several
+ * texts (columns.ts): an amount is written without a zero fraction (DECIMAL 16800.00 as 16800), a
+ * date-time without one (`…:00.000` as `…:00`), a DATE as its midnight, so a schema change that
+ * changes no value changes no fingerprint.
  *
  * Sums stay exact: each fingerprint is below 2^32, so a day's sum is below 2^53 — exact in
  * Elasticsearch's double `sum` aggregation — up to FINGERPRINT_EXACT_ROWS rows a day; a day
@@ -23,6 +26,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { JsonBytes, decimalDigits } from '../es/jsonBytes';
+import { canonicalValue, valueSql, type ColumnInfo, type ValueForm } from './columns';
 import { SOURCE_COLUMNS, TEXT_AS_READ, type SourceRow } from './row';
 import { Utf8Text } from './utf8Text';
 
@@ -94,19 +98,19 @@ function encodeColumn(value: unknown): void {
 export function rowFingerprint(row: SourceRow): number {
   scratch.length = 0;
   encodeColumn(row.id);
-  encodeColumn(row.created);
-  encodeColumn(row.modified);
+  encodeColumn(canonicalValue('time-or-date', row.created));
+  encodeColumn(canonicalValue('time', row.modified));
   encodeColumn(row.remark);
   encodeColumn(row.num_approval);
   encodeColumn(row.card_company);
   encodeColumn(row.card_category);
   encodeColumn(row.card_number);
-  encodeColumn(row.amount_sale);
-  encodeColumn(row.amount_fee);
-  encodeColumn(row.amount_deposit);
+  encodeColumn(canonicalValue('amount', row.amount_sale));
+  encodeColumn(canonicalValue('amount', row.amount_fee));
+  encodeColumn(canonicalValue('amount', row.amount_deposit));
   encodeColumn(row.is_canceled);
-  encodeColumn(row.sold_at);
-  encodeColumn(row.will_deposited_at);
+  encodeColumn(canonicalValue('time', row.sold_at));
+  encodeColumn(canonicalValue('time-or-date', row.will_deposited_at));
   encodeColumn(row.raw_data);
   encodeColumn(row.platform);
   encodeColumn(row.daily_sale_id);
@@ -125,70 +129,26 @@ export function fingerprintOf(encoding: Uint8Array): number {
   return ((d.charCodeAt(0) << 24) | (d.charCodeAt(1) << 16) | (d.charCodeAt(2) << 8) | d.charCodeAt(3)) >>> 0;
 }
 
-/** How information_schema.COLUMNS describes a column: DATA_TYPE and CHARACTER_SET_NAME. */
-export interface ColumnType {
-  type: string;
-  charset: string | null;
-}
-
-/** Types whose text MySQL writes in ASCII digits and punctuation, whatever the connection's charset. */
-const ASCII_TYPES = new Set([
-  'tinyint',
-  'smallint',
-  'mediumint',
-  'int',
-  'integer',
-  'bigint',
-  'decimal',
-  'date',
-  'datetime',
-  'timestamp',
-  'time',
-  'year',
-]);
-/** Charsets whose bytes are the UTF-8 of the text (utf8mb3 is UTF-8 limited to the BMP; ASCII is a subset). */
-const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
-
-/**
- * Whether a column's own value already is the bytes the fingerprint's encoding wants, so the
- * SQL may use it without CONVERT(… USING utf8mb4): numbers and date-times (ASCII text) and
- * text in a UTF-8 charset. Anything else — latin1, euckr, binary strings, floats — is converted.
- */
-export function storedAsUtf8(column: ColumnType): boolean {
-  const type = column.type.toLowerCase();
-  if (column.charset === null) return ASCII_TYPES.has(type);
-  return UTF8_CHARSETS.has(column.charset.toLowerCase());
-}
-
-/** The source columns a table of these column types holds as storedAsUtf8 says (keys in lower case). */
-export function columnsStoredAsUtf8(types: ReadonlyMap<string, ColumnType>): Set<string> {
-  return new Set(
-    SOURCE_COLUMNS.filter((c) => {
-      const t = types.get(c);
-      return t !== undefined && storedAsUtf8(t);
-    }),
-  );
-}
-
 /**
  * The canonical encoding of a row as a MySQL expression over its columns (optionally of a table
- * alias). CONVERT(… USING utf8mb4) makes numbers and DATETIMEs their text and keeps the byte
- * length that of UTF-8, as Buffer.byteLength measures it; columns in `asIs` (storedAsUtf8) are
- * used as they are — the same bytes, and CONVERT, evaluated twice a column, is costly for MariaDB
- * (docs/performance.md "Rows read as their encoding").
+ * alias), each column's value written as its ValueForm says (columns.ts): CONVERT(… USING utf8mb4)
+ * makes text in another charset UTF-8, as Buffer.byteLength measures it; a
+ * column stored as UTF-8 or ASCII is used as it is — the same bytes, and CONVERT, evaluated twice
+ * a column, is costly for MariaDB (docs/performance.md "Rows read as their encoding") —; DECIMAL amounts,
+ * fractional seconds and DATEs are written canonically (16800.00 as 16800).
  */
-export function rowEncodingSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
+export function rowEncodingSql(alias: string | undefined, forms: ReadonlyMap<string, ValueForm>): string {
   const parts = SOURCE_COLUMNS.map((name) => {
-    const column = `${alias ? `${alias}.` : ''}\`${name}\``;
-    const text = asIs.has(name) ? column : `CONVERT(${column} USING utf8mb4)`;
+    // A column without a form (one the table lacks) is converted: the statement fails naming it.
+    const text = valueSql(forms.get(name) ?? 'convert', `${alias ? `${alias}.` : ''}\`${name}\``);
     return `IFNULL(CONCAT(OCTET_LENGTH(${text}), ':', ${text}), 'N')`;
   });
   return `CONCAT(${parts.join(', ')})`;
 }
 
 /** The fingerprint as a MySQL expression: an UNSIGNED integer, so SUM() of it is exact DECIMAL arithmetic in MySQL. */
-export function rowFingerprintSql(alias?: string, asIs: ReadonlySet<string> = new Set()): string {
-  return `CAST(CONV(LEFT(MD5(${rowEncodingSql(alias, asIs)}), 8), 16, 10) AS UNSIGNED)`;
+export function rowFingerprintSql(alias: string | undefined, forms: ReadonlyMap<string, ValueForm>): string {
+  return `CAST(CONV(LEFT(MD5(${rowEncodingSql(alias, forms)}), 8), 16, 10) AS UNSIGNED)`;
 }
 
 /**
@@ -203,9 +163,9 @@ export type ColumnKind = 'number' | 'text' | 'bytes';
 const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year', 'float', 'double', 'real']);
 
 /** The kind of each source column, in SOURCE_COLUMNS order (a column information_schema does not describe: text). */
-export function columnKinds(types: ReadonlyMap<string, ColumnType>): ColumnKind[] {
+export function columnKinds(columns: ReadonlyMap<string, Pick<ColumnInfo, 'type'>>): ColumnKind[] {
   return SOURCE_COLUMNS.map((c) =>
-    NUMBER_TYPES.has(types.get(c)?.type.toLowerCase() ?? '') ? 'number' : TEXT_AS_READ.has(c) ? 'bytes' : 'text',
+    NUMBER_TYPES.has(columns.get(c)?.type.toLowerCase() ?? '') ? 'number' : TEXT_AS_READ.has(c) ? 'bytes' : 'text',
   );
 }
 

@@ -5,18 +5,20 @@
  * through `sourceRows`, the one place a result row becomes a SourceRow — read as the canonical
  * encoding MySQL makes of it (fingerprint.ts), which is also where its fingerprint comes from.
  */
-import type { Pool, QueryOptions, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, QueryOptions, RowDataPacket } from 'mysql2/promise';
+import type { Query } from 'mysql2';
 import { RunFailedError, describeFailure } from '../errors';
 import { MYSQL_TIMEOUT, mysqlFailureHint } from '../failures';
+import { zoneOffsetMinutes } from '../time/businessDay';
 import {
-  columnKinds,
-  columnsStoredAsUtf8,
-  decodeSourceRow,
-  fingerprintOf,
-  rowEncodingSql,
-  type ColumnKind,
-  type ColumnType,
-} from './fingerprint';
+  COLUMN_ROLES,
+  columnReading,
+  type ColumnInfo,
+  type ColumnReading,
+  type SessionZone,
+  type ValueForm,
+} from './columns';
+import { columnKinds, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(
@@ -77,26 +79,90 @@ export function sourceRowOf(v: readonly unknown[]): SourceRow {
 /** The source table as `sourceRows` reads it, described once a run. */
 export interface SourceTable {
   name: string;
-  /**
-   * The columns whose stored bytes already are their text in UTF-8 (fingerprint.ts's storedAsUtf8): used as they are,
-   * not converted.
-   */
-  asIs: ReadonlySet<string>;
-  /** `SELECT <the canonical encoding of a row> FROM <table>`: one column, the row's bytes. */
+  /** How each source column's value is written in the row's encoding (columns.ts). */
+  forms: ReadonlyMap<string, ValueForm>;
+  /** `SELECT <the canonical encoding of a row>, id, modified FROM <table>`: the row's bytes, and its key. */
   select: string;
   /** Each column's SourceRow type, in SOURCE_COLUMNS order. */
   kinds: readonly ColumnKind[];
 }
 
-export async function describeSourceTable(pool: Pool, table: string): Promise<SourceTable> {
-  const types = await sourceColumnTypes(pool, table);
-  const asIs = columnsStoredAsUtf8(types);
+/** The table's columns as information_schema describes them, and whether earlypay can read each one it needs. */
+export interface SourceColumns {
+  table: string;
+  /** Every column of the table, by lower-case name, in table order; empty when there is no such table. */
+  columns: ReadonlyMap<string, ColumnInfo>;
+  /** Each source column: how it is read, or why it cannot be (missing, or a type earlypay cannot map). */
+  readings: ReadonlyMap<keyof SourceRow, ColumnReading>;
+}
+
+/** The source columns earlypay cannot read, and why. */
+export function unreadableColumns(described: SourceColumns): { column: keyof SourceRow; why: string }[] {
+  const out: { column: keyof SourceRow; why: string }[] = [];
+  for (const [column, reading] of described.readings) if (!reading.readable) out.push({ column, why: reading.why });
+  return out;
+}
+
+/** The table as `sourceRows` reads it; a RunFailedError naming the first column it cannot read. */
+export function sourceTableOf(described: SourceColumns): SourceTable {
+  const name = described.table;
+  const [bad] = unreadableColumns(described);
+  if (described.columns.size === 0)
+    throw new RunFailedError(
+      `MySQL: source table ${name} doesn't exist in the database of the MySQL URL`,
+      mysqlFailureHint({ code: 'ER_NO_SUCH_TABLE' }, ''),
+    );
+  if (bad)
+    throw new RunFailedError(
+      `source table ${name}: column ${bad.column}: ${bad.why}; earlypay stopped before writing anything`,
+      'restore the column (or point EARLYPAY_TABLE at a view with the columns of docs/contract.md §3); `earlypay ' +
+        'doctor` shows the schema',
+    );
+  const forms = new Map<string, ValueForm>();
+  for (const [column, reading] of described.readings) if (reading.readable) forms.set(column, reading.form);
   return {
-    name: table,
-    asIs,
-    select: `SELECT ${rowEncodingSql(undefined, asIs)} FROM \`${table}\``,
-    kinds: columnKinds(types),
+    name,
+    forms,
+    // The key beside the encoding: a row too large to be encoded (NULL) is still known, and placed.
+    select: `SELECT ${rowEncodingSql(undefined, forms)}, \`id\`, \`modified\` FROM \`${name}\``,
+    kinds: columnKinds(described.columns),
   };
+}
+
+/** The table's columns, read from information_schema, and how earlypay reads each it needs. */
+export async function inspectSourceColumns(
+  pool: Pool,
+  table: string,
+  opts: { sourceTz?: string; now?: Date } = {},
+): Promise<SourceColumns> {
+  const columns = await sourceColumnInfo(pool, table);
+  let zone: SessionZone | undefined;
+  if (opts.sourceTz && SOURCE_COLUMNS.some((c) => columns.get(c)?.type === 'timestamp')) {
+    const [row] = await sourceQuery(pool, table, 'SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS m', []);
+    zone = {
+      sessionOffsetMinutes: Number(row!.m),
+      sourceOffsetMinutes: zoneOffsetMinutes(opts.sourceTz, opts.now ?? new Date()),
+      sourceTz: opts.sourceTz,
+    };
+  }
+  const readings = new Map<keyof SourceRow, ColumnReading>();
+  for (const c of SOURCE_COLUMNS) {
+    const info = columns.get(c);
+    readings.set(
+      c,
+      info ? columnReading(COLUMN_ROLES[c], info, zone) : { readable: false, why: 'the table has no such column' },
+    );
+  }
+  return { table, columns, readings };
+}
+
+/** The table as `sourceRows` reads it; fails the run (RunFailedError) when earlypay cannot read a column it needs. */
+export async function describeSourceTable(
+  pool: Pool,
+  table: string,
+  opts: { sourceTz?: string; now?: Date } = {},
+): Promise<SourceTable> {
+  return sourceTableOf(await inspectSourceColumns(pool, table, opts));
 }
 
 /**
@@ -109,14 +175,26 @@ export interface RowPage {
   row(i: number): SourceRow;
   /** Row i's fingerprint (fingerprint.ts). */
   fingerprint(i: number): number;
+  /** Row i is larger than MySQL's max_allowed_packet: only its id and modified are known. */
+  tooLarge?(i: number): boolean;
+}
+
+/** Where a row stands in the table: its id and `modified`, as MySQL wrote them. */
+export interface RowKey {
+  id: string;
+  modified: string | null;
 }
 
 /** Rows read as their canonical encodings (one Buffer each), decoded when asked for. */
 export class EncodedRows implements RowPage {
   constructor(
-    readonly encodings: readonly Buffer[],
+    /** Each row's encoding; null for a row larger than max_allowed_packet (MySQL's CONCAT gives NULL). */
+    readonly encodings: readonly (Buffer | null)[],
     private readonly kinds: readonly ColumnKind[],
     private readonly table: string,
+    private readonly keys: readonly RowKey[] = [],
+    /** The read stopped at its byte budget before its LIMIT: more rows may follow the last. */
+    readonly cut = false,
   ) {}
 
   get length(): number {
@@ -124,7 +202,12 @@ export class EncodedRows implements RowPage {
   }
 
   row(i: number): SourceRow {
-    const values = decodeSourceRow(this.encodings[i]!, this.kinds);
+    const encoding = this.encodings[i];
+    if (!encoding) {
+      const key = this.key(i);
+      return sourceRowOf(SOURCE_COLUMNS.map((c) => (c === 'id' ? key.id : c === 'modified' ? key.modified : null)));
+    }
+    const values = decodeSourceRow(encoding, this.kinds);
     if (!values)
       throw new RunFailedError(
         `MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`,
@@ -134,63 +217,154 @@ export class EncodedRows implements RowPage {
   }
 
   fingerprint(i: number): number {
-    return fingerprintOf(this.encodings[i]!);
+    const encoding = this.encodings[i];
+    // A row too large to encode is known by its key alone (what its dead letter holds).
+    return fingerprintOf(encoding ?? Buffer.from(`${this.key(i).id}:${this.key(i).modified}`));
+  }
+
+  tooLarge(i: number): boolean {
+    return this.encodings[i] === null;
+  }
+
+  /** Row i's id and modified as MySQL wrote them (exact, where the encoding writes `modified` canonically). */
+  key(i: number): RowKey {
+    const key = this.keys[i];
+    if (key) return key;
+    const row = this.row(i);
+    return { id: String(row.id), modified: row.modified == null ? null : String(row.modified) };
   }
 
   /** Bytes of the rows' encodings: about the rows' text. */
   bytes(): number {
     let n = 0;
-    for (const e of this.encodings) n += e.length;
+    for (const e of this.encodings) n += e?.length ?? 0;
+    return n;
+  }
+
+  /** Bytes of the largest row's encoding. */
+  largest(): number {
+    let n = 0;
+    for (const e of this.encodings) if (e && e.length > n) n = e.length;
     return n;
   }
 }
 
 /**
+ * Bytes of encoded rows a page of source rows holds (read.ts's MAX_PAGE_BYTES says why): the
+ * default of the reads by id (repairs, refused documents) too.
+ */
+export const SOURCE_PAGE_BYTES = 4_000_000;
+
+/** What a row costs a page beyond its encoding (its Buffer, the key's strings): so that empty rows count too. */
+export const ROW_OVERHEAD_BYTES = 200;
+
+/**
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
  * strings). Each row arrives as one Buffer, its canonical encoding (mysql2's `typeCast: false`),
- * decoded when the row is asked for (decodeSourceRow); a NULL (a row past max_allowed_packet)
- * fails the read here.
+ * decoded when the row is asked for (decodeSourceRow); a row too large for MySQL to encode
+ * (larger than max_allowed_packet) arrives as its key alone.
+ *
+ * Bounded by bytes as well as by the LIMIT: the rows stream in, and once they hold `maxBytes`
+ * the read stops after the row that crossed it (`cut`) — the connection is closed, so MySQL
+ * sends nothing more —, however large the rows the LIMIT was chosen before knowing them.
  */
 export async function sourceRows(
   pool: Pool,
   source: SourceTable,
   rest: string,
   params: unknown[],
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<EncodedRows> {
-  const result = await sourceQuery<(Buffer | null)[][]>(
-    pool,
-    source.name,
-    { sql: `${source.select} ${rest}`, rowsAsArray: true, typeCast: false },
-    params,
-  );
-  const encodings: Buffer[] = new Array(result.length);
-  const page = new EncodedRows(encodings, source.kinds, source.name);
-  for (let i = 0; i < result.length; i++) {
-    const bytes = result[i]![0] ?? null;
-    if (!bytes) throw tooLarge(source.name, i === 0 ? undefined : page.row(i - 1));
-    encodings[i] = bytes;
+  let conn: PoolConnection;
+  try {
+    conn = await pool.getConnection();
+  } catch (err) {
+    throw readFailed(source.name, err);
   }
-  return page;
+  const encodings: (Buffer | null)[] = [];
+  const keys: RowKey[] = [];
+  const text = (b: Buffer | null): string | null => (b === null ? null : b.latin1Slice(0, b.length));
+  return new Promise<EncodedRows>((resolve, reject) => {
+    let bytes = 0;
+    let settled = false;
+    const connection = (conn as unknown as { connection: MysqlConnection }).connection;
+    const query: Query = connection.query({
+      sql: `${source.select} ${rest}`,
+      values: params,
+      rowsAsArray: true,
+      typeCast: false,
+    });
+    query.on('result', (row: unknown) => {
+      if (settled) return;
+      const [encoding, id, modified] = row as (Buffer | null)[];
+      encodings.push(encoding ?? null);
+      keys.push({ id: text(id ?? null) ?? '', modified: text(modified ?? null) });
+      bytes += (encoding?.length ?? 0) + ROW_OVERHEAD_BYTES;
+      if (bytes < maxBytes) return;
+      // Enough for this page: the rest of the result is not wanted (the next page starts after this
+      // row). mysql2's destroy only ends our side of the socket, and the server would go on sending
+      // every row of the LIMIT, each parsed: the socket is closed outright.
+      settled = true;
+      conn.destroy();
+      connection.stream.destroy();
+      resolve(new EncodedRows(encodings, source.kinds, source.name, keys, true));
+    });
+    query.on('error', (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      conn.destroy();
+      reject(readFailed(source.name, err));
+    });
+    query.on('end', () => {
+      if (settled) return;
+      settled = true;
+      conn.release();
+      resolve(new EncodedRows(encodings, source.kinds, source.name, keys, false));
+    });
+  });
+}
+
+/** What sourceRows uses of mysql2's connection under a pool connection. */
+interface MysqlConnection {
+  query(options: object): Query;
+  stream: { destroy(): void };
+}
+
+/** A failed read of the source table, as sourceQuery words it. */
+function readFailed(table: string, err: unknown): RunFailedError {
+  return new RunFailedError(
+    `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+    mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
+  );
 }
 
 /**
- * MySQL's CONCAT gives NULL for a result longer than max_allowed_packet: such a row could not be
- * sent as its columns either (the server refuses a packet that large).
+ * The rows MySQL has of these ids, in id order, a page of at most 1,000 ids and `maxBytes` at a
+ * time (reconcile's repair).
  */
-function tooLarge(table: string, before: SourceRow | undefined): RunFailedError {
-  const where = before ? `the row after id ${String(before.id)} (modified ${String(before.modified)})` : 'a row';
-  return new RunFailedError(
-    `MySQL: reading ${table} failed: ${where} is larger than the server's max_allowed_packet`,
-    "raise MySQL's max_allowed_packet (SET GLOBAL max_allowed_packet = …) and re-run; nothing past the last " +
-      'checkpoint was recorded as done',
-  );
-}
-
-/** The rows MySQL has of these ids, a page of 1,000 ids at a time (reconcile's repair). */
-export async function* rowsById(pool: Pool, source: SourceTable, ids: readonly string[]): AsyncGenerator<EncodedRows> {
-  for (let i = 0; i < ids.length; i += 1_000)
-    yield sourceRows(pool, source, 'WHERE id IN (?)', [ids.slice(i, i + 1_000)]);
+export async function* rowsById(
+  pool: Pool,
+  source: SourceTable,
+  ids: readonly string[],
+  maxBytes = SOURCE_PAGE_BYTES,
+): AsyncGenerator<EncodedRows> {
+  for (let i = 0; i < ids.length; i += 1_000) {
+    const chunk = ids.slice(i, i + 1_000);
+    let after: string | undefined;
+    for (;;) {
+      const page = await sourceRows(
+        pool,
+        source,
+        `WHERE id IN (?)${after === undefined ? '' : ' AND id > ?'} ORDER BY id`,
+        after === undefined ? [chunk] : [chunk, after],
+        maxBytes,
+      );
+      if (page.length) yield page;
+      if (!page.cut) break;
+      after = page.key(page.length - 1).id;
+    }
+  }
 }
 
 /** The raw rows of these ids, by id (dead-lettering documents Elasticsearch refused). */
@@ -206,20 +380,33 @@ export async function readRowsById(pool: Pool, source: SourceTable, ids: string[
 }
 
 /**
- * The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive).
+ * The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive),
+ * in table order.
  */
-export async function sourceColumnTypes(pool: Pool, table: string): Promise<Map<string, ColumnType>> {
+export async function sourceColumnInfo(pool: Pool, table: string): Promise<Map<string, ColumnInfo>> {
   const rows = await sourceQuery(
     pool,
     table,
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS ' +
-      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS column_type, CHARACTER_SET_NAME AS charset,
+            NUMERIC_SCALE AS scale, DATETIME_PRECISION AS fsp
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [table],
   );
+  const number = (v: unknown): number | null => (v == null ? null : Number(v));
   return new Map(
-    rows.map((r) => [
-      String(r.name).toLowerCase(),
-      { type: String(r.type), charset: r.charset == null ? null : String(r.charset) },
-    ]),
+    rows.map((r) => {
+      const name = String(r.name).toLowerCase();
+      return [
+        name,
+        {
+          name,
+          type: String(r.type).toLowerCase(),
+          columnType: String(r.column_type).toLowerCase(),
+          charset: r.charset == null ? null : String(r.charset),
+          scale: number(r.scale),
+          fsp: number(r.fsp),
+        },
+      ];
+    }),
   );
 }

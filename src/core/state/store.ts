@@ -10,6 +10,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits } from '../es/pager';
 import { LockLostError } from '../errors';
+import type { RecordedSchema } from './sourceSchema';
 
 export interface Checkpoint {
   /** Source wall-clock DATETIME of the last row safely in ES. */
@@ -68,6 +69,26 @@ export class StateStore {
       updatedAt: res._source.updated_at,
       version: { seqNo: res._seq_no!, primaryTerm: res._primary_term! },
     };
+  }
+
+  /** The source table's columns as the last run that read it recorded them (sourceSchema.ts). */
+  async readSourceSchema(table: string): Promise<RecordedSchema | null> {
+    const res = await this.client.get<{ value: RecordedSchema }>(
+      { index: this.index, id: `schema:source:${table}` },
+      { ignore: [404] },
+    );
+    return res.found && res._source ? res._source.value : null;
+  }
+
+  async recordSourceSchema(table: string, schema: RecordedSchema): Promise<void> {
+    const key = `schema:source:${table}`;
+    await this.client.index({
+      index: this.index,
+      id: key,
+      document: { key, kind: 'source_schema', value: schema, updated_at: new Date().toISOString() },
+      require_alias: true,
+      refresh: true,
+    });
   }
 
   /**

@@ -14,9 +14,11 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
 /**
- * The days the tool accepts from a user (docs/configuration.md "Limits"). Card sales of this platform start
- * long after 2000; the upper end keeps every year four digits (days compare as strings, and
- * a day after 9999-12-31 would not) and any range at most 36,525 days long.
+ * The supported days (docs/configuration.md "Limits"), one range for every command: the days a user may name,
+ * and the days ingest accepts a sale on (a sale dated outside them, or a row modified outside
+ * them, is rejected with that reason), so nothing in the indices lies beyond what a command can
+ * ask for. Card sales of this platform start long after 2000; the upper end keeps every year
+ * four digits (days compare as strings) and any range at most 36,525 days long.
  */
 export const FIRST_BUSINESS_DAY = '2000-01-01';
 export const LAST_BUSINESS_DAY = '2099-12-31';
@@ -278,10 +280,19 @@ export function wallClockToInstant(value: string | null | undefined, timeZone: s
   return ms === null ? null : new Date(ms);
 }
 
-/** ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. */
+/**
+ * ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. Where the
+ * zone's offset is not whole minutes (local mean time before a zone adopted standard time: Seoul
+ * was +08:27:52 until 1908), the offset cannot be written in ISO 8601's ±HH:MM, and the instant is
+ * written in UTC instead (…Z): the same instant, exactly. Every supported day (docs/configuration.md "Limits")
+ * has whole-minute offsets in every zone of the tz database.
+ */
 export function toOffsetIso(instant: Date, timeZone: string): string {
   const offset = steadyOffset(instant.getTime(), timeZone);
-  if (offset === undefined) return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX");
+  if (offset === undefined) {
+    if (!Number.isInteger(tzOffset(timeZone, instant))) return `${instant.toISOString().slice(0, 19)}Z`;
+    return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd'T'HH:mm:ssXXX");
+  }
   const { date, time } = wallClockFields(instant.getTime(), offset);
   return `${date}T${time}${offsetSuffix(offset)}`;
 }
@@ -365,4 +376,9 @@ export function parseUserTime(value: string, timeZone: string): Date | null {
     return isValid(d) ? d : null;
   }
   return wallClockToInstant(value, timeZone);
+}
+
+/** A zone's offset from UTC at an instant, in whole minutes (rounded as a clock shows it). */
+export function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  return Math.round(tzOffset(timeZone, at));
 }

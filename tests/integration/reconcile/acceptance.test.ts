@@ -6,11 +6,13 @@
 import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/source/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import { createSourceTable } from '../../../src/core/source/schema';
+import { describeSourceTable } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-accept');
 const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-07-01T00:00:00.000Z' };
+const KST = { tz: 'Asia/Seoul', sourceTz: 'Asia/Seoul' };
 
 let nextId = 1;
 function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
@@ -86,7 +88,8 @@ const textual: Partial<SourceRow>[] = [
 ];
 
 async function compareWithMapSourceRow(table: string): Promise<number> {
-  const checks = acceptanceChecks();
+  const { forms } = await describeSourceTable(world.pool, table);
+  const checks = acceptanceChecks({ forms, zones: KST });
   const reasons = Object.keys(checks) as RejectReason[];
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
   const [rows] = await world.pool.query(
@@ -104,7 +107,7 @@ async function compareWithMapSourceRow(table: string): Promise<number> {
   }
   expect(disagreements).toEqual([]);
 
-  const accepted = acceptedRowCondition();
+  const accepted = acceptedRowCondition({ forms, zones: KST });
   const [ids] = await world.pool.query(
     `SELECT id FROM \`${table}\` WHERE ${accepted.sql} ORDER BY id`,
     accepted.params,

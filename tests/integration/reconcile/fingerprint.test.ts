@@ -7,8 +7,9 @@
  * column, with those fingerprints.
  */
 import type { Pool } from 'mysql2/promise';
-import { columnsStoredAsUtf8, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
-import { describeSourceTable, readRowsById, sourceColumnTypes, sourceRows } from '../../../src/core/source/query';
+import { COLUMN_ROLES, canonicalValue } from '../../../src/core/source/columns';
+import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { ROW_OVERHEAD_BYTES, describeSourceTable, readRowsById, sourceRows } from '../../../src/core/source/query';
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
@@ -79,11 +80,13 @@ const latin1: Partial<SourceRow>[] = ['café', 'Ñandú ¿sí?', '', null, 'plai
 
 async function compare(table: string): Promise<number> {
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
-  // Every column converted, and the table's own form (reconcile's: columns stored as UTF-8 used as they are).
-  const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, table));
+  // Every column converted (but those written canonically), and the table's own forms (columns stored as UTF-8 used as
+  // they are).
+  const asIs = (await describeSourceTable(pool, table)).forms;
+  const converted = new Map([...asIs].map(([c, form]) => [c, form === 'as-is' ? 'convert' : form] as const));
   const [rows] = await pool.query(
-    `SELECT ${cols}, ${rowFingerprintSql()} AS fp, ${rowFingerprintSql('t')} AS fp_aliased, ` +
-      `${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
+    `SELECT ${cols}, ${rowFingerprintSql(undefined, converted)} AS fp, ${rowFingerprintSql('t', converted)} AS ` +
+      `fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
   );
   const disagreements: string[] = [];
   for (const r of rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]) {
@@ -96,10 +99,12 @@ async function compare(table: string): Promise<number> {
   const fingerprints = (rows as { fp: string }[]).map((r) => r.fp);
   expect(new Set(fingerprints).size).toBe(fingerprints.length);
 
-  // Ingest's reader: the same rows, value for value and type for type, and the same fingerprints.
+  // Ingest's reader: the same rows, value for value (in their canonical form: columns.ts) and type for type,
+  // and the same fingerprints.
   const read = await sourceRows(pool, await describeSourceTable(pool, table), 'ORDER BY id', []);
   const columns = (rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]).map(
-    ({ fp: _fp, fp_aliased: _a, fp_as_is: _i, ...row }) => row,
+    ({ fp: _fp, fp_aliased: _a, fp_as_is: _i, ...row }) =>
+      Object.fromEntries(SOURCE_COLUMNS.map((c) => [c, canonicalValue(COLUMN_ROLES[c], row[c])])),
   );
   expect(Array.from({ length: read.length }, (_, i) => decoded(read.row(i)))).toEqual(columns);
   expect(Array.from({ length: read.length }, (_, i) => String(read.fingerprint(i)))).toEqual(fingerprints.map(String));
@@ -137,11 +142,12 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
   });
 
   it("agrees on a table with latin1 columns, which the table's own form still converts", async () => {
-    const asIs = columnsStoredAsUtf8(await sourceColumnTypes(pool, 'latin1_sales'));
-    expect(asIs.has('remark') || asIs.has('card_company')).toBe(false);
-    expect(asIs.has('raw_data') && asIs.has('sold_at') && asIs.has('id')).toBe(true);
+    const forms = (await describeSourceTable(pool, 'latin1_sales')).forms;
+    expect([forms.get('remark'), forms.get('card_company')]).toEqual(['convert', 'convert']);
+    expect([forms.get('raw_data'), forms.get('sold_at'), forms.get('id')]).toEqual(['as-is', 'as-is', 'as-is']);
     expect(await compare('latin1_sales')).toBe(latin1.length);
-    expect(columnsStoredAsUtf8(await sourceColumnTypes(pool, 'platform_sales')).size).toBe(SOURCE_COLUMNS.length);
+    const standard = (await describeSourceTable(pool, 'platform_sales')).forms;
+    expect([...standard.values()].filter((f) => f === 'as-is')).toHaveLength(SOURCE_COLUMNS.length);
   });
 
   it('reads rows by id through the same reader', async () => {
@@ -153,24 +159,36 @@ describe('the row fingerprint in MariaDB and in JavaScript', () => {
     expect(decoded(found.get('9')!)).toEqual(nine);
   });
 
-  it('fails a read with a clear message when a row is larger than max_allowed_packet (CONCAT gives NULL)', async () => {
+  it('reads a row larger than max_allowed_packet (CONCAT gives NULL) as its key alone', async () => {
     const source = await describeSourceTable(pool, 'platform_sales');
     // The reader's SELECT with the encoding of one row replaced by NULL, as MySQL sends it then.
-    const nulled = {
-      ...source,
-      select:
-        `SELECT IF(id = 3, NULL, ` +
-        `${source.select.slice('SELECT '.length, source.select.lastIndexOf(' FROM '))}) FROM \`platform_sales\``,
-    };
-    await expect(sourceRows(pool, nulled, 'ORDER BY id', [])).rejects.toThrow(
-      /the row after id 2 \(modified .*\) is larger than the server's max_allowed_packet/,
-    );
+    const encoding = source.select.slice('SELECT '.length, source.select.lastIndexOf(', `id`, `modified` FROM '));
+    const nulled = { ...source, select: source.select.replace(encoding, `IF(id = 3, NULL, ${encoding})`) };
+    const read = await sourceRows(pool, nulled, 'ORDER BY id', []);
+    expect(read.length).toBe(awkward.length);
+    expect([read.tooLarge(1), read.tooLarge(2), read.tooLarge(3)]).toEqual([false, true, false]);
+    const [three] = await world.query<{ modified: string }>('SELECT modified FROM platform_sales WHERE id = 3');
+    expect(read.key(2)).toEqual({ id: '3', modified: three!.modified });
+    expect(read.row(2)).toMatchObject({ id: '3', modified: three!.modified, store_id: null, amount_sale: null });
+  });
+
+  it('stops a read at its byte budget, after the row that crosses it', async () => {
+    const source = await describeSourceTable(pool, 'platform_sales');
+    const all = await sourceRows(pool, source, 'ORDER BY id', []);
+    const budget = all.encodings[0]!.length + all.encodings[1]!.length + 2 * ROW_OVERHEAD_BYTES + 1;
+    const cut = await sourceRows(pool, source, 'ORDER BY id', [], budget);
+    expect([cut.length, cut.cut]).toEqual([3, true]);
+    expect(cut.key(2).id).toBe(all.key(2).id);
+    // The pool goes on (the cut read's connection was closed, not returned).
+    expect((await sourceRows(pool, source, 'ORDER BY id', [])).length).toBe(all.length);
+    expect(all.cut).toBe(false);
   });
 
   it('the per-day sum is exact in MySQL (DECIMAL) and equals the sum of the JavaScript fingerprints', async () => {
-    const [[sum]] = (await pool.query(`SELECT SUM(${rowFingerprintSql()}) AS s FROM platform_sales`)) as unknown as [
-      { s: string }[],
-    ];
+    const { forms } = await describeSourceTable(pool, 'platform_sales');
+    const [[sum]] = (await pool.query(
+      `SELECT SUM(${rowFingerprintSql(undefined, forms)}) AS s FROM platform_sales`,
+    )) as unknown as [{ s: string }[]];
     const [rows] = await pool.query(`SELECT ${SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM platform_sales`);
     const js = (rows as SourceRow[]).reduce((n, r) => n + BigInt(rowFingerprint(r)), 0n);
     expect(sum!.s).toBe(js.toString());

@@ -6,6 +6,7 @@
  * while a real difference on such a day (a count or an amount) is still found; `--repair`
  * fingerprints them, after which even a remark-only change is seen.
  */
+import { describeSourceTable } from '../../../src/core/source/query';
 import { resolveConfig } from '../../../src/core/config/config';
 import { definitionOf, indexNames } from '../../../src/core/es/indices';
 import { reconcile } from '../../../src/core/reconcile/reconcile';
@@ -170,6 +171,7 @@ describe('documents written before fingerprints', () => {
           batchSize: 100,
           concurrency: 1,
           exactRows: 0,
+          source: await describeSourceTable(pool, config.table),
         });
         // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
         expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);

@@ -125,7 +125,7 @@ describe('setup upgrades a sales index from before text_grams', () => {
     const result = JSON.parse(setup.stdout) as { indices: { alias: string; index: string; action: string }[] };
     expect(result.indices.find((r) => r.alias === world.names.sales)).toEqual({
       alias: world.names.sales,
-      index: `${world.prefix}-sales-v4`,
+      index: `${world.prefix}-sales-v5`,
       action: 'reindexed',
     });
 

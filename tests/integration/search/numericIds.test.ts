@@ -75,7 +75,7 @@ describe('setup fills the numbers in for documents written before them', () => {
     const sales = setup.json<{ indices: { alias: string; index: string; action: string }[] }>().indices;
     expect(sales.find((r) => r.alias === world.names.sales)).toEqual({
       alias: world.names.sales,
-      index: `${world.prefix}-sales-v4`,
+      index: `${world.prefix}-sales-v5`,
       action: 'reindexed',
     });
     const after = ndjson((await world.cli(['search', 'sales', '--sort', 'store_id:asc', '--format', 'ndjson'])).stdout);

@@ -68,15 +68,16 @@ describe('bulkLines', () => {
 });
 
 describe('boundedPageRows', () => {
-  const page = (rows: number, bytesEach: number): { length: number; bytes(): number } => ({
+  const page = (rows: number, largest: number): { length: number; largest(): number } => ({
     length: rows,
-    bytes: () => rows * bytesEach,
+    largest: () => largest,
   });
-  it('keeps --batch-size for ordinary rows and bounds a page of large rows by their bytes', () => {
+  it('keeps --batch-size for ordinary rows and asks for as many rows as large as the largest as a page holds', () => {
     expect(boundedPageRows(page(2, 700), 2_000)).toBe(2_000);
     const rows = boundedPageRows(page(100, 20_000), 100_000);
     expect(rows).toBe(MAX_PAGE_BYTES / 20_000);
-    expect(boundedPageRows(page(100, 10_000_000), 100_000)).toBe(100);
+    // A row larger than a page: one at a time (sourceRows reads it whole, and stops).
+    expect(boundedPageRows(page(100, 10_000_000), 100_000)).toBe(1);
     expect(boundedPageRows(page(0, 0), 7)).toBe(7);
   });
 });

@@ -6,6 +6,7 @@ import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
 import { RULE_IDS, diffSaleAnomalies } from '../../../src/core/rules/rules';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
+import { rowFingerprint } from '../../../src/core/source/fingerprint';
 import { listedRows, row } from '../../support/sourceRow';
 
 const names = indexNames('t');
@@ -22,10 +23,12 @@ const ctx: JudgeContext = {
 function found(
   stored: Record<string, StoredSale> = {},
   deadLetters: Record<string, StoredDeadLetter> = {},
+  validAgain: string[] = [],
 ): BatchLookups {
   return {
     stored: new Map(Object.entries(stored)),
     deadLetters: new Map(Object.entries(deadLetters)),
+    validAgain: new Set(validAgain),
     baseline: () => null,
   };
 }
@@ -37,6 +40,7 @@ function storedAs(r: ReturnType<typeof row>, rules: string[] = []): StoredSale {
     sale_date: m.sale.doc.sale_date,
     anomaly_rules: rules,
     row_fingerprint: m.sale.doc.row_fingerprint,
+    text_bytes: 0,
     version: m.sale.version,
   };
 }
@@ -95,12 +99,22 @@ describe('judge', () => {
   it('asks the lookups for every id that may have a document, and the dead letters of rejected rows', () => {
     const keys = lookupKeys(
       mapPage(listedRows([row({ id: '1' }), row({ id: '3', store_id: null }), row({ id: null })]), ctx),
+      ctx,
     );
     expect(keys.saleIds).toEqual(['1', '3']);
     expect(keys.deadLetterIds).toEqual([
       'platform_sales:3',
       expect.stringMatching(/^platform_sales:sha1:[0-9a-f]{40}$/),
     ]);
+    expect(keys.acceptedDeadLetterIds).toEqual(['platform_sales:1']);
+  });
+
+  it('removes the dead letter of a row rejected once and accepted now, even when its document is current', () => {
+    const valid = row({ id: '5' });
+    const page = mapPage(listedRows([valid, row({ id: '6' })]), ctx);
+    const out = judgePage(page, found({ 5: storedAs(valid) }, {}, ['platform_sales:5']), ctx);
+    expect(kinds(out.ops)).toEqual(['delete deadletter platform_sales:5', 'index sales 6']);
+    expect(out).toMatchObject({ validAgain: 1, unchanged: 1 });
   });
 
   it(
@@ -108,7 +122,7 @@ describe('judge', () => {
     () => {
       const rejected = row({ id: '3', store_id: null });
       const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
-      const held = { row: JSON.parse(JSON.stringify(rejected)), reason_code: ['MISSING_STORE_ID'] };
+      const held = { row_fingerprint: rowFingerprint(rejected), reason_code: ['MISSING_STORE_ID'] };
       const out = judgePage(
         page,
         found(
@@ -119,6 +133,14 @@ describe('judge', () => {
       );
       expect(out.ops).toEqual([]);
       expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 2, flagged: 1, days: new Set() });
+      // Held with another row (or before dead letters had fingerprints): written again, with the fingerprint.
+      for (const other of [{ ...held, row_fingerprint: 1 }, { reason_code: ['MISSING_STORE_ID'] }]) {
+        const again = judgePage(mapPage(listedRows([rejected]), ctx), found({}, { 'platform_sales:3': other }), ctx);
+        expect(kinds(again.ops)).toEqual(['upsert deadletter platform_sales:3']);
+        expect((again.ops[0] as { doc: { row_fingerprint: number } }).doc.row_fingerprint).toBe(
+          rowFingerprint(rejected),
+        );
+      }
     },
   );
 
@@ -130,6 +152,7 @@ describe('judge', () => {
       { ...stored, sale_date: '2024-04-30' },
       { ...stored, anomaly_rules: ['DEPOSIT_MISMATCH'] },
       { ...stored, row_fingerprint: undefined },
+      { ...stored, text_bytes: undefined },
     ]) {
       const out = judgePage(mapPage(listedRows([row({ id: '1' })]), ctx), found({ 1: s }), ctx);
       expect(out.unchanged).toBe(0);
@@ -173,7 +196,7 @@ describe('judge', () => {
 
   it("a row a repair names and MySQL no longer has is withdrawn, on its stored document's day", () => {
     const page = mapPage(listedRows([]), ctx, [{ id: '7', day: '2024-04-30' }, { id: '8' }]);
-    expect(lookupKeys(page).saleIds).toEqual(['7', '8']);
+    expect(lookupKeys(page, ctx).saleIds).toEqual(['7', '8']);
     const out = judgePage(page, found({ 7: { sale_date: '2024-05-01', anomaly_rules: [], version: 1 } }), ctx);
     expect(out.ops).toEqual([]);
     expect(out.withdrawals).toEqual([

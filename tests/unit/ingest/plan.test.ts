@@ -11,10 +11,10 @@ const base: PlanInput = {
 const at = { modified: '2024-05-02 08:00:00', id: '10' };
 
 describe('plan', () => {
-  it('the first run and --full read everything up to now − lag', () => {
+  it('the first run and --full read everything up to now − lag, and what is modified after now', () => {
     expect(planIngest(base)).toEqual({
       mode: 'full',
-      window: { untilModified: '2024-05-02 08:58:00' },
+      window: { untilModified: '2024-05-02 08:58:00', futureAfter: '2024-05-02 09:00:00' },
       mayAdvance: true,
     });
     expect(planIngest({ ...base, previous: at, full: true }).mode).toBe('full');
@@ -22,7 +22,11 @@ describe('plan', () => {
   it('incremental starts --overlap before the checkpoint', () => {
     expect(planIngest({ ...base, previous: at })).toEqual({
       mode: 'incremental',
-      window: { fromModified: '2024-05-02 07:50:00', untilModified: '2024-05-02 08:58:00' },
+      window: {
+        fromModified: '2024-05-02 07:50:00',
+        untilModified: '2024-05-02 08:58:00',
+        futureAfter: '2024-05-02 09:00:00',
+      },
       mayAdvance: true,
     });
   });
@@ -37,11 +41,9 @@ describe('plan', () => {
   });
   it('repair reads the given rows and never moves the checkpoint', () => {
     const rows = (async function* () {})();
-    expect(planIngest({ ...base, previous: at, rows, full: true })).toMatchObject({
-      mode: 'repair',
-      rows,
-      mayAdvance: false,
-    });
+    const repair = planIngest({ ...base, previous: at, rows, full: true });
+    expect(repair).toMatchObject({ mode: 'repair', rows, mayAdvance: false });
+    expect(repair.window.futureAfter).toBeUndefined();
   });
   it('a checkpoint that is not a date-time fails with the way out', () => {
     expect(() => planIngest({ ...base, previous: { modified: 'garbage', id: '1' } })).toThrow(/not a date-time/);

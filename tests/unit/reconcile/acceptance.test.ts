@@ -13,9 +13,11 @@ import {
   acceptedRowCondition,
 } from '../../../src/core/source/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
+import { canonicalValue } from '../../../src/core/source/columns';
 import type { SourceRow } from '../../../src/core/source/row';
 
 const opts = { sourceTz: 'Asia/Seoul', businessTz: 'Asia/Seoul', ingestedAt: '2024-07-01T00:00:00.000Z' };
+const KST = { tz: 'Asia/Seoul', sourceTz: 'Asia/Seoul' };
 
 function row(over: Partial<SourceRow> = {}): SourceRow {
   return {
@@ -105,23 +107,35 @@ describe('the SQL acceptance predicate', () => {
     ['+12'],
     ['\t-7\n'],
     ['--1'],
+    ['12.50'],
+    ['12.'],
+    [' 12.0'],
   ])('amount_sale / store_id %j: the pattern and mapSourceRow agree', (value) => {
-    expect(whole.test(value)).toBe(!codesOf(row({ amount_sale: value })).includes('INVALID_AMOUNT_SALE'));
-    expect(whole.test(value)).toBe(!codesOf(row({ store_id: value })).includes('MISSING_STORE_ID'));
-    expect(whole.test(value)).toBe(!codesOf(row({ id: value })).includes('MISSING_ID'));
+    // An amount is tested on its canonical text (a text column's, too: columns.ts's decimal-text form).
+    const amount = String(canonicalValue('amount', value));
+    expect(whole.test(amount)).toBe(!codesOf(row({ amount_sale: value })).includes('INVALID_AMOUNT_SALE'));
+    if (!value.includes('.')) {
+      expect(whole.test(value)).toBe(!codesOf(row({ store_id: value })).includes('MISSING_STORE_ID'));
+      expect(whole.test(value)).toBe(!codesOf(row({ id: value })).includes('MISSING_ID'));
+    } else expect(codesOf(row({ store_id: value }))).toContain('MISSING_STORE_ID');
   });
 
   it('has one condition per reject reason, and the row condition is their conjunction', () => {
-    const checks = acceptanceChecks();
+    const checks = acceptanceChecks({ zones: KST });
     expect(Object.keys(checks).sort()).toEqual([
+      'INVALID_AMOUNT_DEPOSIT',
+      'INVALID_AMOUNT_FEE',
       'INVALID_AMOUNT_SALE',
       'INVALID_MODIFIED',
       'INVALID_SOLD_AT',
       'MISSING_CARD_NUMBER',
       'MISSING_ID',
       'MISSING_STORE_ID',
+      'MODIFIED_OUT_OF_RANGE',
+      'ROW_TOO_LARGE',
+      'SOLD_AT_OUT_OF_RANGE',
     ]);
-    const all = acceptedRowCondition('s');
+    const all = acceptedRowCondition({ alias: 's', zones: KST });
     expect(all.sql).toContain('s.`card_number`');
     expect(all.params).toHaveLength(Object.values(checks).reduce((n, c) => n + c.params.length, 0));
     expect((all.sql.match(/\?/g) ?? []).length).toBe(all.params.length);
@@ -139,6 +153,6 @@ describe('the SQL acceptance predicate', () => {
     ] as const) {
       expect([value, !codesOf(row({ sold_at: value })).includes('INVALID_SOLD_AT')]).toEqual([value, valid]);
     }
-    expect(acceptanceChecks().INVALID_SOLD_AT.sql).toMatch(/YEAR\(`sold_at`\) >= 100/);
+    expect(acceptanceChecks({ zones: KST }).INVALID_SOLD_AT.sql).toMatch(/YEAR\(`sold_at`\) >= 100/);
   });
 });

@@ -4,13 +4,8 @@
  */
 import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
-import {
-  columnsStoredAsUtf8,
-  encodeValue,
-  rowFingerprint,
-  rowFingerprintSql,
-  storedAsUtf8,
-} from '../../../src/core/source/fingerprint';
+import { encodeValue, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { COLUMN_ROLES, columnReading, storedAsUtf8, type ColumnInfo } from '../../../src/core/source/columns';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 
@@ -102,7 +97,7 @@ describe('row fingerprint', () => {
   });
 
   it('the SQL covers every column, in order', () => {
-    const sql = rowFingerprintSql('t');
+    const sql = rowFingerprintSql('t', new Map());
     const positions = SOURCE_COLUMNS.map((c) => sql.indexOf(`t.\`${c}\``));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -117,15 +112,25 @@ describe('row fingerprint', () => {
     expect(storedAsUtf8({ type: 'varchar', charset: 'euckr' })).toBe(false);
     expect(storedAsUtf8({ type: 'blob', charset: null })).toBe(false);
     expect(storedAsUtf8({ type: 'double', charset: null })).toBe(false);
-    const asIs = columnsStoredAsUtf8(
-      new Map([
-        ['remark', { type: 'text', charset: 'latin1' }],
-        ['raw_data', { type: 'text', charset: 'utf8mb4' }],
-        ['other', { type: 'int', charset: null }],
-      ]),
+    const info = (name: string, type: string, charset: string | null): ColumnInfo => ({
+      name,
+      type,
+      columnType: type,
+      charset,
+      scale: null,
+      fsp: null,
+    });
+    const forms = new Map(
+      [info('remark', 'text', 'latin1'), info('raw_data', 'text', 'utf8mb4')].map((c) => {
+        const reading = columnReading(COLUMN_ROLES[c.name as 'remark'], c);
+        return [c.name, reading.readable ? reading.form : 'convert'] as const;
+      }),
     );
-    expect([...asIs]).toEqual(['raw_data']);
-    const sql = rowFingerprintSql('t', asIs);
+    expect([...forms]).toEqual([
+      ['remark', 'convert'],
+      ['raw_data', 'as-is'],
+    ]);
+    const sql = rowFingerprintSql('t', forms);
     expect(sql).toContain('CONVERT(t.`remark` USING utf8mb4)');
     expect(sql).not.toContain('CONVERT(t.`raw_data`');
     expect(sql).toContain("OCTET_LENGTH(t.`raw_data`), ':', t.`raw_data`");

@@ -24,7 +24,8 @@ describe('buildSalesSearch', () => {
       const plan = buildSalesSearch({});
       expect(plan.query).toEqual({ match_all: {} });
       expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { 'id.number': { order: 'desc' } }]);
-      expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams'] });
+      expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams', 'remark'] });
+      expect(plan.longFields).toEqual(['remark']);
       expect(plan.fields).not.toContain('raw_data');
       expect(SALES_FIELDS).not.toContain('text_grams');
       expect(plan.fields).toContain('sold_at');
@@ -80,10 +81,12 @@ describe('buildSalesSearch', () => {
     expect(() => buildSalesSearch({ minAmount: 10, maxAmount: 5 })).toThrow(/above --max-amount/);
   });
 
-  it('includes exactly the requested fields (raw_data only when asked)', () => {
+  it('includes exactly the requested fields (raw_data only when asked), the long ones fetched apart', () => {
     const plan = buildSalesSearch({ fields: ['id', 'raw_data'] });
-    expect(plan.source).toEqual({ includes: ['id', 'raw_data'] });
+    expect(plan.source).toEqual({ includes: ['id', 'text_bytes'] });
     expect(plan.fields).toEqual(['id', 'raw_data']);
+    expect(plan.longFields).toEqual(['raw_data']);
+    expect(buildSalesSearch({ fields: ['id', 'amount_sale'] }).longFields).toEqual([]);
   });
 });
 
