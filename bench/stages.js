@@ -62,19 +62,21 @@ async function main() {
   let mark = started;
   const source = await describeSourceTable(pool, config.table);
   for await (const page of readPlan(pool, source, plan, INGEST_DEFAULTS.batchSize)) {
-    let now = cpuMs();
-    t.read += now - mark;
+    const afterRead = cpuMs();
+    t.read += afterRead - mark;
     const mapped = mapPage(page.rows, ctx);
-    t.map += -now + (now = cpuMs());
+    const afterMap = cpuMs();
+    t.map += afterMap - afterRead;
     lookupKeys(mapped);
     const outcome = judgePage(mapped, nothingStored, ctx);
-    t.judge += -now + (now = cpuMs());
+    const afterJudge = cpuMs();
+    t.judge += afterJudge - afterMap;
     for (const op of outcome.ops) {
       if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
       writeLines(op, out);
     }
     mark = cpuMs();
-    t.serialize += mark - now;
+    t.serialize += mark - afterJudge;
     rows += page.rows.length;
     if (kept.length < KEPT_ROWS) kept.push(...page.rows.encodings);
   }
@@ -138,6 +140,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);
+  process.stderr.write(`${err?.stack ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,7 +1,8 @@
 /**
  * Every failure earlypay reports: one error type per kind (`cmdutil/failure.ts` maps each to its
- * exit code and lines, SPEC §6), and what a failure of a dependency (Elasticsearch, MySQL) means
- * for the operator. Messages are one line an operator can act on; `hint` says what to do next.
+ * exit code and lines, docs/contract.md §6), and what a failure of a dependency (Elasticsearch,
+ * MySQL) means for the operator. Messages are one line an operator can act on; `hint` says what
+ * to do next.
  */
 import { errors as esErrors } from '@elastic/elasticsearch';
 
@@ -64,7 +65,8 @@ export class LockLostError extends RunFailedError {
     super(
       message,
       hint ??
-        'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs keep stalling, see "Troubleshooting" in the README (EARLYPAY_LOCK_STALE_AFTER)',
+        'nothing to repair: the run that took over carries on, and the next run resumes from its checkpoint; if runs ' +
+          'keep stalling, see docs/troubleshooting.md (EARLYPAY_LOCK_STALE_AFTER)',
     );
   }
 }
@@ -153,7 +155,8 @@ export function redactUrl(value: string): string {
 /** MySQL error codes that come from the setup (URL, grants, schema): the same run fails the same way again. */
 const MYSQL_SETUP_CODES: Record<string, string> = {
   ER_NO_SUCH_TABLE:
-    'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot help)',
+    'the table does not exist: check the database in --mysql-url / MYSQL_URL and EARLYPAY_TABLE (re-running cannot ' +
+    'help)',
   ER_BAD_DB_ERROR:
     'the database does not exist: check the database name in --mysql-url / MYSQL_URL (re-running cannot help)',
   ER_ACCESS_DENIED_ERROR:
@@ -162,15 +165,18 @@ const MYSQL_SETUP_CODES: Record<string, string> = {
   ER_TABLEACCESS_DENIED_ERROR: 'the user may not read the table: GRANT SELECT on it (re-running cannot help)',
   ER_COLUMNACCESS_DENIED_ERROR: 'the user may not read a column: GRANT SELECT on the table (re-running cannot help)',
   ER_BAD_FIELD_ERROR:
-    'the table lacks a column the product reads (SPEC §3 schema): `earlypay doctor` names it (re-running cannot help)',
+    'the table lacks a column the product reads (docs/contract.md §3 schema): `earlypay doctor` names it ' +
+    '(re-running cannot help)',
 };
 
 /** A statement that got no answer within the pool's time limit (source/mysql.ts): a frozen or overloaded server. */
 export const MYSQL_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 /** Connection-level MySQL failures: a re-run resumes from the checkpoint. */
-const MYSQL_TRANSIENT =
-  /^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
+const MYSQL_TRANSIENT = new RegExp(
+  '^(PROTOCOL_CONNECTION_LOST|ECONNRESET|ETIMEDOUT|EPIPE|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_QUERY_INTERRUPTED' +
+    '|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$',
+);
 const MYSQL_UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/;
 
 function codeOf(err: unknown): string | undefined {
@@ -189,7 +195,10 @@ export function mysqlFailureHint(err: unknown, resumeNote: string): string {
     return 'is MySQL running and is --mysql-url / MYSQL_URL right? `earlypay doctor` checks the connection';
   if (code && MYSQL_TRANSIENT.test(code)) return `the connection was lost: re-run it (${resumeNote})`;
   if (code === MYSQL_TIMEOUT)
-    return `is MySQL frozen or overloaded? re-run it (${resumeNote}); if its statements are merely slow, raise --mysql-timeout / EARLYPAY_MYSQL_TIMEOUT`;
+    return (
+      `is MySQL frozen or overloaded? re-run it (${resumeNote}); if its statements are merely slow, raise ` +
+      `--mysql-timeout / EARLYPAY_MYSQL_TIMEOUT`
+    );
   return `re-run it if the cause was passing (${resumeNote}); \`earlypay doctor\` checks the connection`;
 }
 
@@ -207,13 +216,17 @@ export function explainDependencyFailure(err: unknown): DependencyFailure {
     // Not "unreachable": it took the request and did not answer in time (frozen, overloaded, or red).
     return {
       message: `Elasticsearch${at} did not answer within the request time limit (${err.message})`,
-      hint: 'is it frozen, overloaded or red? `earlypay doctor` shows the cluster; jobs resume from their checkpoints; if requests are merely slow, raise --es-timeout / EARLYPAY_ES_TIMEOUT',
+      hint:
+        'is it frozen, overloaded or red? `earlypay doctor` shows the cluster; jobs resume from their ' +
+        'checkpoints; if requests are merely slow, raise --es-timeout / EARLYPAY_ES_TIMEOUT',
     };
   }
   if (err instanceof esErrors.ConnectionError || err instanceof esErrors.NoLivingConnectionsError) {
     return {
       message: `Elasticsearch${at} is unreachable (${err.message})`,
-      hint: 'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume from their checkpoints',
+      hint:
+        'is it running, and is --es-url / ES_URL right? `earlypay doctor` checks every dependency; jobs resume ' +
+        'from their checkpoints',
     };
   }
   const code = codeOf(err);

@@ -103,7 +103,9 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     by_rule: {},
     repeated_amount: { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 },
   };
-  const count = (rule: string): void => void (result.by_rule[rule] = (result.by_rule[rule] ?? 0) + 1);
+  const count = (rule: string): void => {
+    result.by_rule[rule] = (result.by_rule[rule] ?? 0) + 1;
+  };
   const inRange: estypes.QueryDslQueryContainer = {
     range: { sale_date: { gte: from, lte: to, format: 'yyyy-MM-dd' } },
   };

@@ -66,7 +66,7 @@ export function wallClockAsUtcMs(text: string): number | null {
 /**
  * `YYYY-MM-DDTHH:MM:SS` and the offset suffix ('Z' or '+09:00') from a text isPlainWallClock
  * accepts: one flat string made at once. Slicing and joining made four strings, the last a rope
- * the serializer flattened into a fifth (bench/RESULTS.md).
+ * the serializer flattened into a fifth (docs/performance.md "DATETIME text").
  */
 export function isoOfPlainWallClock(t: string, suffix: string): string {
   // Every character an argument of its own: an array spread into the call cost more than the strings saved.

@@ -3,7 +3,7 @@
  * the million (the sale, sales/saleJson.ts). It writes exactly JSON.stringify's bytes for an
  * object whose own keys are those fields in that order. The writer is generated once, field by
  * field by name: a loop over the list that read each value by a computed name and chose its form
- * at run time cost a third more CPU (bench/RESULTS.md, "Stages alone": writeSaleJson).
+ * at run time cost a third more CPU (docs/performance.md "JSON written as bytes").
  */
 import { asciiBytes, type JsonBytes } from './jsonBytes';
 import type { SourceText } from './utf8Text';

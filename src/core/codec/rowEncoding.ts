@@ -33,7 +33,7 @@ const SHORT_TEXT = 64;
  * Encodes a row one column at a time (`column`, in the table's order) and gives its fingerprint
  * (`fingerprint`, which starts the next row). The bytes go into a buffer the encoder reuses and
  * never hands out: a string per row was the largest allocation of a run that finds every row
- * unchanged (bench/RESULTS.md).
+ * unchanged (docs/performance.md "Rows read as their encoding").
  */
 export class RowEncoder {
   private readonly out = new JsonBytes(Buffer.allocUnsafe(16_384));

@@ -86,7 +86,7 @@ export interface Config {
 /**
  * The time limits a run keeps to, chosen for cron: a frozen dependency (a stopped process, a
  * dead network path) fails the run within about one of them, and a run whose lock went stale is
- * taken over. Each within [min, max]; the README's "Time limits" explains each.
+ * taken over. Each within [min, max]; docs/configuration.md "Time limits" explains each.
  */
 export const TIME_LIMITS = {
   esTimeout: { default: 60_000, min: 1_000, max: 3_600_000, flag: '--es-timeout', env: 'EARLYPAY_ES_TIMEOUT' },
@@ -122,8 +122,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Where a config file's mistakes are explained: its keys, not a command's flags. */
-const CONFIG_FILE_HINT =
-  'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
+const CONFIG_FILE_HINT = 'see "Config file" in docs/configuration.md for its keys (`earlypay --help` for --config)';
 
 /**
  * JSON.parse quotes the text around a syntax error ("…assword": hunter2…" is not valid JSON),
@@ -251,7 +250,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
   const esHint = fileHint(
     esWhere,
-    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)',
+    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, ' +
+      'http://es1:9200,http://es2:9200)',
   );
   const esNodes = esUrl
     .split(',')
@@ -386,7 +386,9 @@ function assertUrl(value: string, protocols: string[], what: string, where: stri
 }
 
 const PERCENT_ENCODE_HINT =
-  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
+  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : ' +
+  'as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ' +
+  'ES_PASSWORD';
 
 const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
 

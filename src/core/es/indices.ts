@@ -1,5 +1,5 @@
 /**
- * The indices of SPEC §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
+ * The indices of docs/contract.md §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
  * concrete index (`<prefix>-sales-v<N>`); `_meta.earlypay_mapping_version` records which
  * mapping the concrete index was created or last upgraded with.
  */
@@ -44,7 +44,7 @@ const text = { type: 'text' } as const;
 const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } as const;
 const opaque = { type: 'object', enabled: false } as const;
 /**
- * An id: a keyword (SPEC §4: ids are strings), with its number beside it, which is what the
+ * An id: a keyword (docs/contract.md §4: ids are strings), with its number beside it, which is what the
  * searches sort by (`--sort store_id`: 1, 2, 10, not 1, 10, 2). A value no `long` holds is
  * left out of the number (ignore_malformed) rather than refusing the document.
  */

@@ -146,7 +146,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     sourceTz: config.sourceTz,
   });
   deps.verbose(
-    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
+    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ` +
+      `${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
   );
   const stats = emptyStats(plan, opts.dryRun, stored);
   const empty = await emptyAtStart(es, names);
@@ -158,7 +159,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const checkpoint = new CheckpointStage(state, config.table, plan, stored, (throughId, from) =>
     coveredPosition(pool, config.table, plan.window, throughId, from),
   );
-  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
+  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up
+  // (repeatCandidates.ts).
   const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
   const judging = (): JudgeContext => ({
     names,
@@ -198,7 +200,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       await checkpoint.beforeWriting(writes.covers, opts.dryRun);
       if (!opts.dryRun) await sink.write(writes);
       deps.onProgress?.({ read: stats.read, total });
-      if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+      rowsInSegment += page.rows.length;
+      if (rowsInSegment >= opts.segmentRows) {
         sink.endSegment();
         rowsInSegment = 0;
       }

@@ -132,7 +132,10 @@ export class IngestSink {
     }
   }
 
-  /** The refusal policy: each refused sale's raw row to the dead letter with the reason, the sale withdrawn. Returns how many sales. */
+  /**
+   * The refusal policy: each refused sale's raw row to the dead letter with the reason, the sale withdrawn. Returns how
+   * many sales.
+   */
   private async deadLetterRefused(refusals: readonly Refusal[]): Promise<number> {
     const { names, source, runId, now, pool, es } = this.deps;
     const bySale = new Map<string, string>();

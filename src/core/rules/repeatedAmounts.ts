@@ -91,7 +91,7 @@ async function daysWithCountedSales(client: Client, salesIndex: string, days: re
       // At most 36,525 days (2000..2099), below search.max_buckets.
       aggs: { days: { terms: { field: 'sale_date', size: 40_000, format: 'yyyy-MM-dd', order: { _key: 'asc' } } } },
     });
-    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate)
+    const buckets = (res.aggregations!.days as estypes.AggregationsStringTermsAggregate)
       .buckets as estypes.AggregationsStringTermsBucket[];
     for (const b of buckets) found.push(String(b.key_as_string ?? b.key));
   }
@@ -234,7 +234,10 @@ export interface SettleDeps {
   names: IndexNames;
   repeatedAmountFrom: number;
   now: () => Date;
-  /** Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small scale. */
+  /**
+   * Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small
+   * scale.
+   */
   groupsPerQuery?: number;
   /**
    * Every repeat key on these days with `repeatedAmountFrom` counted sales or more is among these

@@ -123,7 +123,7 @@ const gramsOfShortText = remembered(CACHED, (text) => {
 /**
  * Bytes of a text (characters of one given as a string) whose words get grams. A text of
  * megabytes — a raw record with an attachment, a remark pasted whole — would make a document of
- * a million grams, its words held in memory while it is written (README "Limits"); beyond this,
+ * a million grams, its words held in memory while it is written (docs/configuration.md "Limits"); beyond this,
  * a word is still found whole by the text fields, only not inside a compound.
  */
 export const MAX_GRAMMED_TEXT = 262_144;

@@ -1,5 +1,5 @@
 /**
- * Validating a source row (SPEC §3) and mapping it to the typed sales document (SPEC §4).
+ * Validating a source row (docs/contract.md §3) and mapping it to the typed sales document (docs/contract.md §4).
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
@@ -29,7 +29,7 @@ export type SaleIndexing =
   | 'grams';
 
 /**
- * The sale document's fields (SPEC §4), in the order mapSourceRow writes them: each with how its
+ * The sale document's fields (docs/contract.md §4), in the order mapSourceRow writes them: each with how its
  * value is held and written as JSON (`form`) and how Elasticsearch indexes it. SaleDocument, the
  * sales index's mapping (es/indices.ts) and the JSON writer (saleJson.ts) all follow this list;
  * a field added here needs its value in mapSourceRow and a mapping version bump.
@@ -59,7 +59,7 @@ export const SALE_FIELDS = {
   detail_status: { form: 'text?', index: 'keyword' },
   processing_status: { form: 'text?', index: 'keyword' },
   sale_date: { form: 'string', index: 'day' },
-  /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
+  /** A counted sale (docs/contract.md §5): not canceled and amount_sale > 0. */
   counted: { form: 'boolean', index: 'boolean' },
   /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
   repeat_key: { form: 'string', index: 'keyword' },
@@ -138,7 +138,9 @@ function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): strin
       return 'sold_at is missing or not a valid date-time';
     case 'SOLD_AT_OUT_OF_RANGE': {
       const day = businessDayOf(new Date(readWallClock(row.sold_at, opts.sourceTz)!.ms), opts.businessTz);
-      return `sold_at ${String(row.sold_at)} falls on business day ${day}, outside the supported days ${SUPPORTED_DAYS}`;
+      return (
+        `sold_at ${String(row.sold_at)} falls on business day ${day}, outside the supported days ` + `${SUPPORTED_DAYS}`
+      );
     }
     case 'INVALID_MODIFIED':
       return 'modified is missing or not a valid date-time';
@@ -160,7 +162,8 @@ function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): strin
 }
 
 const ROW_TOO_LARGE =
-  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the row's texts)";
+  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the " +
+  "row's texts)";
 
 /** A row MySQL could not send whole (larger than max_allowed_packet): rejected, known by its id alone. */
 export function tooLargeRow(row: SourceRow): RejectedRow {
@@ -196,7 +199,10 @@ export function amountProblem(column: string, value: unknown): string {
   const text = String(value).trim();
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   if (WHOLE_TEXT.test(text) || (typeof value === 'number' && Number.isInteger(value)))
-    return `${column} ${shown} is beyond ±${formatWon(MAX_AMOUNT)} won, the largest amount earlypay stores and sums exactly`;
+    return (
+      `${column} ${shown} is beyond ±${formatWon(MAX_AMOUNT)} won, the largest amount earlypay stores and sums ` +
+      `exactly`
+    );
   if (FRACTION.test(text) || (typeof value === 'number' && Number.isFinite(value)))
     return `${column} ${shown} is not a whole number of won`;
   return `${column} ${JSON.stringify(shown)} is not a number of won`;
@@ -233,7 +239,7 @@ function sourceText(value: unknown): SourceText | null {
   return value instanceof Utf8Text ? value : textOrNull(value);
 }
 
-/** A counted sale (SPEC §5): not canceled and a positive amount. */
+/** A counted sale (docs/contract.md §5): not canceled and a positive amount. */
 export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number }): boolean {
   return !sale.is_canceled && sale.amount_sale > 0;
 }
@@ -249,7 +255,9 @@ function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown
   return textGrams([sourceText(r.remark), sourceText(r.result_msg), sourceText(r.raw_data)]);
 }
 
-/** A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices. */
+/**
+ * A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices.
+ */
 export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
   const grammed = { ...doc, text_grams: gramsOf(doc) };
   return { ...grammed, text_bytes: textBytesOf(grammed) };
@@ -285,12 +293,16 @@ function withinSupportedDates(ms: number, timeZone: string): boolean {
   if (!bounds) {
     const first = wallClockToInstant(`${FIRST_BUSINESS_DAY} 00:00:00`, timeZone)!.getTime();
     const after = wallClockToInstant(`${LAST_BUSINESS_DAY} 23:59:59`, timeZone)!.getTime() + 1_000;
-    supportedInstants.set(timeZone, (bounds = [first, after]));
+    bounds = [first, after];
+    supportedInstants.set(timeZone, bounds);
   }
   return ms >= bounds[0] && ms < bounds[1];
 }
 
-/** A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it (source/query.ts). */
+/**
+ * A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it
+ * (source/query.ts).
+ */
 export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: number): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);

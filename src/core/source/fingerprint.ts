@@ -19,8 +19,8 @@
  *
  * Ingest has MySQL write the encoding (rowEncodingSql) and reads each row as those bytes: their
  * MD5 is the fingerprint (fingerprintOf) and `decodeColumns` reads the row back out of them.
- * MySQL writes it in C for about 1 µs a row; mysql2 decoding 23 columns and this file encoding
- * them again cost the CLI 3-4 µs (bench/RESULTS.md).
+ * MySQL writes it faster than the CLI could decode and re-encode the columns
+ * (docs/performance.md "Rows read as their encoding").
  */
 import { RowEncoder, type ColumnKind } from '../codec/rowEncoding';
 import { canonicalValue, valueSql, type ColumnInfo, type ValueForm } from './columns';
@@ -34,7 +34,7 @@ const encoder = new RowEncoder();
 /**
  * The fingerprint of a raw source row: an unsigned 32-bit integer. The columns are named one by
  * one in SOURCE_COLUMNS order (the unit tests prove the order): a property read by a computed
- * name made this twice as slow (bench/RESULTS.md, "Stages alone").
+ * name made this twice as slow (docs/performance.md "Rows read as their encoding").
  */
 export function rowFingerprint(row: SourceRow): number {
   encoder.column(row.id);
@@ -68,7 +68,7 @@ export function rowFingerprint(row: SourceRow): number {
  * alias), each column's value written as its ValueForm says (columns.ts): CONVERT(… USING utf8mb4)
  * makes text in another charset UTF-8, as Buffer.byteLength measures it; a
  * column stored as UTF-8 or ASCII is used as it is — the same bytes, and CONVERT, evaluated twice
- * a column, was a third of MariaDB's time over a million rows (9.0 -> 6.4 s) —; DECIMAL amounts,
+ * a column, is costly for MariaDB (docs/performance.md "Rows read as their encoding") —; DECIMAL amounts,
  * fractional seconds and DATEs are written canonically (16800.00 as 16800).
  */
 export function rowEncodingSql(alias: string | undefined, forms: ReadonlyMap<string, ValueForm>): string {

@@ -116,7 +116,8 @@ export function sourceTableOf(described: SourceColumns): SourceTable {
   if (bad)
     throw new RunFailedError(
       `source table ${name}: column ${bad.column}: ${bad.why}; earlypay stopped before writing anything`,
-      'restore the column (or point EARLYPAY_TABLE at a view with the columns of SPEC §3); `earlypay doctor` shows the schema',
+      'restore the column (or point EARLYPAY_TABLE at a view with the columns of docs/contract.md §3); `earlypay ' +
+        'doctor` shows the schema',
     );
   const forms = new Map<string, ValueForm>();
   for (const [column, reading] of described.readings) if (reading.readable) forms.set(column, reading.form);
@@ -167,8 +168,8 @@ export async function describeSourceTable(
 
 /**
  * A page of source rows, each made a SourceRow only when asked for: a page waits (read ahead,
- * or for a free bulk request) while the one before is written, and 2,000 rows of column strings
- * waiting were what garbage collection copied and promoted (bench/RESULTS.md).
+ * or for a free bulk request) while the one before is written, and rows of column strings waiting
+ * are what garbage collection copies (docs/performance.md "Rows read as their encoding").
  */
 export interface RowPage {
   readonly length: number;
@@ -379,7 +380,10 @@ export async function readRowsById(pool: Pool, source: SourceTable, ids: string[
   return out;
 }
 
-/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive), in table order. */
+/**
+ * The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive),
+ * in table order.
+ */
 export async function sourceColumnInfo(pool: Pool, table: string): Promise<Map<string, ColumnInfo>> {
   const rows = await sourceQuery(
     pool,

@@ -9,7 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import { RunFailedError } from '../errors';
 import { inspectSourceColumns, sourceTableOf, unreadableColumns, type SourceTable } from '../source/query';
 import { diffSchema, recordedColumns, schemaChangeLine, type SchemaChange } from '../source/schemaDrift';
-import type { RecordedSchema, StateStore } from './store';
+import type { StateStore } from './store';
 
 export interface SchemaWatch {
   /** The table as this run reads it. */
@@ -48,7 +48,8 @@ export async function watchSourceSchema(deps: WatchDeps): Promise<SchemaWatch> {
     );
     throw new RunFailedError(
       `${reasons.join('; ')}; earlypay stopped before writing or withdrawing anything`,
-      'restore the column or its type (or point EARLYPAY_TABLE at a view with the columns of SPEC §3) and run again; `earlypay doctor` shows the schema',
+      'restore the column or its type (or point EARLYPAY_TABLE at a view with the columns of docs/contract.md §3) ' +
+        'and run again; `earlypay doctor` shows the schema',
     );
   }
   const source = sourceTableOf(described);

@@ -197,6 +197,7 @@ export class StateStore {
 
 function checkpointMoved(): LockLostError {
   return new LockLostError(
-    'the ingest checkpoint was moved by another run while this one held the lock: it lost its lock (see `earlypay doctor`), and stopped without moving it',
+    'the ingest checkpoint was moved by another run while this one held the lock: it lost its lock (see `earlypay ' +
+      'doctor`), and stopped without moving it',
   );
 }

@@ -1,10 +1,10 @@
 /**
  * Business-day arithmetic. A business day is the calendar day of `sold_at` in the business
- * time zone (SPEC §5). DATETIME columns are wall-clock strings in the *source* time zone;
+ * time zone (docs/contract.md §5). DATETIME columns are wall-clock strings in the *source* time zone;
  * documents carry ISO 8601 with an explicit offset.
  */
 import { TZDate, tz, tzOffset } from '@date-fns/tz';
-// One module each: date-fns' index loads all of its ~250 functions, 120 ms of CPU at every start.
+// One module each: date-fns' index loads all of its functions at every start (docs/performance.md "Small things").
 import { format } from 'date-fns/format';
 import { isValid } from 'date-fns/isValid';
 import { parse } from 'date-fns/parse';
@@ -14,7 +14,7 @@ import { isPlainWallClock, isoOfPlainWallClock, wallClockAsUtcMs } from '../code
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * The supported days (README "Limits"), one range for every command: the days a user may name,
+ * The supported days (docs/configuration.md "Limits"), one range for every command: the days a user may name,
  * and the days ingest accepts a sale on (a sale dated outside them, or a row modified outside
  * them, is rejected with that reason), so nothing in the indices lies beyond what a command can
  * ask for. Card sales of this platform start long after 2000; the upper end keeps every year
@@ -50,7 +50,10 @@ const offsetCache = new Map<string, Map<number, number | null>>();
 /** The zone's offset in minutes at an instant (ms since the epoch). */
 function offsetMinutesAt(ms: number, timeZone: string): number {
   let zone = offsetCache.get(timeZone);
-  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  if (!zone) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
   const quarter = Math.floor(ms / QUARTER_HOUR_MS);
   let offset = zone.get(quarter);
   if (offset === undefined) {
@@ -111,7 +114,7 @@ function steadyOffsetAround(asUtc: number, timeZone: string): number | undefined
   return before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone) ? before : undefined;
 }
 
-/** The instant of a wall clock (read as UTC: `asUtc`) in `timeZone` by TZDate; null for a local time that does not exist. */
+/** The instant of a wall clock (read as UTC: `asUtc`) in `timeZone` by TZDate; null for a local time that is not. */
 function exactInstant(asUtc: number, timeZone: string): number | null {
   const f = new Date(asUtc);
   const y = f.getUTCFullYear();
@@ -150,7 +153,10 @@ export function readWallClock(value: string | null | undefined, timeZone: string
   const ms = asUtc - offset * 60_000;
   if (!isPlainWallClock(text)) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
   let suffix = suffixes.get(offset);
-  if (suffix === undefined) suffixes.set(offset, (suffix = offsetSuffix(offset)));
+  if (suffix === undefined) {
+    suffix = offsetSuffix(offset);
+    suffixes.set(offset, suffix);
+  }
   return { ms, iso: isoOfPlainWallClock(text, suffix) };
 }
 
@@ -168,7 +174,7 @@ export function wallClockToInstant(value: string | null | undefined, timeZone: s
  * ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. Where the
  * zone's offset is not whole minutes (local mean time before a zone adopted standard time: Seoul
  * was +08:27:52 until 1908), the offset cannot be written in ISO 8601's ±HH:MM, and the instant is
- * written in UTC instead (…Z): the same instant, exactly. Every supported day (README "Limits")
+ * written in UTC instead (…Z): the same instant, exactly. Every supported day (docs/configuration.md "Limits")
  * has whole-minute offsets in every zone of the tz database.
  */
 export function toOffsetIso(instant: Date, timeZone: string): string {

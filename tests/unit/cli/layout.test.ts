@@ -1,5 +1,5 @@
 /**
- * The layout the README describes ("How the code is laid out"), held as a test: a command
+ * The layout docs/architecture.md describes ("How the code is laid out"), held as a test: a command
  * imports only cmdutil, core and render — never another command; cmdutil never imports a
  * command; core imports neither the command layer nor render; inside core each room imports
  * only the rooms below it (CORE_ROOMS); and no file imports itself back through others.

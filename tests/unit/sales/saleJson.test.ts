@@ -50,40 +50,44 @@ describe('writeSaleJson', () => {
     });
   });
 
-  it('writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone surrogates, long raw_data', () => {
-    const int = randomInts(5);
-    const pieces = [
-      '배달지연으로',
-      '"quoted"',
-      'back\\slash',
-      'line\nbreak',
-      'tab\t',
-      '\u0000',
-      '😀',
-      '\udc00',
-      'plain',
-      ' ',
-      '{"menu":"정상승인"}',
-    ];
-    const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
-    for (let i = 0; i < 500; i++) {
-      sameBytes(
-        doc({
-          remark: text(int(6)),
-          raw_data: text(int(3) === 0 ? 200 : int(20)),
-          result_msg: text(int(4)),
-          card_company: text(int(2)),
-          card_category: text(int(2)),
-          card_number: `${text(1)}-${int(10_000)}`,
-          platform: text(int(2)),
-          num_approval: text(int(2)),
-          result_code: text(int(2)),
-          detail_status: text(int(2)),
-          processing_status: text(int(2)),
-        }),
-      );
-    }
-  });
+  it(
+    'writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone ' +
+      'surrogates, long raw_data',
+    () => {
+      const int = randomInts(5);
+      const pieces = [
+        '배달지연으로',
+        '"quoted"',
+        'back\\slash',
+        'line\nbreak',
+        'tab\t',
+        '\u0000',
+        '😀',
+        '\udc00',
+        'plain',
+        ' ',
+        '{"menu":"정상승인"}',
+      ];
+      const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
+      for (let i = 0; i < 500; i++) {
+        sameBytes(
+          doc({
+            remark: text(int(6)),
+            raw_data: text(int(3) === 0 ? 200 : int(20)),
+            result_msg: text(int(4)),
+            card_company: text(int(2)),
+            card_category: text(int(2)),
+            card_number: `${text(1)}-${int(10_000)}`,
+            platform: text(int(2)),
+            num_approval: text(int(2)),
+            result_code: text(int(2)),
+            detail_status: text(int(2)),
+            processing_status: text(int(2)),
+          }),
+        );
+      }
+    },
+  );
 });
 
 it('names every field of a sale document, in its order', () => {
