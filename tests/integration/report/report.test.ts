@@ -4,7 +4,7 @@
  * the source table, then the page opened in Debian's headless Chromium over the DevTools
  * protocol: every chart is an SVG of real size, the page asks the network for nothing, Korean
  * text is laid out, the figures on the page equal SQL, and a screenshot is taken
- * (REPORT_SCREENSHOT=docs/report.png writes the one docs/commands.md shows).
+ * (REPORT_SCREENSHOT=docs/report.png writes the one the README and docs/commands.md show).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
