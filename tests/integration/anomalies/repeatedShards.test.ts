@@ -90,7 +90,7 @@ describe.each([
   afterAll(() => world.stop());
 
   it(
-    'flags exactly the 3rd and later counted sales of every group, and unflags them when a group ' + 'shrinks',
+    'flags exactly the 3rd and later counted sales of ' + 'every group, and unflags them when a group shrinks',
     async () => {
       const settle = (): ReturnType<typeof settleRepeatedAmounts> =>
         settleRepeatedAmounts(

@@ -326,7 +326,7 @@ describe('daily --today and weekly --today: provisional documents, replaced afte
   });
 
   it(
-    'after midnight the cron form replaces them with final documents, equal to SQL, and clears the ' + 'marks',
+    'after midnight the cron form replaces them with ' + 'final documents, equal to SQL, and clears the marks',
     async () => {
       const s = scenario;
       const daily = await s.cliAt(AFTER_MIDNIGHT, ['daily', '--json']);

@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe('BulkWriter', () => {
   it(
-    'seals segments while the next is appended: each answers with its own outcomes, once all its requests ' + 'have',
+    'seals segments while the next is appended: each answers ' + 'with its own outcomes, once all its requests have',
     async () => {
       // Two documents a body (flushBytes below two of them): segment A is 10 bodies.
       const client = new Client({ node: ES_URL });
@@ -153,7 +153,7 @@ describe('BulkWriter', () => {
   });
 
   it(
-    'a write to a name that is not an alias fails: Elasticsearch never makes up an index with dynamic ' + 'mappings',
+    'a write to a name that is not an alias fails: ' + 'Elasticsearch never makes up an index with dynamic mappings',
     async () => {
       const client = new Client({ node: ES_URL });
       const missing = uniqueName('bulkwriter-missing');
@@ -166,7 +166,7 @@ describe('BulkWriter', () => {
   );
 
   it(
-    'abort fails the segments not answered and aborts the requests in flight instead of waiting for ' + 'them',
+    'abort fails the segments not answered and aborts ' + 'the requests in flight instead of waiting for them',
     async () => {
       const client = new Client({ node: ES_URL });
       const bulks = watchBulks(client);

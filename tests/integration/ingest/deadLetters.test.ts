@@ -85,7 +85,7 @@ describe('dead letters that describe now', () => {
   });
 
   it(
-    'a dead letter left beside a current document (an earlier release) goes at the next run that reads the ' + 'row',
+    'a dead letter left beside a current document (an ' + 'earlier release) goes at the next run that reads the row',
     async () => {
       // What earlier releases left: the row is valid and copied, its old dead letter still there.
       await world.es.index({

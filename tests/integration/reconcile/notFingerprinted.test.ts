@@ -152,7 +152,7 @@ describe('documents written before fingerprints', () => {
   });
 
   it(
-    'a day with more rows than fingerprint sums hold exactly is compared id by id, and agrees when its ids ' + 'do',
+    'a day with more rows than fingerprint sums hold exactly ' + 'is compared id by id, and agrees when its ids do',
     async () => {
       const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
       const pool = createMysqlPool(config);

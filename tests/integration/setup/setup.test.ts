@@ -22,7 +22,7 @@ describe('setup', () => {
   });
 
   it(
-    '--shards sets the shards of new indices; replicas follow the cluster unless --replicas fixes them, in ' + 'place',
+    '--shards sets the shards of new indices; replicas follow ' + 'the cluster unless --replicas fixes them, in place',
     async () => {
       const layout = new TestWorld('setup-layout');
       await layout.start();

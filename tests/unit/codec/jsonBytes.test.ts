@@ -79,7 +79,7 @@ describe('JsonBytes.string', () => {
 
 describe('JsonBytes.number', () => {
   it(
-    'writes numbers as JSON.stringify does: safe integers of every size and sign, the edges, and what is not ' + 'one',
+    'writes numbers as JSON.stringify does: safe integers ' + 'of every size and sign, the edges, and what is not one',
     () => {
       const int = randomInts(13);
       const values = [

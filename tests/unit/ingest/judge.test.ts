@@ -118,7 +118,7 @@ describe('judge', () => {
   });
 
   it(
-    'a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no ' + 'day',
+    'a row Elasticsearch already holds as it is, and a dead ' + 'letter held as it is, write nothing and change no day',
     () => {
       const rejected = row({ id: '3', store_id: null });
       const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);

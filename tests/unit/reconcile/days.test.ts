@@ -106,7 +106,7 @@ describe('reconcile: comparing days', () => {
   });
 
   it(
-    'a day with documents written before fingerprints is compared by count and amount only, never as false ' + 'drift',
+    'a day with documents written before fingerprints is ' + 'compared by count and amount only, never as false drift',
     () => {
       const mysql = new Map([
         ['2024-05-01', src(3, 300, 999)],

@@ -25,7 +25,7 @@ describe('row fingerprint', () => {
   });
 
   it(
-    'equals MD5 of the joined encodeValue texts on awkward rows: long, multi-byte, astral, lengths of every ' + 'width',
+    'equals MD5 of the joined encodeValue texts on awkward ' + 'rows: long, multi-byte, astral, lengths of every width',
     () => {
       const reference = (r: SourceRow): number =>
         createHash('md5')

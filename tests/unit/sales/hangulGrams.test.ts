@@ -58,7 +58,7 @@ describe('text_grams at ingest', () => {
     },
   );
   it(
-    'finds the same words in a text read as its UTF-8 bytes (Utf8Text), short or long, whatever surrounds ' + 'them',
+    'finds the same words in a text read as its UTF-8 bytes ' + '(Utf8Text), short or long, whatever surrounds them',
     () => {
       const int = randomInts(31);
       const pieces = ['정상', '승인', '배달지연', 'ㄱㄴ', 'ᄀᄁ', 'ﾡﾢ', '😀', 'é', '€', 'ascii', ' ', '"', '{', '한'];

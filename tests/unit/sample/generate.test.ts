@@ -153,7 +153,7 @@ describe('sample generator', () => {
   });
 
   it(
-    'looks like Korean card sales: platforms, card companies, repeat customers, cancellations, updates, ' + 'remarks',
+    'looks like Korean card sales: platforms, card companies, ' + 'repeat customers, cancellations, updates, remarks',
     () => {
       const rows = sales.map((s) => s.row);
       expect(new Set(rows.map((r) => r.platform))).toEqual(new Set(['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP']));
