@@ -97,7 +97,10 @@ function summarizeRecentDays(r: RecentDaysStats): string {
   return `recent days ${r.from}..${r.to}: ${formatCount(r.checks)} check(s) in ${formatDuration(r.ms)}, ${drift}`;
 }
 
-/** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
+/**
+ * The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run
+ * time).
+ */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
   // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
   if (opts.since !== undefined && opts.since.trim() === '')

@@ -21,7 +21,9 @@ import type { Coverage, SegmentOutcome } from './contract';
 import type { IngestPlan } from './plan';
 import type { KeysetPosition } from './read';
 
-/** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
+/**
+ * Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition).
+ */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
 /** A checkpoint and the version of its document a run last saw or wrote. */
@@ -66,7 +68,9 @@ export class CheckpointStage {
     let fresh: string[] | undefined;
     for (const d of covers.days) {
       this.days.add(d);
-      if (!this.recorded.has(d)) (fresh ??= []).push(d);
+      if (this.recorded.has(d)) continue;
+      fresh ??= [];
+      fresh.push(d);
     }
     if (!fresh) return;
     if (!dryRun) await this.state.markChangedDays(fresh, { refresh: false });

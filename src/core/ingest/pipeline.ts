@@ -32,7 +32,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/config';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RuleId } from '../rules/rules';
 import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
@@ -293,7 +293,8 @@ export class IngestSession {
         if (!opts.dryRun) await sink.write(writes);
         if (page.last) last = page.last;
         this.deps.onProgress?.({ read: stats.read, total });
-        if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+        rowsInSegment += page.rows.length;
+        if (rowsInSegment >= opts.segmentRows) {
           sink.endSegment();
           rowsInSegment = 0;
         }

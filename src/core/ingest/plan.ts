@@ -11,7 +11,32 @@ import { RunFailedError } from '../errors';
 import type { RowPage } from '../source/query';
 import type { Checkpoint } from '../state/store';
 import { toWallClock, wallClockToInstant } from '../time/businessDay';
-import type { KeysetPosition, ReadWindow } from './read';
+
+/** A place in (modified, id) order: where a checkpoint or a poll stands. */
+export interface KeysetPosition {
+  modified: string;
+  id: string;
+}
+
+/** The rows a run reads, by `modified`. */
+export interface ReadWindow {
+  /** Read rows with modified >= this (wall clock), or from the beginning when undefined. */
+  fromModified?: string;
+  /** A poll's: only the rows after this keyset position. */
+  after?: KeysetPosition;
+  /**
+   * A poll's: no row modified after this (wall clock, now). Otherwise there is no bound: a run
+   * reads up to the present, and rows modified later still (a clock ahead of ours) too.
+   */
+  untilModified?: string;
+  /** The checkpoint never passes a row modified after this (wall clock): now − --lag. */
+  checkpointUntil: string;
+  /**
+   * Now (wall clock): the rows read that were modified later (the application's clock ahead of
+   * ours) are counted as `future` (SourcePage).
+   */
+  futureAfter?: string;
+}
 
 /** An id a repair names that MySQL no longer has: its sale is withdrawn. */
 export interface GoneRow {

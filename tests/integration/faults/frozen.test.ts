@@ -3,9 +3,9 @@
  * MariaDB, of this test's own (ports 9232 and 3330 by default: the shared ones are never
  * touched) are stopped with SIGSTOP mid-ingest — a frozen process keeps its sockets open and
  * answers nothing, so no connection error ever comes. With a short limit on the frozen one
- * (`--es-timeout 15s`, `--mysql-timeout 5s`) the run must end with one line and exit 1 within the limit plus the bound the README states
- * for ending a run (closing writes and connections, 20 s at most), never with a heap abort;
- * once the server is resumed a plain re-run makes the index exact. (A frozen MariaDB held an
+ * (`--es-timeout 15s`, `--mysql-timeout 5s`) the run must end with one line and exit 1 within the limit plus the bound
+ * docs/configuration.md states for ending a run (closing writes and connections, 20 s at most), never with a heap
+ * abort; once the server is resumed a plain re-run makes the index exact. (A frozen MariaDB held an
  * ingest for all 200 s it was stopped; a frozen Elasticsearch ended in a heap abort after 63 s,
  * the lock left and the run `running`.)
  */
@@ -36,10 +36,13 @@ const world = worldWithGeneratedSales('fault-frozen', WARM_ROWS, { es, mysql });
  */
 const ES_LIMIT_MS = 15_000;
 const MYSQL_LIMIT_MS = 5_000;
-/** The README's bound on ending a failed run, beyond the request or statement limit. */
+/** The bound docs/configuration.md states on ending a failed run, beyond the request or statement limit. */
 const ENDING_MS = 20_000;
 
-/** Starts an ingest, freezes `server` once `when` holds, and resumes it once the run has ended; how long the run took to end. */
+/**
+ * Starts an ingest, freezes `server` once `when` holds, and resumes it once the run has ended; how long the run took to
+ * end.
+ */
 async function ingestWhileFrozen(
   server: { freeze(): void; thaw(): void },
   limits: string[],
@@ -57,7 +60,8 @@ async function ingestWhileFrozen(
 }
 
 describe('a frozen Elasticsearch', () => {
-  it('fails the ingest within the request time limit and the bound: one line, exit 1; a re-run after it resumes is exact', async () => {
+  it('fails the ingest within the request time limit and the bound: one line, exit 1; a re-run after it resumes is ' +
+    'exact', async () => {
     const warm = await runCliProcess(['ingest', ...world.args]);
     expect(warm.code).toBe(0);
     await insertGeneratedSales(world, WARM_ROWS + 1, ROWS, WARM_ROWS);
@@ -84,7 +88,8 @@ describe('a frozen Elasticsearch', () => {
 });
 
 describe('a frozen MariaDB', () => {
-  it('fails the ingest within the statement time limit and the bound: one line, exit 1, lock released; a re-run is exact', async () => {
+  it('fails the ingest within the statement time limit and the bound: one line, exit 1, lock released; a re-run is ' +
+    'exact', async () => {
     await insertGeneratedSales(world, WARM_ROWS + ROWS + 1, 100_000, WARM_ROWS + ROWS);
     const before = await salesCount(world);
     const result = await ingestWhileFrozen(

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../../../src/core/config/config';
-import { indexNames } from '../../../src/core/es/indices';
+import { indexNames } from '../../../src/core/config/indexNames';
 import { runIngestRun } from '../../../src/core/ingest/follow';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { checkRecentDays, emptyRecentDays } from '../../../src/core/reconcile/recentDays';
