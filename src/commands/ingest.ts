@@ -82,7 +82,8 @@ function summarizeFollow(f: FollowStats): string {
     `followed ${f.for_ms === null ? 'until stopped' : formatDuration(f.for_ms)}: ${formatCount(f.polls)} polls ` +
     `(${formatCount(f.idle_polls)} idle), ${formatCount(f.sweeps)} sweep(s), ${formatCount(f.rows)} rows` +
     (d
-      ? `, commit to write p50 ${formatDuration(d.p50_ms)} p95 ${formatDuration(d.p95_ms)} max ${formatDuration(d.max_ms)}`
+      ? `, commit to write p50 ${formatDuration(d.p50_ms)} p95 ${formatDuration(d.p95_ms)} ` +
+        `max ${formatDuration(d.max_ms)}`
       : '')
   );
 }
@@ -110,7 +111,9 @@ export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
     throw new UsageError(`--${opts.for !== undefined ? 'for' : 'every'} goes with --follow`);
   if (opts.follow && (opts.full || opts.since || opts.dryRun))
     throw new UsageError(
-      `--follow reads from the checkpoint and writes; it does not go with ${opts.full ? '--full' : opts.since ? '--since' : '--dry-run'}`,
+      `--follow reads from the checkpoint and writes; it does not go with ${
+        opts.full ? '--full' : opts.since ? '--since' : '--dry-run'
+      }`,
       'run that once without --follow',
     );
   return opts;

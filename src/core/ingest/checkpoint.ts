@@ -8,7 +8,8 @@
  *   written         the segment's days are marked again for `daily`/`weekly` (a `daily` that ran
  *                   between the first mark and the writes has cleared it, having recomputed the
  *                   day without them), then the checkpoint moves to where its pages read, but
- *                   never past a row modified after now − --lag (read.ts): forward only, except that a full run rewrites it (it reads the whole table),
+ *                   never past a row modified after now − --lag (plan.ts): forward only, except
+ *                   that a full run rewrites it (it reads the whole table),
  *                   placing it on the last row, in (modified, id) order, up to which every row is
  *                   written, or removing it while there is none
  *   failed          the consumption ends with the segment's error: the checkpoint stays

@@ -98,7 +98,8 @@ async function newestPosition(pool: Pool, table: string, until: string): Promise
   const [row] = await sourceQuery<{ modified: string; id: string }[]>(
     pool,
     table,
-    `SELECT modified, id FROM \`${table}\` WHERE modified >= ? AND modified <= ? ORDER BY modified DESC, id DESC LIMIT 1`,
+    `SELECT modified, id FROM \`${table}\` WHERE modified >= ? AND modified <= ? ` +
+      'ORDER BY modified DESC, id DESC LIMIT 1',
     [FIRST_REAL_DATETIME, until],
   );
   // None yet: before every dated row (the undated ones are the plain passes' to read).

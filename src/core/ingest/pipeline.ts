@@ -152,7 +152,10 @@ export class IngestSession {
   /** Days written and not settled yet. */
   private readonly unsettled = new Set<string>();
   private lookups: Lookups;
-  /** A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts). */
+  /**
+   * A load into an empty sales index counts its repeat keys as it writes: settling then looks those up
+   * (repeatCandidates.ts).
+   */
   private repeats: RepeatCandidates | undefined;
   private passes = 0;
   private settled = false;
@@ -220,7 +223,8 @@ export class IngestSession {
       if (plan.mode !== 'poll') stats.mode = plan.mode;
       stats.window = windowOf(plan);
       this.deps.verbose(
-        `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. the present; the checkpoint up to ${plan.window.checkpointUntil}${opts.dryRun ? ' (dry run)' : ''}`,
+        `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. the present; ` +
+          `the checkpoint up to ${plan.window.checkpointUntil}${opts.dryRun ? ' (dry run)' : ''}`,
       );
     } else this.repeats = undefined; // the repeat keys of one pass only: settling then aggregates
     const lookups = this.lookups;

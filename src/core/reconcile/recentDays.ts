@@ -69,6 +69,7 @@ export async function checkRecentDays(deps: ReconcileDeps, opts: RepairOptions, 
   stats.ms += Date.now() - started;
   if (result.drifting_days)
     deps.verbose(
-      `recent days ${range.from}..${range.to}: ${result.drifting_days} day(s) drifted, ${result.repair?.ids ?? 0} id(s) repaired`,
+      `recent days ${range.from}..${range.to}: ${result.drifting_days} day(s) drifted, ` +
+        `${result.repair?.ids ?? 0} id(s) repaired`,
     );
 }

@@ -96,7 +96,8 @@ describe('near real time', () => {
     expect(await saleDoc(ids.late)).not.toBeNull();
   }, 60_000);
 
-  it('a deletion and a silent change of today are repaired by the next plain run, not with --recent-days 0', async () => {
+  it('a deletion and a silent change of today are repaired by the next plain run, ' +
+    'not with --recent-days 0', async () => {
     await world.query('DELETE FROM platform_sales WHERE id = ?', [ids.older]);
     // Changed without a new `modified`: reading by `modified` cannot see it.
     await world.query('UPDATE platform_sales SET amount_sale = 77000, modified = modified WHERE id = ?', [ids.stale]);
@@ -118,7 +119,8 @@ describe('near real time', () => {
     expect((await world.cli(['reconcile', '--date', wall().slice(0, 10), '--json'])).code).toBe(0);
   }, 120_000);
 
-  it('--follow copies a row committed while it runs before it ends, and settles REPEATED_AMOUNT over its polls', async () => {
+  it('--follow copies a row committed while it runs before it ends, ' +
+    'and settles REPEATED_AMOUNT over its polls', async () => {
     let ended = false;
     const follow = world.cli(['ingest', '--follow', '--for', '15s', '--every', '200ms', '--json']);
     void follow.then(() => (ended = true));
