@@ -158,9 +158,11 @@ async function runFramed(
         const work = body({ runId, signal: interruption.signal });
         outcome = await (spec.stopsAtSafePoint ? work : untilInterrupted(work, interruption.signal));
       }
-    } catch (err) {
+    } catch (caught) {
       // Cut short by the interruption (or failing on its way out of it): that is what happened.
       if (!interruption.received) {
+        let err = caught;
+        for (const lock of held) err = (await lock.lossBehindFailure()) ?? err;
         const message = redactSecrets(describeFailure(err));
         const exitCode = err instanceof EarlypayError ? err.exitCode : ExitCode.runFailed;
         await recorder?.finish({ status: 'failed', exitCode, error: message });

@@ -231,6 +231,17 @@ export class JobLock {
     await this.beat();
   }
 
+  /**
+   * After a failure: this run's loss of the lock, when it had lost it. A run that stood still past
+   * its lease fails on whatever it touches first when it wakes; the loss is the cause to report.
+   */
+  async lossBehindFailure(): Promise<LockLostError | undefined> {
+    if (this.lost) return this.lost;
+    if (monotonic() - this.confirmedAt < this.leaseMs) return undefined;
+    await settledWithin(this.assertHeld(), CLOSING_WRITE_MS);
+    return this.lost;
+  }
+
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

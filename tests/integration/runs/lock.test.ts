@@ -92,4 +92,21 @@ describe('JobLock', () => {
     await taker.release();
     expect(await lockDocument()).toBe(false);
   }, 60_000);
+
+  it('after a failure, names the loss of the lock as its cause only when the lock was lost', async () => {
+    const run = new JobLock(world.es, world.names.state, 'ingest', 'run', { staleAfterMs: 2_000 });
+    await run.acquire();
+    expect(await run.lossBehindFailure()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    const taker = new JobLock(world.es, world.names.state, 'ingest', 'taker', { staleAfterMs: 1 });
+    await taker.acquire();
+    // Past its lease (1.5 s here), a run that failed on something else asks once and learns the loss.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const loss = await run.lossBehindFailure();
+    expect(loss).toBeInstanceOf(LockLostError);
+    expect(loss?.message).toMatch(/^ingest lost its lock: .* run taker \(pid \d+ on .+\) holds it now/);
+    await run.release();
+    expect(await holder()).toBe('taker');
+    await taker.release();
+  }, 60_000);
 });
