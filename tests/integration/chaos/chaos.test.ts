@@ -211,11 +211,20 @@ async function strike(fault: Fault, pid: number, rand: (n: number) => number): P
 }
 
 /** How the struck run ended must be one of the ways a run may end. */
-function expectEndedWell(fault: Fault, during: boolean, r: ProcessResult): string {
+async function expectEndedWell(fault: Fault, during: boolean, r: ProcessResult, pid: number): Promise<string> {
   expect(r.signal === 'SIGABRT' || r.code === 134 || /heap out of memory/.test(r.stderr)).toBe(false);
   if (fault === 'kill-cli' && during) {
     expect(r.signal).toBe('SIGKILL');
     return 'killed';
+  }
+  if (fault === 'term-cli' && r.signal === 'SIGTERM') {
+    // Only while Node boots, before any of earlypay's code runs (bin/earlypay listens first thing):
+    // then nothing had started, so no run of that process may be on record.
+    await world.es.indices.refresh({ index: world.names.runs });
+    const runs = [...(await world.allDocs<{ pid: number }>(world.names.runs)).values()];
+    expect(runs.filter((run) => run.pid === pid)).toEqual([]);
+    expect(r.stderr).toBe('');
+    return 'terminated before it started';
   }
   expect(r.signal).toBeNull();
   expect([0, 1, ...(fault === 'term-cli' ? [143] : [])]).toContain(r.code);
@@ -271,7 +280,7 @@ async function round(n: number): Promise<void> {
     signal(run.pid, 'SIGKILL');
     throw new Error(`${job} struck by ${fault} did not end within 120 s`);
   }
-  const outcome = expectEndedWell(fault, during, result);
+  const outcome = await expectEndedWell(fault, during, result, run.pid);
   results.push({ round: n, job, fault, atMs, during, outcome });
 
   await succeed(job);
