@@ -5,7 +5,8 @@ import type { Context } from '../cmdutil/context';
 import { runJob } from '../cmdutil/job';
 import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { checkDataZone } from '../cmdutil/zone';
-import { batchSizeArg, concurrencyArg, durationArg } from '../cmdutil/parsers';
+import { batchSizeArg, concurrencyArg, durationArg, withdrawLimitArg, withdrawPolicy } from '../cmdutil/parsers';
+import type { WithdrawLimit } from '../core/config/config';
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestStats } from '../core/ingest/pipeline';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, businessDayOf, parseUserTime } from '../core/time/businessDay';
 import { RejectedRowsError, UsageError, quoted } from '../core/errors';
@@ -21,6 +22,7 @@ export interface IngestCommandOptions {
   lag: number;
   overlap: number;
   failOnRejects?: boolean;
+  maxWithdraw?: WithdrawLimit;
 }
 
 export function summarizeIngest(s: IngestStats, ms: number): string {
@@ -132,6 +134,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           lagMs: opts.lag,
           overlapMs: opts.overlap,
           source: schema.source,
+          withdraw: withdrawPolicy(opts.maxWithdraw, config),
         },
       );
     } finally {
@@ -177,6 +180,12 @@ export function ingestCommand(host: CommandHost, runF: RunF<IngestCommandOptions
     )
     .option('--dry-run', 'read, validate and check rules, but write nothing')
     .option('--fail-on-rejects', 'exit 3 when any row was rejected')
+    .addOption(
+      new Option(
+        '--max-withdraw <n|n%|all>',
+        'withdraw nothing and exit 1 when the run would withdraw more sales (default: 1000 or 1% of the index)',
+      ).argParser(withdrawLimitArg),
+    )
     .addHelpText(
       'after',
       examples(

@@ -184,9 +184,25 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
-    if (before && why.sourceId) withdraw({ saleId: why.sourceId, day: before.sale_date, cause: 'invalid' });
+    if (before && why.sourceId)
+      withdraw({
+        saleId: why.sourceId,
+        day: before.sale_date,
+        cause: 'invalid',
+        version: before.version,
+        reason: why.codes.join(', '),
+      });
   }
-  for (const g of page.gone) withdraw({ saleId: g.id, day: found.stored.get(g.id)?.sale_date ?? g.day, cause: 'gone' });
+  for (const g of page.gone) {
+    const stored = found.stored.get(g.id);
+    withdraw({
+      saleId: g.id,
+      day: stored?.sale_date ?? g.day,
+      cause: 'gone',
+      version: stored?.version,
+      reason: 'GONE',
+    });
+  }
 
   // One rule context for the page, its baseline set per sale (an object a row was a tenth of judging's allocation).
   const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };

@@ -39,12 +39,14 @@ import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmoun
 import { describeSourceTable, type SourceTable } from '../source/query';
 import { StateStore, type Checkpoint } from '../state/store';
 import { CheckpointStage } from './checkpoint';
-import type { PageWrites, SegmentOutcome } from './contract';
+import { withdrawalOps, type PageWrites, type SegmentOutcome } from './contract';
+import { writeBulk } from '../es/bulkWrite';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
 import { Lookups, emptyAtStart } from './lookups';
 import { planIngest, type GivenPage, type IngestPlan } from './plan';
 import { countWindow, coveredPosition, readPlan, type SourcePage } from './read';
 import { IngestSink } from './sink';
+import { WithdrawalGuard, type WithdrawPolicy } from './withdrawGuard';
 
 export interface IngestOptions {
   full: boolean;
@@ -71,6 +73,11 @@ export interface IngestOptions {
    * between our read of the stored version and our write (a newer version) still wins.
    */
   overwrite?: boolean;
+  /**
+   * The mass-withdrawal guard (withdrawGuard.ts): withdrawals are held back and applied at the
+   * end, all or none. Without it (or with the limit `all`) they go out with their pages.
+   */
+  withdraw?: WithdrawPolicy;
 }
 
 export const INGEST_DEFAULTS: IngestOptions = {
@@ -154,6 +161,9 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     deps.countTotal && plan.mode !== 'repair' ? await countWindow(pool, config.table, plan.window) : undefined;
   const source = opts.source ?? (await describeSourceTable(pool, config.table));
   const lookups = new Lookups(es, names, empty);
+  const guard = opts.withdraw
+    ? await WithdrawalGuard.start(es, names, state, config.table, opts.withdraw, deps.now())
+    : undefined;
   const sink = new IngestSink({ es, pool, names, source, runId: deps.runId, now: deps.now }, opts);
   const checkpoint = new CheckpointStage(state, config.table, plan, stored, (throughId, from) =>
     coveredPosition(pool, config.table, plan.window, throughId, from),
@@ -176,7 +186,10 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     const mapped = mapPage(page.rows, ctx, page.gone);
     const judged = judgePage(mapped, await lookups.forBatch(lookupKeys(mapped, ctx)), ctx);
     tally(stats, judged);
-    return { ops: judged.ops, withdrawals: judged.withdrawals, covers: { reached: page.reached, days: judged.days } };
+    const covers = { reached: page.reached, days: judged.days };
+    if (!guard || judged.withdrawals.length === 0) return { ops: judged.ops, withdrawals: judged.withdrawals, covers };
+    guard.hold(judged.withdrawals);
+    return { ops: judged.ops, withdrawals: [], covers: { ...covers, withheld: judged.withdrawals.length } };
   };
 
   // The checkpoint consumes the segments' outcomes while the stream goes on; its first failure
@@ -209,6 +222,24 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   sink.close();
   await committed;
   if (sink.failure) throw sink.failure;
+  if (guard) {
+    const withdrawals = guard.release(plan.mode === 'repair' ? 'reconcile --repair' : 'ingest');
+    if (!opts.dryRun) {
+      if (withdrawals.length) {
+        const written = await writeBulk(
+          es,
+          withdrawals.flatMap((w) => withdrawalOps(names, w)),
+          { what: 'withdrawing sales', hint: 're-run: the checkpoint stays before the rows withdrawn', refresh: true },
+        );
+        stats.withdrawn -= written.superseded; // back since in a newer version
+        // Marked again once withdrawn: a `daily` that ran meanwhile recomputed these days without the withdrawals.
+        const days = withdrawals.flatMap((w) => (w.day ? [w.day] : []));
+        if (days.length) await state.markChangedDays(days, { jobs: ['daily', 'weekly'] });
+        await guard.record(state, config.table, deps.runId, deps.now(), withdrawals.length);
+      }
+      await checkpoint.release();
+    }
+  }
   Object.assign(stats, {
     checkpoint: checkpoint.position,
     checkpoint_advanced: checkpoint.advanced,
