@@ -85,7 +85,7 @@ export function withdrawPolicy(flag: WithdrawLimit | undefined, config: Config):
   return {
     limit: config.maxWithdraw,
     approved: false,
-    where: 'over the last 24 h (EARLYPAY_MAX_WITHDRAW, maxWithdraw)',
+    where: 'over the last 24 h',
   };
 }
 

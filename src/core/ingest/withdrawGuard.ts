@@ -15,8 +15,9 @@
  * every few minutes, and a change that invalidates rows a little at a time would otherwise be
  * withdrawn slice by slice, each under the limit. Every run's applied withdrawals are recorded
  * in the state index (`withdrawals:<table>`); a run may withdraw the limit less what the runs of
- * the last 24 hours withdrew. Withdrawals a `--max-withdraw` given on the command line allowed
- * are an operator's decision: recorded as approved, not counted against later runs.
+ * the last 24 hours withdrew. A `--max-withdraw` given on the command line is an operator's
+ * decision about that run: its limit holds for the run alone, and what it withdrew is recorded
+ * as approved, not counted against later runs.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { WithdrawLimit } from '../config/config';
@@ -71,9 +72,10 @@ export class WithdrawalGuard {
       state.readWithdrawals(table),
     ]);
     const since = now.getTime() - WITHDRAW_WINDOW_MS;
-    const recent = runs
-      .filter((r) => !r.approved && new Date(r.at).getTime() >= since)
-      .reduce((n, r) => n + r.count, 0);
+    // A limit given for this run is the operator's decision about this run alone.
+    const recent = policy.approved
+      ? 0
+      : runs.filter((r) => !r.approved && new Date(r.at).getTime() >= since).reduce((n, r) => n + r.count, 0);
     const limitCount = allowedWithdrawals(policy.limit, sales);
     return new WithdrawalGuard(policy, Math.max(0, limitCount - recent), limitCount, sales, recent);
   }
@@ -109,10 +111,10 @@ export class WithdrawalGuard {
         : limit.percent
           ? ` (${limit.percent} % of ${this.sales.toLocaleString('en-US')} sales)`
           : '');
-    const recent = this.recent ? `; runs of the last 24 h withdrew ${this.recent.toLocaleString('en-US')} already` : '';
+    const recent = this.recent ? `, of which earlier runs withdrew ${this.recent.toLocaleString('en-US')}` : '';
     throw new RunFailedError(
       `${command} would withdraw ${this.total.toLocaleString('en-US')} sale(s) from Elasticsearch, over the limit of ` +
-        `${named}, ${this.policy.where}${recent}: ${top}${more}; nothing was withdrawn and the checkpoint stays before them`,
+        `${named} ${this.policy.where}${recent}: ${top}${more}; nothing was withdrawn and the checkpoint stays before them`,
       'if the source changed by mistake (`earlypay doctor` shows a schema change), fix it and re-run; if the rows are ' +
         'meant to go, re-run once with --max-withdraw all (or a larger --max-withdraw N or N%)',
     );
