@@ -69,6 +69,8 @@ export interface BatchOutcome {
   withdrawals: Withdrawal[];
   accepted: number;
   rejected: number;
+  /** Rejected rows the dead letter did not hold as they are: new or changed rejections. */
+  rejectedNew: number;
   /** Accepted rows whose stored document is already what this run would write. */
   unchanged: number;
   /** Accepted rows the dead letter held (rejected once, valid now): their dead letters removed. */
@@ -165,6 +167,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     withdrawals: [],
     accepted: page.accepted.length,
     rejected: page.rejected.length,
+    rejectedNew: 0,
     unchanged: 0,
     validAgain: 0,
     flagged: 0,
@@ -181,7 +184,10 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     const held = found.deadLetters.get(id);
     // The row's fingerprint, not the row: a raw row of megabytes is never fetched back to be compared.
     const same = held && sameRules(held.reason_code, why.codes) && held.row_fingerprint === fingerprint;
-    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
+    if (!same) {
+      out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
+      out.rejectedNew++;
+    }
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
     if (before && why.sourceId)

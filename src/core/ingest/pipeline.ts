@@ -119,6 +119,11 @@ export interface IngestStats {
   /** Accepted rows that Elasticsearch already held in a newer version. */
   superseded: number;
   rejected: number;
+  /**
+   * Of them, the rows not rejected as they are by an earlier run (new or changed rejections,
+   * and documents Elasticsearch refused): what --fail-on-rejects and the metrics count.
+   */
+  rejected_new: number;
   /** Previously accepted rows that are invalid now: their documents were removed. */
   withdrawn: number;
   /** Rows the dead letter held that are accepted now: their dead letters were removed. */
@@ -302,6 +307,7 @@ function emptyStats(plan: IngestPlan, dryRun: boolean, previous: Checkpoint | nu
     unchanged: 0,
     superseded: 0,
     rejected: 0,
+    rejected_new: 0,
     withdrawn: 0,
     valid_again: 0,
     future: 0,
@@ -321,6 +327,7 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.read += o.accepted + o.rejected;
   stats.accepted += o.accepted;
   stats.rejected += o.rejected;
+  stats.rejected_new += o.rejectedNew;
   stats.unchanged += o.unchanged;
   stats.withdrawn += o.withdrawals.length;
   stats.valid_again += o.validAgain;
@@ -335,5 +342,6 @@ function tallyWritten(stats: IngestStats, o: SegmentOutcome): void {
   stats.superseded += o.superseded;
   stats.retried += o.retried;
   stats.rejected += o.refused;
+  stats.rejected_new += o.refused;
   stats.accepted -= o.refused;
 }

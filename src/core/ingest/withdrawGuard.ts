@@ -68,7 +68,8 @@ export class WithdrawalGuard {
   ): Promise<WithdrawalGuard | undefined> {
     if (policy.limit === 'all') return undefined;
     const [{ count: sales }, runs] = await Promise.all([
-      es.count({ index: names.sales }),
+      // A dry run on a new prefix has no sales index yet: none to withdraw from.
+      es.count({ index: names.sales, ignore_unavailable: true, allow_no_indices: true }),
       state.readWithdrawals(table),
     ]);
     const since = now.getTime() - WITHDRAW_WINDOW_MS;
