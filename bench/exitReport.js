@@ -15,10 +15,8 @@ process.on('exit', (code) => {
   }
   const usage = process.resourceUsage();
   try {
-    writeSync(
-      3,
-      `${JSON.stringify({ maxRssKb, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), exitCode: code })}\n`,
-    );
+    const cpuMs = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000);
+    writeSync(3, `${JSON.stringify({ maxRssKb, cpuMs, exitCode: code })}\n`);
   } catch {
     // fd 3 not open: run by hand
   }

@@ -1,5 +1,5 @@
 /**
- * The freshness part of `npm run bench` (SPEC §8): how soon a committed sale is searchable, and
+ * The freshness part of `npm run bench` (docs/contract.md §8): how soon a committed sale is searchable, and
  * how soon today's deletes and silent changes are undone, while ingest runs the way the crontab
  * runs it — and what that costs in CPU, idle and under load.
  *
@@ -27,7 +27,7 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import mysql from 'mysql2/promise';
-import { indexNames } from '../src/core/es/indices';
+import { indexNames } from '../src/core/config/indexNames';
 import { createSourceTable } from '../src/core/source/schema';
 import { SOURCE_COLUMNS, type StringSourceRow } from '../src/core/source/row';
 import { today, toWallClock, wallClockToInstant } from '../src/core/time/businessDay';
@@ -509,10 +509,13 @@ async function measureMode(es: Client, a: FreshnessArgs, mode: FreshnessMode): P
       drainS,
     };
     log(
-      `  writes p50 ${s1(figures.writes.p50)}, p95 ${s1(figures.writes.p95)}, max ${s1(figures.writes.max)} (${figures.writes.unseen} unseen); deletes ${s1(figures.deletes.p95)} p95 (${figures.deletes.unseen} left); silent ${s1(figures.silent.p95)} p95 (${figures.silent.unseen} left)`,
+      `  writes p50 ${s1(figures.writes.p50)}, p95 ${s1(figures.writes.p95)}, max ${s1(figures.writes.max)} ` +
+        `(${figures.writes.unseen} unseen); deletes ${s1(figures.deletes.p95)} p95 (${figures.deletes.unseen} left); ` +
+        `silent ${s1(figures.silent.p95)} p95 (${figures.silent.unseen} left)`,
     );
     log(
-      `  CLI CPU a minute: idle ${perMinute(idleCpu.cli, idleCpu.seconds)}, load ${perMinute(loadCpu.cli, loadCpu.seconds)}; runs ${JSON.stringify(driver.outcome)}`,
+      `  CLI CPU a minute: idle ${perMinute(idleCpu.cli, idleCpu.seconds)}, load ` +
+        `${perMinute(loadCpu.cli, loadCpu.seconds)}; runs ${JSON.stringify(driver.outcome)}`,
     );
     return figures;
   } finally {
@@ -585,23 +588,40 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
     const worst = Math.max(f.deletes.max, f.silent.max);
     const left = f.deletes.unseen + f.silent.unseen;
     return [
-      `deletes max ${s1(f.deletes.max)}, silent changes max ${s1(f.silent.max)}${left ? `; ${left} not undone by the end` : ''}`,
+      `deletes max ${s1(f.deletes.max)}, silent changes max ` +
+        `${s1(f.silent.max)}${left ? `; ${left} not undone by the end` : ''}`,
       left === 0 && worst <= 60_000,
     ];
   };
+  const command =
+    `npm run bench -- --only freshness --fresh-rate ${a.rate} --fresh-duration ${a.durationS} ` +
+    `--fresh-idle ${a.idleS}`;
+  const mix = Object.entries(MIX)
+    .map(([k, v]) => `${k}s ${Math.round(v * 100)} %`)
+    .join(', ');
+  const otherExits = (other: ModeFigures['runs']['other']): string =>
+    other.length ? `, ${other.length} otherwise: ${other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : '';
   const lines = [
     FRESHNESS_START,
     '## Freshness',
     '',
-    `Measured ${when} with \`npm run bench -- --only freshness --fresh-rate ${a.rate} --fresh-duration ${a.durationS} --fresh-idle ${a.idleS}\`${cron || follow ? '' : ' (nothing measured)'}. A writer commits one row operation at a time, ${a.rate} a second for ${a.durationS} s (${Object.entries(
-      MIX,
-    )
-      .map(([k, v]) => `${k}s ${Math.round(v * 100)} %`)
-      .join(
-        ', ',
-      )}; deletes and silent changes — a new amount_sale, \`modified\` untouched — on today's rows), into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today, while cron is simulated: the CLI started as its own process every minute, \`earlypay ingest\` (plain per-minute runs) or \`earlypay ingest --follow\`, with their defaults. Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending: latency is from the commit's return to the first search that shows it (a write: the committed version; a delete: the id gone; a silent change: the new amount), so it includes the refresh and up to one poll interval. CPU seconds from /proc (the CLI: every process cron started, whole), per minute of wall time and as a share of one core; idle is the ${a.idleS} s before the writer starts. The poller's searches are part of Elasticsearch's CPU.`,
+    [
+      `Measured ${when} with \`${command}\`${cron || follow ? '' : ' (nothing measured)'}.`,
+      `A writer commits one row operation at a time, ${a.rate} a second for ${a.durationS} s (${mix};`,
+      "deletes and silent changes — a new amount_sale, `modified` untouched — on today's rows),",
+      `into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today,`,
+      'while cron is simulated: the CLI started as its own process every minute,',
+      '`earlypay ingest` (plain per-minute runs) or `earlypay ingest --follow`, with their defaults.',
+      `Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending:`,
+      "latency is from the commit's return to the first search that shows it",
+      '(a write: the committed version; a delete: the id gone; a silent change: the new amount),',
+      'so it includes the refresh and up to one poll interval.',
+      'CPU seconds from /proc (the CLI: every process cron started, whole), per minute of wall time',
+      `and as a share of one core; idle is the ${a.idleS} s before the writer starts.`,
+      "The poller's searches are part of Elasticsearch's CPU.",
+    ].join(' '),
     '',
-    '| target (SPEC §8) | measured | |',
+    '| target (docs/contract.md §8) | measured | |',
     '|---|---|---|',
     target('follow', 'commit → searchable p95 ≤ 3 s with `ingest --follow`', (f) => [
       `p95 ${s1(f.writes.p95)} (p50 ${s1(f.writes.p50)}, max ${s1(f.writes.max)}, ${f.writes.unseen} unseen)`,
@@ -617,7 +637,8 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       f.idle.cli / f.idle.seconds <= 0.02,
     ]),
     '',
-    '| mode | operations seen | p50 | p95 | max | unseen | deletes gone: n | p50 | p95 | max | left | silent changes undone: n | p50 | p95 | max | left |',
+    '| mode | operations seen | p50 | p95 | max | unseen | deletes gone: n | p50 | p95 | max | left | silent changes ' +
+      'undone: n | p50 | p95 | max | left |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...figures
       .filter((f) => f.available)
@@ -636,15 +657,21 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
     ...figures
       .filter((f) => f.available)
       .flatMap((f) => [
-        `| ${f.mode} | idle | ${f.idle.seconds.toFixed(0)} s | ${perMinute(f.idle.cli, f.idle.seconds)} | ${perMinute(f.idle.es, f.idle.seconds)} | ${perMinute(f.idle.mysql, f.idle.seconds)} | |`,
-        `| ${f.mode} | load | ${f.load.seconds.toFixed(0)} s | ${perMinute(f.load.cli, f.load.seconds)} | ${perMinute(f.load.es, f.load.seconds)} | ${perMinute(f.load.mysql, f.load.seconds)} | ${fmt(f.writer.ops)} operations, ${(f.writer.ops / f.writer.seconds).toFixed(1)} a second |`,
+        `| ${f.mode} | idle | ${f.idle.seconds.toFixed(0)} s | ${perMinute(f.idle.cli, f.idle.seconds)} | ` +
+          `${perMinute(f.idle.es, f.idle.seconds)} | ${perMinute(f.idle.mysql, f.idle.seconds)} | |`,
+        `| ${f.mode} | load | ${f.load.seconds.toFixed(0)} s | ${perMinute(f.load.cli, f.load.seconds)} | ` +
+          `${perMinute(f.load.es, f.load.seconds)} | ${perMinute(f.load.mysql, f.load.seconds)} | ` +
+          `${fmt(f.writer.ops)} operations, ${(f.writer.ops / f.writer.seconds).toFixed(1)} a second |`,
       ]),
     '',
     ...figures
       .filter((f) => f.available)
       .map(
         (f) =>
-          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 (the one before still running)${f.runs.other.length ? `, ${f.runs.other.length} otherwise: ${f.runs.other.map((o) => `exit ${o.code} (${o.stderr})`).join('; ')}` : ''}; drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with SIGTERM).`,
+          `${f.mode}: ${f.runs.launched} CLI run(s) started, ${f.runs.exit0} exited 0, ${f.runs.exit75} exited 75 ` +
+          `(the one before still running)${otherExits(f.runs.other)}; ` +
+          `drained ${f.drainS.toFixed(0)} s after the writer stopped (processes still running then were stopped with ` +
+          `SIGTERM).`,
       ),
     '',
     FRESHNESS_END,

@@ -42,7 +42,10 @@ async function main() {
     for (;;) {
       const [page] = await pool.query(
         {
-          sql: `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY modified, id LIMIT ?`,
+          sql:
+            `SELECT ${SOURCE_COLUMN_LIST} FROM \`${config.table}\` WHERE ` +
+            `${after ? '(modified = ? AND id > ?) OR modified > ?' : "modified >= '1000-01-01 00:00:00'"} ORDER BY ` +
+            `modified, id LIMIT ?`,
           rowsAsArray: true,
         },
         after ? [after.modified, after.id, after.modified, INGEST_DEFAULTS.batchSize] : [INGEST_DEFAULTS.batchSize],
@@ -56,7 +59,9 @@ async function main() {
         const mapped = mapSourceRow(row, opts);
         if (!mapped.ok) continue;
         docs++;
-        body += `${JSON.stringify({ index: { _index: index, _id: mapped.sale.doc.id, version: mapped.sale.version, version_type: 'external_gte' } })}\n${JSON.stringify(mapped.sale.doc)}\n`;
+        const { doc, version } = mapped.sale;
+        const action = { index: { _index: index, _id: doc.id, version, version_type: 'external_gte' } };
+        body += `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
       }
       if (body) post(body);
       while (inFlight.size >= Number(concurrency)) await Promise.race(inFlight);

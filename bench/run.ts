@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rows N]`: the figures of SPEC §8, measured in one run on the real stack
+ * `npm run bench [-- --rows N]`: the figures of docs/contract.md §8, measured in one run on the real stack
  * (scripts/bench.sh brings it up), written to bench/RESULTS.md.
  *
  * For N/10 and N rows, of the sample's documents and of a light variant (short texts, no
@@ -30,7 +30,7 @@ import mysql from 'mysql2/promise';
 import { main } from '../src/cli';
 import { SIZE_LIMITS } from '../src/cmdutil/parsers';
 import { ensureIndices } from '../src/core/es/setup';
-import { indexNames } from '../src/core/es/indices';
+import { indexNames } from '../src/core/config/indexNames';
 import { bulkLines } from '../src/core/es/bulkWrite';
 import { readChangedRows } from '../src/core/ingest/read';
 import { INGEST_DEFAULTS } from '../src/core/ingest/pipeline';
@@ -123,7 +123,8 @@ function parseArgs(argv: string[]): BenchArgs {
     } else if (flag === '--start-date') args.startDate = String(argv[++i]);
     else
       throw new Error(
-        `unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep --only freshness --fresh-rate --fresh-duration --fresh-idle --fresh-drain --fresh-poll-ms --fresh-modes)`,
+        `unknown flag ${flag} (known: --rows --days --stores --seed --concurrency --search-runs --start-date --keep ` +
+          `--only freshness --fresh-rate --fresh-duration --fresh-idle --fresh-drain --fresh-poll-ms --fresh-modes)`,
       );
   }
   if (args.rows < 10) throw new Error('--rows must be at least 10');
@@ -308,7 +309,10 @@ async function loadLight(from: string, to: string, rows: number): Promise<void> 
     log(`${to}: copying ${fmt(rows)} rows of ${from} with short texts and no raw_data`);
     await admin.query(`CREATE TABLE \`${to}\`.platform_sales LIKE \`${from}\`.platform_sales`);
     await admin.query(
-      `INSERT INTO \`${to}\`.platform_sales SELECT id, created, modified, LEFT(remark, 8), num_approval, card_company, card_category, card_number, amount_sale, amount_fee, amount_deposit, is_canceled, sold_at, will_deposited_at, NULL, platform, daily_sale_id, store_id, extra_payment_id, result_code, LEFT(result_msg, 8), detail_status, processing_status FROM \`${from}\`.platform_sales`,
+      `INSERT INTO \`${to}\`.platform_sales SELECT id, created, modified, LEFT(remark, 8), num_approval, ` +
+        `card_company, card_category, card_number, amount_sale, amount_fee, amount_deposit, is_canceled, sold_at, ` +
+        `will_deposited_at, NULL, platform, daily_sale_id, store_id, extra_payment_id, result_code, LEFT(result_msg, ` +
+        `8), detail_status, processing_status FROM \`${from}\`.platform_sales`,
     );
   } finally {
     await admin.end();
@@ -424,12 +428,14 @@ async function measureSize(
   log(`${db}: bare loader at concurrency ${a.concurrency}`);
   const loader = await bareLoader(es, db, a.concurrency);
   log(
-    `  ${fmt(loader.docs)} docs: ${fmt(loader.empty.rate)} docs/s into empty indices, ${fmt(loader.again.rate)} docs/s again over them (${loader.bodies} bulk bodies)`,
+    `  ${fmt(loader.docs)} docs: ${fmt(loader.empty.rate)} docs/s into empty indices, ${fmt(loader.again.rate)} ` +
+      `docs/s again over them (${loader.bodies} bulk bodies)`,
   );
   log(`${db}: issue 12's reference loader (streaming, its own process)`);
   const reference = await referenceRun(es, a, db, loader.docs);
   log(
-    `  ${seconds(reference.ms)} (${fmt(reference.rate)} docs/s), CPU ${reference.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${reference.maxRssMb} MB`,
+    `  ${seconds(reference.ms)} (${fmt(reference.rate)} docs/s), CPU ${reference.cpuUsPerRow.toFixed(1)} µs/row, ` +
+      `peak RSS ${reference.maxRssMb} MB`,
   );
   const prefix = `bench-ingest-${variant}-${rows}`;
   await deletePrefix(es, prefix);
@@ -444,7 +450,8 @@ async function measureSize(
     ['again', again],
   ] as const) {
     log(
-      `  ${name}: ${fmt(accepted)} accepted in ${seconds(r.ms)} (${fmt(r.rate)} rows/s, ratio ${r.ratio.toFixed(2)}), CLI CPU ${r.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${r.maxRssMb} MB`,
+      `  ${name}: ${fmt(accepted)} accepted in ${seconds(r.ms)} (${fmt(r.rate)} rows/s, ratio ` +
+        `${r.ratio.toFixed(2)}), CLI CPU ${r.cpuUsPerRow.toFixed(1)} µs/row, peak RSS ${r.maxRssMb} MB`,
     );
   }
   const { json: _e, ...emptyRun } = empty;
@@ -464,7 +471,10 @@ async function measureSize(
   return { figures, prefix, db, loadMs };
 }
 
-/** Memory at the largest page `--batch-size` accepts: pages are bounded in rows and in column text, so peak RSS should not follow. */
+/**
+ * Memory at the largest page `--batch-size` accepts: pages are bounded in rows and in column text, so peak RSS should
+ * not follow.
+ */
 interface LargestBatch {
   batchSize: number;
   rows: number;
@@ -481,7 +491,8 @@ async function largestBatchRun(
   const prefix = 'bench-ingest-largest-batch';
   await deletePrefix(es, prefix);
   log(
-    `${db}: earlypay ingest --full --batch-size ${fmt(SIZE_LIMITS.batchSize)} into empty indices (memory at the largest page accepted)`,
+    `${db}: earlypay ingest --full --batch-size ${fmt(SIZE_LIMITS.batchSize)} into empty indices (memory at the ` +
+      `largest page accepted)`,
   );
   const { json: _j, ...run } = await ingestRun(a, db, prefix, loaderRate, [
     '--batch-size',
@@ -536,7 +547,13 @@ async function searchLatency(
   for (const [name, args] of cases) {
     const times: number[] = [];
     let lines = 0;
-    const sink = { write: (s: string) => ((lines += s.split('\n').length - 1), true), isTTY: false };
+    const sink = {
+      write: (s: string) => {
+        lines += s.split('\n').length - 1;
+        return true;
+      },
+      isTTY: false,
+    };
     const quiet = { write: () => true, isTTY: false };
     for (let i = 0; i < runs + 5; i++) {
       lines = 0;
@@ -614,12 +631,14 @@ async function measureReconcile(
     const floorMs = Date.now() - t;
     t = Date.now();
     await pool.query(
-      `SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at >= ? AND sold_at < ? GROUP BY day`,
+      `SELECT DATE(sold_at) AS day, COUNT(*) AS n, SUM(amount_sale) AS amount FROM \`${config.table}\` WHERE sold_at ` +
+        `>= ? AND sold_at < ? GROUP BY day`,
       [`${from} 00:00:00`, `${shiftDay(to, 1)} 00:00:00`],
     );
     const floorPlainMs = Date.now() - t;
     log(
-      `  ${seconds(floorMs)} (count, sum and fingerprints per quarter hour); ${seconds(floorPlainMs)} for count and sum per day alone`,
+      `  ${seconds(floorMs)} (count, sum and fingerprints per quarter hour); ${seconds(floorPlainMs)} for count and ` +
+        `sum per day alone`,
     );
 
     log(`reconcile --from ${from} --to ${to} (in sync)`);
@@ -639,7 +658,8 @@ async function measureReconcile(
       await es.delete({ index: sales, id: h._id!, version: h._version!, version_type: 'external_gte' });
     await es.indices.refresh({ index: sales });
     await pool.query(
-      `UPDATE \`${config.table}\` SET remark = ? WHERE sold_at >= ? AND sold_at < ? AND remark IS NULL ORDER BY id LIMIT 5`,
+      `UPDATE \`${config.table}\` SET remark = ? WHERE sold_at >= ? AND sold_at < ? AND remark IS NULL ORDER BY id ` +
+        `LIMIT 5`,
       [MARK, ...onDay(remarked!)],
     );
     const [amendedRows] = await pool.query(
@@ -653,7 +673,8 @@ async function measureReconcile(
     const drifted = await earlypay(['reconcile', '--from', from, '--to', to, ...common], 4);
     const driftList = (drifted.json.drift ?? []) as { missing: number; extra: number; changed: number }[];
     log(
-      `  ${seconds(drifted.ms)}: ${driftList.length} day(s), ${driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0)} id(s)`,
+      `  ${seconds(drifted.ms)}: ${driftList.length} day(s), ` +
+        `${driftList.reduce((n, d) => n + d.missing + d.extra + d.changed, 0)} id(s)`,
     );
     log(`reconcile --repair`);
     const repair = await earlypay(['reconcile', '--from', from, '--to', to, '--repair', ...common]);
@@ -687,7 +708,10 @@ async function measureReconcile(
 
 function cpuRow(name: string, ms: number, cpu: CpuUse): string {
   const sum = cpu.es + cpu.mysql + cpu.client;
-  return `| ${name} | ${seconds(ms)} | ${cpu.es.toFixed(1)} s | ${cpu.mysql.toFixed(1)} s | ${cpu.client.toFixed(1)} s | ${sum.toFixed(1)} s | ${Math.round((sum / ((2 * ms) / 1000)) * 100)} % |`;
+  return (
+    `| ${name} | ${seconds(ms)} | ${cpu.es.toFixed(1)} s | ${cpu.mysql.toFixed(1)} s | ${cpu.client.toFixed(1)} ` +
+    `s | ${sum.toFixed(1)} s | ${Math.round((sum / ((2 * ms) / 1000)) * 100)} % |`
+  );
 }
 
 function machine(): { cpu: string; cores: number; memGb: number; node: string; mariadb: string } {
@@ -766,7 +790,6 @@ async function run(): Promise<void> {
   const freshness = await freshnessSection();
   const ok = (cond: boolean): string => (cond ? 'met' : '**not met**');
   const big = bigRun.figures;
-  const sm = smallRun.figures;
   const dailyDocs = Number(daily.json.documents_written ?? daily.json.written ?? NaN);
   const peak = (f: IngestFigures): number => Math.max(f.empty.maxRssMb, f.again.maxRssMb);
   const rssFlat = runs
@@ -785,7 +808,13 @@ async function run(): Promise<void> {
     runs.filter((f) => f.rows === a.rows).reduce((w, f) => (ofReference(f, p) > ofReference(w, p) ? f : w));
   const relative = (p: 'empty' | 'again', limitUs: number): string => {
     const f = worstOfReference(p);
-    return `| the same as a multiple of the reference loader's CPU a row in this run (issue 12 measured it at 17 µs, so ${limitUs} µs is ${(limitUs / REFERENCE_ISSUE_US).toFixed(2)}× of it; worst variant) | ${ofReference(f, p).toFixed(2)}× (${f[p].cpuUsPerRow.toFixed(1)} µs against ${f.reference.cpuUsPerRow.toFixed(1)} µs, ${f.variant}) | ${ok(ofReference(f, p) <= limitUs / REFERENCE_ISSUE_US)} |`;
+    return (
+      `| the same as a multiple of the reference loader's CPU a row in this run (issue 12 measured it at 17 µs, ` +
+      `so ${limitUs} µs is ${(limitUs / REFERENCE_ISSUE_US).toFixed(2)}× of it; worst variant) | ` +
+      `${ofReference(f, p).toFixed(2)}× (${f[p].cpuUsPerRow.toFixed(1)} µs against ` +
+      `${f.reference.cpuUsPerRow.toFixed(1)} µs, ${f.variant}) | ` +
+      `${ok(ofReference(f, p) <= limitUs / REFERENCE_ISSUE_US)} |`
+    );
   };
   const path = (f: IngestFigures, p: 'empty' | 'again'): string =>
     `${(f[p].ratio).toFixed(2)} (${fmt(f[p].rate)} vs ${fmt(f.loader[p].rate)} docs/s)`;
@@ -793,7 +822,8 @@ async function run(): Promise<void> {
   const md = [
     '# Benchmark results',
     '',
-    `Measured by \`npm run bench -- --rows ${a.rows}\` on ${new Date().toISOString().slice(0, 10)}; the whole run took ${seconds(Date.now() - started)}.`,
+    `Measured by \`npm run bench -- --rows ${a.rows}\` on ${new Date().toISOString().slice(0, 10)}; the whole run ` +
+      `took ${seconds(Date.now() - started)}.`,
     'Every figure below comes from that one run; nothing is extrapolated.',
     '',
     '## Machine and stack',
@@ -804,38 +834,62 @@ async function run(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' / ')}: anything else running skews the figures`,
     `- Node.js ${m.node}; Elasticsearch ${esVersion} (integ-test-zip, single node); ${m.mariadb}`,
-    `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
+    `- sample data: ${a.days} days, ${a.stores} stores, seed ${a.seed} (\`npm run sample\`); ingest concurrency ` +
+      `${a.concurrency}, flush ${fmt(INGEST_DEFAULTS.flushBytes)} bytes, batch ${fmt(INGEST_DEFAULTS.batchSize)} rows`,
     '',
-    '## Targets (SPEC §8)',
+    '## Targets (docs/contract.md §8)',
     '',
     '| target | measured | |',
     '|---|---|---|',
-    `| ingest ≥ 0.8 of the bare loader, sample's documents, ${fmt(a.rows)} rows, into empty indices | ${path(big, 'empty')} | ${ok(big.empty.ratio >= 0.8)} |`,
+    `| ingest ≥ 0.8 of the bare loader, sample's documents, ${fmt(a.rows)} rows, into empty indices | ` +
+      `${path(big, 'empty')} | ${ok(big.empty.ratio >= 0.8)} |`,
     `| the same, again over the same documents | ${path(big, 'again')} | ${ok(big.again.ratio >= 0.8)} |`,
-    `| ingest ≥ 0.6 of the bare loader, light documents, ${fmt(a.rows)} rows, into empty indices | ${path(bigLightF, 'empty')} | ${ok(bigLightF.empty.ratio >= 0.6)} |`,
+    `| ingest ≥ 0.6 of the bare loader, light documents, ${fmt(a.rows)} rows, into empty indices | ` +
+      `${path(bigLightF, 'empty')} | ${ok(bigLightF.empty.ratio >= 0.6)} |`,
     `| the same, again over the same documents | ${path(bigLightF, 'again')} | ${ok(bigLightF.again.ratio >= 0.6)} |`,
-    `| CLI CPU ≤ 20 µs a row into empty indices (${fmt(a.rows)} rows, worst variant) | ${worstCpu('empty').toFixed(1)} µs | ${ok(worstCpu('empty') <= 20)} |`,
+    `| CLI CPU ≤ 20 µs a row into empty indices (${fmt(a.rows)} rows, worst variant) | ` +
+      `${worstCpu('empty').toFixed(1)} µs | ${ok(worstCpu('empty') <= 20)} |`,
     relative('empty', 20),
-    `| CLI CPU ≤ 25 µs a row over existing documents (${fmt(a.rows)} rows, worst variant) | ${worstCpu('again').toFixed(1)} µs | ${ok(worstCpu('again') <= 25)} |`,
+    `| CLI CPU ≤ 25 µs a row over existing documents (${fmt(a.rows)} rows, worst variant) | ` +
+      `${worstCpu('again').toFixed(1)} µs | ${ok(worstCpu('again') <= 25)} |`,
     relative('again', 25),
-    `| peak RSS of the CLI ≤ 300 MB | ${Math.max(...runs.map(peak))} MB (worst of every run) | ${ok(Math.max(...runs.map(peak)) <= 300)} |`,
-    `| peak RSS flat in the row count | ${runs.map((f) => `${peak(f)} MB (${f.variant}, ${fmt(f.rows)})`).join(', ')} | ${ok(rssFlat)} |`,
-    `| peak RSS ≤ 300 MB at the largest \`--batch-size\` accepted (${fmt(largest.batchSize)}), sample, ${fmt(largest.rows)} rows, into empty indices | ${largest.run.maxRssMb} MB (CLI CPU ${largest.run.cpuUsPerRow.toFixed(1)} µs a row, ${seconds(largest.run.ms)}) | ${ok(largest.run.maxRssMb <= 300)} |`,
-    `| \`daily\` over ${dayCount} days of ${fmt(inRange.count)} accepted sales ≤ 10 s | ${seconds(daily.ms)} (process wall time; the run itself ${seconds(Number(daily.json.duration_ms))}) | ${ok(daily.ms <= 10_000)} |`,
+    `| peak RSS of the CLI ≤ 300 MB | ${Math.max(...runs.map(peak))} MB (worst of every run) | ` +
+      `${ok(Math.max(...runs.map(peak)) <= 300)} |`,
+    `| peak RSS flat in the row count | ` +
+      `${runs.map((f) => `${peak(f)} MB (${f.variant}, ${fmt(f.rows)})`).join(', ')} | ${ok(rssFlat)} |`,
+    `| peak RSS ≤ 300 MB at the largest \`--batch-size\` accepted (${fmt(largest.batchSize)}), sample, ` +
+      `${fmt(largest.rows)} rows, into empty indices | ${largest.run.maxRssMb} MB (CLI CPU ` +
+      `${largest.run.cpuUsPerRow.toFixed(1)} µs a row, ${seconds(largest.run.ms)}) | ` +
+      `${ok(largest.run.maxRssMb <= 300)} |`,
+    `| \`daily\` over ${dayCount} days of ${fmt(inRange.count)} accepted sales ≤ 10 s | ${seconds(daily.ms)} ` +
+      `(process wall time; the run itself ${seconds(Number(daily.json.duration_ms))}) | ${ok(daily.ms <= 10_000)} |`,
     `| \`search\` p95 ≤ 200 ms, typical filters | worst p95 ${worstP95.toFixed(0)} ms | ${ok(worstP95 <= 200)} |`,
-    `| \`reconcile\` over ${dayCount} days ≤ 10 s, in sync | ${seconds(rec.inSync.ms)} (MySQL's aggregation alone: ${seconds(rec.floorMs)}) | ${ok(rec.inSync.ms <= 10_000)} |`,
-    `| \`reconcile\` over ${dayCount} days ≤ 10 s, ${rec.drifted.days} drifting days | ${seconds(rec.drifted.ms)} | ${ok(rec.drifted.ms <= 10_000)} |`,
+    `| \`reconcile\` over ${dayCount} days ≤ 10 s, in sync | ${seconds(rec.inSync.ms)} (MySQL's aggregation alone: ` +
+      `${seconds(rec.floorMs)}) | ${ok(rec.inSync.ms <= 10_000)} |`,
+    `| \`reconcile\` over ${dayCount} days ≤ 10 s, ${rec.drifted.days} drifting days | ${seconds(rec.drifted.ms)} | ` +
+      `${ok(rec.drifted.ms <= 10_000)} |`,
     '',
     '## Ingest',
     '',
-    "Bare loader: the same documents, read and mapped before the clock starts, pre-serialized into bulk bodies of the ingest's flush size with the same action lines (external versions), posted with the same concurrency into a fresh index created by `setup`'s mapping, then posted again over them. Ingest: `earlypay ingest --full` as its own process, from start to exit (MySQL reads, validation, rules, dead letter, anomalies, REPEATED_AMOUNT ranking, checkpoints included), into empty indices and then again over what it wrote; rate = accepted rows / wall time. Again over the same documents, ingest finds every row unchanged (same version, fingerprint, day and rules) and writes nothing but the run document; the bare loader rewrites every document. The light variant is the sample with short texts (remark and result_msg cut to 8 characters) and no raw_data.",
+    'Bare loader: the same documents, read and mapped before the clock starts, pre-serialized into bulk bodies of ' +
+      "the ingest's flush size with the same action lines (external versions), posted with the same concurrency into " +
+      "a fresh index created by `setup`'s mapping, then posted again over them. Ingest: `earlypay ingest --full` as " +
+      'its own process, from start to exit (MySQL reads, validation, rules, dead letter, anomalies, REPEATED_AMOUNT ' +
+      'ranking, checkpoints included), into empty indices and then again over what it wrote; rate = accepted rows / ' +
+      'wall time. Again over the same documents, ingest finds every row unchanged (same version, fingerprint, day ' +
+      'and rules) and writes nothing but the run document; the bare loader rewrites every document. The light ' +
+      'variant is the sample with short texts (remark and result_msg cut to 8 characters) and no raw_data.',
     '',
-    '| documents | rows | accepted | path | loader docs/s | ingest wall | ingest rows/s | ratio | CLI CPU per row | peak RSS | indexed | unchanged |',
+    '| documents | rows | accepted | path | loader docs/s | ingest wall | ingest rows/s | ratio | CLI CPU per row | ' +
+      'peak RSS | indexed | unchanged |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...runs.flatMap((f) =>
       (['empty', 'again'] as const).map(
         (p) =>
-          `| ${f.variant} | ${fmt(f.rows)} | ${fmt(f.accepted)} | ${p === 'empty' ? 'into empty indices' : 'again over them'} | ${fmt(f.loader[p].rate)} | ${seconds(f[p].ms)} | ${fmt(f[p].rate)} | ${f[p].ratio.toFixed(2)} | ${f[p].cpuUsPerRow.toFixed(1)} µs | ${f[p].maxRssMb} MB | ${fmt(f[p].indexed)} | ${fmt(f[p].unchanged)} |`,
+          `| ${f.variant} | ${fmt(f.rows)} | ${fmt(f.accepted)} | ` +
+          `${p === 'empty' ? 'into empty indices' : 'again over them'} | ${fmt(f.loader[p].rate)} | ` +
+          `${seconds(f[p].ms)} | ${fmt(f[p].rate)} | ${f[p].ratio.toFixed(2)} | ${f[p].cpuUsPerRow.toFixed(1)} µs | ` +
+          `${f[p].maxRssMb} MB | ${fmt(f[p].indexed)} | ${fmt(f[p].unchanged)} |`,
       ),
     ),
     '',
@@ -843,18 +897,31 @@ async function run(): Promise<void> {
     '',
     "### The issue's reference loader: how fast this machine is",
     '',
-    `Issue 12 measured "a bare Node loader on the same data — mysql2 keyset pages of 2,000 rows, the product's own mapSourceRow, one NDJSON string built per batch, _bulk through the client's transport at concurrency 2" at ${REFERENCE_ISSUE_US} µs of CPU a row, and set the CLI's targets (20 and 25 µs) beside it. \`bench/reference.js\` is that loader, run here as its own process with the CLI's node flags and environment, streaming from MySQL into a fresh index of \`setup\`'s mapping, before each ingest. Its CPU a row is the machine's speed on this work; the CLI's divided by it is not.`,
+    `Issue 12 measured "a bare Node loader on the same data — mysql2 keyset pages of 2,000 rows, the product's own ` +
+      `mapSourceRow, one NDJSON string built per batch, _bulk through the client's transport at concurrency 2" at ` +
+      `${REFERENCE_ISSUE_US} µs of CPU a row, and set the CLI's targets (20 and 25 µs) beside it. ` +
+      `\`bench/reference.js\` is that loader, run here as its own process with the CLI's node flags and environment, ` +
+      `streaming from MySQL into a fresh index of \`setup\`'s mapping, before each ingest. Its CPU a row is the ` +
+      `machine's speed on this work; the CLI's divided by it is not.`,
     '',
-    '| documents | rows | reference wall | reference docs/s | reference CPU per row | CLI CPU per row into empty indices | over existing documents | reference peak RSS |',
+    '| documents | rows | reference wall | reference docs/s | reference CPU per row | CLI CPU per row into empty ' +
+      'indices | over existing documents | reference peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...runs.map(
       (f) =>
-        `| ${f.variant} | ${fmt(f.rows)} | ${seconds(f.reference.ms)} | ${fmt(f.reference.rate)} | ${f.reference.cpuUsPerRow.toFixed(1)} µs | ${f.empty.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'empty').toFixed(2)}×) | ${f.again.cpuUsPerRow.toFixed(1)} µs (${ofReference(f, 'again').toFixed(2)}×) | ${f.reference.maxRssMb} MB |`,
+        `| ${f.variant} | ${fmt(f.rows)} | ${seconds(f.reference.ms)} | ${fmt(f.reference.rate)} | ` +
+        `${f.reference.cpuUsPerRow.toFixed(1)} µs | ${f.empty.cpuUsPerRow.toFixed(1)} µs ` +
+        `(${ofReference(f, 'empty').toFixed(2)}×) | ${f.again.cpuUsPerRow.toFixed(1)} µs ` +
+        `(${ofReference(f, 'again').toFixed(2)}×) | ${f.reference.maxRssMb} MB |`,
     ),
     '',
     '### Where the time goes',
     '',
-    "CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a phase of W seconds has 2·W CPU seconds to give. The bare loader's \"client\" is the harness posting pre-serialized bodies; the reference loader's is its own process (reading MySQL, mapping, serializing, posting); the ingest's is the CLI process (reading MySQL, validating, checking rules, serializing, bulk requests).",
+    'CPU seconds (user + system) each process used during the timed part, from /proc; the machine has 2 cores, so a ' +
+      'phase of W seconds has 2·W CPU seconds to give. The bare loader\'s "client" is the harness posting ' +
+      "pre-serialized bodies; the reference loader's is its own process (reading MySQL, mapping, serializing, " +
+      "posting); the ingest's is the CLI process (reading MySQL, validating, checking rules, serializing, bulk " +
+      'requests).',
     '',
     '| phase | wall | Elasticsearch | MariaDB | client | sum | of 2·wall |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -868,7 +935,16 @@ async function run(): Promise<void> {
     '',
     "### The CLI's own work per row, without Elasticsearch",
     '',
-    `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ingest's stages in-process as a full ingest reads the table (pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows in primary-key order, the next read ahead) — read (MySQL and mysql2's parsing; each row arrives as one Buffer, the canonical encoding MariaDB makes of it), map (the row decoded out of its encoding, validation, the document with its fingerprint: MD5 of the encoding), judge (rules, the text_grams of the documents written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a floor under the CLI CPU per row above.`,
+    `\`bench/stages.js\`, run with the CLI's node flags and environment over the ${fmt(small)}-row databases: ` +
+      `ingest's stages in-process as a full ingest reads the table (pages of ${fmt(INGEST_DEFAULTS.batchSize)} rows ` +
+      `in primary-key order, the next read ahead) — read (MySQL and mysql2's parsing; each row arrives as one ` +
+      `Buffer, the canonical encoding MariaDB makes of it), map (the row decoded out of its encoding, validation, ` +
+      `the document with its fingerprint: MD5 of the encoding), judge (rules, the text_grams of the documents ` +
+      `written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one ` +
+      `reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in ` +
+      `the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the ` +
+      `first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a ` +
+      `floor under the CLI CPU per row above.`,
     '',
     `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs)
       .map((k) => `${k} alone`)
@@ -878,51 +954,94 @@ async function run(): Promise<void> {
       .join('|')}|`,
     ...stages.map(
       (f) =>
-        `| ${f.variant} | ${f.stagesUs.read.toFixed(1)} µs | ${f.stagesUs.map.toFixed(1)} µs | ${f.stagesUs.judge.toFixed(1)} µs | ${f.stagesUs.serialize.toFixed(1)} µs | ${f.totalUs.toFixed(1)} µs | ${f.gcPauseUs.toFixed(1)} µs | ${Object.values(
-          f.aloneUs,
-        )
+        `| ${f.variant} | ${[
+          f.stagesUs.read,
+          f.stagesUs.map,
+          f.stagesUs.judge,
+          f.stagesUs.serialize,
+          f.totalUs,
+          f.gcPauseUs,
+          ...Object.values(f.aloneUs),
+        ]
           .map((v) => `${v.toFixed(1)} µs`)
           .join(' | ')} |`,
     ),
     '',
-    `Sample generation (not part of any figure): ${smallRun.loadMs === null ? 'reused' : seconds(smallRun.loadMs)} for ${fmt(small)} rows, ${bigRun.loadMs === null ? 'reused' : seconds(bigRun.loadMs)} for ${fmt(a.rows)} rows.`,
+    `Sample generation (not part of any figure): ${smallRun.loadMs === null ? 'reused' : seconds(smallRun.loadMs)} ` +
+      `for ${fmt(small)} rows, ${bigRun.loadMs === null ? 'reused' : seconds(bigRun.loadMs)} for ${fmt(a.rows)} rows.`,
     '',
     '## daily and weekly',
     '',
     '| command | process wall time | peak RSS | result |',
     '|---|---:|---:|---|',
-    `| \`daily --from ${from} --to ${to}\` | ${seconds(daily.ms)} | ${Math.round(daily.maxRssKb / 1024)} MB | ${Number.isNaN(dailyDocs) ? '' : `${fmt(dailyDocs)} documents; `}\`${JSON.stringify(daily.json)}\` |`,
-    `| \`weekly --from ${from} --to ${to}\` | ${seconds(weekly.ms)} | ${Math.round(weekly.maxRssKb / 1024)} MB | \`${JSON.stringify(weekly.json)}\` |`,
+    `| \`daily --from ${from} --to ${to}\` | ${seconds(daily.ms)} | ${Math.round(daily.maxRssKb / 1024)} MB | ` +
+      `${Number.isNaN(dailyDocs) ? '' : `${fmt(dailyDocs)} documents; `}\`${JSON.stringify(daily.json)}\` |`,
+    `| \`weekly --from ${from} --to ${to}\` | ${seconds(weekly.ms)} | ${Math.round(weekly.maxRssKb / 1024)} MB | ` +
+      `\`${JSON.stringify(weekly.json)}\` |`,
     '',
     '## reconcile',
     '',
-    `Over ${dayCount} days of ${fmt(inRange.count)} accepted sales. The floor is MySQL's side alone: reconcile's own query (count, Σ amount and Σ row fingerprint per quarter hour, over accepted rows) run in-process; beside it a bare count and sum per day without fingerprints. The drifting run has documents lost on ${driftDays(from, dayCount)[0]}, remarks changed on ${driftDays(from, dayCount)[1]} and amounts on ${driftDays(from, dayCount)[2]} without a new \`modified\` (undone afterwards).`,
+    `Over ${dayCount} days of ${fmt(inRange.count)} accepted sales. The floor is MySQL's side alone: reconcile's own ` +
+      `query (count, Σ amount and Σ row fingerprint per quarter hour, over accepted rows) run in-process; beside it ` +
+      `a bare count and sum per day without fingerprints. The drifting run has documents lost on ` +
+      `${driftDays(from, dayCount)[0]}, remarks changed on ${driftDays(from, dayCount)[1]} and amounts on ` +
+      `${driftDays(from, dayCount)[2]} without a new \`modified\` (undone afterwards).`,
     '',
     '| phase | process wall time | the run itself | result |',
     '|---|---:|---:|---|',
-    `| MySQL's per-day aggregation alone (the floor) | ${seconds(rec.floorMs)} | | count and sum alone: ${seconds(rec.floorPlainMs)} |`,
+    `| MySQL's per-day aggregation alone (the floor) | ${seconds(rec.floorMs)} | | count and sum alone: ` +
+      `${seconds(rec.floorPlainMs)} |`,
     `| \`reconcile\`, in sync | ${seconds(rec.inSync.ms)} | ${seconds(rec.inSync.runMs)} | exit 0 |`,
-    `| \`reconcile\`, drifting days | ${seconds(rec.drifted.ms)} | ${seconds(rec.drifted.runMs)} | exit 4: ${rec.drifted.days} day(s), ${fmt(rec.drifted.ids)} id(s) named |`,
-    `| \`reconcile --repair\` | ${seconds(rec.repair.ms)} | ${seconds(rec.repair.runMs)} | exit 0: ${fmt(rec.repair.ids)} id(s) rewritten or deleted |`,
+    `| \`reconcile\`, drifting days | ${seconds(rec.drifted.ms)} | ${seconds(rec.drifted.runMs)} | exit 4: ` +
+      `${rec.drifted.days} day(s), ${fmt(rec.drifted.ids)} id(s) named |`,
+    `| \`reconcile --repair\` | ${seconds(rec.repair.ms)} | ${seconds(rec.repair.runMs)} | exit 0: ` +
+      `${fmt(rec.repair.ids)} id(s) rewritten or deleted |`,
     '',
     '## JSON: why `src/core/sales/saleJson.ts` writes a sale itself (ad-hoc measurements, not made by this bench)',
     '',
-    "`JSON.stringify` of a sale builds its text in pieces (with Hangul in it, two bytes a character), and the bulk writer then encoded that text into the request buffer, flattening it first; the action line was a string too. `src/core/sales/saleJson.ts` and `src/core/es/jsonBytes.ts` write both straight into the request buffer: keys as pre-encoded bytes, strings encoded and escaped byte by byte, anything with a surrogate by `JSON.stringify` — exactly `JSON.stringify`'s bytes (`tests/unit/es/jsonBytes.test.ts`, `tests/unit/sales/saleJson.test.ts`). Measured by hand on the 2-core machine above, 2026-12-01, with V8's sampling heap profiler (objects the collector freed included) over `ingest --full` of the 100,000-row sample into empty indices: 14.9 kB allocated a row before, 8.4 kB with the sale's JSON written this way, 7.0 kB with the action lines too (and text_grams without an intermediate Set). Its CPU alone is in the stages table above, beside `JSON.stringify`'s: about the same, sometimes less, from run to run; what it saves is the garbage.",
+    '`JSON.stringify` of a sale builds its text in pieces (with Hangul in it, two bytes a character), and the bulk ' +
+      'writer then encoded that text into the request buffer, flattening it first; the action line was a string too. ' +
+      '`src/core/sales/saleJson.ts` and `src/core/codec/jsonBytes.ts` write both straight into the request buffer: ' +
+      'keys as pre-encoded bytes, strings encoded and escaped byte by byte, anything with a surrogate by ' +
+      "`JSON.stringify` — exactly `JSON.stringify`'s bytes (`tests/unit/codec/jsonBytes.test.ts`, " +
+      '`tests/unit/sales/saleJson.test.ts`). ' +
+      "Measured by hand on the 2-core machine above, 2026-12-01, with V8's sampling heap profiler (objects the " +
+      'collector freed included) over `ingest --full` of the 100,000-row sample into empty indices: 14.9 kB ' +
+      "allocated a row before, 8.4 kB with the sale's JSON written this way, 7.0 kB with the action lines too (and " +
+      'text_grams without an intermediate Set). Its CPU alone is in the stages table above, beside ' +
+      "`JSON.stringify`'s: about the same, sometimes less, from run to run; what it saves is the garbage.",
     '',
     '## Garbage a row: what ingest allocates (ad-hoc measurements, not made by this bench)',
     '',
-    "Bytes allocated a row by `ingest --full` over the 100,000-row sample, from V8's sampling heap profiler with the objects the collector freed included (deterministic, unlike the CPU figures), measured by hand on the 2-core machine above, 2026-12-02. Into empty indices: 7,115 B; 6,662 B with the wall-clock ISO texts made as one flat string each (they were four slices and ropes a reading, four readings a row: the largest allocation), repeat_key joined flat, and no sorted copies to compare empty rule lists; 6,029 B with the rows read from mysql2 as arrays (its `rowsAsArray` option) and made SourceRows in one object literal (`sourceRowOf` in `src/core/source/query.ts`): mysql2 built each row object property by property, its storage grown again and again — reading alone went from 2,050 to 1,630 B a row, at the same CPU within noise. Over existing documents: 5,651 B, then 5,289 B (the stored sales' lookups completed in place rather than copied). What remains is mostly the column strings themselves (about 950 B a row, mysql2's), the document (about 570 B), the ISO texts and the n-grams of the documents written.",
+    "Bytes allocated a row by `ingest --full` over the 100,000-row sample, from V8's sampling heap profiler with the " +
+      'objects the collector freed included (deterministic, unlike the CPU figures), measured by hand on the 2-core ' +
+      'machine above, 2026-12-02. Into empty indices: 7,115 B; 6,662 B with the wall-clock ISO texts made as one ' +
+      'flat string each (they were four slices and ropes a reading, four readings a row: the largest allocation), ' +
+      'repeat_key joined flat, and no sorted copies to compare empty rule lists; 6,029 B with the rows read from ' +
+      'mysql2 as arrays (its `rowsAsArray` option) and made SourceRows in one object literal (`sourceRowOf` in ' +
+      '`src/core/source/query.ts`): mysql2 built each row object property by property, its storage grown again and ' +
+      'again — reading alone went from 2,050 to 1,630 B a row, at the same CPU within noise. Over existing ' +
+      "documents: 5,651 B, then 5,289 B (the stored sales' lookups completed in place rather than copied). What " +
+      "remains is mostly the column strings themselves (about 950 B a row, mysql2's), the document (about 570 B), " +
+      'the ISO texts and the n-grams of the documents written.',
     '',
     '## Tables: why `src/render/formats.ts` draws them itself (ad-hoc measurements, not made by this bench)',
     '',
-    '`search … --format table` printed through cli-table3 spent about 20 µs per cell and laid each 1,000-row block out in time quadratic in its rows. `src/render/formats.ts` draws the same layout and characters itself and hands only a row that needs wrapping to cli-table3. Measured by hand on the 2-core machine above, not by `npm run bench`:',
+    '`search … --format table` printed through cli-table3 spent about 20 µs per cell and laid each 1,000-row block ' +
+      'out in time quadratic in its rows. `src/render/formats.ts` draws the same layout and characters itself and ' +
+      'hands only a row that needs wrapping to cli-table3. Measured by hand on the 2-core machine above, not by `npm ' +
+      'run bench`:',
     '',
-    '- issue 10 (commit 97dcb61; the figure was reported with it, it is not in the commit message): `search sales --all --format table` over 100,000 sales, 37 s with cli-table3, 0.46 s after;',
-    '- 2026-12-01, in-process, 9 columns of sales, blocks of 1,000 rows, CPU seconds: cli-table3 2.59 s for 10,000 rows; formats.ts 0.09 s for 10,000 rows and 0.29 s for 100,000 (load average about 3.6).',
+    '- issue 10 (commit 97dcb61; the figure was reported with it, it is not in the commit message): `search sales ' +
+      '--all --format table` over 100,000 sales, 37 s with cli-table3, 0.46 s after;',
+    '- 2026-12-01, in-process, 9 columns of sales, blocks of 1,000 rows, CPU seconds: cli-table3 2.59 s for 10,000 ' +
+      'rows; formats.ts 0.09 s for 10,000 rows and 0.29 s for 100,000 (load average about 3.6).',
     '',
     '## search',
     '',
-    `Each case run ${a.searchRuns} times after 5 warm-ups, in-process through the CLI's \`main()\` (argument parsing, a new client, the query, rendering as NDJSON/CSV to a sink), over the ${fmt(big.accepted)}-sale index. Node's own start-up (about 0.3 s per process) is not included.`,
+    `Each case run ${a.searchRuns} times after 5 warm-ups, in-process through the CLI's \`main()\` (argument ` +
+      `parsing, a new client, the query, rendering as NDJSON/CSV to a sink), over the ${fmt(big.accepted)}-sale ` +
+      `index. Node's own start-up (about 0.3 s per process) is not included.`,
     '',
     '| case | arguments | rows out | p50 | p95 |',
     '|---|---|---:|---:|---:|',

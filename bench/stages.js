@@ -18,12 +18,12 @@ const { EncodedRows, describeSourceTable } = require('../dist/core/source/query'
 const { mapPage, judgePage, lookupKeys } = require('../dist/core/ingest/judge');
 const { INGEST_DEFAULTS } = require('../dist/core/ingest/pipeline');
 const { writeLines } = require('../dist/core/es/bulkWrite');
-const { JsonBytes } = require('../dist/core/es/jsonBytes');
+const { JsonBytes } = require('../dist/core/codec/jsonBytes');
 const { writeSaleJson } = require('../dist/core/sales/saleJson');
-const { indexNames } = require('../dist/core/es/indices');
+const { indexNames } = require('../dist/core/config/indexNames');
 const { resolveConfig } = require('../dist/core/config/config');
 const { rowFingerprint } = require('../dist/core/source/fingerprint');
-const { textGrams } = require('../dist/core/search/hangulGrams');
+const { textGrams } = require('../dist/core/sales/hangulGrams');
 const { mapSourceRow } = require('../dist/core/sales/saleDocument');
 
 let gcMs = 0;
@@ -62,19 +62,21 @@ async function main() {
   let mark = started;
   const source = await describeSourceTable(pool, config.table);
   for await (const page of readPlan(pool, source, plan, INGEST_DEFAULTS.batchSize)) {
-    let now = cpuMs();
-    t.read += now - mark;
+    const afterRead = cpuMs();
+    t.read += afterRead - mark;
     const mapped = mapPage(page.rows, ctx);
-    t.map += -now + (now = cpuMs());
+    const afterMap = cpuMs();
+    t.map += afterMap - afterRead;
     lookupKeys(mapped);
     const outcome = judgePage(mapped, nothingStored, ctx);
-    t.judge += -now + (now = cpuMs());
+    const afterJudge = cpuMs();
+    t.judge += afterJudge - afterMap;
     for (const op of outcome.ops) {
       if (out.length >= INGEST_DEFAULTS.flushBytes) out.length = 0;
       writeLines(op, out);
     }
     mark = cpuMs();
-    t.serialize += mark - now;
+    t.serialize += mark - afterJudge;
     rows += page.rows.length;
     if (kept.length < KEPT_ROWS) kept.push(...page.rows.encodings);
   }
@@ -96,7 +98,7 @@ async function main() {
     .map((m) => m.sale.doc);
   const alone = {};
   for (const [name, items, f] of [
-    ['decodeSourceRow (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
+    ['decodeColumns (a row out of its encoding)', indices, (i) => keptPage.row(i).id !== undefined],
     ['fingerprintOf (MD5 of the encoding)', indices, (i) => keptPage.fingerprint(i)],
     ['mapSourceRow (all of mapping but the fingerprint)', keptRows, (r) => mapSourceRow(r, mapOptions, 0).ok],
     [
@@ -138,6 +140,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);
+  process.stderr.write(`${err?.stack ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run bench [-- --rows N]`: build, bring the real stack up, and measure SPEC §8's figures
+# `npm run bench [-- --rows N]`: build, bring the real stack up, and measure the figures of docs/contract.md §8
 # (ingest against the bulk ceiling, daily/weekly, search, reconcile in sync and drifting beside
 # MySQL's own per-day aggregation, freshness with ingest run as cron runs it)
 # into bench/RESULTS.md (see bench/run.ts). Sample databases earlypay_bench_<rows> are kept so

@@ -17,7 +17,10 @@ while [ $# -gt 0 ]; do
   *) echo "chaos: unknown argument $1 (usage: npm run chaos -- --rounds N --seed S)" >&2; exit 2 ;;
   esac
 done
-[[ $rounds =~ ^[1-9][0-9]*$ && $seed =~ ^[0-9]+$ ]] || { echo "chaos: --rounds and --seed take whole numbers" >&2; exit 2; }
+if ! [[ $rounds =~ ^[1-9][0-9]*$ && $seed =~ ^[0-9]+$ ]]; then
+  echo "chaos: --rounds and --seed take whole numbers" >&2
+  exit 2
+fi
 
 npm run --silent build
 bash scripts/stack.sh up >/dev/null

@@ -65,7 +65,8 @@ step "Comparing MySQL and Elasticsearch day by day"
 earlypay reconcile --from "$START" --to "$END"
 
 step "Summary"
-TOP_STORE=$(./bin/earlypay search daily --date "$END" --sort total_sale:desc --limit 1 --fields store_id --format csv --quiet | sed -n 2p)
+TOP_STORE=$(./bin/earlypay search daily --date "$END" --sort total_sale:desc --limit 1 --fields store_id \
+  --format csv --quiet | sed -n 2p)
 TOP_STORE=${TOP_STORE:-1}
 printf '\n%sTop stores by sales on %s%s\n' "$BOLD" "$END" "$RESET"
 earlypay search daily --date "$END" --sort total_sale:desc --limit 10 --format table
@@ -87,6 +88,6 @@ ${BOLD}Where to look next${RESET}
   ./bin/earlypay search daily --from $START --to $END --store $TOP_STORE --format csv > daily.csv
   ./bin/earlypay anomalies list --rule REPEATED_AMOUNT
   ./bin/earlypay --help                       # every command, with examples
-  README.md                                      # the operator's manual (cron, Kibana, troubleshooting)
+  docs/                                          # the operator's manual (cron, Kibana, troubleshooting)
   npm run stack:down                             # stop Elasticsearch and MariaDB when done
 EOF

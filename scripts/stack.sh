@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/stack.sh — start/stop the real services earlypay talks to (SPEC §2):
+# scripts/stack.sh — start/stop the real services earlypay talks to (docs/contract.md §2):
 # Elasticsearch (the official integ-test-zip distribution from Maven) and MariaDB
 # (Debian's mariadb-server) as local processes, with all state under $STACK_DIR.
 #
@@ -81,7 +81,7 @@
 # whatever repository Maven is configured for; ~/.m2 is used when the artifact is already there.
 #
 # Docker: docker-compose.yml (Elasticsearch 8.19, Kibana, MySQL 8) is there for users with a
-# Docker engine (`docker compose -p earlypay up -d --wait`, see the README); this script never
+# Docker engine (`docker compose -p earlypay up -d --wait`, see docs/install.md); this script never
 # uses it — it runs the services as local processes.
 #
 # The parts: scripts/stack/common.sh (settings, helpers, env files), scripts/stack/elasticsearch.sh,

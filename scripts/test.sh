@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: build, bring up the real stack (Elasticsearch 8 + MariaDB, and an Elasticsearch
-# 7.17 and a 9.x for the compatibility tests), then run every jest project. The cluster test
+# `npm test`: lint and check the formatting, build, bring up the real stack (Elasticsearch 8 +
+# MariaDB, and an Elasticsearch 7.17 and a 9.x for the compatibility tests), then run every jest
+# project. The cluster test
 # (tests/integration/cluster) starts and stops its own 3-node cluster on CLUSTER_ES_PORT
 # (9210-9212), like the fault tests their own instances. The stack stays up
 # afterwards so re-runs are quick; `npm run stack:down` stops it. `stack.sh tools` installs
@@ -8,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Style first, so that CI fails in seconds on a violation, before the stack starts.
+npm run --silent lint
+npm run --silent format:check
 npm run --silent build
 bash scripts/stack.sh tools
 bash scripts/stack.sh up >/dev/null

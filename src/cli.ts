@@ -1,6 +1,6 @@
 /**
  * The earlypay command line. This file owns two things: which commands exist, and how every
- * kind of failure becomes one line on stderr and one exit code (SPEC §6).
+ * kind of failure becomes one line on stderr and one exit code (docs/contract.md §6).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +51,8 @@ export function buildProgram(
 ): Command {
   const program = new Command('earlypay')
     .description(
-      'Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, search.',
+      'Card-sales settlement toolkit: MySQL platform_sales -> Elasticsearch, average order value (객단가), anomalies, ' +
+        'search.',
     )
     .version(host.version, '-V, --version')
     .option('--es-url <url>', 'Elasticsearch URL (env ES_URL; default http://127.0.0.1:9200)')

@@ -29,7 +29,8 @@ die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 [[ $ES_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "ES_VERSION must look like 8.19.21 (got '$ES_VERSION')"
-[[ $ES_PORT =~ ^[0-9]+$ && $ES_TRANSPORT_PORT =~ ^[0-9]+$ && $MYSQL_PORT =~ ^[0-9]+$ ]] || die "ES_PORT, ES_TRANSPORT_PORT and MYSQL_PORT must be numbers"
+[[ $ES_PORT =~ ^[0-9]+$ && $ES_TRANSPORT_PORT =~ ^[0-9]+$ && $MYSQL_PORT =~ ^[0-9]+$ ]] ||
+  die "ES_PORT, ES_TRANSPORT_PORT and MYSQL_PORT must be numbers"
 [[ $ES_HEAP =~ ^[0-9]+[kKmMgG]$ ]] || die "ES_HEAP must look like 512m or 1g (got '$ES_HEAP')"
 [[ $ES_NODES =~ ^[1-9]$ ]] || die "ES_NODES must be a number of nodes from 1 to 9 (got '$ES_NODES')"
 [[ $STACK_TIMEOUT =~ ^[0-9]+$ ]] || die "STACK_TIMEOUT must be a number of seconds"
@@ -76,7 +77,8 @@ apt_install() {
   local -a sudo=()
   if ! is_root; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n); else
-      die "missing packages: $*; install them with 'sudo apt-get install -y $*' (this script is not running as root and has no passwordless sudo)"
+      die "missing packages: $*; install them with 'sudo apt-get install -y $*'" \
+        "(this script is not running as root and has no passwordless sudo)"
     fi
   fi
   command -v apt-get >/dev/null 2>&1 || die "missing packages: $* (and no apt-get on this machine to install them)"
@@ -87,16 +89,21 @@ apt_install() {
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
   fi
   local ok=
-  if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$aptlog" 2>&1; then ok=1
+  if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+    >>"$aptlog" 2>&1; then ok=1
   elif "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >>"$aptlog" 2>&1 &&
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$aptlog" 2>&1; then ok=1
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+      >>"$aptlog" 2>&1; then ok=1
   fi
   [ -n "$made_policy" ] && rm -f "$policy"
   [ -n "$ok" ] || { tail_log "$aptlog"; die "apt-get install $* failed"; }
 }
 
 # need CMD PKG: make sure CMD exists, installing PKG if not
-need() { command -v "$1" >/dev/null 2>&1 || apt_install "$2"; command -v "$1" >/dev/null 2>&1 || die "$1 still missing after installing $2"; }
+need() {
+  command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+  command -v "$1" >/dev/null 2>&1 || die "$1 still missing after installing $2"
+}
 
 # run_as USER CMD...: CMD as USER (when root and USER given), else as the current user
 run_as() {
@@ -114,7 +121,8 @@ mysql_url() { echo "mysql://root@127.0.0.1:$MYSQL_PORT/$MYSQL_DATABASE"; }
 es_major() { echo "${1%%.*}"; }
 
 write_env_files() { # URL MAJOR NAME
-  printf '# written by scripts/stack.sh (%s)\nexport ES_URL=%s\nexport ES%s_URL=%s\n' "$3" "$1" "$2" "$1" | write_file "$STACK_DIR/env.$3"
+  printf '# written by scripts/stack.sh (%s)\nexport ES_URL=%s\nexport ES%s_URL=%s\n' "$3" "$1" "$2" "$1" |
+    write_file "$STACK_DIR/env.$3"
 }
 write_env() { # ES_URL
   printf '# written by scripts/stack.sh up: Elasticsearch %s, MariaDB\nexport ES_URL=%s\nexport MYSQL_URL=%s\n' \

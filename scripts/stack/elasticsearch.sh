@@ -34,14 +34,16 @@ es_pid_of() {
 }
 
 es_healthy() { # PORT [WAITSECONDS]
-  curl -fsS -m $((${2:-1} + 5)) "http://127.0.0.1:$1/_cluster/health?wait_for_status=yellow&timeout=${2:-1}s" >/dev/null 2>&1
+  curl -fsS -m $((${2:-1} + 5)) "http://127.0.0.1:$1/_cluster/health?wait_for_status=yellow&timeout=${2:-1}s" \
+    >/dev/null 2>&1
 }
 es_node_version() { # PORT
   curl -fsS -m 5 "http://127.0.0.1:$1/_nodes/_local?filter_path=nodes.*.version" 2>/dev/null |
     sed -n 's/.*"version":"\([^"]*\)".*/\1/p'
 }
 es_health_color() {
-  curl -fsS -m 5 "http://127.0.0.1:$1/_cluster/health?filter_path=status" 2>/dev/null | sed -n 's/.*"status":"\([^"]*\)".*/\1/p'
+  curl -fsS -m 5 "http://127.0.0.1:$1/_cluster/health?filter_path=status" 2>/dev/null |
+    sed -n 's/.*"status":"\([^"]*\)".*/\1/p'
 }
 
 # java_major JAVA: the Java's feature version (17, 21, 25), empty when it does not run
@@ -64,7 +66,8 @@ find_java() {
     [ -x "$ES_JAVA_HOME/bin/java" ] || die "ES_JAVA_HOME=$ES_JAVA_HOME has no bin/java"
     m=$(java_major "$ES_JAVA_HOME/bin/java")
     [ -n "$m" ] && [ "$m" -ge "$min" ] ||
-      die "ES_JAVA_HOME=$ES_JAVA_HOME is Java ${m:-?}; Elasticsearch $v needs Java $min or later (unset ES_JAVA_HOME to let this script pick one from /usr/lib/jvm)"
+      die "ES_JAVA_HOME=$ES_JAVA_HOME is Java ${m:-?}; Elasticsearch $v needs Java $min or later" \
+        "(unset ES_JAVA_HOME to let this script pick one from /usr/lib/jvm)"
     JAVA_HOME_FOR_ES=$ES_JAVA_HOME; return
   fi
   local best= bestm=
@@ -78,7 +81,9 @@ find_java() {
   if [ "$min" -le 17 ] && [ -z "${FIND_JAVA_INSTALLED:-}" ]; then
     apt_install openjdk-17-jre-headless; FIND_JAVA_INSTALLED=1 find_java "$v"; return
   fi
-  die "Elasticsearch $v needs Java $min or later and none was found (looked in /usr/lib/jvm, JAVA_HOME, PATH); install one, e.g. 'apt-get install temurin-21-jdk' (Adoptium) or 'apt-get install openjdk-21-jre-headless', or set ES_JAVA_HOME to its directory"
+  die "Elasticsearch $v needs Java $min or later and none was found (looked in /usr/lib/jvm, JAVA_HOME, PATH);" \
+    "install one, e.g. 'apt-get install temurin-21-jdk' (Adoptium) or 'apt-get install openjdk-21-jre-headless'," \
+    "or set ES_JAVA_HOME to its directory"
 }
 
 es_fetch() { # VERSION: make sure $STACK_DIR/dist/elasticsearch-VERSION exists
@@ -105,7 +110,10 @@ es_fetch() { # VERSION: make sure $STACK_DIR/dist/elasticsearch-VERSION exists
   log "unpacking $(basename "$zip")"
   tmp=$(mktemp -d "$dist/.unzip-$v.XXXXXX")
   unzip -q "$zip" -d "$tmp" || { rm -rf "$tmp"; die "unzip $zip failed"; }
-  [ -x "$tmp/elasticsearch-$v/bin/elasticsearch" ] || { rm -rf "$tmp"; die "$zip does not contain elasticsearch-$v/bin/elasticsearch"; }
+  if [ ! -x "$tmp/elasticsearch-$v/bin/elasticsearch" ]; then
+    rm -rf "$tmp"
+    die "$zip does not contain elasticsearch-$v/bin/elasticsearch"
+  fi
   chmod -R a+rX "$tmp/elasticsearch-$v"
   rm -rf "$home"; mv "$tmp/elasticsearch-$v" "$home"; rm -rf "$tmp" "$zip"
   exec 7>&-
@@ -194,7 +202,8 @@ es_up() {
   # not ours: an Elasticsearch of the same version already answering there (another checkout's
   # stack on the same machine, a service the user runs) is used as it is, never restarted --
   # unless ES_SETTINGS was given, which asks for an instance of our own with those settings
-  if [ -z "$ES_SETTINGS_SET" ] && port_open "$ES_PORT" && [ "$(es_node_version "$ES_PORT")" = "$v" ] && es_healthy "$ES_PORT" 5; then
+  if [ -z "$ES_SETTINGS_SET" ] && port_open "$ES_PORT" && [ "$(es_node_version "$ES_PORT")" = "$v" ] &&
+    es_healthy "$ES_PORT" 5; then
     log "Elasticsearch $v already answering at $url (not started from $STACK_DIR): using it"
     write_env_files "$url" "$(es_major "$v")" "$name"
     return 0
@@ -205,8 +214,13 @@ es_up() {
   for p in "$ES_PORT" "$ES_TRANSPORT_PORT"; do
     if port_open "$p"; then
       other=""
-      for d in "$STACK_DIR"/es-*-"$ES_PORT"; do [ -d "$d" ] && [ "$d" != "$inst" ] && es_pid_of "$d" >/dev/null && other=" (by $(basename "$d"); stop it with: ES_VERSION=$(basename "$d" | cut -d- -f2) ES_PORT=$ES_PORT bash scripts/stack.sh down-es)"; done
-      die "port $p is already in use$other; choose another ES_PORT (transport port = ES_PORT+100 unless ES_TRANSPORT_PORT is set)"
+      for d in "$STACK_DIR"/es-*-"$ES_PORT"; do
+        [ -d "$d" ] && [ "$d" != "$inst" ] && es_pid_of "$d" >/dev/null &&
+          other=" (by $(basename "$d"); stop it with:" &&
+          other+=" ES_VERSION=$(basename "$d" | cut -d- -f2) ES_PORT=$ES_PORT bash scripts/stack.sh down-es)"
+      done
+      die "port $p is already in use$other; choose another ES_PORT" \
+        "(transport port = ES_PORT+100 unless ES_TRANSPORT_PORT is set)"
     fi
   done
 
@@ -220,18 +234,21 @@ es_up() {
   mkdir -p "$inst"/{config,data,logs,tmp}
   [ -f "$inst/config/jvm.options" ] || cp -a "$home/config/." "$inst/config/"
   # 7.x's jvm.options names logs/ and data relative to the distribution (shared, read-only here)
-  sed -i -e "s#\([=:]\)logs/#\1$inst/logs/#g" -e "s#HeapDumpPath=data\$#HeapDumpPath=$inst/data#" "$inst/config/jvm.options"
+  sed -i -e "s#\([=:]\)logs/#\1$inst/logs/#g" -e "s#HeapDumpPath=data\$#HeapDumpPath=$inst/data#" \
+    "$inst/config/jvm.options"
   local user=
   if is_root; then
     user=$ES_USER
     chown -R "$ES_USER:" "$inst"
     can_reach "$user" "$inst" && run_as "$user" test -x "$home/bin/elasticsearch" ||
-      die "user $ES_USER cannot reach $inst (a parent directory is not searchable by others); chmod o+x the parents or set STACK_DIR to e.g. /var/tmp/earlypay-stack"
+      die "user $ES_USER cannot reach $inst (a parent directory is not searchable by others);" \
+        "chmod o+x the parents or set STACK_DIR to e.g. /var/tmp/earlypay-stack"
   fi
   rm -f "$inst/es.pid"
   printf 'heap=%s\nsettings=%s\n' "$ES_HEAP" "$(echo $ES_SETTINGS)" | write_file "$inst/launch.env"
 
-  log "starting Elasticsearch $v on $url (instance $inst, Java $JAVA_HOME_FOR_ES, heap $ES_HEAP${ES_SETTINGS:+, settings: $ES_SETTINGS})"
+  log "starting Elasticsearch $v on $url" \
+    "(instance $inst, Java $JAVA_HOME_FOR_ES, heap $ES_HEAP${ES_SETTINGS:+, settings: $ES_SETTINGS})"
   local hard
   hard=$(ulimit -Hn)
   (
@@ -279,7 +296,8 @@ es_wait_node() { es_wait "$STACK_DIR/$(es_name "$ES_VERSION" "$ES_PORT")" "" "";
 # es_cluster_up: ES_NODES nodes of one cluster (ES_NODES=1: the single-node instance)
 es_cluster_up() {
   if [ "$ES_NODES" = 1 ]; then es_up; return; fi
-  log "cluster of $ES_NODES nodes: HTTP ports $CLUSTER_PORT-$((CLUSTER_PORT + ES_NODES - 1)), transport $CLUSTER_TRANSPORT_PORT-$((CLUSTER_TRANSPORT_PORT + ES_NODES - 1)), heap $ES_HEAP each"
+  log "cluster of $ES_NODES nodes: HTTP ports $CLUSTER_PORT-$((CLUSTER_PORT + ES_NODES - 1))," \
+    "transport $CLUSTER_TRANSPORT_PORT-$((CLUSTER_TRANSPORT_PORT + ES_NODES - 1)), heap $ES_HEAP each"
   ES_NO_WAIT=1 es_each_node es_up
   es_each_node es_wait_node
   log "cluster is up: $(es_urls)"
@@ -299,7 +317,8 @@ es_wait() {
       local lrc=0
       wait "$launcher" 2>/dev/null || lrc=$?
       if [ "$lrc" -ne 0 ] && [ "$lrc" -ne 127 ] && ! es_healthy "$ES_PORT" 1; then
-        tail_log "${logs[@]}"; die "Elasticsearch ($(basename "$inst")) failed to start (launcher exit code $lrc); logs: ${logs[*]}"
+        tail_log "${logs[@]}"
+        die "Elasticsearch ($(basename "$inst")) failed to start (launcher exit code $lrc); logs: ${logs[*]}"
       fi
       if [ -z "$pid" ]; then
         launcher_gone_at=${launcher_gone_at:-$SECONDS}
@@ -310,7 +329,8 @@ es_wait() {
     fi
     if [ $SECONDS -ge $deadline ]; then
       tail_log "${logs[@]}"
-      die "Elasticsearch ($(basename "$inst")) not healthy after ${STACK_TIMEOUT}s (pid ${pid:-?} left running: re-run to keep waiting, or down-es; STACK_TIMEOUT raises the limit)"
+      die "Elasticsearch ($(basename "$inst")) not healthy after ${STACK_TIMEOUT}s (pid ${pid:-?} left running:" \
+        "re-run to keep waiting, or down-es; STACK_TIMEOUT raises the limit)"
     fi
     sleep 1
   done
@@ -334,7 +354,11 @@ es_stop_inst() { # INSTDIR
 es_down() {
   es_select
   take_lock 8 "$(basename "$INST")"
-  if es_pid_of "$INST" >/dev/null; then es_stop_inst "$INST"; else log "Elasticsearch $(basename "$INST") is not running"; fi
+  if es_pid_of "$INST" >/dev/null; then
+    es_stop_inst "$INST"
+  else
+    log "Elasticsearch $(basename "$INST") is not running"
+  fi
 }
 
 es_kill() {
@@ -362,10 +386,12 @@ es_status_line() {
   if pid=$(es_pid_of "$inst"); then
     ver=$(es_node_version "$port"); color=$(es_health_color "$port")
     if [ -n "$color" ] && [ "$color" != red ]; then
-      printf 'elasticsearch  %-22s running   http://127.0.0.1:%s  version=%s  health=%s  pid=%s\n' "$name" "$port" "${ver:-?}" "$color" "$pid"
+      printf 'elasticsearch  %-22s running   http://127.0.0.1:%s  version=%s  health=%s  pid=%s\n' \
+        "$name" "$port" "${ver:-?}" "$color" "$pid"
       return 0
     fi
-    printf 'elasticsearch  %-22s starting  http://127.0.0.1:%s  health=%s  pid=%s\n' "$name" "$port" "${color:-none}" "$pid"
+    printf 'elasticsearch  %-22s starting  http://127.0.0.1:%s  health=%s  pid=%s\n' \
+      "$name" "$port" "${color:-none}" "$pid"
     return 1
   fi
   # not started from this STACK_DIR but serving there (another checkout's stack, which `up`
@@ -373,7 +399,8 @@ es_status_line() {
   color=$(es_health_color "$port")
   if [ -n "$color" ] && [ "$color" != red ]; then
     ver=$(es_node_version "$port")
-    printf 'elasticsearch  %-22s running   http://127.0.0.1:%s  version=%s  health=%s  (reused: not started from %s)\n' "$name" "$port" "${ver:-?}" "$color" "$STACK_DIR"
+    printf '%s  %-22s running   http://127.0.0.1:%s  version=%s  health=%s  (reused: not started from %s)\n' \
+      elasticsearch "$name" "$port" "${ver:-?}" "$color" "$STACK_DIR"
     return 0
   fi
   printf 'elasticsearch  %-22s stopped   http://127.0.0.1:%s\n' "$name" "$port"

@@ -21,7 +21,8 @@ my_bins() {
 my_need_bins() {
   my_bins && return 0
   apt_install mariadb-server mariadb-client
-  my_bins || die "mariadb-server/mariadb-client installed but mariadbd/mariadb/mariadb-admin/mariadb-install-db not found"
+  my_bins ||
+    die "mariadb-server/mariadb-client installed but mariadbd/mariadb/mariadb-admin/mariadb-install-db not found"
 }
 
 my_pid() {
@@ -33,9 +34,15 @@ my_pid() {
 }
 my_sock() { "$MY_CLIENT" --no-defaults --protocol=socket --socket="$MY_SOCK" -uroot "$@"; }
 my_tcp() { "$MY_CLIENT" --no-defaults --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uroot "$@"; }
-my_ping() { "$MY_ADMIN" --no-defaults --protocol=socket --socket="$MY_SOCK" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
+# The database's name when it exists (nothing otherwise), asked over TCP.
+my_schema() {
+  my_tcp -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$MYSQL_DATABASE'" 2>/dev/null
+}
+my_ping() {
+  "$MY_ADMIN" --no-defaults --protocol=socket --socket="$MY_SOCK" -uroot --connect-timeout=2 ping >/dev/null 2>&1
+}
 my_healthy() {
-  my_ping && [ "$(my_tcp -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$MYSQL_DATABASE'" 2>/dev/null)" = "$MYSQL_DATABASE" ]
+  my_ping && [ "$(my_schema)" = "$MYSQL_DATABASE" ]
 }
 
 my_provision() {
@@ -66,12 +73,14 @@ my_up() {
   if port_open "$MYSQL_PORT"; then
     # not ours: a MySQL/MariaDB there that root@127.0.0.1 may use without a password (another
     # checkout's stack on the same machine) is used as it is
-    if my_bins && my_tcp -N -B -e "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4" >/dev/null 2>&1; then
+    if my_bins &&
+      my_tcp -N -B -e "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4" >/dev/null 2>&1; then
       log "MySQL already answering at $url for root@127.0.0.1 (not started from $STACK_DIR): using it"
       printf 'export MYSQL_URL=%s\n' "$url" | write_file "$STACK_DIR/env.mysql"
       return 0
     fi
-    die "port $MYSQL_PORT is already in use by another process (a system MySQL/MariaDB service?); stop it or choose another MYSQL_PORT"
+    die "port $MYSQL_PORT is already in use by another process (a system MySQL/MariaDB service?);" \
+      "stop it or choose another MYSQL_PORT"
   fi
   my_need_bins
   mkdir -p "$MY_DIR"
@@ -81,7 +90,8 @@ my_up() {
     id -u mysql >/dev/null 2>&1 || die "user 'mysql' is missing (it comes with mariadb-server)"
     chown mysql: "$MY_DIR"
     can_reach mysql "$MY_DIR" ||
-      die "user mysql cannot reach $MY_DIR (a parent directory is not searchable by others); chmod o+x the parents or set STACK_DIR to e.g. /var/tmp/earlypay-stack"
+      die "user mysql cannot reach $MY_DIR (a parent directory is not searchable by others);" \
+        "chmod o+x the parents or set STACK_DIR to e.g. /var/tmp/earlypay-stack"
   fi
   if [ ! -d "$MY_DATA/mysql" ]; then
     rm -rf "$MY_DATA"; mkdir -p "$MY_DATA"
@@ -108,7 +118,10 @@ my_up() {
   local launcher=$!
   my_wait_ping "$launcher"
   my_healthy || my_provision
-  my_healthy || { tail_log "$MY_ERRLOG"; die "MariaDB is up but root@127.0.0.1 cannot see database $MYSQL_DATABASE over TCP"; }
+  if ! my_healthy; then
+    tail_log "$MY_ERRLOG"
+    die "MariaDB is up but root@127.0.0.1 cannot see database $MYSQL_DATABASE over TCP"
+  fi
   pid=$(my_pid || true)
   log "MariaDB is up: $url (pid $pid, ${SECONDS}s since stack.sh started)"
   printf 'export MYSQL_URL=%s\n' "$url" | write_file "$STACK_DIR/env.mysql"
@@ -132,7 +145,9 @@ my_down() {
   take_lock 9 mysql
   pid=$(my_pid) || { log "MariaDB is not running"; rm -f "$MY_PIDFILE"; return 0; }
   log "stopping MariaDB (pid $pid)"
-  if my_bins; then "$MY_ADMIN" --no-defaults --protocol=socket --socket="$MY_SOCK" -uroot shutdown >/dev/null 2>&1 || true; fi
+  if my_bins; then
+    "$MY_ADMIN" --no-defaults --protocol=socket --socket="$MY_SOCK" -uroot shutdown >/dev/null 2>&1 || true
+  fi
   if ! wait_gone "$pid" 60; then
     log "MariaDB still running: SIGTERM"
     kill -TERM "$pid" 2>/dev/null || true
@@ -152,9 +167,10 @@ my_status_line() {
     return 1
   fi
   if my_bins && port_open "$MYSQL_PORT" &&
-    [ "$(my_tcp -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$MYSQL_DATABASE'" 2>/dev/null)" = "$MYSQL_DATABASE" ]; then
+    [ "$(my_schema)" = "$MYSQL_DATABASE" ]; then
     ver=$(my_tcp -N -B -e 'SELECT VERSION()' 2>/dev/null || true)
-    printf 'mysql          %-22s running   %s  version=%s  (reused: not started from %s)\n' mariadb "$(mysql_url)" "${ver:-?}" "$STACK_DIR"
+    printf 'mysql          %-22s running   %s  version=%s  (reused: not started from %s)\n' \
+      mariadb "$(mysql_url)" "${ver:-?}" "$STACK_DIR"
     return 0
   fi
   printf 'mysql          %-22s stopped   %s\n' mariadb "$(mysql_url)"

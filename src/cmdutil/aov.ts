@@ -1,4 +1,6 @@
-/** The frame `daily` and `weekly` share: the day flags, the run document, the progress bar and their summaries' wording. */
+/**
+ * The frame `daily` and `weekly` share: the day flags, the run document, the progress bar and their summaries' wording.
+ */
 import type { Command } from 'commander';
 import type { Context } from './context';
 import { runJob } from './job';

@@ -9,7 +9,7 @@ import type { Chalk } from 'chalk';
 import { resolveConfig, redactSecrets, type Config, type GlobalFlags } from '../core/config/config';
 import { createEsClient, settledWithin } from '../core/es/client';
 import { CLOSING_WRITE_MS } from '../core/runs/liveness';
-import { indexNames, type IndexNames } from '../core/es/indices';
+import { indexNames, type IndexNames } from '../core/config/indexNames';
 import { createMysqlPool } from '../core/source/mysql';
 import { colorWanted, makeStyle, type Stream } from '../render/style';
 

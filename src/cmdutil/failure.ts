@@ -1,11 +1,10 @@
 /**
- * The one mapping from a thrown error to what the user sees and the exit code (SPEC §6):
+ * The one mapping from a thrown error to what the user sees and the exit code (docs/contract.md §6):
  * ours (EarlypayError) carry their code and hint; anything else is a failed dependency
  * (exit 1), explained by the service it came from. Both `earlypay` (cli.ts) and the sample
  * tool (sample/cli.ts) print through it, each with its own name.
  */
-import { EarlypayError, ExitCode, UsageError } from '../core/errors';
-import { explainDependencyFailure } from '../core/failures';
+import { EarlypayError, ExitCode, UsageError, explainDependencyFailure } from '../core/errors';
 import type { Stream } from '../render/style';
 
 export interface Failure {

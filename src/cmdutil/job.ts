@@ -73,7 +73,8 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
   const outdated = statuses.filter((s) => s.state === 'outdated' || s.state === 'newer' || s.state === 'not-an-alias');
   if (outdated.length > 0) {
     throw new RunFailedError(
-      `index ${outdated[0]!.alias} is ${outdated[0]!.state} (mapping version ${outdated[0]!.actualVersion ?? '-'}, expected ${outdated[0]!.expectedVersion})`,
+      `index ${outdated[0]!.alias} is ${outdated[0]!.state} (mapping version ${outdated[0]!.actualVersion ?? '-'}, ` +
+        `expected ${outdated[0]!.expectedVersion})`,
       'run `earlypay setup` to upgrade the indices',
     );
   }
@@ -86,7 +87,8 @@ export async function ensureReady(ctx: Context, create = true): Promise<void> {
   if (red.length) {
     throw new RunFailedError(
       `Elasticsearch cannot serve ${red.join(', ')}: primary shards are unassigned (the cluster is red)`,
-      'a node that holds them is down or their data is damaged: `earlypay doctor` shows the cluster; bring the node back, then re-run',
+      'a node that holds them is down or their data is damaged: `earlypay doctor` shows the cluster; bring the node ' +
+        'back, then re-run',
     );
   }
 }
@@ -131,7 +133,8 @@ async function runFramed(
       // Holding the lock, no other run of this job is alive: a `running` one whose process is gone was abandoned.
       for (const { run, reason } of await abandonGoneRuns(es, names.runs, spec.command, runId, lockStaleAfterMs)) {
         ctx.log.warn(
-          `the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; recorded as abandoned`,
+          `the previous ${spec.command} run ${run.run_id} (started ${run.started_at}) was abandoned: ${reason}; ` +
+            `recorded as abandoned`,
         );
       }
     }
@@ -155,7 +158,9 @@ async function runFramed(
       const done = outcome
         ? `stopped at a safe point: ${outcome.summary}`
         : 'stopped before it finished; nothing unfinished was recorded as done';
-      const message = `${spec.command} interrupted by ${interruption.received}, ${done}; ${held.length ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
+      const message =
+        `${spec.command} interrupted by ${interruption.received}, ${done}; ` +
+        `${held.length ? 'lock released; ' : ''}re-run \`earlypay ${spec.command}\` to ${spec.rerun ?? 'do it again'}`;
       const error = new InterruptedError(interruption.received, message);
       await recorder?.finish({
         status: 'interrupted',

@@ -145,14 +145,17 @@ export async function runListing(
     let line: string;
     if (written === 0) line = `no ${listing.noun} match`;
     else if (total && (total.value > written || total.relation === 'gte')) {
-      line = `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ${listing.noun}, ${listing.order}; --limit N or --all for more`;
+      line =
+        `${formatCount(written)} of ${total.relation === 'gte' ? 'more than ' : ''}${formatCount(total.value)} ` +
+        `${listing.noun}, ${listing.order}; --limit N or --all for more`;
     } else line = `${formatCount(written)} ${listing.noun}, ${listing.order}`;
     if (writer.cut)
-      line += `; ${formatCount(writer.cut)} long cell(s) cut to ${TABLE_CELL_MAX} characters (--format json, ndjson or csv print them whole)`;
+      line +=
+        `; ${formatCount(writer.cut)} long cell(s) cut to ${TABLE_CELL_MAX} characters (--format json, ndjson ` +
+        `or csv print them whole)`;
     ctx.stderr.write(`${ctx.style.gray(`${line} (${took})`)}\n`);
-    ctx.log.verbose(
-      `query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : ''}`,
-    );
+    const paging = stats.pages ? ` pages: ${stats.pages}, _shard_doc tiebreak: ${stats.shardDocTiebreak}` : '';
+    ctx.log.verbose(`query: ${JSON.stringify(listing.plan.query)} sort: ${JSON.stringify(listing.plan.sort)}${paging}`);
   }
   return ExitCode.ok;
 }

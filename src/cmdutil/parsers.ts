@@ -7,7 +7,7 @@ import { WITHDRAW_LIMIT_HINT, parseWithdrawLimit, type Config, type WithdrawLimi
 import type { WithdrawPolicy } from '../core/ingest/withdrawGuard';
 import { parseDuration } from '../core/time/duration';
 
-/** A business day inside the supported range (FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY, see README "Limits"). */
+/** A business day within FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY (see docs/configuration.md "Limits"). */
 export function businessDayArg(value: string): string {
   if (!isBusinessDay(value))
     throw new InvalidArgumentError(`${quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
@@ -20,7 +20,7 @@ export function businessDayArg(value: string): string {
 }
 
 /**
- * Upper bounds on sizes (README "Limits"): beyond them a run needs more memory than the
+ * Upper bounds on sizes (docs/configuration.md "Limits"): beyond them a run needs more memory than the
  * tool's budget, or Elasticsearch / MySQL would refuse it, so they are usage errors.
  */
 export const SIZE_LIMITS = {

@@ -1,5 +1,5 @@
 /**
- * SIGINT / SIGTERM (SPEC §6). The process listens while `main` runs (`guardProcess`). A job
+ * SIGINT / SIGTERM (docs/contract.md §6). The process listens while `main` runs (`guardProcess`). A job
  * frame opens an interruption: the first signal aborts its AbortSignal, and the job stops at
  * its next safe point, records the run `interrupted`, releases its lock and exits 130/143 with
  * one line on stderr. A second signal stops waiting: terminal restored, exit at once (the run
@@ -86,7 +86,8 @@ export function guardProcess(
     stderr.write(
       signals === 1
         ? `earlypay: interrupted by ${signal}\n`
-        : `earlypay: interrupted again by ${signal}, stopped at once; the next run of the job records this one as abandoned and resumes\n`,
+        : `earlypay: interrupted again by ${signal}, stopped at once; the next run of the job records this one as ` +
+            `abandoned and resumes\n`,
     );
     exit(exitCodeOf(signal));
   };

@@ -1,5 +1,5 @@
 /**
- * `earlypay anomalies [list] | resolve | rules | scan` (SPEC §6): the operator's view of
+ * `earlypay anomalies [list] | resolve | rules | scan` (docs/contract.md §6): the operator's view of
  * flagged sales. `list` is the default subcommand.
  */
 import { Command, Option } from 'commander';
@@ -183,11 +183,16 @@ export function summarizeScan(r: ScanResult, ms: number): string {
   const rules = Object.entries(r.by_rule)
     .map(([k, n]) => `${k} ${formatCount(n)}`)
     .join(', ');
+  const superseded = r.sales_superseded
+    ? ` (${formatCount(r.sales_superseded)} changed by a newer ingest, left to it)`
+    : '';
   return [
     `anomalies scan ${r.from}..${r.to}: checked ${formatCount(r.sales_checked)} sales`,
-    `anomalies created ${formatCount(r.anomalies_created + r.repeated_amount.newlyFlagged)}, updated ${formatCount(r.anomalies_updated)}, removed ${formatCount(r.anomalies_removed + r.repeated_amount.unflagged + r.orphans_removed)}`,
+    `anomalies created ${formatCount(r.anomalies_created + r.repeated_amount.newlyFlagged)}, updated ` +
+      `${formatCount(r.anomalies_updated)}, removed ` +
+      `${formatCount(r.anomalies_removed + r.repeated_amount.unflagged + r.orphans_removed)}`,
     `${formatCount(r.resolved_kept)} resolution(s) kept`,
-    `sales updated ${formatCount(r.sales_updated)}${r.sales_superseded ? ` (${formatCount(r.sales_superseded)} changed by a newer ingest, left to it)` : ''}`,
+    `sales updated ${formatCount(r.sales_updated)}${superseded}`,
     rules ? `now flagged: ${rules}` : 'nothing flagged',
     formatDuration(ms),
   ].join(', ');
@@ -269,7 +274,8 @@ export function anomaliesResolveCommand(
       'after',
       examples(
         'earlypay anomalies resolve 1234567:OVER_WEEKLY_AOV --note "catering order, confirmed by phone"',
-        'earlypay anomalies --rule FEE_RATE_OUT_OF_RANGE --store 50 --all --fields id --format csv | tail -n +2 | xargs earlypay anomalies resolve --note "fee promo in May"',
+        'earlypay anomalies --rule FEE_RATE_OUT_OF_RANGE --store 50 --all --fields id --format csv | tail -n +2 | ' +
+          'xargs earlypay anomalies resolve --note "fee promo in May"',
       ),
     )
     .action(async (ids: string[], opts: AnomaliesResolveOptions, c: Command) => {
@@ -307,7 +313,8 @@ export function anomaliesRulesCommand(
 export function anomaliesScanCommand(host: CommandHost, runF: RunF<AnomaliesScanOptions> = runAnomaliesScan): Command {
   return new Command('scan')
     .description(
-      're-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist now; removes stale anomalies, keeps resolutions',
+      're-evaluate every rule over the sales in Elasticsearch for these business days, with the baselines that exist ' +
+        'now; removes stale anomalies, keeps resolutions',
     )
     .requiredOption('--from <day>', 'first business day', businessDayArg)
     .requiredOption('--to <day>', 'last business day (inclusive)', businessDayArg)
@@ -315,7 +322,8 @@ export function anomaliesScanCommand(host: CommandHost, runF: RunF<AnomaliesScan
       'after',
       examples(
         'earlypay anomalies scan --from 2024-05-01 --to 2024-05-31',
-        'earlypay weekly --from 2024-04-24 --to 2024-05-30 && earlypay anomalies scan --from 2024-05-01 --to 2024-05-31 --json',
+        'earlypay weekly --from 2024-04-24 --to 2024-05-30 && earlypay anomalies scan --from 2024-05-01 --to ' +
+          '2024-05-31 --json',
       ),
     )
     .action(async (opts: AnomaliesScanOptions, c: Command) => {

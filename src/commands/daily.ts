@@ -27,7 +27,8 @@ export const DAILY_CONCURRENCY = 2;
 
 export function summarizeDaily(r: DailyJobResult, ms: number): string {
   return [
-    `daily ${describeDays(r.from, r.to, r.days, 'days')}${cronNote(r)}: ${formatCount(r.sales)} sales (${formatCount(r.counted_sales)} counted)`,
+    `daily ${describeDays(r.from, r.to, r.days, 'days')}${cronNote(r)}: ${formatCount(r.sales)} sales ` +
+      `(${formatCount(r.counted_sales)} counted)`,
     `${formatCount(r.stores)} store(s)`,
     `${formatCount(r.written)} document(s) written${provisionalNote(r)}`,
     `${formatCount(r.removed)} stale removed`,
@@ -47,7 +48,8 @@ export function runDaily(ctx: Context, opts: AovOptions<DailyCommandOptions>): P
 
 export function dailyCommand(host: CommandHost, runF: RunF<AovOptions<DailyCommandOptions>> = runDaily): Command {
   const cmd = new Command('daily').description(
-    'compute the daily average order value (객단가) per store: total, transactions, distinct customers, unit price; default: yesterday plus every day ingest marked as changed',
+    'compute the daily average order value (객단가) per store: total, transactions, distinct customers, unit price; ' +
+      'default: yesterday plus every day ingest marked as changed',
   );
   return addDayOptions(cmd, {
     date: 'one business day (YYYY-MM-DD)',

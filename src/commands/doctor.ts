@@ -17,13 +17,12 @@ import {
   type FutureRows,
 } from '../core/inspect/source';
 import { StateStore } from '../core/state/store';
-import type { RecordedSchema } from '../core/state/sourceSchema';
+import type { RecordedSchema } from '../core/state/store';
 import { inspectSourceColumns, unreadableColumns, type SourceColumns } from '../core/source/query';
 import { diffSchema, schemaChangeLine } from '../core/source/schemaDrift';
 import { lastRuns, runGoneReason, type RunDocument } from '../core/runs/runRecord';
-import { explainDependencyFailure, mysqlFailureHint } from '../core/failures';
-import { ExitCode } from '../core/errors';
-import { TIME_LIMITS, redactUrl } from '../core/config/config';
+import { ExitCode, explainDependencyFailure, mysqlFailureHint, redactUrl } from '../core/errors';
+import { TIME_LIMITS } from '../core/config/config';
 import { toWallClock, today } from '../core/time/businessDay';
 import { formatDuration } from '../render/style';
 
@@ -68,7 +67,9 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'elasticsearch',
         status: probe.status === 'red' ? 'fail' : 'ok',
-        detail: `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${probe.version}, cluster "${probe.clusterName}" ${probe.status}`,
+        detail:
+          `${config.esNodes.map(redactUrl).join(', ')} — Elasticsearch ${probe.version}, cluster ` +
+          `"${probe.clusterName}" ${probe.status}`,
         hint: probe.status === 'red' ? 'some shards are unassigned; check the Elasticsearch log' : undefined,
       });
       const cluster = await clusterOverview(es);
@@ -79,7 +80,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
         detail: describeCluster(cluster),
         hint:
           cluster.status === 'yellow'
-            ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all there, one node loss from danger; see `earlypay setup --replicas`'
+            ? 'replica shards are unassigned (a node is missing, or more replicas than nodes): the data is all ' +
+              'there, one node loss from danger; see `earlypay setup --replicas`'
             : undefined,
       });
     } catch (err) {
@@ -110,7 +112,9 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           name: 'source table',
           status: 'fail',
           detail: `${config.table} lacks column(s) the product reads: ${table.missingColumns.join(', ')}`,
-          hint: 'ingest and reconcile fail on it; the expected schema is in SPEC §3 (platformSalesDdl in src/core/source/schema.ts)',
+          hint:
+            'ingest and reconcile fail on it; the expected schema is in docs/contract.md §3 (platformSalesDdl in ' +
+            'src/core/source/schema.ts)',
         });
       } else {
         const keyset = table.keysetIndex;
@@ -122,7 +126,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
             : `${config.table} has no index on (modified, id)`,
           hint: keyset
             ? undefined
-            : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table without it`,
+            : `CREATE INDEX idx_modified_id ON ${config.table} (modified, id); incremental ingest scans the table ` +
+              `without it`,
         });
       }
     } catch (err) {
@@ -157,7 +162,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
           : `${statuses.length} indices present, mappings current (prefix "${config.indexPrefix}")`,
       hint:
         missing.length || wrong.length
-          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a concrete index Elasticsearch made up into a proper one'
+          ? 'run `earlypay setup`: it creates what is missing, upgrades mappings, and moves the documents of a ' +
+            'concrete index Elasticsearch made up into a proper one'
           : undefined,
     });
     // The checks below read the indices: on a missing one, or one that is not what this earlypay
@@ -191,7 +197,10 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       checks.push({
         name: 'checkpoint',
         status: pending > 0 && now - Date.parse(checkpoint.updatedAt) > 7 * 3600_000 ? 'warn' : 'ok',
-        detail: `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); source latest ${latest ?? '-'}, ${lag}; ${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
+        detail:
+          `at modified ${checkpoint.modified} id ${checkpoint.id} (saved ${ago(checkpoint.updatedAt, now)}); ` +
+          `source latest ${latest ?? '-'}, ${lag}; ` +
+          `${pending > BACKLOG_COUNT_CAP ? 'over 1,000,000' : pending.toLocaleString('en-US')} rows waiting`,
         hint: pending > 0 ? 'the next `earlypay ingest` copies them' : undefined,
       });
     } else {
@@ -235,7 +244,8 @@ export async function collectChecks(ctx: Context): Promise<Check[]> {
       detail: `${deadletters.toLocaleString('en-US')} rejected row(s) in ${names.deadletter}`,
       hint:
         deadletters > 0
-          ? `inspect them in Kibana or: curl '${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'`
+          ? `inspect them in Kibana or: curl ` +
+            `'${redactUrl(config.esNodes[0]!).replace(/\/?$/, '/')}${names.deadletter}/_search?size=5'`
           : undefined,
     });
     return checks;
@@ -250,8 +260,12 @@ export function futureRowsCheck(future: FutureRows): Check {
   return {
     name: 'future rows',
     status: 'warn',
-    detail: `${future.count.toLocaleString('en-US')} row(s) modified after now, the latest ${String(future.latest)}: clock skew? every ingest copies them, and its checkpoint stays before them`,
-    hint: "compare the application servers' clocks (and EARLYPAY_SOURCE_TZ) with this host's; rows dated years ahead are garbage to fix in the source",
+    detail:
+      `${future.count.toLocaleString('en-US')} row(s) modified after now, the latest ${String(future.latest)}: ` +
+      `clock skew? every ingest copies them, and its checkpoint stays before them`,
+    hint:
+      "compare the application servers' clocks (and EARLYPAY_SOURCE_TZ) with this host's; rows dated years ahead " +
+      'are garbage to fix in the source',
   };
 }
 
@@ -282,7 +296,9 @@ export function sourceSchemaCheck(
       ]
         .filter(Boolean)
         .join('; '),
-      hint: 'ingest and reconcile stop before writing anything until the column or its type is restored (or EARLYPAY_TABLE names a view with the columns of SPEC §3)',
+      hint:
+        'ingest and reconcile stop before writing anything until the column or its type is restored (or ' +
+        'EARLYPAY_TABLE names a view with the columns of docs/contract.md §3)',
     };
   }
   if (changes.length)
@@ -298,13 +314,14 @@ export function sourceSchemaCheck(
       name,
       status: 'warn',
       detail: `${last.line}, found ${ago(last.at, now)} by run ${last.run_id}`,
-      hint: 'nothing to do if the change was intended (README "Source schema changes")',
+      hint: 'nothing to do if the change was intended (docs/commands.md "Source schema changes")',
     };
   return {
     name,
     status: 'ok',
     detail: recorded
-      ? `${described.columns.size} columns, as recorded ${ago(recorded.recorded_at, now)}${last ? `; last change ${ago(last.at, now)}` : ''}`
+      ? `${described.columns.size} columns, as recorded ` +
+        `${ago(recorded.recorded_at, now)}${last ? `; last change ${ago(last.at, now)}` : ''}`
       : `${described.columns.size} columns, all readable; recorded by the next ingest`,
   };
 }
@@ -340,24 +357,32 @@ export function lastRunCheck(
   const name = `last ${job}`;
   const ageHours = (now - Date.parse(run.started_at)) / 3600_000;
   const took = run.duration_ms != null ? `, took ${formatDuration(run.duration_ms)}` : '';
-  const base = `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ${ago(run.started_at, now)}${took}`;
+  const base =
+    `${run.status}${run.exit_code != null ? ` (exit ${run.exit_code})` : ''} ` + `${ago(run.started_at, now)}${took}`;
   const gone = runGoneReason(run, now, staleAfterMs);
   if (gone || run.status === 'abandoned') {
     return {
       name,
       status: 'fail',
-      detail: `${run.status === 'abandoned' ? (run.error ?? 'abandoned') : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`}`,
-      hint: `the next \`earlypay ${job}\` records it as abandoned and resumes safely; see "Troubleshooting" in the README if runs keep vanishing`,
+      detail:
+        run.status === 'abandoned'
+          ? (run.error ?? 'abandoned')
+          : `abandoned: started ${ago(run.started_at, now)}, still \`running\`, but ${gone}`,
+      hint:
+        `the next \`earlypay ${job}\` records it as abandoned and resumes safely; ` +
+        'see docs/troubleshooting.md if runs keep vanishing',
     };
   }
   const failed = run.status === 'failed';
   const interrupted = run.status === 'interrupted';
   const stale = ageHours > JOB_MAX_AGE_HOURS[job]!;
   const drift = job === 'reconcile' ? reconcileOutcome(run) : null;
+  const why =
+    (failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : '';
   return {
     name,
     status: failed || interrupted || stale || drift?.warn ? 'warn' : 'ok',
-    detail: `${drift ? `${drift.outcome}, ` : ''}${base}${(failed || interrupted) && run.error ? `: ${run.error}` : run.status === 'running' ? ' (still running)' : ''}`,
+    detail: `${drift ? `${drift.outcome}, ` : ''}${base}${why}`,
     hint:
       failed || interrupted
         ? `re-run \`earlypay ${job}\`; it resumes safely`
@@ -400,9 +425,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
       ctx.stdout.write(`${icon[c.status]} ${ctx.style.bold(c.name)}: ${c.detail}\n`);
       if (c.hint && c.status !== 'ok') ctx.stdout.write(`    → ${c.hint}\n`);
     }
-    ctx.stdout.write(
-      `doctor: ${failed ? `${failed} problem(s)` : 'all dependencies reachable'}${warned ? `, ${warned} warning(s)` : ''}\n`,
-    );
+    const tally = failed ? `${failed} problem(s)` : 'all dependencies reachable';
+    ctx.stdout.write(`doctor: ${tally}${warned ? `, ${warned} warning(s)` : ''}\n`);
   }
   return failed ? ExitCode.runFailed : ExitCode.ok;
 }

@@ -51,7 +51,10 @@ export function summarizeIngest(s: IngestStats, ms: number): string {
   return parts.filter(Boolean).join(', ');
 }
 
-/** The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run time). */
+/**
+ * The checks across ingest's flags, where they are parsed (--since itself is read in the source's time zone, at run
+ * time).
+ */
 export function checkIngest(opts: IngestCommandOptions): IngestCommandOptions {
   // `--since ''` (an unset shell variable) must not quietly mean "from the checkpoint".
   if (opts.since !== undefined && opts.since.trim() === '')

@@ -1,4 +1,7 @@
-/** `earlypay reconcile`: per business day, MySQL's accepted rows against Elasticsearch, row by row by fingerprint; `--repair` rewrites what differs. */
+/**
+ * `earlypay reconcile`: per business day, MySQL's accepted rows against Elasticsearch, row by row by fingerprint;
+ * `--repair` rewrites what differs.
+ */
 import { Command, Option } from 'commander';
 import { examples, type CommandHost, type RunF } from '../cmdutil/host';
 import type { Context } from '../cmdutil/context';
@@ -61,7 +64,8 @@ export function sampleIds(d: DayComparison): string {
   const part = (label: string, ids: string[], total: number): string | null =>
     total === 0
       ? null
-      : `${label} ${ids.slice(0, SAMPLE_IDS).join(', ')}${total > SAMPLE_IDS ? ` (+${formatCount(total - SAMPLE_IDS)})` : ''}`;
+      : `${label} ` +
+        `${ids.slice(0, SAMPLE_IDS).join(', ')}${total > SAMPLE_IDS ? ` (+${formatCount(total - SAMPLE_IDS)})` : ''}`;
   return [
     part('missing', d.missing_ids, d.missing),
     part('extra', d.extra_ids, d.extra),
@@ -101,7 +105,11 @@ function spanArgs(days: { day: string }[]): string {
 function notFingerprintedNote(r: ReconcileResult): string | null {
   const n = r.not_fingerprinted;
   if (n.days === 0) return null;
-  return `${formatCount(n.days)} day(s) not fingerprinted yet (${listDays(n.list)}: ${formatCount(n.documents)} document(s) written before fingerprints, compared by count and amount only; \`earlypay reconcile --repair ${spanArgs(n.list)}\` fingerprints them)`;
+  return (
+    `${formatCount(n.days)} day(s) not fingerprinted yet (${listDays(n.list)}: ${formatCount(n.documents)} ` +
+    `document(s) written before fingerprints, compared by count and amount only; \`earlypay reconcile --repair ` +
+    `${spanArgs(n.list)}\` fingerprints them)`
+  );
 }
 
 export function summarizeReconcile(r: ReconcileResult, ms: number): string {
@@ -113,14 +121,16 @@ export function summarizeReconcile(r: ReconcileResult, ms: number): string {
   if (r.drifting_days === 0) parts.push(`in sync (MySQL and Elasticsearch: ${sides(r.mysql)})`);
   else {
     parts.push(
-      `${formatCount(r.drifting_days)} day(s) ${r.repair ? 'drifted' : 'drift'}: ${formatCount(ids('missing'))} missing in Elasticsearch, ${formatCount(ids('extra'))} extra, ${formatCount(ids('changed'))} changed ` +
+      `${formatCount(r.drifting_days)} day(s) ${r.repair ? 'drifted' : 'drift'}: ${formatCount(ids('missing'))} ` +
+        `missing in Elasticsearch, ${formatCount(ids('extra'))} extra, ${formatCount(ids('changed'))} changed ` +
         `(MySQL ${sides(r.mysql)}, Elasticsearch ${sides(r.es)})`,
     );
   }
   if (r.repair) {
     const p = r.repair;
     parts.push(
-      `repaired ${formatCount(p.ids)} id(s) on ${formatCount(p.days)} day(s): re-ingested ${formatCount(p.rows_reingested)} rows` +
+      `repaired ${formatCount(p.ids)} id(s) on ${formatCount(p.days)} day(s): re-ingested ` +
+        `${formatCount(p.rows_reingested)} rows` +
         (p.deleted ? `, deleted ${formatCount(p.deleted)} document(s) of rows gone from MySQL` : '') +
         (p.withdrawn ? `, withdrew ${formatCount(p.withdrawn)} now-invalid` : '') +
         (p.valid_again ? `, ${formatCount(p.valid_again)} valid again (out of the dead letter)` : '') +
@@ -139,7 +149,8 @@ export function summarizeReconcile(r: ReconcileResult, ms: number): string {
 export function driftReason(r: ReconcileResult): string {
   const changed = r.remaining.reduce((n, d) => n + d.changed_since_checkpoint, 0);
   const pending = changed
-    ? `; ${formatCount(changed)} of their rows changed after the last ingest's checkpoint (the next \`earlypay ingest\` copies them)`
+    ? `; ${formatCount(changed)} of their rows changed after the last ingest's checkpoint (the next \`earlypay ` +
+      `ingest\` copies them)`
     : '';
   if (r.repair) {
     const refused = r.repair.rejected
@@ -148,9 +159,16 @@ export function driftReason(r: ReconcileResult): string {
     const newer = r.repair.superseded
       ? `; ${formatCount(r.repair.superseded)} row(s) got a newer version in Elasticsearch while the repair ran`
       : '';
-    return `${formatCount(r.remaining_days)} day(s) still drift after the repair (${listDays(r.remaining)})${refused}${newer}${pending}`;
+    return (
+      `${formatCount(r.remaining_days)} day(s) still drift after the repair ` +
+      `(${listDays(r.remaining)})${refused}${newer}${pending}`
+    );
   }
-  return `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch (${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${spanArgs(r.remaining)}\` rewrites exactly the differing ids`;
+  return (
+    `${formatCount(r.remaining_days)} day(s) drift between MySQL and Elasticsearch ` +
+    `(${listDays(r.remaining)})${pending}; \`earlypay reconcile --repair ${spanArgs(r.remaining)}\` rewrites exactly ` +
+    `the differing ids`
+  );
 }
 
 /** The day flags and --all, checked across flags where they are parsed: `explicit` is the range typed, if any. */
@@ -179,7 +197,8 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     index_prefix: config.indexPrefix,
     tz: config.tz,
   };
-  // A repair holds ingest's lock too (core/reconcile/repair.ts), taken before the comparison: an ingest running exits it 75 at once.
+  // A repair holds ingest's lock too (core/reconcile/repair.ts), taken before the comparison: an ingest running exits
+  // it 75 at once.
   const locks = opts.repair ? ['reconcile', 'ingest'] : ['reconcile'];
   return runJob(ctx, { command: 'reconcile', args, locks }, async (run) => {
     await checkDataZone(
@@ -219,7 +238,8 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
     if (!ctx.flags.json && !ctx.flags.quiet) {
       if (result.drift.length) {
         ctx.stdout.write(
-          `Days that drift${result.repair ? ', before the repair' : ''} (missing/extra: in Elasticsearch, against MySQL; after checkpoint: rows the next ingest copies anyway):\n${renderDrift(result.drift, ctx)}\n`,
+          `Days that drift${result.repair ? ', before the repair' : ''} (missing/extra: in Elasticsearch, against ` +
+            `MySQL; after checkpoint: rows the next ingest copies anyway):\n${renderDrift(result.drift, ctx)}\n`,
         );
       }
       if (result.repair && result.remaining.length)
@@ -237,9 +257,9 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
 export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileOptions> = runReconcile): Command {
   return new Command('reconcile')
     .description(
-      "prove, per business day, that the sales index holds exactly MySQL's accepted rows (count, sum of amount_sale and " +
-        'a fingerprint of every row); name the missing, extra and changed ids; exit 0 when in sync, 4 when days drift ' +
-        '(after --repair: when drift remains)',
+      "prove, per business day, that the sales index holds exactly MySQL's accepted rows " +
+        '(count, sum of amount_sale and a fingerprint of every row); name the missing, extra and changed ids; ' +
+        'exit 0 when in sync, 4 when days drift (after --repair: when drift remains)',
     )
     .option('--date <day>', 'one business day', businessDayArg)
     .option('--from <day>', 'first business day (with --to)', businessDayArg)
@@ -247,7 +267,8 @@ export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileO
     .option('--all', 'every day that has sales in MySQL or Elasticsearch')
     .option(
       '--repair',
-      'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted there, mark the days for daily/weekly, then compare again',
+      'rewrite exactly the differing ids from MySQL (whatever their versions), delete documents of rows deleted ' +
+        'there, mark the days for daily/weekly, then compare again',
     )
     .addOption(
       new Option('--batch-size <n>', 'ids per MySQL read during a repair')

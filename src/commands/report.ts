@@ -67,15 +67,32 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
   }
   const ms = Date.now() - started;
   if (ctx.flags.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ command: 'report', status: 'ok', exit_code: 0, out, bytes: Buffer.byteLength(html), from: data.from, to: data.to, stores: data.stores_filter, totals: data.totals, aov: { best: data.aov.best?.store_id ?? null, worst: data.aov.worst?.store_id ?? null, spread: data.aov.spread }, open_anomalies: data.anomalies.open_total, dead_letters: data.dead_letters.total, reconcile: data.reconcile, duration_ms: ms })}\n`,
-    );
+    const summary = {
+      command: 'report',
+      status: 'ok',
+      exit_code: 0,
+      out,
+      bytes: Buffer.byteLength(html),
+      from: data.from,
+      to: data.to,
+      stores: data.stores_filter,
+      totals: data.totals,
+      aov: { best: data.aov.best?.store_id ?? null, worst: data.aov.worst?.store_id ?? null, spread: data.aov.spread },
+      open_anomalies: data.anomalies.open_total,
+      dead_letters: data.dead_letters.total,
+      reconcile: data.reconcile,
+      duration_ms: ms,
+    };
+    ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {
     const period = data.from === data.to ? data.from : `${data.from}..${data.to}`;
     ctx.stdout.write(
-      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; wrote ${out} in ${formatDuration(ms)}\n`,
+      `report ${period}: ${formatCount(data.totals.stores)} store(s), sales ${formatWon(data.totals.total_sale)} ` +
+        `won, AOV ${data.totals.unit_price == null ? '-' : `${formatWon(data.totals.unit_price)} won`}, ` +
+        `${formatCount(data.anomalies.open_total)} open anomal${data.anomalies.open_total === 1 ? 'y' : 'ies'}; ` +
+        `wrote ${out} in ${formatDuration(ms)}\n`,
     );
   }
   return ExitCode.ok;
@@ -84,7 +101,8 @@ export async function runReport(ctx: Context, opts: ReportOptions): Promise<numb
 export function reportCommand(host: CommandHost, runF: RunF<ReportOptions> = runReport): Command {
   return new Command('report')
     .description(
-      'write one self-contained HTML page (no network resources): totals, AOV per store, weekly trends, platforms, anomalies, reconcile, lag, dead letters',
+      'write one self-contained HTML page (no network resources): totals, AOV per store, weekly trends, platforms, ' +
+        'anomalies, reconcile, lag, dead letters',
     )
     .option('--date <day>', 'one business day (YYYY-MM-DD); default yesterday', businessDayArg)
     .option('--from <day>', 'first business day of a period (with --to)', businessDayArg)

@@ -1,7 +1,7 @@
 /**
  * `earlypay search sales|daily|weekly`: find sales and AOV documents with filters, as a table
- * for a person or JSON / NDJSON / CSV for programs (SPEC §6). Flags are checked here; the
- * queries are built in core/search and run through core/search/stream.
+ * for a person or JSON / NDJSON / CSV for programs (docs/contract.md §6). Flags are checked here; the
+ * queries are built in core/search and run through core/es/pager.
  */
 import { Command, Option } from 'commander';
 import { examples, outputTarget, type CommandHost, type OutputTarget, type RunF } from '../cmdutil/host';
@@ -244,7 +244,8 @@ async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRan
   }
   if (points.length === 0) {
     ctx.stderr.write(
-      `no weekly documents for store ${store}${range?.from || range?.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`,
+      `no weekly documents for store ` +
+        `${store}${range?.from || range?.to ? ` between ${range.from ?? 'the start'} and ${range.to ?? 'now'}` : ''}\n`,
     );
     return ExitCode.ok;
   }
@@ -252,11 +253,15 @@ async function runWeeklyChart(ctx: Context, store: string, range: Partial<DayRan
   const last = points[points.length - 1]!.date;
   const values = points.map((p) => p.value);
   const width = (ctx.stdout as { columns?: number }).columns ?? 100;
-  const title = `Store ${store}: weekly average order value (won), windows ending ${first} … ${last} (${shiftDay(first, -6)} onwards)`;
+  const title =
+    `Store ${store}: weekly average order value (won), windows ending ${first} … ${last} ` +
+    `(${shiftDay(first, -6)} onwards)`;
   ctx.stdout.write(renderLineChart(points, { title, width }));
   if (!ctx.flags.quiet) {
     ctx.stderr.write(
-      `${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} won${latestProvisional ? ' (provisional: its window is not over)' : ''}\n`,
+      `${points.length} weekly documents; min ${formatCount(Math.min(...values))}, max ` +
+        `${formatCount(Math.max(...values))}, latest ${formatCount(values[values.length - 1]!)} ` +
+        `won${latestProvisional ? ' (provisional: its window is not over)' : ''}\n`,
     );
   }
   return ExitCode.ok;
@@ -283,7 +288,8 @@ export function searchSalesCommand(host: CommandHost, runF: RunF<CheckedSalesOpt
   addListingOptions(
     cmd,
     { fields: SALES_SORTABLE, default: 'sold_at:desc, then id' },
-    `columns to output (default: every field but raw_data, which is shown only when named here): ${SALES_FIELDS.join(', ')}`,
+    `columns to output (default: every field but raw_data, which is shown only when named here): ` +
+      `${SALES_FIELDS.join(', ')}`,
   );
   return cmd
     .addHelpText(

@@ -44,13 +44,12 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
       reindexed: ctx.style.cyan('reindexed'),
       replaced: ctx.style.cyan('concrete index replaced'),
     };
-    ctx.stderr.write(
-      renderTable(
-        ['alias', 'index', 'result'],
-        results.map((r) => [r.alias, r.index, mark[r.action]]),
-        ctx.style,
-      ) + '\n',
+    const table = renderTable(
+      ['alias', 'index', 'result'],
+      results.map((r) => [r.alias, r.index, mark[r.action]]),
+      ctx.style,
     );
+    ctx.stderr.write(`${table}\n`);
   }
 
   let kibana: { url: string; version: string; file: string; imported: number } | undefined;
@@ -62,8 +61,9 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
     const line = kibanaLineOf(version);
     if (!line) {
       throw new RunFailedError(
-        `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ${supportedKibanaLines()}`,
-        'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (README: Kibana)',
+        `Kibana ${version} at ${shown} is not supported: earlypay ships saved objects for Kibana ` +
+          `${supportedKibanaLines()}`,
+        'use a supported Kibana, or build the dashboards there by hand from kibana-saved-objects/ (docs/kibana.md)',
       );
     }
     const objects = withIndexPrefix(loadSavedObjects(line.file), config.indexPrefix);
@@ -76,9 +76,8 @@ export async function runSetup(ctx: Context, opts: SetupOptions = {}): Promise<n
 
   const durationMs = Date.now() - started;
   if (ctx.flags.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}), duration_ms: durationMs })}\n`,
-    );
+    const summary = { command: 'setup', status: 'ok', indices: results, changed, ...(kibana ? { kibana } : {}) };
+    ctx.stdout.write(`${JSON.stringify({ ...summary, duration_ms: durationMs })}\n`);
     return ExitCode.ok;
   }
   if (!ctx.flags.quiet) {
@@ -100,7 +99,8 @@ export function setupCommand(host: CommandHost, runF: RunF<SetupOptions> = runSe
     .option('--shards <n>', 'primary shards of the indices setup creates (default 1; config key "shards")', shardsArg)
     .option(
       '--replicas <n>',
-      'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key "replicas")',
+      'replicas of every index, changed in place (default: 0 on one node, 1 when the cluster has more; config key ' +
+        '"replicas")',
       replicasArg,
     )
     .addHelpText(

@@ -23,7 +23,8 @@ export interface WeeklyCommandOptions {
 
 export function summarizeWeekly(r: WeeklyJobResult, ms: number): string {
   return [
-    `weekly windows ending ${describeDays(r.from, r.to, r.windows, 'windows')}${cronNote(r)}: ${formatCount(r.daily_documents_read)} daily document(s) read`,
+    `weekly windows ending ${describeDays(r.from, r.to, r.windows, 'windows')}${cronNote(r)}: ` +
+      `${formatCount(r.daily_documents_read)} daily document(s) read`,
     `${formatCount(r.stores)} store(s)`,
     `${formatCount(r.written)} document(s) written${provisionalNote(r)}`,
     `${formatCount(r.removed)} stale removed`,
@@ -37,7 +38,8 @@ export function runWeekly(ctx: Context, opts: AovOptions<WeeklyCommandOptions>):
 
 export function weeklyCommand(host: CommandHost, runF: RunF<AovOptions<WeeklyCommandOptions>> = runWeekly): Command {
   const cmd = new Command('weekly').description(
-    'compute the trailing 7-day average order value per store (window E-6..E) from the daily documents; default: the window ending yesterday plus every window touching a changed day',
+    'compute the trailing 7-day average order value per store (window E-6..E) from the daily documents; default: the ' +
+      'window ending yesterday plus every window touching a changed day',
   );
   return addDayOptions(cmd, {
     date: "the window's last business day E (YYYY-MM-DD)",

@@ -122,11 +122,10 @@ export interface WriterOptions {
 const RIGHT: readonly ColumnKind[] = ['won', 'count', 'number'];
 
 /**
- * cli-table3 costs ~20 µs per cell (option merging and an ANSI regex built per width check)
- * and lays a table out in time quadratic in its rows, so `--all --format table` was many
- * times slower than ndjson. Tables are therefore drawn here, in cli-table3's own layout and
- * characters; only a row that needs wrapping (a cell wider than its column, or several lines)
- * is drawn by cli-table3, as a one-row table with the same column widths.
+ * Tables are drawn here, in cli-table3's own layout and characters, because cli-table3 is slow per
+ * cell and quadratic in rows (docs/performance.md "Small things"); only a row that needs wrapping
+ * (a cell wider than its column, or several lines) is drawn by cli-table3, as a one-row table with
+ * the same column widths.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
@@ -166,7 +165,9 @@ export function renderRecordsTable(records: DataRecord[], columns: Column[], sty
   };
   const lines = [border('┌', '┬', '┐'), ...draw(head, headWidths)];
   const between = border('├', '┼', '┤');
-  rows.forEach((row, i) => lines.push(between, ...draw(row, rowWidths[i]!)));
+  rows.forEach((row, i) => {
+    lines.push(between, ...draw(row, rowWidths[i]!));
+  });
   lines.push(border('└', '┴', '┘'));
   return lines.join('\n');
 }

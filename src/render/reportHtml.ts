@@ -12,7 +12,8 @@ import { tableCell } from './formats';
 import { formatCount } from './style';
 
 export const FONT_STACK =
-  "'Noto Sans CJK KR', 'Noto Sans KR', 'Apple SD Gothic Neo', 'Malgun Gothic', 'NanumGothic', 'Segoe UI', Roboto, sans-serif";
+  "'Noto Sans CJK KR', 'Noto Sans KR', 'Apple SD Gothic Neo', 'Malgun Gothic', 'NanumGothic', 'Segoe UI', Roboto, " +
+  'sans-serif';
 
 /** Stores drawn in the weekly trend chart (the table lists every store). */
 const TREND_CHART_STORES = 10;
@@ -45,7 +46,7 @@ function escapeHtml(s: unknown): string {
  * One chart as an SVG string, drawn by ECharts without a DOM; `empty`: what the chart says in
  * its middle when it has nothing to draw (a period without sales), instead of bare axes.
  */
-/** ECharts, loaded when a report is drawn: every other command would pay its start-up (about 0.15 s of CPU). */
+/** ECharts, loaded when a report is drawn: every other command would pay its start-up (docs/performance.md). */
 let loaded: typeof Echarts | undefined;
 function echarts(): typeof Echarts {
   loaded ??= require('echarts') as typeof Echarts;
@@ -76,7 +77,10 @@ function table(head: string[], rows: string[][], numeric: boolean[] = []): strin
 }
 
 function stat(id: string, label: string, value: string): string {
-  return `<div class="stat"><div class="label">${escapeHtml(label)}</div><div class="value" data-figure="${id}">${escapeHtml(value)}</div></div>`;
+  return (
+    `<div class="stat"><div class="label">${escapeHtml(label)}</div><div class="value" ` +
+    `data-figure="${id}">${escapeHtml(value)}</div></div>`
+  );
 }
 
 const CSS = `
@@ -85,7 +89,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .sub{color:#69707d;font-size:13px}.stats{display:flex;flex-wrap:wrap;gap:12px;margin-top:12px}
 .stat{border:1px solid #d3dae6;border-radius:6px;padding:10px 14px;min-width:150px}
 .stat .label{font-size:12px;color:#69707d}.stat .value{font-size:20px;font-weight:600}
-table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border-bottom:1px solid #eef0f3;padding:4px 10px;text-align:left}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border-bottom:1px solid #eef0f3;padding:4px 10px;text-align:left}
 th{background:#f5f7fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 figure.chart{margin:8px 0}figcaption{font-size:13px;color:#343741;margin-bottom:4px}
 .ok{color:#017d73}.warn{color:#bd271e}`;
@@ -178,17 +183,25 @@ export function renderReportHtml(d: ReportData): string {
   const won = (n: number | null | undefined): string => (n == null ? '-' : `${formatWon(n)}원`);
   const best = d.aov.best;
   const worst = d.aov.worst;
+  const { open, open_total } = d.anomalies;
+  const newest = open_total > open.length ? `, the newest ${formatCount(open.length)} listed` : '';
   const reconcile = d.reconcile
-    ? `${d.reconcile.outcome ?? d.reconcile.status} (${d.reconcile.status}${d.reconcile.exit_code != null ? `, exit ${d.reconcile.exit_code}` : ''}, started ${d.reconcile.started_at})`
+    ? `${d.reconcile.outcome ?? d.reconcile.status} ` +
+      `(${d.reconcile.status}${d.reconcile.exit_code != null ? `, exit ${d.reconcile.exit_code}` : ''}, started ` +
+      `${d.reconcile.started_at})`
     : 'never ran';
   const reconcileOk = d.reconcile?.status === 'succeeded' && (d.reconcile.outcome ?? '').match(/sync|repaired/);
   const lag =
     d.lag.rows_waiting == null
       ? 'no ingest checkpoint yet'
-      : `${d.lag.rows_waiting_capped ? 'over ' : ''}${formatCount(d.lag.rows_waiting)} source row(s) waiting; checkpoint at modified ${d.lag.checkpoint_modified} (saved ${d.lag.checkpoint_saved_at}); source latest ${d.lag.source_latest ?? '-'}`;
+      : `${d.lag.rows_waiting_capped ? 'over ' : ''}${formatCount(d.lag.rows_waiting)} source row(s) waiting; ` +
+        `checkpoint at modified ${d.lag.checkpoint_modified} (saved ${d.lag.checkpoint_saved_at}); source latest ` +
+        `${d.lag.source_latest ?? '-'}`;
   const sections = [
     `<h1>EarlyPay 매출 리포트 — ${escapeHtml(period(d))}</h1>`,
-    `<div class="sub">business days ${escapeHtml(period(d))}${d.stores_filter ? `, stores ${escapeHtml(d.stores_filter.join(', '))}` : ''}; generated ${escapeHtml(d.generated_at)}</div>`,
+    `<div class="sub">business days ` +
+      `${escapeHtml(period(d))}${d.stores_filter ? `, stores ${escapeHtml(d.stores_filter.join(', '))}` : ''}; ` +
+      `generated ${escapeHtml(d.generated_at)}</div>`,
     '<div class="stats">',
     stat('total_sale', '매출 합계 (total sales)', won(d.totals.total_sale)),
     stat('num_transactions', '결제 건수 (transactions)', formatCount(d.totals.num_transactions)),
@@ -197,7 +210,13 @@ export function renderReportHtml(d: ReportData): string {
     stat('stores', '매장 수 (stores)', formatCount(d.totals.stores)),
     '</div>',
     `<h2>매장별 객단가 (AOV per store)</h2>`,
-    `<div class="stats">${stat('aov_best', `best: store ${best?.store_id ?? '-'}`, won(best?.unit_price))}${stat('aov_worst', `worst: store ${worst?.store_id ?? '-'}`, won(worst?.unit_price))}${stat('aov_spread', 'spread', won(d.aov.spread))}</div>`,
+    [
+      '<div class="stats">',
+      stat('aov_best', `best: store ${best?.store_id ?? '-'}`, won(best?.unit_price)),
+      stat('aov_worst', `worst: store ${worst?.store_id ?? '-'}`, won(worst?.unit_price)),
+      stat('aov_spread', 'spread', won(d.aov.spread)),
+      '</div>',
+    ].join(''),
     figure('chart-store-aov', 'AOV per store, highest first', storeBars(d.stores)),
     table(
       ['store', 'sales (won)', 'transactions', 'customers', 'AOV (won)', 'days'],
@@ -232,7 +251,7 @@ export function renderReportHtml(d: ReportData): string {
       d.anomalies.by_rule.map((r) => [r.rule, formatCount(r.open), formatCount(r.total)]),
       [false, true, true],
     ),
-    `<p>${formatCount(d.anomalies.open_total)} open${d.anomalies.open_total > d.anomalies.open.length ? `, the newest ${formatCount(d.anomalies.open.length)} listed` : ''}:</p>`,
+    `<p>${formatCount(open_total)} open${newest}:</p>`,
     table(
       ['sold at', 'store', 'sale', 'rule', 'amount (won)', 'reason'],
       d.anomalies.open.map((a) => [

@@ -5,8 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { examples } from '../cmdutil/host';
 import { businessDayArg, positiveIntArg } from '../cmdutil/parsers';
-import { redactSecrets, redactUrl, resolveConfig, type Config } from '../core/config/config';
-import { ExitCode, UsageError, describeFailure } from '../core/errors';
+import { redactSecrets, resolveConfig, type Config } from '../core/config/config';
+import { ExitCode, UsageError, describeFailure, redactUrl } from '../core/errors';
 import { failureOf, writeFailure } from '../cmdutil/failure';
 import { createProgress } from '../render/progress';
 import { formatCount, formatDuration, type Stream } from '../render/style';
@@ -61,7 +61,8 @@ export function sampleProgram(): Command {
   const d = SAMPLE_DEFAULTS;
   return new Command('sample')
     .description(
-      'Load deterministic sample platform_sales rows (normal sales, dirty rows of every reject kind, every anomaly rule) into MySQL.',
+      'Load deterministic sample platform_sales rows (normal sales, dirty rows of every reject kind, every anomaly ' +
+        'rule) into MySQL.',
     )
     .option('--rows <n>', 'rows to generate', wholeArg, d.rows)
     .option('--days <n>', 'business days covered, from --start-date', positiveIntArg, d.days)
@@ -161,10 +162,12 @@ export function summaryLine(tally: SampleTally, where: string, sample: SampleOpt
   const rate = Math.round(tally.rows / Math.max(ms / 1000, 0.001));
   return (
     `sample: ${formatCount(tally.rows)} rows ${where} in ${formatDuration(ms)} (${formatCount(rate)} rows/s)` +
-    ` | ${formatCount(tally.accepted)} accepted by construction, ${formatCount(tally.canceled)} canceled, ${formatCount(tally.nightSales)} night sales` +
+    ` | ${formatCount(tally.accepted)} accepted by construction, ${formatCount(tally.canceled)} canceled, ` +
+    `${formatCount(tally.nightSales)} night sales` +
     ` | ${formatCount(tally.rejected)} rejects (${counts(tally.rejects)})` +
     ` | ${formatCount(tally.anomalous)} injected anomalies (${counts(tally.anomalies)})` +
-    ` | seed ${sample.seed}, ${sample.stores} stores, ${sample.days} days from ${sample.startDate}, ids ${sample.firstId}–${sample.firstId + sample.rows - 1}`
+    ` | seed ${sample.seed}, ${sample.stores} stores, ${sample.days} days from ${sample.startDate}, ids ` +
+    `${sample.firstId}–${sample.firstId + sample.rows - 1}`
   );
 }
 

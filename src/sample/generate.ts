@@ -360,7 +360,9 @@ class SalesSimulation {
     }
   }
 
-  /** Rows per (day, hour), by weekday and hour-of-day weights with a little day-to-day noise; sums to `rows` exactly. */
+  /**
+   * Rows per (day, hour), by weekday and hour-of-day weights with a little day-to-day noise; sums to `rows` exactly.
+   */
   private *hourSlots(): Generator<{ day: number; startMs: number; count: number }> {
     const firstWeekday = new Date(this.firstDayMs + KST_OFFSET).getUTCDay();
     const dayWeights = Array.from(
@@ -587,10 +589,12 @@ class SalesSimulation {
     // Built as text: JSON.stringify of a fresh object per row is the generator's biggest cost.
     const rawData = rng.chance(RAW_DATA_MISSING_RATE)
       ? null
-      : `{"orderNo":"${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}",${d.store.rawDataShop}` +
-        `,"orderType":"${d.tip > 0 ? 'DELIVERY' : 'TAKEOUT'}","menu":${JSON.stringify(d.menu)},"menuAmount":${d.amount - d.tip},"deliveryTip":${d.tip}` +
-        `,"payment":{"method":"CARD","company":${JSON.stringify(d.card.company)},"cardType":${JSON.stringify(d.card.category)},"installment":0,"approvalNo":"${approval}"}` +
-        `,"approvedAt":"${kstIso(d.soldMs)}","status":"${status.detail_status}"}`;
+      : `{"orderNo":"${d.platform.orderNoPrefix}${kstCompactDate(d.soldMs)}${String(id).padStart(8, '0')}",` +
+        `${d.store.rawDataShop},"orderType":"${d.tip > 0 ? 'DELIVERY' : 'TAKEOUT'}",` +
+        `"menu":${JSON.stringify(d.menu)},"menuAmount":${d.amount - d.tip},"deliveryTip":${d.tip},` +
+        `"payment":{"method":"CARD","company":${JSON.stringify(d.card.company)},` +
+        `"cardType":${JSON.stringify(d.card.category)},"installment":0,"approvalNo":"${approval}"},` +
+        `"approvedAt":"${kstIso(d.soldMs)}","status":"${status.detail_status}"}`;
     return {
       id,
       created: this.wallClock(d.createdMs),
@@ -633,7 +637,9 @@ class SalesSimulation {
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 const DATE_PREFIXES = new Map<number, string>();
 
-/** 'YYYY-MM-DD<sep>HH:MM:SS' of a UTC-shifted instant; the date part is cached per day (a million rows span few days). */
+/**
+ * 'YYYY-MM-DD<sep>HH:MM:SS' of a UTC-shifted instant; the date part is cached per day (a million rows span few days).
+ */
 function formatWallClock(shiftedMs: number, separator: string): string {
   const day = Math.floor(shiftedMs / DAY);
   let date = DATE_PREFIXES.get(day);
@@ -642,7 +648,9 @@ function formatWallClock(shiftedMs: number, separator: string): string {
     if (DATE_PREFIXES.size < 100_000) DATE_PREFIXES.set(day, date);
   }
   const seconds = Math.floor((shiftedMs - day * DAY) / SECOND);
-  return `${date}${separator}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+  const hh = TWO_DIGITS[Math.floor(seconds / 3600)];
+  const mm = TWO_DIGITS[Math.floor(seconds / 60) % 60];
+  return `${date}${separator}${hh}:${mm}:${TWO_DIGITS[seconds % 60]}`;
 }
 
 /** A rule or reject reason added to the product must be taught to the generator: this does not compile until it is. */

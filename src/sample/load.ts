@@ -151,6 +151,7 @@ async function loadingSession(pool: Pool): Promise<PoolConnection> {
 }
 
 /** What a single-quoted MySQL string literal must escape (the session has NO_BACKSLASH_ESCAPES off). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and ^Z are two of the characters MySQL escapes.
 const SPECIAL_CHARS = /[\0\n\r\x1a'\\]/g;
 const ESCAPES: Record<string, string> = {
   '\0': '\\0',

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { main } from '../../src/cli';
-import { indexNames, type IndexNames } from '../../src/core/es/indices';
+import { indexNames, type IndexNames } from '../../src/core/config/indexNames';
 import { SOURCE_COLUMNS, type SourceRow } from '../../src/core/source/row';
 import { Capture } from './capture';
 import { ES_URL, MYSQL_URL } from './env';

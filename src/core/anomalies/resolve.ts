@@ -44,7 +44,8 @@ export async function resolveAnomalies(
       (alreadyResolved.length > 5 ? `, … (${alreadyResolved.length - 5} more)` : '');
     throw new UsageError(
       `already resolved, with a note: ${shown}; nothing was changed`,
-      'add --force to replace their note, or leave them out (see the note with `earlypay anomalies --status resolved --fields id,note`)',
+      'add --force to replace their note, or leave them out (see the note with `earlypay anomalies --status resolved ' +
+        '--fields id,note`)',
     );
   }
   const res = await client.bulk({

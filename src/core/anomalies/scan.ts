@@ -15,15 +15,16 @@
  * Only differences are written, so a second scan of unchanged data writes nothing.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RuleThresholds } from '../config/config';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { LONG_SALE_FIELDS, type SaleDocument } from '../sales/saleDocument';
 import { withRewrittenSales } from '../rules/rewrittenSales';
 import {
   GROUP_RULE,
-  anomalyId,
+  anomalyDeleteOp,
   anomalyUpsert,
+  anomalyUpsertOp,
   diffSaleAnomalies,
   evaluateSaleRules,
   sameRules,
@@ -102,7 +103,9 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
     by_rule: {},
     repeated_amount: { groups: 0, flagged: 0, newlyFlagged: 0, unflagged: 0 },
   };
-  const count = (rule: string): void => void (result.by_rule[rule] = (result.by_rule[rule] ?? 0) + 1);
+  const count = (rule: string): void => {
+    result.by_rule[rule] = (result.by_rule[rule] ?? 0) + 1;
+  };
   const inRange: estypes.QueryDslQueryContainer = {
     range: { sale_date: { gte: from, lte: to, format: 'yyyy-MM-dd' } },
   };
@@ -148,22 +151,16 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       const existing = stored.get(sale.id) ?? new Map<string, Partial<AnomalyDocument>>();
       for (const f of findings) {
         count(f.rule);
-        const { refresh, create } = anomalyUpsert(sale, f, at);
+        const upsert = anomalyUpsert(sale, f, at);
         const before = existing.get(f.rule);
         if (before?.status === 'resolved') result.resolved_kept++;
-        if (before && sameContent(before, refresh)) {
+        if (before && sameContent(before, upsert.refresh)) {
           result.anomalies_unchanged++;
           continue;
         }
         if (before) result.anomalies_updated++;
         else result.anomalies_created++;
-        ops.push({
-          kind: 'upsert',
-          index: names.anomalies,
-          id: anomalyId(sale.id, f.rule),
-          doc: refresh,
-          upsert: create,
-        });
+        ops.push(anomalyUpsertOp(names, sale.id, f.rule, upsert));
       }
       const diff = diffSaleAnomalies(findings, {
         rules: existing.keys(),
@@ -171,7 +168,7 @@ export async function scanAnomalies(deps: ScanDeps, from: string, to: string): P
       });
       for (const rule of diff.cleared) {
         result.anomalies_removed++;
-        ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, rule) });
+        ops.push(anomalyDeleteOp(names, sale.id, rule));
       }
       const rules = diff.rules;
       if (!sameRules(rules, sale.anomaly_rules)) {

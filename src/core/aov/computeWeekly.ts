@@ -1,6 +1,6 @@
 /**
  * `weekly`: the trailing 7-day AOV documents for a set of window ends, from the daily
- * documents (SPEC §5), written with `_id` `<store_id>:<end_date>`.
+ * documents (docs/contract.md §5), written with `_id` `<store_id>:<end_date>`.
  *
  *   source   the daily documents of each span of days the windows need, streamed in
  *            (store_id, date) order through a point in time: one store at a time in memory

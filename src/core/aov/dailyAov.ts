@@ -1,5 +1,5 @@
 /**
- * Daily average order value (SPEC §5), the pure part: what one store's day adds up to, folded
+ * Daily average order value (docs/contract.md §5), the pure part: what one store's day adds up to, folded
  * from the aggregation buckets Elasticsearch returns, and the document it becomes.
  *
  * Per business day two aggregations arrive (see queries.ts):
@@ -47,7 +47,7 @@ export interface StoreCustomers {
   sales: number;
 }
 
-/** ⌊total / customers⌋ in whole won (SPEC §5); only defined when there is a customer. */
+/** ⌊total / customers⌋ in whole won (docs/contract.md §5); only defined when there is a customer. */
 export function unitPrice(totalSale: number, customers: number): number {
   if (!Number.isSafeInteger(totalSale) || !Number.isSafeInteger(customers) || customers <= 0) {
     throw new RangeError(
@@ -131,7 +131,8 @@ export function dailyDocuments(
     }
     if (!c || c.sales !== t.countedSales) {
       throw new InconsistentAggregationError(
-        `store ${t.storeId} on ${date}: ${t.countedSales} counted sale(s) but ${c?.sales ?? 0} in the per-card buckets (a counted sale without card_number?)`,
+        `store ${t.storeId} on ${date}: ${t.countedSales} counted sale(s) but ${c?.sales ?? 0} in the per-card ` +
+          `buckets (a counted sale without card_number?)`,
       );
     }
     docs.push({

@@ -6,7 +6,7 @@
  * (StateStore). Documents of a day not over yet are provisional, and clear no mark.
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { StateStore, type DayMark } from '../state/store';
 import { shiftDay, today } from '../time/businessDay';
 import { computeDailyAov, type DailyResult } from './computeDaily';

@@ -4,10 +4,9 @@
  * composite aggregation's `after_key`, so no number of stores or customers is ever capped.
  *
  * Why one day at a time: a composite aggregation that is not backed by index sorting visits
- * every matching sale for every page it returns. Over a 60-day range of 1,000,000 sales
- * a single (store, day, card) composite needed ~90 pages of 10,000, i.e. ~90 passes over all
- * the sales (25 s measured); slicing by day, and within a busy day by groups of stores, keeps
- * each pass to a slice that fits in about one page, so every sale is visited about once.
+ * every matching sale for every page it returns; slicing by day, and within a busy day by groups
+ * of stores, keeps each pass to about one page, so every sale is visited about once
+ * (docs/performance.md "Aggregations sliced by day").
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { SALE_DAY_SOURCE, type AfterKey } from '../es/composite';

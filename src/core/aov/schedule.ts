@@ -1,5 +1,5 @@
 /**
- * Which days the cron form of `daily` and `weekly` covers (SPEC §6): yesterday, plus what
+ * Which days the cron form of `daily` and `weekly` covers (docs/contract.md §6): yesterday, plus what
  * `ingest` marked as changed. Pure, so the calendar logic is unit-tested without a server.
  *
  * Only complete days are computed: a mark for today (ingest runs every 6 hours) or a later

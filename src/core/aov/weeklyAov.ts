@@ -1,5 +1,5 @@
 /**
- * Weekly average order value (SPEC §5), the pure part: the trailing 7-day window ending on E
+ * Weekly average order value (docs/contract.md §5), the pure part: the trailing 7-day window ending on E
  * (E−6 … E), summed from the store's daily documents in it.
  */
 import { shiftDay } from '../time/businessDay';

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError, quoted } from '../errors';
-import { MAX_INDEX_PREFIX_BYTES } from '../es/indices';
+import { UsageError, quoted, redactUrl } from '../errors';
+import { MAX_INDEX_PREFIX_BYTES } from './indexNames';
 import { assertTimeZone } from '../time/businessDay';
 import { parseDuration } from '../time/duration';
 
@@ -110,7 +110,7 @@ export function parseWithdrawLimit(text: string): WithdrawLimit | null {
 /**
  * The time limits a run keeps to, chosen for cron: a frozen dependency (a stopped process, a
  * dead network path) fails the run within about one of them, and a run whose lock went stale is
- * taken over. Each within [min, max]; the README's "Time limits" explains each.
+ * taken over. Each within [min, max]; docs/configuration.md "Time limits" explains each.
  */
 export const TIME_LIMITS = {
   esTimeout: { default: 60_000, min: 1_000, max: 3_600_000, flag: '--es-timeout', env: 'EARLYPAY_ES_TIMEOUT' },
@@ -146,8 +146,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Where a config file's mistakes are explained: its keys, not a command's flags. */
-const CONFIG_FILE_HINT =
-  'see "Configuration" in the README for the keys of the config file (`earlypay --help` for --config)';
+const CONFIG_FILE_HINT = 'see "Config file" in docs/configuration.md for its keys (`earlypay --help` for --config)';
 
 /**
  * JSON.parse quotes the text around a syntax error ("…assword": hunter2…" is not valid JSON),
@@ -275,7 +274,8 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const mysqlWhere = origin('--mysql-url', flags.mysqlUrl, 'MYSQL_URL', 'mysqlUrl');
   const esHint = fileHint(
     esWhere,
-    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, http://es1:9200,http://es2:9200)',
+    'set --es-url or ES_URL, e.g. http://127.0.0.1:9200 (several nodes: comma-separated, ' +
+      'http://es1:9200,http://es2:9200)',
   );
   const esNodes = esUrl
     .split(',')
@@ -417,38 +417,15 @@ function assertUrl(value: string, protocols: string[], what: string, where: stri
 }
 
 const PERCENT_ENCODE_HINT =
-  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ES_PASSWORD';
+  'percent-encode reserved characters in the user and password: % as %25, # as %23, ? as %3F, / as %2F, @ as %40, : ' +
+  'as %3A (e.g. node -p "encodeURIComponent(process.argv[1])" \'p#ss\'), or pass the password in MYSQL_PASSWORD / ' +
+  'ES_PASSWORD';
 
 const NOT_ENCODED = 'a reserved character in the user or password is not percent-encoded';
 
 /** The URL failed to parse: when it has credentials, reserved characters in them are the usual cause. */
 function mayHoldUnencodedCharacter(value: string): boolean {
   return /:\/\/[^/]*:[^/]*@/.test(value) || /[#%?]/.test(value);
-}
-
-/** A URL with any password replaced, safe for logs, output and the runs index. */
-export function redactUrl(value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  // 'app:pw@db' parses too, as an opaque URL without a host: only a URL with a host has its
-  // credentials where URL puts them.
-  if (url?.host) {
-    if (url.password) url.password = '***';
-    return url.toString();
-  }
-  // Otherwise everything from the first ':' of the credentials to the LAST '@' may be the
-  // password (a raw '@' in it is what often makes a URL unparseable). Mask too much rather
-  // than too little.
-  const at = value.lastIndexOf('@');
-  if (at < 0) return value;
-  const slashes = value.indexOf('//');
-  const colon = value.indexOf(':', slashes >= 0 && slashes < at ? slashes + 2 : 0);
-  if (colon < 0 || colon > at) return value;
-  return `${value.slice(0, colon + 1)}***${value.slice(at)}`;
 }
 
 /** Masks the password of every `scheme://user:password@` in a text (drivers and parsers may echo a URL). */

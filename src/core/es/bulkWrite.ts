@@ -4,11 +4,9 @@
  * Each op is serialized once into its NDJSON lines as it arrives; the lines are posted through
  * the client's transport in bodies of about `flushBytes`, `concurrency` requests in flight (the
  * caller waits when they are all busy and a body more is ready, so memory stays bounded); a run
- * can be cut into segments (`seal`), each answered with its own outcomes. The client's bulk helper is not
- * used: it holds every document as an object until it serializes it, reaches each one through
- * an async generator and a callback, and keeps the serialized lines as strings until the
- * response (with HTTP it was 27 % of the CLI's CPU in an ingest profile, garbage collection
- * another 21 %).
+ * can be cut into segments (`seal`), each answered with its own outcomes. The client's bulk helper
+ * is not used: it keeps every document as an object and its lines as strings until the response
+ * (docs/performance.md "The bulk writer").
  *
  * Outcomes per document, sorted by cause: written; superseded (409 on a versioned index op: a
  * newer version is stored); already gone (404 on a delete); refused (400: the document itself —
@@ -21,7 +19,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { RETRIES_ON_429, backoffMs, retryOn429, sleep } from './client';
-import { JsonBytes, asciiBytes } from './jsonBytes';
+import { JsonBytes, asciiBytes } from '../codec/jsonBytes';
 import { RunFailedError } from '../errors';
 
 export type BulkOp =
@@ -154,7 +152,10 @@ interface BulkItem {
 function hintFor(status: number, type: string | undefined, index: string): string {
   const rerun = 're-run once it is fixed; nothing past the last checkpoint was recorded as done';
   if (type === 'cluster_block_exception')
-    return `a block stops writes to ${index} (index.blocks.write, or read_only_allow_delete when a disk is full): lift it and ${rerun}`;
+    return (
+      `a block stops writes to ${index} (index.blocks.write, or read_only_allow_delete when a disk is full): ` +
+      `lift it and ${rerun}`
+    );
   if (status === 401 || status === 403 || type === 'security_exception')
     return `the Elasticsearch user may not write to ${index}: grant it write on the earlypay indices; ${rerun}`;
   if (type === 'index_not_found_exception') return `${index} is missing: run \`earlypay setup\`, then re-run`;
@@ -251,7 +252,10 @@ class Segment {
   }
 }
 
-/** Bodies that filled up may wait for a free request this many at a time before `drain` makes the caller wait (see `drain`). */
+/**
+ * Bodies that filled up may wait for a free request this many at a time before `drain` makes the caller wait (see
+ * `drain`).
+ */
 const READY_AHEAD = 1;
 
 export class BulkWriter {
@@ -306,8 +310,8 @@ export class BulkWriter {
 
   /**
    * A body's buffer holds `flushBytes` and the op that crosses it: room for it all from the start
-   * (an op larger than BODY_SLACK grows it), as pages the writer touches only as it fills them.
-   * Grown by doubling from 1 MB, a 5 MB body ended in 8.4 MB, copied three times on the way.
+   * (an op larger than BODY_SLACK grows it), as pages the writer touches only as it fills them;
+   * growing it by doubling copied it over and over.
    */
   private newBody(): Body {
     return new Body(this.spare.pop() ?? Buffer.allocUnsafe(this.flushBytes + BODY_SLACK));
@@ -316,8 +320,7 @@ export class BulkWriter {
   /**
    * Serializes ops into request bodies, all of them at once: a body that fills up is sent as soon
    * as a request is free. So the caller can let go of the ops (and their documents) before it
-   * waits — ingest held a page's documents across every wait, and each scavenge that ran then
-   * copied them: a third of its collection pauses (bench/RESULTS.md).
+   * waits, and no scavenge copies them (docs/performance.md "The bulk writer").
    */
   append(ops: Iterable<BulkOp>): void {
     for (const op of ops) {
@@ -331,11 +334,8 @@ export class BulkWriter {
   /**
    * Waits while more than READY_AHEAD full bodies wait for a free request (all `concurrency`
    * are in flight). A body that is ready is sent the moment a request ends, from that request's
-   * answer, not when the caller next looks. When the caller waited until its body had gone, both
-   * requests often ended while it was still filling the next one: over a million-row load into
-   * empty indices (51 s of requests, measured by hand) Elasticsearch had one request to work on
-   * for 4.5 s and none for 1.5 s; with a body ready ahead, and segments sealed without waiting
-   * (`seal`), 0.7 s and 0.7 s (most of the latter REPEATED_AMOUNT's ranking after the stream).
+   * answer, not when the caller next looks: Elasticsearch is never left idle while the next body
+   * is filled (docs/performance.md "The bulk writer").
    */
   async drain(): Promise<void> {
     while (this.ready.length > READY_AHEAD) {

@@ -37,7 +37,9 @@ export function describeCluster(c: ClusterOverview): string {
     c.initializingShards && `${c.initializingShards} initializing`,
   ].filter(Boolean);
   return (
-    `${c.status}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'} (${c.nodes.map((n) => `${n.name} ${n.version}`).join(', ')}); ` +
-    `shards: ${c.primaryShards} primaries, ${c.activeShards} active, ${c.unassignedShards} unassigned${moving.length ? `, ${moving.join(', ')}` : ''}`
+    `${c.status}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'} ` +
+    `(${c.nodes.map((n) => `${n.name} ${n.version}`).join(', ')}); ` +
+    `shards: ${c.primaryShards} primaries, ${c.activeShards} active, ${c.unassignedShards} ` +
+    `unassigned${moving.length ? `, ${moving.join(', ')}` : ''}`
   );
 }

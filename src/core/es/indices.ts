@@ -1,12 +1,11 @@
 /**
- * The indices of SPEC §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
+ * The indices of docs/contract.md §4. Each logical name (`<prefix>-sales`) is an alias over a versioned
  * concrete index (`<prefix>-sales-v<N>`); `_meta.earlypay_mapping_version` records which
  * mapping the concrete index was created or last upgraded with.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { LONG_SALE_FIELDS, withTextGrams } from '../sales/saleDocument';
-
-export type IndexKey = 'sales' | 'dailyAov' | 'weeklyAov' | 'anomalies' | 'deadletter' | 'runs' | 'state';
+import { LONG_SALE_FIELDS, SALE_FIELDS, withTextGrams, type SaleIndexing } from '../sales/saleDocument';
+import { INDEX_SUFFIXES, type IndexKey } from '../config/indexNames';
 
 export interface IndexDefinition {
   key: IndexKey;
@@ -45,16 +44,35 @@ const text = { type: 'text' } as const;
 const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } as const;
 const opaque = { type: 'object', enabled: false } as const;
 /**
- * An id: a keyword (SPEC §4: ids are strings), with its number beside it, which is what the
+ * An id: a keyword (docs/contract.md §4: ids are strings), with its number beside it, which is what the
  * searches sort by (`--sort store_id`: 1, 2, 10, not 1, 10, 2). A value no `long` holds is
  * left out of the number (ignore_malformed) rather than refusing the document.
  */
 const id = { type: 'keyword', fields: { [ID_NUMBER]: { type: 'long', ignore_malformed: true } } } as const;
 
+/** The mapping of each way a sale's field is indexed (sales/saleDocument.ts's SALE_FIELDS). */
+const SALE_MAPPINGS: Record<SaleIndexing, estypes.MappingProperty> = {
+  id,
+  keyword,
+  long,
+  date,
+  day,
+  boolean: bool,
+  text,
+  textWithKeyword,
+  /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
+  grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
+};
+
+/** The sales index's properties: one per field of SALE_FIELDS. */
+function saleProperties(): Record<string, estypes.MappingProperty> {
+  return Object.fromEntries(Object.entries(SALE_FIELDS).map(([name, f]) => [name, SALE_MAPPINGS[f.index]]));
+}
+
 export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   {
     key: 'sales',
-    suffix: 'sales',
+    suffix: INDEX_SUFFIXES.sales,
     // 2: row_fingerprint (reconcile), added in place; 3: text_grams (Korean search inside
     // compounds), computed for the existing sales on upgrade (a copy behind the alias);
     // 4: the numbers of id and store_id (numeric sorts), filled by a copy; 5: text_bytes
@@ -67,49 +85,12 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     longFields: LONG_SALE_FIELDS,
     mappings: {
       dynamic: 'strict',
-      properties: {
-        id,
-        created: date,
-        modified: date,
-        remark: text,
-        num_approval: keyword,
-        card_company: keyword,
-        card_category: keyword,
-        card_number: keyword,
-        amount_sale: long,
-        amount_fee: long,
-        amount_deposit: long,
-        is_canceled: bool,
-        sold_at: date,
-        will_deposited_at: date,
-        raw_data: text,
-        platform: keyword,
-        daily_sale_id: keyword,
-        store_id: id,
-        extra_payment_id: keyword,
-        result_code: keyword,
-        result_msg: textWithKeyword,
-        detail_status: keyword,
-        processing_status: keyword,
-        sale_date: day,
-        /** A counted sale (SPEC §5): not canceled and amount_sale > 0. */
-        counted: bool,
-        /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
-        repeat_key: keyword,
-        anomaly_rules: keyword,
-        ingested_at: date,
-        /** source/fingerprint.ts: 32 bits of MD5 over the raw row; summed per day by reconcile. */
-        row_fingerprint: long,
-        /** Hangul n-grams (hangulGrams.ts): one value per word; the gap keeps phrases inside a word. */
-        text_grams: { type: 'text', analyzer: 'standard', norms: false, position_increment_gap: 100 },
-        /** UTF-8 bytes of remark, raw_data and text_grams (es/longFields.ts sizes its fetches by it). */
-        text_bytes: long,
-      },
+      properties: saleProperties(),
     },
   },
   {
     key: 'dailyAov',
-    suffix: 'daily-aov',
+    suffix: INDEX_SUFFIXES.dailyAov,
     // 2: store_id's number, filled by a copy; 3: provisional (`daily --today`), added in place.
     version: 3,
     copyBelow: 2,
@@ -132,7 +113,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'weeklyAov',
-    suffix: 'weekly-aov',
+    suffix: INDEX_SUFFIXES.weeklyAov,
     // 2: store_id's number, filled by a copy; 3: provisional (`weekly --today`), added in place.
     version: 3,
     copyBelow: 2,
@@ -154,7 +135,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'anomalies',
-    suffix: 'anomalies',
+    suffix: INDEX_SUFFIXES.anomalies,
     version: 1,
     mappings: {
       dynamic: 'strict',
@@ -181,7 +162,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'deadletter',
-    suffix: 'deadletter',
+    suffix: INDEX_SUFFIXES.deadletter,
     // 2: row_fingerprint, added in place (a run compares it rather than fetching the raw row).
     version: 2,
     mappings: {
@@ -203,7 +184,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'runs',
-    suffix: 'runs',
+    suffix: INDEX_SUFFIXES.runs,
     version: 3, // v2: heartbeat_at; v3: tz
     mappings: {
       dynamic: 'strict',
@@ -230,7 +211,7 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
   },
   {
     key: 'state',
-    suffix: 'state',
+    suffix: INDEX_SUFFIXES.state,
     version: 1,
     mappings: {
       dynamic: 'strict',
@@ -247,21 +228,6 @@ export const INDEX_DEFINITIONS: readonly IndexDefinition[] = [
     },
   },
 ];
-
-/**
- * Elasticsearch refuses index names longer than 255 bytes; the longest name earlypay makes is
- * `<prefix>-<longest suffix>-v<version>`, with room left for versions up to 999.
- */
-export const MAX_INDEX_PREFIX_BYTES = 255 - Math.max(...INDEX_DEFINITIONS.map((d) => `-${d.suffix}-v999`.length));
-
-export type IndexNames = Record<IndexKey, string>;
-
-/** The alias names for a prefix: `earlypay-sales`, `earlypay-daily-aov`, … */
-export function indexNames(prefix: string): IndexNames {
-  const names = {} as IndexNames;
-  for (const def of INDEX_DEFINITIONS) names[def.key] = `${prefix}-${def.suffix}`;
-  return names;
-}
 
 export function definitionOf(key: IndexKey): IndexDefinition {
   const def = INDEX_DEFINITIONS.find((d) => d.key === key);

@@ -1,6 +1,6 @@
 /**
  * The long fields of documents (a sale's remark, raw_data and text_grams may be megabytes each:
- * README "Limits") fetched apart from the others, a few documents at a time: a search or a scan
+ * docs/configuration.md "Limits") fetched apart from the others, a few documents at a time: a search or a scan
  * asks Elasticsearch for its pages without them, then for their long fields in requests whose
  * answers hold at most LONG_FETCH_BYTES — by each document's `text_bytes` —, so that no answer
  * trips Elasticsearch's request circuit breaker or fills the CLI's memory, whatever the page size.

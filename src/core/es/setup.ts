@@ -142,8 +142,10 @@ export async function ensureIndex(
         index: status.index!,
       };
     case 'newer':
-      throw new Error(
-        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows (${def.version}); upgrade earlypay`,
+      throw new RunFailedError(
+        `${status.alias} has mapping version ${status.actualVersion}, newer than this earlypay knows ` +
+          `(${def.version})`,
+        'upgrade earlypay to the version that made it before running it against these indices',
       );
     case 'not-an-alias': {
       const concrete = status.index!;
@@ -153,7 +155,8 @@ export async function ensureIndex(
           `${status.alias} is a concrete index, not an alias`,
           'rename it or choose another --index-prefix',
         );
-      // Made up by Elasticsearch on a write to a deleted alias: its documents go into the versioned index, which takes its name.
+      // Made up by Elasticsearch on a write to a deleted alias: its documents go into the versioned index, which takes
+      // its name.
       let target: string;
       try {
         target = await createVersioned(client, prefix, def, def.version, false, layout);
@@ -203,8 +206,7 @@ export async function ensureIndices(
   prefix: string,
   layout: IndexLayout = {},
 ): Promise<{ alias: string; index: string; action: IndexAction }[]> {
-  // All at once: each `create` waits for its shard to start, and one after another the seven
-  // took about half a second of a first ingest's run (0.46 s measured on the stack of npm test).
+  // All at once: each `create` waits for its shard to start (docs/performance.md "Small things").
   const results = await Promise.all(
     INDEX_DEFINITIONS.map(async (def) => {
       const r = await ensureIndex(client, prefix, def, layout);

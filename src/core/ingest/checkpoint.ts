@@ -24,7 +24,9 @@ import type { Coverage, SegmentOutcome } from './contract';
 import type { IngestPlan } from './plan';
 import type { KeysetPosition } from './read';
 
-/** Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition). */
+/**
+ * Where a full run's checkpoint may stand once the window's rows up to an id are written (read.ts's coveredPosition).
+ */
 export type LocateCovered = (throughId: string, from: KeysetPosition | null) => Promise<KeysetPosition | null>;
 
 export class CheckpointStage {
@@ -56,7 +58,11 @@ export class CheckpointStage {
    */
   async beforeWriting(covers: Coverage, dryRun = false): Promise<void> {
     let fresh: string[] | undefined;
-    for (const d of covers.days) if (!this.days.has(d)) (fresh ??= []).push(d);
+    for (const d of covers.days) {
+      if (this.days.has(d)) continue;
+      fresh ??= [];
+      fresh.push(d);
+    }
     if (!fresh) return;
     if (!dryRun) await this.state.markChangedDays(fresh, { refresh: false });
     for (const d of fresh) this.days.add(d);

@@ -24,8 +24,8 @@
  * the next run, which finds the rows as they are and would otherwise write and mark nothing.
  */
 import type { BulkOp } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
-import { RULE_IDS, anomalyId } from '../rules/rules';
+import type { IndexNames } from '../config/indexNames';
+import { RULE_IDS, anomalyDeleteOp } from '../rules/rules';
 import type { Reached } from './read';
 
 /** What a page (or a segment, its pages together) covers once its writes are in. */
@@ -101,6 +101,6 @@ export function withdrawalOps(names: IndexNames, w: Withdrawal): BulkOp[] {
     w.version === undefined
       ? { kind: 'delete', index: names.sales, id: w.saleId }
       : { kind: 'delete', index: names.sales, id: w.saleId, version: w.version, versionType: 'external_gte' },
-    ...RULE_IDS.map((rule) => ({ kind: 'delete', index: names.anomalies, id: anomalyId(w.saleId, rule) }) as const),
+    ...RULE_IDS.map((rule) => anomalyDeleteOp(names, w.saleId, rule)),
   ];
 }

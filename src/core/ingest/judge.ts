@@ -21,12 +21,13 @@
 import { createHash } from 'node:crypto';
 import type { RuleThresholds } from '../config/config';
 import type { BulkOp } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RepeatCandidates } from '../rules/repeatCandidates';
 import {
   GROUP_RULE,
-  anomalyId,
+  anomalyDeleteOp,
   anomalyUpsert,
+  anomalyUpsertOp,
   diffSaleAnomalies,
   evaluateSaleRules,
   sameRules,
@@ -259,18 +260,11 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     });
     if (doc.counted) ctx.repeats?.add(doc.repeat_key);
     for (const f of findings) {
-      const { refresh, create } = anomalyUpsert(doc, f, at);
-      out.ops.push({
-        kind: 'upsert',
-        index: names.anomalies,
-        id: anomalyId(doc.id, f.rule),
-        doc: refresh,
-        upsert: create,
-      });
+      out.ops.push(anomalyUpsertOp(names, doc.id, f.rule, anomalyUpsert(doc, f, at)));
     }
     for (const rule of diff.cleared) {
       out.cleared++;
-      out.ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(doc.id, rule) });
+      out.ops.push(anomalyDeleteOp(names, doc.id, rule));
     }
   }
   return out;

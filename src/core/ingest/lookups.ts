@@ -4,11 +4,10 @@
  * rejected rows (one mget, only when there are any), and the weekly baselines not cached yet.
  * An index that held nothing when the run started is not asked: a run reads each row once, so
  * what it finds there is what this run wrote, and a load into empty indices asks nothing at all
- * (each page then goes from its rows to its request bytes without waiting on a round trip that
- * kept its documents alive across collections: bench/RESULTS.md).
+ * (docs/performance.md "Lookups skipped on empty indices").
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { WeeklyBaselines } from '../rules/baselines';
 import type { WeeklyBaseline } from '../rules/rules';
 

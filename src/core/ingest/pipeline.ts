@@ -32,7 +32,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/config';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import type { RuleId } from '../rules/rules';
 import { RepeatCandidates } from '../rules/repeatCandidates';
 import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmounts';
@@ -158,7 +158,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
     sourceTz: config.sourceTz,
   });
   deps.verbose(
-    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
+    `ingest ${plan.mode}: modified ${plan.window.fromModified ?? '(beginning)'} .. ` +
+      `${plan.window.untilModified}${opts.dryRun ? ' (dry run)' : ''}`,
   );
   const stats = emptyStats(plan, opts.dryRun, stored);
   const empty = await emptyAtStart(es, names);
@@ -173,7 +174,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
   const checkpoint = new CheckpointStage(state, config.table, plan, stored, (throughId, from) =>
     coveredPosition(pool, config.table, plan.window, throughId, from),
   );
-  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up (repeatCandidates.ts).
+  // A load into an empty sales index counts its repeat keys as it writes: settling then looks those up
+  // (repeatCandidates.ts).
   const repeats = empty.sales && !opts.dryRun ? new RepeatCandidates(config.rules.repeatedAmountFrom) : undefined;
   const judging = (): JudgeContext => ({
     names,
@@ -216,7 +218,8 @@ export async function runIngestPipeline(deps: IngestDeps, opts: IngestOptions): 
       await checkpoint.beforeWriting(writes.covers, opts.dryRun);
       if (!opts.dryRun) await sink.write(writes);
       deps.onProgress?.({ read: stats.read, total });
-      if ((rowsInSegment += page.rows.length) >= opts.segmentRows) {
+      rowsInSegment += page.rows.length;
+      if (rowsInSegment >= opts.segmentRows) {
         sink.endSegment();
         rowsInSegment = 0;
       }

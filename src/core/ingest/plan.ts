@@ -6,7 +6,16 @@ import { RunFailedError } from '../errors';
 import type { RowPage } from '../source/query';
 import type { Checkpoint } from '../state/store';
 import { toWallClock, wallClockToInstant } from '../time/businessDay';
-import type { ReadWindow } from './read';
+
+/** The rows a run reads, by `modified`. */
+export interface ReadWindow {
+  /** Read rows with modified >= this (wall clock), or from the beginning when undefined. */
+  fromModified?: string;
+  /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
+  untilModified: string;
+  /** Rows modified after this (now, wall clock) are read too, apart: readFutureRows. */
+  futureAfter?: string;
+}
 
 /** An id a repair names that MySQL no longer has: its sale is withdrawn. */
 export interface GoneRow {

@@ -14,7 +14,7 @@ import {
   type RowPage,
   type SourceTable,
 } from '../source/query';
-import type { GoneRow, IngestPlan } from './plan';
+import type { GoneRow, IngestPlan, ReadWindow } from './plan';
 
 /** The earliest DATETIME that is a real date; zero dates ('0000-00-00') sort below it. */
 const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
@@ -22,15 +22,6 @@ const FIRST_REAL_DATETIME = '1000-01-01 00:00:00';
 export interface KeysetPosition {
   modified: string;
   id: string;
-}
-
-export interface ReadWindow {
-  /** Read rows with modified >= this (wall clock), or from the beginning when undefined. */
-  fromModified?: string;
-  /** Never read rows modified after this (wall clock): the `--lag` cut-off. */
-  untilModified: string;
-  /** Rows modified after this (now, wall clock) are read too, apart: readFutureRows. */
-  futureAfter?: string;
 }
 
 /**
@@ -54,7 +45,9 @@ export function boundedPageRows(page: { length: number; largest(): number }, req
   return Math.max(1, Math.min(requested, Math.floor(MAX_PAGE_BYTES / Math.max(1, page.largest()))));
 }
 
-/** Where a page ends in (modified, id) order: its last row's (as MySQL wrote it, even for a row too large to encode). */
+/**
+ * Where a page ends in (modified, id) order: its last row's (as MySQL wrote it, even for a row too large to encode).
+ */
 function positionAfter(page: EncodedRows): KeysetPosition {
   const last = page.key(page.length - 1);
   return { modified: String(last.modified), id: last.id };
@@ -95,8 +88,8 @@ async function* pagesInIdOrder(
 /**
  * A full run's pages: every row of the table in primary-key order, undated ones included, up to
  * the window's `untilModified`. The clustered index read in order, with no secondary index to
- * walk and no row looked up from it: over the sample's 1M rows MariaDB spent 3.3 CPU seconds on
- * it against 4.8–4.9 on the keyset (measured by hand, README "Performance"). Each page says
+ * walk and no row looked up from it: a third less CPU for MariaDB (docs/performance.md "A full
+ * read in primary-key order"). Each page says
  * through which id it read; where that puts the checkpoint, which is in (modified, id) order,
  * `coveredPosition` finds.
  */

@@ -14,7 +14,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import { BulkWriter, writeBulk, type BulkOp, type BulkWriteResult, type Refusal } from '../es/bulkWrite';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { RunFailedError } from '../errors';
 import { rowsById, type SourceTable } from '../source/query';
 import type { Coverage, PageWrites, SegmentOutcome } from './contract';
@@ -135,7 +135,10 @@ export class IngestSink {
     }
   }
 
-  /** The refusal policy: each refused sale's raw row to the dead letter with the reason, the sale withdrawn. Returns how many sales. */
+  /**
+   * The refusal policy: each refused sale's raw row to the dead letter with the reason, the sale withdrawn. Returns how
+   * many sales.
+   */
   private async deadLetterRefused(refusals: readonly Refusal[]): Promise<number> {
     const { names, source, runId, now, pool, es } = this.deps;
     const bySale = new Map<string, string>();

@@ -21,7 +21,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { WithdrawLimit } from '../config/config';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { RunFailedError } from '../errors';
 import type { StateStore, WithdrawalRecord } from '../state/store';
 import type { Withdrawal } from './contract';

@@ -23,7 +23,8 @@ export type SourceTable = { exists: false } | { exists: true; missingColumns: st
 
 export async function inspectSourceTable(pool: Pool, table: string): Promise<SourceTable> {
   const [idx] = await pool.query<RowDataPacket[]>(
-    'SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? GROUP BY INDEX_NAME',
+    'SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS ' +
+      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? GROUP BY INDEX_NAME',
     [table],
   );
   const [[t]] = await pool.query<RowDataPacket[]>(
@@ -103,7 +104,8 @@ export async function sourceBacklog(
 ): Promise<SourceBacklog> {
   const latest = await sourceLatestModified(pool, table, now);
   const [[p]] = await pool.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) AND modified <= ? LIMIT ${BACKLOG_COUNT_CAP + 1}) pending`,
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` WHERE (modified, id) > (?, ?) AND modified <= ? LIMIT ` +
+      `${BACKLOG_COUNT_CAP + 1}) pending`,
     [checkpoint.modified, checkpoint.id, now],
   );
   return { latest, pending: Number(p!.n) };

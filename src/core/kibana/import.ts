@@ -7,7 +7,7 @@
  * usually authenticates against the same cluster; then user:password in the Kibana URL.
  */
 import type { Config } from '../config/config';
-import { redactUrl } from '../config/config';
+import { redactUrl } from '../errors';
 import { RunFailedError, UsageError } from '../errors';
 
 export type KibanaAuth = { apiKey: string } | { username: string; password: string } | undefined;
@@ -153,7 +153,8 @@ async function requestKibana(conn: KibanaConnection, path: string, init: Request
   } catch (err) {
     if (isTimeout(err)) {
       throw new RunFailedError(
-        `Kibana at ${shown} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+        `Kibana at ${shown} did not answer within ` +
+          `${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
         `is Kibana up and healthy (GET ${shown}/api/status)? ${MANUAL_IMPORT}`,
       );
     }
@@ -226,7 +227,8 @@ export async function importSavedObjects(opts: KibanaImportOptions): Promise<Kib
     const more = errors.length > 3 ? `; and ${errors.length - 3} more` : '';
     throw new RunFailedError(
       clean(
-        `Kibana import failed: ${errors.length} of the saved objects were not imported: ${first || 'no detail given'}${more}`,
+        `Kibana import failed: ${errors.length} of the saved objects were not imported: ` +
+          `${first || 'no detail given'}${more}`,
       ),
       MANUAL_IMPORT,
     );

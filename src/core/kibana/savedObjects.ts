@@ -81,7 +81,7 @@ export function loadSavedObjects(file: string, dir = savedObjectsDir()): SavedOb
 
 /** The import API's body: one object per line. */
 export function toNdjson(objects: readonly SavedObject[]): string {
-  return objects.map((o) => JSON.stringify(o)).join('\n') + '\n';
+  return `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
 import type { RunStatus } from '../runs/runRecord';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { StateStore } from '../state/store';
 import { measureSourceLag } from '../inspect/source';
 import { countDocuments } from '../inspect/cluster';

@@ -3,7 +3,7 @@
  * exporter's textfile collector reads): families of gauges and counters with labels, written
  * to a file atomically (core/files.ts). Written by hand rather than through prom-client: its
  * registry is made for long-lived servers, cannot read back the counters a previous run left,
- * and took 77 ms to load on this machine, on every cron run.
+ * and is slow to load on every cron run (docs/performance.md "Small things").
  */
 import { readFileSync } from 'node:fs';
 

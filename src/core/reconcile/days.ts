@@ -186,8 +186,8 @@ export function exactAmounts(mysql: number, es: number): boolean {
  * Day by day, MySQL's accepted rows against the sales index. A day is a candidate for drift
  * when count or Σ amount differ, or — when every document of the day carries a fingerprint —
  * Σ fingerprint differs; a day with more rows than fingerprint sums hold exactly, or amounts
- * beyond what sums hold exactly, is always a candidate (the drill-down decides). A day whose documents are not all fingerprinted yet and
- * whose count and amount agree is listed in `not_fingerprinted`, not as drift.
+ * beyond what sums hold exactly, is always a candidate (the drill-down decides). A day whose documents are not all
+ * fingerprinted yet and whose count and amount agree is listed in `not_fingerprinted`, not as drift.
  */
 export function compareDays(
   mysql: ReadonlyMap<string, SourceDayTotals>,

@@ -102,7 +102,8 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Pr
     (await new StateStore(deps.es, deps.names.state).readCheckpoint(deps.config.table))?.modified ?? null;
   const first = await compare(deps, opts.source, opts.range, checkpoint, exactRows);
   deps.verbose(
-    `reconcile: ${first.days_with_data} day(s) with data, ${first.drift.length} drifting, ${first.not_fingerprinted.length} not fingerprinted yet`,
+    `reconcile: ${first.days_with_data} day(s) with data, ${first.drift.length} drifting, ` +
+      `${first.not_fingerprinted.length} not fingerprinted yet`,
   );
   const drift = first.drift.map((d) => d.comparison);
   const notFingerprinted = (list: UnfingerprintedDay[]): ReconcileResult['not_fingerprinted'] => ({

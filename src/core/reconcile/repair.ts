@@ -66,7 +66,7 @@ export interface RepairStats {
 const ES_PAGE = 2_000;
 
 export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: RepairOptions): Promise<RepairStats> {
-  const { es, pool, names, config } = deps;
+  const { es, pool, names } = deps;
   /** id -> the day its document is on (for withdrawals), in the order the drill-down named them. */
   const targets = new Map<string, string | undefined>();
   for (const { day, ids } of plan.drift) {

@@ -1,12 +1,12 @@
 /**
  * The MySQL side of `reconcile`: per business day, the count, Σ amount_sale and Σ fingerprint
- * of accepted rows (the predicates of source/acceptance.ts and source/fingerprint.ts), all
+ * of accepted rows (the predicates of sales/acceptance.ts and source/fingerprint.ts), all
  * computed by MySQL; and, to drill down into a drifting day, the (id, fingerprint) of that
  * day's accepted rows only.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sourceQuery, type SourceTable } from '../source/query';
-import { acceptedRowCondition } from '../source/acceptance';
+import { acceptedRowCondition } from '../sales/acceptance';
 import { rowFingerprintSql } from '../source/fingerprint';
 import { mapInOrder } from '../concurrency';
 import {
@@ -21,9 +21,9 @@ import {
 } from './days';
 
 /**
- * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile (about 6.4 s for
- * 1M rows on one thread); a range is aggregated in slices, two at a time, so MySQL uses both
- * cores (bench/RESULTS.md).
+ * MD5 over every accepted row makes MySQL's aggregation the floor of reconcile; a range is
+ * aggregated in slices, two at a time, so MySQL uses both cores (docs/performance.md
+ * "Aggregations sliced by day").
  */
 const AGGREGATION_SLICES = 4;
 const AGGREGATION_CONCURRENCY = 2;
@@ -56,7 +56,9 @@ export async function sourceDayTotals(
   const accepted = acceptedRowCondition({ forms, zones });
   const fingerprintSql = rowFingerprintSql(undefined, forms);
   // What totalsOf reads, the same for a quarter hour and for a second.
-  const sums = `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) AS changed`;
+  const sums =
+    `COUNT(*) AS n, SUM(amount_sale) AS amount, SUM(${fingerprintSql}) AS fingerprint, SUM(modified > ?) ` +
+    `AS changed`;
   const t = `\`${table}\``;
   const aggregate = (slice: { from: string; until: string } | undefined): Promise<RowDataPacket[]> =>
     sourceQuery(
@@ -113,7 +115,8 @@ export async function sourceFingerprintsOfDay(
   const rows = await sourceQuery(
     pool,
     table,
-    `SELECT id, sold_at, ${fingerprintSql} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ${accepted.sql}`,
+    `SELECT id, sold_at, ${fingerprintSql} AS fingerprint FROM \`${table}\` WHERE sold_at >= ? AND sold_at < ? AND ` +
+      `${accepted.sql}`,
     [bounds.from, bounds.until, ...accepted.params],
   );
   const out = new Map<string, number>();

@@ -7,7 +7,7 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Pool } from 'mysql2/promise';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { nextAfter, type AfterKey } from '../es/composite';
 import { buildAnomalySearch } from '../search/anomalyQuery';
 import { dayRange, keywordIn } from '../search/salesQuery';

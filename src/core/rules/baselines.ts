@@ -26,14 +26,17 @@ export class WeeklyBaselines {
 
   /** Fetches the baselines these sales need that are not cached yet. */
   async load(sales: Iterable<{ store_id: string; sale_date: string }>): Promise<void> {
-    // Sale day → stores not cached: a page holds many sales of each (store, day), and the id of
-    // the weekly document (a day shifted, a string built) was made for every sale, 2 µs a row.
+    // Sale day → stores not cached: a page holds many sales of each (store, day), and building the
+    // weekly document's id per sale was costly (docs/performance.md "Lookups skipped on empty indices").
     const missingByDay = new Map<string, Set<string>>();
     let missingCount = 0;
     for (const s of sales) {
       if (this.cache.get(s.sale_date)?.has(s.store_id)) continue;
       let stores = missingByDay.get(s.sale_date);
-      if (!stores) missingByDay.set(s.sale_date, (stores = new Set()));
+      if (!stores) {
+        stores = new Set();
+        missingByDay.set(s.sale_date, stores);
+      }
       if (!stores.has(s.store_id)) {
         stores.add(s.store_id);
         missingCount++;
@@ -62,7 +65,10 @@ export class WeeklyBaselines {
         if (!key) continue;
         const found = 'found' in doc && doc.found ? doc._source : undefined;
         let day = this.cache.get(key.saleDate);
-        if (!day) this.cache.set(key.saleDate, (day = new Map()));
+        if (!day) {
+          day = new Map();
+          this.cache.set(key.saleDate, day);
+        }
         if (found && found.provisional !== true) {
           const { store_id, start_date, end_date, unit_price } = found;
           day.set(key.storeId, { store_id, start_date, end_date, unit_price });

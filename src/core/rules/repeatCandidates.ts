@@ -2,8 +2,8 @@
  * The repeat keys that may form a REPEATED_AMOUNT group, counted as a load into an empty sales
  * index writes its counted sales: every counted sale in the index is then one of the run's, so
  * a key it wrote fewer than `from` times cannot have a group. Settling looks these keys up
- * instead of aggregating every repeat key of the index, which after a million-row load was a
- * terms aggregation of 0.6 s on one of Elasticsearch's cores while the CLI had nothing to do.
+ * instead of aggregating every repeat key of the index, a long terms aggregation during which the
+ * CLI has nothing to do (docs/performance.md "Small things").
  *
  * A counting filter: each key counts in two of 2^23 one-byte counters (8 MB), and is a
  * candidate once both reach `from`. A key of a real group reaches it at its `from`-th sale; a
@@ -46,7 +46,9 @@ export class RepeatCandidates {
     }
   }
 
-  /** Every key written at least `from` times (and a few more), or undefined when there were too many to count this way. */
+  /**
+   * Every key written at least `from` times (and a few more), or undefined when there were too many to count this way.
+   */
   found(): ReadonlySet<string> | undefined {
     return this.overflowed ? undefined : this.keys;
   }

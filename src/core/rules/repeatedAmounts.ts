@@ -6,12 +6,12 @@
  * and the sales' `anomaly_rules`), never overwriting a newer version of a sale.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { IndexNames } from '../es/indices';
+import type { IndexNames } from '../config/indexNames';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits, type StreamOptions } from '../es/pager';
 import { LONG_SALE_FIELDS, repeatKeyOf, type SaleDocument } from '../sales/saleDocument';
 import { withRewrittenSales, type SaleRewrite } from './rewrittenSales';
-import { anomalyId, anomalyUpsert, rankRepeatedAmounts } from './rules';
+import { anomalyDeleteOp, anomalyUpsert, anomalyUpsertOp, rankRepeatedAmounts } from './rules';
 import { contiguousRuns } from '../time/businessDay';
 import { nextAfter, type AfterKey } from '../es/composite';
 
@@ -91,7 +91,7 @@ async function daysWithCountedSales(client: Client, salesIndex: string, days: re
       // At most 36,525 days (2000..2099), below search.max_buckets.
       aggs: { days: { terms: { field: 'sale_date', size: 40_000, format: 'yyyy-MM-dd', order: { _key: 'asc' } } } },
     });
-    const buckets = (res.aggregations?.days as estypes.AggregationsStringTermsAggregate)
+    const buckets = (res.aggregations!.days as estypes.AggregationsStringTermsAggregate)
       .buckets as estypes.AggregationsStringTermsBucket[];
     for (const b of buckets) found.push(String(b.key_as_string ?? b.key));
   }
@@ -234,7 +234,10 @@ export interface SettleDeps {
   names: IndexNames;
   repeatedAmountFrom: number;
   now: () => Date;
-  /** Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small scale. */
+  /**
+   * Groups one terms aggregation may return (GROUPS_PER_QUERY): lowered by tests, to reach the other ways at a small
+   * scale.
+   */
   groupsPerQuery?: number;
   /**
    * Every repeat key on these days with `repeatedAmountFrom` counted sales or more is among these
@@ -298,21 +301,13 @@ export async function settleRepeatedAmounts(deps: SettleDeps, days: string[]): P
         const hasRule = sale.anomaly_rules.includes(RULE);
         if (should) {
           result.flagged++;
-          const { refresh, create } = anomalyUpsert(sale, should, at);
-          ops.push({
-            kind: 'upsert',
-            index: names.anomalies,
-            id: anomalyId(sale.id, RULE),
-            doc: refresh,
-            upsert: create,
-          });
+          ops.push(anomalyUpsertOp(names, sale.id, RULE, anomalyUpsert(sale, should, at)));
           if (!hasRule) {
             result.newlyFlagged++;
             rewrites.push({ sale, version: m.version, rules: [...sale.anomaly_rules, RULE].sort() });
           }
         } else {
-          if (existingDocs.has(sale.id))
-            ops.push({ kind: 'delete', index: names.anomalies, id: anomalyId(sale.id, RULE) });
+          if (existingDocs.has(sale.id)) ops.push(anomalyDeleteOp(names, sale.id, RULE));
           if (hasRule) {
             result.unflagged++;
             rewrites.push({ sale, version: m.version, rules: sale.anomaly_rules.filter((r) => r !== RULE) });

@@ -1,13 +1,15 @@
 /**
- * The anomaly rules (SPEC §5) as pure functions. Each rule has an id, a severity, the
+ * The anomaly rules (docs/contract.md §5) as pure functions. Each rule has an id, a severity, the
  * thresholds it uses, and produces a reason sentence an operator understands.
  * Inputs are typed documents; baselines and history are looked up by the caller in batches.
  */
 import type { RuleThresholds } from '../config/config';
+import type { IndexNames } from '../config/indexNames';
+import type { BulkOp } from '../es/bulkWrite';
 import type { SaleDocument } from '../sales/saleDocument';
 import { formatWon } from '../money';
 import { isoBefore } from '../time/businessDay';
-import { textOf } from '../source/utf8Text';
+import { textOf } from '../codec/utf8Text';
 
 export type RuleId =
   | 'OVER_WEEKLY_AOV'
@@ -141,7 +143,9 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'OVER_WEEKLY_AOV',
-          `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ${ctx.baseline.end_date}).`,
+          `Sale of ${won(sale.amount_sale)} is over ${t.overWeeklyAovFactor} × store ${sale.store_id}'s weekly ` +
+            `average order value of ${won(ctx.baseline.unit_price)} (${ctx.baseline.start_date} to ` +
+            `${ctx.baseline.end_date}).`,
           ctx.baseline.unit_price,
           limit,
         ),
@@ -155,7 +159,8 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'DEPOSIT_MISMATCH',
-          `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ${won(sale.amount_fee)} (expected ${won(expected)}).`,
+          `Deposit of ${won(sale.amount_deposit)} does not equal sale ${won(sale.amount_sale)} minus fee ` +
+            `${won(sale.amount_fee)} (expected ${won(expected)}).`,
           expected,
           0,
         ),
@@ -169,7 +174,8 @@ export function evaluateSaleRules(sale: SaleDocument, ctx: SaleRuleContext): Rul
       out.push(
         finding(
           'FEE_RATE_OUT_OF_RANGE',
-          `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
+          `Fee of ${won(sale.amount_fee)} is ${(rate * 100).toFixed(1)} % of the sale, outside the expected ` +
+            `${(t.feeRateMin * 100).toFixed(1)}–${(t.feeRateMax * 100).toFixed(1)} %.`,
           rate,
           rate < t.feeRateMin ? t.feeRateMin : t.feeRateMax,
         ),
@@ -209,7 +215,7 @@ export interface RepeatMember {
   card_number: string;
 }
 
-/** Orders sales by (sold_at, id) — the order SPEC §5 counts repetitions in. */
+/** Orders sales by (sold_at, id) — the order docs/contract.md §5 counts repetitions in. */
 export function compareBySoldAtThenId(a: { id: string; sold_at: string }, b: { id: string; sold_at: string }): number {
   const d = Date.parse(a.sold_at) - Date.parse(b.sold_at);
   if (d !== 0) return d;
@@ -232,7 +238,8 @@ export function rankRepeatedAmounts(members: RepeatMember[], from: number): Map<
         m.id,
         finding(
           'REPEATED_AMOUNT',
-          `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
+          `${ordinal(occurrence)} payment of ${formatWon(m.amount_sale)} won by card ${m.card_number} at this store ` +
+            `on this business day (${ordered.length} identical payments; flagged from the ${ordinal(from)}).`,
           ordered.length,
           from,
         ),
@@ -297,6 +304,21 @@ export function anomalyUpsert(
     updated_at: at,
   };
   return { refresh, create: { ...refresh, status: 'open', note: null, detected_at: at, resolved_at: null } };
+}
+
+/** The write of a sale's anomaly document for a rule: `create`d when new, else `refresh`ed (its status kept). */
+export function anomalyUpsertOp(
+  names: IndexNames,
+  saleId: string,
+  rule: RuleId,
+  { refresh, create }: { refresh: Partial<AnomalyDocument>; create: AnomalyDocument },
+): BulkOp {
+  return { kind: 'upsert', index: names.anomalies, id: anomalyId(saleId, rule), doc: refresh, upsert: create };
+}
+
+/** The removal of a sale's anomaly document for a rule (one that does not exist is already gone). */
+export function anomalyDeleteOp(names: IndexNames, saleId: string, rule: RuleId): BulkOp {
+  return { kind: 'delete', index: names.anomalies, id: anomalyId(saleId, rule) };
 }
 
 /** The rule over groups of sales: settled per group (repeatedAmounts.ts), never per sale. */

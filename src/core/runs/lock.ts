@@ -124,8 +124,10 @@ export class JobLock {
     );
     if (!gone) {
       throw new LockHeldError(
-        `another ${this.job} run holds the lock (pid ${held.value.pid} on ${held.value.host}, started ${held.value.started_at})`,
-        `it will finish on its own; if that process is gone, the lock is taken over after ${Math.round(this.options.staleAfterMs / 1000)} s without a heartbeat`,
+        `another ${this.job} run holds the lock (pid ${held.value.pid} on ${held.value.host}, started ` +
+          `${held.value.started_at})`,
+        `it will finish on its own; if that process is gone, the lock is taken over after ` +
+          `${Math.round(this.options.staleAfterMs / 1000)} s without a heartbeat`,
       );
     }
     const sent = monotonic();
@@ -189,8 +191,10 @@ export class JobLock {
     this.timer = undefined;
     this.version = null;
     this.lost ??= new LockLostError(
-      `the state index ${this.index} is gone (deleted while this ${this.job} run held its lock there); it stopped without writing anything more`,
-      'run `earlypay setup` to recreate it (the next ingest then reads the whole table again, writing only what differs), then re-run',
+      `the state index ${this.index} is gone (deleted while this ${this.job} run held its lock there); it stopped ` +
+        `without writing anything more`,
+      'run `earlypay setup` to recreate it (the next ingest then reads the whole table again, writing only what ' +
+        'differs), then re-run',
     );
     return this.lost;
   }
@@ -210,7 +214,9 @@ export class JobLock {
       /* who holds it is only for the message */
     }
     this.lost = new LockLostError(
-      `${this.job} lost its lock: this run stood still past the staleness limit (${Math.round(this.options.staleAfterMs / 1000)} s without a heartbeat) and ${now}; it stopped without writing anything more`,
+      `${this.job} lost its lock: this run stood still past the staleness limit ` +
+        `(${Math.round(this.options.staleAfterMs / 1000)} s without a heartbeat) and ${now}; it stopped without ` +
+        `writing anything more`,
     );
     return this.lost;
   }

@@ -1,11 +1,12 @@
 /**
- * Validating a source row (SPEC §3) and mapping it to the typed sales document (SPEC §4).
+ * Validating a source row (docs/contract.md §3) and mapping it to the typed sales document (docs/contract.md §4).
  * Pure: no I/O, so every acceptance rule is unit-tested.
  */
 import type { SourceRow } from '../source/row';
-import { Utf8Text, type SourceText } from '../source/utf8Text';
+import type { JsonForm, JsonFormValues } from '../codec/objectWriter';
+import { Utf8Text, type SourceText } from '../codec/utf8Text';
 import { rowFingerprint } from '../source/fingerprint';
-import { textGrams } from '../search/hangulGrams';
+import { textGrams } from './hangulGrams';
 import { amountInRange, formatWon, MAX_AMOUNT } from '../money';
 import {
   FIRST_BUSINESS_DAY,
@@ -13,51 +14,77 @@ import {
   businessDayOf,
   readWallClock,
   wallClockToInstant,
-  type WallClockReading,
 } from '../time/businessDay';
 
-export interface SaleDocument {
-  id: string;
-  created: string | null;
-  modified: string;
-  remark: SourceText | null;
-  num_approval: SourceText | null;
-  card_company: SourceText | null;
-  card_category: SourceText | null;
-  card_number: string;
-  amount_sale: number;
-  amount_fee: number | null;
-  amount_deposit: number | null;
-  is_canceled: boolean;
-  sold_at: string;
-  will_deposited_at: string | null;
-  raw_data: SourceText | null;
-  platform: SourceText | null;
-  daily_sale_id: string | null;
-  store_id: string;
-  extra_payment_id: string | null;
-  result_code: SourceText | null;
-  result_msg: SourceText | null;
-  detail_status: SourceText | null;
-  processing_status: SourceText | null;
-  sale_date: string;
-  counted: boolean;
-  repeat_key: string;
-  anomaly_rules: string[];
-  ingested_at: string;
-  /** 32-bit fingerprint of the raw source row (source/fingerprint.ts), for `reconcile`. */
-  row_fingerprint: number;
-  /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
-  text_grams: string[];
-  /** UTF-8 bytes of the LONG_SALE_FIELDS: how much a fetch of them asks for (es/longFields.ts). */
-  text_bytes: number;
-}
+/** How Elasticsearch indexes a field of the sale (es/indices.ts makes each a mapping). */
+export type SaleIndexing =
+  | 'id'
+  | 'keyword'
+  | 'long'
+  | 'date'
+  | 'day'
+  | 'boolean'
+  | 'text'
+  | 'textWithKeyword'
+  | 'grams';
 
 /**
- * The fields of a sale that may hold megabytes (a LONGTEXT remark or raw record, and their grams):
- * searches and scans fetch them apart from the others, in requests bounded by `text_bytes`.
+ * The sale document's fields (docs/contract.md §4), in the order mapSourceRow writes them: each with how its
+ * value is held and written as JSON (`form`) and how Elasticsearch indexes it. SaleDocument, the
+ * sales index's mapping (es/indices.ts) and the JSON writer (saleJson.ts) all follow this list;
+ * a field added here needs its value in mapSourceRow and a mapping version bump.
  */
-export const LONG_SALE_FIELDS = ['remark', 'raw_data', 'text_grams'] as const;
+export const SALE_FIELDS = {
+  id: { form: 'string', index: 'id' },
+  created: { form: 'string?', index: 'date' },
+  modified: { form: 'string', index: 'date' },
+  remark: { form: 'text?', index: 'text', long: true },
+  num_approval: { form: 'text?', index: 'keyword' },
+  card_company: { form: 'text?', index: 'keyword' },
+  card_category: { form: 'text?', index: 'keyword' },
+  card_number: { form: 'string', index: 'keyword' },
+  amount_sale: { form: 'number', index: 'long' },
+  amount_fee: { form: 'number?', index: 'long' },
+  amount_deposit: { form: 'number?', index: 'long' },
+  is_canceled: { form: 'boolean', index: 'boolean' },
+  sold_at: { form: 'string', index: 'date' },
+  will_deposited_at: { form: 'string?', index: 'date' },
+  raw_data: { form: 'text?', index: 'text', long: true },
+  platform: { form: 'text?', index: 'keyword' },
+  daily_sale_id: { form: 'string?', index: 'keyword' },
+  store_id: { form: 'string', index: 'id' },
+  extra_payment_id: { form: 'string?', index: 'keyword' },
+  result_code: { form: 'text?', index: 'keyword' },
+  result_msg: { form: 'text?', index: 'textWithKeyword' },
+  detail_status: { form: 'text?', index: 'keyword' },
+  processing_status: { form: 'text?', index: 'keyword' },
+  sale_date: { form: 'string', index: 'day' },
+  /** A counted sale (docs/contract.md §5): not canceled and amount_sale > 0. */
+  counted: { form: 'boolean', index: 'boolean' },
+  /** store|card|business day|amount: the identity REPEATED_AMOUNT counts within. */
+  repeat_key: { form: 'string', index: 'keyword' },
+  anomaly_rules: { form: 'strings', index: 'keyword' },
+  ingested_at: { form: 'string', index: 'date' },
+  /** 32 bits of MD5 over the raw source row (source/fingerprint.ts), summed per day by `reconcile`. */
+  row_fingerprint: { form: 'number', index: 'long' },
+  /** Hangul n-grams of remark, result_msg and raw_data, for `search --text` (hangulGrams.ts). */
+  text_grams: { form: 'strings', index: 'grams', long: true },
+  /** UTF-8 bytes of the long fields: how much a fetch of them asks for (es/longFields.ts). */
+  text_bytes: { form: 'number', index: 'long' },
+} as const satisfies Record<string, { form: JsonForm; index: SaleIndexing; long?: true }>;
+
+export type SaleDocument = {
+  -readonly [F in keyof typeof SALE_FIELDS]: JsonFormValues[(typeof SALE_FIELDS)[F]['form']];
+};
+
+/**
+ * The fields of a sale that may hold megabytes (`long` in SALE_FIELDS: a LONGTEXT remark or raw
+ * record, and their grams): searches and scans fetch them apart from the others, in requests
+ * bounded by `text_bytes`.
+ */
+export const LONG_SALE_FIELDS: readonly (keyof SaleDocument)[] = (
+  Object.keys(SALE_FIELDS) as (keyof typeof SALE_FIELDS)[]
+).filter((f) => 'long' in SALE_FIELDS[f]);
 
 function utf8Length(value: SourceText | string | null | undefined): number {
   if (value === null || value === undefined) return 0;
@@ -111,7 +138,9 @@ function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): strin
       return 'sold_at is missing or not a valid date-time';
     case 'SOLD_AT_OUT_OF_RANGE': {
       const day = businessDayOf(new Date(readWallClock(row.sold_at, opts.sourceTz)!.ms), opts.businessTz);
-      return `sold_at ${String(row.sold_at)} falls on business day ${day}, outside the supported days ${SUPPORTED_DAYS}`;
+      return (
+        `sold_at ${String(row.sold_at)} falls on business day ${day}, outside the supported days ` + `${SUPPORTED_DAYS}`
+      );
     }
     case 'INVALID_MODIFIED':
       return 'modified is missing or not a valid date-time';
@@ -133,7 +162,8 @@ function reasonText(code: RejectReason, row: SourceRow, opts: MapOptions): strin
 }
 
 const ROW_TOO_LARGE =
-  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the row's texts)";
+  "the row is larger than MySQL's max_allowed_packet: MySQL cannot send it (raise max_allowed_packet, or shorten the " +
+  "row's texts)";
 
 /** A row MySQL could not send whole (larger than max_allowed_packet): rejected, known by its id alone. */
 export function tooLargeRow(row: SourceRow): RejectedRow {
@@ -169,7 +199,10 @@ export function amountProblem(column: string, value: unknown): string {
   const text = String(value).trim();
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   if (WHOLE_TEXT.test(text) || (typeof value === 'number' && Number.isInteger(value)))
-    return `${column} ${shown} is beyond ±${formatWon(MAX_AMOUNT)} won, the largest amount earlypay stores and sums exactly`;
+    return (
+      `${column} ${shown} is beyond ±${formatWon(MAX_AMOUNT)} won, the largest amount earlypay stores and sums ` +
+      `exactly`
+    );
   if (FRACTION.test(text) || (typeof value === 'number' && Number.isFinite(value)))
     return `${column} ${shown} is not a whole number of won`;
   return `${column} ${JSON.stringify(shown)} is not a number of won`;
@@ -201,12 +234,12 @@ function textOrNull(value: unknown): string | null {
   return String(value);
 }
 
-/** A text column as the document takes it: its bytes when it was read as bytes (source/utf8Text.ts). */
+/** A text column as the document takes it: its bytes when it was read as bytes (codec/utf8Text.ts). */
 function sourceText(value: unknown): SourceText | null {
   return value instanceof Utf8Text ? value : textOrNull(value);
 }
 
-/** A counted sale (SPEC §5): not canceled and a positive amount. */
+/** A counted sale (docs/contract.md §5): not canceled and a positive amount. */
 export function isCountedSale(sale: { is_canceled: boolean; amount_sale: number }): boolean {
   return !sale.is_canceled && sale.amount_sale > 0;
 }
@@ -222,7 +255,9 @@ function gramsOf(r: { remark?: unknown; result_msg?: unknown; raw_data?: unknown
   return textGrams([sourceText(r.remark), sourceText(r.result_msg), sourceText(r.raw_data)]);
 }
 
-/** A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices. */
+/**
+ * A stored sale document with its `text_grams` (re)computed, and its `text_bytes`: setup's upgrade of older indices.
+ */
 export function withTextGrams(doc: Record<string, unknown>): Record<string, unknown> {
   const grammed = { ...doc, text_grams: gramsOf(doc) };
   return { ...grammed, text_bytes: textBytesOf(grammed) };
@@ -249,19 +284,6 @@ export interface MapOptions {
   deferTextGrams?: boolean;
 }
 
-/** The last `will_deposited_at` read, and its reading. */
-let lastDeposited: { text: unknown; timeZone: string; reading: WallClockReading | null } = {
-  text: undefined,
-  timeZone: '',
-  reading: null,
-};
-
-function readDeposited(text: string | null, timeZone: string): WallClockReading | null {
-  if (text !== lastDeposited.text || timeZone !== lastDeposited.timeZone)
-    lastDeposited = { text, timeZone, reading: readWallClock(text, timeZone) };
-  return lastDeposited.reading;
-}
-
 /** Per zone, the first instant of the first supported day and the first after the last one, as wall clock there. */
 const supportedInstants = new Map<string, [number, number]>();
 
@@ -271,12 +293,16 @@ function withinSupportedDates(ms: number, timeZone: string): boolean {
   if (!bounds) {
     const first = wallClockToInstant(`${FIRST_BUSINESS_DAY} 00:00:00`, timeZone)!.getTime();
     const after = wallClockToInstant(`${LAST_BUSINESS_DAY} 23:59:59`, timeZone)!.getTime() + 1_000;
-    supportedInstants.set(timeZone, (bounds = [first, after]));
+    bounds = [first, after];
+    supportedInstants.set(timeZone, bounds);
   }
   return ms >= bounds[0] && ms < bounds[1];
 }
 
-/** A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it (source/query.ts). */
+/**
+ * A row as its sales document, or why it is rejected; `fingerprint` is the row's when it was read with it
+ * (source/query.ts).
+ */
 export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: number): MappedRow {
   const codes: RejectReason[] = [];
   const id = idString(row.id);
@@ -315,10 +341,9 @@ export function mapSourceRow(row: SourceRow, opts: MapOptions, fingerprint?: num
     };
   }
 
-  // A row never updated has created = modified, and rows read together share their settlement
-  // times (midnights): those readings are the ones made already, not new conversions.
+  // A row never updated has created = modified: that reading is the one made already.
   const created = row.created === row.modified ? modified : readWallClock(row.created, opts.sourceTz);
-  const deposited = readDeposited(row.will_deposited_at, opts.sourceTz);
+  const deposited = readWallClock(row.will_deposited_at, opts.sourceTz);
   const isCanceled = Number(row.is_canceled) === 1;
   const doc: SaleDocument = {
     id,

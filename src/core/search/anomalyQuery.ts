@@ -1,5 +1,5 @@
 /**
- * The request behind `anomalies list` (SPEC §6): filters on rule, store, business day and
+ * The request behind `anomalies list` (docs/contract.md §6): filters on rule, store, business day and
  * status; newest sale first. Pure, like salesQuery.
  */
 import type { estypes } from '@elastic/elasticsearch';

@@ -1,5 +1,5 @@
 /**
- * The requests behind `search daily` and `search weekly` (SPEC §6). Pure, like salesQuery.
+ * The requests behind `search daily` and `search weekly` (docs/contract.md §6). Pure, like salesQuery.
  * Daily documents are found by `date`, weekly ones by the day their window ends (`end_date`).
  */
 import type { estypes } from '@elastic/elasticsearch';

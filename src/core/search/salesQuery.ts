@@ -1,5 +1,5 @@
 /**
- * Building the Elasticsearch request for `search sales` (SPEC §6). Pure: no I/O, so every
+ * Building the Elasticsearch request for `search sales` (docs/contract.md §6). Pure: no I/O, so every
  * filter, the sort allow-list and the handling of hostile user text are unit-tested.
  *
  * User text never reaches a query parser as syntax: `--text` becomes a `multi_match`
@@ -10,7 +10,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { ID_NUMBER, NUMERIC_IDS, definitionOf } from '../es/indices';
 import { UsageError, quoted } from '../errors';
 import { LONG_SALE_FIELDS } from '../sales/saleDocument';
-import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from './hangulGrams';
+import { TEXT_GRAMS_FIELD, hangulWordQuery, hangulWords, withoutHangul } from '../sales/hangulGrams';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -35,7 +35,10 @@ export interface SearchPlan {
   longFields?: string[];
 }
 
-/** Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT), but the search-only n-grams. */
+/**
+ * Every field of the sales mapping, in mapping order (the default output columns minus SALES_HIDDEN_BY_DEFAULT), but
+ * the search-only n-grams.
+ */
 export const SALES_FIELDS: readonly string[] = Object.keys(definitionOf('sales').mappings.properties ?? {}).filter(
   (f) => f !== TEXT_GRAMS_FIELD,
 );
@@ -299,7 +302,8 @@ export function salesFilterClauses(f: SalesFilter): {
     const words = countTextWords(f.text);
     if (words > MAX_TEXT_WORDS || f.text.length > MAX_TEXT_LENGTH) {
       throw new UsageError(
-        `--text has ${words.toLocaleString('en-US')} words (${f.text.length.toLocaleString('en-US')} characters); at most ${MAX_TEXT_WORDS} words and ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters`,
+        `--text has ${words.toLocaleString('en-US')} words (${f.text.length.toLocaleString('en-US')} characters); at ` +
+          `most ${MAX_TEXT_WORDS} words and ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters`,
         'search for a few distinctive words; every one of them must occur',
       );
     }

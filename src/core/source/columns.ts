@@ -1,6 +1,6 @@
 /**
  * How earlypay reads each column of the source table, whatever type the table gives it: the role
- * a column plays in a sale (SPEC §3), which MySQL types can carry that role, and how a value of
+ * a column plays in a sale (docs/contract.md §3), which MySQL types can carry that role, and how a value of
  * such a type is written as its canonical text — the text the row's encoding (fingerprint.ts) is
  * made of, in SQL and in JavaScript alike. A representation that changes no value has one
  * canonical text: INT 16800 and DECIMAL 16800.00 are `16800`, DATETIME and DATETIME(3)
@@ -199,7 +199,9 @@ export function columnReading(role: ColumnRole, c: ColumnInfo, zone?: SessionZon
       if (family === 'timestamp') {
         if (zone && zone.sessionOffsetMinutes !== zone.sourceOffsetMinutes)
           return no(
-            `${c.columnType} values are shown in the MySQL session's time zone (UTC${offsetText(zone.sessionOffsetMinutes)}), not in the source time zone ${zone.sourceTz} (UTC${offsetText(zone.sourceOffsetMinutes)})`,
+            `${c.columnType} values are shown in the MySQL session's time zone ` +
+              `(UTC${offsetText(zone.sessionOffsetMinutes)}), not in the source time zone ${zone.sourceTz} ` +
+              `(UTC${offsetText(zone.sourceOffsetMinutes)})`,
           );
         return { readable: true, form: (c.fsp ?? 0) > 0 ? 'fraction' : 'as-is' };
       }
@@ -214,7 +216,8 @@ export function columnReading(role: ColumnRole, c: ColumnInfo, zone?: SessionZon
 
 function offsetText(minutes: number): string {
   const abs = Math.abs(minutes);
-  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  const hours = String(Math.floor(abs / 60)).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${hours}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 const TRIM_FRACTION = (expr: string): string => `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${expr}))`;

@@ -8,7 +8,8 @@
 import type { Pool, PoolConnection, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import type { Query } from 'mysql2';
 import { RunFailedError, describeFailure } from '../errors';
-import { MYSQL_TIMEOUT, mysqlFailureHint } from '../failures';
+import { MYSQL_TIMEOUT, mysqlFailureHint } from '../errors';
+import { decodeColumns, fingerprintOf, type ColumnKind } from '../codec/rowEncoding';
 import { zoneOffsetMinutes } from '../time/businessDay';
 import {
   COLUMN_ROLES,
@@ -18,7 +19,7 @@ import {
   type SessionZone,
   type ValueForm,
 } from './columns';
-import { columnKinds, decodeSourceRow, fingerprintOf, rowEncodingSql, type ColumnKind } from './fingerprint';
+import { columnKinds, rowEncodingSql } from './fingerprint';
 import { SOURCE_COLUMNS, type SourceRow } from './row';
 
 export async function sourceQuery<T = RowDataPacket[]>(
@@ -115,7 +116,8 @@ export function sourceTableOf(described: SourceColumns): SourceTable {
   if (bad)
     throw new RunFailedError(
       `source table ${name}: column ${bad.column}: ${bad.why}; earlypay stopped before writing anything`,
-      'restore the column (or point EARLYPAY_TABLE at a view with the columns of SPEC §3); `earlypay doctor` shows the schema',
+      'restore the column (or point EARLYPAY_TABLE at a view with the columns of docs/contract.md §3); `earlypay ' +
+        'doctor` shows the schema',
     );
   const forms = new Map<string, ValueForm>();
   for (const [column, reading] of described.readings) if (reading.readable) forms.set(column, reading.form);
@@ -166,8 +168,8 @@ export async function describeSourceTable(
 
 /**
  * A page of source rows, each made a SourceRow only when asked for: a page waits (read ahead,
- * or for a free bulk request) while the one before is written, and 2,000 rows of column strings
- * waiting were what garbage collection copied and promoted (bench/RESULTS.md).
+ * or for a free bulk request) while the one before is written, and rows of column strings waiting
+ * are what garbage collection copies (docs/performance.md "Rows read as their encoding").
  */
 export interface RowPage {
   readonly length: number;
@@ -206,7 +208,7 @@ export class EncodedRows implements RowPage {
       const key = this.key(i);
       return sourceRowOf(SOURCE_COLUMNS.map((c) => (c === 'id' ? key.id : c === 'modified' ? key.modified : null)));
     }
-    const values = decodeSourceRow(encoding, this.kinds);
+    const values = decodeColumns(encoding, this.kinds);
     if (!values)
       throw new RunFailedError(
         `MySQL: reading ${this.table} failed: row ${i + 1} of a page came back in a form earlypay cannot read`,
@@ -261,7 +263,7 @@ export const ROW_OVERHEAD_BYTES = 200;
  * Every source column of the rows `<rest>` selects (`WHERE … ORDER BY … LIMIT …`), as
  * SourceRow describes them (the pool's options, source/mysql.ts: DATETIMEs and BIGINTs as
  * strings). Each row arrives as one Buffer, its canonical encoding (mysql2's `typeCast: false`),
- * decoded when the row is asked for (decodeSourceRow); a row too large for MySQL to encode
+ * decoded when the row is asked for (decodeColumns); a row too large for MySQL to encode
  * (larger than max_allowed_packet) arrives as its key alone.
  *
  * Bounded by bytes as well as by the LIMIT: the rows stream in, and once they hold `maxBytes`
@@ -378,7 +380,10 @@ export async function readRowsById(pool: Pool, source: SourceTable, ids: string[
   return out;
 }
 
-/** The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive), in table order. */
+/**
+ * The table's columns as information_schema describes them, by name in lower case (MySQL's names are case-insensitive),
+ * in table order.
+ */
 export async function sourceColumnInfo(pool: Pool, table: string): Promise<Map<string, ColumnInfo>> {
   const rows = await sourceQuery(
     pool,

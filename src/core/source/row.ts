@@ -1,4 +1,4 @@
-import type { SourceText, Utf8Text } from './utf8Text';
+import type { SourceText, Utf8Text } from '../codec/utf8Text';
 
 /**
  * A row of `platform_sales` exactly as mysql2 returns it with `dateStrings: true`:

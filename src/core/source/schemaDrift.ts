@@ -78,7 +78,8 @@ export function diffSchema(recorded: readonly RecordedColumn[], now: SourceColum
       from: old.column_type,
       readable: !needed,
       text: needed
-        ? `column ${old.name} (${typeText(old)}) is gone${renamed ? ` (renamed to ${renamed.name}?)` : ''}: earlypay reads it for every sale`
+        ? `column ${old.name} (${typeText(old)}) is gone${renamed ? ` (renamed to ${renamed.name}?)` : ''}: earlypay ` +
+          `reads it for every sale`
         : `column ${old.name} is gone: earlypay does not read it`,
     });
   }
@@ -120,5 +121,8 @@ export function diffSchema(recorded: readonly RecordedColumn[], now: SourceColum
 /** The one line a run prints (and doctor shows) for a list of changes. */
 export function schemaChangeLine(table: string, changes: readonly SchemaChange[]): string {
   const stops = changes.some((c) => !c.readable);
-  return `source table ${table} changed since the last run: ${changes.map((c) => c.text).join('; ')}${stops ? '' : ' (carried on)'}`;
+  return (
+    `source table ${table} changed since the last run: ` +
+    `${changes.map((c) => c.text).join('; ')}${stops ? '' : ' (carried on)'}`
+  );
 }

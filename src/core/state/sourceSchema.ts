@@ -8,23 +8,8 @@
 import type { Pool } from 'mysql2/promise';
 import { RunFailedError } from '../errors';
 import { inspectSourceColumns, sourceTableOf, unreadableColumns, type SourceTable } from '../source/query';
-import {
-  diffSchema,
-  recordedColumns,
-  schemaChangeLine,
-  type RecordedColumn,
-  type SchemaChange,
-} from '../source/schemaDrift';
+import { diffSchema, recordedColumns, schemaChangeLine, type SchemaChange } from '../source/schemaDrift';
 import type { StateStore } from './store';
-
-/** What the state index keeps about the source table (`schema:source:<table>`). */
-export interface RecordedSchema {
-  columns: RecordedColumn[];
-  recorded_at: string;
-  run_id: string;
-  /** The last change a run found: what `doctor` shows. */
-  last_change?: { at: string; run_id: string; line: string; changes: SchemaChange[] };
-}
 
 export interface SchemaWatch {
   /** The table as this run reads it. */
@@ -63,7 +48,8 @@ export async function watchSourceSchema(deps: WatchDeps): Promise<SchemaWatch> {
     );
     throw new RunFailedError(
       `${reasons.join('; ')}; earlypay stopped before writing or withdrawing anything`,
-      'restore the column or its type (or point EARLYPAY_TABLE at a view with the columns of SPEC §3) and run again; `earlypay doctor` shows the schema',
+      'restore the column or its type (or point EARLYPAY_TABLE at a view with the columns of docs/contract.md §3) ' +
+        'and run again; `earlypay doctor` shows the schema',
     );
   }
   const source = sourceTableOf(described);

@@ -10,7 +10,16 @@ import type { Client } from '@elastic/elasticsearch';
 import { writeBulk, type BulkOp } from '../es/bulkWrite';
 import { streamHits } from '../es/pager';
 import { LockLostError } from '../errors';
-import type { RecordedSchema } from './sourceSchema';
+import type { RecordedColumn, SchemaChange } from '../source/schemaDrift';
+
+/** What the state index keeps about the source table (`schema:source:<table>`). */
+export interface RecordedSchema {
+  columns: RecordedColumn[];
+  recorded_at: string;
+  run_id: string;
+  /** The last change a run found: what `doctor` shows. */
+  last_change?: { at: string; run_id: string; line: string; changes: SchemaChange[] };
+}
 
 /** A run's withdrawals, for the mass-withdrawal guard's rolling count. */
 export interface WithdrawalRecord {
@@ -218,6 +227,7 @@ export class StateStore {
 
 function checkpointMoved(): LockLostError {
   return new LockLostError(
-    'the ingest checkpoint was moved by another run while this one held the lock: it lost its lock (see `earlypay doctor`), and stopped without moving it',
+    'the ingest checkpoint was moved by another run while this one held the lock: it lost its lock (see `earlypay ' +
+      'doctor`), and stopped without moving it',
   );
 }

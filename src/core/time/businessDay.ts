@@ -1,20 +1,20 @@
 /**
  * Business-day arithmetic. A business day is the calendar day of `sold_at` in the business
- * time zone (SPEC §5). DATETIME columns are wall-clock strings in the *source* time zone;
+ * time zone (docs/contract.md §5). DATETIME columns are wall-clock strings in the *source* time zone;
  * documents carry ISO 8601 with an explicit offset.
  */
 import { TZDate, tz, tzOffset } from '@date-fns/tz';
-// One module each: date-fns' index loads all of its ~250 functions, 120 ms of CPU at every start.
+// One module each: date-fns' index loads all of its functions at every start (docs/performance.md "Small things").
 import { format } from 'date-fns/format';
 import { isValid } from 'date-fns/isValid';
 import { parse } from 'date-fns/parse';
 import { parseISO } from 'date-fns/parseISO';
+import { isPlainWallClock, isoOfPlainWallClock, wallClockAsUtcMs } from '../codec/dateText';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const WALL_CLOCK_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
 /**
- * The supported days (README "Limits"), one range for every command: the days a user may name,
+ * The supported days (docs/configuration.md "Limits"), one range for every command: the days a user may name,
  * and the days ingest accepts a sale on (a sale dated outside them, or a row modified outside
  * them, is rejected with that reason), so nothing in the indices lies beyond what a command can
  * ask for. Card sales of this platform start long after 2000; the upper end keeps every year
@@ -50,7 +50,10 @@ const offsetCache = new Map<string, Map<number, number | null>>();
 /** The zone's offset in minutes at an instant (ms since the epoch). */
 function offsetMinutesAt(ms: number, timeZone: string): number {
   let zone = offsetCache.get(timeZone);
-  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  if (!zone) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
   const quarter = Math.floor(ms / QUARTER_HOUR_MS);
   let offset = zone.get(quarter);
   if (offset === undefined) {
@@ -91,54 +94,6 @@ function steadyOffset(ms: number, timeZone: string): number | undefined {
   return Number.isInteger(offset) ? offset : undefined;
 }
 
-/** Digits s[from..to) as a number, or -1. */
-function digitsAt(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-/** The six numbers of the wall-clock DATETIME read last (wallClockFieldsOf): no array per reading. */
-const FIELDS = new Int32Array(6);
-
-/**
- * Reads the six numbers of a wall-clock DATETIME into FIELDS; false when it is not one. Ingest
- * reads four per row, nearly all exactly 'YYYY-MM-DD HH:MM:SS', so that form is read by
- * position; anything else goes through the regex.
- */
-function wallClockFieldsOf(text: string): boolean {
-  if (
-    text.length === 19 &&
-    text[4] === '-' &&
-    text[7] === '-' &&
-    (text[10] === ' ' || text[10] === 'T') &&
-    text[13] === ':' &&
-    text[16] === ':'
-  ) {
-    FIELDS[0] = digitsAt(text, 0, 4);
-    FIELDS[1] = digitsAt(text, 5, 7);
-    FIELDS[2] = digitsAt(text, 8, 10);
-    FIELDS[3] = digitsAt(text, 11, 13);
-    FIELDS[4] = digitsAt(text, 14, 16);
-    FIELDS[5] = digitsAt(text, 17, 19);
-    return !FIELDS.includes(-1);
-  }
-  const m = WALL_CLOCK_RE.exec(text.trim());
-  if (!m) return false;
-  for (let i = 0; i < 6; i++) FIELDS[i] = Number(m[i + 1]);
-  return true;
-}
-
-/** Days in a month of the proleptic Gregorian calendar (as JavaScript dates count them). */
-function daysInMonth(y: number, mo: number): number {
-  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
-}
-
 /** A wall-clock DATETIME read in a zone: the instant, and the same time written as ISO 8601 with the zone's offset. */
 export interface WallClockReading {
   /** The instant, ms since the epoch. */
@@ -149,34 +104,33 @@ export interface WallClockReading {
 
 const suffixes = new Map<number, string>();
 
-/** The zone's offset (minutes) the last wallClockMs found steady around its instant; undefined when it went the exact way. */
-let steadyOffsetRead: number | undefined;
-
 /**
- * The instant (ms since the epoch) of a wall-clock DATETIME text in `timeZone`, or null (see
- * readWallClock). Where the zone's offset is steady for 15 hours either side, the instant is
- * the wall clock less that offset (left in steadyOffsetRead); elsewhere TZDate decides.
+ * The zone's offset (minutes) around the instant of a wall clock read as UTC (`asUtc`), when it
+ * is steady for 15 hours either side: then the local time exists once, at this offset, and its
+ * instant is `asUtc` less it. Undefined near a transition (TZDate decides there: exactInstant).
  */
-function wallClockMs(text: string, timeZone: string): number | null {
-  steadyOffsetRead = undefined;
-  if (!wallClockFieldsOf(text)) return null;
-  const y = FIELDS[0]!,
-    mo = FIELDS[1]!,
-    d = FIELDS[2]!,
-    h = FIELDS[3]!,
-    mi = FIELDS[4]!,
-    s = FIELDS[5]!;
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+function steadyOffsetAround(asUtc: number, timeZone: string): number | undefined {
   const before = steadyOffset(asUtc - WIDEST_OFFSET_MS, timeZone);
-  if (before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone)) {
-    // No transition anywhere near: the local time exists once, at this offset.
-    steadyOffsetRead = before;
-    return asUtc - before * 60_000;
-  }
-  const date = new TZDate(y, mo - 1, d, h, mi, s, timeZone);
-  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
+  return before !== undefined && before === steadyOffset(asUtc + WIDEST_OFFSET_MS, timeZone) ? before : undefined;
+}
+
+/** The instant of a wall clock (read as UTC: `asUtc`) in `timeZone` by TZDate; null for a local time that is not. */
+function exactInstant(asUtc: number, timeZone: string): number | null {
+  const f = new Date(asUtc);
+  const y = f.getUTCFullYear();
+  const mo = f.getUTCMonth();
+  const d = f.getUTCDate();
+  const date = new TZDate(y, mo, d, f.getUTCHours(), f.getUTCMinutes(), f.getUTCSeconds(), timeZone);
+  if (date.getFullYear() !== y || date.getMonth() !== mo || date.getDate() !== d) return null;
   return date.getTime();
+}
+
+/** The instant (ms since the epoch) of a wall-clock DATETIME text in `timeZone`, or null (see readWallClock). */
+function wallClockMs(text: string, timeZone: string): number | null {
+  const asUtc = wallClockAsUtcMs(text);
+  if (asUtc === null) return null;
+  const offset = steadyOffsetAround(asUtc, timeZone);
+  return offset === undefined ? exactInstant(asUtc, timeZone) : asUtc - offset * 60_000;
 }
 
 /**
@@ -189,76 +143,21 @@ function wallClockMs(text: string, timeZone: string): number | null {
 export function readWallClock(value: string | null | undefined, timeZone: string): WallClockReading | null {
   if (value == null) return null;
   const text = String(value);
-  const ms = wallClockMs(text, timeZone);
-  if (ms === null) return null;
-  const offset = steadyOffsetRead;
-  if (offset === undefined || text.length !== 19) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
-  let suffix = suffixes.get(offset);
-  if (suffix === undefined) suffixes.set(offset, (suffix = offsetSuffix(offset)));
-  return { ms, iso: isoText(text, suffix) };
-}
-
-/**
- * `YYYY-MM-DDTHH:MM:SS` and the offset suffix ('Z' or '+09:00') from a 19-character wall-clock
- * text whose digits wallClockFieldsOf checked: one flat string made at once. Slicing and joining
- * made four strings, the last a rope the serializer flattened into a fifth; with four readings a
- * row, that was the largest allocation of an ingest (a sixth of its bytes).
- */
-function isoText(t: string, suffix: string): string {
-  // Every character an argument of its own: an array spread into the call cost more than the strings saved.
-  const c = (i: number): number => t.charCodeAt(i);
-  if (suffix.length === 1) {
-    return String.fromCharCode(
-      c(0),
-      c(1),
-      c(2),
-      c(3),
-      0x2d,
-      c(5),
-      c(6),
-      0x2d,
-      c(8),
-      c(9),
-      0x54,
-      c(11),
-      c(12),
-      0x3a,
-      c(14),
-      c(15),
-      0x3a,
-      c(17),
-      c(18),
-      0x5a,
-    );
+  const asUtc = wallClockAsUtcMs(text);
+  if (asUtc === null) return null;
+  const offset = steadyOffsetAround(asUtc, timeZone);
+  if (offset === undefined) {
+    const ms = exactInstant(asUtc, timeZone);
+    return ms === null ? null : { ms, iso: toOffsetIso(new Date(ms), timeZone) };
   }
-  const o = (i: number): number => suffix.charCodeAt(i);
-  return String.fromCharCode(
-    c(0),
-    c(1),
-    c(2),
-    c(3),
-    0x2d,
-    c(5),
-    c(6),
-    0x2d,
-    c(8),
-    c(9),
-    0x54,
-    c(11),
-    c(12),
-    0x3a,
-    c(14),
-    c(15),
-    0x3a,
-    c(17),
-    c(18),
-    o(0),
-    o(1),
-    o(2),
-    o(3),
-    o(4),
-    o(5),
-  );
+  const ms = asUtc - offset * 60_000;
+  if (!isPlainWallClock(text)) return { ms, iso: toOffsetIso(new Date(ms), timeZone) };
+  let suffix = suffixes.get(offset);
+  if (suffix === undefined) {
+    suffix = offsetSuffix(offset);
+    suffixes.set(offset, suffix);
+  }
+  return { ms, iso: isoOfPlainWallClock(text, suffix) };
 }
 
 /**
@@ -275,7 +174,7 @@ export function wallClockToInstant(value: string | null | undefined, timeZone: s
  * ISO 8601 with the offset of `timeZone`, second precision: 2024-05-01T13:05:00+09:00. Where the
  * zone's offset is not whole minutes (local mean time before a zone adopted standard time: Seoul
  * was +08:27:52 until 1908), the offset cannot be written in ISO 8601's ±HH:MM, and the instant is
- * written in UTC instead (…Z): the same instant, exactly. Every supported day (README "Limits")
+ * written in UTC instead (…Z): the same instant, exactly. Every supported day (docs/configuration.md "Limits")
  * has whole-minute offsets in every zone of the tz database.
  */
 export function toOffsetIso(instant: Date, timeZone: string): string {

@@ -1,6 +1,6 @@
 /**
  * `anomalies scan | list | resolve | rules` against the real Elasticsearch. Scan results are
- * compared with the rules of SPEC §5 written out again in plain TypeScript below (not the
+ * compared with the rules of docs/contract.md §5 written out again in plain TypeScript below (not the
  * production rule functions), on hand-made cases and on a random data set.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ async function setWeekly(entries: [string, number][]): Promise<void> {
 async function scan(from = FROM, to = TO, extra: string[] = []) {
   const r = await world.cli(['anomalies', 'scan', '--from', from, '--to', to, '--json', ...extra], { now: NOW });
   if (r.code !== 0) throw new Error(`scan failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, any>;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
 async function anomaliesInRange(from = FROM, to = TO): Promise<Map<string, AnomalyDocument>> {
@@ -85,15 +85,18 @@ beforeAll(async () => {
     row({ id: 3, amount_sale: 10_000, amount_fee: 300, amount_deposit: 9_000 }), // DEPOSIT_MISMATCH
     row({ id: 4, amount_sale: 10_000, amount_fee: 5_000, amount_deposit: 5_000 }), // FEE_RATE_OUT_OF_RANGE
     row({ id: 5, amount_sale: 0, amount_fee: 0, amount_deposit: 0 }), // NON_POSITIVE_AMOUNT
-    row({ id: 6, card_number: '1234-56**-****-0006', will_deposited_at: '2024-05-01 00:00:00' }), // SETTLEMENT_BEFORE_SALE
+    // SETTLEMENT_BEFORE_SALE
+    row({ id: 6, card_number: '1234-56**-****-0006', will_deposited_at: '2024-05-01 00:00:00' }),
     row({ id: 7, amount_sale: 50_000, is_canceled: 1 }), // canceled: not counted, nothing
     row({ id: 8, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:00:00' }),
-    row({ id: 9, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:01:00', is_canceled: 1 }), // canceled: not ranked
+    // canceled: not ranked
+    row({ id: 9, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:01:00', is_canceled: 1 }),
     row({ id: 10, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:05:00' }),
     row({ id: 11, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:10:00' }), // 3rd: REPEATED_AMOUNT
     row({ id: 12, card_number: R, amount_sale: 5_000, sold_at: '2024-05-02 13:10:00' }), // 4th (same time, higher id)
     row({ id: 13, sold_at: '2024-05-04 12:00:00', modified: '2024-05-03 10:00:00' }), // SALE_IN_FUTURE at NOW
-    row({ id: 14, store_id: 51, amount_sale: 1_000_000, amount_fee: 30_000, amount_deposit: 970_000 }), // no baseline: no flag
+    // no baseline: no flag
+    row({ id: 14, store_id: 51, amount_sale: 1_000_000, amount_fee: 30_000, amount_deposit: 970_000 }),
     row({ id: 15, sold_at: '2024-05-03 09:00:00', amount_sale: 17_000 }), // OVER (baseline 8,000 for 05-03)
     row({ id: 16, amount_sale: 12_000 }), // clean, but stored with stale flags below
     row({ id: 17, sold_at: '2024-05-10 09:00:00', amount_sale: 12_000 }), // outside the range, stale anomaly kept

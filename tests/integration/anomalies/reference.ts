@@ -1,5 +1,5 @@
 /**
- * The anomaly rules (SPEC §5, default thresholds) written out again in plain TypeScript, not with
+ * The anomaly rules (docs/contract.md §5, default thresholds) written out again in plain TypeScript, not with
  * the production rule functions: the sales the anomaly, fault and chaos tests expect flagged.
  */
 import type { AnomalyDocument } from '../../../src/core/rules/rules';
@@ -7,7 +7,10 @@ import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import { shiftDay } from '../../../src/core/time/businessDay';
 import type { TestWorld } from '../../support';
 
-/** The ids of the counted sales from the 3rd of each group (store, card, business day, amount), ordered by sold_at then id. */
+/**
+ * The ids of the counted sales from the 3rd of each group (store, card, business day, amount), ordered by sold_at then
+ * id.
+ */
 export function repeatedIds(docs: SaleDocument[]): Set<string> {
   const groups = new Map<string, SaleDocument[]>();
   for (const d of docs) {
@@ -18,12 +21,15 @@ export function repeatedIds(docs: SaleDocument[]): Set<string> {
   const out = new Set<string>();
   for (const g of groups.values()) {
     g.sort((a, b) => Date.parse(a.sold_at) - Date.parse(b.sold_at) || Number(BigInt(a.id) - BigInt(b.id)));
-    g.slice(2).forEach((d) => out.add(d.id));
+    for (const d of g.slice(2)) out.add(d.id);
   }
   return out;
 }
 
-/** The REPEATED_AMOUNT flags the rule expects over a world's sales as they are, and those on the sales and as anomaly documents. */
+/**
+ * The REPEATED_AMOUNT flags the rule expects over a world's sales as they are, and those on the sales and as anomaly
+ * documents.
+ */
 export async function repeatedAmountFlags(
   world: TestWorld,
 ): Promise<{ expected: string[]; onSales: string[]; documents: string[] }> {

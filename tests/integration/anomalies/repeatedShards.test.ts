@@ -89,53 +89,57 @@ describe.each([
   });
   afterAll(() => world.stop());
 
-  it('flags exactly the 3rd and later counted sales of every group, and unflags them when a group shrinks', async () => {
-    const settle = (): ReturnType<typeof settleRepeatedAmounts> =>
-      settleRepeatedAmounts(
-        {
-          client: world.es,
-          names: world.names,
-          repeatedAmountFrom: 3,
-          now: () => new Date('2024-05-05T00:00:00Z'),
-          groupsPerQuery,
-        },
-        DAYS,
-      );
-    if (groupsPerQuery === 20) {
-      // The hazard is real on this index: the shards' lists, cut at 20 × 1.5 + 10 keys, leave out groups.
-      const res = await world.es.search({
-        index: world.names.sales,
-        size: 0,
-        query: { term: { sale_date: DAYS[0] } },
-        aggs: { k: { terms: { field: 'repeat_key', min_doc_count: 3, size: 20 } } },
-      });
-      const agg = res.aggregations!.k as estypes.AggregationsStringTermsAggregate;
-      expect(agg.doc_count_error_upper_bound).toBeGreaterThan(0);
-      expect((agg.buckets as unknown[]).length).toBeLessThan(3); // of the groups of 3, 4 and 5
-    }
-    const expected = [...repeatedIds(docs)].sort();
-    expect(expected).toHaveLength(DAYS.length * (1 + 2 + 2)); // per day: 1 of the group of 3, 2 of 4, 2 of 5 (4 counted)
-    const first = await settle();
-    expect(first).toMatchObject({ flagged: expected.length, newlyFlagged: expected.length, unflagged: 0 });
-    expect(await flagged(world)).toEqual({ sales: expected, anomalies: expected });
+  it(
+    'flags exactly the 3rd and later counted sales of ' + 'every group, and unflags them when a group shrinks',
+    async () => {
+      const settle = (): ReturnType<typeof settleRepeatedAmounts> =>
+        settleRepeatedAmounts(
+          {
+            client: world.es,
+            names: world.names,
+            repeatedAmountFrom: 3,
+            now: () => new Date('2024-05-05T00:00:00Z'),
+            groupsPerQuery,
+          },
+          DAYS,
+        );
+      if (groupsPerQuery === 20) {
+        // The hazard is real on this index: the shards' lists, cut at 20 × 1.5 + 10 keys, leave out groups.
+        const res = await world.es.search({
+          index: world.names.sales,
+          size: 0,
+          query: { term: { sale_date: DAYS[0] } },
+          aggs: { k: { terms: { field: 'repeat_key', min_doc_count: 3, size: 20 } } },
+        });
+        const agg = res.aggregations!.k as estypes.AggregationsStringTermsAggregate;
+        expect(agg.doc_count_error_upper_bound).toBeGreaterThan(0);
+        expect((agg.buckets as unknown[]).length).toBeLessThan(3); // of the groups of 3, 4 and 5
+      }
+      const expected = [...repeatedIds(docs)].sort();
+      // per day: 1 of the group of 3, 2 of 4, 2 of 5 (4 counted)
+      expect(expected).toHaveLength(DAYS.length * (1 + 2 + 2));
+      const first = await settle();
+      expect(first).toMatchObject({ flagged: expected.length, newlyFlagged: expected.length, unflagged: 0 });
+      expect(await flagged(world)).toEqual({ sales: expected, anomalies: expected });
 
-    // The group of 3 on the first day loses a sale (canceled): its 3rd is no longer repeated.
-    const group3 = docs.filter((d) => d.card_number === '9999-00**-****-01' && d.store_id === '50');
-    const canceled = (
-      await world.indexSales([
-        row({
-          id: Number(group3[0]!.id),
-          card_number: group3[0]!.card_number,
-          amount_sale: 7_000,
-          sold_at: '2024-05-02 10:00:00',
-          modified: '2024-05-02 11:00:00',
-          is_canceled: 1,
-        }),
-      ])
-    )[0]!;
-    const after = [...repeatedIds(docs.map((d) => (d.id === canceled.id ? canceled : d)))].sort();
-    expect(after).toHaveLength(expected.length - 1);
-    expect(await settle()).toMatchObject({ flagged: after.length, newlyFlagged: 0, unflagged: 1 });
-    expect(await flagged(world)).toEqual({ sales: after, anomalies: after });
-  });
+      // The group of 3 on the first day loses a sale (canceled): its 3rd is no longer repeated.
+      const group3 = docs.filter((d) => d.card_number === '9999-00**-****-01' && d.store_id === '50');
+      const canceled = (
+        await world.indexSales([
+          row({
+            id: Number(group3[0]!.id),
+            card_number: group3[0]!.card_number,
+            amount_sale: 7_000,
+            sold_at: '2024-05-02 10:00:00',
+            modified: '2024-05-02 11:00:00',
+            is_canceled: 1,
+          }),
+        ])
+      )[0]!;
+      const after = [...repeatedIds(docs.map((d) => (d.id === canceled.id ? canceled : d)))].sort();
+      expect(after).toHaveLength(expected.length - 1);
+      expect(await settle()).toMatchObject({ flagged: after.length, newlyFlagged: 0, unflagged: 1 });
+      expect(await flagged(world)).toEqual({ sales: after, anomalies: after });
+    },
+  );
 });

@@ -83,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(() => world.stop());
 
-/** SPEC §5 in SQL over the source table: `<id>:<RULE>` for every anomaly. */
+/** docs/contract.md §5 in SQL over the source table: `<id>:<RULE>` for every anomaly. */
 async function expectedFromSql(): Promise<string[]> {
   const counted = 'is_canceled = 0 AND amount_sale > 0';
   const q = async (rule: string, sql: string): Promise<string[]> =>
@@ -91,19 +91,24 @@ async function expectedFromSql(): Promise<string[]> {
   return [
     ...(await q(
       'OVER_WEEKLY_AOV',
-      `SELECT s.id FROM platform_sales s JOIN weekly_baseline b ON b.store_id = s.store_id AND b.end_date = DATE(s.sold_at) - INTERVAL 1 DAY WHERE s.is_canceled = 0 AND s.amount_sale > 0 AND s.amount_sale > 2 * b.unit_price`,
+      `SELECT s.id FROM platform_sales s JOIN weekly_baseline b ON b.store_id = s.store_id AND b.end_date = ` +
+        `DATE(s.sold_at) - INTERVAL 1 DAY WHERE s.is_canceled = 0 AND s.amount_sale > 0 AND s.amount_sale > 2 * ` +
+        `b.unit_price`,
     )),
     ...(await q(
       'REPEATED_AMOUNT',
-      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY store_id, card_number, DATE(sold_at), amount_sale ORDER BY sold_at, id) AS n FROM platform_sales WHERE ${counted}) r WHERE n >= 3`,
+      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY store_id, card_number, DATE(sold_at), amount_sale ` +
+        `ORDER BY sold_at, id) AS n FROM platform_sales WHERE ${counted}) r WHERE n >= 3`,
     )),
     ...(await q(
       'DEPOSIT_MISMATCH',
-      'SELECT id FROM platform_sales WHERE is_canceled = 0 AND amount_fee IS NOT NULL AND amount_deposit IS NOT NULL AND amount_deposit <> amount_sale - amount_fee',
+      'SELECT id FROM platform_sales WHERE is_canceled = 0 AND amount_fee IS NOT NULL AND amount_deposit IS NOT NULL ' +
+        'AND amount_deposit <> amount_sale - amount_fee',
     )),
     ...(await q(
       'FEE_RATE_OUT_OF_RANGE',
-      'SELECT id FROM platform_sales WHERE is_canceled = 0 AND amount_fee IS NOT NULL AND amount_sale > 0 AND (amount_fee / amount_sale < 0 OR amount_fee / amount_sale > 0.3)',
+      'SELECT id FROM platform_sales WHERE is_canceled = 0 AND amount_fee IS NOT NULL AND amount_sale > 0 AND ' +
+        '(amount_fee / amount_sale < 0 OR amount_fee / amount_sale > 0.3)',
     )),
     ...(await q('NON_POSITIVE_AMOUNT', 'SELECT id FROM platform_sales WHERE is_canceled = 0 AND amount_sale <= 0')),
     ...(await q('SETTLEMENT_BEFORE_SALE', 'SELECT id FROM platform_sales WHERE will_deposited_at < sold_at')),

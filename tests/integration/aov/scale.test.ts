@@ -1,6 +1,6 @@
 /**
  * Sizes the SQL scenario does not reach, on Elasticsearch 8: a store-day with 45,000 counted
- * sales from 41,000 distinct cards (past the 40,000 customers SPEC §5 asks to count exactly,
+ * sales from 41,000 distinct cards (past the 40,000 customers docs/contract.md §5 asks to count exactly,
  * and past one 20,000-bucket composite page), next to 30 ordinary stores, so the day's
  * customers are counted in several store slices; and a day with more stores than one page of
  * store totals. Sales are indexed with the real row mapper

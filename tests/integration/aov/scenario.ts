@@ -26,14 +26,16 @@ export const CRON_NOW = new Date(`2024-05-17T12:00:00${TZ_OFFSET}`);
 export const TODAY_AT_CRON = '2024-05-17';
 export const BIG_STORE = '900';
 /** A "today" after every day of the scenario: nothing is provisional. */
+/** Two digits, zero-padded: the parts of a wall-clock time. */
+const two = (n: number): string => String(n).padStart(2, '0');
 const NEVER = '9999-12-31';
 export const BIG_DAY = '2024-05-03';
 export const BIG_SALES = 12_000;
 export const BIG_CARDS = 10_500;
 
-/** SPEC §3's acceptance in plain SQL (independent of the product's own predicate). */
-export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL AND card_number IS NOT NULL
-    AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
+/** docs/contract.md §3 acceptance in plain SQL (independent of the product's own predicate). */
+export const ACCEPTED_ROWS_SQL = `id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL
+    AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01'`;
 
 export class AovScenario {
   readonly world: TestWorld;
@@ -77,7 +79,9 @@ export class AovScenario {
     };
   }
 
-  /** The initial rows: boundaries, night sales, cancellations, non-positive amounts, a busy store-day, noise, rejects. */
+  /**
+   * The initial rows: boundaries, night sales, cancellations, non-positive amounts, a busy store-day, noise, rejects.
+   */
   initialRows(): Partial<SourceRow>[] {
     const rows: Partial<SourceRow>[] = [];
     const s = (over: Partial<SourceRow> & { store_id: string | number; sold_at: string }) => rows.push(this.sale(over));
@@ -120,7 +124,7 @@ export class AovScenario {
     for (let i = 0; i < BIG_SALES; i++) {
       s({
         store_id: BIG_STORE,
-        sold_at: `${BIG_DAY} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
+        sold_at: `${BIG_DAY} ${two(i % 24)}:${two(i % 60)}:${two((i * 7) % 60)}`,
         card_number: `9400-00**-****-${String(i % BIG_CARDS).padStart(5, '0')}`,
         amount_sale: 1_000 + ((i * 37) % 50_000),
         is_canceled: i % 97 === 0 ? 1 : 0,
@@ -135,7 +139,7 @@ export class AovScenario {
       const r = rand(100);
       s({
         store_id: 201 + rand(25),
-        sold_at: `${date} ${String(rand(24)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}`,
+        sold_at: `${date} ${two(rand(24))}:${two(rand(60))}:${two(rand(60))}`,
         card_number: `5461-11**-****-${String(rand(300)).padStart(4, '0')}`,
         amount_sale: r === 0 ? 0 : r === 1 ? -1_000 : r === 2 ? 9_999_999 : 500 + rand(300_000),
         is_canceled: rand(12) === 0 ? 1 : 0,
@@ -169,25 +173,30 @@ export class AovScenario {
     await w.query(`UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 230`, [at(1)]);
     // A sale moved to another day: store 231's 05-07 sale now happened on 05-09.
     await w.query(
-      `UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = '2024-05-07 19:00:00'`,
+      `UPDATE platform_sales SET sold_at = '2024-05-09 08:30:00', modified = ? WHERE store_id = 231 AND sold_at = ` +
+        `'2024-05-07 19:00:00'`,
       [at(2)],
     );
     // The busy day: one single-sale customer canceled, one amount corrected.
     await w.query(
-      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-05000'`,
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = ? AND card_number = ` +
+        `'9400-00**-****-05000'`,
       [at(3), BIG_STORE],
     );
     await w.query(
-      `UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = '9400-00**-****-00001' ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET amount_sale = 123457, modified = ? WHERE store_id = ? AND card_number = ` +
+        `'9400-00**-****-00001' ORDER BY id LIMIT 1`,
       [at(4), BIG_STORE],
     );
     // A noise sale becomes non-positive, another one canceled.
     await w.query(
-      `UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET amount_sale = 0, modified = ? WHERE store_id = 210 AND is_canceled = 0 AND ` +
+        `amount_sale > 0 ORDER BY id LIMIT 1`,
       [at(5)],
     );
     await w.query(
-      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND amount_sale > 0 ORDER BY id LIMIT 1`,
+      `UPDATE platform_sales SET is_canceled = 1, modified = ? WHERE store_id = 215 AND is_canceled = 0 AND ` +
+        `amount_sale > 0 ORDER BY id LIMIT 1`,
       [at(6)],
     );
     // Late-inserted rows with old sold_at: a new customer at 101 and a store's first sale.
@@ -240,8 +249,9 @@ export class AovScenario {
    */
   async sqlDaily(lastDay: string, today = NEVER): Promise<Map<string, Omit<DailyDoc, 'computed_at'>>> {
     const counted = await this.world.query<Record<string, string | null>>(
-      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, SUM(amount_sale) AS total, COUNT(*) AS tx,
-              COUNT(DISTINCT BINARY TRIM(card_number)) AS customers, SUM(amount_sale) DIV COUNT(DISTINCT BINARY TRIM(card_number)) AS unit_price,
+      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day,
+              SUM(amount_sale) AS total, COUNT(*) AS tx, COUNT(DISTINCT BINARY TRIM(card_number)) AS customers,
+              SUM(amount_sale) DIV COUNT(DISTINCT BINARY TRIM(card_number)) AS unit_price,
               GROUP_CONCAT(DISTINCT platform ORDER BY platform SEPARATOR ',') AS platforms
          FROM platform_sales
         WHERE ${AovScenario.ACCEPTED} AND is_canceled = 0 AND amount_sale > 0 AND sold_at < DATE_ADD(?, INTERVAL 1 DAY)
@@ -249,7 +259,8 @@ export class AovScenario {
       [lastDay],
     );
     const canceled = await this.world.query<Record<string, string>>(
-      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, COUNT(*) AS n, SUM(amount_sale) AS amount
+      `SELECT CAST(store_id AS CHAR) AS store_id, DATE_FORMAT(sold_at, '%Y-%m-%d') AS day, COUNT(*) AS n,
+              SUM(amount_sale) AS amount
          FROM platform_sales WHERE ${AovScenario.ACCEPTED} AND is_canceled = 1 GROUP BY store_id, DATE(sold_at)`,
     );
     const cancels = new Map(canceled.map((c) => [`${c.store_id}:${c.day}`, c]));
@@ -276,10 +287,10 @@ export class AovScenario {
   /** Weekly figures per store for the window ending `end`, from the SQL daily figures; provisional from `today` on. */
   async sqlWeekly(end: string, today = NEVER): Promise<Map<string, Omit<WeeklyDoc, 'computed_at'>>> {
     const rows = await this.world.query<Record<string, string>>(
-      `SELECT store_id, DATE_FORMAT(DATE_SUB(?, INTERVAL 6 DAY), '%Y-%m-%d') AS start_date, SUM(total) AS total, SUM(customers) AS customers,
-              SUM(tx) AS tx, COUNT(*) AS days, SUM(total) DIV SUM(customers) AS unit_price
-         FROM (SELECT CAST(store_id AS CHAR) AS store_id, DATE(sold_at) AS day, SUM(amount_sale) AS total, COUNT(*) AS tx,
-                      COUNT(DISTINCT BINARY TRIM(card_number)) AS customers
+      `SELECT store_id, DATE_FORMAT(DATE_SUB(?, INTERVAL 6 DAY), '%Y-%m-%d') AS start_date, SUM(total) AS total,
+              SUM(customers) AS customers, SUM(tx) AS tx, COUNT(*) AS days, SUM(total) DIV SUM(customers) AS unit_price
+         FROM (SELECT CAST(store_id AS CHAR) AS store_id, DATE(sold_at) AS day, SUM(amount_sale) AS total,
+                      COUNT(*) AS tx, COUNT(DISTINCT BINARY TRIM(card_number)) AS customers
                  FROM platform_sales
                 WHERE ${AovScenario.ACCEPTED} AND is_canceled = 0 AND amount_sale > 0
                   AND sold_at >= DATE_SUB(?, INTERVAL 6 DAY) AND sold_at < DATE_ADD(?, INTERVAL 1 DAY)

@@ -69,7 +69,8 @@ describe('a node SIGKILLed mid-ingest', () => {
   }, 300_000);
   afterAll(() => world.stop());
 
-  it('the ingest finishes, or exits 1 cleanly and a re-run is exact; search and doctor work with the node down', async () => {
+  it('the ingest finishes, or exits 1 cleanly and a re-run is exact; search and doctor work with the node ' +
+    'down', async () => {
     const run = spawnCli(['ingest', ...world.args, '--json']);
     let exited = false;
     void run.done.then(() => (exited = true));
@@ -110,7 +111,8 @@ describe('a node SIGKILLed mid-ingest', () => {
     const sqlIds = async (where: string) =>
       (
         await world.query<{ id: string }>(
-          `SELECT CAST(id AS CHAR) AS id FROM platform_sales WHERE ${where} AND card_number <> '' AND sold_at >= '1000-01-01'`,
+          `SELECT CAST(id AS CHAR) AS id FROM platform_sales WHERE ${where} AND card_number <> '' AND sold_at >= ` +
+            `'1000-01-01'`,
         )
       )
         .map((r) => r.id)

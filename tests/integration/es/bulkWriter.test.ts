@@ -58,56 +58,63 @@ afterAll(async () => {
 });
 
 describe('BulkWriter', () => {
-  it('seals segments while the next is appended: each answers with its own outcomes, once all its requests have', async () => {
-    // Two documents a body (flushBytes below two of them): segment A is 10 bodies.
-    const client = new Client({ node: ES_URL });
-    const bulks = watchBulks(client);
-    const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
-    writer.append(docs(0, 19));
-    // A mapping refusal (a field the strict mapping has not) and a stale version (superseded).
-    writer.append([
-      { kind: 'index', index, id: 'refused', doc: { unknown: 1 }, version: 1, versionType: 'external_gte' },
-    ]);
-    const a = writer.seal();
-    // B is appended before A is answered: its own documents, one older than A's, a delete of one that is not there.
-    writer.append(docs(100, 6));
-    writer.append([
-      { kind: 'index', index, id: '0', doc: { n: -1, pad: '' }, version: 0, versionType: 'external' },
-      { kind: 'delete', index, id: 'never-written' },
-    ]);
-    const b = writer.seal();
-    const [ra, rb] = await Promise.all([a, b]);
-    expect(ra).toMatchObject({ written: 19, superseded: 0, alreadyGone: 0, retried: 0 });
-    expect(ra.refused).toEqual([
-      expect.objectContaining({ index: expect.stringContaining(index), id: 'refused', status: 400 }),
-    ]);
-    expect(rb).toMatchObject({ written: 6, superseded: 1, alreadyGone: 1, refused: [] });
-    // 20 ops in A (10 bodies) and 8 in B (a body of two for each two docs), two requests at most in flight.
-    expect(bulks.answered).toBe(bulks.sent);
-    expect(bulks.sent).toBeGreaterThanOrEqual(14);
-    expect(bulks.maxInFlight).toBe(2);
-    await es.indices.refresh({ index });
-    expect((await es.count({ index })).count).toBe(25);
-    expect((await es.get<{ n: number }>({ index, id: '0' }))._source!.n).toBe(0);
-    await client.close();
-  });
+  it(
+    'seals segments while the next is appended: each answers ' + 'with its own outcomes, once all its requests have',
+    async () => {
+      // Two documents a body (flushBytes below two of them): segment A is 10 bodies.
+      const client = new Client({ node: ES_URL });
+      const bulks = watchBulks(client);
+      const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
+      writer.append(docs(0, 19));
+      // A mapping refusal (a field the strict mapping has not) and a stale version (superseded).
+      writer.append([
+        { kind: 'index', index, id: 'refused', doc: { unknown: 1 }, version: 1, versionType: 'external_gte' },
+      ]);
+      const a = writer.seal();
+      // B is appended before A is answered: its own documents, one older than A's, a delete of one that is not there.
+      writer.append(docs(100, 6));
+      writer.append([
+        { kind: 'index', index, id: '0', doc: { n: -1, pad: '' }, version: 0, versionType: 'external' },
+        { kind: 'delete', index, id: 'never-written' },
+      ]);
+      const b = writer.seal();
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(ra).toMatchObject({ written: 19, superseded: 0, alreadyGone: 0, retried: 0 });
+      expect(ra.refused).toEqual([
+        expect.objectContaining({ index: expect.stringContaining(index), id: 'refused', status: 400 }),
+      ]);
+      expect(rb).toMatchObject({ written: 6, superseded: 1, alreadyGone: 1, refused: [] });
+      // 20 ops in A (10 bodies) and 8 in B (a body of two for each two docs), two requests at most in flight.
+      expect(bulks.answered).toBe(bulks.sent);
+      expect(bulks.sent).toBeGreaterThanOrEqual(14);
+      expect(bulks.maxInFlight).toBe(2);
+      await es.indices.refresh({ index });
+      expect((await es.count({ index })).count).toBe(25);
+      expect((await es.get<{ n: number }>({ index, id: '0' }))._source!.n).toBe(0);
+      await client.close();
+    },
+  );
 
-  it('drain waits only while more than one full body waits for a request; a ready body is sent when a request ends, without the caller', async () => {
-    const client = new Client({ node: ES_URL });
-    const bulks = watchBulks(client);
-    const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000, requireAlias: false });
-    // Four full bodies: one sent at once, three ready.
-    writer.append(docs(200, 8));
-    await writer.drain();
-    // drain came back once one body was left waiting: when the second request was answered
-    // (which sent the third); the fourth goes when the third is answered, with nobody calling.
-    expect(bulks.answered).toBe(2);
-    const deadline = Date.now() + 30_000;
-    while (bulks.answered < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(bulks).toMatchObject({ sent: 4, answered: 4, maxInFlight: 1 });
-    expect(await writer.seal()).toMatchObject({ written: 8, refused: [] });
-    await client.close();
-  });
+  it(
+    'drain waits only while more than one full body waits for a request; a ready body is sent when a request ends, ' +
+      'without the caller',
+    async () => {
+      const client = new Client({ node: ES_URL });
+      const bulks = watchBulks(client);
+      const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000, requireAlias: false });
+      // Four full bodies: one sent at once, three ready.
+      writer.append(docs(200, 8));
+      await writer.drain();
+      // drain came back once one body was left waiting: when the second request was answered
+      // (which sent the third); the fourth goes when the third is answered, with nobody calling.
+      expect(bulks.answered).toBe(2);
+      const deadline = Date.now() + 30_000;
+      while (bulks.answered < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(bulks).toMatchObject({ sent: 4, answered: 4, maxInFlight: 1 });
+      expect(await writer.seal()).toMatchObject({ written: 8, refused: [] });
+      await client.close();
+    },
+  );
 
   it('a request that fails fails its segment, every one after it, and drain', async () => {
     // Nothing listens on port 1: the request fails at once (a refused connection is not retried).
@@ -145,30 +152,36 @@ describe('BulkWriter', () => {
     }
   });
 
-  it('a write to a name that is not an alias fails: Elasticsearch never makes up an index with dynamic mappings', async () => {
-    const client = new Client({ node: ES_URL });
-    const missing = uniqueName('bulkwriter-missing');
-    const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000 });
-    writer.append([{ kind: 'index', index: missing, id: '1', doc: { n: 1 } }]);
-    await expect(writer.seal()).rejects.toThrow(/\(404\) to .*index_not_found_exception/);
-    expect(await es.indices.exists({ index: missing })).toBe(false);
-    await client.close();
-  });
+  it(
+    'a write to a name that is not an alias fails: ' + 'Elasticsearch never makes up an index with dynamic mappings',
+    async () => {
+      const client = new Client({ node: ES_URL });
+      const missing = uniqueName('bulkwriter-missing');
+      const writer = new BulkWriter(client, { concurrency: 1, flushBytes: 3_000 });
+      writer.append([{ kind: 'index', index: missing, id: '1', doc: { n: 1 } }]);
+      await expect(writer.seal()).rejects.toThrow(/\(404\) to .*index_not_found_exception/);
+      expect(await es.indices.exists({ index: missing })).toBe(false);
+      await client.close();
+    },
+  );
 
-  it('abort fails the segments not answered and aborts the requests in flight instead of waiting for them', async () => {
-    const client = new Client({ node: ES_URL });
-    const bulks = watchBulks(client);
-    const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
-    writer.append(docs(800, 40));
-    const a = writer.seal();
-    writer.abort(new Error('a failure elsewhere'));
-    await expect(a).rejects.toThrow('a failure elsewhere');
-    await expect(writer.drain()).rejects.toThrow('a failure elsewhere');
-    // Two requests at most were sent; nothing after the abort.
-    expect(bulks.sent).toBeLessThanOrEqual(2);
-    writer.append(docs(900, 4));
-    await expect(writer.seal()).rejects.toThrow('a failure elsewhere');
-    expect(bulks.sent).toBeLessThanOrEqual(2);
-    await client.close();
-  });
+  it(
+    'abort fails the segments not answered and aborts ' + 'the requests in flight instead of waiting for them',
+    async () => {
+      const client = new Client({ node: ES_URL });
+      const bulks = watchBulks(client);
+      const writer = new BulkWriter(client, { concurrency: 2, flushBytes: 3_000, requireAlias: false });
+      writer.append(docs(800, 40));
+      const a = writer.seal();
+      writer.abort(new Error('a failure elsewhere'));
+      await expect(a).rejects.toThrow('a failure elsewhere');
+      await expect(writer.drain()).rejects.toThrow('a failure elsewhere');
+      // Two requests at most were sent; nothing after the abort.
+      expect(bulks.sent).toBeLessThanOrEqual(2);
+      writer.append(docs(900, 4));
+      await expect(writer.seal()).rejects.toThrow('a failure elsewhere');
+      expect(bulks.sent).toBeLessThanOrEqual(2);
+      await client.close();
+    },
+  );
 });

@@ -16,8 +16,10 @@ const REPO = join(__dirname, '..', '..', '..');
 function postBulkIn256Mb(url: string): Promise<{ code: number | null; out: string }> {
   const script = `
     const { createEsClient } = require('./src/core/es/client');
-    const client = createEsClient({ esNodes: [${JSON.stringify(url)}], esAuth: { username: 'u', password: 'secret-pw' } },
-      { requestTimeout: 2000, maxRetries: 0 });
+    const client = createEsClient(
+      { esNodes: [${JSON.stringify(url)}], esAuth: { username: 'u', password: 'secret-pw' } },
+      { requestTimeout: 2000, maxRetries: 0 },
+    );
     const bulkBody = Buffer.alloc(5e6, 'x');
     client.transport.request({ method: 'POST', path: '/_bulk', bulkBody })
       .then(() => console.log('answered'), (err) => {

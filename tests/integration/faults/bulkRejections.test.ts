@@ -1,5 +1,5 @@
 /**
- * SPEC §8: bulk rejections (429) are retried with backoff and nothing is lost. An
+ * docs/contract.md §8: bulk rejections (429) are retried with backoff and nothing is lost. An
  * Elasticsearch of its own (port 9231) runs with one write thread and a write queue of one,
  * so an ingest with many bulk requests in flight is refused again and again; the run must
  * still finish with every accepted row written once, and say how many were retried.

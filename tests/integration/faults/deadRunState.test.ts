@@ -86,7 +86,8 @@ describe('reconcile --repair and the ingest lock', () => {
     expect(await lockHeld('reconcile')).toBe(false);
   }, 120_000);
 
-  it('interrupted (SIGTERM) mid-repair, it releases both locks; killed (-9), the next runs take them over', async () => {
+  it('interrupted (SIGTERM) mid-repair, it releases both locks; killed (-9), the next runs take them ' +
+    'over', async () => {
     // Drift to repair: 60,000 sales documents gone from the index (leaving no tombstones, which
     // would make their versions count as newer than the rows' for a minute).
     await world.es.indices.putSettings({ index: world.names.sales, settings: { 'index.gc_deletes': '0s' } });

@@ -1,11 +1,12 @@
 /**
- * SPEC §8: Elasticsearch SIGKILLed mid-ingest, restarted, ingest re-run → every accepted row
+ * docs/contract.md §8: Elasticsearch SIGKILLed mid-ingest, restarted, ingest re-run → every accepted row
  * in ES exactly once with its values, rejects in the dead letter, nothing doubled. The kill
  * lands after the first segment's checkpoint was written, so the test also proves that the
  * checkpoint only covers rows that were safely written before the crash.
  *
  * Runs on an Elasticsearch of its own (port 9230); the shared 9200/9201 are never touched.
  */
+import { joinedRegExp } from '../../support';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import {
   OwnElasticsearch,
@@ -27,7 +28,8 @@ const world = worldOnOwnElasticsearch('fault-eskill', es, ROWS);
 const names = () => ({ sales: `${world.prefix}-sales`, deadletter: `${world.prefix}-deadletter` });
 
 describe('Elasticsearch killed mid-ingest', () => {
-  it('the run exits 1 with one clear line; the checkpoint covers only rows safely written; a re-run is exact', async () => {
+  it('the run exits 1 with one clear line; the checkpoint covers only rows safely written; a re-run is ' +
+    'exact', async () => {
     const run = spawnCli(['ingest', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
@@ -65,7 +67,10 @@ describe('Elasticsearch killed mid-ingest', () => {
     // document still says `running`, and the re-run records it abandoned (its process is gone).
     const rerun = await runCliProcess(['ingest', ...world.args, '--json']);
     expect(rerun.stderr).toMatch(
-      /^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on .+\) is gone; recorded as abandoned\n$/,
+      joinedRegExp(
+        /^warning: the previous ingest run \S+ \(started .+\) was abandoned: its process \(pid \d+ on /,
+        /.+\) is gone; recorded as abandoned\n$/,
+      ),
     );
     expect(rerun.code).toBe(0);
     expect(rerun.json<{ mode: string }>().mode).toBe('incremental');

@@ -24,7 +24,10 @@ const ROWS = INGEST_DEFAULTS.segmentRows + 50_000;
 const world = worldWithGeneratedSales('fault-fencing', ROWS);
 const STALE = { EARLYPAY_LOCK_STALE_AFTER: '4s' };
 
-/** Every document of the state, sales, anomalies and dead-letter indices, and the run documents but `except`'s, as one digest each. */
+/**
+ * Every document of the state, sales, anomalies and dead-letter indices, and the run documents but `except`'s, as one
+ * digest each.
+ */
 async function snapshot(except: number): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const alias of [world.names.state, world.names.sales, world.names.anomalies, world.names.deadletter]) {

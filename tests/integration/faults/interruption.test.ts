@@ -82,7 +82,8 @@ async function expectInterrupted(result: ProcessResult & { pid: number }, signal
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(
     new RegExp(
-      `^earlypay: ingest interrupted by ${signal}, stopped at a safe point: ingest \\(\\w+\\): read [\\d,]+ rows, .*; lock released; re-run \`earlypay ingest\` to resume`,
+      `^earlypay: ingest interrupted by ${signal}, stopped at a safe point: ingest \\(\\w+\\): read [\\d,]+ rows, ` +
+        `.*; lock released; re-run \`earlypay ingest\` to resume`,
     ),
   );
   expectOneClearLine(result.stderr);
@@ -101,7 +102,8 @@ beforeAll(async () => {
 afterAll(() => world.stop());
 
 describe('an ingest interrupted with SIGINT / SIGTERM', () => {
-  it('SIGINT while the first segment is written: exit 130, one line, run interrupted, lock released, checkpoint past what was written', async () => {
+  it('SIGINT while the first segment is written: exit 130, one line, run interrupted, lock released, checkpoint past ' +
+    'what was written', async () => {
     const result = await ingestSignalled('SIGINT', async () => (await salesCount(world)) > 0);
     await expectInterrupted(result, 'SIGINT');
     // Stopped between batches: what was read is written and checkpointed, long before the segment's end.
@@ -110,7 +112,8 @@ describe('an ingest interrupted with SIGINT / SIGTERM', () => {
     expect(Number(cp!.id)).toBeLessThan(ROWS);
   }, 300_000);
 
-  it('SIGTERM after a segment was checkpointed: exit 143, the same; the next run starts at once and makes the index exact', async () => {
+  it('SIGTERM after a segment was checkpointed: exit 143, the same; the next run starts at once and makes the index ' +
+    'exact', async () => {
     const before = await readCheckpoint(world);
     const result = await ingestSignalled('SIGTERM', async () => {
       const cp = await readCheckpoint(world);
@@ -129,7 +132,8 @@ describe('an ingest interrupted with SIGINT / SIGTERM', () => {
 });
 
 describe('an ingest killed with -9', () => {
-  it('doctor reports the vanished run as a failure; the days it wrote are marked for daily; the next ingest records it abandoned and the index ends exact', async () => {
+  it('doctor reports the vanished run as a failure; the days it wrote are marked for daily; the next ingest records ' +
+    'it abandoned and the index ends exact', async () => {
     // daily recomputes every marked day and clears the marks: what is marked after this, the killed run marked.
     expect((await runCliProcess(['daily', ...world.args])).code).toBe(0);
     const state = new StateStore(world.es, names().state);
@@ -175,7 +179,8 @@ describe('an ingest killed with -9', () => {
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(
       new RegExp(
-        `^warning: the previous ingest run ${killed.run_id} \\(started .+\\) was abandoned: its process \\(pid ${run.pid} on .+\\) is gone; recorded as abandoned\\n$`,
+        `^warning: the previous ingest run ${killed.run_id} \\(started .+\\) was abandoned: its process \\(pid ` +
+          `${run.pid} on .+\\) is gone; recorded as abandoned\\n$`,
       ),
     );
     expect(await runOf(run.pid)).toMatchObject({ status: 'abandoned', error: expect.stringContaining('is gone') });
@@ -189,7 +194,8 @@ describe('an ingest killed with -9', () => {
 });
 
 describe('other jobs interrupted', () => {
-  it('anomalies scan with SIGINT: exit 130, one line, run interrupted, its lock released; a re-run completes', async () => {
+  it('anomalies scan with SIGINT: exit 130, one line, run interrupted, its lock released; a re-run ' +
+    'completes', async () => {
     const scan = ['anomalies', 'scan', ...world.args, '--from', '2024-04-01', '--to', '2024-04-30'];
     const run = spawnCli(scan);
     let exited = false;
@@ -207,7 +213,8 @@ describe('other jobs interrupted', () => {
     expect(result.signal).toBeNull();
     expect(result.code).toBe(130);
     expect(result.stderr).toBe(
-      'earlypay: anomalies scan interrupted by SIGINT, stopped before it finished; nothing unfinished was recorded as done; lock released; re-run `earlypay anomalies scan` to do it again\n',
+      'earlypay: anomalies scan interrupted by SIGINT, stopped before it finished; nothing unfinished was recorded ' +
+        'as done; lock released; re-run `earlypay anomalies scan` to do it again\n',
     );
     expect(await runOf(run.pid)).toMatchObject({ command: 'anomalies scan', status: 'interrupted', exit_code: 130 });
     expect((await world.es.get({ index: names().state, id: 'lock:anomalies-scan' }, { ignore: [404] })).found).toBe(
@@ -221,7 +228,8 @@ describe('other jobs interrupted', () => {
 });
 
 describe('a dry run writes nothing', () => {
-  it('ingest --dry-run on a new prefix creates no index, no run document and no lock, and still checks every row', async () => {
+  it('ingest --dry-run on a new prefix creates no index, no run document and no lock, and still checks every ' +
+    'row', async () => {
     const prefix = `${world.prefix}-dry`;
     const args = ['--es-url', world.esUrl, '--mysql-url', world.mysqlUrl, '--index-prefix', prefix];
     const dry = await runCliProcess(['ingest', ...args, '--dry-run', '--json']);
@@ -239,7 +247,8 @@ describe('a command on a stopped service or cut short', () => {
   // A port of this test's range nobody listens on.
   const refused = ['--es-url', 'http://127.0.0.1:9246', '--mysql-url', world.mysqlUrl, '--index-prefix', world.prefix];
 
-  it('an Elasticsearch that refuses connections is reported at once: exit 1, one clear line, no retries with backoff', async () => {
+  it('an Elasticsearch that refuses connections is reported at once: exit 1, one clear line, no retries with ' +
+    'backoff', async () => {
     for (const cmd of [['search', 'sales', '--limit', '1'], ['ingest'], ['daily']]) {
       const r = await runCliProcess([cmd[0]!, ...refused, ...cmd.slice(1)]);
       expect(r.code).toBe(1);

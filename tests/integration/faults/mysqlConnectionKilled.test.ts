@@ -1,5 +1,5 @@
 /**
- * SPEC §8: the MySQL connection cut mid-read. While `ingest` streams the table, an admin
+ * docs/contract.md §8: the MySQL connection cut mid-read. While `ingest` streams the table, an admin
  * connection finds the reader's thread in information_schema.PROCESSLIST (this test's own
  * database) and kills it — first the whole connection (KILL CONNECTION), later only the
  * running statement (KILL QUERY). Each time: exit 1 with one clear line, the checkpoint covers
@@ -60,7 +60,10 @@ async function ingestKilledMidRead(kill: 'CONNECTION' | 'QUERY', when: () => Pro
     let reader: string | null = null;
     expect(
       await waitFor(
-        async () => (reader = await runningReader()) !== null,
+        async () => {
+          reader = await runningReader();
+          return reader !== null;
+        },
         120_000,
         20,
         () => exited,
@@ -83,7 +86,8 @@ beforeAll(async () => {
 afterAll(() => world.stop());
 
 describe('the MySQL connection killed mid-read', () => {
-  it('KILL CONNECTION after the first checkpoint: exit 1, one clear line, checkpoint behind the writes; a re-run is exact', async () => {
+  it('KILL CONNECTION after the first checkpoint: exit 1, one clear line, checkpoint behind the writes; a re-run is ' +
+    'exact', async () => {
     const failed = await ingestKilledMidRead('CONNECTION', async () => (await checkpoint()) !== null);
     expect(failed.code).toBe(1);
     expectOneClearLine(failed.stderr);

@@ -1,5 +1,5 @@
 /**
- * SPEC §8: secrets never appear in output, logs or the runs index. A MariaDB user with a
+ * docs/contract.md §8: secrets never appear in output, logs or the runs index. A MariaDB user with a
  * password (special characters included, so it is percent-encoded in the URL) and an
  * Elasticsearch API key / basic-auth password are handed to real CLI processes, through the
  * URL and through MYSQL_PASSWORD / ES_API_KEY / ES_PASSWORD, in runs that succeed and runs

@@ -40,7 +40,8 @@ async function doctor(): Promise<{ code: number | null; checks: Check[]; stderr:
 }
 
 describe('the state index deleted under a running ingest', () => {
-  it('fails the run with one line, makes up no index; doctor says run setup, which recreates it; a re-run is exact', async () => {
+  it('fails the run with one line, makes up no index; doctor says run setup, which recreates it; a re-run is ' +
+    'exact', async () => {
     const run = await spawnCliUntil(['ingest', ...world.args], async () => (await salesCount(world)) > 20_000);
     await world.es.indices.delete({ index: await stateIndex() });
     const failed = await run.done;

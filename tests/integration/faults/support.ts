@@ -309,14 +309,17 @@ export async function insertGeneratedSales(
     const n = Math.min(CHUNK, count - from);
     const first = start + from;
     await world.query(
-      `INSERT INTO \`${table}\` (id, created, modified, remark, num_approval, card_company, card_category, card_number, amount_sale, amount_fee, amount_deposit,
-         is_canceled, sold_at, will_deposited_at, raw_data, platform, daily_sale_id, store_id, extra_payment_id, result_code, result_msg, detail_status, processing_status)
-       SELECT g.id, g.m, g.m, IF(g.id % 5 = 0, '배달 지연 문의', NULL), LPAD(g.id % 100000000, 8, '0'), ELT(1 + g.id % 4, '신한', '국민', '삼성', '현대'),
+      `INSERT INTO \`${table}\` (id, created, modified, remark, num_approval, card_company, card_category, card_number,
+         amount_sale, amount_fee, amount_deposit, is_canceled, sold_at, will_deposited_at, raw_data, platform,
+         daily_sale_id, store_id, extra_payment_id, result_code, result_msg, detail_status, processing_status)
+       SELECT g.id, g.m, g.m, IF(g.id % 5 = 0, '배달 지연 문의', NULL), LPAD(g.id % 100000000, 8, '0'),
+         ELT(1 + g.id % 4, '신한', '국민', '삼성', '현대'),
          ELT(1 + g.id % 2, '신용', '체크'),
          IF(g.id % 997 = 0, '', CONCAT('5461-11**-****-', LPAD(g.id % 3000, 4, '0'))),
          g.amount, g.amount * 3 DIV 100, g.amount - g.amount * 3 DIV 100, g.id % 53 = 0,
          IF(g.id % 1499 = 0, '0000-00-00 00:00:00', g.s), g.s + INTERVAL 2 DAY,
-         CONCAT('{"order":', g.id, ',"items":["치킨","콜라"]}'), ELT(1 + g.id % 4, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'),
+         CONCAT('{"order":', g.id, ',"items":["치킨","콜라"]}'),
+         ELT(1 + g.id % 4, 'BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP'),
          g.id DIV 40, 1 + g.id % 50, NULL, '0000', '정상', 'DONE', 'SETTLED'
        FROM (SELECT seq + ? AS id,
                     TIMESTAMP(?) + INTERVAL (seq + ?) SECOND AS m,
@@ -389,7 +392,8 @@ export async function expectSalesEqualSql(
       sold_at: string;
       modified: string;
     }>(
-      `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE (${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
+      `SELECT id, amount_sale, store_id, card_number, is_canceled, sold_at, modified FROM \`${table}\` WHERE ` +
+        `(${accepted}) AND id > ? ORDER BY id LIMIT 20000`,
       [afterId],
     );
     if (rows.length === 0) break;

@@ -27,7 +27,8 @@ async function setWriteBlock(on: boolean): Promise<void> {
 }
 
 describe('a write block on the sales index mid-ingest', () => {
-  it('fails the run with one line naming the block; no valid row is dead-lettered; a re-run after lifting it is exact', async () => {
+  it('fails the run with one line naming the block; no valid row is dead-lettered; a re-run after lifting it is ' +
+    'exact', async () => {
     const run = await spawnCliUntil(['ingest', ...world.args], async () => (await salesCount(world)) > 20_000);
     await setWriteBlock(true);
     let failed: Awaited<typeof run.done>;

@@ -84,22 +84,25 @@ describe('dead letters that describe now', () => {
     await expectRejectsDeadLettered(world, world.es, world.names.deadletter, ACCEPTED);
   });
 
-  it('a dead letter left beside a current document (an earlier release) goes at the next run that reads the row', async () => {
-    // What earlier releases left: the row is valid and copied, its old dead letter still there.
-    await world.es.index({
-      index: world.names.deadletter,
-      id: 'platform_sales:50',
-      document: {
-        source_id: '50',
-        source_table: 'platform_sales',
-        reason: 'store_id is missing',
-        reason_code: ['MISSING_STORE_ID'],
-      },
-      refresh: true,
-    });
-    const full = await world.cli(['ingest', '--full', '--json']);
-    expect(full.json<{ valid_again: number; indexed: number }>()).toMatchObject({ valid_again: 1, indexed: 0 });
-    expect(await deadLetterIds()).toEqual(['108', '109', '997', '1499', '1994']);
-    await expectRejectsDeadLettered(world, world.es, world.names.deadletter, ACCEPTED);
-  });
+  it(
+    'a dead letter left beside a current document (an ' + 'earlier release) goes at the next run that reads the row',
+    async () => {
+      // What earlier releases left: the row is valid and copied, its old dead letter still there.
+      await world.es.index({
+        index: world.names.deadletter,
+        id: 'platform_sales:50',
+        document: {
+          source_id: '50',
+          source_table: 'platform_sales',
+          reason: 'store_id is missing',
+          reason_code: ['MISSING_STORE_ID'],
+        },
+        refresh: true,
+      });
+      const full = await world.cli(['ingest', '--full', '--json']);
+      expect(full.json<{ valid_again: number; indexed: number }>()).toMatchObject({ valid_again: 1, indexed: 0 });
+      expect(await deadLetterIds()).toEqual(['108', '109', '997', '1499', '1994']);
+      await expectRejectsDeadLettered(world, world.es, world.names.deadletter, ACCEPTED);
+    },
+  );
 });

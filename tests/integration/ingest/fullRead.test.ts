@@ -99,7 +99,8 @@ describe('a full run in id order', () => {
     );
   }, 120_000);
 
-  it('stopped by SIGINT: the checkpoint covers only written rows; the next run makes the index exact and ends on the last row', async () => {
+  it('stopped by SIGINT: the checkpoint covers only written rows; the next run makes the index exact and ends on the ' +
+    'last row', async () => {
     const run = spawnCli(['ingest', '--full', ...world.args]);
     let exited = false;
     void run.done.then(() => (exited = true));
@@ -139,7 +140,8 @@ describe('a full run in id order', () => {
     expect(await expectCheckpointCoversOnlyWrittenRows(world)).toBeGreaterThan(ROWS * 0.99);
   }, 120_000);
 
-  it('a full run stopped before any row is covered leaves no checkpoint, so the next run reads the whole table again', async () => {
+  it('a full run stopped before any row is covered leaves no checkpoint, so the next run reads the whole table ' +
+    'again', async () => {
     // The checkpoint before may describe an index the full run is rebuilding.
     const state = new StateStore(world.es, world.names.state);
     const before = await state.readCheckpoint('platform_sales');

@@ -47,7 +47,8 @@ function sale(over: Partial<SourceRow> = {}): Partial<SourceRow> {
 async function acceptedRowsFromSql(): Promise<SourceRow[]> {
   return world.query<SourceRow>(
     `SELECT * FROM platform_sales WHERE id IS NOT NULL AND store_id IS NOT NULL AND amount_sale IS NOT NULL
-       AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01' AND modified >= '1000-01-01' ORDER BY id`,
+       AND card_number IS NOT NULL AND TRIM(card_number) <> '' AND sold_at >= '1000-01-01'
+       AND modified >= '1000-01-01' ORDER BY id`,
   );
 }
 
@@ -244,7 +245,8 @@ describe('ingest', () => {
       `SELECT id FROM platform_sales WHERE sold_at = '2024-05-01 00:00:00'`,
     );
     await world.query(
-      `UPDATE platform_sales SET sold_at = '2024-04-30 23:59:59', amount_sale = 55555, modified = '2024-05-02 09:00:00' WHERE id = ?`,
+      `UPDATE platform_sales SET sold_at = '2024-04-30 23:59:59', amount_sale = 55555, modified = '2024-05-02 ` +
+        `09:00:00' WHERE id = ?`,
       [moved[0]!.id],
     );
     const firstRepeat = (
@@ -270,7 +272,8 @@ describe('ingest', () => {
     const anomalies = await world.allDocs<{ sale_id: string; rule: string }>(names().anomalies);
     const repeated = [...anomalies.values()].filter((a) => a.rule === 'REPEATED_AMOUNT').map((a) => a.sale_id);
     const stillCounted = await world.query<{ id: string }>(
-      `SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' AND is_canceled = 0 ORDER BY sold_at, id`,
+      `SELECT id FROM platform_sales WHERE card_number = '9999-00**-****-0001' AND is_canceled = 0 ORDER BY sold_at, ` +
+        `id`,
     );
     expect(repeated).toEqual([String(stillCounted[2]!.id)]);
 

@@ -24,7 +24,7 @@ const es = new OwnElasticsearch(Number(process.env.LARGE_ROWS_ES_PORT ?? 9251));
 const world = new TestWorld('large-rows', es.url);
 const TOO_LARGE_ID = 7;
 const ACCEPTED = `card_number <> '' AND sold_at >= '1000-01-01' AND id <> ${TOO_LARGE_ID}`;
-/** README "Performance": peak RSS of the CLI, also for rows of several MB. */
+/** docs/performance.md: peak RSS of the CLI, also for rows of several MB. */
 const DOCUMENTED_RSS_MB = 300;
 
 interface Run {
@@ -78,7 +78,8 @@ beforeAll(async () => {
   // Built by MariaDB itself: no packet that large crosses the connection.
   await world.query(
     // Large amounts too: once weekly baselines exist, a scan flags them and writes them again whole.
-    `UPDATE platform_sales SET amount_sale = 900000, raw_data = CONCAT('{"memo":"', REPEAT('배달 지연 문의 정상승인 abc 123 ', 150000), '"}') WHERE id % 15 = 1`,
+    `UPDATE platform_sales SET amount_sale = 900000, raw_data = CONCAT('{"memo":"', REPEAT('배달 지연 문의 정상승인 abc 123 ', ` +
+      `150000), '"}') WHERE id % 15 = 1`,
   );
   await world.query(
     `UPDATE platform_sales SET remark = REPEAT(CONCAT('고객요청 ', id, ' 포장 '), 100000) WHERE id % 60 = 2`,

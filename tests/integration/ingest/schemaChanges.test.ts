@@ -20,7 +20,9 @@ import {
 const world = new TestWorld('schema-changes');
 const ROWS = 3_000;
 /** The generated rows' acceptance in plain SQL, with the amounts this file makes fractional or too large. */
-const ACCEPTED = `card_number <> '' AND sold_at >= '1000-01-01' AND amount_sale = ROUND(amount_sale) AND ABS(amount_sale) <= 9007199254740991`;
+const ACCEPTED =
+  `card_number <> '' AND sold_at >= '1000-01-01' AND amount_sale = ROUND(amount_sale) AND ` +
+  `ABS(amount_sale) <= 9007199254740991`;
 
 interface IngestJson {
   indexed: number;
@@ -73,7 +75,8 @@ describe('a change of representation that changes no value', () => {
     expect(stats).toMatchObject({ indexed: 0, withdrawn: 0 });
     expect(stats.unchanged).toBeGreaterThan(ROWS - 10);
     expect(stats.schema_changes).toEqual([
-      'amount_sale int(11) → decimal(20,2): whole won read as integers, a fractional amount is rejected with that reason',
+      'amount_sale int(11) → decimal(20,2): whole won read as integers, a fractional amount is rejected with that ' +
+        'reason',
     ]);
     expect(full.stderr).toContain(
       'warning: source table platform_sales changed since the last run: amount_sale int(11) → decimal(20,2)',
@@ -155,7 +158,8 @@ describe('amounts', () => {
   it('BIGINT amounts are read up to 2^53 - 1; beyond, the reason says so', async () => {
     await world.query('ALTER TABLE platform_sales MODIFY amount_sale BIGINT NULL, MODIFY amount_fee BIGINT NULL');
     await world.query(
-      `UPDATE platform_sales SET amount_sale = 3000000000, amount_fee = 0, amount_deposit = NULL, modified = NOW() - INTERVAL 5 MINUTE WHERE id = 30`,
+      `UPDATE platform_sales SET amount_sale = 3000000000, amount_fee = 0, amount_deposit = NULL, modified = NOW() - ` +
+        `INTERVAL 5 MINUTE WHERE id = 30`,
     );
     await world.query(
       `UPDATE platform_sales SET amount_sale = 9007199254740993, modified = NOW() - INTERVAL 5 MINUTE WHERE id = 31`,
@@ -167,7 +171,8 @@ describe('amounts', () => {
     expect(sale._source!.amount_sale).toBe(3_000_000_000);
     const dead = await world.es.get<{ reason: string }>({ index: world.names.deadletter, id: 'platform_sales:31' });
     expect(dead._source!.reason).toBe(
-      'amount_sale 9007199254740993 is beyond ±9,007,199,254,740,991 won, the largest amount earlypay stores and sums exactly',
+      'amount_sale 9007199254740993 is beyond ±9,007,199,254,740,991 won, the largest amount earlypay stores and ' +
+        'sums exactly',
     );
     await cronRoundEndsExact();
   });
@@ -179,7 +184,8 @@ describe('a change earlypay cannot read stops the run before anything is written
     const docs = (await world.es.count({ index: world.names.sales })).count;
     // Rows waiting for the next run: a run that did anything would write them.
     await world.query(
-      `UPDATE platform_sales SET amount_sale = amount_sale + 1, modified = NOW() - INTERVAL 4 MINUTE WHERE id IN (40, 41)`,
+      `UPDATE platform_sales SET amount_sale = amount_sale + 1, modified = NOW() - INTERVAL 4 MINUTE WHERE id IN ` +
+        `(40, 41)`,
     );
     const checkpoint = await readCheckpoint(world);
     for (const sql of change) await world.query(sql);

@@ -65,9 +65,15 @@ describe('the supported days', () => {
     expect(r.code).toBe(0);
     expect(r.json<{ rejected: number; indexed: number }>()).toMatchObject({ rejected: 5, indexed: 4 });
     expect(await reasons(world.prefix)).toEqual({
-      '1': 'sold_at 0100-01-01 00:00:00 falls on business day 0100-01-01, outside the supported days 2000-01-01 … 2099-12-31',
-      '2': 'sold_at 1999-12-31 23:59:59 falls on business day 1999-12-31, outside the supported days 2000-01-01 … 2099-12-31',
-      '6': 'sold_at 2100-01-01 00:00:00 falls on business day 2100-01-01, outside the supported days 2000-01-01 … 2099-12-31',
+      '1':
+        'sold_at 0100-01-01 00:00:00 falls on business day 0100-01-01, outside the supported days 2000-01-01 … ' +
+        '2099-12-31',
+      '2':
+        'sold_at 1999-12-31 23:59:59 falls on business day 1999-12-31, outside the supported days 2000-01-01 … ' +
+        '2099-12-31',
+      '6':
+        'sold_at 2100-01-01 00:00:00 falls on business day 2100-01-01, outside the supported days 2000-01-01 … ' +
+        '2099-12-31',
       '7': 'modified 1999-12-31 23:59:59 is outside the supported dates 2000-01-01 … 2099-12-31',
       '8': 'modified 2100-01-01 00:00:00 is outside the supported dates 2000-01-01 … 2099-12-31',
     });
@@ -132,7 +138,8 @@ describe('the supported days', () => {
     expect(r.code).toBe(0);
     const utc = await reasons(prefix);
     expect(utc['4']).toBe(
-      'sold_at 2000-01-01 08:30:00 falls on business day 1999-12-31, outside the supported days 2000-01-01 … 2099-12-31',
+      'sold_at 2000-01-01 08:30:00 falls on business day 1999-12-31, outside the supported days 2000-01-01 … ' +
+        '2099-12-31',
     );
     expect(utc['3']).toMatch(/falls on business day 1999-12-31/);
     const reconcile = await world.cli(['reconcile', '--all', '--index-prefix', prefix, '--tz', 'UTC', '--json']);

@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('the package', () => {
   let tarball: string;
 
-  it('packs the built code, the bin, the dashboards, the alert rules and the changelog, and no tests', () => {
+  it('packs the built code, the bin, the dashboards, the manual, the alert rules, the changelog; no tests', () => {
     // The files git knows of (committed or not), as a clean checkout has them: no dist/.
     const tree = join(tmp, 'tree');
     mkdirSync(tree);
@@ -78,6 +78,9 @@ describe('the package', () => {
       'dist/core/ingest/pipeline.js',
       'kibana-saved-objects/earlypay-kibana8.ndjson',
       'docs/alerts/earlypay.rules.yml',
+      'docs/contract.md',
+      'docs/install.md',
+      'docs/troubleshooting.md',
       'crontab.example',
     ]) {
       expect(paths).toContain(f);

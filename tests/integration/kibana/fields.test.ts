@@ -159,33 +159,37 @@ describe.each(targets)('Kibana saved objects vs the real indices ($name)', ({ ur
     await es.close();
   });
 
-  it('every field the objects use is, in _field_caps of its index pattern, of a type, aggregatable and searchable as needed', () => {
-    const uses = referencedFields(objects);
-    expect(uses.length).toBeGreaterThan(10);
-    const problems: string[] = [];
-    for (const use of uses) {
-      const pattern = titleOf.get(use.indexPatternId);
-      if (!pattern) {
-        problems.push(`${use.objectId}: index pattern ${use.indexPatternId} not in the file`);
-        continue;
+  it(
+    'every field the objects use is, in _field_caps of its index pattern, of a type, aggregatable and searchable as ' +
+      'needed',
+    () => {
+      const uses = referencedFields(objects);
+      expect(uses.length).toBeGreaterThan(10);
+      const problems: string[] = [];
+      for (const use of uses) {
+        const pattern = titleOf.get(use.indexPatternId);
+        if (!pattern) {
+          problems.push(`${use.objectId}: index pattern ${use.indexPatternId} not in the file`);
+          continue;
+        }
+        const byType = caps.get(pattern)![use.field];
+        const at = `${use.objectId} ${use.where}: ${use.field} in ${pattern}`;
+        if (!byType) {
+          problems.push(`${at}: no such field`);
+          continue;
+        }
+        const types = Object.keys(byType);
+        if (types.length !== 1) problems.push(`${at}: conflicting types ${types.join(', ')}`);
+        const cap = Object.values(byType)[0]!;
+        const need = needs(use.where, use.aggType);
+        if (need.types && !need.types.includes(cap.type))
+          problems.push(`${at}: is ${cap.type}, needs ${need.types.join('|')}`);
+        if (need.agg && !cap.aggregatable) problems.push(`${at}: not aggregatable`);
+        if (need.search && !cap.searchable) problems.push(`${at}: not searchable`);
       }
-      const byType = caps.get(pattern)![use.field];
-      const at = `${use.objectId} ${use.where}: ${use.field} in ${pattern}`;
-      if (!byType) {
-        problems.push(`${at}: no such field`);
-        continue;
-      }
-      const types = Object.keys(byType);
-      if (types.length !== 1) problems.push(`${at}: conflicting types ${types.join(', ')}`);
-      const cap = Object.values(byType)[0]!;
-      const need = needs(use.where, use.aggType);
-      if (need.types && !need.types.includes(cap.type))
-        problems.push(`${at}: is ${cap.type}, needs ${need.types.join('|')}`);
-      if (need.agg && !cap.aggregatable) problems.push(`${at}: not aggregatable`);
-      if (need.search && !cap.searchable) problems.push(`${at}: not searchable`);
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it("each visualization's aggregation runs on its index and finds the test document", async () => {
     for (const v of objects.filter((o) => o.type === 'visualization')) {

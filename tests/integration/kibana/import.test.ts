@@ -55,7 +55,7 @@ describe('Kibana import: unreachable Kibana', () => {
   });
 
   it('keeps a password given in the URL out of the message', async () => {
-    const withPassword = CLOSED.replace('http://', 'http://admin:s3cret@') + '/kibana';
+    const withPassword = `${CLOSED.replace('http://', 'http://admin:s3cret@')}/kibana`;
     const err = (await importSavedObjects({ kibanaUrl: withPassword, ndjson: '{}\n' }).catch(
       (e: unknown) => e,
     )) as RunFailedError;
@@ -224,7 +224,8 @@ describe('earlypay setup --kibana-url, against a stand-in Kibana (a local listen
       const r = await cli(['setup', '--kibana-url', kibanaUrl, '--index-prefix', prefix], { ES_URL });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(
-        `earlypay: Kibana ${v} at ${kibanaUrl} is not supported: earlypay ships saved objects for Kibana 7.17, 8.x, 9.x`,
+        `earlypay: Kibana ${v} at ${kibanaUrl} is not supported: earlypay ships saved objects for Kibana 7.17, 8.x, ` +
+          `9.x`,
       );
       expect(received).toHaveLength(0);
     }

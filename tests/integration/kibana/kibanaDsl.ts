@@ -68,7 +68,8 @@ export function kibanaAggs(
   for (const b of buckets) {
     const dsl: Record<string, unknown> = bucketDsl(b, metrics, o);
     level[b.id] = dsl;
-    level = (dsl.aggs ??= {}) as Record<string, Record<string, unknown>>;
+    dsl.aggs ??= {};
+    level = dsl.aggs as Record<string, Record<string, unknown>>;
   }
   for (const m of metrics) {
     const dsl = metricDsl(m);

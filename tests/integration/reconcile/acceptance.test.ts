@@ -3,7 +3,7 @@
  * mapSourceRow says about the same rows as mysql2 returns them — reason by reason. A second
  * table with text columns where the DDL has numbers shows the conditions do not depend on it.
  */
-import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/source/acceptance';
+import { acceptanceChecks, acceptedRowCondition } from '../../../src/core/sales/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { describeSourceTable } from '../../../src/core/source/query';
@@ -93,7 +93,8 @@ async function compareWithMapSourceRow(table: string): Promise<number> {
   const reasons = Object.keys(checks) as RejectReason[];
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
   const [rows] = await world.pool.query(
-    `SELECT ${cols}, ${reasons.map((r) => `(${checks[r].sql}) AS \`ok_${r}\``).join(', ')} FROM \`${table}\` ORDER BY id`,
+    `SELECT ${cols}, ${reasons.map((r) => `(${checks[r].sql}) AS \`ok_${r}\``).join(', ')} FROM \`${table}\` ORDER ` +
+      `BY id`,
     reasons.flatMap((r) => checks[r].params),
   );
   const disagreements: string[] = [];
@@ -123,7 +124,8 @@ beforeAll(async () => {
   await world.insertRows(awkward);
   await createSourceTable(world.pool, 'textual_sales');
   await world.query(
-    'ALTER TABLE textual_sales MODIFY amount_sale VARCHAR(40) NULL, MODIFY store_id VARCHAR(40) NULL, MODIFY card_number VARCHAR(40) NULL',
+    'ALTER TABLE textual_sales MODIFY amount_sale VARCHAR(40) NULL, MODIFY store_id VARCHAR(40) NULL, MODIFY ' +
+      'card_number VARCHAR(40) NULL',
   );
   await world.insertRows(textual, 'textual_sales');
 });

@@ -13,7 +13,7 @@ import { ROW_OVERHEAD_BYTES, describeSourceTable, readRowsById, sourceRows } fro
 import { createMysqlPool } from '../../../src/core/source/mysql';
 import { createSourceTable } from '../../../src/core/source/schema';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { TestWorld } from '../../support';
 
 const world = new TestWorld('reconcile-fp');
@@ -80,11 +80,13 @@ const latin1: Partial<SourceRow>[] = ['café', 'Ñandú ¿sí?', '', null, 'plai
 
 async function compare(table: string): Promise<number> {
   const cols = SOURCE_COLUMNS.map((c) => `\`${c}\``).join(', ');
-  // Every column converted (but those written canonically), and the table's own forms (columns stored as UTF-8 used as they are).
+  // Every column converted (but those written canonically), and the table's own forms (columns stored as UTF-8 used as
+  // they are).
   const asIs = (await describeSourceTable(pool, table)).forms;
   const converted = new Map([...asIs].map(([c, form]) => [c, form === 'as-is' ? 'convert' : form] as const));
   const [rows] = await pool.query(
-    `SELECT ${cols}, ${rowFingerprintSql(undefined, converted)} AS fp, ${rowFingerprintSql('t', converted)} AS fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
+    `SELECT ${cols}, ${rowFingerprintSql(undefined, converted)} AS fp, ${rowFingerprintSql('t', converted)} AS ` +
+      `fp_aliased, ${rowFingerprintSql('t', asIs)} AS fp_as_is FROM \`${table}\` t ORDER BY id`,
   );
   const disagreements: string[] = [];
   for (const r of rows as (SourceRow & { fp: string; fp_aliased: string; fp_as_is: string })[]) {
@@ -119,7 +121,8 @@ beforeAll(async () => {
   await world.insertRows(textual, 'textual_sales');
   await createSourceTable(world.pool, 'latin1_sales');
   await world.query(
-    'ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) CHARACTER SET latin1 NULL',
+    'ALTER TABLE latin1_sales MODIFY remark TEXT CHARACTER SET latin1 NULL, MODIFY card_company VARCHAR(32) ' +
+      'CHARACTER SET latin1 NULL',
   );
   await world.insertRows(latin1, 'latin1_sales');
 });

@@ -147,7 +147,8 @@ describe.each([
     expect1(4, { changed: ids(a4!, b4!) });
     // 05-05: the whole day restored from an older backup: `modified` went back, other content.
     await sql(
-      `UPDATE platform_sales SET modified = '2024-05-05 20:00:00', amount_sale = amount_sale - 7, amount_fee = amount_fee - 7, remark = '복원' WHERE DATE(sold_at) = '2024-05-05'`,
+      `UPDATE platform_sales SET modified = '2024-05-05 20:00:00', amount_sale = amount_sale - 7, amount_fee = ` +
+        `amount_fee - 7, remark = '복원' WHERE DATE(sold_at) = '2024-05-05'`,
     );
     expect1(5, { changed: ids(...day(5)) });
     // 05-06 23:59:30 -> 05-07 00:00:10 KST: a sale moved across midnight.
@@ -214,7 +215,9 @@ describe.each([
     const human = await scenario.cli(['reconcile', ...RANGE]);
     expect(human.stdout).toMatch(
       new RegExp(
-        `│ 2024-05-11 │ +4 │ +[\\d,]+ │ +3 │ +[\\d,]+ │ +2 │ +1 │ +2 │ missing ${expected.get('2024-05-11')!.missing.join(', ')}; extra ${s3!.id}; changed ${expected.get('2024-05-11')!.changed.join(', ')}`,
+        `│ 2024-05-11 │ +4 │ +[\\d,]+ │ +3 │ +[\\d,]+ │ +2 │ +1 │ +2 │ missing ` +
+          `${expected.get('2024-05-11')!.missing.join(', ')}; extra ${s3!.id}; changed ` +
+          `${expected.get('2024-05-11')!.changed.join(', ')}`,
       ),
     );
     const doctor = await scenario.cli(['doctor', '--json']);

@@ -4,7 +4,7 @@
  * the source table, then the page opened in Debian's headless Chromium over the DevTools
  * protocol: every chart is an SVG of real size, the page asks the network for nothing, Korean
  * text is laid out, the figures on the page equal SQL, and a screenshot is taken
- * (REPORT_SCREENSHOT=docs/report.png writes the one the README shows).
+ * (REPORT_SCREENSHOT=docs/report.png writes the one the README and docs/commands.md show).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe('earlypay report', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Counted sales (SPEC §5) per store and business day, summed per store: the daily AOV's definition in SQL. */
+  /** Counted sales (docs/contract.md §5) per store and business day, summed per store: daily AOV in SQL. */
   async function storesFromSql(): Promise<StoreSql[]> {
     return world.query<StoreSql>(
       `SELECT store_id, SUM(total) AS total, SUM(n) AS transactions, SUM(customers) AS customers FROM (
@@ -201,7 +201,8 @@ describe('earlypay report', () => {
       const total = stores.reduce((n, s) => n + Number(s.total), 0);
       const customers = stores.reduce((n, s) => n + Number(s.customers), 0);
       const shown = await evaluate<Record<string, string>>(`
-        Object.fromEntries([...document.querySelectorAll('[data-figure]')].map((e) => [e.dataset.figure, e.textContent]))`);
+        Object.fromEntries([...document.querySelectorAll('[data-figure]')]
+          .map((e) => [e.dataset.figure, e.textContent]))`);
       expect(shown.total_sale).toBe(`${formatWon(total)}원`);
       expect(shown.num_customers).toBe(formatCount(customers));
       expect(shown.unit_price).toBe(`${formatWon(Math.floor(total / customers))}원`);
@@ -226,7 +227,8 @@ describe('earlypay report', () => {
         [`${FROM} 00:00:00`, `${TO} 00:00:00`],
       );
       const shownPlatforms = await evaluate<string[][]>(`
-        [...document.querySelectorAll('#platforms tbody tr')].map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])`);
+        [...document.querySelectorAll('#platforms tbody tr')]
+          .map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])`);
       expect(shownPlatforms.sort()).toEqual(
         platforms.map((p) => [p.platform ?? '(none)', formatCount(Number(p.n))]).sort(),
       );

@@ -7,7 +7,7 @@
 import { ES7_URL, ES9_URL, ES_URL } from '../../support';
 import { SearchWorld, ndjson, row } from './seed';
 import { definitionOf } from '../../../src/core/es/indices';
-import { hangulWords } from '../../../src/core/search/hangulGrams';
+import { hangulWords } from '../../../src/core/sales/hangulGrams';
 import type { SaleDocument } from '../../../src/core/sales/saleDocument';
 import type { SourceRow } from '../../../src/core/source/row';
 

@@ -29,6 +29,7 @@ const HOSTILE = [
   '배민',
   '\u0007',
   'SELECT * FROM x; --',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the log4shell lookup, as a user could type it
   '${jndi:x}',
 ];
 

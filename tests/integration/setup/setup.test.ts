@@ -21,34 +21,37 @@ describe('setup', () => {
     expect(Object.values(mapping)[0]!.mappings.dynamic).toBe('strict');
   });
 
-  it('--shards sets the shards of new indices; replicas follow the cluster unless --replicas fixes them, in place', async () => {
-    const layout = new TestWorld('setup-layout');
-    await layout.start();
-    try {
-      const settingsOf = async (alias: string) =>
-        Object.values(await layout.es.indices.getSettings({ index: alias, flat_settings: true }))[0]!
-          .settings as Record<string, string>;
-      expect((await layout.cli(['setup', '--shards', '2', '--json'])).code).toBe(0);
-      expect(await settingsOf(`${layout.prefix}-sales`)).toMatchObject({
-        'index.number_of_shards': '2',
-        'index.auto_expand_replicas': '0-1',
-      });
-      const fixed = await layout.cli(['setup', '--replicas', '0', '--json']);
-      expect(fixed.json<{ indices: { action: string }[] }>().indices.map((i) => i.action)).toEqual(
-        Array(7).fill('upgraded'),
-      );
-      expect(await settingsOf(`${layout.prefix}-daily-aov`)).toMatchObject({
-        'index.number_of_replicas': '0',
-        'index.auto_expand_replicas': 'false',
-      });
-      expect((await layout.cli(['setup', '--replicas', '0', '--json'])).json<{ changed: number }>().changed).toBe(0);
-      const bad = await layout.cli(['setup', '--shards', '0']);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/^earlypay: .*--shards/m);
-    } finally {
-      await layout.stop();
-    }
-  });
+  it(
+    '--shards sets the shards of new indices; replicas follow ' + 'the cluster unless --replicas fixes them, in place',
+    async () => {
+      const layout = new TestWorld('setup-layout');
+      await layout.start();
+      try {
+        const settingsOf = async (alias: string) =>
+          Object.values(await layout.es.indices.getSettings({ index: alias, flat_settings: true }))[0]!
+            .settings as Record<string, string>;
+        expect((await layout.cli(['setup', '--shards', '2', '--json'])).code).toBe(0);
+        expect(await settingsOf(`${layout.prefix}-sales`)).toMatchObject({
+          'index.number_of_shards': '2',
+          'index.auto_expand_replicas': '0-1',
+        });
+        const fixed = await layout.cli(['setup', '--replicas', '0', '--json']);
+        expect(fixed.json<{ indices: { action: string }[] }>().indices.map((i) => i.action)).toEqual(
+          Array(7).fill('upgraded'),
+        );
+        expect(await settingsOf(`${layout.prefix}-daily-aov`)).toMatchObject({
+          'index.number_of_replicas': '0',
+          'index.auto_expand_replicas': 'false',
+        });
+        expect((await layout.cli(['setup', '--replicas', '0', '--json'])).json<{ changed: number }>().changed).toBe(0);
+        const bad = await layout.cli(['setup', '--shards', '0']);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/^earlypay: .*--shards/m);
+      } finally {
+        await layout.stop();
+      }
+    },
+  );
 
   it('upgrades a compatible older mapping in place', async () => {
     const alias = `${world.prefix}-anomalies`;
@@ -66,6 +69,29 @@ describe('setup', () => {
     expect(row!.action).toBe('upgraded');
     const m = await world.es.indices.getMapping({ index: alias });
     expect(Object.values(m)[0]!.mappings.properties!.note).toBeDefined();
+  });
+
+  it('refuses a mapping newer than it knows: exit 1, one line and what to do, the index left alone', async () => {
+    const newer = new TestWorld('setup-newer');
+    await newer.start();
+    try {
+      const alias = `${newer.prefix}-runs`;
+      const def = definitionOf('runs');
+      await newer.es.indices.create({
+        index: `${alias}-v999`,
+        aliases: { [alias]: {} },
+        mappings: { ...def.mappings, _meta: { earlypay_mapping_version: def.version + 1 } },
+      });
+      const r = await newer.cli(['setup']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `earlypay: ${alias} has mapping version ${def.version + 1}, newer than this earlypay knows (${def.version})`,
+        'hint: upgrade earlypay to the version that made it before running it against these indices',
+      ]);
+      expect(Object.keys(await newer.es.indices.getAlias({ name: alias }))).toEqual([`${alias}-v999`]);
+    } finally {
+      await newer.stop();
+    }
   });
 
   it('reindexes behind the alias when a field changes type, keeping documents and versions', async () => {

@@ -64,7 +64,7 @@ describe('CustomerTally', () => {
 });
 
 describe('dailyDocuments', () => {
-  it('builds one document per store with counted sales, with the SPEC §5 figures', () => {
+  it('builds one document per store with counted sales, with the docs/contract.md §5 figures', () => {
     const tally = new CustomerTally();
     // store 7: cards A (2 sales) and B (1 sale); store 8: card C (1 sale)
     tally.add('7', 2);

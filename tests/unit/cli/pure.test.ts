@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { businessDayArg, intInRange, batchSizeArg } from '../../../src/cmdutil/parsers';
 import { contiguousRuns, daysBetween } from '../../../src/core/time/businessDay';
 import { dayFilters } from '../../../src/core/rules/repeatedAmounts';
-import { mysqlFailureHint } from '../../../src/core/failures';
+import { mysqlFailureHint } from '../../../src/core/errors';
 import { colorWanted } from '../../../src/render/style';
 import { resolveConfig, scrubUrlCredentials } from '../../../src/core/config/config';
 import { countTextWords } from '../../../src/core/search/salesQuery';
@@ -111,7 +111,7 @@ describe('config file', () => {
   it('accepts a UTF-8 byte-order mark', () => {
     expect(resolveConfig({ config: file('\uFEFF{"tz":"UTC"}') }, {}).tz).toBe('UTC');
   });
-  it('names the file key of a bad value, and points at the README, not a command', () => {
+  it('names the file key of a bad value, and points at the manual, not a command', () => {
     const path = file('{"tz":"Mars/Olympus"}');
     expect(() => resolveConfig({ config: path }, {})).toThrow(
       `unknown time zone "Mars/Olympus" (key "tz" of config file ${path})`,
@@ -122,7 +122,7 @@ describe('config file', () => {
       resolveConfig({ config: file('{"tz": ') }, {});
       throw new Error('no error');
     } catch (e) {
-      expect((e as { hint?: string }).hint).toMatch(/"Configuration" in the README/);
+      expect((e as { hint?: string }).hint).toMatch(/"Config file" in docs\/configuration.md/);
     }
   });
   it('a password with a reserved character that works once percent-encoded', () => {
@@ -177,7 +177,12 @@ describe('tables', () => {
   it('CSV with --bom starts with a UTF-8 byte-order mark', async () => {
     let out = '';
     const writer = createRecordWriter('csv', {
-      stream: { write: (s: string) => ((out += s), true) },
+      stream: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      },
       columns: [{ key: 'store' }],
       style: makeStyle(false),
       bom: true,

@@ -3,7 +3,11 @@ import { TERMINAL_RESTORE } from '../../../src/render/progress';
 
 function tty(): { stream: { isTTY: true; write: (s: string) => boolean }; text: () => string } {
   let out = '';
-  return { stream: { isTTY: true, write: (s: string) => ((out += s), true) }, text: () => out };
+  const write = (s: string): boolean => {
+    out += s;
+    return true;
+  };
+  return { stream: { isTTY: true, write }, text: () => out };
 }
 
 describe('signals', () => {
@@ -42,21 +46,25 @@ describe('signals', () => {
     expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 
-  it('without a signal, the process ends after a grace at the latest: a socket to a frozen server must not keep it alive', () => {
-    jest.useFakeTimers();
-    try {
-      const exits: number[] = [];
-      const guard = guardProcess(tty().stream, (code) => void exits.push(code));
-      guard.release(1);
-      expect(exits).toEqual([]);
-      jest.advanceTimersByTime(EXIT_GRACE_MS - 1);
-      expect(exits).toEqual([]);
-      jest.advanceTimersByTime(1);
-      expect(exits).toEqual([1]);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+  it(
+    'without a signal, the process ends after a grace at the latest: a socket to a frozen server must not keep it ' +
+      'alive',
+    () => {
+      jest.useFakeTimers();
+      try {
+        const exits: number[] = [];
+        const guard = guardProcess(tty().stream, (code) => void exits.push(code));
+        guard.release(1);
+        expect(exits).toEqual([]);
+        jest.advanceTimersByTime(EXIT_GRACE_MS - 1);
+        expect(exits).toEqual([]);
+        jest.advanceTimersByTime(1);
+        expect(exits).toEqual([1]);
+      } finally {
+        jest.useRealTimers();
+      }
+    },
+  );
 
   it('untilInterrupted stops waiting for work that does not watch the signal', async () => {
     const c = new AbortController();

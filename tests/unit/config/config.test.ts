@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redactSecrets, redactUrl, resolveConfig } from '../../../src/core/config/config';
-import { UsageError } from '../../../src/core/errors';
-import { MAX_INDEX_PREFIX_BYTES, indexNames } from '../../../src/core/es/indices';
+import { redactSecrets, resolveConfig } from '../../../src/core/config/config';
+import { UsageError, redactUrl } from '../../../src/core/errors';
+import { MAX_INDEX_PREFIX_BYTES, indexNames } from '../../../src/core/config/indexNames';
 
 function file(content: object | string): string {
   const dir = mkdtempSync(join(tmpdir(), 'earlypay-config-'));

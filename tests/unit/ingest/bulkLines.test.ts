@@ -28,39 +28,43 @@ function bulkAction(op: BulkOp): [object, object | undefined] {
 }
 
 describe('bulkLines', () => {
-  it('writes the same NDJSON as the action objects, for every kind of op, a sale written by its own writer included', () => {
-    const mapped = mapSourceRow(row({ remark: '배달 "지연"\t' }), {
-      sourceTz: 'Asia/Seoul',
-      businessTz: 'Asia/Seoul',
-      ingestedAt: '2026-12-01T00:00:00.000Z',
-    });
-    if (!mapped.ok) throw new Error('rejected');
-    const sale = mapped.sale.doc;
-    const ops: BulkOp[] = [
-      {
-        kind: 'index',
-        index: 'sales',
-        id: sale.id,
-        doc: sale,
-        version: mapped.sale.version,
-        versionType: 'external_gte',
-        writeDoc: writeSaleDoc,
-      },
-      { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
-      { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
-      { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },
-      { kind: 'delete', index: 'a', id: '"odd"' },
-    ];
-    for (const op of ops) {
-      const [action, body] = bulkAction(op);
-      expect(bulkLines(op)).toBe(
-        [action, body]
-          .filter((x) => x !== undefined)
-          .map((x) => `${JSON.stringify(x)}\n`)
-          .join(''),
-      );
-    }
-  });
+  it(
+    'writes the same NDJSON as the action objects, for every kind of op, a sale written by its own writer ' +
+      'included',
+    () => {
+      const mapped = mapSourceRow(row({ remark: '배달 "지연"\t' }), {
+        sourceTz: 'Asia/Seoul',
+        businessTz: 'Asia/Seoul',
+        ingestedAt: '2026-12-01T00:00:00.000Z',
+      });
+      if (!mapped.ok) throw new Error('rejected');
+      const sale = mapped.sale.doc;
+      const ops: BulkOp[] = [
+        {
+          kind: 'index',
+          index: 'sales',
+          id: sale.id,
+          doc: sale,
+          version: mapped.sale.version,
+          versionType: 'external_gte',
+          writeDoc: writeSaleDoc,
+        },
+        { kind: 'index', index: 'i', id: '1', doc: { a: '한글 "q"\n' }, version: 5, versionType: 'external_gte' },
+        { kind: 'index', index: 'i', id: '2', doc: { a: 1 } },
+        { kind: 'upsert', index: 'a', id: '1:R', doc: { x: 1 }, upsert: { x: 1, status: 'open' } },
+        { kind: 'delete', index: 'a', id: '"odd"' },
+      ];
+      for (const op of ops) {
+        const [action, body] = bulkAction(op);
+        expect(bulkLines(op)).toBe(
+          [action, body]
+            .filter((x) => x !== undefined)
+            .map((x) => `${JSON.stringify(x)}\n`)
+            .join(''),
+        );
+      }
+    },
+  );
 });
 
 describe('boundedPageRows', () => {

@@ -1,6 +1,6 @@
 /** The judge stage without servers: what a page of rows becomes, given what Elasticsearch holds. */
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
-import { indexNames } from '../../../src/core/es/indices';
+import { indexNames } from '../../../src/core/config/indexNames';
 import { withdrawalOps } from '../../../src/core/ingest/contract';
 import { judgePage, lookupKeys, mapPage, type JudgeContext } from '../../../src/core/ingest/judge';
 import type { BatchLookups, StoredDeadLetter, StoredSale } from '../../../src/core/ingest/lookups';
@@ -71,27 +71,30 @@ describe('judge', () => {
     expect(out.ops[1]).toMatchObject({ version: Date.parse('2024-05-01T12:00:05+09:00'), versionType: 'external_gte' });
   });
 
-  it("the documents it writes are mapSourceRow's, text_grams included; rows it does not write get none computed", () => {
-    const texts = { remark: '배달 요청', result_msg: '정상승인', raw_data: '{"shopName":"소문난분식 일산점"}' };
-    const page = mapPage(listedRows([row({ id: '1', ...texts }), row({ id: '2', ...texts })]), ctx);
-    const full = mapSourceRow(row({ id: '1', ...texts }), {
-      sourceTz: 'Asia/Seoul',
-      businessTz: 'Asia/Seoul',
-      ingestedAt: ctx.now.toISOString(),
-    });
-    if (!full.ok) throw new Error('rejected');
-    expect(full.sale.doc.text_grams).toEqual([
-      '배달 달',
-      '요청 청',
-      '정상 상승 승인 인',
-      '소문 문난 난분 분식 식',
-      '일산 산점 점',
-    ]);
-    const out = judgePage(page, found({ 2: storedAs(row({ id: '2', ...texts })) }), ctx);
-    expect(kinds(out.ops)).toEqual(['index sales 1']);
-    expect((out.ops[0] as { doc: object }).doc).toEqual(full.sale.doc);
-    expect(page.accepted[1]!.doc.text_grams).toEqual([]);
-  });
+  it(
+    "the documents it writes are mapSourceRow's, text_grams included; rows it does not write get none " + 'computed',
+    () => {
+      const texts = { remark: '배달 요청', result_msg: '정상승인', raw_data: '{"shopName":"소문난분식 일산점"}' };
+      const page = mapPage(listedRows([row({ id: '1', ...texts }), row({ id: '2', ...texts })]), ctx);
+      const full = mapSourceRow(row({ id: '1', ...texts }), {
+        sourceTz: 'Asia/Seoul',
+        businessTz: 'Asia/Seoul',
+        ingestedAt: ctx.now.toISOString(),
+      });
+      if (!full.ok) throw new Error('rejected');
+      expect(full.sale.doc.text_grams).toEqual([
+        '배달 달',
+        '요청 청',
+        '정상 상승 승인 인',
+        '소문 문난 난분 분식 식',
+        '일산 산점 점',
+      ]);
+      const out = judgePage(page, found({ 2: storedAs(row({ id: '2', ...texts })) }), ctx);
+      expect(kinds(out.ops)).toEqual(['index sales 1']);
+      expect((out.ops[0] as { doc: object }).doc).toEqual(full.sale.doc);
+      expect(page.accepted[1]!.doc.text_grams).toEqual([]);
+    },
+  );
 
   it('asks the lookups for every id that may have a document, and the dead letters of rejected rows', () => {
     const keys = lookupKeys(
@@ -114,27 +117,32 @@ describe('judge', () => {
     expect(out).toMatchObject({ validAgain: 1, unchanged: 1 });
   });
 
-  it('a row Elasticsearch already holds as it is, and a dead letter held as it is, write nothing and change no day', () => {
-    const rejected = row({ id: '3', store_id: null });
-    const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
-    const held = { row_fingerprint: rowFingerprint(rejected), reason_code: ['MISSING_STORE_ID'] };
-    const out = judgePage(
-      page,
-      found(
-        { 1: storedAs(row({ id: '1' })), 2: storedAs(row({ id: '2', amount_deposit: 1 }), ['DEPOSIT_MISMATCH']) },
-        { 'platform_sales:3': held },
-      ),
-      ctx,
-    );
-    expect(out.ops).toEqual([]);
-    expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 2, flagged: 1, days: new Set() });
-    // Held with another row (or before dead letters had fingerprints): written again, with the fingerprint.
-    for (const other of [{ ...held, row_fingerprint: 1 }, { reason_code: ['MISSING_STORE_ID'] }]) {
-      const again = judgePage(mapPage(listedRows([rejected]), ctx), found({}, { 'platform_sales:3': other }), ctx);
-      expect(kinds(again.ops)).toEqual(['upsert deadletter platform_sales:3']);
-      expect((again.ops[0] as { doc: { row_fingerprint: number } }).doc.row_fingerprint).toBe(rowFingerprint(rejected));
-    }
-  });
+  it(
+    'a row Elasticsearch already holds as it is, and a dead ' + 'letter held as it is, write nothing and change no day',
+    () => {
+      const rejected = row({ id: '3', store_id: null });
+      const page = mapPage(listedRows([row({ id: '1' }), row({ id: '2', amount_deposit: 1 }), rejected]), ctx);
+      const held = { row_fingerprint: rowFingerprint(rejected), reason_code: ['MISSING_STORE_ID'] };
+      const out = judgePage(
+        page,
+        found(
+          { 1: storedAs(row({ id: '1' })), 2: storedAs(row({ id: '2', amount_deposit: 1 }), ['DEPOSIT_MISMATCH']) },
+          { 'platform_sales:3': held },
+        ),
+        ctx,
+      );
+      expect(out.ops).toEqual([]);
+      expect(out).toMatchObject({ accepted: 2, rejected: 1, unchanged: 2, flagged: 1, days: new Set() });
+      // Held with another row (or before dead letters had fingerprints): written again, with the fingerprint.
+      for (const other of [{ ...held, row_fingerprint: 1 }, { reason_code: ['MISSING_STORE_ID'] }]) {
+        const again = judgePage(mapPage(listedRows([rejected]), ctx), found({}, { 'platform_sales:3': other }), ctx);
+        expect(kinds(again.ops)).toEqual(['upsert deadletter platform_sales:3']);
+        expect((again.ops[0] as { doc: { row_fingerprint: number } }).doc.row_fingerprint).toBe(
+          rowFingerprint(rejected),
+        );
+      }
+    },
+  );
 
   it('a changed row is written: other fingerprint, version, day or rules', () => {
     const stored = storedAs(row({ id: '1' }));

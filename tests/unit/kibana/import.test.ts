@@ -73,7 +73,7 @@ describe('importSavedObjects', () => {
   it('keeps a base path and sends URL credentials as Basic auth, not in the URL', async () => {
     reply = json(200, { success: true, successCount: 1 });
     await importSavedObjects({
-      kibanaUrl: base.replace('http://', 'http://elastic:pa%3Ass@') + '/kibana',
+      kibanaUrl: `${base.replace('http://', 'http://elastic:pa%3Ass@')}/kibana`,
       ndjson: NDJSON,
     });
     expect(recorded[0]!.url).toBe('/kibana/api/saved_objects/_import?overwrite=true');
@@ -124,7 +124,9 @@ describe('importSavedObjects', () => {
     )) as RunFailedError;
     expect(err).toBeInstanceOf(RunFailedError);
     expect(err.message).toBe(
-      'Kibana import failed: 4 of the saved objects were not imported: visualization earlypay-vis-daily-aov: missing references index-pattern/earlypay-index-daily-aov; dashboard earlypay-dashboard: conflict; search a: unknown (boom); and 1 more',
+      'Kibana import failed: 4 of the saved objects were not imported: visualization earlypay-vis-daily-aov: missing ' +
+        'references index-pattern/earlypay-index-daily-aov; dashboard earlypay-dashboard: conflict; search a: ' +
+        'unknown (boom); and 1 more',
     );
   });
 

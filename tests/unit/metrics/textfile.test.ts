@@ -21,7 +21,8 @@ describe('the text format', () => {
       { name: 'earlypay_empty', help: 'no samples, no lines', type: 'gauge', samples: [] },
     ]);
     expect(text).toBe(
-      '# HELP earlypay_x a \\\\ help\\nline\n# TYPE earlypay_x gauge\nearlypay_x{command="anomalies scan",prefix="a\\"b\\\\c\\nd"} 1.5\n',
+      '# HELP earlypay_x a \\\\ help\\nline\n# TYPE earlypay_x gauge\nearlypay_x{command="anomalies ' +
+        'scan",prefix="a\\"b\\\\c\\nd"} 1.5\n',
     );
     expect(readSamples(text).get(seriesKey('earlypay_x', { command: 'anomalies scan', prefix: 'a"b\\c\nd' }))).toBe(
       1.5,

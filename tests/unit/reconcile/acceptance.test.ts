@@ -11,7 +11,7 @@ import {
   WHOLE_NUMBER_PATTERN,
   acceptanceChecks,
   acceptedRowCondition,
-} from '../../../src/core/source/acceptance';
+} from '../../../src/core/sales/acceptance';
 import { mapSourceRow, type RejectReason } from '../../../src/core/sales/saleDocument';
 import { canonicalValue } from '../../../src/core/source/columns';
 import type { SourceRow } from '../../../src/core/source/row';

@@ -105,19 +105,22 @@ describe('reconcile: comparing days', () => {
     expect(c.not_fingerprinted).toEqual([]);
   });
 
-  it('a day with documents written before fingerprints is compared by count and amount only, never as false drift', () => {
-    const mysql = new Map([
-      ['2024-05-01', src(3, 300, 999)],
-      ['2024-05-02', src(3, 300, 999)],
-    ]);
-    const es = new Map([
-      ['2024-05-01', idx(3, 300, 5, 1)],
-      ['2024-05-02', idx(3, 301, 5, 1)],
-    ]);
-    const c = compareDays(mysql, es, 1_000);
-    expect(c.not_fingerprinted).toEqual([{ day: '2024-05-01', documents: 2 }]);
-    expect(c.drift.map((d) => d.day)).toEqual(['2024-05-02']);
-  });
+  it(
+    'a day with documents written before fingerprints is ' + 'compared by count and amount only, never as false drift',
+    () => {
+      const mysql = new Map([
+        ['2024-05-01', src(3, 300, 999)],
+        ['2024-05-02', src(3, 300, 999)],
+      ]);
+      const es = new Map([
+        ['2024-05-01', idx(3, 300, 5, 1)],
+        ['2024-05-02', idx(3, 301, 5, 1)],
+      ]);
+      const c = compareDays(mysql, es, 1_000);
+      expect(c.not_fingerprinted).toEqual([{ day: '2024-05-01', documents: 2 }]);
+      expect(c.drift.map((d) => d.day)).toEqual(['2024-05-02']);
+    },
+  );
 
   it('a day with more rows than fingerprint sums hold exactly is always drilled down', () => {
     const c = compareDays(new Map([['2024-05-01', src(11, 300, 5)]]), new Map([['2024-05-01', idx(11, 300, 5)]]), 10);

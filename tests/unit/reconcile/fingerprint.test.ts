@@ -1,7 +1,11 @@
-/** The row fingerprint in JavaScript (the MariaDB side is proven equal in tests/integration/reconcile/fingerprint.test.ts). */
+/**
+ * The row fingerprint in JavaScript (the MariaDB side is proven equal in
+ * tests/integration/reconcile/fingerprint.test.ts).
+ */
 import { row } from '../../support/sourceRow';
 import { createHash } from 'node:crypto';
-import { encodeValue, rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
+import { encodeValue } from '../../../src/core/codec/rowEncoding';
+import { rowFingerprint, rowFingerprintSql } from '../../../src/core/source/fingerprint';
 import { COLUMN_ROLES, columnReading, storedAsUtf8, type ColumnInfo } from '../../../src/core/source/columns';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
@@ -20,36 +24,39 @@ describe('row fingerprint', () => {
     expect(encodeValue(-1000)).toBe('5:-1000');
   });
 
-  it('equals MD5 of the joined encodeValue texts on awkward rows: long, multi-byte, astral, lengths of every width', () => {
-    const reference = (r: SourceRow): number =>
-      createHash('md5')
-        .update(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))
-        .digest()
-        .readUInt32BE(0);
-    const texts = [
-      '',
-      'a',
-      'é',
-      '정상승인',
-      '😀x',
-      'ascii only, forty characters long.......',
-      'x'.repeat(99),
-      'y'.repeat(100),
-      `${'배달'.repeat(3_000)}`,
-      'z'.repeat(70_000),
-      '\u0000\n"\\',
-    ];
-    for (const remark of texts) {
-      for (const raw of [null, remark, `{"menu":"${remark}"}`]) {
-        const r = row({ remark, raw_data: raw, amount_sale: remark.length, card_number: remark || 'c' });
-        expect(rowFingerprint(r)).toBe(reference(r));
+  it(
+    'equals MD5 of the joined encodeValue texts on awkward ' + 'rows: long, multi-byte, astral, lengths of every width',
+    () => {
+      const reference = (r: SourceRow): number =>
+        createHash('md5')
+          .update(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''))
+          .digest()
+          .readUInt32BE(0);
+      const texts = [
+        '',
+        'a',
+        'é',
+        '정상승인',
+        '😀x',
+        'ascii only, forty characters long.......',
+        'x'.repeat(99),
+        'y'.repeat(100),
+        `${'배달'.repeat(3_000)}`,
+        'z'.repeat(70_000),
+        '\u0000\n"\\',
+      ];
+      for (const remark of texts) {
+        for (const raw of [null, remark, `{"menu":"${remark}"}`]) {
+          const r = row({ remark, raw_data: raw, amount_sale: remark.length, card_number: remark || 'c' });
+          expect(rowFingerprint(r)).toBe(reference(r));
+        }
       }
-    }
-    for (const n of [0, 7, 9, 10, 99, 100, -1, -1000, 1.5, 2 ** 40, Number.MAX_SAFE_INTEGER, 2 ** 60]) {
-      const r = row({ amount_sale: n, amount_fee: n, is_canceled: n, daily_sale_id: n });
-      expect([n, rowFingerprint(r)]).toEqual([n, reference(r)]);
-    }
-  });
+      for (const n of [0, 7, 9, 10, 99, 100, -1, -1000, 1.5, 2 ** 40, Number.MAX_SAFE_INTEGER, 2 ** 60]) {
+        const r = row({ amount_sale: n, amount_fee: n, is_canceled: n, daily_sale_id: n });
+        expect([n, rowFingerprint(r)]).toEqual([n, reference(r)]);
+      }
+    },
+  );
 
   it('changes with every column, and NULL differs from the empty string', () => {
     const base = rowFingerprint(row());

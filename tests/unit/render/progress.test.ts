@@ -6,7 +6,10 @@ function fakeTerminal(): { stream: NodeJS.WriteStream & { isTTY: true }; text: (
   const stream = {
     isTTY: true,
     columns: 200,
-    write: (s: string) => ((out += s), true),
+    write: (s: string) => {
+      out += s;
+      return true;
+    },
     cursorTo: () => true,
     moveCursor: () => true,
     clearLine: () => true,

@@ -14,7 +14,8 @@ describe('RepeatCandidates', () => {
       [500, 5],
     ] as const) {
       for (let k = 0; k < keys; k++) {
-        const key = `${int(200)}|5461-11**-****-${times.size}|2024-05-${String(1 + int(30)).padStart(2, '0')}|${int(50) * 100}`;
+        const day = `2024-05-${String(1 + int(30)).padStart(2, '0')}`;
+        const key = `${int(200)}|5461-11**-****-${times.size}|${day}|${int(50) * 100}`;
         times.set(key, n);
         for (let i = 0; i < n; i++) sales.push(key);
       }

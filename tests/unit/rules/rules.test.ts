@@ -55,7 +55,8 @@ describe('per-sale rules', () => {
       baseline: { store_id: '1001', start_date: '2024-04-24', end_date: '2024-04-30', unit_price: 21000 },
     });
     expect(f[0]!.reason).toBe(
-      "Sale of 90,000 won is over 2 × store 1001's weekly average order value of 21,000 won (2024-04-24 to 2024-04-30).",
+      "Sale of 90,000 won is over 2 × store 1001's weekly average order value of 21,000 won (2024-04-24 to " +
+        '2024-04-30).',
     );
   });
 

@@ -54,7 +54,8 @@ describe('mapSourceRow', () => {
     expect(r.ok).toBe(false);
     if (!r.ok)
       expect(r.rejected.reason).toBe(
-        'amount_sale 9007199254740993 is beyond ±9,007,199,254,740,991 won, the largest amount earlypay stores and sums exactly',
+        'amount_sale 9007199254740993 is beyond ±9,007,199,254,740,991 won, the largest amount earlypay stores and ' +
+          'sums exactly',
       );
     expect(mapSourceRow(row({ amount_sale: '9007199254740991' }), opts).ok).toBe(true);
   });

@@ -1,11 +1,12 @@
 /** The sale writer must give exactly JSON.stringify's bytes for every document mapSourceRow makes. */
-import { JsonBytes } from '../../../src/core/es/jsonBytes';
-import { mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
-import { SALE_FIELDS, writeSaleJson } from '../../../src/core/sales/saleJson';
-import { columnKinds, encodeValue } from '../../../src/core/source/fingerprint';
+import { JsonBytes } from '../../../src/core/codec/jsonBytes';
+import { SALE_FIELDS, mapSourceRow, type SaleDocument } from '../../../src/core/sales/saleDocument';
+import { writeSaleJson } from '../../../src/core/sales/saleJson';
+import { encodeValue } from '../../../src/core/codec/rowEncoding';
+import { columnKinds } from '../../../src/core/source/fingerprint';
 import { EncodedRows } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { randomInts } from '../../support/random';
 import { row } from '../../support/sourceRow';
 
@@ -49,44 +50,48 @@ describe('writeSaleJson', () => {
     });
   });
 
-  it('writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone surrogates, long raw_data', () => {
-    const int = randomInts(5);
-    const pieces = [
-      '배달지연으로',
-      '"quoted"',
-      'back\\slash',
-      'line\nbreak',
-      'tab\t',
-      '\u0000',
-      '😀',
-      '\udc00',
-      'plain',
-      ' ',
-      '{"menu":"정상승인"}',
-    ];
-    const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
-    for (let i = 0; i < 500; i++) {
-      sameBytes(
-        doc({
-          remark: text(int(6)),
-          raw_data: text(int(3) === 0 ? 200 : int(20)),
-          result_msg: text(int(4)),
-          card_company: text(int(2)),
-          card_category: text(int(2)),
-          card_number: `${text(1)}-${int(10_000)}`,
-          platform: text(int(2)),
-          num_approval: text(int(2)),
-          result_code: text(int(2)),
-          detail_status: text(int(2)),
-          processing_status: text(int(2)),
-        }),
-      );
-    }
-  });
+  it(
+    'writes awkward free texts as JSON.stringify does: quotes, backslashes, control characters, Hangul, emoji, lone ' +
+      'surrogates, long raw_data',
+    () => {
+      const int = randomInts(5);
+      const pieces = [
+        '배달지연으로',
+        '"quoted"',
+        'back\\slash',
+        'line\nbreak',
+        'tab\t',
+        '\u0000',
+        '😀',
+        '\udc00',
+        'plain',
+        ' ',
+        '{"menu":"정상승인"}',
+      ];
+      const text = (n: number): string => Array.from({ length: n }, () => pieces[int(pieces.length)]).join('');
+      for (let i = 0; i < 500; i++) {
+        sameBytes(
+          doc({
+            remark: text(int(6)),
+            raw_data: text(int(3) === 0 ? 200 : int(20)),
+            result_msg: text(int(4)),
+            card_company: text(int(2)),
+            card_category: text(int(2)),
+            card_number: `${text(1)}-${int(10_000)}`,
+            platform: text(int(2)),
+            num_approval: text(int(2)),
+            result_code: text(int(2)),
+            detail_status: text(int(2)),
+            processing_status: text(int(2)),
+          }),
+        );
+      }
+    },
+  );
 });
 
 it('names every field of a sale document, in its order', () => {
-  expect(SALE_FIELDS).toEqual(Object.keys(doc({})));
+  expect(Object.keys(SALE_FIELDS)).toEqual(Object.keys(doc({})));
 });
 
 describe('writeSaleJson of a row read as its encoding', () => {

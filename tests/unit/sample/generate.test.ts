@@ -1,6 +1,6 @@
 /**
  * The sample generator builds what it says it builds: judged by the product's own row mapping
- * and anomaly rules, with the weekly baseline computed from the rows as SPEC §5 defines it.
+ * and anomaly rules, with the weekly baseline computed from the rows as docs/contract.md §5 defines it.
  */
 import { createHash } from 'node:crypto';
 import { RuleThresholdsSchema } from '../../../src/core/config/config';
@@ -152,22 +152,25 @@ describe('sample generator', () => {
     expect(Math.max(...amounts)).toBeLessThanOrEqual(80_000);
   });
 
-  it('looks like Korean card sales: platforms, card companies, repeat customers, cancellations, updates, remarks', () => {
-    const rows = sales.map((s) => s.row);
-    expect(new Set(rows.map((r) => r.platform))).toEqual(new Set(['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP']));
-    expect(new Set(rows.map((r) => r.card_company))).toEqual(
-      new Set(['신한', '국민', '삼성', '현대', '롯데', '하나', '우리', 'BC', 'NH']),
-    );
-    expect(new Set(rows.map((r) => r.card_category))).toEqual(new Set(['신용', '체크']));
-    const cards = new Set(rows.map((r) => `${r.store_id}|${r.card_number}`));
-    expect(cards.size).toBeLessThan(rows.length / 3);
-    const canceled = rows.filter((r) => r.is_canceled === 1).length / rows.length;
-    expect(canceled).toBeGreaterThan(0.03);
-    expect(canceled).toBeLessThan(0.05);
-    expect(rows.filter((r) => r.modified! > r.created!).length / rows.length).toBeGreaterThan(0.05);
-    expect(rows.some((r) => r.remark && /[가-힣]/.test(r.remark))).toBe(true);
-    expect(new Set(rows.map((r) => r.store_id)).size).toBe(13); // 12 stores and NULL
-  });
+  it(
+    'looks like Korean card sales: platforms, card companies, ' + 'repeat customers, cancellations, updates, remarks',
+    () => {
+      const rows = sales.map((s) => s.row);
+      expect(new Set(rows.map((r) => r.platform))).toEqual(new Set(['BAEMIN', 'YOGIYO', 'COUPANGEATS', 'KCP']));
+      expect(new Set(rows.map((r) => r.card_company))).toEqual(
+        new Set(['신한', '국민', '삼성', '현대', '롯데', '하나', '우리', 'BC', 'NH']),
+      );
+      expect(new Set(rows.map((r) => r.card_category))).toEqual(new Set(['신용', '체크']));
+      const cards = new Set(rows.map((r) => `${r.store_id}|${r.card_number}`));
+      expect(cards.size).toBeLessThan(rows.length / 3);
+      const canceled = rows.filter((r) => r.is_canceled === 1).length / rows.length;
+      expect(canceled).toBeGreaterThan(0.03);
+      expect(canceled).toBeLessThan(0.05);
+      expect(rows.filter((r) => r.modified! > r.created!).length / rows.length).toBeGreaterThan(0.05);
+      expect(rows.some((r) => r.remark && /[가-힣]/.test(r.remark))).toBe(true);
+      expect(new Set(rows.map((r) => r.store_id)).size).toBe(13); // 12 stores and NULL
+    },
+  );
 
   it('contains every rejection the table can hold, and the product rejects each for exactly that reason', () => {
     const rejects = sales.filter((s) => s.label.kind === 'reject');

@@ -45,7 +45,7 @@ describe('anomaly search', () => {
       to: '2024-05-02',
       status: 'all',
     });
-    expect((plan.query as any).bool.filter).toEqual([
+    expect((plan.query as { bool: { filter: unknown } }).bool.filter).toEqual([
       { terms: { rule: ['OVER_WEEKLY_AOV', 'REPEATED_AMOUNT'] } },
       { term: { store_id: '7' } },
       { range: { sale_date: { gte: '2024-05-01', lte: '2024-05-02', format: 'yyyy-MM-dd' } } },

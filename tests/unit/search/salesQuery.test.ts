@@ -17,16 +17,20 @@ const filters = (plan: { query: Q }): Q[] => plan.query.bool?.filter ?? [];
 const musts = (plan: { query: Q }): Q[] => plan.query.bool?.must ?? [];
 
 describe('buildSalesSearch', () => {
-  it('without filters matches everything, newest first with id as tiebreaker, raw_data and the search n-grams excluded', () => {
-    const plan = buildSalesSearch({});
-    expect(plan.query).toEqual({ match_all: {} });
-    expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { 'id.number': { order: 'desc' } }]);
-    expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams', 'remark'] });
-    expect(plan.longFields).toEqual(['remark']);
-    expect(plan.fields).not.toContain('raw_data');
-    expect(SALES_FIELDS).not.toContain('text_grams');
-    expect(plan.fields).toContain('sold_at');
-  });
+  it(
+    'without filters matches everything, newest first with id as tiebreaker, raw_data and the search n-grams ' +
+      'excluded',
+    () => {
+      const plan = buildSalesSearch({});
+      expect(plan.query).toEqual({ match_all: {} });
+      expect(plan.sort).toEqual([{ sold_at: { order: 'desc' } }, { 'id.number': { order: 'desc' } }]);
+      expect(plan.source).toEqual({ excludes: ['raw_data', 'row_fingerprint', 'text_grams', 'remark'] });
+      expect(plan.longFields).toEqual(['remark']);
+      expect(plan.fields).not.toContain('raw_data');
+      expect(SALES_FIELDS).not.toContain('text_grams');
+      expect(plan.fields).toContain('sold_at');
+    },
+  );
 
   it('turns every filter into a filter clause', () => {
     const plan = buildSalesSearch({

@@ -1,19 +1,13 @@
 /**
- * decodeSourceRow reads a row back out of its canonical encoding (the bytes MySQL makes with
+ * decodeColumns reads a row back out of its canonical encoding (the bytes MySQL makes with
  * rowEncodingSql, which equal encodeValue's: tests/integration/reconcile/fingerprint.test.ts),
  * each column as mysql2 hands it over; fingerprintOf those bytes is the row's fingerprint.
  */
-import {
-  columnKinds,
-  decodeSourceRow,
-  encodeValue,
-  fingerprintOf,
-  rowFingerprint,
-  type ColumnKind,
-} from '../../../src/core/source/fingerprint';
+import { decodeColumns, encodeValue, fingerprintOf, type ColumnKind } from '../../../src/core/codec/rowEncoding';
+import { columnKinds, rowFingerprint } from '../../../src/core/source/fingerprint';
 import { sourceRowOf } from '../../../src/core/source/query';
 import { SOURCE_COLUMNS, TEXT_AS_READ, type SourceRow } from '../../../src/core/source/row';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { row } from '../../support/sourceRow';
 
 /** The row with its texts as strings (a Utf8Text decoded), as mysql2 gives them. */
@@ -39,7 +33,14 @@ function encoding(r: SourceRow): Buffer {
   return Buffer.from(SOURCE_COLUMNS.map((c) => encodeValue(r[c])).join(''));
 }
 
-describe('decodeSourceRow', () => {
+describe('decodeColumns', () => {
+  it('gives each row its own values: a second decode leaves the first row as it was', () => {
+    const first = decodeColumns(encoding(row({ remark: 'first', amount_sale: 1 })), KINDS)!;
+    const second = decodeColumns(encoding(row({ remark: 'second', amount_sale: 2 })), KINDS)!;
+    expect(second).not.toBe(first);
+    expect([String(first[3]), first[8]]).toEqual(['first', 1]);
+  });
+
   it('gives back every column, numbers as numbers where the column is numeric', () => {
     expect(KINDS.filter((k) => k === 'number')).toHaveLength(4);
     const texts = [
@@ -62,7 +63,7 @@ describe('decodeSourceRow', () => {
         card_company: t,
         result_msg: Array.from(t).slice(0, 3).join(''),
       });
-      expect(asStrings(decodeSourceRow(encoding(r), KINDS))).toEqual(r);
+      expect(asStrings(decodeColumns(encoding(r), KINDS))).toEqual(r);
     }
     for (const n of [0, 7, -1, -2147483648, 2147483647, 1e15, -(2 ** 53 - 1)]) {
       const r = row({
@@ -72,12 +73,12 @@ describe('decodeSourceRow', () => {
         id: String(n),
         daily_sale_id: '-9223372036854775808',
       });
-      expect(asStrings(decodeSourceRow(encoding(r), KINDS))).toEqual(r);
+      expect(asStrings(decodeColumns(encoding(r), KINDS))).toEqual(r);
     }
   });
 
   it('reads a numeric column that is not an integer as Number does, and a short ASCII text exactly', () => {
-    const values = decodeSourceRow(
+    const values = decodeColumns(
       encoding(
         row({
           amount_sale: '1.5' as unknown as number,
@@ -94,7 +95,7 @@ describe('decodeSourceRow', () => {
 
   it('keeps the texts the document takes as they are as their bytes, the others as strings', () => {
     const bytes = encoding(row({ remark: '배달 "지연"', raw_data: '{"a":1}' }));
-    const values = decodeSourceRow(bytes, KINDS)!;
+    const values = decodeColumns(bytes, KINDS)!;
     SOURCE_COLUMNS.forEach((c, k) => {
       const v = values[k];
       if (v === null || typeof v === 'number') return;
@@ -115,14 +116,14 @@ describe('decodeSourceRow', () => {
         c === 'remark' ? Buffer.from([0x33, 0x3a, 0x61, 0x62, 0xff]) : Buffer.from(encodeValue(row()[c])),
       ),
     );
-    const values = decodeSourceRow(bad, KINDS)!;
+    const values = decodeColumns(bad, KINDS)!;
     expect(values[SOURCE_COLUMNS.indexOf('remark')]).toBe(Buffer.from([0x61, 0x62, 0xff]).toString('utf8'));
     expect(values[SOURCE_COLUMNS.indexOf('platform')]).toBe('BAEMIN');
   });
 
   it('refuses bytes that are not such an encoding', () => {
     const good = encoding(row());
-    expect(decodeSourceRow(good, KINDS)).not.toBeNull();
+    expect(decodeColumns(good, KINDS)).not.toBeNull();
     for (const bad of [
       Buffer.alloc(0),
       good.subarray(0, good.length - 1),
@@ -131,7 +132,7 @@ describe('decodeSourceRow', () => {
       Buffer.from('5:ab'),
       Buffer.from('N'.repeat(22)),
     ]) {
-      expect(decodeSourceRow(bad, KINDS)).toBeNull();
+      expect(decodeColumns(bad, KINDS)).toBeNull();
     }
   });
 

@@ -93,7 +93,9 @@ describe('reading a column by its role and type', () => {
     });
     expect(columnReading('time-or-date', ts, { ...zone, sessionOffsetMinutes: 0 })).toEqual({
       readable: false,
-      why: "timestamp values are shown in the MySQL session's time zone (UTC+00:00), not in the source time zone Asia/Seoul (UTC+09:00)",
+      why:
+        "timestamp values are shown in the MySQL session's time zone (UTC+00:00), not in the source time zone " +
+        'Asia/Seoul (UTC+09:00)',
     });
   });
 
@@ -125,7 +127,8 @@ describe('what changed since the last run', () => {
     );
     expect(changes.map((c) => [c.text, c.readable])).toEqual([
       [
-        'amount_sale int(11) → decimal(20,2): whole won read as integers, a fractional amount is rejected with that reason',
+        'amount_sale int(11) → decimal(20,2): whole won read as integers, a fractional amount is rejected with that ' +
+          'reason',
         true,
       ],
       ['column branch (varchar(20)) added: earlypay does not read it', true],

@@ -1,6 +1,6 @@
-import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/search/hangulGrams';
+import { hangulWordQuery, hangulWords, textGrams, wordGrams } from '../../../src/core/sales/hangulGrams';
 import { textQuery } from '../../../src/core/search/salesQuery';
-import { Utf8Text } from '../../../src/core/source/utf8Text';
+import { Utf8Text } from '../../../src/core/codec/utf8Text';
 import { randomInts } from '../../support/random';
 
 describe('text_grams at ingest', () => {
@@ -18,53 +18,64 @@ describe('text_grams at ingest', () => {
     expect(textGrams(['승인 승인', 'ORD-777 refund', undefined])).toEqual(['승인 인']);
     expect(hangulWords('ARS승인/취소!')).toEqual(['승인', '취소']);
   });
-  it('gives, for short and long texts alike and however many words, each distinct word of all texts in order of first appearance', () => {
-    const words = [
-      '정상',
-      '승인',
-      '취소',
-      '배달',
-      '지연',
-      '고객',
-      '요청',
-      '환불',
-      '부분',
-      '취소됨',
-      '가',
-      '나다',
-      '라마바',
-      '사',
-      '아자',
-      '차카',
-      '타파하',
-      '거너',
-      '더러',
-    ];
-    let seed = 7;
-    const pick = (): string => words[(seed = (seed * 48_271) % 2_147_483_647) % words.length]!;
-    for (let n = 1; n < 60; n++) {
-      const long = Array.from({ length: n }, () => `${pick()} x${n}`).join(' ');
-      const texts = [`${pick()} ${pick()}`, null, long, `{"memo":"${pick()}"}`];
-      const reference = Array.from(new Set(texts.flatMap((t) => (t ? hangulWords(t) : []))), wordGrams);
-      expect(textGrams(texts)).toEqual(reference);
-      expect(textGrams(texts)).toEqual(reference); // again, from the caches
-    }
-  });
-  it('finds the same words in a text read as its UTF-8 bytes (Utf8Text), short or long, whatever surrounds them', () => {
-    const int = randomInts(31);
-    const pieces = ['정상', '승인', '배달지연', 'ㄱㄴ', 'ᄀᄁ', 'ﾡﾢ', '😀', 'é', '€', 'ascii', ' ', '"', '{', '한'];
-    for (let i = 0; i < 2_000; i++) {
-      const text = Array.from({ length: int(4) === 0 ? 60 + int(80) : int(12) }, () => pieces[int(pieces.length)]).join(
-        '',
-      );
-      const bytes = Buffer.concat([Buffer.from('정x'), Buffer.from(text), Buffer.from('y승')]);
-      const asBytes = new Utf8Text(bytes, Buffer.byteLength('정x'), bytes.length - Buffer.byteLength('y승'));
-      expect(textGrams([null, asBytes, '요청'])).toEqual(textGrams([null, text, '요청']));
-    }
-    for (const text of [`a${'가나'.repeat(200)}b${'다'.repeat(256)}`, '라'.repeat(257), `${'마'.repeat(255)}😀`]) {
-      expect(textGrams([new Utf8Text(Buffer.from(text), 0, Buffer.byteLength(text))])).toEqual(textGrams([text]));
-    }
-  });
+  it(
+    'gives, for short and long texts alike and however many words, each distinct word of all texts in order of ' +
+      'first appearance',
+    () => {
+      const words = [
+        '정상',
+        '승인',
+        '취소',
+        '배달',
+        '지연',
+        '고객',
+        '요청',
+        '환불',
+        '부분',
+        '취소됨',
+        '가',
+        '나다',
+        '라마바',
+        '사',
+        '아자',
+        '차카',
+        '타파하',
+        '거너',
+        '더러',
+      ];
+      let seed = 7;
+      const pick = (): string => {
+        seed = (seed * 48_271) % 2_147_483_647;
+        return words[seed % words.length]!;
+      };
+      for (let n = 1; n < 60; n++) {
+        const long = Array.from({ length: n }, () => `${pick()} x${n}`).join(' ');
+        const texts = [`${pick()} ${pick()}`, null, long, `{"memo":"${pick()}"}`];
+        const reference = Array.from(new Set(texts.flatMap((t) => (t ? hangulWords(t) : []))), wordGrams);
+        expect(textGrams(texts)).toEqual(reference);
+        expect(textGrams(texts)).toEqual(reference); // again, from the caches
+      }
+    },
+  );
+  it(
+    'finds the same words in a text read as its UTF-8 bytes ' + '(Utf8Text), short or long, whatever surrounds them',
+    () => {
+      const int = randomInts(31);
+      const pieces = ['정상', '승인', '배달지연', 'ㄱㄴ', 'ᄀᄁ', 'ﾡﾢ', '😀', 'é', '€', 'ascii', ' ', '"', '{', '한'];
+      for (let i = 0; i < 2_000; i++) {
+        const text = Array.from(
+          { length: int(4) === 0 ? 60 + int(80) : int(12) },
+          () => pieces[int(pieces.length)],
+        ).join('');
+        const bytes = Buffer.concat([Buffer.from('정x'), Buffer.from(text), Buffer.from('y승')]);
+        const asBytes = new Utf8Text(bytes, Buffer.byteLength('정x'), bytes.length - Buffer.byteLength('y승'));
+        expect(textGrams([null, asBytes, '요청'])).toEqual(textGrams([null, text, '요청']));
+      }
+      for (const text of [`a${'가나'.repeat(200)}b${'다'.repeat(256)}`, '라'.repeat(257), `${'마'.repeat(255)}😀`]) {
+        expect(textGrams([new Utf8Text(Buffer.from(text), 0, Buffer.byteLength(text))])).toEqual(textGrams([text]));
+      }
+    },
+  );
 });
 
 /**
@@ -86,7 +97,10 @@ describe('a Hangul query word matches exactly the texts that contain it', () => 
   // a tiny alphabet so that near misses (shared syllables, words split by a space) are common
   const alphabet = ['승', '인', '거', '절', '지', '연'];
   let seed = 7;
-  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
   const word = (max: number) => Array.from({ length: 1 + next(max) }, () => alphabet[next(alphabet.length)]).join('');
 
   it('over 3000 generated texts and queries, including across spaces', () => {

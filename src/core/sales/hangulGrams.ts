@@ -16,7 +16,8 @@
  * unigram covers the last one).
  */
 import type { estypes } from '@elastic/elasticsearch';
-import type { SourceText } from '../source/utf8Text';
+import type { SourceText } from '../codec/utf8Text';
+import { Utf8WordReader } from '../codec/utf8Words';
 
 /** The field (in the sales mapping) the grams are indexed in. */
 export const TEXT_GRAMS_FIELD = 'text_grams';
@@ -104,74 +105,14 @@ class DistinctGrams {
     hangulRuns(text, (start, end) => this.add(cachedWordGrams(text.slice(start, end))));
   }
 
-  /**
-   * Each word of a text given as valid UTF-8 bytes: the words `addText` finds in the decoded
-   * text. Every Hangul character is three bytes long (all lie in U+1100..U+FFDC); a four-byte
-   * character is a surrogate pair in the string, never Hangul. A word's code points are
-   * gathered as they are read and the word looked up by them (wordOf): a string decoded per word
-   * cost more than decoding the whole text.
-   */
+  /** Each word of a text given as valid UTF-8 bytes: the words `addText` finds in the decoded text. */
   addUtf8(bytes: Buffer, start: number, end: number): void {
-    let n = 0;
-    let hash = 0;
-    let from = 0;
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b < 0xe0 || b >= 0xf0) {
-        // ASCII, or a two- or four-byte character: not Hangul.
-        if (n > 0) {
-          this.addWord(bytes, from, i, n, hash);
-          n = 0;
-          hash = 0;
-        }
-        if (b >= 0xf0) i += 3;
-        else if (b >= 0xc0) i++;
-        continue;
-      }
-      const c = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
-      if (isHangul(c)) {
-        if (n === 0) from = i;
-        if (n < MAX_WORD) {
-          word[n] = c;
-          hash = Math.imul(hash ^ c, 0x01000193);
-        }
-        n++;
-      } else if (n > 0) {
-        this.addWord(bytes, from, i, n, hash);
-        n = 0;
-        hash = 0;
-      }
-      i += 2;
-    }
-    if (n > 0) this.addWord(bytes, from, end, n, hash);
-  }
-
-  /** The word addUtf8 read at bytes[from, to): `n` code points, the first MAX_WORD of them in `word`. */
-  private addWord(bytes: Buffer, from: number, to: number, n: number, hash: number): void {
-    // A word longer than `word` holds (never seen in a sale) is decoded from its bytes.
-    this.add(cachedWordGrams(n <= MAX_WORD ? wordOf(n, hash) : bytes.utf8Slice(from, to)));
+    hangulInUtf8.forEachWord(bytes, start, end, (word) => this.add(cachedWordGrams(word)));
   }
 }
 
-/** The code points of the word addUtf8 is reading. */
-const MAX_WORD = 256;
-const word = new Uint16Array(MAX_WORD);
-/** Words by a hash of their code points (a hash shared by two words keeps the later one). */
-const wordsByHash = new Map<number, string>();
-
-/** The word whose `n` code points are in `word` (their hash `hash`), made a string only when not known. */
-function wordOf(n: number, hash: number): string {
-  const known = wordsByHash.get(hash);
-  if (known !== undefined && known.length === n) {
-    let same = true;
-    for (let k = 0; k < n && same; k++) same = known.charCodeAt(k) === word[k];
-    if (same) return known;
-  }
-  const made = String.fromCharCode(...word.subarray(0, n));
-  if (wordsByHash.size >= CACHED) wordsByHash.clear();
-  wordsByHash.set(hash, made);
-  return made;
-}
+/** Every Hangul character is three bytes long in UTF-8 (all lie in U+1100..U+FFDC). */
+const hangulInUtf8 = new Utf8WordReader(isHangul, CACHED);
 
 const gramsOfShortText = remembered(CACHED, (text) => {
   const grams = new DistinctGrams();
@@ -182,7 +123,7 @@ const gramsOfShortText = remembered(CACHED, (text) => {
 /**
  * Bytes of a text (characters of one given as a string) whose words get grams. A text of
  * megabytes — a raw record with an attachment, a remark pasted whole — would make a document of
- * a million grams, its words held in memory while it is written (README "Limits"); beyond this,
+ * a million grams, its words held in memory while it is written (docs/configuration.md "Limits"); beyond this,
  * a word is still found whole by the text fields, only not inside a compound.
  */
 export const MAX_GRAMMED_TEXT = 262_144;

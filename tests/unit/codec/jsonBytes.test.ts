@@ -1,5 +1,5 @@
 /** JSON written straight into a Buffer must be byte for byte what JSON.stringify gives. */
-import { JsonBytes } from '../../../src/core/es/jsonBytes';
+import { JsonBytes } from '../../../src/core/codec/jsonBytes';
 import { randomInts } from '../../support/random';
 
 function written(write: (out: JsonBytes) => void, capacity = 8): Buffer {
@@ -11,26 +11,30 @@ function written(write: (out: JsonBytes) => void, capacity = 8): Buffer {
 const stringified = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 describe('JsonBytes.string', () => {
-  it('writes every character as JSON.stringify does: quotes, backslashes, each control character, DEL, U+2028, Hangul, emoji, lone surrogates', () => {
-    const specials = ['"', '\\', '/', '\u007f', '\u2028', '\u2029', '정', '😀', '\ud800', '\udc00', 'a\ud83dz', 'é'];
-    for (let c = 0; c < 0x20; c++) specials.push(String.fromCharCode(c));
-    for (const s of specials) {
-      for (const value of [
-        s,
-        `x${s}y`,
-        `${'k'.repeat(70)}${s}`,
-        `${'k'.repeat(1_100)}${s}${'정'.repeat(5)}`,
-        `정상${s}승인${s}`,
-      ]) {
-        expect([value, written((o) => o.string(value)).toString('latin1')]).toEqual([
-          value,
-          stringified(value).toString('latin1'),
-        ]);
+  it(
+    'writes every character as JSON.stringify does: quotes, backslashes, each control character, DEL, U+2028, ' +
+      'Hangul, emoji, lone surrogates',
+    () => {
+      const specials = ['"', '\\', '/', '\u007f', '\u2028', '\u2029', '정', '😀', '\ud800', '\udc00', 'a\ud83dz', 'é'];
+      for (let c = 0; c < 0x20; c++) specials.push(String.fromCharCode(c));
+      for (const s of specials) {
+        for (const value of [
+          s,
+          `x${s}y`,
+          `${'k'.repeat(70)}${s}`,
+          `${'k'.repeat(1_100)}${s}${'정'.repeat(5)}`,
+          `정상${s}승인${s}`,
+        ]) {
+          expect([value, written((o) => o.string(value)).toString('latin1')]).toEqual([
+            value,
+            stringified(value).toString('latin1'),
+          ]);
+        }
       }
-    }
-    expect(written((o) => o.string(null)).toString()).toBe('null');
-    expect(written((o) => o.string('')).toString()).toBe('""');
-  });
+      expect(written((o) => o.string(null)).toString()).toBe('null');
+      expect(written((o) => o.string('')).toString()).toBe('""');
+    },
+  );
 
   it('agrees with JSON.stringify on random strings of every length, the buffer growing as needed', () => {
     const int = randomInts(12);
@@ -74,37 +78,40 @@ describe('JsonBytes.string', () => {
 });
 
 describe('JsonBytes.number', () => {
-  it('writes numbers as JSON.stringify does: safe integers of every size and sign, the edges, and what is not one', () => {
-    const int = randomInts(13);
-    const values = [
-      0,
-      -0,
-      1,
-      -1,
-      9,
-      10,
-      99,
-      100,
-      2 ** 31 - 1,
-      2 ** 31,
-      2 ** 32 - 1,
-      2 ** 32,
-      1_714_521_600_000,
-      Number.MAX_SAFE_INTEGER,
-      -Number.MAX_SAFE_INTEGER,
-      2 ** 53,
-      1e21,
-      0.5,
-      -2.25,
-      1e-7,
-      NaN,
-      Infinity,
-      -Infinity,
-    ];
-    for (let p = 1; p < 2 ** 53; p *= 10) values.push(p - 1, p, p + 1, -p);
-    for (let i = 0; i < 2_000; i++) values.push(int(2 ** 30) * 2 ** int(24) + int(1_000), -int(2 ** 31));
-    for (const n of values) expect([n, written((o) => o.number(n), 1).toString()]).toEqual([n, JSON.stringify(n)]);
-  });
+  it(
+    'writes numbers as JSON.stringify does: safe integers ' + 'of every size and sign, the edges, and what is not one',
+    () => {
+      const int = randomInts(13);
+      const values = [
+        0,
+        -0,
+        1,
+        -1,
+        9,
+        10,
+        99,
+        100,
+        2 ** 31 - 1,
+        2 ** 31,
+        2 ** 32 - 1,
+        2 ** 32,
+        1_714_521_600_000,
+        Number.MAX_SAFE_INTEGER,
+        -Number.MAX_SAFE_INTEGER,
+        2 ** 53,
+        1e21,
+        0.5,
+        -2.25,
+        1e-7,
+        NaN,
+        Infinity,
+        -Infinity,
+      ];
+      for (let p = 1; p < 2 ** 53; p *= 10) values.push(p - 1, p, p + 1, -p);
+      for (let i = 0; i < 2_000; i++) values.push(int(2 ** 30) * 2 ** int(24) + int(1_000), -int(2 ** 31));
+      for (const n of values) expect([n, written((o) => o.number(n), 1).toString()]).toEqual([n, JSON.stringify(n)]);
+    },
+  );
 });
 
 describe('JsonBytes.utf8 (a text read as its UTF-8 bytes)', () => {

@@ -1,12 +1,12 @@
 /**
  * A column's text as the UTF-8 bytes MySQL sent it, not decoded. Most of a sale's columns go
  * into its document unchanged; ingest keeps them as these bytes and writes their JSON from them
- * (es/jsonBytes.ts) — a string made of each and encoded back was a tenth of the CLI's CPU a
+ * (codec/jsonBytes.ts) — a string made of each and encoded back was a tenth of the CLI's CPU a
  * row. Anything else that asks for the text (`String(t)`, `JSON.stringify`, a dead letter's
  * row) gets the string, decoded then.
  */
 export class Utf8Text {
-  /** `bytes[start, end)` is the text, and valid UTF-8 (decodeSourceRow checks the row's bytes). */
+  /** `bytes[start, end)` is the text, and valid UTF-8 (decodeColumns checks the row's bytes). */
   constructor(
     readonly bytes: Buffer,
     readonly start: number,

@@ -1,21 +1,19 @@
 /**
  * JSON written straight into a Buffer, for the one document the product writes by the million:
- * the sale (sales/saleJson.ts). `JSON.stringify` of a sale builds its text in pieces, and with
- * Hangul in it as two bytes a character; the bulk writer then encoded that text into the
- * request buffer, flattening it first — about 7 kB of short-lived strings a sale, half of what
- * an ingest allocated, and garbage collection was a quarter of its CPU (bench/RESULTS.md).
+ * the sale (sales/saleJson.ts): `JSON.stringify` and then encoding its text into the request
+ * buffer made most of an ingest's garbage (docs/performance.md "JSON written as bytes").
  * Here keys are copied as pre-encoded bytes and strings encoded and escaped byte by byte (a
  * string with a surrogate, which is rare, by JSON.stringify). The bytes are exactly those of
- * `Buffer.from(JSON.stringify(value))` (tests/unit/es/jsonBytes.test.ts checks every escape).
+ * `Buffer.from(JSON.stringify(value))` (tests/unit/codec/jsonBytes.test.ts checks every escape).
  * Its byte half (`ascii`, `text`) also writes the row fingerprint's encoding (source/fingerprint.ts).
  */
 
-import type { SourceText } from '../source/utf8Text';
+import type { SourceText } from './utf8Text';
 
 const HEX = '0123456789abcdef';
 
 /** What `JSON.stringify` writes after a backslash for the control characters with a short escape. */
-const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 }; // \b \t \n \f \r
 
 /** Decimal digits of a whole number ≥ 0. */
 export function decimalDigits(n: number): number {
@@ -100,7 +98,8 @@ export class JsonBytes {
       buf[this.length++] = 0x2d;
       n = -n;
     }
-    let at = (this.length += decimalDigits(n));
+    this.length += decimalDigits(n);
+    let at = this.length;
     do {
       const q = Math.floor(n / 10);
       buf[--at] = 0x30 + (n - q * 10);
@@ -140,7 +139,10 @@ export class JsonBytes {
     return at - from;
   }
 
-  /** A source text as a JSON string literal, or `null`: a Utf8Text from its bytes, escaped as JSON.stringify would its string. */
+  /**
+   * A source text as a JSON string literal, or `null`: a Utf8Text from its bytes, escaped as JSON.stringify would its
+   * string.
+   */
   sourceText(value: SourceText | null): void {
     if (value === null || typeof value === 'string') this.string(value);
     else this.utf8(value.bytes, value.start, value.end);
@@ -179,8 +181,8 @@ export class JsonBytes {
   }
 
   /**
-   * Writes a string literal, encoding UTF-8 and escaping as JSON.stringify does, byte by byte (a
-   * native encoder call per string and an escaping pass measured slower); false when it holds a
+   * Writes a string literal, encoding UTF-8 and escaping as JSON.stringify does, byte by byte (see
+   * docs/performance.md "JSON written as bytes"); false when it holds a
    * surrogate, having written nothing: JSON.stringify escapes a lone one (\udXXX), and it is rare.
    */
   private encoded(value: string): boolean {

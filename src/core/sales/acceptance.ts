@@ -1,5 +1,5 @@
 /**
- * SPEC §3's acceptance rules as SQL, for counting in MySQL exactly the rows `mapSourceRow`
+ * docs/contract.md §3 acceptance rules as SQL, for counting in MySQL exactly the rows `mapSourceRow`
  * accepts (`reconcile`). One condition per reject reason: the Record type makes a reason
  * added in saleDocument.ts a compile error here until it has its SQL, and the tests run each
  * condition in MariaDB against `mapSourceRow` on awkward rows.
@@ -9,14 +9,14 @@
  * tested on their canonical text (columns.ts: a DECIMAL's zero fraction is no fraction) and must
  * lie within ±MAX_AMOUNT, a DATETIME must be a real calendar date from year 100 on
  * (wallClockToInstant rejects years 1–99: JavaScript dates read them as 19xx), and sold_at must
- * fall on a supported business day, modified on a supported date (README "Limits").
+ * fall on a supported business day, modified on a supported date (docs/configuration.md "Limits").
  */
 import { MAX_AMOUNT, MIN_AMOUNT } from '../money';
-import type { RejectReason } from '../sales/saleDocument';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, toWallClock, wallClockToInstant } from '../time/businessDay';
-import { valueSql, type ValueForm } from './columns';
-import { rowEncodingSql } from './fingerprint';
-import { SOURCE_COLUMNS } from './row';
+import { valueSql, type ValueForm } from '../source/columns';
+import { rowEncodingSql } from '../source/fingerprint';
+import { SOURCE_COLUMNS } from '../source/row';
+import type { RejectReason } from './saleDocument';
 
 /** Code-point ranges String.prototype.trim removes (ECMAScript WhiteSpace + LineTerminator). */
 export const JS_TRIMMED_RANGES: readonly (readonly [number, number])[] = [
@@ -57,7 +57,10 @@ export interface AcceptanceOptions {
 
 /** A DATETIME that wallClockToInstant turns into an instant. */
 function validDateTime(c: string): string {
-  return `(${c} IS NOT NULL AND YEAR(${c}) >= 100 AND MONTH(${c}) BETWEEN 1 AND 12 AND DAYOFMONTH(${c}) >= 1 AND DAYOFMONTH(${c}) <= DAYOFMONTH(LAST_DAY(${c})))`;
+  return (
+    `(${c} IS NOT NULL AND YEAR(${c}) >= 100 AND MONTH(${c}) BETWEEN 1 AND 12 AND DAYOFMONTH(${c}) >= 1 AND ` +
+    `DAYOFMONTH(${c}) <= DAYOFMONTH(LAST_DAY(${c})))`
+  );
 }
 
 /** A valid DATETIME outside [from, until) (source wall clock) fails; an invalid one is INVALID_…'s to reject. */
@@ -68,7 +71,10 @@ function withinWallClock(c: string, bounds: { from: string; until: string }): Sq
   };
 }
 
-/** The supported days as source wall clock, [from, until): of the business zone (sold_at) or the source's own (modified). */
+/**
+ * The supported days as source wall clock, [from, until): of the business zone (sold_at) or the source's own
+ * (modified).
+ */
 function supportedWallClock(dayZone: string, sourceTz: string): { from: string; until: string } {
   const first = wallClockToInstant(`${FIRST_BUSINESS_DAY} 00:00:00`, dayZone)!;
   const last = wallClockToInstant(`${LAST_BUSINESS_DAY} 23:59:59`, dayZone)!;
@@ -123,7 +129,9 @@ function fitsInPacket(alias: string | undefined, forms: ReadonlyMap<string, Valu
   const c = (name: string): string => (alias ? `${alias}.\`${name}\`` : `\`${name}\``);
   const bytes = SOURCE_COLUMNS.map((name) => `IFNULL(OCTET_LENGTH(${c(name)}), 0)`).join(' + ');
   return {
-    sql: `((${bytes}) * 4 + ${SOURCE_COLUMNS.length * 32} < @@max_allowed_packet OR ${rowEncodingSql(alias, forms)} IS NOT NULL)`,
+    sql:
+      `((${bytes}) * 4 + ${SOURCE_COLUMNS.length * 32} < @@max_allowed_packet OR ${rowEncodingSql(alias, forms)} ` +
+      `IS NOT NULL)`,
     params: [],
   };
 }
