@@ -7,8 +7,8 @@
  */
 import type { Pool, PoolConnection, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import type { Query } from 'mysql2';
-import { RunFailedError, describeFailure } from '../errors';
-import { MYSQL_TIMEOUT, mysqlFailureHint } from '../errors';
+import { MYSQL_TIMEOUT, RunFailedError, describeFailure, mysqlFailureHint } from '../errors';
+import { statementTimeout } from './mysql';
 import { decodeColumns, fingerprintOf, type ColumnKind } from '../codec/rowEncoding';
 import { zoneOffsetMinutes } from '../time/businessDay';
 import {
@@ -32,14 +32,7 @@ export async function sourceQuery<T = RowDataPacket[]>(
     const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
   } catch (err) {
-    const why =
-      (err as { code?: string }).code === MYSQL_TIMEOUT
-        ? 'no answer within the statement time limit (--mysql-timeout)'
-        : describeFailure(err);
-    throw new RunFailedError(
-      `MySQL: reading ${table} failed: ${why}`,
-      mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
-    );
+    throw readFailed(table, err);
   }
 }
 
@@ -295,6 +288,8 @@ export async function sourceRows(
       values: params,
       rowsAsArray: true,
       typeCast: false,
+      // Straight on the connection, not through the pool's query: the statement time limit given here.
+      timeout: statementTimeout(pool),
     });
     query.on('result', (row: unknown) => {
       if (settled) return;
@@ -334,8 +329,12 @@ interface MysqlConnection {
 
 /** A failed read of the source table, as sourceQuery words it. */
 function readFailed(table: string, err: unknown): RunFailedError {
+  const why =
+    (err as { code?: string }).code === MYSQL_TIMEOUT
+      ? 'no answer within the statement time limit (--mysql-timeout)'
+      : describeFailure(err);
   return new RunFailedError(
-    `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+    `MySQL: reading ${table} failed: ${why}`,
     mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
   );
 }
