@@ -288,9 +288,17 @@ export async function sourceRows(
       values: params,
       rowsAsArray: true,
       typeCast: false,
-      // Straight on the connection, not through the pool's query: the statement time limit given here.
-      timeout: statementTimeout(pool),
     });
+    // Sent on the connection directly, the pool's statement time limit is kept here: a timer of
+    // our own, cleared as the read settles (mysql2's per-query timer outlives a cut read, and
+    // kept the connection's buffers of megabyte rows alive for a minute).
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      conn.destroy();
+      connection.stream.destroy();
+      reject(readFailed(source.name, Object.assign(new Error('statement timed out'), { code: MYSQL_TIMEOUT })));
+    }, statementTimeout(pool));
     query.on('result', (row: unknown) => {
       if (settled) return;
       const [encoding, id, modified] = row as (Buffer | null)[];
@@ -302,6 +310,7 @@ export async function sourceRows(
       // row). mysql2's destroy only ends our side of the socket, and the server would go on sending
       // every row of the LIMIT, each parsed: the socket is closed outright.
       settled = true;
+      clearTimeout(timer);
       conn.destroy();
       connection.stream.destroy();
       resolve(new EncodedRows(encodings, source.kinds, source.name, keys, true));
@@ -309,12 +318,14 @@ export async function sourceRows(
     query.on('error', (err: unknown) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       conn.destroy();
       reject(readFailed(source.name, err));
     });
     query.on('end', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       conn.release();
       resolve(new EncodedRows(encodings, source.kinds, source.name, keys, false));
     });
