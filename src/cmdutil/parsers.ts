@@ -3,6 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import { FIRST_BUSINESS_DAY, LAST_BUSINESS_DAY, isBusinessDay } from '../core/time/businessDay';
 import { UsageError, quoted } from '../core/errors';
 import { MAX_AMOUNT } from '../core/money';
+import { WITHDRAW_LIMIT_HINT, parseWithdrawLimit, type Config, type WithdrawLimit } from '../core/config/config';
+import type { WithdrawPolicy } from '../core/ingest/withdrawGuard';
 import { parseDuration } from '../core/time/duration';
 
 /** A business day within FIRST_BUSINESS_DAY..LAST_BUSINESS_DAY (see docs/configuration.md "Limits"). */
@@ -68,6 +70,23 @@ export function positiveIntArg(value: string): number {
     throw new InvalidArgumentError(`${quoted(value)} is not a positive whole number`);
   }
   return Number(value);
+}
+
+/** `--max-withdraw`: a number of sales, a share of the sales index (`2%`), or `all`. */
+export function withdrawLimitArg(value: string): WithdrawLimit {
+  const limit = parseWithdrawLimit(value);
+  if (limit === null) throw new InvalidArgumentError(`${quoted(value, 40)} is not ${WITHDRAW_LIMIT_HINT}`);
+  return limit;
+}
+
+/** The mass-withdrawal guard's policy for a run: the flag's limit (an operator's decision), or the configured one. */
+export function withdrawPolicy(flag: WithdrawLimit | undefined, config: Config): WithdrawPolicy {
+  if (flag !== undefined) return { limit: flag, approved: true, where: 'given by --max-withdraw' };
+  return {
+    limit: config.maxWithdraw,
+    approved: false,
+    where: 'over the last 24 h',
+  };
 }
 
 /** Durations like 90s, 2m, 10m, 1h (plain numbers are seconds). */

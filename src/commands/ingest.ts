@@ -12,7 +12,10 @@ import {
   followForArg,
   pollEveryArg,
   recentDaysArg,
+  withdrawLimitArg,
+  withdrawPolicy,
 } from '../cmdutil/parsers';
+import type { WithdrawLimit } from '../core/config/config';
 import { FOLLOW_DEFAULTS, runIngestRun, type FollowStats } from '../core/ingest/follow';
 import { INGEST_DEFAULTS, type IngestStats } from '../core/ingest/pipeline';
 import {
@@ -40,6 +43,7 @@ export interface IngestCommandOptions {
   for?: number;
   every?: number;
   recentDays?: number;
+  maxWithdraw?: WithdrawLimit;
 }
 
 export function summarizeIngest(
@@ -56,7 +60,7 @@ export function summarizeIngest(
     `${s.dry_run ? 'would index' : 'indexed'} ${formatCount(s.dry_run ? s.accepted - s.unchanged : s.indexed)}`,
     s.unchanged ? `${formatCount(s.unchanged)} unchanged (not rewritten)` : '',
     s.superseded ? `${formatCount(s.superseded)} already newer in ES` : '',
-    `rejected ${formatCount(s.rejected)}${s.rejected ? ' (dead letter)' : ''}`,
+    `rejected ${formatCount(s.rejected)}${s.rejected ? ` (dead letter, ${formatCount(s.rejected_new)} new)` : ''}`,
     s.withdrawn ? `${formatCount(s.withdrawn)} previously accepted row(s) now invalid: removed from ES` : '',
     s.valid_again ? `${formatCount(s.valid_again)} previously rejected row(s) valid again: out of the dead letter` : '',
     s.future
@@ -183,10 +187,12 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
     let follow: FollowStats | null;
     const deps = { ...pipelineDeps(ctx, run), signal: run.signal };
     const recent = emptyRecentDays(args.recent_days);
+    const withdraw = withdrawPolicy(opts.maxWithdraw, config);
+    // The net repairs as `reconcile --repair` does, under the same mass-withdrawal guard.
     const net = (): Promise<void> =>
       checkRecentDays(
         deps,
-        { batchSize: opts.batchSize, concurrency: opts.concurrency, source: schema.source },
+        { batchSize: opts.batchSize, concurrency: opts.concurrency, source: schema.source, withdraw },
         recent,
       );
     try {
@@ -207,6 +213,7 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
           lagMs: opts.lag,
           overlapMs: opts.overlap,
           source: schema.source,
+          withdraw,
         },
         opts.follow ? { forMs: args.for_ms, everyMs: args.every_ms! } : null,
         // --since and --full re-read on purpose, and a dry run writes nothing: the net is for the runs from cron.
@@ -216,13 +223,19 @@ export async function runIngest(ctx: Context, opts: IngestCommandOptions): Promi
       progress.stop();
     }
     if (!opts.dryRun) await schema.record();
-    const failRejects = Boolean(opts.failOnRejects) && stats.rejected > 0;
+    // Rows rejected as they were by an earlier run were reported then: a cron line with
+    // --fail-on-rejects says 3 once per new or changed rejection, not at every run after it.
+    const failRejects = Boolean(opts.failOnRejects) && stats.rejected_new > 0;
     return {
       counts: { ...stats, schema_changes: schema.changes.map((c) => c.text), follow, recent_days: recent },
       summary: summarizeIngest(stats, Date.now() - started, follow, recent),
       attention: failRejects
         ? new RejectedRowsError(
-            `${formatCount(stats.rejected)} row(s) were rejected (--fail-on-rejects)`,
+            `${formatCount(stats.rejected_new)} row(s) were rejected (--fail-on-rejects)${
+              stats.rejected > stats.rejected_new
+                ? `; ${formatCount(stats.rejected - stats.rejected_new)} more as an earlier run did`
+                : ''
+            }`,
             `see the ${ctx.names().deadletter} index (\`earlypay doctor\` shows how)`,
           )
         : undefined,
@@ -273,7 +286,13 @@ export function ingestCommand(host: CommandHost, runF: RunF<IngestCommandOptions
         .default(undefined, String(DEFAULT_RECENT_DAYS)),
     )
     .option('--dry-run', 'read, validate and check rules, but write nothing')
-    .option('--fail-on-rejects', 'exit 3 when any row was rejected')
+    .option('--fail-on-rejects', 'exit 3 when a row was rejected that no earlier run rejected as it is')
+    .addOption(
+      new Option(
+        '--max-withdraw <n|n%|all>',
+        'withdraw nothing and exit 1 when the run would withdraw more sales (default: 1000 or 1% of the index)',
+      ).argParser(withdrawLimitArg),
+    )
     .addHelpText(
       'after',
       examples(

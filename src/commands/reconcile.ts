@@ -8,7 +8,15 @@ import type { Context } from '../cmdutil/context';
 import { pipelineDeps, runJob } from '../cmdutil/job';
 import { checkSourceSchema } from '../cmdutil/sourceSchema';
 import { checkDataZone } from '../cmdutil/zone';
-import { batchSizeArg, businessDayArg, concurrencyArg, dayRangeOf } from '../cmdutil/parsers';
+import {
+  batchSizeArg,
+  businessDayArg,
+  concurrencyArg,
+  dayRangeOf,
+  withdrawLimitArg,
+  withdrawPolicy,
+} from '../cmdutil/parsers';
+import type { WithdrawLimit } from '../core/config/config';
 import { DriftError, UsageError } from '../core/errors';
 import { INGEST_DEFAULTS } from '../core/ingest/pipeline';
 import {
@@ -33,6 +41,7 @@ export interface ReconcileCommandOptions {
   repair?: boolean;
   batchSize: number;
   concurrency: number;
+  maxWithdraw?: WithdrawLimit;
 }
 
 export const DRIFT_COLUMNS: Column[] = [
@@ -210,6 +219,7 @@ export async function runReconcile(ctx: Context, opts: CheckedReconcileOptions):
           batchSize: opts.batchSize,
           concurrency: opts.concurrency,
           source: schema.source,
+          withdraw: withdrawPolicy(opts.maxWithdraw, config),
         },
       );
     } finally {
@@ -260,6 +270,12 @@ export function reconcileCommand(host: CommandHost, runF: RunF<CheckedReconcileO
       new Option('--concurrency <n>', 'bulk requests in flight during a repair')
         .argParser(concurrencyArg)
         .default(INGEST_DEFAULTS.concurrency),
+    )
+    .addOption(
+      new Option(
+        '--max-withdraw <n|n%|all>',
+        'with --repair: delete nothing and exit 1 when more sales would go (default: 1000 or 1% of the index)',
+      ).argParser(withdrawLimitArg),
     )
     .addHelpText(
       'after',

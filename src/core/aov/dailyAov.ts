@@ -9,6 +9,8 @@
  *                    of buckets of a store is its exact number of distinct cards, and their
  *                    doc counts add up to the store's counted sales again (a free cross-check).
  */
+import { RunFailedError } from '../errors';
+import { MAX_AMOUNT, formatWon } from '../money';
 
 export interface DailyAovDocument {
   store_id: string;
@@ -65,8 +67,19 @@ export function dailyAovId(storeId: string, date: string): string {
  */
 export function wholeWon(value: number | null | undefined, what: string): number {
   const n = value ?? 0;
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${what} is ${n}, not an exact whole number of won`);
-  return n;
+  if (Number.isSafeInteger(n)) return n;
+  if (Math.abs(n) > MAX_AMOUNT)
+    throw new RunFailedError(
+      `${what} is ${n}, beyond ±${formatWon(MAX_AMOUNT)} won: Elasticsearch sums amounts as doubles and ` +
+        'cannot total it exactly, so it is not written',
+      'a sale with an amount near that limit is in the source (a test or garbage row?): find it with ' +
+        '`earlypay search sales --min-amount 1000000000000` (and --max-amount -1000000000000), fix or delete ' +
+        'the row in MySQL, let ingest copy the change, then re-run',
+    );
+  throw new RunFailedError(
+    `${what} is ${n}, not an exact whole number of won`,
+    're-run; if it persists, `earlypay reconcile` on that day shows which sales differ from MySQL',
+  );
 }
 
 /** Counts distinct customers per store from the (store, card) buckets of one day. */

@@ -50,6 +50,8 @@ const FileSchema = z
     lockStaleAfter: z.string().optional(),
     /** Business days, today included, that every ingest reconciles and repairs (0: none). */
     recentDays: z.number().int().min(0).max(35).optional(),
+    /** The mass-withdrawal guard's limit: "5000", "2%" or "all" (WithdrawLimit). */
+    maxWithdraw: z.string().optional(),
     rules: RuleThresholdsSchema.partial().optional(),
   })
   .strict();
@@ -84,7 +86,29 @@ export interface Config {
   lockStaleAfterMs: number;
   /** Business days, today included, that every ingest reconciles and repairs (0: none); `--recent-days` overrides. */
   recentDays: number | undefined;
+  /** How many sales a run of ingest or reconcile --repair may withdraw (ingest/withdrawGuard.ts). */
+  maxWithdraw: WithdrawLimit;
   rules: RuleThresholds;
+}
+
+/**
+ * The mass-withdrawal guard's limit: `all`, or the larger of `atLeast` documents and `percent`
+ * of the sales index. `--max-withdraw 5000` is { atLeast: 5000, percent: 0 }, `2%` the reverse.
+ */
+export type WithdrawLimit = 'all' | { atLeast: number; percent: number };
+
+export const DEFAULT_WITHDRAW_LIMIT: WithdrawLimit = { atLeast: 1_000, percent: 1 };
+
+export const WITHDRAW_LIMIT_HINT = 'a number of sales (5000), a share of the sales index (2%), or all';
+
+/** `n`, `n%` (0 to 100, decimals allowed) or `all`; null when it is none of them. */
+export function parseWithdrawLimit(text: string): WithdrawLimit | null {
+  const t = text.trim();
+  if (t === 'all') return 'all';
+  if (/^\d{1,12}$/.test(t)) return { atLeast: Number(t), percent: 0 };
+  const pct = /^(\d{1,3}(?:\.\d{1,6})?)%$/.exec(t);
+  if (pct && Number(pct[1]) <= 100) return { atLeast: 0, percent: Number(pct[1]) };
+  return null;
 }
 
 /**
@@ -335,6 +359,12 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const esTimeoutMs = limit('esTimeout', flags.esTimeout);
   const mysqlTimeoutMs = limit('mysqlTimeout', flags.mysqlTimeout);
   const lockStaleAfterMs = limit('lockStaleAfter', undefined);
+  const withdrawText = pick(undefined, 'EARLYPAY_MAX_WITHDRAW', file.maxWithdraw);
+  const maxWithdraw = withdrawText === undefined ? DEFAULT_WITHDRAW_LIMIT : parseWithdrawLimit(withdrawText);
+  if (maxWithdraw === null) {
+    const where = origin(undefined, undefined, 'EARLYPAY_MAX_WITHDRAW', 'maxWithdraw');
+    throw new UsageError(`invalid withdrawal limit ${quoted(withdrawText!, 40)} (${where})`, WITHDRAW_LIMIT_HINT);
+  }
 
   const rules = RuleThresholdsSchema.parse(file.rules ?? {});
   if (rules.feeRateMin >= rules.feeRateMax) {
@@ -360,6 +390,7 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     mysqlTimeoutMs,
     lockStaleAfterMs,
     recentDays: file.recentDays,
+    maxWithdraw,
     rules,
   });
 }

@@ -37,7 +37,18 @@ export type BulkOp =
       writeDoc?: (doc: object, out: JsonBytes) => void;
     }
   | { kind: 'upsert'; index: string; id: string; doc: object; upsert: object }
-  | { kind: 'delete'; index: string; id: string };
+  | {
+      kind: 'delete';
+      index: string;
+      id: string;
+      /**
+       * A delete at the document's external version leaves a tombstone of that version, which a
+       * write at the same or a later version replaces (an unversioned delete bumps the version
+       * past it, and the row's next write is refused as older for `index.gc_deletes`).
+       */
+      version?: number;
+      versionType?: 'external' | 'external_gte';
+    };
 
 /** A document Elasticsearch refused for what it is (400: a mapping or parse error). */
 export interface Refusal {
@@ -49,7 +60,7 @@ export interface Refusal {
 
 export interface BulkWriteResult {
   written: number;
-  /** Index ops refused because a newer version is already stored (409): not an error. */
+  /** Versioned index ops and deletes refused because a newer version is already stored (409): not an error. */
   superseded: number;
   /** Deletes of documents that were already gone (404): not an error. */
   alreadyGone: number;
@@ -87,15 +98,15 @@ export function writeLines(op: BulkOp, out: JsonBytes): void {
   out.string(op.index);
   out.bytes(LINE.id);
   out.string(op.id);
+  if (op.kind !== 'upsert' && op.version !== undefined) {
+    out.bytes(LINE.version);
+    out.number(op.version);
+    out.bytes(LINE.versionType);
+    out.ascii(op.versionType ?? 'external_gte');
+    out.ascii('"');
+  }
   switch (op.kind) {
     case 'index':
-      if (op.version !== undefined) {
-        out.bytes(LINE.version);
-        out.number(op.version);
-        out.bytes(LINE.versionType);
-        out.ascii(op.versionType ?? 'external_gte');
-        out.ascii('"');
-      }
       out.bytes(LINE.end);
       if (op.writeDoc) op.writeDoc(op.doc, out);
       else out.text(JSON.stringify(op.doc));
@@ -435,7 +446,8 @@ export class BulkWriter {
         }
         const status = item?.status ?? 0;
         if (status >= 200 && status < 300) result.written++;
-        else if (status === 409 && kind === 'index') result.superseded++;
+        // 409 on a versioned index op or delete: a newer version of the document is stored.
+        else if (status === 409 && (kind === 'index' || kind === 'delete')) result.superseded++;
         else if (status === 404 && kind === 'delete' && !item?.error) result.alreadyGone++;
         else if (status === 429 && attempt < RETRIES_ON_429) again.push(i);
         else if (status === 400) {

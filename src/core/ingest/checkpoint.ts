@@ -13,6 +13,9 @@
  *                   placing it on the last row, in (modified, id) order, up to which every row is
  *                   written, or removing it while there is none
  *   failed          the consumption ends with the segment's error: the checkpoint stays
+ *   withheld        from the first segment whose withdrawals are held back (withdrawGuard.ts),
+ *                   the checkpoint stays where it is until `release`, once they are applied: a
+ *                   run the guard stops leaves those rows to the next run
  *
  * The checkpoint is written over the version this run last saw (StateStore): a run that lost its
  * lock cannot move it.
@@ -39,6 +42,8 @@ export class CheckpointStage {
   private version: DocVersion | null;
   /** This run's full scan has placed the checkpoint (`position` is then where it put it). */
   private scanned = false;
+  /** Withdrawals are held back: how far the segments since read, to move to on `release`. */
+  private held: { reached: Coverage['reached'] } | undefined;
 
   constructor(
     private readonly state: StateStore,
@@ -93,7 +98,21 @@ export class CheckpointStage {
   /** A segment is written: its days marked again, then the checkpoint past it. */
   private async commit(covers: Coverage): Promise<void> {
     if (covers.days.size) await this.state.markChangedDays(covers.days, { jobs: ['daily', 'weekly'] });
-    const reached = covers.reached;
+    if (this.held || covers.withheld) {
+      this.held = { reached: covers.reached ?? this.held?.reached };
+      return;
+    }
+    await this.moveTo(covers.reached);
+  }
+
+  /** The withdrawals held back are applied: the checkpoint moves past what the run read, as it would have. */
+  async release(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (held) await this.moveTo(held.reached);
+  }
+
+  private async moveTo(reached: Coverage['reached']): Promise<void> {
     if (!reached || !this.plan.mayAdvance) return;
     let next: KeysetPosition | null;
     if ('position' in reached) {

@@ -38,6 +38,11 @@ export interface Coverage {
   reached?: Reached;
   /** The business days its writes touch. */
   days: ReadonlySet<string>;
+  /**
+   * Withdrawals of its rows held back until the run knows their total (withdrawGuard.ts): the
+   * checkpoint moves past no such row before they are applied.
+   */
+  withheld?: number;
 }
 
 /** Why a sale leaves the sales index. */
@@ -55,6 +60,13 @@ export interface Withdrawal {
   /** The business day its document stands on, when known (marked changed). */
   day: string | undefined;
   cause: WithdrawalCause;
+  /**
+   * The stored document's version: its delete is made at it (external_gte), so the row written
+   * again at that version or a later one is back at once, whatever the time between.
+   */
+  version?: number;
+  /** Why, for the mass-withdrawal guard's report: a rejection's reason codes, or the cause. */
+  reason?: string;
 }
 
 /** What a judged page hands to the sink. */
@@ -86,7 +98,9 @@ export type SegmentOutcome =
  */
 export function withdrawalOps(names: IndexNames, w: Withdrawal): BulkOp[] {
   return [
-    { kind: 'delete', index: names.sales, id: w.saleId },
+    w.version === undefined
+      ? { kind: 'delete', index: names.sales, id: w.saleId }
+      : { kind: 'delete', index: names.sales, id: w.saleId, version: w.version, versionType: 'external_gte' },
     ...RULE_IDS.map((rule) => anomalyDeleteOp(names, w.saleId, rule)),
   ];
 }

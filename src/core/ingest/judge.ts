@@ -70,6 +70,8 @@ export interface BatchOutcome {
   withdrawals: Withdrawal[];
   accepted: number;
   rejected: number;
+  /** Rejected rows the dead letter did not hold as they are: new or changed rejections. */
+  rejectedNew: number;
   /** Accepted rows whose stored document is already what this run would write. */
   unchanged: number;
   /** Accepted rows the dead letter held (rejected once, valid now): their dead letters removed. */
@@ -166,6 +168,7 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     withdrawals: [],
     accepted: page.accepted.length,
     rejected: page.rejected.length,
+    rejectedNew: 0,
     unchanged: 0,
     validAgain: 0,
     flagged: 0,
@@ -182,12 +185,31 @@ export function judgePage(page: MappedPage, found: BatchLookups, ctx: JudgeConte
     const held = found.deadLetters.get(id);
     // The row's fingerprint, not the row: a raw row of megabytes is never fetched back to be compared.
     const same = held && sameRules(held.reason_code, why.codes) && held.row_fingerprint === fingerprint;
-    if (!same) out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
+    if (!same) {
+      out.ops.push(deadLetterOp(names, ctx.table, ctx.runId, at, row, why, 'validate', fingerprint));
+      out.rejectedNew++;
+    }
     // Accepted once and invalid now: the old document must not linger.
     const before = why.sourceId ? found.stored.get(why.sourceId) : undefined;
-    if (before && why.sourceId) withdraw({ saleId: why.sourceId, day: before.sale_date, cause: 'invalid' });
+    if (before && why.sourceId)
+      withdraw({
+        saleId: why.sourceId,
+        day: before.sale_date,
+        cause: 'invalid',
+        version: before.version,
+        reason: why.codes.join(', '),
+      });
   }
-  for (const g of page.gone) withdraw({ saleId: g.id, day: found.stored.get(g.id)?.sale_date ?? g.day, cause: 'gone' });
+  for (const g of page.gone) {
+    const stored = found.stored.get(g.id);
+    withdraw({
+      saleId: g.id,
+      day: stored?.sale_date ?? g.day,
+      cause: 'gone',
+      version: stored?.version,
+      reason: 'GONE',
+    });
+  }
 
   // One rule context for the page, its baseline set per sale (an object a row was a tenth of judging's allocation).
   const rules: SaleRuleContext = { thresholds: ctx.thresholds, now: ctx.now, baseline: null };

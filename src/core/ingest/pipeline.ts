@@ -39,12 +39,14 @@ import { settleRepeatedAmounts, type SettleResult } from '../rules/repeatedAmoun
 import { describeSourceTable, type SourceTable } from '../source/query';
 import { StateStore, type Checkpoint, type StoredCheckpoint } from '../state/store';
 import { CheckpointStage, type VersionedCheckpoint } from './checkpoint';
-import type { PageWrites, SegmentOutcome } from './contract';
+import { withdrawalOps, type PageWrites, type SegmentOutcome } from './contract';
+import { writeBulk } from '../es/bulkWrite';
 import { judgePage, lookupKeys, mapPage, type BatchOutcome, type JudgeContext } from './judge';
 import { Lookups, emptyAtStart, type EmptyAtStart } from './lookups';
 import { planIngest, type GivenPage, type IngestPlan } from './plan';
 import { countWindow, coveredPosition, readPlan, type KeysetPosition, type SourcePage } from './read';
 import { IngestSink } from './sink';
+import { WithdrawalGuard, type WithdrawPolicy } from './withdrawGuard';
 
 export interface IngestOptions {
   full: boolean;
@@ -71,6 +73,11 @@ export interface IngestOptions {
    * between our read of the stored version and our write (a newer version) still wins.
    */
   overwrite?: boolean;
+  /**
+   * The mass-withdrawal guard (withdrawGuard.ts): withdrawals are held back and applied at the
+   * end, all or none. Without it (or with the limit `all`) they go out with their pages.
+   */
+  withdraw?: WithdrawPolicy;
 }
 
 export const INGEST_DEFAULTS: IngestOptions = {
@@ -116,6 +123,11 @@ export interface IngestStats {
   /** Accepted rows that Elasticsearch already held in a newer version. */
   superseded: number;
   rejected: number;
+  /**
+   * Of them, the rows not rejected as they are by an earlier run (new or changed rejections,
+   * and documents Elasticsearch refused): what --fail-on-rejects and the metrics count.
+   */
+  rejected_new: number;
   /** Previously accepted rows that are invalid now: their documents were removed. */
   withdrawn: number;
   /** Rows the dead letter held that are accepted now: their dead letters were removed. */
@@ -159,6 +171,8 @@ export class IngestSession {
   private repeats: RepeatCandidates | undefined;
   private passes = 0;
   private settled = false;
+  /** The mass-withdrawal guard (withdrawGuard.ts), over every pass of the run. */
+  private guard: WithdrawalGuard | undefined;
 
   private constructor(
     private readonly deps: IngestDeps,
@@ -180,7 +194,10 @@ export class IngestSession {
     const stored = await state.readCheckpoint(config.table);
     const empty = await emptyAtStart(es, names);
     const source = opts.source ?? (await describeSourceTable(pool, config.table));
-    return new IngestSession(deps, opts, state, stored, empty, source);
+    const session = new IngestSession(deps, opts, state, stored, empty, source);
+    if (opts.withdraw)
+      session.guard = await WithdrawalGuard.start(es, names, state, config.table, opts.withdraw, deps.now());
+    return session;
   }
 
   /** The checkpoint as this run last saw or wrote it. */
@@ -229,6 +246,7 @@ export class IngestSession {
     } else this.repeats = undefined; // the repeat keys of one pass only: settling then aggregates
     const lookups = this.lookups;
     const repeats = this.repeats;
+    const guard = this.guard;
     const total =
       this.deps.countTotal && plan.mode !== 'repair' && plan.mode !== 'poll'
         ? await countWindow(pool, config.table, plan.window)
@@ -261,11 +279,11 @@ export class IngestSession {
       tally(stats, outcome);
       if (versions)
         for (const op of outcome.ops) if (op.kind === 'index' && op.index === names.sales) judged.push(op.version!);
-      return {
-        ops: outcome.ops,
-        withdrawals: outcome.withdrawals,
-        covers: { reached: page.reached, days: outcome.days },
-      };
+      const covers = { reached: page.reached, days: outcome.days };
+      if (!guard || outcome.withdrawals.length === 0)
+        return { ops: outcome.ops, withdrawals: outcome.withdrawals, covers };
+      guard.hold(outcome.withdrawals);
+      return { ops: outcome.ops, withdrawals: [], covers: { ...covers, withheld: outcome.withdrawals.length } };
     };
 
     // Made at the first page: a pass that reads nothing (an idle poll) sends nothing at all.
@@ -310,6 +328,7 @@ export class IngestSession {
     sink?.close();
     await committed;
     if (sink?.failure) throw sink.failure;
+    if (guard) await this.applyWithdrawals(guard, checkpoint, plan);
     if (versions && judged.length) versions(judged);
     // A later pass reads rows again that this one wrote: an index empty at the start is not any more.
     if (first) this.forgetLookups();
@@ -323,6 +342,29 @@ export class IngestSession {
     stats.days_changed = this.days.size;
     stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
     return { last };
+  }
+
+  /**
+   * The withdrawals the guard held back over the pass: all applied, then the checkpoint may pass
+   * their rows — or, over the run's limit, none (the run fails and the checkpoint stays before them).
+   */
+  private async applyWithdrawals(guard: WithdrawalGuard, checkpoint: CheckpointStage, plan: IngestPlan): Promise<void> {
+    const { es, names, config } = this.deps;
+    const withdrawals = guard.release(plan.mode === 'repair' ? 'reconcile --repair' : 'ingest');
+    if (this.opts.dryRun) return;
+    if (withdrawals.length) {
+      const written = await writeBulk(
+        es,
+        withdrawals.flatMap((w) => withdrawalOps(names, w)),
+        { what: 'withdrawing sales', hint: 're-run: the checkpoint stays before the rows withdrawn', refresh: true },
+      );
+      this.stats.withdrawn -= written.superseded; // back since in a newer version
+      // Marked again once withdrawn: a `daily` that ran meanwhile recomputed these days without the withdrawals.
+      const days = withdrawals.flatMap((w) => (w.day ? [w.day] : []));
+      if (days.length) await this.state.markChangedDays(days, { jobs: ['daily', 'weekly'] });
+      await guard.record(this.state, config.table, this.deps.runId, this.deps.now(), withdrawals.length);
+    }
+    await checkpoint.release();
   }
 
   /**
@@ -410,6 +452,7 @@ function emptyStats(dryRun: boolean, previous: Checkpoint | null): IngestStats {
     unchanged: 0,
     superseded: 0,
     rejected: 0,
+    rejected_new: 0,
     withdrawn: 0,
     valid_again: 0,
     future: 0,
@@ -429,6 +472,7 @@ function tally(stats: IngestStats, o: BatchOutcome): void {
   stats.read += o.accepted + o.rejected;
   stats.accepted += o.accepted;
   stats.rejected += o.rejected;
+  stats.rejected_new += o.rejectedNew;
   stats.unchanged += o.unchanged;
   stats.withdrawn += o.withdrawals.length;
   stats.valid_again += o.validAgain;
@@ -443,5 +487,6 @@ function tallyWritten(stats: IngestStats, o: SegmentOutcome): void {
   stats.superseded += o.superseded;
   stats.retried += o.retried;
   stats.rejected += o.refused;
+  stats.rejected_new += o.refused;
   stats.accepted -= o.refused;
 }

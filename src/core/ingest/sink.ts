@@ -41,6 +41,7 @@ export class IngestSink {
   /** The pages handed over since the last segment ended. */
   private reached: Coverage['reached'];
   private days = new Set<string>();
+  private withheld = 0;
   private pages = 0;
   private readonly ended: EndedSegment[] = [];
   private closed = false;
@@ -68,6 +69,7 @@ export class IngestSink {
     for (const w of page.withdrawals) this.writer.append(withdrawalOps(this.deps.names, w));
     if (page.covers.reached) this.reached = page.covers.reached;
     for (const d of page.covers.days) this.days.add(d);
+    this.withheld += page.covers.withheld ?? 0;
     this.pages++;
     await this.writer.drain();
   }
@@ -75,12 +77,13 @@ export class IngestSink {
   /** The pages handed over since the last segment ended are a segment (nothing happens when there are none). */
   endSegment(): void {
     if (this.pages === 0) return;
-    const covers: Coverage = { reached: this.reached, days: this.days };
+    const covers: Coverage = { reached: this.reached, days: this.days, withheld: this.withheld };
     const answered = this.writer.seal();
     answered.catch(() => undefined); // answered in its turn by `outcomes`
     this.ended.push({ covers, answered });
     this.reached = undefined;
     this.days = new Set();
+    this.withheld = 0;
     this.pages = 0;
     this.wake?.();
   }

@@ -102,8 +102,9 @@ export function jobMetricFamilies(run: JobRunMetrics, previous: ReadonlyMap<stri
       counter('earlypay_rows_read_total', 'Source rows read by ingest.', count('read')),
       counter(
         'earlypay_rows_rejected_total',
-        'Source rows ingest rejected (sent to the dead letter).',
-        count('rejected'),
+        'Source rows ingest rejected (sent to the dead letter), each rejection once: ' +
+          'a row rejected as an earlier run did is not counted again.',
+        count('rejected_new'),
       ),
       gauge(
         'earlypay_source_lag_seconds',

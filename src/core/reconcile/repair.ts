@@ -15,6 +15,7 @@
  */
 import { INGEST_DEFAULTS, runIngestPipeline, type IngestDeps, type IngestStats } from '../ingest/pipeline';
 import type { GivenPage } from '../ingest/plan';
+import type { WithdrawPolicy } from '../ingest/withdrawGuard';
 import { rowsById, type SourceTable } from '../source/query';
 import type { DayIds } from './drillDown';
 import { unfingerprintedSales } from './indexSide';
@@ -27,6 +28,8 @@ export interface RepairOptions {
   concurrency: number;
   /** The source table as this run described it (and checked it can read: schemaWatch.ts). */
   source: SourceTable;
+  /** The mass-withdrawal guard: ids gone from MySQL and rows invalid now are withdrawn all or none. */
+  withdraw?: WithdrawPolicy;
 }
 
 export interface RepairPlan {
@@ -119,6 +122,7 @@ export async function repairIds(deps: RepairDeps, plan: RepairPlan, opts: Repair
       rows: pages(),
       source,
       overwrite: true,
+      withdraw: opts.withdraw,
     },
   );
   await es.indices.refresh({ index: [names.sales, names.anomalies] });

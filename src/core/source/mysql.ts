@@ -40,12 +40,23 @@ export function mysqlPoolOptions(
  * frozen server fails the statement — mysql2 then closes its connection — instead of holding
  * the run forever; the driver has no pool-wide setting for it).
  */
+const STATEMENT_TIMEOUTS = new WeakMap<Pool, number>();
+
+/**
+ * The statement time limit of a pool made here, for statements sent on one of its connections
+ * directly (source/query.ts's streamed reads), which the pool's `query` does not see.
+ */
+export function statementTimeout(pool: Pool): number {
+  return STATEMENT_TIMEOUTS.get(pool) ?? TIME_LIMITS.mysqlTimeout.default;
+}
+
 export function createMysqlPool(
   config: Pick<Config, 'mysqlUrl' | 'mysqlPassword'> & Partial<Pick<Config, 'mysqlTimeoutMs'>>,
   extra: Partial<PoolOptions> = {},
 ): Pool {
   const pool = mysql.createPool(mysqlPoolOptions(config, extra));
   const timeout = config.mysqlTimeoutMs ?? TIME_LIMITS.mysqlTimeout.default;
+  STATEMENT_TIMEOUTS.set(pool, timeout);
   const query = pool.query.bind(pool) as (sql: QueryOptions, values?: unknown) => Promise<unknown>;
   pool.query = ((sql: string | QueryOptions, values?: unknown) =>
     query(typeof sql === 'string' ? { sql, timeout } : { timeout, ...sql }, values)) as Pool['query'];

@@ -7,8 +7,8 @@
  */
 import type { Pool, PoolConnection, QueryOptions, RowDataPacket } from 'mysql2/promise';
 import type { Query } from 'mysql2';
-import { RunFailedError, describeFailure } from '../errors';
-import { MYSQL_TIMEOUT, mysqlFailureHint } from '../errors';
+import { MYSQL_TIMEOUT, RunFailedError, describeFailure, mysqlFailureHint } from '../errors';
+import { statementTimeout } from './mysql';
 import { decodeColumns, fingerprintOf, type ColumnKind } from '../codec/rowEncoding';
 import { zoneOffsetMinutes } from '../time/businessDay';
 import {
@@ -32,14 +32,7 @@ export async function sourceQuery<T = RowDataPacket[]>(
     const [rows] = await pool.query<RowDataPacket[]>(typeof sql === 'string' ? { sql } : sql, params);
     return rows as T;
   } catch (err) {
-    const why =
-      (err as { code?: string }).code === MYSQL_TIMEOUT
-        ? 'no answer within the statement time limit (--mysql-timeout)'
-        : describeFailure(err);
-    throw new RunFailedError(
-      `MySQL: reading ${table} failed: ${why}`,
-      mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
-    );
+    throw readFailed(table, err);
   }
 }
 
@@ -296,6 +289,16 @@ export async function sourceRows(
       rowsAsArray: true,
       typeCast: false,
     });
+    // Sent on the connection directly, the pool's statement time limit is kept here: a timer of
+    // our own, cleared as the read settles (mysql2's per-query timer outlives a cut read, and
+    // kept the connection's buffers of megabyte rows alive for a minute).
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      conn.destroy();
+      connection.stream.destroy();
+      reject(readFailed(source.name, Object.assign(new Error('statement timed out'), { code: MYSQL_TIMEOUT })));
+    }, statementTimeout(pool));
     query.on('result', (row: unknown) => {
       if (settled) return;
       const [encoding, id, modified] = row as (Buffer | null)[];
@@ -307,6 +310,7 @@ export async function sourceRows(
       // row). mysql2's destroy only ends our side of the socket, and the server would go on sending
       // every row of the LIMIT, each parsed: the socket is closed outright.
       settled = true;
+      clearTimeout(timer);
       conn.destroy();
       connection.stream.destroy();
       resolve(new EncodedRows(encodings, source.kinds, source.name, keys, true));
@@ -314,12 +318,14 @@ export async function sourceRows(
     query.on('error', (err: unknown) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       conn.destroy();
       reject(readFailed(source.name, err));
     });
     query.on('end', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       conn.release();
       resolve(new EncodedRows(encodings, source.kinds, source.name, keys, false));
     });
@@ -334,8 +340,12 @@ interface MysqlConnection {
 
 /** A failed read of the source table, as sourceQuery words it. */
 function readFailed(table: string, err: unknown): RunFailedError {
+  const why =
+    (err as { code?: string }).code === MYSQL_TIMEOUT
+      ? 'no answer within the statement time limit (--mysql-timeout)'
+      : describeFailure(err);
   return new RunFailedError(
-    `MySQL: reading ${table} failed: ${describeFailure(err)}`,
+    `MySQL: reading ${table} failed: ${why}`,
     mysqlFailureHint(err, 'ingest resumes from its checkpoint, which only covers rows already in Elasticsearch'),
   );
 }

@@ -21,6 +21,15 @@ export interface RecordedSchema {
   last_change?: { at: string; run_id: string; line: string; changes: SchemaChange[] };
 }
 
+/** A run's withdrawals, for the mass-withdrawal guard's rolling count. */
+export interface WithdrawalRecord {
+  at: string;
+  run_id: string;
+  count: number;
+  /** Allowed by a --max-withdraw given for the run: an operator's decision, not counted by later runs. */
+  approved: boolean;
+}
+
 export interface Checkpoint {
   /** Source wall-clock DATETIME of the last row safely in ES. */
   modified: string;
@@ -97,6 +106,27 @@ export class StateStore {
       document: { key, kind: 'source_schema', value: schema, updated_at: new Date().toISOString() },
       require_alias: true,
       refresh: true,
+    });
+  }
+
+  /** The withdrawals runs of ingest and reconcile --repair applied lately (ingest/withdrawGuard.ts). */
+  async readWithdrawals(table: string): Promise<WithdrawalRecord[]> {
+    const res = await this.client.get<{ value: { runs: WithdrawalRecord[] } }>(
+      { index: this.index, id: `withdrawals:${table}` },
+      { ignore: [404] },
+    );
+    return res.found && res._source ? res._source.value.runs : [];
+  }
+
+  /** Records a run's withdrawals, keeping those at or after `keepFrom`. Under the ingest lock. */
+  async recordWithdrawals(table: string, run: WithdrawalRecord, keepFrom: Date): Promise<void> {
+    const key = `withdrawals:${table}`;
+    const runs = [...(await this.readWithdrawals(table)).filter((r) => new Date(r.at) >= keepFrom), run];
+    await this.client.index({
+      index: this.index,
+      id: key,
+      document: { key, kind: 'withdrawals', value: { runs }, updated_at: new Date().toISOString() },
+      require_alias: true,
     });
   }
 

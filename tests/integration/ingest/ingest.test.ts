@@ -316,12 +316,23 @@ describe('ingest', () => {
     expect((await world.es.get<SaleDocument>({ index: names().sales, id: '2' }))._source!.amount_sale).toBe(1);
   });
 
-  it('--fail-on-rejects exits 3 and says why', async () => {
+  it('--fail-on-rejects exits 3 once per new or changed rejection, and says why', async () => {
+    // The 9 rows rejected so far are rejected as earlier runs rejected them: reported then.
+    const again = await world.cli(['ingest', '--full', '--fail-on-rejects', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ rejected: 9, rejected_new: 0 });
+    const [first, second] = await world.query<{ id: number; store_id: number }>(
+      `SELECT id, store_id FROM platform_sales WHERE card_number <> '' AND store_id IS NOT NULL
+        ORDER BY id DESC LIMIT 2`,
+    );
+    await world.query('UPDATE platform_sales SET store_id = NULL WHERE id = ?', [first!.id]);
     const r = await world.cli(['ingest', '--full', '--fail-on-rejects']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
-      /^earlypay: 9 row\(s\) were rejected \(--fail-on-rejects\)\nhint: see the .*-deadletter index/,
+      /^earlypay: 1 row\(s\) were rejected \(--fail-on-rejects\); 9 more as an earlier run did\n/,
     );
+    expect(r.stderr).toMatch(/\nhint: see the .*-deadletter index/);
+    await world.query('UPDATE platform_sales SET store_id = NULL WHERE id = ?', [second!.id]);
     const json = await world.cli(['ingest', '--full', '--fail-on-rejects', '--json']);
     expect(json.code).toBe(3);
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
@@ -329,12 +340,17 @@ describe('ingest', () => {
       command: 'ingest',
       status: 'attention',
       exit_code: 3,
-      rejected: 9,
-      error: '9 row(s) were rejected (--fail-on-rejects)',
+      rejected: 11,
+      rejected_new: 1,
+      error: '1 row(s) were rejected (--fail-on-rejects); 10 more as an earlier run did',
       run_id: expect.any(String),
     });
     const runs = await world.allDocs<{ command: string; status: string; exit_code: number }>(names().runs);
     expect([...runs.values()].filter((x) => x.exit_code === 3).every((x) => x.status === 'succeeded')).toBe(true);
+    // Back as they were, for the tests below.
+    for (const { id, store_id } of [first!, second!])
+      await world.query('UPDATE platform_sales SET store_id = ? WHERE id = ?', [store_id, id]);
+    expect((await world.cli(['ingest', '--full'])).code).toBe(0);
   });
 
   it('a MySQL failure re-running cannot fix says so; --json answers with one object', async () => {

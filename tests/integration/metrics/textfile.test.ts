@@ -85,6 +85,7 @@ describe('textfile metrics', () => {
       row({ id: '900001', modified: '2024-05-01 01:50:00', created: '2024-05-01 01:50:00' }),
       row({ id: '900002', modified: '2024-05-01 03:00:00', created: '2024-05-01 03:00:00' }),
     ]);
+    const first = textfile('ingest');
     const r = await world.cli(['ingest', '--json', '--metrics-dir', dir], {
       // the business clock: 03:01 KST, so the row of 03:00 is within the 2-minute --lag
       now: new Date('2024-04-30T18:01:00Z'),
@@ -99,6 +100,11 @@ describe('textfile metrics', () => {
     expect(cp!.modified).toBe('2024-05-01 01:50:00');
     expect(m.value('earlypay_source_lag_seconds')).toBe(70 * 60);
     expect(m.value('earlypay_runs_total', ',status="succeeded"')).toBe(2);
+    // Each rejection is counted once: rows rejected as the first run rejected them (the overlap
+    // re-reads some) do not add to the counter again.
+    expect(m.value('earlypay_rows_rejected_total')).toBe(
+      first.value('earlypay_rows_rejected_total')! + r.json<{ rejected_new: number }>().rejected_new,
+    );
     // doctor says the same lag
     const doctor = await world.cli(['doctor', '--json']);
     const checkpoint = doctor

@@ -7,6 +7,7 @@ import {
   wholeWon,
   type StoreDayTotals,
 } from '../../../src/core/aov/dailyAov';
+import { RunFailedError } from '../../../src/core/errors';
 
 const AT = '2024-05-02T00:05:00.000Z';
 
@@ -38,7 +39,14 @@ describe('wholeWon', () => {
     expect(wholeWon(null, 'x')).toBe(0);
     expect(wholeWon(-5_000, 'x')).toBe(-5_000);
     expect(() => wholeWon(0.1 + 0.2, 'total')).toThrow(/total/);
-    expect(() => wholeWon(2 ** 60, 'total')).toThrow(RangeError);
+    // Beyond 2^53 - 1 the run fails with what to do, not a bare "not exact".
+    expect(() => wholeWon(2 ** 60, 'total')).toThrow(RunFailedError);
+    expect(() => wholeWon(2 ** 60, 'total')).toThrow(/beyond ±9,007,199,254,740,991 won/);
+    try {
+      wholeWon(2 ** 60, 'total');
+    } catch (err) {
+      expect((err as RunFailedError).hint).toMatch(/earlypay search sales --min-amount/);
+    }
   });
 });
 

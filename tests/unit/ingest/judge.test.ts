@@ -184,14 +184,14 @@ describe('judge', () => {
     );
     expect(kinds(out.ops)).toEqual(['upsert deadletter platform_sales:5']);
     expect(out).toMatchObject({
-      withdrawals: [{ saleId: '5', day: '2024-05-01', cause: 'invalid' }],
+      withdrawals: [{ saleId: '5', day: '2024-05-01', cause: 'invalid', version: 1, reason: 'MISSING_CARD_NUMBER' }],
       days: new Set(['2024-05-01']),
     });
-    // Withdrawing deletes the sale and its anomaly document of every rule (one list: contract.ts).
-    expect(kinds(withdrawalOps(names, out.withdrawals[0]!))).toEqual([
-      'delete sales 5',
-      ...RULE_IDS.map((rule) => `delete anomalies 5:${rule}`),
-    ]);
+    // Withdrawing deletes the sale and its anomaly document of every rule (one list: contract.ts);
+    // the sale at its stored version, so that the row written again at it is back at once.
+    const ops = withdrawalOps(names, out.withdrawals[0]!);
+    expect(kinds(ops)).toEqual(['delete sales 5', ...RULE_IDS.map((rule) => `delete anomalies 5:${rule}`)]);
+    expect(ops[0]).toMatchObject({ version: 1, versionType: 'external_gte' });
   });
 
   it("a row a repair names and MySQL no longer has is withdrawn, on its stored document's day", () => {
@@ -200,8 +200,8 @@ describe('judge', () => {
     const out = judgePage(page, found({ 7: { sale_date: '2024-05-01', anomaly_rules: [], version: 1 } }), ctx);
     expect(out.ops).toEqual([]);
     expect(out.withdrawals).toEqual([
-      { saleId: '7', day: '2024-05-01', cause: 'gone' },
-      { saleId: '8', day: undefined, cause: 'gone' },
+      { saleId: '7', day: '2024-05-01', cause: 'gone', version: 1, reason: 'GONE' },
+      { saleId: '8', day: undefined, cause: 'gone', version: undefined, reason: 'GONE' },
     ]);
     expect(out.days).toEqual(new Set(['2024-05-01']));
   });

@@ -60,6 +60,20 @@ describe('mapSourceRow', () => {
     expect(mapSourceRow(row({ amount_sale: '9007199254740991' }), opts).ok).toBe(true);
   });
 
+  it('rejects an amount_fee or amount_deposit beyond 2^53 - 1 with its reason, never a null fee', () => {
+    for (const column of ['amount_fee', 'amount_deposit'] as const) {
+      const r = mapSourceRow(row({ [column]: '9007199254740993' }), opts);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.rejected.codes).toEqual([column === 'amount_fee' ? 'INVALID_AMOUNT_FEE' : 'INVALID_AMOUNT_DEPOSIT']);
+        expect(r.rejected.reason).toBe(
+          `${column} 9007199254740993 is beyond ±9,007,199,254,740,991 won, ` +
+            'the largest amount earlypay stores and sums exactly',
+        );
+      }
+    }
+  });
+
   it('keeps ids as strings, also beyond 2^53', () => {
     const r = mapSourceRow(row({ id: '9007199254740993', store_id: 50 }), opts);
     expect(r.ok && r.sale.doc.id).toBe('9007199254740993');
