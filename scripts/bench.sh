@@ -16,4 +16,8 @@ bash scripts/stack.sh up >/dev/null
 export ES_URL MYSQL_URL
 # The harness holds the ceiling's pre-serialized bodies in memory (off-heap buffers); the CLI
 # processes it measures run with node's defaults (bench/measure.js, NODE_OPTIONS cleared).
-exec node --max-old-space-size=4096 -r ts-node/register/transpile-only bench/run.ts "$@"
+status=0
+node --max-old-space-size=4096 -r ts-node/register/transpile-only bench/run.ts "$@" || status=$?
+# RESULTS.md's tables as `npm run format:check` expects them.
+npx biome format --write bench/RESULTS.md >/dev/null
+exit $status
