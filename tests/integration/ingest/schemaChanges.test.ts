@@ -8,17 +8,18 @@
  * anything is written: exit 1, the column named, doctor failing.
  */
 import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld, type CliResult } from '../../support';
+import type { CliResult } from '../../support';
 import {
   expectRejectsDeadLettered,
   expectSalesEqualSql,
   insertGeneratedSales,
+  worldWithGeneratedSales,
   readCheckpoint,
   runCronRound,
 } from '../faults/support';
 
-const world = new TestWorld('schema-changes');
 const ROWS = 3_000;
+const world = worldWithGeneratedSales('schema-changes', ROWS);
 /** The generated rows' acceptance in plain SQL, with the amounts this file makes fractional or too large. */
 const ACCEPTED =
   `card_number <> '' AND sold_at >= '1000-01-01' AND amount_sale = ROUND(amount_sale) AND ` +
@@ -56,13 +57,8 @@ function expectStopped(r: CliResult, column: string): void {
 }
 
 beforeAll(async () => {
-  await world.start();
-  await createSourceTable(world.pool);
-  await insertGeneratedSales(world, 1, ROWS);
   expect((await world.cli(['ingest', '--full'])).code).toBe(0);
 }, 120_000);
-
-afterAll(() => world.stop());
 
 describe('a change of representation that changes no value', () => {
   it('INT amounts become DECIMAL(20,2): one line, nothing rewritten or withdrawn, not drift', async () => {

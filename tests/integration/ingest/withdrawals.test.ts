@@ -4,13 +4,11 @@
  * rolling day too, so the cron form cannot drain the index run by run); and a withdrawn row that
  * is valid again comes back at the next run, even within index.gc_deletes (60 s).
  */
-import { createSourceTable } from '../../../src/core/source/schema';
-import { TestWorld } from '../../support';
-import { expectSalesEqualSql, insertGeneratedSales } from '../faults/support';
+import { expectSalesEqualSql, worldWithGeneratedSales } from '../faults/support';
 
-const world = new TestWorld('withdrawals');
 const ACCEPTED = `card_number <> '' AND sold_at >= '1000-01-01' AND store_id IS NOT NULL`;
 const ROWS = 3_000;
+const world = worldWithGeneratedSales('withdrawals', ROWS);
 
 async function salesCount(): Promise<number> {
   await world.es.indices.refresh({ index: world.names.sales });
@@ -26,13 +24,8 @@ async function checkpoint(): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  await world.start();
-  await createSourceTable(world.pool);
-  await insertGeneratedSales(world, 1, ROWS);
   expect((await world.cli(['ingest', '--full'])).code).toBe(0);
 }, 120_000);
-
-afterAll(() => world.stop());
 
 describe('withdrawals a later version undoes', () => {
   it('a row invalid, withdrawn, then valid again within 60 s (same `modified`) is written back ' +
