@@ -940,11 +940,11 @@ async function run(): Promise<void> {
       `in primary-key order, the next read ahead) — read (MySQL and mysql2's parsing; each row arrives as one ` +
       `Buffer, the canonical encoding MariaDB makes of it), map (the row decoded out of its encoding, validation, ` +
       `the document with its fingerprint: MD5 of the encoding), judge (rules, the text_grams of the documents ` +
-      `written and bulk operations, as into empty indices), serialize (each op's NDJSON lines written into one ` +
-      `reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, garbage collection counted in ` +
-      `the stage whose allocation set it off (its pause time beside). Then each costly part alone, warm, over the ` +
-      `first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is sent and no response read, so this is a ` +
-      `floor under the CLI CPU per row above.`,
+      `written, their repeat keys counted and bulk operations, as into empty indices), serialize (each op's ` +
+      `NDJSON lines written into one reused request-sized buffer, as the bulk writer fills one) — CPU µs per row, ` +
+      `garbage collection counted in the stage whose allocation set it off (its pause time beside). Then each ` +
+      `costly part alone, warm, over the first ${fmt(stages[0]!.aloneRows)} rows held in memory. No request is ` +
+      `sent and no response read, so this is a floor under the CLI CPU per row above.`,
     '',
     `| documents | read | map | judge | serialize | all four | of which GC pauses | ${Object.keys(stages[0]!.aloneUs)
       .map((k) => `${k} alone`)
