@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { main } from '../../src/cli';
+import { resolveConfig } from '../../src/core/config/config';
 import { indexNames, type IndexNames } from '../../src/core/config/indexNames';
+import { createMysqlPool } from '../../src/core/source/mysql';
 import { SOURCE_COLUMNS, type SourceRow } from '../../src/core/source/row';
 import { Capture } from './capture';
 import { ES_URL, MYSQL_URL } from './env';
@@ -121,6 +123,24 @@ export class TestWorld {
     const firstFlag = argv.findIndex((a) => a.startsWith('-'));
     const at = firstFlag < 0 ? argv.length : firstFlag;
     return runCli([...argv.slice(0, at), ...this.args, ...argv.slice(at)], opts);
+  }
+
+  /**
+   * What a job run in-process needs, made as the CLI makes it for this world (the product's own
+   * MySQL pool: the caller ends it).
+   */
+  jobDeps(runId: string, signal?: AbortSignal) {
+    const config = resolveConfig({ esUrl: this.esUrl, mysqlUrl: this.mysqlUrl, indexPrefix: this.prefix }, {});
+    return {
+      es: this.es,
+      pool: createMysqlPool(config),
+      names: this.names,
+      config,
+      runId,
+      now: () => new Date(),
+      verbose: (_: string): void => undefined,
+      signal,
+    };
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

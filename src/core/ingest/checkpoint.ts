@@ -147,6 +147,7 @@ function isSame(a: Checkpoint, b: Checkpoint): boolean {
   return a.modified === b.modified && a.id === b.id;
 }
 
-function isAfter(a: Checkpoint, b: Checkpoint): boolean {
+/** Whether `a` comes after `b` in (modified, id) order. */
+export function isAfter(a: Checkpoint, b: Checkpoint): boolean {
   return a.modified > b.modified || (a.modified === b.modified && BigInt(a.id) > BigInt(b.id));
 }

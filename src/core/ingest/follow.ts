@@ -5,19 +5,21 @@
  * Plain: one pass from the checkpoint up to the present, REPEATED_AMOUNT settled, then `net`
  * (the recent-days net, reconcile/recentDays.ts).
  *
- * `--follow`: the same, then every `--every` a poll — the rows after the newest one seen, up to
- * now: one indexed query when there are none, and nothing written — until `--for` has passed
- * (or, without it, until SIGINT/SIGTERM). Every SWEEP_EVERY_MS a sweep replaces the poll: a
- * plain pass from the checkpoint (it catches a commit that came late with an earlier
- * `modified`, which a poll has passed, and moves the checkpoint up to now − --lag), then `net`.
- * REPEATED_AMOUNT is settled at each sweep and at the end, not after every poll: settling a day
- * takes about a second, which would hold up the polls behind it. The days waiting for it stay
- * recorded in the state index until then.
+ * `--follow`: a poll every `--every` — the rows after the newest one seen and those of the last
+ * seconds (plan.ts planPoll), up to now: one indexed query when there are none, and nothing
+ * written — until `--for` has passed (or, without it, until SIGINT/SIGTERM). The first poll
+ * starts at the checkpoint, so the rows committed since the run before stopped are written
+ * within a second of the start. Then, and every SWEEP_EVERY_MS, a sweep: a plain pass from the
+ * checkpoint (it catches a commit that came late with an earlier `modified`, which the polls
+ * have passed), REPEATED_AMOUNT settled, and `net`; between sweeps `net` runs every NET_EVERY_MS.
+ * REPEATED_AMOUNT is not settled after every poll: settling a day takes about a second, which
+ * would hold up the polls behind it. The days waiting for it stay recorded in the state index.
  */
 import type { Pool } from 'mysql2/promise';
 import { sourceQuery } from '../source/query';
 import { toWallClock } from '../time/businessDay';
 import { IngestSession, type IngestDeps, type IngestOptions, type IngestStats } from './pipeline';
+import { isAfter } from './checkpoint';
 import { planPoll } from './plan';
 import { FIRST_REAL_DATETIME, type KeysetPosition } from './read';
 
@@ -38,6 +40,11 @@ export const FOLLOW_DEFAULTS: FollowOptions = { forMs: 55_000, everyMs: 1_000 };
 
 /** How often a follow sweeps (a plain pass, then the recent-days net). */
 export const SWEEP_EVERY_MS = 60_000;
+/**
+ * How often a follow runs the recent-days net (at each sweep, and between them): today's deletes
+ * and silent changes are undone within this, and a crontab's 55 s runs still run it twice.
+ */
+export const NET_EVERY_MS = 30_000;
 /** Delays kept for the percentiles; past this, a uniform sample of them (reservoir). */
 const DELAY_SAMPLE = 100_000;
 
@@ -56,7 +63,7 @@ export interface FollowStats {
   /** Polls that found no row: one query each, nothing written. */
   idle_polls: number;
   sweeps: number;
-  /** Rows read by the polls and sweeps (the first pass's are ingest's `read`). */
+  /** Rows read by the polls and the sweeps (a first run's whole table is ingest's `read` alone). */
   rows: number;
   delay: DelayStats | null;
 }
@@ -130,17 +137,19 @@ export async function runIngestRun(
 ): Promise<IngestRunResult> {
   const session = await IngestSession.open(deps, opts);
   const { signal } = deps;
+  const runNet = async (): Promise<void> => {
+    if (net && !signal?.aborted) await net();
+  };
+  if (!follow) {
+    await session.pass(session.plan(deps.now(), true));
+    await session.settle();
+    await runNet();
+    return { stats: session.stats, follow: null };
+  }
+
   const delays = new DelaySample();
   const written = (versions: number[]): void => delays.add(Date.now(), versions);
   const started = Date.now();
-  // Taken before the first pass: the rows committed while it runs are read again by the polls.
-  let after =
-    follow && (await newestPosition(deps.pool, deps.config.table, toWallClock(deps.now(), deps.config.sourceTz)));
-  await session.pass(session.plan(deps.now(), true), follow ? written : undefined);
-  await session.settle();
-  if (net && !signal?.aborted) await net();
-  if (!follow || !after) return { stats: session.stats, follow: null };
-
   const stats: FollowStats = {
     for_ms: follow.forMs,
     every_ms: follow.everyMs,
@@ -152,27 +161,52 @@ export async function runIngestRun(
   };
   const ends = follow.forMs === null ? Number.POSITIVE_INFINITY : started + follow.forMs;
   const sweepEvery = follow.sweepEveryMs ?? SWEEP_EVERY_MS;
-  let nextSweep = started + sweepEvery;
-  for (;;) {
-    await pause(Math.min(follow.everyMs, Math.max(0, ends - Date.now())), signal);
-    if (signal?.aborted || Date.now() >= ends) break;
+  const netEvery = Math.min(sweepEvery, NET_EVERY_MS);
+  const sweep = async (): Promise<void> => {
+    await session.pass(session.plan(deps.now(), false), written);
+    stats.sweeps++;
+    await session.settle();
+    await runNet();
+    session.forgetLookups();
+  };
+
+  let after: KeysetPosition;
+  let nextSweep: number;
+  const from = session.checkpoint;
+  if (from) {
+    // The rows committed since the run before stopped come first: a poll from the checkpoint,
+    // without the overlap. The sweep that re-reads the overlap follows it at once.
+    after = from;
+    nextSweep = started;
+  } else {
+    // The first run of all: the whole table, then polls from where it began.
+    after = await newestPosition(deps.pool, deps.config.table, toWallClock(deps.now(), deps.config.sourceTz));
+    await session.pass(session.plan(deps.now(), true), written);
+    await session.settle();
+    await runNet();
+    nextSweep = started + sweepEvery;
+  }
+  let nextNet = nextSweep + netEvery;
+
+  while (!signal?.aborted && Date.now() < ends) {
+    const pollStarted = Date.now();
     const readBefore = session.stats.read;
-    const now = deps.now();
-    if (Date.now() >= nextSweep) {
-      await session.pass(session.plan(now, false), written);
-      stats.sweeps++;
+    const { last } = await session.pass(planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz), written);
+    stats.polls++;
+    if (last && isAfter(last, after)) after = last;
+    else stats.idle_polls += session.stats.read === readBefore ? 1 : 0;
+    if (!session.stats.interrupted && Date.now() >= nextSweep) {
+      await sweep();
       nextSweep = Date.now() + sweepEvery;
-      await session.settle();
-      if (net && !signal?.aborted) await net();
-      session.forgetLookups();
-    } else {
-      const { last } = await session.pass(planPoll(after, now, opts.lagMs, deps.config.sourceTz), written);
-      stats.polls++;
-      if (last) after = last;
-      else stats.idle_polls++;
+      nextNet = Date.now() + netEvery;
+    } else if (!session.stats.interrupted && Date.now() >= nextNet) {
+      await runNet();
+      nextNet = Date.now() + netEvery;
     }
     stats.rows += session.stats.read - readBefore;
     if (session.stats.interrupted) break;
+    // Polls start every --every (not --every after the last one ended), and none after --for.
+    await pause(Math.max(0, Math.min(pollStarted + follow.everyMs, ends) - Date.now()), signal);
   }
   await session.settle();
   stats.delay = delays.stats();

@@ -61,8 +61,8 @@ export type IngestPlan =
    * it (a later --since skips rows, and the checkpoint must not jump past them).
    */
   | { mode: 'since'; window: ReadWindow & { fromModified: string }; mayAdvance: boolean }
-  /** --follow's poll: the rows after where the last poll stopped, up to now. */
-  | { mode: 'poll'; window: ReadWindow & { after: KeysetPosition; untilModified: string }; mayAdvance: true }
+  /** --follow's poll: the rows after where the last poll stopped (or of its last seconds), up to now. */
+  | { mode: 'poll'; window: ReadWindow & { untilModified: string }; mayAdvance: true }
   /** Exactly the given rows (reconcile --repair): the checkpoint is left alone. */
   | {
       mode: 'repair';
@@ -121,16 +121,27 @@ export function planIngest(input: PlanInput): IngestPlan {
 }
 
 /**
+ * How far back a poll reads again, whatever its position: `modified` has whole seconds, so a row
+ * updated in the second the last poll stopped in, with a lower id, sorts before that position; and
+ * a commit takes a moment to become visible after its `modified` was set. Later commits are the
+ * sweeps' (follow.ts).
+ */
+export const POLL_SETTLE_MS = 2_000;
+
+/**
  * A poll of `ingest --follow`: the rows after `after` (where the poll before stopped) modified up
- * to now — one indexed query when there are none. Rows modified later than now (a clock ahead of
- * ours) are left to the next re-read of the overlap, so that they cannot carry the poll's
- * position past rows still to come.
+ * to now, and again every row modified in the last POLL_SETTLE_MS — one indexed query when there
+ * are none, and once the source has been quiet that long, a query that starts at `after`. Rows
+ * modified later than now (a clock ahead of ours) are left to the next re-read of the overlap,
+ * so that they cannot carry the poll's position past rows still to come.
  */
 export function planPoll(after: KeysetPosition, now: Date, lagMs: number, sourceTz: string): IngestPlan {
+  const settleFrom = toWallClock(new Date(now.getTime() - POLL_SETTLE_MS), sourceTz);
+  const from = after.modified >= settleFrom ? { fromModified: settleFrom } : { after };
   return {
     mode: 'poll',
     window: {
-      after,
+      ...from,
       untilModified: toWallClock(now, sourceTz),
       checkpointUntil: checkpointUntil(now, lagMs, sourceTz),
     },

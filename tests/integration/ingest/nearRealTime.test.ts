@@ -6,12 +6,9 @@
  * cleanly on SIGTERM (exit 143, lock released, run interrupted).
  */
 import { readFileSync } from 'node:fs';
-import { resolveConfig } from '../../../src/core/config/config';
-import { indexNames } from '../../../src/core/config/indexNames';
 import { runIngestRun } from '../../../src/core/ingest/follow';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { checkRecentDays, emptyRecentDays } from '../../../src/core/reconcile/recentDays';
-import { createMysqlPool } from '../../../src/core/source/mysql';
 import { describeSourceTable } from '../../../src/core/source/query';
 import { createSourceTable } from '../../../src/core/source/schema';
 import type { SourceRow } from '../../../src/core/source/row';
@@ -171,20 +168,10 @@ describe('near real time', () => {
   }, 120_000);
 
   it('following for good, each sweep catches a late commit and the net repairs a deletion of today', async () => {
-    const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
-    const pool = createMysqlPool(config);
     const stop = new AbortController();
+    const deps = world.jobDeps('ingest-test-sweeps', stop.signal);
+    const pool = deps.pool;
     try {
-      const deps = {
-        es: world.es,
-        pool,
-        names: indexNames(world.prefix),
-        config,
-        runId: 'ingest-test-sweeps',
-        now: () => new Date(),
-        verbose: () => undefined,
-        signal: stop.signal,
-      };
       const net = emptyRecentDays(2);
       const repair = { batchSize: 100, concurrency: 1, source: await describeSourceTable(pool, 'platform_sales') };
       let ended = false;
@@ -210,6 +197,41 @@ describe('near real time', () => {
       expect(follow!.for_ms).toBeNull();
       expect(net.checks).toBeGreaterThanOrEqual(2);
       expect(net.deleted).toBe(1);
+    } finally {
+      stop.abort();
+      await pool.end();
+    }
+  }, 120_000);
+
+  it('a poll reads its last seconds again: a row updated in the second it stopped in, with a lower id', async () => {
+    const stop = new AbortController();
+    const deps = world.jobDeps('ingest-test-settle', stop.signal);
+    const pool = deps.pool;
+    try {
+      const older = sale(wall(-5_000));
+      await world.insertRows([older]);
+      // One sweep at the start (it ends with the net), none after it: only the polls can copy the update.
+      let swept = false;
+      const run = runIngestRun(
+        deps,
+        INGEST_DEFAULTS,
+        { forMs: null, everyMs: 200, sweepEveryMs: 600_000 },
+        async () => {
+          swept = true;
+        },
+      );
+      expect(await waitFor(async () => swept, 20_000, 20)).toBe(true);
+      expect(await saleDoc(older.id)).not.toBeNull();
+      const second = wall();
+      const newer = sale(second);
+      await world.insertRows([newer]);
+      expect(await waitFor(async () => (await saleDoc(newer.id)) !== null, 5_000, 20)).toBe(true);
+      // The polls stand on (second, newer's id): the older row, updated in that same second, sorts before it.
+      await world.query('UPDATE platform_sales SET amount_sale = 55555, modified = ? WHERE id = ?', [second, older.id]);
+      expect(await waitFor(async () => (await saleDoc(older.id))?.amount_sale === 55_555, 5_000, 50)).toBe(true);
+      stop.abort();
+      const { follow } = await run;
+      expect(follow!.sweeps).toBe(1); // the one at the start
     } finally {
       stop.abort();
       await pool.end();

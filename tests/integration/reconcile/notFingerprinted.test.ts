@@ -7,11 +7,8 @@
  * fingerprints them, after which even a remark-only change is seen.
  */
 import { describeSourceTable } from '../../../src/core/source/query';
-import { resolveConfig } from '../../../src/core/config/config';
 import { definitionOf } from '../../../src/core/es/indices';
-import { indexNames } from '../../../src/core/config/indexNames';
 import { reconcile } from '../../../src/core/reconcile/reconcile';
-import { createMysqlPool } from '../../../src/core/source/mysql';
 import type { DayComparison } from '../../../src/core/reconcile/days';
 import { mapSourceRow } from '../../../src/core/sales/saleDocument';
 import { SOURCE_COLUMNS, type SourceRow } from '../../../src/core/source/row';
@@ -154,25 +151,16 @@ describe('documents written before fingerprints', () => {
   it(
     'a day with more rows than fingerprint sums hold exactly ' + 'is compared id by id, and agrees when its ids do',
     async () => {
-      const config = resolveConfig({ esUrl: world.esUrl, mysqlUrl: world.mysqlUrl, indexPrefix: world.prefix }, {});
-      const pool = createMysqlPool(config);
+      const deps = world.jobDeps('test');
+      const pool = deps.pool;
       try {
-        const deps = {
-          es: world.es,
-          pool,
-          names: indexNames(world.prefix),
-          config,
-          runId: 'test',
-          now: () => new Date(),
-          verbose: () => undefined,
-        };
         const result = await reconcile(deps, {
           range: { from: '2024-05-01', to: '2024-05-03' },
           repair: false,
           batchSize: 100,
           concurrency: 1,
           exactRows: 0,
-          source: await describeSourceTable(pool, config.table),
+          source: await describeSourceTable(pool, deps.config.table),
         });
         // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
         expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);

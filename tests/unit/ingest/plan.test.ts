@@ -47,10 +47,21 @@ describe('plan', () => {
     expect(repair.window.futureAfter).toBeUndefined();
   });
   it('a poll of --follow reads after its position up to now; the checkpoint stops at now − lag', () => {
-    expect(planPoll({ modified: '2024-05-02 08:59:58', id: '12' }, base.now, base.lagMs, base.sourceTz)).toEqual({
+    expect(planPoll({ modified: '2024-05-02 08:59:50', id: '12' }, base.now, base.lagMs, base.sourceTz)).toEqual({
       mode: 'poll',
       window: {
-        after: { modified: '2024-05-02 08:59:58', id: '12' },
+        after: { modified: '2024-05-02 08:59:50', id: '12' },
+        untilModified: '2024-05-02 09:00:00',
+        checkpointUntil: '2024-05-02 08:58:00',
+      },
+      mayAdvance: true,
+    });
+  });
+  it('a poll reads the last seconds again: a row updated in the second it stopped in, with a lower id', () => {
+    expect(planPoll({ modified: '2024-05-02 08:59:59', id: '12' }, base.now, base.lagMs, base.sourceTz)).toEqual({
+      mode: 'poll',
+      window: {
+        fromModified: '2024-05-02 08:59:58',
         untilModified: '2024-05-02 09:00:00',
         checkpointUntil: '2024-05-02 08:58:00',
       },
