@@ -42,6 +42,7 @@ import { sourceDayTotals } from '../src/core/reconcile/sourceSide';
 import { shiftDay } from '../src/core/time/businessDay';
 import {
   FRESHNESS_DEFAULTS,
+  FRESHNESS_MODES,
   freshnessMarkdown,
   measureFreshness,
   withFreshnessSection,
@@ -118,7 +119,8 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--fresh-poll-ms') args.fresh.pollMs = value();
     else if (flag === '--fresh-modes') {
       const modes = String(argv[++i]).split(',');
-      if (!modes.every((m) => m === 'cron' || m === 'follow')) throw new Error('--fresh-modes takes cron,follow');
+      if (!modes.every((m) => (FRESHNESS_MODES as string[]).includes(m)))
+        throw new Error(`--fresh-modes takes ${FRESHNESS_MODES.join(',')}`);
       args.fresh.modes = modes as FreshnessMode[];
     } else if (flag === '--start-date') args.startDate = String(argv[++i]);
     else

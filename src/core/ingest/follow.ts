@@ -20,7 +20,7 @@ import { sourceQuery } from '../source/query';
 import { toWallClock } from '../time/businessDay';
 import { IngestSession, type IngestDeps, type IngestOptions, type IngestStats } from './pipeline';
 import { isAfter } from './checkpoint';
-import { planPoll } from './plan';
+import { planPoll, RecentRows } from './plan';
 import { FIRST_REAL_DATETIME, type KeysetPosition } from './read';
 
 /** Below every BIGINT id. */
@@ -187,11 +187,13 @@ export async function runIngestRun(
     nextSweep = started + sweepEvery;
   }
   let nextNet = nextSweep + netEvery;
+  const recent = new RecentRows();
 
   while (!signal?.aborted && Date.now() < ends) {
     const pollStarted = Date.now();
     const readBefore = session.stats.read;
-    const { last } = await session.pass(planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz), written);
+    const poll = planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz, recent);
+    const { last } = await session.pass(poll, written);
     stats.polls++;
     if (last && isAfter(last, after)) after = last;
     else stats.idle_polls += session.stats.read === readBefore ? 1 : 0;

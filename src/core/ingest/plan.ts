@@ -31,6 +31,8 @@ export interface ReadWindow {
   untilModified?: string;
   /** The checkpoint never passes a row modified after this (wall clock): now − --lag. */
   checkpointUntil: string;
+  /** A poll's: the rows it read again as an earlier poll read them are left out. */
+  recent?: RecentRows;
   /**
    * Now (wall clock): the rows read that were modified later (the application's clock ahead of
    * ours) are counted as `future` (SourcePage).
@@ -135,9 +137,16 @@ export const POLL_SETTLE_MS = 2_000;
  * modified later than now (a clock ahead of ours) are left to the next re-read of the overlap,
  * so that they cannot carry the poll's position past rows still to come.
  */
-export function planPoll(after: KeysetPosition, now: Date, lagMs: number, sourceTz: string): IngestPlan {
+export function planPoll(
+  after: KeysetPosition,
+  now: Date,
+  lagMs: number,
+  sourceTz: string,
+  recent?: RecentRows,
+): IngestPlan {
   const settleFrom = toWallClock(new Date(now.getTime() - POLL_SETTLE_MS), sourceTz);
-  const from = after.modified >= settleFrom ? { fromModified: settleFrom } : { after };
+  recent?.forgetBefore(settleFrom);
+  const from = after.modified >= settleFrom ? { fromModified: settleFrom, recent } : { after, recent };
   return {
     mode: 'poll',
     window: {
@@ -147,4 +156,26 @@ export function planPoll(after: KeysetPosition, now: Date, lagMs: number, source
     },
     mayAdvance: true,
   };
+}
+
+/**
+ * The rows the polls of a run read in their last seconds, by id and `modified`: read again as
+ * they were, they are left out before judging — a poll that reads its last seconds again asks
+ * Elasticsearch only about the rows new to it (a realtime lookup of a document written a moment
+ * ago makes Elasticsearch refresh the shard).
+ */
+export class RecentRows {
+  private readonly seen = new Map<string, string>();
+
+  /** Whether a poll read this row as it is before; notes it when not. */
+  known(id: string, modified: string): boolean {
+    if (this.seen.get(id) === modified) return true;
+    this.seen.set(id, modified);
+    return false;
+  }
+
+  /** Forgets the rows modified before `from` (wall clock): no poll reads them again. */
+  forgetBefore(from: string): void {
+    for (const [id, modified] of this.seen) if (modified < from) this.seen.delete(id);
+  }
 }

@@ -194,8 +194,9 @@ export async function* readChangedRows(
     if (rows.length === 0) return;
     position = positionAfter(rows);
     const covered = rowsModifiedBy(rows, window.checkpointUntil);
+    const { recent } = window;
     yield {
-      rows,
+      rows: recent ? rows.only((i) => !recent.known(rows.key(i).id, String(rows.key(i).modified))) : rows,
       reached: covered ? { position: keyOf(rows, covered - 1) } : undefined,
       last: position,
       future: window.futureAfter ? rows.length - rowsModifiedBy(rows, window.futureAfter) : 0,

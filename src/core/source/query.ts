@@ -228,6 +228,21 @@ export class EncodedRows implements RowPage {
     return { id: String(row.id), modified: row.modified == null ? null : String(row.modified) };
   }
 
+  /** The rows `keep` says yes to, as a page of their own. */
+  only(keep: (i: number) => boolean): EncodedRows {
+    const kept: number[] = [];
+    for (let i = 0; i < this.length; i++) if (keep(i)) kept.push(i);
+    if (kept.length === this.length) return this;
+    const keys = this.keys.length ? kept.map((i) => this.keys[i]!) : [];
+    return new EncodedRows(
+      kept.map((i) => this.encodings[i]!),
+      this.kinds,
+      this.table,
+      keys,
+      this.cut,
+    );
+  }
+
   /** Bytes of the rows' encodings: about the rows' text. */
   bytes(): number {
     let n = 0;

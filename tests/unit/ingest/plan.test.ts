@@ -1,4 +1,4 @@
-import { planIngest, planPoll, type PlanInput } from '../../../src/core/ingest/plan';
+import { planIngest, planPoll, RecentRows, type PlanInput } from '../../../src/core/ingest/plan';
 import { rowsModifiedBy } from '../../../src/core/ingest/read';
 
 const base: PlanInput = {
@@ -67,6 +67,16 @@ describe('plan', () => {
       },
       mayAdvance: true,
     });
+  });
+  it('the rows a poll read in its last seconds are known to the next as they were, and forgotten after', () => {
+    const recent = new RecentRows();
+    expect(recent.known('7', '2024-05-02 08:59:59')).toBe(false);
+    expect(recent.known('7', '2024-05-02 08:59:59')).toBe(true);
+    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // updated: read again
+    const poll = planPoll({ modified: '2024-05-02 08:59:59', id: '12' }, base.now, base.lagMs, base.sourceTz, recent);
+    expect(poll.window.recent).toBe(recent);
+    planPoll({ modified: '2024-05-02 09:00:00', id: '12' }, new Date('2024-05-02T00:00:03Z'), 0, base.sourceTz, recent);
+    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // before 09:00:01: forgotten
   });
   it('a checkpoint that is not a date-time fails with the way out', () => {
     expect(() => planIngest({ ...base, previous: { modified: 'garbage', id: '1' } })).toThrow(/not a date-time/);
