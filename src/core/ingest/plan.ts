@@ -34,8 +34,8 @@ export interface ReadWindow {
   /** A poll's: the rows it read again as an earlier poll read them are left out. */
   recent?: RecentRows;
   /**
-   * Now (wall clock): the rows read that were modified later (the application's clock ahead of
-   * ours) are counted as `future` (SourcePage).
+   * Now plus FUTURE_AFTER_MS (wall clock): the rows read that were modified later (the
+   * application's clock ahead of ours) are counted as `future` (SourcePage).
    */
   futureAfter?: string;
 }
@@ -84,6 +84,12 @@ export interface PlanInput {
   sourceTz: string;
 }
 
+/**
+ * How far past a plan's now a row's `modified` must be to count as written by a clock ahead of
+ * ours: the rows committed while a pass reads, modified after the moment it began, are not.
+ */
+export const FUTURE_AFTER_MS = 60_000;
+
 /** now − lag as the source's wall clock: the furthest the checkpoint may go. */
 function checkpointUntil(now: Date, lagMs: number, sourceTz: string): string {
   return toWallClock(new Date(now.getTime() - lagMs), sourceTz);
@@ -92,7 +98,7 @@ function checkpointUntil(now: Date, lagMs: number, sourceTz: string): string {
 export function planIngest(input: PlanInput): IngestPlan {
   const until = checkpointUntil(input.now, input.lagMs, input.sourceTz);
   // Rows modified after now (clock skew) are read too, counted, and the checkpoint stays before them.
-  const futureAfter = toWallClock(input.now, input.sourceTz);
+  const futureAfter = toWallClock(new Date(input.now.getTime() + FUTURE_AFTER_MS), input.sourceTz);
   const { previous } = input;
   if (input.rows) return { mode: 'repair', rows: input.rows, window: { checkpointUntil: until }, mayAdvance: false };
   if (input.since) {

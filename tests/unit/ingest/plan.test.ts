@@ -15,7 +15,7 @@ describe('plan', () => {
   it('the first run and --full read everything; the checkpoint stops at now − lag', () => {
     expect(planIngest(base)).toEqual({
       mode: 'full',
-      window: { checkpointUntil: '2024-05-02 08:58:00', futureAfter: '2024-05-02 09:00:00' },
+      window: { checkpointUntil: '2024-05-02 08:58:00', futureAfter: '2024-05-02 09:01:00' },
       mayAdvance: true,
     });
     expect(planIngest({ ...base, previous: at, full: true }).mode).toBe('full');
@@ -26,7 +26,7 @@ describe('plan', () => {
       window: {
         fromModified: '2024-05-02 07:50:00',
         checkpointUntil: '2024-05-02 08:58:00',
-        futureAfter: '2024-05-02 09:00:00',
+        futureAfter: '2024-05-02 09:01:00',
       },
       mayAdvance: true,
     });
