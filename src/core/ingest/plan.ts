@@ -172,16 +172,20 @@ export function planPoll(
  */
 export class RecentRows {
   private readonly seen = new Map<string, string>();
+  /** Rows modified before this (wall clock) are not noted: no poll reads them again. */
+  private from = '';
 
-  /** Whether a poll read this row as it is before; notes it when not. */
+  /** Whether a poll read this row as it is before; notes it when not (a poll's last seconds only). */
   known(id: string, modified: string): boolean {
     if (this.seen.get(id) === modified) return true;
-    this.seen.set(id, modified);
+    // A first poll that catches up on hours of rows must not hold them all.
+    if (modified >= this.from) this.seen.set(id, modified);
     return false;
   }
 
   /** Forgets the rows modified before `from` (wall clock): no poll reads them again. */
   forgetBefore(from: string): void {
+    this.from = from;
     for (const [id, modified] of this.seen) if (modified < from) this.seen.delete(id);
   }
 }

@@ -77,6 +77,9 @@ describe('plan', () => {
     expect(poll.window.recent).toBe(recent);
     planPoll({ modified: '2024-05-02 09:00:00', id: '12' }, new Date('2024-05-02T00:00:03Z'), 0, base.sourceTz, recent);
     expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // before 09:00:01: forgotten
+    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // and not noted again
+    expect(recent.known('8', '2024-05-02 09:00:01')).toBe(false);
+    expect(recent.known('8', '2024-05-02 09:00:01')).toBe(true);
   });
   it('a checkpoint that is not a date-time fails with the way out', () => {
     expect(() => planIngest({ ...base, previous: { modified: 'garbage', id: '1' } })).toThrow(/not a date-time/);
