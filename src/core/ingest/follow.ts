@@ -20,7 +20,7 @@ import { sourceQuery } from '../source/query';
 import { toWallClock } from '../time/businessDay';
 import { IngestSession, type IngestDeps, type IngestOptions, type IngestStats } from './pipeline';
 import { isAfter } from './checkpoint';
-import { planPoll, RecentRows } from './plan';
+import { planPoll, RecentRows, withMaxRows } from './plan';
 import { FIRST_REAL_DATETIME, type KeysetPosition } from './read';
 
 /** Below every BIGINT id. */
@@ -45,6 +45,8 @@ export const SWEEP_EVERY_MS = 60_000;
  * and silent changes are undone within this, and a crontab's 55 s runs still run it twice.
  */
 export const NET_EVERY_MS = 30_000;
+/** Rows a slice of a sweep reads before the next poll (a page or two: a few tenths of a second). */
+export const SWEEP_SLICE_ROWS = 4_000;
 /** Delays kept for the percentiles; past this, a uniform sample of them (reservoir). */
 const DELAY_SAMPLE = 100_000;
 
@@ -162,14 +164,6 @@ export async function runIngestRun(
   const ends = follow.forMs === null ? Number.POSITIVE_INFINITY : started + follow.forMs;
   const sweepEvery = follow.sweepEveryMs ?? SWEEP_EVERY_MS;
   const netEvery = Math.min(sweepEvery, NET_EVERY_MS);
-  const sweep = async (): Promise<void> => {
-    await session.pass(session.plan(deps.now(), false), written);
-    stats.sweeps++;
-    await session.settle();
-    await runNet();
-    session.forgetLookups();
-  };
-
   let after: KeysetPosition;
   let nextSweep: number;
   const from = session.checkpoint;
@@ -189,14 +183,36 @@ export async function runIngestRun(
   let nextNet = nextSweep + netEvery;
   const recent = new RecentRows();
 
-  while (!signal?.aborted && Date.now() < ends) {
-    const pollStarted = Date.now();
+  const poll = async (): Promise<void> => {
     const readBefore = session.stats.read;
-    const poll = planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz, recent);
-    const { last } = await session.pass(poll, written);
+    const { last } = await session.pass(planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz, recent), written);
     stats.polls++;
     if (last && isAfter(last, after)) after = last;
     else stats.idle_polls += session.stats.read === readBefore ? 1 : 0;
+    stats.rows += session.stats.read - readBefore;
+  };
+  // A sweep reads the whole --overlap (at 50 rows a second, 36,000 rows): in slices, a poll
+  // between two, so that the polls are never held up for longer than a slice takes.
+  const sweep = async (): Promise<void> => {
+    let plan = session.plan(deps.now(), false);
+    for (;;) {
+      const readBefore = session.stats.read;
+      const { last, more } = await session.pass(withMaxRows(plan, SWEEP_SLICE_ROWS), written);
+      stats.rows += session.stats.read - readBefore;
+      if (!more || !last || signal?.aborted || session.stats.interrupted) break;
+      await poll();
+      plan = planPoll(last, deps.now(), opts.lagMs, deps.config.sourceTz);
+    }
+    stats.sweeps++;
+    if (session.stats.interrupted) return;
+    await session.settle();
+    await runNet();
+    session.forgetLookups();
+  };
+
+  while (!signal?.aborted && Date.now() < ends) {
+    const pollStarted = Date.now();
+    await poll();
     if (!session.stats.interrupted && Date.now() >= nextSweep) {
       await sweep();
       nextSweep = Date.now() + sweepEvery;
@@ -205,7 +221,6 @@ export async function runIngestRun(
       await runNet();
       nextNet = Date.now() + netEvery;
     }
-    stats.rows += session.stats.read - readBefore;
     if (session.stats.interrupted) break;
     // Polls start every --every (not --every after the last one ended), and none after --for.
     await pause(Math.max(0, Math.min(pollStarted + follow.everyMs, ends) - Date.now()), signal);

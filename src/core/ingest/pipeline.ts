@@ -232,7 +232,10 @@ export class IngestSession {
    * One pass of the stages over what `plan` reads (or `pages`). `versions`, when given, is told
    * the version (`modified`, epoch ms) of every sale the pass writes, once it is written.
    */
-  async pass(plan: IngestPlan, versions?: (written: number[]) => void): Promise<{ last?: KeysetPosition }> {
+  async pass(
+    plan: IngestPlan,
+    versions?: (written: number[]) => void,
+  ): Promise<{ last?: KeysetPosition; more?: boolean }> {
     const { es, pool, names, config } = this.deps;
     const { opts, stats, source } = this;
     const first = this.passes++ === 0;
@@ -301,6 +304,7 @@ export class IngestSession {
     };
     let rowsInSegment = 0;
     let last: KeysetPosition | undefined;
+    let more = false;
     try {
       for await (const page of readPlan(pool, source, plan, opts.batchSize)) {
         sink ??= openSink();
@@ -314,6 +318,7 @@ export class IngestSession {
         await checkpoint.beforeWriting(writes.covers, opts.dryRun);
         if (!opts.dryRun) await sink.write(writes);
         if (page.last) last = page.last;
+        more = Boolean(page.more);
         this.deps.onProgress?.({ read: stats.read, total });
         rowsInSegment += page.rows.length;
         if (rowsInSegment >= opts.segmentRows) {
@@ -341,7 +346,7 @@ export class IngestSession {
     stats.checkpoint_advanced ||= checkpoint.advanced;
     stats.days_changed = this.days.size;
     stats.indexed = Math.max(0, stats.accepted - stats.unchanged - stats.superseded);
-    return { last };
+    return { last, more };
   }
 
   /**

@@ -33,6 +33,8 @@ export interface ReadWindow {
   checkpointUntil: string;
   /** A poll's: the rows it read again as an earlier poll read them are left out. */
   recent?: RecentRows;
+  /** A slice of a sweep's: stop after the page that reaches this many rows (SourcePage.more). */
+  maxRows?: number;
   /**
    * Now plus FUTURE_AFTER_MS (wall clock): the rows read that were modified later (the
    * application's clock ahead of ours) are counted as `future` (SourcePage).
@@ -126,6 +128,12 @@ export function planIngest(input: PlanInput): IngestPlan {
     },
     mayAdvance: true,
   };
+}
+
+/** `plan`, its read stopping after the page that reaches `maxRows` rows (a slice of a sweep). */
+export function withMaxRows(plan: IngestPlan, maxRows: number): IngestPlan {
+  // Every kind of plan takes the bound alike: only the window gains a field.
+  return { ...plan, window: { ...plan.window, maxRows } } as IngestPlan;
 }
 
 /**

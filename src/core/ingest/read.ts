@@ -178,6 +178,7 @@ export async function* readChangedRows(
 ): AsyncGenerator<SourcePage & { rows: EncodedRows; last: KeysetPosition }> {
   let position = window.after;
   let limit = Math.min(pageSize, FIRST_PAGE_ROWS);
+  let read = 0;
   const [until, untilParams] =
     window.untilModified === undefined ? ['', []] : [' AND modified <= ?', [window.untilModified]];
   for (;;) {
@@ -195,13 +196,17 @@ export async function* readChangedRows(
     position = positionAfter(rows);
     const covered = rowsModifiedBy(rows, window.checkpointUntil);
     const { recent } = window;
+    const full = rows.length >= limit || rows.cut;
+    read += rows.length;
+    const more = full && window.maxRows !== undefined && read >= window.maxRows;
     yield {
       rows: recent ? rows.only((i) => !recent.known(rows.key(i).id, String(rows.key(i).modified))) : rows,
       reached: covered ? { position: keyOf(rows, covered - 1) } : undefined,
       last: position,
       future: window.futureAfter ? rows.length - rowsModifiedBy(rows, window.futureAfter) : 0,
+      ...(more ? { more } : {}),
     };
-    if (rows.length < limit && !rows.cut) return;
+    if (!full || more) return;
     limit = boundedPageRows(rows, pageSize);
   }
 }
@@ -267,6 +272,8 @@ export interface SourcePage {
   last?: KeysetPosition;
   /** How many of its rows were modified after now (ReadWindow.futureAfter). */
   future?: number;
+  /** The read stopped at the window's maxRows: rows after `last` are still to read. */
+  more?: boolean;
   /** Ids a repair names that MySQL no longer has. */
   gone?: readonly GoneRow[];
 }

@@ -6,7 +6,7 @@
  * cleanly on SIGTERM (exit 143, lock released, run interrupted).
  */
 import { readFileSync } from 'node:fs';
-import { runIngestRun } from '../../../src/core/ingest/follow';
+import { runIngestRun, SWEEP_SLICE_ROWS } from '../../../src/core/ingest/follow';
 import { INGEST_DEFAULTS } from '../../../src/core/ingest/pipeline';
 import { checkRecentDays, emptyRecentDays } from '../../../src/core/reconcile/recentDays';
 import { describeSourceTable } from '../../../src/core/source/query';
@@ -235,6 +235,24 @@ describe('near real time', () => {
     } finally {
       stop.abort();
       await pool.end();
+    }
+  }, 120_000);
+
+  it('a sweep reads the overlap in slices, a poll between two, and copies every row of it', async () => {
+    // Committed late, modified 5 minutes ago: before the checkpoint, so only the sweep reads them.
+    const late = Array.from({ length: 5 * SWEEP_SLICE_ROWS }, () => sale(wall(-5 * 60_000)));
+    for (let i = 0; i < late.length; i += 2_000) await world.insertRows(late.slice(i, i + 2_000));
+    const deps = world.jobDeps('ingest-test-slices');
+    try {
+      // A first poll, then the sweep: four polls between its five slices, whatever the clock.
+      const { follow } = await runIngestRun(deps, INGEST_DEFAULTS, { forMs: 1_000, everyMs: 1_000 });
+      expect(follow!.sweeps).toBe(1);
+      expect(follow!.polls).toBeGreaterThanOrEqual(5);
+      const ids = late.map((r) => String(r.id));
+      const found = await world.es.mget({ index: world.names.sales, ids, _source: false });
+      expect(found.docs.filter((d) => 'found' in d && d.found)).toHaveLength(ids.length);
+    } finally {
+      await deps.pool.end();
     }
   }, 120_000);
 
