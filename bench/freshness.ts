@@ -51,11 +51,15 @@ import {
 export type FreshnessMode = 'cron' | 'follow' | 'systemd';
 export const FRESHNESS_MODES: readonly FreshnessMode[] = ['cron', 'follow', 'systemd'];
 
-/** How each mode runs ingest, for the report. */
-const MODE_RUNS: Record<FreshnessMode, string> = {
-  cron: '`* * * * * earlypay ingest`',
-  follow: '`* * * * * earlypay ingest --follow`',
-  systemd: '`earlypay ingest --follow --for forever` under a service manager (restarted when it ends)',
+/** How each mode runs ingest: its flags, as a service or every minute, and how the report says it. */
+const MODES: Record<FreshnessMode, { flags: string[]; service: boolean; shown: string }> = {
+  cron: { flags: [], service: false, shown: '`* * * * * earlypay ingest`' },
+  follow: { flags: ['--follow'], service: false, shown: '`* * * * * earlypay ingest --follow`' },
+  systemd: {
+    flags: ['--follow', '--for', 'forever'],
+    service: true,
+    shown: '`earlypay ingest --follow --for forever` under a service manager (restarted when it ends)',
+  },
 };
 
 export interface FreshnessArgs {
@@ -501,8 +505,7 @@ async function measureMode(es: Client, a: FreshnessArgs, mode: FreshnessMode): P
   const common = ['--es-url', ES_URL, '--mysql-url', databaseUrl(DB), '--index-prefix', prefix];
   const index = indexNames(prefix).sales;
   const tracker = new Tracker();
-  const how = { cron: [], follow: ['--follow'], systemd: ['--follow', '--for', 'forever'] }[mode];
-  const driver = new Driver(['ingest', ...how, ...common, '--json'], mode === 'systemd');
+  const driver = new Driver(['ingest', ...MODES[mode].flags, ...common, '--json'], MODES[mode].service);
   try {
     const seeded = await seed(conn);
     log(`freshness ${mode}: ${fmt(2 * SEED_ROWS_A_DAY)} rows of yesterday and today, copied by ingest --full`);
@@ -510,7 +513,7 @@ async function measureMode(es: Client, a: FreshnessArgs, mode: FreshnessMode): P
 
     driver.start();
     // A service starts once, not every minute: its idle minute is measured once it runs.
-    if (mode === 'systemd') await sleep(SERVICE_WARM_UP_MS);
+    if (MODES[mode].service) await sleep(SERVICE_WARM_UP_MS);
     log(`freshness ${mode}: idle for ${a.idleS} s`);
     const idle = cpuMeter(driver);
     await sleep(a.idleS * 1000);
@@ -625,7 +628,7 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       : `not measured (--fresh-modes)`;
   const target = (mode: FreshnessMode, name: string, measured: (f: ModeFigures) => [string, boolean]): string => {
     const f = of(mode);
-    if (!f) return `| ${name} | ${mode !== 'cron' ? notMeasured(mode) : 'not measured (--fresh-modes)'} | |`;
+    if (!f) return `| ${name} | ${notMeasured(mode)} | |`;
     const [text, met] = measured(f);
     return `| ${name} | ${text} | ${ok(met)} |`;
   };
@@ -656,8 +659,8 @@ export function freshnessMarkdown(a: FreshnessArgs, figures: ModeFigures[], when
       "deletes and silent changes — a new amount_sale, `modified` untouched — on today's rows),",
       `into a table holding ${fmt(SEED_ROWS_A_DAY)} sales of yesterday and ${fmt(SEED_ROWS_A_DAY)} of today,`,
       'while ingest runs with its defaults as the crontab runs it — the CLI started as its own process every',
-      `minute: ${MODE_RUNS.cron} (mode cron) or ${MODE_RUNS.follow} (mode follow) — or as a service,`,
-      `${MODE_RUNS.systemd} (mode systemd).`,
+      `minute: ${MODES.cron.shown} (mode cron) or ${MODES.follow.shown} (mode follow) — or as a service,`,
+      `${MODES.systemd.shown} (mode systemd).`,
       `Every ${a.pollMs} ms a poller searches Elasticsearch for the operations still pending:`,
       "latency is from the commit's return to the first search that shows it",
       '(a write: the committed version; a delete: the id gone; a silent change: the new amount),',

@@ -10,6 +10,7 @@ import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { main } from '../../src/cli';
 import { resolveConfig } from '../../src/core/config/config';
 import { indexNames, type IndexNames } from '../../src/core/config/indexNames';
+import type { IngestDeps } from '../../src/core/ingest/pipeline';
 import { createMysqlPool } from '../../src/core/source/mysql';
 import { SOURCE_COLUMNS, type SourceRow } from '../../src/core/source/row';
 import { Capture } from './capture';
@@ -53,6 +54,9 @@ export async function runCli(args: string[], { env = {}, now, tty = false }: Cli
 }
 
 /** A prefix + database for one test file, and the env that points the CLI at them. */
+/** What a job run in-process needs (TestWorld.withJob): ingest's deps, without progress, as repair takes them. */
+type JobDeps = Omit<IngestDeps, 'onProgress' | 'countTotal'> & { signal: AbortSignal };
+
 export class TestWorld {
   readonly prefix: string;
   readonly database: string;
@@ -126,12 +130,13 @@ export class TestWorld {
   }
 
   /**
-   * What a job run in-process needs, made as the CLI makes it for this world (the product's own
-   * MySQL pool: the caller ends it).
+   * Runs `body` with what a job run in-process needs, made as the CLI makes it for this world (the
+   * product's own MySQL pool) and a stop signal; then stops it and ends the pool.
    */
-  jobDeps(runId: string, signal?: AbortSignal) {
+  async withJob<T>(runId: string, body: (deps: JobDeps, stop: AbortController) => Promise<T>): Promise<T> {
     const config = resolveConfig({ esUrl: this.esUrl, mysqlUrl: this.mysqlUrl, indexPrefix: this.prefix }, {});
-    return {
+    const stop = new AbortController();
+    const deps: JobDeps = {
       es: this.es,
       pool: createMysqlPool(config),
       names: this.names,
@@ -139,8 +144,14 @@ export class TestWorld {
       runId,
       now: () => new Date(),
       verbose: (_: string): void => undefined,
-      signal,
+      signal: stop.signal,
     };
+    try {
+      return await body(deps, stop);
+    } finally {
+      stop.abort();
+      await deps.pool.end();
+    }
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -182,23 +182,22 @@ export async function runIngestRun(
   }
   let nextNet = nextSweep + netEvery;
   const recent = new RecentRows();
+  // What the polls and sweeps read: all that the session reads from here on.
+  const readBefore = session.stats.read;
 
   const poll = async (): Promise<void> => {
-    const readBefore = session.stats.read;
+    const readAtPoll = session.stats.read;
     const { last } = await session.pass(planPoll(after, deps.now(), opts.lagMs, deps.config.sourceTz, recent), written);
     stats.polls++;
     if (last && isAfter(last, after)) after = last;
-    else stats.idle_polls += session.stats.read === readBefore ? 1 : 0;
-    stats.rows += session.stats.read - readBefore;
+    else stats.idle_polls += session.stats.read === readAtPoll ? 1 : 0;
   };
   // A sweep reads the whole --overlap (at 50 rows a second, 36,000 rows): in slices, a poll
   // between two, so that the polls are never held up for longer than a slice takes.
   const sweep = async (): Promise<void> => {
     let plan = session.plan(deps.now(), false);
     for (;;) {
-      const readBefore = session.stats.read;
       const { last, more } = await session.pass(withMaxRows(plan, SWEEP_SLICE_ROWS), written);
-      stats.rows += session.stats.read - readBefore;
       if (!more || !last || signal?.aborted || session.stats.interrupted) break;
       await poll();
       plan = planPoll(last, deps.now(), opts.lagMs, deps.config.sourceTz);
@@ -226,6 +225,7 @@ export async function runIngestRun(
     await pause(Math.max(0, Math.min(pollStarted + follow.everyMs, ends) - Date.now()), signal);
   }
   await session.settle();
+  stats.rows = session.stats.read - readBefore;
   stats.delay = delays.stats();
   return { stats: session.stats, follow: stats };
 }

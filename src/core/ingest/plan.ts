@@ -184,7 +184,8 @@ export class RecentRows {
   private from = '';
 
   /** Whether a poll read this row as it is before; notes it when not (a poll's last seconds only). */
-  known(id: string, modified: string): boolean {
+  known({ id, modified: at }: { id: string; modified: string | null }): boolean {
+    const modified = String(at);
     if (this.seen.get(id) === modified) return true;
     // A first poll that catches up on hours of rows must not hold them all.
     if (modified >= this.from) this.seen.set(id, modified);

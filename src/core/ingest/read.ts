@@ -200,7 +200,7 @@ export async function* readChangedRows(
     read += rows.length;
     const more = full && window.maxRows !== undefined && read >= window.maxRows;
     yield {
-      rows: recent ? rows.only((i) => !recent.known(rows.key(i).id, String(rows.key(i).modified))) : rows,
+      rows: recent ? rows.only((i) => !recent.known(rows.key(i))) : rows,
       reached: covered ? { position: keyOf(rows, covered - 1) } : undefined,
       last: position,
       future: window.futureAfter ? rows.length - rowsModifiedBy(rows, window.futureAfter) : 0,

@@ -168,12 +168,9 @@ describe('near real time', () => {
   }, 120_000);
 
   it('following for good, each sweep catches a late commit and the net repairs a deletion of today', async () => {
-    const stop = new AbortController();
-    const deps = world.jobDeps('ingest-test-sweeps', stop.signal);
-    const pool = deps.pool;
-    try {
+    await world.withJob('ingest-test-sweeps', async (deps, stop) => {
       const net = emptyRecentDays(2);
-      const repair = { batchSize: 100, concurrency: 1, source: await describeSourceTable(pool, 'platform_sales') };
+      const repair = { batchSize: 100, concurrency: 1, source: await describeSourceTable(deps.pool, 'platform_sales') };
       let ended = false;
       // Sweeps every 3 s stand for the minute of a real follow.
       const run = runIngestRun(deps, INGEST_DEFAULTS, { forMs: null, everyMs: 200, sweepEveryMs: 3_000 }, () =>
@@ -197,17 +194,11 @@ describe('near real time', () => {
       expect(follow!.for_ms).toBeNull();
       expect(net.checks).toBeGreaterThanOrEqual(2);
       expect(net.deleted).toBe(1);
-    } finally {
-      stop.abort();
-      await pool.end();
-    }
+    });
   }, 120_000);
 
   it('a poll reads its last seconds again: a row updated in the second it stopped in, with a lower id', async () => {
-    const stop = new AbortController();
-    const deps = world.jobDeps('ingest-test-settle', stop.signal);
-    const pool = deps.pool;
-    try {
+    await world.withJob('ingest-test-settle', async (deps, stop) => {
       const older = sale(wall(-5_000));
       await world.insertRows([older]);
       // One sweep at the start (it ends with the net), none after it: only the polls can copy the update.
@@ -232,18 +223,14 @@ describe('near real time', () => {
       stop.abort();
       const { follow } = await run;
       expect(follow!.sweeps).toBe(1); // the one at the start
-    } finally {
-      stop.abort();
-      await pool.end();
-    }
+    });
   }, 120_000);
 
   it('a sweep reads the overlap in slices, a poll between two, and copies every row of it', async () => {
     // Committed late, modified 5 minutes ago: before the checkpoint, so only the sweep reads them.
     const late = Array.from({ length: 5 * SWEEP_SLICE_ROWS }, () => sale(wall(-5 * 60_000)));
     for (let i = 0; i < late.length; i += 2_000) await world.insertRows(late.slice(i, i + 2_000));
-    const deps = world.jobDeps('ingest-test-slices');
-    try {
+    await world.withJob('ingest-test-slices', async (deps) => {
       // A first poll, then the sweep: four polls between its five slices, whatever the clock.
       const { follow } = await runIngestRun(deps, INGEST_DEFAULTS, { forMs: 1_000, everyMs: 1_000 });
       expect(follow!.sweeps).toBe(1);
@@ -251,9 +238,7 @@ describe('near real time', () => {
       const ids = late.map((r) => String(r.id));
       const found = await world.es.mget({ index: world.names.sales, ids, _source: false });
       expect(found.docs.filter((d) => 'found' in d && d.found)).toHaveLength(ids.length);
-    } finally {
-      await deps.pool.end();
-    }
+    });
   }, 120_000);
 
   it('SIGTERM mid-follow ends it cleanly: exit 143, the run interrupted, the lock released', async () => {

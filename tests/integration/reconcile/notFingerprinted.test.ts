@@ -151,22 +151,18 @@ describe('documents written before fingerprints', () => {
   it(
     'a day with more rows than fingerprint sums hold exactly ' + 'is compared id by id, and agrees when its ids do',
     async () => {
-      const deps = world.jobDeps('test');
-      const pool = deps.pool;
-      try {
+      await world.withJob('test', async (deps) => {
         const result = await reconcile(deps, {
           range: { from: '2024-05-01', to: '2024-05-03' },
           repair: false,
           batchSize: 100,
           concurrency: 1,
           exactRows: 0,
-          source: await describeSourceTable(pool, deps.config.table),
+          source: await describeSourceTable(deps.pool, deps.config.table),
         });
         // Every day is a candidate by size; only 05-01 (the remark) has a differing id.
         expect(result.drift.map((d) => [d.day, d.changed_ids])).toEqual([['2024-05-01', ['1']]]);
-      } finally {
-        await pool.end();
-      }
+      });
     },
   );
 });

@@ -70,16 +70,16 @@ describe('plan', () => {
   });
   it('the rows a poll read in its last seconds are known to the next as they were, and forgotten after', () => {
     const recent = new RecentRows();
-    expect(recent.known('7', '2024-05-02 08:59:59')).toBe(false);
-    expect(recent.known('7', '2024-05-02 08:59:59')).toBe(true);
-    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // updated: read again
+    expect(recent.known({ id: '7', modified: '2024-05-02 08:59:59' })).toBe(false);
+    expect(recent.known({ id: '7', modified: '2024-05-02 08:59:59' })).toBe(true);
+    expect(recent.known({ id: '7', modified: '2024-05-02 09:00:00' })).toBe(false); // updated: read again
     const poll = planPoll({ modified: '2024-05-02 08:59:59', id: '12' }, base.now, base.lagMs, base.sourceTz, recent);
     expect(poll.window.recent).toBe(recent);
     planPoll({ modified: '2024-05-02 09:00:00', id: '12' }, new Date('2024-05-02T00:00:03Z'), 0, base.sourceTz, recent);
-    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // before 09:00:01: forgotten
-    expect(recent.known('7', '2024-05-02 09:00:00')).toBe(false); // and not noted again
-    expect(recent.known('8', '2024-05-02 09:00:01')).toBe(false);
-    expect(recent.known('8', '2024-05-02 09:00:01')).toBe(true);
+    expect(recent.known({ id: '7', modified: '2024-05-02 09:00:00' })).toBe(false); // before 09:00:01: forgotten
+    expect(recent.known({ id: '7', modified: '2024-05-02 09:00:00' })).toBe(false); // and not noted again
+    expect(recent.known({ id: '8', modified: '2024-05-02 09:00:01' })).toBe(false);
+    expect(recent.known({ id: '8', modified: '2024-05-02 09:00:01' })).toBe(true);
   });
   it('a checkpoint that is not a date-time fails with the way out', () => {
     expect(() => planIngest({ ...base, previous: { modified: 'garbage', id: '1' } })).toThrow(/not a date-time/);
